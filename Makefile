@@ -1,0 +1,51 @@
+# Volunteer Star: `make run` serves the embedded default, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres install install-test bench translations clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PIP) install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Volunteer Star is running at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set.
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on PostgreSQL =="; \
+		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS); \
+	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
+		echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; \
+	fi
+
+bench: install-test
+	$(PY) -m bench
+
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
+	$(VENV)/bin/pybabel compile -d app/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

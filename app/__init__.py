@@ -1,0 +1,97 @@
+"""Volunteer Star (志愿星): the application factory."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from config import config_from_env, fill_instance_secrets
+
+
+def create_app(config_class=None, **overrides) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
+                instance_relative_config=False)
+    if app.instance_path == os.path.join(app.root_path, "instance"):
+        # keep instance/ at the project root, beside config.py
+        app.instance_path = os.path.join(os.path.dirname(app.root_path), "instance")
+    app.config.from_object(config_class or config_from_env())
+    app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///instance/"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"].split("/", 4)[-1])
+    os.makedirs(app.instance_path, exist_ok=True)
+    fill_instance_secrets(app.config, app.instance_path)
+    _configure_engine(app)
+    _configure_logging(app)
+
+    from app.extensions import api, babel, csrf, db, login_manager, migrate
+    from app import models  # noqa: F401  (register every table)
+
+    db.init_app(app)
+    from app import sqlite
+    with app.app_context():
+        sqlite.configure(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+
+    from app import auth_state, errors, formatting
+    auth_state.init_app(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+
+    from app.web import register_blueprints
+    register_blueprints(app)
+
+    from app.cli import register_commands
+    register_commands(app)
+
+    from app import jobs
+    jobs.init_app(app)
+
+    @app.before_request
+    def _locale_from_query():
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["lang"] = lang
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+def _select_locale():
+    from flask import current_app
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"], default="zh-CN")
+    return "en" if best == "en" else "zh_CN"
+
+
+def _configure_engine(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        # Writers wait for each other instead of failing at once; see app.sqlite.
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    elif uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")

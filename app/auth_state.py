@@ -1,0 +1,98 @@
+"""Who is asking: portal users through Flask-Login with a server-side login session,
+API callers through bearer tokens (never through the cookie, so the API needs no CSRF)."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, g, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from app.extensions import db, login_manager
+from app.models import User
+from app.services import accounts
+from app.services.errors import Forbidden, NotAuthenticated
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not accounts.login_session_valid(session.get("login_session"), user.id):
+        return None
+    return user
+
+
+def portal_login(user: User, remember: bool = False) -> None:
+    """Start a new session: drop whatever the old cookie carried, record a new login."""
+    lang = session.get("lang")
+    session.clear()
+    login = accounts.start_login_session(user)
+    db.session.commit()
+    session["login_session"] = login.id
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
+def portal_logout() -> None:
+    accounts.end_login_session(session.get("login_session"))
+    db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def role_required(*roles: str):
+    """Portal pages: log in first, then the role must be one of roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def api_user() -> User:
+    """The bearer-token user of this API request."""
+    user = getattr(g, "api_user", None)
+    if user is not None:
+        return user
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated()
+    user = accounts.user_for_token(token.strip())
+    if user is None:
+        raise NotAuthenticated(_l("令牌无效或已过期"))
+    g.api_user = user
+    return user
+
+
+def token_required(*roles: str):
+    """API operations: a valid bearer token whose user has one of roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = api_user()
+            if roles and user.role not in roles:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        wrapped._requires_token = True  # read by app.web.api to document bearer auth
+        return wrapped
+
+    return decorator

@@ -1,0 +1,52 @@
+"""flask commands: each parses options, calls a service, commits, and reports."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import ROLES
+from app.services.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+def fail(exc: DomainError) -> None:
+    db.session.rollback()
+    details = "".join(f"\n  {name}: {'; '.join(msgs)}" for name, msgs in exc.fields.items())
+    raise click.ClickException(f"{exc.message}{details}")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--unit", "unit_id", type=int, help="unit id, for a unit_admin")
+@click.option("--name", help="display name (default: the username)")
+def create_user_command(role, username, password, unit_id, name):
+    """Create a platform_admin, unit_admin, merchant or volunteer account."""
+    from app.services import accounts
+    try:
+        user = accounts.create_user(username=username, password=password, role=role,
+                                    name=name or username, unit_id=unit_id)
+    except DomainError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(f"created {role} {user.username} (id {user.id})")
+
+
+@click.command("demo")
+def demo_command():
+    """Load demo data; a second run changes nothing."""
+    from app.services import demo
+    created = demo.load()
+    db.session.commit()
+    click.echo("demo data loaded" if created else "demo data already present; nothing changed")
+    for role, username, password in demo.LOGINS:
+        click.echo(f"  {role:15} {username:15} {password}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,105 @@
+"""Every error, mapped once: to the API's JSON shape under /api/, to a Chinese page elsewhere."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "validation_failed", 429: "too_many_requests", 500: "internal_error"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    error = {"code": code, "message": message, "fields": fields or {}}
+    error.update(extra)
+    return {"error": error}
+
+
+def _http_messages(status: int) -> str:
+    return {
+        400: _("请求无效"), 401: _("请先登录"), 403: _("没有权限访问此页面"),
+        404: _("页面不存在或已被删除"), 405: _("不支持此请求方法"), 409: _("与现有数据冲突"),
+        413: _("上传的文件太大"), 415: _("不支持的内容类型"), 422: _("提交的内容有误"),
+        500: _("系统出了点问题，请稍后再试"),
+    }.get(status, _("请求无法完成"))
+
+
+def _webargs_fields(exc: HTTPException) -> tuple[dict, str | None]:
+    """Flatten webargs' {'json': {field: [msg]}} (or a list for malformed JSON)."""
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") or {}
+    fields: dict[str, list[str]] = {}
+    top_message = None
+    for location, value in messages.items():
+        if isinstance(value, dict):
+            for name, msgs in value.items():
+                if isinstance(msgs, dict):  # nested schema
+                    msgs = [f"{k}: {', '.join(map(str, v))}" for k, v in msgs.items()]
+                fields.setdefault(str(name), []).extend(
+                    str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))
+        elif isinstance(value, list):
+            top_message = "; ".join(map(str, value))
+    return fields, top_message
+
+
+def render_error_page(status: int, message: str, title: str | None = None):
+    return render_template("errors/error.html", status=status, message=message,
+                           title=title or _http_messages(status)), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status
+        return render_error_page(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        message = _("页面已过期或来源不明，请返回刷新后重试")
+        if wants_json():
+            return jsonify(error_body("csrf_failed", message)), 400
+        return render_error_page(400, message, title=_("请刷新页面"))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        code = HTTP_CODES.get(status, "error")
+        if wants_json():
+            fields, top = _webargs_fields(exc)
+            if status == 400 and top:
+                message = _("请求体不是有效的JSON")
+                code = "malformed_json"
+            elif status == 422:
+                message = _("提交的内容有误，请检查后重试")
+            else:
+                message = _http_messages(status)
+            response = jsonify(error_body(code, message, fields))
+            if status == 405 and exc.get_response().headers.get("Allow"):
+                response.headers["Allow"] = exc.get_response().headers["Allow"]
+            return response, status
+        return render_error_page(status, _http_messages(status))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return jsonify(error_body("internal_error", _http_messages(500))), 500
+        return render_error_page(500, _http_messages(500))

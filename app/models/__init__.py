@@ -1,0 +1,17 @@
+"""All models, imported here so Alembic and relationships see every table."""
+from app.models.units import Unit
+from app.models.incentives import Coupon, Merchant, Offer
+from app.models.accounts import ROLES, ROLES_BY_NAME, ApiToken, LoginSession, User, Volunteer
+from app.models.posts import Activity, ActivitySignup, Post
+from app.models.attendance import ServiceRecord
+from app.models.audit import AuditEntry
+from app.models.stars import StarEvent, StarThreshold
+from app.models.bulletins import Bulletin
+from app.models.certificates import Certificate
+from app.models.system import JobRun, SchedulerLock, Setting
+
+__all__ = [
+    "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
+    "JobRun", "LoginSession", "Merchant", "Offer", "Post", "SchedulerLock", "ServiceRecord",
+    "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",
+]

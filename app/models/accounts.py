@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+ROLES = ("platform_admin", "unit_admin", "merchant", "volunteer")
+
+
+class User(UserMixin, db.Model):
+    """A login: platform admin, unit admin (bound to one unit), merchant or volunteer."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('platform_admin','unit_admin','merchant','volunteer')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit = relationship("Unit")
+    merchant = relationship("Merchant", foreign_keys=[merchant_id])
+    volunteer = relationship("Volunteer", back_populates="user", uselist=False)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """A server-side record of one portal login, so logout ends it for real."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+
+
+class Volunteer(db.Model):
+    """A real-name registered volunteer. The ID number is kept encrypted, found by keyed hash."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (
+        CheckConstraint("sex IN ('M','F')", name="sex"),
+        CheckConstraint("star_level BETWEEN 0 AND 5", name="star_level"),
+        CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
+        Index("ix_volunteers_unit_star", "unit_id", "star_level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    volunteer_no: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    id_number_encrypted: Mapped[str] = mapped_column(Text)
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_number_masked: Mapped[str] = mapped_column(String(18))
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    guardian_name: Mapped[str | None] = mapped_column(String(50))
+    guardian_phone: Mapped[str | None] = mapped_column(String(11))
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Cached ledger total: always equal to the sum of approved records (flask hours verify).
+    approved_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    star_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", back_populates="volunteer")
+    unit = relationship("Unit")
+
+    @property
+    def hours(self) -> float:
+        return round(self.approved_seconds / 3600, 2)
+
+    @property
+    def masked_name(self) -> str:
+        if len(self.name) <= 1:
+            return "*"
+        if len(self.name) == 2:
+            return self.name[0] + "*"
+        return self.name[0] + "*" * (len(self.name) - 2) + self.name[-1]
+
+    def __repr__(self) -> str:
+        return f"<Volunteer {self.volunteer_no}>"
+
+
+ROLES_BY_NAME = {role: role for role in ROLES}

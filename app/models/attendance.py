@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+RECORD_STATUSES = ("open", "pending", "approved", "rejected")
+RECORD_SOURCES = ("scan", "kiosk", "manual", "import")
+
+
+class ServiceRecord(db.Model):
+    """One stretch of service. Only approved records count; an approved record is never
+    edited in place (a correction rejects it and enters a new one)."""
+
+    __tablename__ = "service_records"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','pending','approved','rejected')", name="status"),
+        CheckConstraint("source IN ('scan','kiosk','manual','import')", name="source"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="window"),
+        CheckConstraint("seconds >= 0", name="seconds"),
+        CheckConstraint("(status = 'open') = (ended_at IS NULL)", name="open_has_no_end"),
+        # At most one open session per volunteer, enforced by the database: racing double
+        # taps cannot open two.
+        Index("uq_service_records_one_open", "volunteer_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index("ix_service_records_volunteer_started", "volunteer_id", "started_at"),
+        Index("ix_service_records_unit_status_started", "unit_id", "status", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Countable seconds after the post's minimum and maximum are applied.
+    seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    source: Mapped[str] = mapped_column(String(10), default="scan", server_default="scan")
+    # Comma-separated review flags: below_min, capped, auto_closed, outside_fence, corrected
+    flags: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    note: Mapped[str | None] = mapped_column(String(500))
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+    check_in_lat: Mapped[float | None] = mapped_column()
+    check_in_lng: Mapped[float | None] = mapped_column()
+    check_out_lat: Mapped[float | None] = mapped_column()
+    check_out_lng: Mapped[float | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when this record replaces an earlier one (a correction of an approved record).
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("service_records.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    volunteer = relationship("Volunteer")
+    unit = relationship("Unit")
+    post = relationship("Post")
+    activity = relationship("Activity")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+
+    @property
+    def hours(self) -> float:
+        return round(self.seconds / 3600, 2)
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(",") if f]

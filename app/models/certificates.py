@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+
+class Certificate(db.Model):
+    """A service certificate (志愿服务记录证明): what was certified is kept as issued."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_no: Mapped[str] = mapped_column(String(30), unique=True)
+    verify_token: Mapped[str] = mapped_column(String(64), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
+    total_seconds: Mapped[int] = mapped_column()
+    star_level: Mapped[int] = mapped_column()
+    records: Mapped[list] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    volunteer = relationship("Volunteer")
+    unit = relationship("Unit")

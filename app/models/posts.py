@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+ACTIVITY_KINDS = ("service", "training", "event")
+
+
+class Post(db.Model):
+    """A service post (志愿服务岗): a place with a printed QR poster."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        CheckConstraint("geofence_mode IN ('refuse','flag')", name="geofence_mode"),
+        CheckConstraint("min_minutes >= 0", name="min_minutes"),
+        CheckConstraint("max_minutes > 0", name="max_minutes"),
+        CheckConstraint("radius_m IS NULL OR radius_m > 0", name="radius_m"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    radius_m: Mapped[int | None] = mapped_column()
+    geofence_mode: Mapped[str] = mapped_column(String(10), default="refuse", server_default="refuse")
+    auto_approve: Mapped[bool] = mapped_column(default=False, server_default="0")
+    min_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    max_minutes: Mapped[int] = mapped_column(default=480, server_default="480")
+    open_from: Mapped[time | None] = mapped_column(Time)
+    open_until: Mapped[time | None] = mapped_column(Time)
+    # Bumped when an admin rotates the code: posters printed before stop working.
+    code_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+
+    @property
+    def max_hours(self) -> float:
+        return round(self.max_minutes / 60, 2)
+
+
+class Activity(db.Model):
+    """A planned service, training or event with a time window and capacity."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint("kind IN ('service','training','event')", name="kind"),
+        CheckConstraint("ends_at > starts_at", name="window"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        Index("ix_activities_unit_starts", "unit_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int | None] = mapped_column()
+    signup_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Occurrences of a recurring activity share a series id (the first occurrence's id).
+    series_id: Mapped[int | None] = mapped_column(index=True)
+    recurrence: Mapped[str | None] = mapped_column(String(50))
+    is_cancelled: Mapped[bool] = mapped_column(default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+    post = relationship("Post")
+
+
+class ActivitySignup(db.Model):
+    __tablename__ = "activity_signups"
+    __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    activity = relationship("Activity")
+    volunteer = relationship("Volunteer")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+
+class StarThreshold(db.Model):
+    """Approved hours needed for a star level; editable by the platform admin."""
+
+    __tablename__ = "star_thresholds"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level"),
+        CheckConstraint("min_hours > 0", name="min_hours"),
+    )
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    min_hours: Mapped[int] = mapped_column()
+
+
+class StarEvent(db.Model):
+    """A change of a volunteer's star level (up, or down after a rejection)."""
+
+    __tablename__ = "star_events"
+    __table_args__ = (Index("ix_star_events_volunteer_at", "volunteer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
+    from_level: Mapped[int] = mapped_column()
+    to_level: Mapped[int] = mapped_column()
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    volunteer = relationship("Volunteer")
+
+    @property
+    def is_upgrade(self) -> bool:
+        return self.to_level > self.from_level

@@ -1,0 +1,126 @@
+"""Accounts, passwords, portal login sessions and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import ROLES_BY_NAME, ApiToken, LoginSession, Unit, User
+from app.services import audit
+from app.services.clock import now
+from app.services.errors import Conflict, NotAuthenticated, ValidationFailed
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(fields={"password": [_("密码至少%(n)d位", n=MIN_PASSWORD_LENGTH)]})
+    if len(password) > 128:
+        raise ValidationFailed(fields={"password": [_("密码不能超过128位")]})
+
+
+def create_user(*, username: str, password: str, role: str, name: str,
+                unit_id: int | None = None, merchant_id: int | None = None,
+                by: User | None = None) -> User:
+    """Create a login; a unit admin is bound to one existing unit."""
+    username = (username or "").strip()
+    fields: dict[str, list[str]] = {}
+    if role not in ROLES_BY_NAME:
+        fields["role"] = [_("未知角色")]
+    if not 3 <= len(username) <= 64:
+        fields["username"] = [_("用户名长度应为3到64个字符")]
+    if not (name or "").strip() or len(name) > 50:
+        fields["name"] = [_("请填写姓名（不超过50字）")]
+    if role == "unit_admin":
+        if unit_id is None or db.session.get(Unit, unit_id) is None:
+            fields["unit_id"] = [_("单位管理员必须属于一个已存在的成员单位")]
+    if fields:
+        raise ValidationFailed(fields=fields)
+    validate_password(password)
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(_("用户名已被使用"), fields={"username": [_("用户名已被使用")]})
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                name=name.strip(), unit_id=unit_id if role == "unit_admin" else None,
+                merchant_id=merchant_id if role == "merchant" else None)
+    db.session.add(user)
+    db.session.flush()
+    audit.log("user.created", user, by=by, unit_id=user.unit_id, role=role, username=username)
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        _hasher.hash(password or "")  # same work whether or not the name exists
+        raise NotAuthenticated(_("用户名或密码错误"))
+    if not check_password(user, password or "") or not user.active:
+        raise NotAuthenticated(_("用户名或密码错误"))
+    user.last_login_at = now()
+    return user
+
+
+def start_login_session(user: User) -> LoginSession:
+    """A fresh server-side session id for each login (no fixation, real logout)."""
+    login = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now())
+    db.session.add(login)
+    return login
+
+
+def login_session_valid(session_id: str | None, user_id: int) -> bool:
+    if not session_id:
+        return False
+    login = db.session.get(LoginSession, session_id)
+    return login is not None and login.user_id == user_id and login.ended_at is None
+
+
+def end_login_session(session_id: str | None) -> None:
+    if session_id:
+        db.session.execute(update(LoginSession).where(LoginSession.id == session_id,
+                                                      LoginSession.ended_at.is_(None))
+                           .values(ended_at=now()))
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(username: str, password: str) -> tuple[str, ApiToken]:
+    user = authenticate(username, password)
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["API_TOKEN_LIFETIME_HOURS"]
+    record = ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=now(),
+                      expires_at=now() + timedelta(hours=hours))
+    db.session.add(record)
+    db.session.flush()
+    return token, record
+
+
+def user_for_token(token: str) -> User | None:
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if record is None or record.revoked_at is not None or record.expires_at <= now():
+        return None
+    user = record.user
+    return user if user.active else None

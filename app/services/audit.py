@@ -1,0 +1,17 @@
+"""The audit trail: who did what, when and why."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import AuditEntry, User
+from app.services.clock import now
+
+
+def log(action: str, obj=None, *, by: User | None = None, unit_id: int | None = None,
+        reason: str | None = None, **data) -> AuditEntry:
+    entry = AuditEntry(
+        at=now(), actor_id=by.id if by else None, action=action,
+        object_type=type(obj).__name__ if obj is not None else "-",
+        object_id=getattr(obj, "id", None), unit_id=unit_id, reason=reason, data=data,
+    )
+    db.session.add(entry)
+    return entry

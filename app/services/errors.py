@@ -1,0 +1,60 @@
+"""Domain exceptions raised by services; app.errors maps each once to a page and to the
+API error shape {"error": {"code", "message", "fields"}}."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    default_message = _l("请求无效")
+
+    def __init__(self, message=None, fields: dict[str, list[str]] | None = None, **details):
+        self.message = str(message) if message is not None else str(self.default_message)
+        self.fields = {k: [str(m) for m in v] for k, v in (fields or {}).items()}
+        self.details = details
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_failed"
+    default_message = _l("提交的内容有误，请检查后重试")
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "unauthorized"
+    default_message = _l("请先登录")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = _l("没有权限进行此操作")
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = _l("未找到")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = _l("与现有数据冲突")
+
+
+class CodeInvalid(DomainError):
+    """A QR code that is tampered with, expired, retired or not meant for this use."""
+
+    status = 400
+    code = "code_invalid"
+    default_message = _l("二维码无效")
+
+
+class CodeExpired(CodeInvalid):
+    code = "code_expired"
+    default_message = _l("二维码已过期，请刷新后重新扫码")

@@ -1,0 +1,78 @@
+"""Member units and who may act on them."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Unit, User
+from app.services import audit
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+
+def can_manage_unit(user: User, unit_id: int | None) -> bool:
+    """Platform admins act on every unit; a unit admin only on their own."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.role == "platform_admin":
+        return True
+    return user.role == "unit_admin" and unit_id is not None and user.unit_id == unit_id
+
+
+def ensure_can_manage_unit(user: User, unit_id: int | None) -> None:
+    if not can_manage_unit(user, unit_id):
+        raise Forbidden(_("您只能管理本单位的数据"))
+
+
+def get_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(_("成员单位不存在"))
+    return unit
+
+
+def list_units(active_only: bool = False) -> list[Unit]:
+    stmt = select(Unit).order_by(Unit.id)
+    if active_only:
+        stmt = stmt.where(Unit.is_active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def _validate(name: str, contact_email: str | None, unit_id: int | None = None) -> tuple[str, str | None]:
+    name = (name or "").strip()
+    email = (contact_email or "").strip() or None
+    fields = {}
+    if not name or len(name) > 100:
+        fields["name"] = [_("请填写单位名称（不超过100字）")]
+    if email and ("@" not in email or len(email) > 200):
+        fields["contact_email"] = [_("邮箱格式不正确")]
+    if fields:
+        raise ValidationFailed(fields=fields)
+    clash = db.session.scalar(select(Unit.id).where(func.lower(Unit.name) == name.lower()))
+    if clash is not None and clash != unit_id:
+        raise Conflict(_("已有同名的成员单位"), fields={"name": [_("已有同名的成员单位")]})
+    return name, email
+
+
+def create_unit(*, name: str, contact_email: str | None = None, by: User) -> Unit:
+    name, email = _validate(name, contact_email)
+    unit = Unit(name=name, contact_email=email)
+    db.session.add(unit)
+    db.session.flush()
+    audit.log("unit.created", unit, by=by, unit_id=unit.id, name=name)
+    return unit
+
+
+def update_unit(unit: Unit, *, name: str, contact_email: str | None, is_active: bool, by: User) -> Unit:
+    name, email = _validate(name, contact_email, unit.id)
+    changes = {k: v for k, v in (("name", name), ("contact_email", email), ("is_active", is_active))
+               if getattr(unit, k) != v}
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    audit.log("unit.updated", unit, by=by, unit_id=unit.id, **changes)
+    return unit
+
+
+def unit_admins(unit_id: int) -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.role == "unit_admin", User.unit_id == unit_id).order_by(User.id)))

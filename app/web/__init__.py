@@ -1,0 +1,28 @@
+"""Blueprints: thin doors that parse input, check access, call a service, render or return."""
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+# Portal pages, one module per area; each exposes `bp`.
+PAGE_MODULES = [
+    "app.web.main",
+    "app.web.auth",
+    "app.web.admin",
+]
+
+# JSON API (flask-smorest), one module per area; each exposes `blp`.
+API_MODULES = [
+    "app.web.api.accounts",
+]
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.extensions import api, csrf
+    for name in PAGE_MODULES:
+        app.register_blueprint(import_module(name).bp)
+    for name in API_MODULES:
+        blp = import_module(name).blp
+        csrf.exempt(blp)  # bearer tokens, never cookies: nothing to forge
+        api.register_blueprint(blp, url_prefix="/api/v1")

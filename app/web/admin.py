@@ -1,0 +1,134 @@
+"""Admin portal: overview, member units and their admins, volunteers."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import accounts, dashboard, units, volunteers
+from app.services.errors import DomainError
+from app.web.forms import apply_errors
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=100)])
+    contact_email = StringField(_l("联系邮箱（接收月通报）"), validators=[Optional(), Email(), Length(max=200)])
+    is_active = BooleanField(_l("启用"), default=True)
+    submit = SubmitField(_l("保存"))
+
+
+class UnitAdminForm(FlaskForm):
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
+    password = PasswordField(_l("初始密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("创建管理员"))
+
+
+def _unit_scope() -> int | None:
+    """None for the platform admin (all units), else the admin's own unit."""
+    return None if current_user.role == "platform_admin" else current_user.unit_id
+
+
+@bp.get("/", endpoint="dashboard")
+@role_required("platform_admin", "unit_admin")
+def dashboard_view():
+    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()))
+
+
+
+@bp.get("/units", endpoint="units")
+@role_required("platform_admin")
+def units_view():
+    return render_template("admin/units.html", units=units.list_units(),
+                           counts=dashboard.volunteer_counts_by_unit())
+
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@role_required("platform_admin")
+def unit_new():
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            unit = units.create_unit(name=form.name.data, contact_email=form.contact_email.data,
+                                     by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已创建成员单位“%(name)s”", name=unit.name), "success")
+            return redirect(url_for(".unit_detail", unit_id=unit.id))
+    return render_template("admin/unit_form.html", form=form, unit=None)
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@role_required("platform_admin", "unit_admin")
+def unit_detail(unit_id: int):
+    units.ensure_can_manage_unit(current_user, unit_id)
+    unit = units.get_unit(unit_id)
+    form = UnitForm(obj=unit)
+    admin_form = UnitAdminForm(prefix="admin")
+    if current_user.role == "platform_admin" and form.submit.data and form.validate_on_submit():
+        try:
+            units.update_unit(unit, name=form.name.data, contact_email=form.contact_email.data,
+                              is_active=form.is_active.data, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for(".unit_detail", unit_id=unit.id))
+    return render_template("admin/unit_detail.html", unit=unit, form=form, admin_form=admin_form,
+                           admins=units.unit_admins(unit.id))
+
+
+@bp.post("/units/<int:unit_id>/admins")
+@role_required("platform_admin")
+def unit_admin_new(unit_id: int):
+    unit = units.get_unit(unit_id)
+    admin_form = UnitAdminForm(prefix="admin")
+    if admin_form.validate_on_submit():
+        try:
+            user = accounts.create_user(username=admin_form.username.data, password=admin_form.password.data,
+                                        role="unit_admin", name=admin_form.name.data, unit_id=unit.id,
+                                        by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(admin_form, exc)
+        else:
+            db.session.commit()
+            flash(_("已为“%(unit)s”创建管理员 %(username)s", unit=unit.name, username=user.username), "success")
+            return redirect(url_for(".unit_detail", unit_id=unit.id))
+    return render_template("admin/unit_detail.html", unit=unit, form=UnitForm(obj=unit),
+                           admin_form=admin_form, admins=units.unit_admins(unit.id)), 422
+
+
+@bp.get("/volunteers", endpoint="volunteers")
+@role_required("platform_admin", "unit_admin")
+def volunteers_view():
+    page = request.args.get("page", 1, type=int)
+    query = (request.args.get("q") or "").strip()[:50]
+    unit_id = _unit_scope() if current_user.role == "unit_admin" else request.args.get("unit_id", type=int)
+    result = volunteers.search(unit_id=unit_id, query=query, page=page)
+    return render_template("admin/volunteers.html", result=result, query=query, unit_id=unit_id,
+                           units=units.list_units() if current_user.role == "platform_admin" else [])
+
+
+
+@bp.get("/volunteers/<int:volunteer_id>")
+@role_required("platform_admin", "unit_admin")
+def volunteer_detail(volunteer_id: int):
+    volunteer = volunteers.get_volunteer(volunteer_id)
+    units.ensure_can_manage_unit(current_user, volunteer.unit_id)
+    return render_template("admin/volunteer_detail.html", volunteer=volunteer)

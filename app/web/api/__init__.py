@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1 (flask-smorest): one module per area, each with a `blp`."""

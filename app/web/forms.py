@@ -1,0 +1,33 @@
+"""Helpers shared by the portal's forms."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from app.services.errors import DomainError
+
+
+def apply_errors(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service's per-field messages beside the fields; the rest as a flash."""
+    shown = False
+    for name, messages in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.extend(messages)
+            shown = True
+    if not shown or not exc.fields:
+        flash(exc.message, "danger")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,52 @@
+"""Landing, privacy notice, language switch, health check."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.extensions import db
+
+bp = Blueprint("main", __name__)
+
+HOME_BY_ROLE = {
+    "platform_admin": "admin.dashboard",
+    "unit_admin": "admin.dashboard",
+    "merchant": "merchant.scan",
+    "volunteer": "volunteer.home",
+}
+
+
+def home_url() -> str:
+    from flask import current_app
+    endpoint = HOME_BY_ROLE.get(current_user.role) if current_user.is_authenticated else None
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return url_for("main.index")
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated and home_url() != url_for("main.index"):
+        return redirect(home_url())
+    return render_template("main/index.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    from flask import current_app
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
+    return redirect(target or url_for("main.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

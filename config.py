@@ -1,0 +1,105 @@
+"""Configuration classes, read from the environment (see README: Configuration)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _instance_secret(name: str, make) -> str:
+    """Read a secret kept in instance/, creating it once for the embedded default."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def fill_instance_secrets(config: dict, instance_dir: str) -> None:
+    """Give the embedded default stable keys without asking the operator for any."""
+    global INSTANCE_DIR
+    INSTANCE_DIR = Path(instance_dir)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret("secret_key", lambda: secrets.token_urlsafe(48))
+    if not config.get("FIELD_ENCRYPTION_KEY"):
+        config["FIELD_ENCRYPTION_KEY"] = _instance_secret(
+            "field_encryption_key", lambda: secrets.token_urlsafe(32))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    # Missing keys are made once and kept in instance/ by fill_instance_secrets().
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'volunteer.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    SCHEDULER = os.environ.get("SCHEDULER", "embedded")
+
+    # Sessions: a new one at each login, ended for real at logout (see services.accounts).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = BASE_URL.startswith("https://") or _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "UTC"  # stored times; shown in TIMEZONE by app.formatting
+    LANGUAGES = ["zh_CN", "en"]
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@volunteer.local")
+
+    API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", "168"))
+    KIOSK_CODE_SECONDS = 60
+    CARD_CODE_SECONDS = 300
+    COUPON_CODE_SECONDS = 300
+
+    # flask-smorest: the OpenAPI document lives under the API's base.
+    API_TITLE = "Volunteer Star API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SCHEDULER = "off"
+    WTF_CSRF_ENABLED = True  # tests post the real token; see tests/helpers.py
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = not _bool("INSECURE_COOKIES")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+def config_from_env():
+    name = os.environ.get("FLASK_CONFIG", "development").lower()
+    return {"development": DevelopmentConfig, "testing": TestingConfig,
+            "production": ProductionConfig}.get(name, DevelopmentConfig)
