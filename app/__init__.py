@@ -72,7 +72,9 @@ def create_app(config_class=None, **overrides) -> Flask:
 
 
 def _select_locale():
-    from flask import current_app
+    from flask import current_app, has_request_context
+    if not has_request_context():
+        return current_app.config.get("CLI_LOCALE", "zh_CN")
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang

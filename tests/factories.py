@@ -89,3 +89,31 @@ def api_token(client, username: str, password: str = PASSWORD) -> dict:
     response = client.post("/api/v1/tokens", json={"username": username, "password": password})
     assert response.status_code == 201, response.json
     return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def give_hours(volunteer_obj: Volunteer, hours: float, *, by: User | None = None, post=None,
+               end=None) -> "ServiceRecord":
+    """An approved manual record of `hours` for the volunteer, ending `end` (default: just
+    before the volunteer's earliest record, so records never overlap)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from app.models import ServiceRecord
+    from app.services import ledger
+    from app.services.clock import now
+    if end is None:
+        earliest = db.session.scalar(select(func.min(ServiceRecord.started_at))
+                                     .where(ServiceRecord.volunteer_id == volunteer_obj.id))
+        end = (earliest or now()) - timedelta(minutes=1)
+    seconds = round(hours * 3600)
+    record = None
+    remaining = seconds
+    while remaining > 0:  # a record is at most 24 h
+        chunk = min(remaining, 24 * 3600)
+        record = ledger.create_record(volunteer_obj, started_at=end - timedelta(seconds=chunk), ended_at=end,
+                                      by=by, source="manual", post=post, status="approved")
+        end = end - timedelta(seconds=chunk + 60)
+        remaining -= chunk
+    db.session.commit()
+    return record

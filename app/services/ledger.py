@@ -1,0 +1,165 @@
+"""The hours ledger: service records, their review, and each volunteer's cached total.
+
+Rules: only approved records count; an approved record is never edited in place (it can
+be rejected, with a reason, and a corrected record entered); the cached total
+Volunteer.approved_seconds always equals the sum of approved records, because every
+status change adjusts it in the same transaction with one atomic UPDATE.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
+
+from app.extensions import db
+from app.models import Post, ServiceRecord, User, Volunteer
+from app.services import audit, stars
+from app.services.clock import now
+from app.services.errors import Conflict, NotFound, ValidationFailed
+
+MAX_RECORD = timedelta(hours=24)
+
+
+def countable_seconds(raw_seconds: int, post: Post | None) -> tuple[int, list[str]]:
+    """Apply a post's minimum (below counts zero) and maximum (capped) countable minutes."""
+    flags: list[str] = []
+    if post is None:
+        return max(0, raw_seconds), flags
+    if raw_seconds < post.min_minutes * 60:
+        return 0, ["below_min"]
+    if raw_seconds > post.max_minutes * 60:
+        return post.max_minutes * 60, ["capped"]
+    return raw_seconds, flags
+
+
+def lock_volunteer(volunteer_id: int) -> Volunteer:
+    """Serialize ledger changes of one volunteer (row lock on PostgreSQL; SQLite takes the
+    database write lock at BEGIN, see app.sqlite)."""
+    volunteer = db.session.scalar(
+        select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update())
+    if volunteer is None:
+        raise NotFound(_("志愿者不存在"))
+    return volunteer
+
+
+def overlapping(volunteer_id: int, started_at: datetime, ended_at: datetime | None,
+                exclude_id: int | None = None) -> ServiceRecord | None:
+    """Another live (open, pending or approved) record of the volunteer that overlaps."""
+    end = ended_at or datetime.max.replace(tzinfo=started_at.tzinfo)
+    stmt = select(ServiceRecord).where(
+        ServiceRecord.volunteer_id == volunteer_id,
+        ServiceRecord.status != "rejected",
+        ServiceRecord.started_at < end,
+        or_(ServiceRecord.ended_at.is_(None), ServiceRecord.ended_at > started_at),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(ServiceRecord.id != exclude_id)
+    return db.session.scalars(stmt.limit(1)).first()
+
+
+def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datetime, by: User | None,
+                  source: str = "manual", post: Post | None = None, activity=None,
+                  note: str | None = None, status: str = "approved", flags: list[str] | None = None,
+                  unit_id: int | None = None) -> ServiceRecord:
+    """Enter a finished record (补录 or import). Approved ones count at once."""
+    fields: dict[str, list[str]] = {}
+    if ended_at <= started_at:
+        fields["ended_at"] = [_("结束时间必须晚于开始时间")]
+    elif ended_at - started_at > MAX_RECORD:
+        fields["ended_at"] = [_("单条记录不能超过24小时")]
+    if ended_at > now() + timedelta(minutes=5):
+        fields["ended_at"] = [_("不能录入未来的服务时间")]
+    if note is not None and len(note) > 500:
+        fields["note"] = [_("备注不能超过500字")]
+    if status not in ("pending", "approved"):
+        fields["status"] = [_("状态无效")]
+    if fields:
+        raise ValidationFailed(fields=fields)
+    lock_volunteer(volunteer.id)
+    clash = overlapping(volunteer.id, started_at, ended_at)
+    if clash is not None:
+        raise Conflict(_("与该志愿者已有的服务记录时间重叠（记录 #%(id)d）", id=clash.id),
+                       fields={"started_at": [_("时间与已有记录重叠")]})
+    seconds, auto_flags = countable_seconds(int((ended_at - started_at).total_seconds()), post)
+    record = ServiceRecord(
+        volunteer_id=volunteer.id, unit_id=unit_id or (post.unit_id if post else volunteer.unit_id),
+        post_id=post.id if post else None, activity_id=activity.id if activity else None,
+        started_at=started_at, ended_at=ended_at, seconds=seconds, status="pending", source=source,
+        flags=",".join(dict.fromkeys((flags or []) + auto_flags)), note=note,
+        created_by_id=by.id if by else None,
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.log("record.created", record, by=by, unit_id=record.unit_id, source=source,
+              seconds=seconds, volunteer_id=volunteer.id)
+    if status == "approved":
+        approve(record, by=by)
+    return record
+
+
+def get_record(record_id: int) -> ServiceRecord:
+    record = db.session.get(ServiceRecord, record_id)
+    if record is None:
+        raise NotFound(_("服务记录不存在"))
+    return record
+
+
+def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
+    db.session.execute(update(Volunteer).where(Volunteer.id == volunteer_id)
+                       .values(approved_seconds=Volunteer.approved_seconds + delta))
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    db.session.refresh(volunteer, ["approved_seconds", "star_level"])
+    stars.apply_level(volunteer)
+    return volunteer
+
+
+def approve(record: ServiceRecord, *, by: User | None) -> ServiceRecord:
+    """pending → approved, once; the hours count from now on."""
+    done = db.session.execute(
+        update(ServiceRecord).where(ServiceRecord.id == record.id, ServiceRecord.status == "pending")
+        .values(status="approved", reviewed_by_id=by.id if by else None, reviewed_at=now())
+        .execution_options(synchronize_session=False)).rowcount
+    if not done:
+        db.session.refresh(record)
+        raise Conflict(_("只能审核通过待审核的记录（当前状态：%(s)s）", s=record.status))
+    db.session.refresh(record)
+    _add_to_total(record.volunteer_id, record.seconds)
+    audit.log("record.approved", record, by=by, unit_id=record.unit_id, seconds=record.seconds)
+    return record
+
+
+def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRecord:
+    """pending or approved → rejected with a reason; an approved record's hours are taken back."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise ValidationFailed(fields={"reason": [_("请填写不通过的原因（不超过500字）")]})
+    was = record.status
+    done = db.session.execute(
+        update(ServiceRecord).where(ServiceRecord.id == record.id,
+                                    ServiceRecord.status.in_(("pending", "approved")))
+        .values(status="rejected", reject_reason=reason, reviewed_by_id=by.id if by else None,
+                reviewed_at=now())
+        .execution_options(synchronize_session=False)).rowcount
+    if not done:
+        db.session.refresh(record)
+        raise Conflict(_("该记录当前不能驳回（当前状态：%(s)s）", s=record.status))
+    db.session.refresh(record)
+    if was == "approved":
+        _add_to_total(record.volunteer_id, -record.seconds)
+    audit.log("record.rejected", record, by=by, unit_id=record.unit_id, reason=reason,
+              was=was, seconds=record.seconds)
+    return record
+
+
+def ledger_mismatches() -> list[tuple[int, str, int, int]]:
+    """Volunteers whose cached total differs from the sum of approved records:
+    (volunteer_id, volunteer_no, cached_seconds, ledger_seconds). One set-based query."""
+    ledger = (select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.seconds).label("total"))
+              .where(ServiceRecord.status == "approved").group_by(ServiceRecord.volunteer_id).subquery())
+    ledger_total = func.coalesce(ledger.c.total, 0)
+    rows = db.session.execute(
+        select(Volunteer.id, Volunteer.volunteer_no, Volunteer.approved_seconds, ledger_total)
+        .outerjoin(ledger, ledger.c.volunteer_id == Volunteer.id)
+        .where(Volunteer.approved_seconds != ledger_total).order_by(Volunteer.id)).all()
+    return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
