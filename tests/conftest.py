@@ -21,6 +21,8 @@ os.environ.setdefault("FLASK_CONFIG", "testing")
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from flask.testing import FlaskClient  # noqa: E402
+
 from app import create_app  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
 from config import TestingConfig  # noqa: E402
@@ -113,10 +115,25 @@ def app_config():
     return {}
 
 
+class RequestIsolatingClient(FlaskClient):
+    """The test's app context stays pushed (so tests can call services and share the one
+    session), and Flask reuses it for requests; clear `g` so that nothing cached for one
+    request (Flask-Login's user, the API's token user) leaks into the next."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+        g.__dict__.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.__dict__.clear()
+
+
 @pytest.fixture
 def app(database_url, app_config):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url,
                      BASE_URL="http://vs.test", **SECRETS, **app_config)
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         yield app
         _db.session.remove()
