@@ -92,6 +92,7 @@ class TestingConfig(Config):
     SCHEDULER = "off"
     WTF_CSRF_ENABLED = True  # tests post the real token; see tests/helpers.py
     SERVER_NAME = None
+    PASSWORD_HASH_COST = (1, 1024)  # argon2 time cost, memory KiB: fast tests, same algorithm
 
 
 class ProductionConfig(Config):

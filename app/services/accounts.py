@@ -17,21 +17,32 @@ from app.services import audit
 from app.services.clock import now
 from app.services.errors import Conflict, NotAuthenticated, ValidationFailed
 
-_hasher = PasswordHasher()
+_DEFAULT_HASHER = PasswordHasher()
+_hashers: dict[tuple[int, int], PasswordHasher] = {}
+
+
+def _hasher_for_app() -> PasswordHasher:
+    """Argon2id with the library's recommended cost, unless the config lowers it (tests)."""
+    cost = current_app.config.get("PASSWORD_HASH_COST")
+    if not cost:
+        return _DEFAULT_HASHER
+    if cost not in _hashers:
+        _hashers[cost] = PasswordHasher(time_cost=cost[0], memory_cost=cost[1], parallelism=1)
+    return _hashers[cost]
 MIN_PASSWORD_LENGTH = 8
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher_for_app().hash(password)
 
 
 def check_password(user: User, password: str) -> bool:
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher_for_app().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher_for_app().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher_for_app().hash(password)
     return True
 
 
@@ -74,7 +85,7 @@ def create_user(*, username: str, password: str, role: str, name: str,
 def authenticate(username: str, password: str) -> User:
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None:
-        _hasher.hash(password or "")  # same work whether or not the name exists
+        _hasher_for_app().hash(password or "")  # same work whether or not the name exists
         raise NotAuthenticated(_("用户名或密码错误"))
     if not check_password(user, password or "") or not user.active:
         raise NotAuthenticated(_("用户名或密码错误"))
