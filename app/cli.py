@@ -47,6 +47,34 @@ def demo_command():
         click.echo(f"  {role:15} {username:15} {password}")
 
 
+perf_cli = AppGroup("perf", help="Benchmark helpers.")
+
+
+@perf_cli.command("seed")
+@click.option("--volunteers", type=click.IntRange(1), required=True)
+@click.option("--records", type=click.IntRange(0), required=True)
+@click.option("--units", type=click.IntRange(1), default=5, show_default=True)
+def perf_seed_command(volunteers, records, units):
+    """Bulk synthetic units, volunteers and approved records, with a progress bar."""
+    from app.services import perf
+    totals = {"units": units, "volunteers": volunteers, "records": records, "totals": volunteers}
+    bars: dict[str, object] = {}
+    last: dict[str, int] = {}
+    for stage, done in perf.seed(volunteers, records, units):
+        if stage not in bars:
+            for bar in bars.values():
+                bar.render_finish()
+            bars[stage] = click.progressbar(length=totals[stage], label=f"{stage:10}")
+            bars[stage].__enter__()
+        bars[stage].update(done - last.get(stage, 0))
+        last[stage] = done
+    for bar in bars.values():
+        bar.__exit__(None, None, None)
+    db.session.commit()
+    click.echo(f"seeded {units} units, {volunteers} volunteers, {records} approved records")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(perf_cli)
