@@ -1,0 +1,1 @@
+"""Benchmarks of Volunteer Star: `make bench` (or `python -m bench`)."""
