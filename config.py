@@ -9,10 +9,10 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 
-def _instance_secret(name: str, make) -> str:
+def _instance_secret(directory: Path, name: str, make) -> str:
     """Read a secret kept in instance/, creating it once for the embedded default."""
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / name
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
     if not path.exists():
         path.write_text(make())
         path.chmod(0o600)
@@ -21,13 +21,12 @@ def _instance_secret(name: str, make) -> str:
 
 def fill_instance_secrets(config: dict, instance_dir: str) -> None:
     """Give the embedded default stable keys without asking the operator for any."""
-    global INSTANCE_DIR
-    INSTANCE_DIR = Path(instance_dir)
+    directory = Path(instance_dir)
     if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = _instance_secret("secret_key", lambda: secrets.token_urlsafe(48))
+        config["SECRET_KEY"] = _instance_secret(directory, "secret_key", lambda: secrets.token_urlsafe(48))
     if not config.get("FIELD_ENCRYPTION_KEY"):
         config["FIELD_ENCRYPTION_KEY"] = _instance_secret(
-            "field_encryption_key", lambda: secrets.token_urlsafe(32))
+            directory, "field_encryption_key", lambda: secrets.token_urlsafe(32))
 
 
 def _bool(name: str, default: bool = False) -> bool:

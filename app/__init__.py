@@ -4,23 +4,15 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, g, request, session
-from flask_babel import get_locale
+from flask import Flask, request, session
 
-from config import config_from_env, fill_instance_secrets
+from config import INSTANCE_DIR, config_from_env, fill_instance_secrets
 
 
 def create_app(config_class=None, **overrides) -> Flask:
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
-                instance_relative_config=False)
-    if app.instance_path == os.path.join(app.root_path, "instance"):
-        # keep instance/ at the project root, beside config.py
-        app.instance_path = os.path.join(os.path.dirname(app.root_path), "instance")
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///instance/"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
-            app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"].split("/", 4)[-1])
     os.makedirs(app.instance_path, exist_ok=True)
     fill_instance_secrets(app.config, app.instance_path)
     _configure_engine(app)

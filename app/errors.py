@@ -43,7 +43,7 @@ def _webargs_fields(exc: HTTPException) -> tuple[dict, str | None]:
     messages = data.get("messages") or {}
     fields: dict[str, list[str]] = {}
     top_message = None
-    for location, value in messages.items():
+    for value in messages.values():
         if isinstance(value, dict):
             for name, msgs in value.items():
                 if isinstance(msgs, dict):  # nested schema

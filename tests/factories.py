@@ -92,7 +92,7 @@ def api_token(client, username: str, password: str = PASSWORD) -> dict:
 
 
 def give_hours(volunteer_obj: Volunteer, hours: float, *, by: User | None = None, post=None,
-               end=None) -> "ServiceRecord":
+               end=None):
     """An approved manual record of `hours` for the volunteer, ending `end` (default: just
     before the volunteer's earliest record, so records never overlap)."""
     from datetime import timedelta

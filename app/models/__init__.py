@@ -11,7 +11,7 @@ from app.models.certificates import Certificate
 from app.models.system import JobRun, SchedulerLock, Setting
 
 __all__ = [
-    "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
+    "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
     "JobRun", "LoginSession", "Merchant", "Offer", "Post", "SchedulerLock", "ServiceRecord",
     "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",
 ]

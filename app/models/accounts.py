@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db

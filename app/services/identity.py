@@ -37,7 +37,7 @@ class ResidentId:
 
 def id_check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]
 
 

@@ -7,7 +7,7 @@ from app.auth_state import api_user
 from app.extensions import db
 from app.services import accounts, stars, units, volunteers
 from app.services.clock import iso
-from app.web.api.common import StrictSchema, fields, hours, operation, validate
+from app.web.api.common import StrictSchema, fields, operation, validate
 
 blp = Blueprint("api_accounts", __name__, description="Accounts, volunteers and units")
 
