@@ -74,3 +74,10 @@ def test_api_token_round_trip_and_bad_tokens(client, db):
     # a portal cookie is not an API credential
     f.login(client, "boss")
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_english_from_the_browser_language(client, db):
+    html = client.get("/register", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert "Resident ID number" in html and "身份证号码" not in html
+    html = client.get("/register", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert "身份证号码" in html
