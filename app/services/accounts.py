@@ -9,10 +9,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import ROLES_BY_NAME, ApiToken, LoginSession, Unit, User
+from app.models import ROLES_BY_NAME, ApiToken, AuditEntry, LoginSession, Unit, User
 from app.services import audit
 from app.services.clock import now
 from app.services.errors import Conflict, NotAuthenticated, ValidationFailed
@@ -82,12 +82,28 @@ def create_user(*, username: str, password: str, role: str, name: str,
     return user
 
 
+LOCKOUT_FAILURES = 10
+LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+def recent_failures(user: User) -> int:
+    return db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.object_type == "User", AuditEntry.object_id == user.id,
+        AuditEntry.action == "login.failed", AuditEntry.at > now() - LOCKOUT_WINDOW))
+
+
 def authenticate(username: str, password: str) -> User:
+    """Check a login. After LOCKOUT_FAILURES wrong passwords in LOCKOUT_WINDOW the account
+    refuses logins until the window has passed; failures are audited (the caller commits
+    them even though the login failed)."""
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None:
         _hasher_for_app().hash(password or "")  # same work whether or not the name exists
         raise NotAuthenticated(_("用户名或密码错误"))
+    if recent_failures(user) >= LOCKOUT_FAILURES:
+        raise NotAuthenticated(_("密码错误次数过多，账号已暂时锁定，请15分钟后再试"))
     if not check_password(user, password or "") or not user.active:
+        audit.log("login.failed", user, unit_id=user.unit_id)
         raise NotAuthenticated(_("用户名或密码错误"))
     user.last_login_at = now()
     return user

@@ -56,7 +56,7 @@ def login():
         try:
             user = accounts.authenticate(form.username.data, form.password.data)
         except NotAuthenticated as exc:
-            db.session.rollback()
+            db.session.commit()  # keep the audited failure: it counts towards the lockout
             form.password.errors.append(exc.message)
         else:
             portal_login(user, remember=form.remember.data)

@@ -7,6 +7,7 @@ from app.auth_state import api_user
 from app.extensions import db
 from app.services import accounts, stars, units, volunteers
 from app.services.clock import iso
+from app.services.errors import NotAuthenticated
 from app.web.api.common import StrictSchema, fields, operation, validate
 
 blp = Blueprint("api_accounts", __name__, description="Accounts, volunteers and units")
@@ -68,7 +69,11 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenResult)
 def create_token(body):
-    token, record = accounts.create_token(body["username"], body["password"])
+    try:
+        token, record = accounts.create_token(body["username"], body["password"])
+    except NotAuthenticated:
+        db.session.commit()  # keep the audited failure: it counts towards the lockout
+        raise
     db.session.commit()
     return {"token": token, "role": record.user.role, "expires_at": iso(record.expires_at)}
 
