@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import ROLES_BY_NAME, ApiToken, AuditEntry, LoginSession, Unit, User
 from app.services import audit
 from app.services.clock import now
-from app.services.errors import Conflict, NotAuthenticated, ValidationFailed
+from app.services.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 
 _DEFAULT_HASHER = PasswordHasher()
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
@@ -106,6 +106,42 @@ def authenticate(username: str, password: str) -> User:
         audit.log("login.failed", user, unit_id=user.unit_id)
         raise NotAuthenticated(_("用户名或密码错误"))
     user.last_login_at = now()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Log the user out everywhere: portal sessions end, API tokens are revoked."""
+    at = now()
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.ended_at.is_(None)).values(ended_at=at))
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                              ApiToken.revoked_at.is_(None)).values(revoked_at=at))
+
+
+def set_active(user: User, active: bool, *, by: User) -> User:
+    """Disable or re-enable a login; disabling ends its sessions and tokens at once."""
+    if user.id == by.id and not active:
+        raise ValidationFailed(_("不能停用自己的账号"))
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    audit.log("user.enabled" if active else "user.disabled", user, by=by, unit_id=user.unit_id)
+    return user
+
+
+def reset_password(user: User, password: str, *, by: User) -> User:
+    """Set a new password chosen by an admin; the old sessions and tokens stop working."""
+    validate_password(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    audit.log("user.password_reset", user, by=by, unit_id=user.unit_id)
+    return user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("账号不存在"))
     return user
 
 

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.auth_state import role_required
 from app.extensions import db
 from app.services import accounts, dashboard, units, volunteers
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFound
 from app.web.forms import apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -112,6 +112,49 @@ def unit_admin_new(unit_id: int):
             return redirect(url_for(".unit_detail", unit_id=unit.id))
     return render_template("admin/unit_detail.html", unit=unit, form=UnitForm(obj=unit),
                            admin_form=admin_form, admins=units.unit_admins(unit.id)), 422
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("新密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("重置密码"))
+
+
+def _unit_admin(unit_id: int, user_id: int):
+    user = accounts.get_user(user_id)
+    if user.role != "unit_admin" or user.unit_id != unit_id:
+        raise NotFound(_("账号不存在"))
+    return user
+
+
+@bp.post("/units/<int:unit_id>/admins/<int:user_id>/active")
+@role_required("platform_admin")
+def unit_admin_active(unit_id: int, user_id: int):
+    user = _unit_admin(unit_id, user_id)
+    active = request.form.get("active") == "1"
+    accounts.set_active(user, active, by=current_user)
+    db.session.commit()
+    flash(_("已启用 %(u)s", u=user.username) if active else _("已停用 %(u)s，其登录已全部失效", u=user.username),
+          "success")
+    return redirect(url_for(".unit_detail", unit_id=unit_id))
+
+
+@bp.route("/units/<int:unit_id>/admins/<int:user_id>/password", methods=["GET", "POST"])
+@role_required("platform_admin")
+def unit_admin_password(unit_id: int, user_id: int):
+    user = _unit_admin(unit_id, user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.password.data, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已重置 %(u)s 的密码", u=user.username), "success")
+            return redirect(url_for(".unit_detail", unit_id=unit_id))
+    return render_template("admin/reset_password.html", form=form, user=user, unit_id=unit_id)
 
 
 @bp.get("/volunteers", endpoint="volunteers")

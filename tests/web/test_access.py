@@ -89,3 +89,35 @@ def test_api_by_role(client, people, who, method, path, body, status):
     if status == 200:
         assert {"id", "name", "hours", "star_level"} <= set(response.json)
         assert "id_number_masked" not in response.json  # unit admins don't see it
+
+
+def test_disabling_a_unit_admin_ends_their_sessions_and_tokens(app, client, people, db):
+    admin_a = people["admin_a"]
+    theirs = app.test_client()
+    f.login(theirs, admin_a)
+    headers = f.api_token(theirs, admin_a.username)
+    f.login(client, people["admin"])
+    unit_path = f"/admin/units/{people['unit_a'].id}"
+    response = f.post_form(client, f"{unit_path}/admins/{admin_a.id}/active", {"active": "0"}, token_from=unit_path)
+    assert response.status_code == 302
+    assert theirs.get("/admin/").status_code == 302          # logged out
+    assert theirs.get("/api/v1/me", headers=headers).status_code == 401
+    assert f.post_form(theirs, "/login", {"username": admin_a.username, "password": f.PASSWORD}).status_code == 200
+    # re-enabled, and a new password set by the platform admin
+    f.post_form(client, f"{unit_path}/admins/{admin_a.id}/active", {"active": "1"}, token_from=unit_path)
+    path = f"{unit_path}/admins/{admin_a.id}/password"
+    assert f.post_form(client, path, {"password": "short"}).status_code == 200
+    assert f.post_form(client, path, {"password": "brand-new-pass"}).status_code == 302
+    f.login(theirs, admin_a.username, "brand-new-pass")
+
+
+def test_only_platform_admin_manages_admin_accounts(client, people):
+    f.login(client, people["admin_a"])
+    path = f"/admin/units/{people['unit_a'].id}/admins/{people['admin_a'].id}/password"
+    assert client.get(path).status_code == 403
+
+
+def test_admin_of_another_unit_is_not_found_under_this_unit(client, people):
+    f.login(client, people["admin"])
+    path = f"/admin/units/{people['unit_a'].id}/admins/{people['admin_b'].id}/password"
+    assert client.get(path).status_code == 404
