@@ -58,3 +58,20 @@ class CodeInvalid(DomainError):
 class CodeExpired(CodeInvalid):
     code = "code_expired"
     default_message = _l("二维码已过期，请刷新后重新扫码")
+
+
+class NotEligible(Forbidden):
+    """Below an offer's star level; details say what is needed."""
+
+    code = "not_eligible"
+    default_message = _l("星级不足，暂不能领取")
+
+
+class AlreadyRedeemed(Conflict):
+    code = "already_redeemed"
+    default_message = _l("该优惠券已核销")
+
+
+class CouponExpired(Conflict):
+    code = "coupon_expired"
+    default_message = _l("该优惠券已过期")
