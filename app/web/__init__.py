@@ -10,11 +10,15 @@ PAGE_MODULES = [
     "app.web.main",
     "app.web.auth",
     "app.web.admin",
+    "app.web.volunteer",
+    "app.web.certificates",
+    "app.web.stars_admin",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
 API_MODULES = [
     "app.web.api.accounts",
+    "app.web.api.stars",
 ]
 
 

@@ -1,0 +1,80 @@
+"""Service certificates: unit admins issue and download them; anyone checks one by its QR."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.models import Volunteer
+from app.services import certificates
+from app.services.errors import DomainError, NotFound
+from app.web.forms import apply_errors
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+
+
+class IssueForm(FlaskForm):
+    volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
+    date_from = DateField(_l("开始日期（可不填）"), validators=[Optional()])
+    date_to = DateField(_l("结束日期（可不填）"), validators=[Optional()])
+    submit = SubmitField(_l("开具证明"))
+
+
+def _unit_scope() -> int | None:
+    return None if current_user.role == "platform_admin" else current_user.unit_id
+
+
+@bp.route("/", methods=["GET", "POST"], endpoint="index")
+@role_required("unit_admin", "platform_admin")
+def index():
+    form = IssueForm()
+    if request.method == "GET" and request.args.get("volunteer_id", type=int):
+        volunteer = db.session.get(Volunteer, request.args.get("volunteer_id", type=int))
+        if volunteer is not None:
+            form.volunteer_no.data = volunteer.volunteer_no
+    if form.validate_on_submit():
+        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == form.volunteer_no.data.strip()))
+        try:
+            if volunteer is None:
+                raise NotFound(_("志愿者不存在"), fields={"volunteer_no": [_("未找到该编号的志愿者")]})
+            cert = certificates.issue(volunteer, date_from=form.date_from.data, date_to=form.date_to.data,
+                                      by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已开具证明 %(no)s", no=cert.cert_no), "success")
+            return redirect(url_for(".index", issued=cert.id))
+    issued = request.args.get("issued", type=int)
+    return render_template("certificates/index.html", form=form, issued=issued,
+                           items=certificates.for_unit(_unit_scope()))
+
+
+@bp.get("/<int:cert_id>.pdf", endpoint="pdf")
+@role_required("unit_admin", "platform_admin", "volunteer")
+def pdf(cert_id: int):
+    cert = certificates.get_certificate(cert_id)
+    certificates.ensure_can_view(current_user, cert)
+    return send_file(io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf",
+                     as_attachment=request.args.get("download") == "1",
+                     download_name=certificates.filename(cert))
+
+
+@bp.get("/check/<token>", endpoint="check")
+def check(token: str):
+    """Public: confirms a certificate is genuine; shows nothing that identifies the person."""
+    try:
+        found = certificates.verify(token)
+    except NotFound:
+        return render_template("certificates/check.html", found=None), 404
+    return render_template("certificates/check.html", found=found)

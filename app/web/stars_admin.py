@@ -1,0 +1,67 @@
+"""Star rules for the platform admin: edit the thresholds or apply a preset; everyone is
+regraded at once."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SubmitField
+from wtforms.validators import InputRequired, NumberRange
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import stars
+from app.services.errors import DomainError
+from app.web.forms import apply_errors
+
+bp = Blueprint("stars_admin", __name__, url_prefix="/admin/stars")
+
+
+class ThresholdForm(FlaskForm):
+    level_1 = IntegerField(_l("1星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
+    level_2 = IntegerField(_l("2星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
+    level_3 = IntegerField(_l("3星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
+    level_4 = IntegerField(_l("4星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
+    level_5 = IntegerField(_l("5星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
+    submit = SubmitField(_l("保存并重新评定"))
+
+
+class PresetForm(FlaskForm):
+    pass
+
+
+def _done(changed: int):
+    db.session.commit()
+    flash(_("星级标准已更新，已重新评定全部志愿者：%(n)d人星级发生变化。", n=changed), "success")
+    return redirect(url_for(".thresholds"))
+
+
+@bp.route("/", methods=["GET", "POST"], endpoint="thresholds")
+@role_required("platform_admin")
+def thresholds():
+    current = stars.thresholds()
+    form = ThresholdForm(data={f"level_{lvl}": hrs for lvl, hrs in current.items()})
+    if form.validate_on_submit():
+        try:
+            changed = stars.set_thresholds({lvl: getattr(form, f"level_{lvl}").data for lvl in stars.LEVELS},
+                                           by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            return _done(changed)
+    return render_template("stars_admin/thresholds.html", form=form, preset_form=PresetForm(),
+                           current=current, presets=stars.PRESETS, counts=stars.level_counts())
+
+
+@bp.post("/preset", endpoint="preset")
+@role_required("platform_admin")
+def preset():
+    form = PresetForm()
+    if not form.validate_on_submit():
+        flash(_("页面已过期，请刷新后重试"), "danger")
+        return redirect(url_for(".thresholds"))
+    changed = stars.apply_preset(request.form.get("preset", ""), by=current_user)
+    return _done(changed)

@@ -1,0 +1,77 @@
+"""The volunteer's phone pages: home, records, volunteer card, own certificate."""
+from __future__ import annotations
+
+import base64
+import io
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import certificates, qr, stars, volunteer_home, volunteers
+from app.services.clock import iso
+
+bp = Blueprint("volunteer", __name__, url_prefix="/me")
+
+
+def _me():
+    return volunteers.volunteer_of(current_user)
+
+
+@bp.get("/", endpoint="home")
+@role_required("volunteer")
+def home():
+    coupons_url = url_for("coupons.mine") if "coupons.mine" in current_app.view_functions else None
+    return render_template("volunteer/home.html", home=volunteer_home.home(_me()), coupons_url=coupons_url)
+
+
+@bp.post("/stars/seen")
+@role_required("volunteer")
+def stars_seen():
+    stars.mark_seen(_me())
+    db.session.commit()
+    return redirect(url_for(".home"))
+
+
+@bp.get("/records", endpoint="records")
+@role_required("volunteer")
+def records():
+    page = volunteer_home.records_page(_me().id, request.args.get("page", 1, type=int))
+    return render_template("volunteer/records.html", page=page)
+
+
+def _card_payload(volunteer) -> dict:
+    code, expires_at = volunteer_home.card_code(volunteer)
+    image = base64.b64encode(qr.png(code, box_size=8)).decode()
+    return {"code": code, "expires_at": iso(expires_at), "image": f"data:image/png;base64,{image}",
+            "refresh_in": max(10, int(current_app.config["CARD_CODE_SECONDS"] * 0.8))}
+
+
+@bp.get("/card", endpoint="card")
+@role_required("volunteer")
+def card():
+    volunteer = _me()
+    return render_template("volunteer/card.html", volunteer=volunteer, card=_card_payload(volunteer))
+
+
+@bp.get("/card/code.json", endpoint="card_code")
+@role_required("volunteer")
+def card_code():
+    """A fresh card code for the page to swap in before the old one expires."""
+    response = jsonify(_card_payload(_me()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/certificate.pdf", endpoint="certificate_pdf")
+@role_required("volunteer")
+def certificate_pdf():
+    """The volunteer's own certificate; ?from=&to= (YYYY-MM-DD) narrow the period.
+    Downloading again with nothing changed returns the same certificate number."""
+    cert = certificates.issue(_me(), date_from=request.args.get("from"), date_to=request.args.get("to"),
+                              by=current_user, reuse=True)
+    db.session.commit()
+    return send_file(
+        io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1", download_name=certificates.filename(cert))
