@@ -153,3 +153,26 @@ def client(app):
 @pytest.fixture
 def backend():
     return BACKEND
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = {"n": 0}
+
+        def _count(*_args, **_kwargs):
+            counter["n"] += 1
+
+        event.listen(_db.engine, "before_cursor_execute", _count)
+        try:
+            yield counter
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", _count)
+
+    return counting

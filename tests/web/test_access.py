@@ -121,3 +121,15 @@ def test_admin_of_another_unit_is_not_found_under_this_unit(client, people):
     f.login(client, people["admin"])
     path = f"/admin/units/{people['unit_a'].id}/admins/{people['admin_b'].id}/password"
     assert client.get(path).status_code == 404
+
+
+def test_volunteer_list_runs_a_fixed_number_of_queries(client, people, count_queries):
+    f.login(client, people["admin"])
+    client.get("/admin/volunteers")
+    with count_queries() as few:
+        assert client.get("/admin/volunteers").status_code == 200
+    for _ in range(8):
+        f.volunteer(people["unit_b"])
+    with count_queries() as many:
+        assert client.get("/admin/volunteers").status_code == 200
+    assert many["n"] == few["n"]
