@@ -1,0 +1,98 @@
+"""Page checks for browser tests: screenshots, axe-core, phone width, touch targets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = ROOT / "tests" / "vendor" / "axe.min.js"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+def settle() -> None:
+    """Forget what the test's session loaded (it sees what the server committed since), and
+    end its transaction so that the server is never kept waiting."""
+    db.session.commit()
+    db.session.expire_all()
+
+
+def read(statement):
+    """One scalar, fresh from the database, without keeping a transaction open."""
+    settle()
+    value = db.session.scalar(statement)
+    db.session.commit()
+    return value
+
+
+def refresh(*objects):
+    """Reload objects from the database, without keeping a transaction open."""
+    for obj in objects:
+        db.session.refresh(obj)
+    db.session.commit()
+    return objects[0] if len(objects) == 1 else objects
+
+
+def shot(page, name: str, full_page: bool = True) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def check_a11y(page, *, disable: tuple[str, ...] = ()) -> None:
+    """axe-core on the current page: no serious or critical violation."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        """async (disabled) => {
+            const rules = {};
+            for (const id of disabled) rules[id] = {enabled: false};
+            const r = await axe.run(document, {resultTypes: ['violations'], rules});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => ({target: n.target.join(' '),
+                    summary: n.failureSummary, html: n.html.slice(0, 160)}))}));
+        }""", list(disable))
+    bad = [v for v in results if v["impact"] in ("serious", "critical")]
+    if bad:
+        lines = [f"axe found {len(bad)} serious/critical violation(s) on {page.url}:"]
+        for v in bad:
+            lines.append(f"- [{v['impact']}] {v['id']}: {v['help']}")
+            for node in v["nodes"]:
+                lines.append(f"    at {node['target']}\n      {node['html']}\n      "
+                             + (node["summary"] or "").replace("\n", "\n      "))
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def assert_fits_phone(page, width: int = 360) -> None:
+    """No horizontal scrolling on a 360 px wide phone."""
+    original = page.viewport_size
+    page.set_viewport_size({"width": width, "height": original["height"]})
+    try:
+        page.wait_for_timeout(100)  # let resize observers (charts) settle
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wide = page.evaluate(
+                """(w) => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > w)
+                    .slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                        + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+                        + ' right=' + Math.round(e.getBoundingClientRect().right))""", width)
+            pytest.fail(f"{page.url} scrolls sideways at {width}px (scrollWidth {scroll_width}); "
+                        f"too wide: {wide}", pytrace=False)
+    finally:
+        page.set_viewport_size(original)
+
+
+def assert_touch_target(locator, min_height: int = 44) -> None:
+    box = locator.bounding_box()
+    assert box and box["height"] >= min_height and box["width"] >= min_height, \
+        f"touch target too small: {box}"
