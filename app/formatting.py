@@ -17,13 +17,15 @@ NAVIGATION = {
         ("admin.dashboard", _l("概览")), ("admin.units", _l("成员单位")),
         ("admin.volunteers", _l("志愿者")), ("posts.index", _l("服务岗")),
         ("records.index", _l("服务记录")), ("merchants_admin.index", _l("商家")),
-        ("stars_admin.thresholds", _l("星级规则")), ("bulletins.index", _l("月通报")),
+        ("stars_admin.thresholds", _l("星级规则")), ("certificates.index", _l("服务证明")),
+        ("bulletins.index", _l("月通报")),
         ("system.jobs", _l("任务日志")),
     ],
     "unit_admin": [
         ("admin.dashboard", _l("概览")), ("admin.volunteers", _l("志愿者")),
         ("posts.index", _l("服务岗")), ("activities.index", _l("活动")),
-        ("records.index", _l("服务记录")), ("bulletins.index", _l("月通报")),
+        ("records.index", _l("服务记录")), ("certificates.index", _l("服务证明")),
+        ("bulletins.index", _l("月通报")),
     ],
     "merchant": [
         ("merchant.scan", _l("扫码核销")), ("merchant.offers", _l("优惠")),
