@@ -13,12 +13,16 @@ PAGE_MODULES = [
     "app.web.volunteer",
     "app.web.certificates",
     "app.web.stars_admin",
+    "app.web.merchant",
+    "app.web.merchants_admin",
+    "app.web.coupons",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
 API_MODULES = [
     "app.web.api.accounts",
     "app.web.api.stars",
+    "app.web.api.incentives",
 ]
 
 

@@ -1,0 +1,88 @@
+"""Volunteer coupon pages (my coupons, claim, the refreshing coupon QR) and the public list
+of participating merchants and their offers by star level."""
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import incentives, qr, stars, volunteers
+from app.services.clock import iso
+from app.services.errors import DomainError
+
+bp = Blueprint("coupons", __name__)
+
+
+@bp.get("/coupons/", endpoint="mine")
+@role_required("volunteer")
+def mine():
+    volunteer = volunteers.volunteer_of(current_user)
+    return render_template("coupons/mine.html", volunteer=volunteer,
+                           coupons=incentives.volunteer_coupons(volunteer),
+                           offers=incentives.offers_for_volunteer(volunteer),
+                           next_star_at=stars.next_threshold_hours(volunteer))
+
+
+@bp.post("/offers/<int:offer_id>/claim")
+@role_required("volunteer")
+def claim(offer_id: int):
+    volunteer = volunteers.volunteer_of(current_user)
+    try:
+        coupon = incentives.claim_coupon(volunteer, incentives.get_offer(offer_id))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for(".mine"))
+    db.session.commit()
+    flash(_("领取成功！到店时出示优惠券二维码即可使用"), "success")
+    return redirect(url_for(".show", coupon_id=coupon.id))
+
+
+@bp.get("/coupons/<int:coupon_id>")
+@role_required("volunteer")
+def show(coupon_id: int):
+    coupon = incentives.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
+    return render_template("coupons/show.html", coupon=coupon,
+                           lifetime=qr.lifetime("coupon"))
+
+
+@bp.get("/coupons/<int:coupon_id>/code.json")
+@role_required("volunteer")
+def code(coupon_id: int):
+    """A fresh signed code and its QR image; the page asks again about every minute."""
+    coupon = incentives.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
+    try:
+        text, expires = incentives.coupon_code(coupon)
+    except DomainError as exc:
+        db.session.rollback()
+        return jsonify({"status": coupon.status, "message": exc.message}), exc.status
+    image = base64.b64encode(qr.png(text, box_size=8)).decode()
+    response = jsonify({"code": text, "expires_at": iso(expires), "status": coupon.status,
+                        "image": f"data:image/png;base64,{image}"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/merchants")
+def merchants():
+    """Participating merchants and their offers, grouped by the star level they ask for."""
+    offers = incentives.public_offers()
+    by_level: dict[int, list] = {}
+    for offer in offers:
+        by_level.setdefault(offer.min_star, []).append(offer)
+    return render_template("coupons/merchants.html", by_level=sorted(by_level.items()),
+                           thresholds=stars.thresholds())
+
+
+@bp.get("/merchants/<int:merchant_id>/logo")
+def logo(merchant_id: int):
+    merchant = incentives.get_merchant(merchant_id)
+    if not merchant.logo or merchant.status != "approved" and not (
+            current_user.is_authenticated and current_user.role == "platform_admin"):
+        abort(404)
+    return Response(merchant.logo, mimetype=merchant.logo_mimetype,
+                    headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,189 @@
+"""Platform admin: register and approve merchants and their accounts, publish offers for
+them, and see every merchant's redemptions."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import incentives
+from app.services.errors import DomainError
+from app.web.forms import apply_errors
+from app.web.merchant import OfferForm, _period, export_figures, save_offer
+
+bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
+
+
+class MerchantForm(FlaskForm):
+    name = StringField(_l("商家名称"), validators=[DataRequired(), Length(max=100)])
+    category = SelectField(_l("类别"), choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in incentives.CATEGORIES],
+                           validators=[Optional()])
+    address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
+    contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20)])
+    submit = SubmitField(_l("保存"))
+
+    def values(self) -> dict:
+        return {"name": self.name.data, "category": self.category.data or None, "address": self.address.data,
+                "contact_name": self.contact_name.data, "contact_phone": self.contact_phone.data}
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("店员姓名"), validators=[DataRequired(), Length(max=50)])
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
+    password = PasswordField(_l("初始密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("创建商家账号"))
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(_l("标志（PNG或JPEG，不超过512KB）"), validators=[FileRequired()],
+                     render_kw={"accept": "image/png,image/jpeg"})
+    submit = SubmitField(_l("上传"))
+
+
+@bp.route("/", methods=["GET", "POST"], endpoint="index")
+@role_required("platform_admin")
+def index():
+    form = MerchantForm()
+    if form.validate_on_submit():
+        try:
+            merchant = incentives.create_merchant(by=current_user, **form.values())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已登记商家“%(n)s”，请审核并为其创建账号", n=merchant.name), "success")
+            return redirect(url_for(".detail", merchant_id=merchant.id))
+    first, last, days = _period()
+    return render_template("merchants_admin/index.html", merchants=incentives.list_merchants(), form=form,
+                           figures=incentives.redemption_figures(None, first, last), days=days), \
+        422 if form.errors else 200
+
+
+def _detail_page(merchant, status=200, **forms):
+    forms.setdefault("form", MerchantForm(obj=merchant, prefix="m"))
+    forms.setdefault("account_form", AccountForm(prefix="a"))
+    forms.setdefault("logo_form", LogoForm(prefix="l"))
+    forms.setdefault("offer_form", OfferForm(prefix="o"))
+    return render_template("merchants_admin/detail.html", merchant=merchant,
+                           accounts=incentives.merchant_accounts(merchant.id),
+                           offers=incentives.merchant_offers(merchant.id),
+                           recent=incentives.recent_redemptions(merchant.id, limit=20), **forms), status
+
+
+@bp.route("/<int:merchant_id>", methods=["GET", "POST"])
+@role_required("platform_admin")
+def detail(merchant_id: int):
+    merchant = incentives.get_merchant(merchant_id)
+    form = MerchantForm(obj=merchant, prefix="m")
+    if form.validate_on_submit():
+        try:
+            incentives.update_merchant(merchant, by=current_user, **form.values())
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            return _detail_page(merchant, 422, form=form)
+        db.session.commit()
+        flash(_("已保存"), "success")
+        return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _detail_page(merchant, 422 if form.errors else 200, form=form)
+
+
+@bp.post("/<int:merchant_id>/status")
+@role_required("platform_admin")
+def set_status(merchant_id: int):
+    merchant = incentives.get_merchant(merchant_id)
+    try:
+        incentives.set_status(merchant, request.form.get("status", ""), by=current_user,
+                              reason=(request.form.get("reason") or "")[:200] or None)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("商家已通过审核") if merchant.status == "approved" else _("商家已暂停"), "success")
+    return redirect(url_for(".detail", merchant_id=merchant.id))
+
+
+@bp.post("/<int:merchant_id>/accounts")
+@role_required("platform_admin")
+def account_new(merchant_id: int):
+    merchant = incentives.get_merchant(merchant_id)
+    account_form = AccountForm(prefix="a")
+    if account_form.validate_on_submit():
+        try:
+            user = incentives.create_merchant_account(merchant, username=account_form.username.data,
+                                                      password=account_form.password.data,
+                                                      name=account_form.name.data, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(account_form, exc)
+        else:
+            db.session.commit()
+            flash(_("已创建商家账号 %(u)s", u=user.username), "success")
+            return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _detail_page(merchant, 422, account_form=account_form)
+
+
+@bp.post("/<int:merchant_id>/logo")
+@role_required("platform_admin")
+def logo_upload(merchant_id: int):
+    merchant = incentives.get_merchant(merchant_id)
+    logo_form = LogoForm(prefix="l")
+    if logo_form.validate_on_submit():
+        try:
+            incentives.set_logo(merchant, logo_form.logo.data.read(incentives.LOGO_MAX_BYTES + 1), by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(logo_form, exc)
+        else:
+            db.session.commit()
+            flash(_("已更新标志"), "success")
+            return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _detail_page(merchant, 422, logo_form=logo_form)
+
+
+@bp.post("/<int:merchant_id>/offers")
+@role_required("platform_admin")
+def offer_new(merchant_id: int):
+    merchant = incentives.get_merchant(merchant_id)
+    offer_form = OfferForm(prefix="o")
+    if offer_form.validate_on_submit():
+        offer = save_offer(offer_form, merchant)
+        if offer is not None:
+            flash(_("已为“%(m)s”发布优惠“%(t)s”", m=merchant.name, t=offer.title), "success")
+            return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _detail_page(merchant, 422, offer_form=offer_form)
+
+
+@bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])
+@role_required("platform_admin")
+def offer_edit(offer_id: int):
+    offer = incentives.get_offer(offer_id)
+    form = OfferForm(obj=offer)
+    if request.method == "GET":
+        form.fill(offer)
+    if form.validate_on_submit() and save_offer(form, offer.merchant, offer) is not None:
+        flash(_("已保存"), "success")
+        return redirect(url_for(".detail", merchant_id=offer.merchant_id))
+    return render_template("merchant/offer_edit.html", merchant=offer.merchant, offer=offer, form=form)
+
+
+@bp.get("/redemptions.<fmt>")
+@role_required("platform_admin")
+def export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        return redirect(url_for(".index"))
+    first, last, _days = _period()
+    return export_figures(incentives.redemption_figures(None, first, last), fmt,
+                          f"all-redemptions-{first.isoformat()}-{last.isoformat()}")

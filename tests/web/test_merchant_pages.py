@@ -1,0 +1,309 @@
+"""Merchant portal, coupon pages and the incentives API, end to end through HTTP."""
+import csv
+import io
+import re
+import threading
+from datetime import timedelta
+
+import openpyxl
+import pytest
+import zxingcpp
+from PIL import Image
+
+from app.extensions import db as _db
+from app.models import Coupon, Merchant
+from app.services import incentives, qr
+from app.services.clock import local, now
+from tests import factories as f
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture
+def scene(db):
+    admin = f.platform_admin("boss")
+    merchant = incentives.create_merchant(name="志愿者之家便利店", address="人民路1号", by=admin, approved=True)
+    shop_user = incentives.create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD,
+                                                   name="店长", by=admin)
+    offers = {star: incentives.create_offer(merchant, incentives.OfferInput(title=f"{star}星礼遇", min_star=star),
+                                            by=admin) for star in (1, 2, 3)}
+    db.session.commit()
+    volunteer = f.volunteer(name="王小明")
+    f.give_hours(volunteer, 300)  # 2★
+    return {"admin": admin, "merchant": merchant, "shop": shop_user, "offers": offers, "volunteer": volunteer}
+
+
+def login_volunteer(client, volunteer):
+    f.login(client, volunteer.user)
+
+
+def test_two_star_volunteer_claims_and_merchant_redeems_once_on_a_phone(client, scene):
+    volunteer, offers = scene["volunteer"], scene["offers"]
+    login_volunteer(client, volunteer)
+    page = client.get("/coupons/").get_data(as_text=True)
+    assert "2星礼遇" in page and "1星礼遇" in page
+    assert "需要3星，还需服务 300 小时" in page  # the 3★ offer says what is missing
+    response = f.post_form(client, f"/offers/{offers[2].id}/claim", {}, token_from="/coupons/")
+    assert response.status_code == 302
+    coupon = _db.session.scalar(_db.select(Coupon))
+    assert response.headers["Location"].endswith(f"/coupons/{coupon.id}")
+    assert client.get(f"/coupons/{coupon.id}").status_code == 200
+    data = client.get(f"/coupons/{coupon.id}/code.json").json
+    assert data["status"] == "issued" and data["code"].startswith("http://vs.test/q/")
+    # the QR image decodes to the code
+    import base64
+    image = Image.open(io.BytesIO(base64.b64decode(data["image"].split(",", 1)[1])))
+    assert zxingcpp.read_barcodes(image)[0].text == data["code"]
+    below = f.post_form(client, f"/offers/{offers[3].id}/claim", {}, token_from="/coupons/")
+    assert "还需服务300小时" in client.get(below.headers["Location"]).get_data(as_text=True)
+
+    path = data["code"].replace("http://vs.test", "")
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/coupons/")})
+    # someone not logged in gets a login prompt, nothing changes
+    anonymous = client.get(path).get_data(as_text=True)
+    assert "商家登录" in anonymous and "王小明" not in anonymous
+    f.login(client, scene["shop"])
+    page = client.get(path).get_data(as_text=True)
+    assert "王*明" in page and "王小明" not in page and "2星礼遇" in page and "确认核销" in page
+    token = f.csrf_token(client, path)
+    first = client.post(path, data={"csrf_token": token, "coupon_id": coupon.id})
+    assert first.status_code == 302
+    assert "核销成功" in client.get(first.headers["Location"]).get_data(as_text=True)
+    second = client.post(path, data={"csrf_token": token, "coupon_id": coupon.id})
+    assert second.status_code == 409
+    text = second.get_data(as_text=True)
+    assert "不能重复使用" in text and "志愿者之家便利店" in text
+    assert local(_db.session.get(Coupon, coupon.id).redeemed_at).strftime("%Y-%m-%d %H:%M") in text
+    assert "确认核销" not in text
+
+
+def test_card_code_shows_level_and_redeems_a_coupon_of_this_shop(client, scene):
+    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
+    _db.session.commit()
+    card, _exp = qr.make_url("card", {"v": scene["volunteer"].id})
+    f.login(client, scene["shop"])
+    response = client.get("/merchant/?code=" + card)
+    assert response.status_code == 302 and "/c/" in response.headers["Location"]
+    path = response.headers["Location"]
+    page = client.get(path).get_data(as_text=True)
+    assert "王*明" in page and "1星礼遇" in page and "确认核销" in page
+    done = client.post(path, data={"csrf_token": f.csrf_token(client, path), "coupon_id": coupon.id})
+    assert done.status_code == 302
+    _db.session.expire_all()
+    assert _db.session.get(Coupon, coupon.id).status == "redeemed"
+
+
+def test_other_merchant_and_expired_codes_are_refused_on_the_page(client, app, scene):
+    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
+    other = incentives.create_merchant(name="隔壁面包店", by=scene["admin"], approved=True)
+    incentives.create_merchant_account(other, username="baker", password=f.PASSWORD, name="面包师",
+                                       by=scene["admin"])
+    _db.session.commit()
+    code, _exp = incentives.coupon_code(coupon)
+    path = code.replace("http://vs.test", "")
+    f.login(client, "baker")
+    page = client.get(path).get_data(as_text=True)
+    assert "不是本店的优惠券" in page and "确认核销" not in page
+    refused = client.post(path, data={"csrf_token": f.csrf_token(client, path), "coupon_id": coupon.id})
+    assert refused.status_code == 403
+    app.config["COUPON_CODE_SECONDS"] = -1
+    expired = client.get(path)
+    assert expired.status_code == 400 and "已过期" in expired.get_data(as_text=True)
+    assert _db.session.get(Coupon, coupon.id).status == "issued"
+
+
+def test_pages_by_role(client, scene):
+    for path in ["/merchant/", "/merchant/offers", "/merchant/dashboard", "/admin/merchants/", "/coupons/"]:
+        assert client.get(path).status_code == 302
+    assert client.get("/merchants").status_code == 200
+    login_volunteer(client, scene["volunteer"])
+    assert client.get("/merchant/").status_code == 403
+    assert client.get("/admin/merchants/").status_code == 403
+    code, _exp = qr.make_url("coupon", {"c": 1})
+    assert client.get(code.replace("http://vs.test", "")).status_code == 403
+
+
+def test_public_page_lists_offers_by_star_level(client, scene):
+    incentives.set_logo(scene["merchant"], PNG, by=None)
+    pending = incentives.create_merchant(name="未审核的店", by=None)
+    incentives.create_offer(pending, incentives.OfferInput(title="看不见的优惠"), by=None)
+    _db.session.commit()
+    page = client.get("/merchants").get_data(as_text=True)
+    assert page.index("1星礼遇") < page.index("2星礼遇") < page.index("3星礼遇")
+    assert "志愿者之家便利店" in page and "看不见的优惠" not in page
+    logo = client.get(f"/merchants/{scene['merchant'].id}/logo")
+    assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == PNG
+
+
+def test_admin_registers_approves_and_publishes_for_a_merchant(client, scene):
+    f.login(client, scene["admin"])
+    response = f.post_form(client, "/admin/merchants/", {"name": "阳光书店", "category": "零售", "address": "书香路8号"})
+    assert response.status_code == 302
+    merchant = _db.session.scalar(_db.select(Merchant).where(Merchant.name == "阳光书店"))
+    detail = response.headers["Location"]
+    assert merchant.status == "pending"
+    f.post_form(client, f"{detail}/status", {"status": "approved"}, token_from=detail)
+    f.post_form(client, f"{detail}/accounts", {"a-name": "店员", "a-username": "bookshop",
+                                                "a-password": "bookshop-1"}, token_from=detail)
+    bad = f.post_form(client, f"{detail}/logo", {"l-logo": (io.BytesIO(b"GIF89a..."), "x.png")},
+                      token_from=detail, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "只支持PNG或JPEG图片" in bad.get_data(as_text=True)
+    good = f.post_form(client, f"{detail}/logo", {"l-logo": (io.BytesIO(PNG), "logo.png")},
+                       token_from=detail, content_type="multipart/form-data")
+    assert good.status_code == 302
+    made = f.post_form(client, f"{detail}/offers", {"o-title": "购书九折", "o-min_star": "2", "o-quantity": "50",
+                                                    "o-per_volunteer_limit": "1", "o-limit_period": "month",
+                                                    "o-is_active": "y"}, token_from=detail)
+    assert made.status_code == 302
+    _db.session.expire_all()
+    merchant = _db.session.get(Merchant, merchant.id)
+    assert merchant.status == "approved" and merchant.logo == PNG
+    offer = incentives.merchant_offers(merchant.id)[0]
+    assert (offer.title, offer.min_star, offer.quantity) == ("购书九折", 2, 50)
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/admin/merchants/")})
+    f.login(client, "bookshop", "bookshop-1")
+    assert "购书九折" in client.get("/merchant/offers").get_data(as_text=True)
+
+
+def test_merchant_publishes_and_edits_own_offers_only(client, scene):
+    f.login(client, scene["shop"])
+    response = f.post_form(client, "/merchant/offers", {"title": "满50减10", "min_star": "1",
+                                                         "per_volunteer_limit": "2", "limit_period": "total",
+                                                         "is_active": "y"})
+    assert response.status_code == 302
+    offer = [o for o in incentives.merchant_offers(scene["merchant"].id) if o.title == "满50减10"][0]
+    assert offer.per_volunteer_limit == 2 and offer.limit_period == "total"
+    other = incentives.create_merchant(name="别家", by=None, approved=True)
+    foreign = incentives.create_offer(other, incentives.OfferInput(title="别家的"), by=None)
+    _db.session.commit()
+    assert client.get(f"/merchant/offers/{foreign.id}").status_code == 403
+    edit = f.post_form(client, f"/merchant/offers/{offer.id}", {"title": "满50减15", "min_star": "2",
+                                                                 "per_volunteer_limit": "", "limit_period": "month"})
+    assert edit.status_code == 302
+    _db.session.refresh(offer)
+    assert offer.title == "满50减15" and not offer.is_active and offer.per_volunteer_limit is None
+
+
+def test_dashboard_figures_and_exports(client, scene):
+    volunteer, merchant, shop = scene["volunteer"], scene["merchant"], scene["shop"]
+    scene["offers"][1].per_volunteer_limit = None
+    first = incentives.claim_coupon(volunteer, scene["offers"][1], at=now() - timedelta(days=5))
+    second = incentives.claim_coupon(volunteer, scene["offers"][2])
+    third = incentives.claim_coupon(volunteer, scene["offers"][1])
+    _db.session.commit()
+    incentives.redeem(first.id, merchant, by=shop, at=now() - timedelta(days=3))
+    incentives.redeem(second.id, merchant, by=shop)
+    incentives.redeem(third.id, merchant, by=shop)
+    _db.session.commit()
+    f.login(client, shop)
+    page = client.get("/merchant/dashboard?days=7").get_data(as_text=True)
+    assert re.search(r'id="redeemed-total">3<', page) and "chart.umd.min.js" in page
+    today = local(now()).date().isoformat()
+    rows = list(csv.reader(io.StringIO(client.get("/merchant/dashboard.csv?days=7").get_data(as_text=True)
+                                       .lstrip("\ufeff"))))
+    assert [today, "2"] in rows
+    assert ["志愿者之家便利店", "1星礼遇", "1", "2"] in rows
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/merchant/dashboard.xlsx?days=7").data))
+    by_day = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert by_day[today] == 2 and sum(by_day.values()) == 3 and len(by_day) == 7
+    offers = [r for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert ("志愿者之家便利店", "2星礼遇", 2, 1) in offers
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/merchant/")})
+    f.login(client, scene["admin"])
+    assert "志愿者之家便利店" in client.get("/admin/merchants/").get_data(as_text=True)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/admin/merchants/redemptions.xlsx?days=30").data))
+    assert sum(r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)) == 3
+
+
+# ------------------------------------------------------------------ API
+
+def test_api_flow_and_shapes(client, scene):
+    admin_h = f.api_token(client, "boss")
+    made = client.post("/api/v1/merchants", json={"name": "城东药房", "username": "pharmacy",
+                                                   "password": "pharmacy-1"}, headers=admin_h)
+    assert made.status_code == 201 and isinstance(made.json["id"], int)
+    shop_h = f.api_token(client, "pharmacy", "pharmacy-1")
+    offer = client.post(f"/api/v1/merchants/{made.json['id']}/offers",
+                        json={"title": "药品九五折", "min_star": 2, "quantity": 1,
+                              "valid_until": (now() + timedelta(days=30)).isoformat()}, headers=shop_h)
+    assert offer.status_code == 201
+    other_shop = client.post(f"/api/v1/merchants/{scene['merchant'].id}/offers",
+                             json={"title": "越权", "min_star": 1}, headers=shop_h)
+    assert other_shop.status_code == 403
+    bad = client.post(f"/api/v1/merchants/{made.json['id']}/offers", json={"title": "x", "min_star": 9, "extra": 1},
+                      headers=shop_h)
+    assert bad.status_code == 422 and {"min_star", "extra"} <= set(bad.json["error"]["fields"])
+
+    vol_h = f.api_token(client, scene["volunteer"].user.username)
+    claimed = client.post(f"/api/v1/offers/{offer.json['id']}/coupons", headers=vol_h)
+    assert claimed.status_code == 201 and claimed.json["status"] == "issued"
+    beginner = f.volunteer(name="李新")
+    f.give_hours(beginner, 120)  # 1★
+    low = client.post(f"/api/v1/offers/{offer.json['id']}/coupons", headers=f.api_token(client, beginner.user.username))
+    assert low.status_code == 403 and low.json["error"]["code"] == "not_eligible"
+    assert low.json["error"]["needed_star"] == 2 and low.json["error"]["hours_needed"] == 180
+    third = f.volunteer(name="赵六")
+    f.give_hours(third, 300)
+    gone = client.post(f"/api/v1/offers/{offer.json['id']}/coupons", headers=f.api_token(client, third.user.username))
+    assert gone.status_code == 409 and gone.json["error"]["reason"] == "sold_out"
+
+    coupon_id = claimed.json["id"]
+    code = client.get(f"/api/v1/coupons/{coupon_id}/code", headers=vol_h)
+    assert code.status_code == 200 and code.json["code"].startswith("http://vs.test/q/") and code.json["expires_at"]
+    assert client.get(f"/api/v1/coupons/{coupon_id}/code",
+                      headers=f.api_token(client, third.user.username)).status_code == 404
+    verified = client.post("/api/v1/merchant/verify", json={"code": code.json["code"]}, headers=shop_h)
+    assert verified.status_code == 200
+    body = verified.json
+    assert body["volunteer"] == {"masked_name": "王*明", "star_level": 2}
+    assert body["coupon"]["id"] == coupon_id and body["coupon"]["offer_id"] == offer.json["id"]
+    assert body["coupon"]["status"] == "issued" and body["eligible_offer_ids"] == [offer.json["id"]]
+    card, _exp = qr.make_url("card", {"v": scene["volunteer"].id})
+    by_card = client.post("/api/v1/merchant/verify", json={"code": card}, headers=shop_h).json
+    assert by_card["coupon"] is None and by_card["volunteer"]["star_level"] == 2
+    assert client.post("/api/v1/merchant/verify", json={"code": "nonsense"}, headers=shop_h).status_code == 400
+    assert client.post("/api/v1/merchant/verify", json={"code": card}, headers=vol_h).status_code == 403
+
+    wrong = client.post(f"/api/v1/coupons/{coupon_id}/redeem", json={"code": code.json["code"]},
+                        headers=f.api_token(client, "shopkeeper"))
+    assert wrong.status_code == 403
+    ok = client.post(f"/api/v1/coupons/{coupon_id}/redeem", json={"code": code.json["code"]}, headers=shop_h)
+    assert ok.status_code == 200 and ok.json["id"] == coupon_id and ok.json["status"] == "redeemed"
+    again = client.post(f"/api/v1/coupons/{coupon_id}/redeem", json={"code": code.json["code"]}, headers=shop_h)
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_redeemed"
+    assert "城东药房" in again.json["error"]["message"]
+    assert client.get(f"/api/v1/coupons/{coupon_id}/code", headers=vol_h).status_code == 409
+
+
+def test_openapi_lists_the_operations(client):
+    spec = client.get("/api/v1/openapi.json").json
+    ids = {op.get("operationId") for path in spec["paths"].values() for op in path.values() if isinstance(op, dict)}
+    assert {"createMerchant", "createOffer", "claimCoupon", "getCouponCode", "verifyCode", "redeemCoupon"} <= ids
+    assert "/api/v1/merchant/verify" in spec["paths"] and "/api/v1/coupons/{coupon_id}/redeem" in spec["paths"]
+
+
+def test_ten_simultaneous_api_redeems_one_wins(app, scene):
+    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
+    _db.session.commit()
+    code, _exp = incentives.coupon_code(coupon)
+    coupon_id = coupon.id
+    headers = f.api_token(app.test_client(), "shopkeeper")
+    _db.session.commit()  # release the test's transaction (on SQLite it holds the write lock)
+    barrier = threading.Barrier(10)
+    statuses = []
+
+    def press():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            response = client.post(f"/api/v1/coupons/{coupon_id}/redeem", json={"code": code}, headers=headers)
+            statuses.append((response.status_code, (response.json.get("error") or {}).get("code")))
+            _db.session.remove()
+
+    threads = [threading.Thread(target=press) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses, key=str).count((200, None)) == 1
+    assert statuses.count((409, "already_redeemed")) == 9
