@@ -54,5 +54,31 @@ def load() -> bool:
         people.append(volunteers.register(volunteers.Registration(
             name=name, id_number=demo_id_number(birth, seq, sex_digit), phone=phone,
             password="volunteer123", consent=True, unit_id=unit_list[unit_index].id)))
+    load_incentives(admin)
     db.session.flush()
+    return True
+
+
+DEMO_OFFERS = [
+    # title, description, min_star, quantity, per-volunteer limit a month
+    ("1星志愿者：饮品第二杯半价", "凭优惠券到店购买任意饮品，第二杯半价", 1, None, 2),
+    ("2星志愿者：全场九折", "单笔消费满30元享九折（烟酒除外）", 2, 200, 1),
+    ("3星志愿者：每月免费领取生活用品一份", "到店出示优惠券领取毛巾或洗衣液一份", 3, 50, 1),
+]
+
+
+def load_incentives(admin: User) -> bool:
+    """The demo merchant (login merchant / merchant123), approved, with offers at 1★–3★."""
+    from app.services import incentives
+    if db.session.scalar(select(User.id).where(User.username == "merchant")) is not None:
+        return False
+    merchant = incentives.create_merchant(name="志愿者之家便利店", address="阳光街道人民路18号", category="零售",
+                                          contact_name="周店长", contact_phone="02088886666", by=admin,
+                                          approved=True)
+    incentives.create_merchant_account(merchant, username="merchant", password="merchant123", name="周店长",
+                                       by=admin)
+    for title, description, min_star, quantity, limit in DEMO_OFFERS:
+        incentives.create_offer(merchant, incentives.OfferInput(
+            title=title, description=description, min_star=min_star, quantity=quantity,
+            per_volunteer_limit=limit, limit_period="month"), by=admin)
     return True
