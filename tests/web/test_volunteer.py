@@ -136,3 +136,28 @@ def test_volunteer_downloads_own_certificate(client, db):
     assert narrowed.status_code == 200
     assert client.get("/me/certificate.pdf?from=2025-02-30").status_code == 422
     assert client.get("/me/certificate.pdf?from=2025-03-01&to=2025-01-01").status_code == 422
+
+
+def test_home_runs_a_fixed_number_of_queries(client, db, count_queries):
+    from app.models import Activity, ActivitySignup
+    unit = f.unit()
+    volunteer = f.volunteer(unit)
+    f.give_hours(volunteer, 3)
+    f.login(client, volunteer.user)
+    client.get("/me/")
+    db.session.commit()
+    with count_queries() as few:
+        assert client.get("/me/").status_code == 200
+    f.give_hours(volunteer, 400)  # many records, several star events
+    for day in range(1, 8):
+        activity = Activity(unit_id=unit.id, title=f"活动{day}", starts_at=now() + timedelta(days=day),
+                            ends_at=now() + timedelta(days=day, hours=2))
+        db.session.add(activity)
+        db.session.flush()
+        if day % 2:
+            db.session.add(ActivitySignup(activity_id=activity.id, volunteer_id=volunteer.id))
+    db.session.commit()
+    with count_queries() as many:
+        html = client.get("/me/").get_data(as_text=True)
+    assert "活动1" in html and "已报名" in html
+    assert many["n"] == few["n"]
