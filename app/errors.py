@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.services.errors import DomainError
+from app.services.errors import CodeInvalid, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,9 @@ def _webargs_fields(exc: HTTPException) -> tuple[dict, str | None]:
     return fields, top_message
 
 
-def render_error_page(status: int, message: str, title: str | None = None):
-    return render_template("errors/error.html", status=status, message=message,
+def render_error_page(status: int, message: str | None, title: str | None = None, code: str | None = None):
+    """The Chinese error page; `message` None when the title says it all."""
+    return render_template("errors/error.html", status=status, message=message, code=code,
                            title=title or _http_messages(status)), status
 
 
@@ -66,7 +67,10 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status
-        return render_error_page(exc.status, exc.message)
+        specific = exc.message != str(type(exc).default_message)
+        if isinstance(exc, CodeInvalid):
+            return render_error_page(exc.status, exc.message, title=_("二维码无法使用"), code=exc.code)
+        return render_error_page(exc.status, exc.message if specific else None, code=exc.code)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):

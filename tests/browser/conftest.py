@@ -4,9 +4,8 @@ Debian's Chromium through Playwright (sync API).
 - `live_server`: a werkzeug server (threaded) in a background thread; its app is made like
   tests/conftest.py's (same `database_url` machinery) with BASE_URL set to the server's own
   address, so QR codes open on it. The app context stays pushed for the test, so factories
-  and services can prepare or finish a scenario. Whatever the test reads or writes itself
-  must end with a commit before the browser acts (helpers.read / helpers.settle do), or
-  the server waits for SQLite's write lock.
+  and services can prepare or finish a scenario; call helpers.settle() before reading or
+  writing what the server changed since (the test's session may hold an older snapshot).
 - `browser_context(kind)`: a fresh Chromium context, Chinese first, as a phone (390×844,
   touch) or an office PC (1366×900). Script errors on a page fail the test.
 - `phone` / `desktop`: a page in such a context. Page checks live in tests/browser/helpers.py.
@@ -22,6 +21,8 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -56,6 +57,28 @@ class LiveServer:
         self._server.server_close()
 
 
+def _test_session(database_url: str) -> Session:
+    """The test's own session. On SQLite the app begins every transaction IMMEDIATE (it
+    takes the write lock at BEGIN, see app.sqlite), so a test merely reading an attribute
+    would stall the server; the test's engine begins plain (deferred) transactions instead:
+    reads never block the server, and a test's write holds the lock only until its commit."""
+    if not database_url.startswith("sqlite"):
+        return _db.session.session_factory()
+    engine = create_engine(database_url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        dbapi_connection.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return Session(bind=engine)
+
+
 @pytest.fixture
 def live_server(database_url, app_config):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, **SECRETS, **app_config)
@@ -67,15 +90,14 @@ def live_server(database_url, app_config):
     thread.start()
     live = LiveServer(app=app, url=url, _server=server, _thread=thread)
     with app.app_context():
-        # The test's own session keeps loaded values after commit, so reading an attribute
-        # of a factory-made object does not open a transaction: on SQLite every transaction
-        # takes the write lock at BEGIN (app.sqlite), which would stall the server.
-        _db.session.registry.set(_db.session.session_factory(expire_on_commit=False))
+        _db.session.registry.set(_test_session(database_url))
         try:
             yield live
         finally:
             live.stop()
+            bind = _db.session.get_bind()
             _db.session.remove()
+            bind.dispose()
             _db.engine.dispose()
 
 
