@@ -21,8 +21,16 @@ from app.extensions import db
 from app.models import Coupon, Merchant, Offer, User, Volunteer
 from app.services import accounts, audit, ledger, qr, stars
 from app.services.clock import iso, local, month_of, now, start_of_day, zone
-from app.services.errors import (AlreadyRedeemed, CodeInvalid, Conflict, CouponExpired, Forbidden,
-                                 NotEligible, NotFound, ValidationFailed)
+from app.services.errors import (
+    AlreadyRedeemed,
+    CodeInvalid,
+    Conflict,
+    CouponExpired,
+    Forbidden,
+    NotEligible,
+    NotFound,
+    ValidationFailed,
+)
 
 COUPON_VALID_DAYS = 30
 LOGO_MAX_BYTES = 512 * 1024

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
 from app.extensions import db
 from app.services import incentives, qr, stars, volunteers
-from app.services.clock import iso
+from app.services.clock import iso, now
 from app.services.errors import DomainError
 
 bp = Blueprint("coupons", __name__)
@@ -24,7 +33,7 @@ def mine():
     return render_template("coupons/mine.html", volunteer=volunteer,
                            coupons=incentives.volunteer_coupons(volunteer),
                            offers=incentives.offers_for_volunteer(volunteer),
-                           next_star_at=stars.next_threshold_hours(volunteer))
+                           next_star_at=stars.next_threshold_hours(volunteer), now=now())
 
 
 @bp.post("/offers/<int:offer_id>/claim")

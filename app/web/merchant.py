@@ -6,14 +6,29 @@ import csv
 import io
 from datetime import timedelta
 
-from flask import (Blueprint, Response, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -166,10 +181,9 @@ def offer_edit(offer_id: int):
     form = OfferForm(obj=offer)
     if request.method == "GET":
         form.fill(offer)
-    if form.validate_on_submit():
-        if save_offer(form, merchant, offer) is not None:
-            flash(_("已保存"), "success")
-            return redirect(url_for(".offers"))
+    if form.validate_on_submit() and save_offer(form, merchant, offer) is not None:
+        flash(_("已保存"), "success")
+        return redirect(url_for(".offers"))
     return render_template("merchant/offer_edit.html", merchant=merchant, offer=offer, form=form)
 
 

@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 
 from app.services import incentives
 from tests import factories as f
-from tests.browser.helpers import assert_fits_phone, assert_touch_target, check_a11y, settle, shot
+from tests.browser.helpers import (
+    assert_fits_phone,
+    assert_touch_target,
+    check_a11y,
+    settle,
+    shot,
+)
 from tests.browser.test_foundation import log_in
 
 pytestmark = pytest.mark.browser

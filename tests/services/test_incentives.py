@@ -9,8 +9,17 @@ from app.extensions import db as _db
 from app.models import Coupon, Offer, Volunteer
 from app.services import incentives, qr
 from app.services.clock import local, now
-from app.services.errors import (AlreadyRedeemed, CodeExpired, CodeInvalid, Conflict, CouponExpired,
-                                 DomainError, Forbidden, NotEligible, ValidationFailed)
+from app.services.errors import (
+    AlreadyRedeemed,
+    CodeExpired,
+    CodeInvalid,
+    Conflict,
+    CouponExpired,
+    DomainError,
+    Forbidden,
+    NotEligible,
+    ValidationFailed,
+)
 from tests import factories as f
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100

@@ -171,7 +171,7 @@ def test_merchant_publishes_and_edits_own_offers_only(client, scene):
                                                          "per_volunteer_limit": "2", "limit_period": "total",
                                                          "is_active": "y"})
     assert response.status_code == 302
-    offer = [o for o in incentives.merchant_offers(scene["merchant"].id) if o.title == "满50减10"][0]
+    offer = next(o for o in incentives.merchant_offers(scene["merchant"].id) if o.title == "满50减10")
     assert offer.per_volunteer_limit == 2 and offer.limit_period == "total"
     other = incentives.create_merchant(name="别家", by=None, approved=True)
     foreign = incentives.create_offer(other, incentives.OfferInput(title="别家的"), by=None)
