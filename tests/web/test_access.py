@@ -135,3 +135,11 @@ def test_volunteer_list_runs_a_fixed_number_of_queries(client, people, count_que
     with count_queries() as many:
         assert client.get("/admin/volunteers").status_code == 200
     assert many["n"] == few["n"]
+
+
+def test_volunteer_detail_offers_a_certificate(client, people):
+    volunteer = people["volunteer_a"]
+    f.login(client, people["admin_a"])
+    html = client.get(f"/admin/volunteers/{volunteer.id}").get_data(as_text=True)
+    assert volunteer.volunteer_no in html and f"/certificates/?volunteer_id={volunteer.id}" in html
+    assert volunteer.id_number_masked not in html  # unit admins never see even the masked ID
