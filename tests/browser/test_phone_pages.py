@@ -1,0 +1,73 @@
+"""Every page a volunteer or a merchant opens on a phone: accessible (axe-core), Chinese,
+and no sideways scrolling on a 360 px screen. Problems are gathered page by page, so one
+run lists them all."""
+from urllib.parse import urlsplit
+
+import pytest
+from _pytest.outcomes import Failed
+
+from app.extensions import db
+from app.services import incentives
+from tests import factories as f
+from tests.browser.helpers import assert_fits_phone, check_a11y, shot
+from tests.browser.test_foundation import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def sweep(page, paths: list[str], prefix: str) -> list[str]:
+    problems = []
+    for path in paths:
+        response = page.goto(path)
+        if response.status >= 400:
+            problems.append(f"{path}: HTTP {response.status}")
+        if page.evaluate("document.documentElement.lang") != "zh-CN":
+            problems.append(f"{path}: page language is not zh-CN")
+        name = prefix + (urlsplit(path).path.strip("/").replace("/", "-")[:24] or "index")
+        shot(page, f"sweep-{name}")
+        for check in (check_a11y, assert_fits_phone):
+            try:
+                check(page)
+            except Failed as exc:
+                problems.append(str(exc))
+    return problems
+
+
+def scenario():
+    admin = f.platform_admin()
+    volunteer = f.volunteer(f.unit("阳光街道"), name="欧阳志愿")
+    f.give_hours(volunteer, 320)
+    shop = incentives.create_merchant(name="志愿者之家便利店", address="人民路18号", by=admin, approved=True)
+    clerk = incentives.create_merchant_account(shop, username="shop", password=f.PASSWORD, name="周店长", by=admin)
+    offers = [incentives.create_offer(shop, incentives.OfferInput(title=title, min_star=star, description=text), by=admin)
+              for title, star, text in [("饮品第二杯半价", 1, "任意饮品"), ("全场九折", 2, "满30元可用"),
+                                        ("免费领取生活用品一份", 3, "毛巾或洗衣液")]]
+    used = incentives.claim_coupon(volunteer, offers[0])
+    kept = incentives.claim_coupon(volunteer, offers[1])
+    db.session.flush()
+    incentives.redeem(used.id, shop, by=clerk)
+    db.session.commit()
+    url, _ = incentives.coupon_code(kept)
+    card_url, _ = incentives.qr.make_url("card", {"v": volunteer.id})
+    db.session.commit()
+    return volunteer, used, kept, url, card_url
+
+
+def test_phone_pages_fit_and_are_accessible(app, browser_context):
+    volunteer, used, kept, coupon_url, card_url = scenario()
+    problems = []
+
+    anonymous = browser_context("phone").new_page()
+    problems += sweep(anonymous, ["/", "/login", "/register", "/privacy", "/merchants"], "anon-")
+
+    phone = browser_context("phone").new_page()
+    log_in(phone, volunteer.user.username)
+    problems += sweep(phone, ["/me/", "/me/records", "/me/card", "/coupons/", f"/coupons/{kept.id}",
+                              f"/coupons/{used.id}", "/merchants"], "volunteer-")
+
+    shop = browser_context("phone").new_page()
+    log_in(shop, "shop")
+    problems += sweep(shop, ["/merchant/", coupon_url, card_url, f"/merchant/redeemed/{used.id}",
+                             "/merchant/offers", "/merchant/dashboard"], "merchant-")
+
+    assert not problems, "\n\n".join(problems)
