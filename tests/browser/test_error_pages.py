@@ -47,3 +47,19 @@ def test_unexpected_failure_is_a_chinese_500(app, phone):
     assert response.status == 500
     assert_friendly(phone, 500, "系统出了点问题", "500")
     assert "boom" not in phone.content()
+
+
+def test_expired_coupon_code_is_explained_to_the_merchant(app, phone):
+    from tests.browser.test_merchant_journey import cafe_with_a_coupon
+    url = cafe_with_a_coupon()
+    app.config["COUPON_CODE_SECONDS"] = -1  # every coupon code is now past its lifetime
+    log_in(phone, "cafe")
+    response = phone.goto(url)
+    assert response.status == 400
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("二维码已过期")
+    expect(phone.get_by_text("请让志愿者刷新二维码后重新扫描")).to_be_visible()
+    expect(phone.get_by_role("button", name="确认核销")).to_have_count(0)
+    expect(phone.get_by_role("link", name="返回扫码")).to_be_visible()
+    shot(phone, "error-expired-coupon-qr")
+    check_a11y(phone)
+    assert_fits_phone(phone)
