@@ -9,7 +9,7 @@ from app.models import User, Volunteer
 
 
 def all_cases(app):
-    from app.services import dashboard, ledger, volunteers
+    from app.services import dashboard, ledger, stars, volunteer_home, volunteers
 
     client = app.test_client()
     admin = db.session.scalar(select(User).where(User.role == "platform_admin"))
@@ -30,6 +30,11 @@ def all_cases(app):
     yield ("GET /admin/volunteers (page)", lambda: _ok(client.get("/admin/volunteers")), 10,
            "whole request, template included")
     yield ("GET /admin/ (page)", lambda: _ok(client.get("/admin/")), 10, "whole request")
+    busiest = db.session.scalar(select(Volunteer).order_by(Volunteer.approved_seconds.desc()).limit(1))
+    yield ("volunteer home figures, busiest volunteer", lambda: volunteer_home.home(busiest), 10,
+           "totals, month/year hours, 12-month chart, recent records")
+    yield ("regrade everyone (threshold change)", lambda: stars.regrade_all(by=None, table={
+        1: 90, 2: 280, 3: 590, 4: 990, 5: 1490}), 3, "one UPDATE with CASE + one INSERT … SELECT of events")
 
 
 def _ok(response):

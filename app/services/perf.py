@@ -93,5 +93,5 @@ def seed(volunteers: int, records: int, units: int = 5, seed_value: int = 1) -> 
     db.session.execute(update(Volunteer).where(Volunteer.id >= first_volunteer)
                        .values(approved_seconds=func.coalesce(totals, 0)))
     from app.services import stars
-    stars.regrade_all(by=None) if hasattr(stars, "regrade_all") else None
+    stars.regrade_all(by=None)
     yield "totals", volunteers
