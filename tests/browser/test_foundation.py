@@ -96,3 +96,26 @@ def test_platform_admin_creates_a_unit_and_its_admin_who_then_logs_in(app, deskt
     expect(nav.get_by_role("link", name="成员单位")).to_have_count(0)
     check_a11y(desktop)
     shot(desktop, "unit-admin-dashboard")
+
+
+def test_login_works_from_the_keyboard_alone(app, desktop):
+    admin = f.platform_admin("keyboard")
+    desktop.goto("/login")
+    desktop.keyboard.press("Tab")
+    skip = desktop.get_by_role("link", name="跳到正文")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()  # shown when focused
+    desktop.keyboard.press("Enter")
+    # Tab from the main landmark reaches the form's fields in reading order.
+    desktop.get_by_label("用户名或手机号").focus()
+    desktop.keyboard.type(admin.username)
+    desktop.keyboard.press("Tab")
+    expect(desktop.get_by_label("密码", exact=True)).to_be_focused()
+    desktop.keyboard.type(f.PASSWORD)
+    desktop.keyboard.press("Enter")
+    expect(desktop.get_by_role("alert").filter(has_text="欢迎回来")).to_be_visible()
+    # Focus is visible: the focused control has an outline or a box shadow.
+    desktop.get_by_role("button", name="退出").focus()
+    ring = desktop.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; }""")
+    assert ring, "no visible focus indicator on the logout button"
