@@ -43,6 +43,8 @@ def refresh(*objects):
 
 def shot(page, name: str, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if page.locator("canvas").count():
+        page.wait_for_timeout(700)  # let charts finish their opening animation
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
