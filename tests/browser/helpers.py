@@ -1,6 +1,8 @@
 """Page checks for browser tests: screenshots, axe-core, phone width, touch targets."""
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
@@ -41,12 +44,17 @@ def refresh(*objects):
     return objects[0] if len(objects) == 1 else objects
 
 
-def shot(page, name: str, full_page: bool = True) -> Path:
+def shot(page, name: str, full_page: bool = True, docs: bool = False) -> Path:
+    """A screenshot under test-artifacts/screenshots/; with docs=True and
+    UPDATE_DOCS_SCREENSHOTS=1 also the README's copy under docs/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if page.locator("canvas").count():
         page.wait_for_timeout(700)  # let charts finish their opening animation
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
+    if docs and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
     return path
 
 

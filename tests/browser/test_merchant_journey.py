@@ -50,7 +50,7 @@ def test_merchant_redeems_a_coupon_once(app, browser_context):
     assert "王小明" not in page.content()
     redeem = page.get_by_role("button", name="确认核销")
     assert_touch_target(redeem, 56)
-    shot(page, "merchant-redeem")
+    shot(page, "merchant-redeem", docs=True)
     check_a11y(page)
     assert_fits_phone(page)
 

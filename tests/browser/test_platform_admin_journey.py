@@ -64,6 +64,6 @@ def test_platform_admin_runs_the_city(app, desktop):
     page.get_by_role("button", name="保存并重新评定").click()
     expect(page.get_by_role("alert").filter(has_text="星级标准已更新")).to_contain_text("1人星级发生变化")
     expect(page.get_by_label("1星（小时）")).to_have_value("50")
-    shot(page, "platform-star-rules")
+    shot(page, "platform-star-rules", docs=True)
     check_a11y(page)
     assert read(select(User).where(User.id == volunteer.user_id)).volunteer.star_level == 1

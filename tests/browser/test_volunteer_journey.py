@@ -65,7 +65,7 @@ def test_volunteer_journey(app, live_server, phone):
     expect(phone.locator("#total-hours")).to_contain_text("3")
     expect(phone.get_by_role("img", name="1星志愿者").first).to_be_visible()
     expect(phone.get_by_role("status")).to_contain_text("1星")
-    shot(phone, "volunteer-star-home")
+    shot(phone, "volunteer-star-home", docs=True)
     check_a11y(phone)
     assert_fits_phone(phone)
 
@@ -77,7 +77,7 @@ def test_volunteer_journey(app, live_server, phone):
     expect(phone.get_by_role("heading", name="饮品第二杯半价")).to_be_visible()
     url = qr_text(phone, "#qr")
     assert url.startswith(live_server.url + "/q/")
-    shot(phone, "volunteer-coupon-qr")
+    shot(phone, "volunteer-coupon-qr", docs=True)
     check_a11y(phone)
     assert_fits_phone(phone)
     # The code the page shows is one the merchant's counter accepts.
