@@ -69,7 +69,16 @@ def test_volunteer_journey(app, live_server, phone):
     check_a11y(phone)
     assert_fits_phone(phone)
 
+    # The record, reached through the phone's menu.
+    phone.get_by_role("button", name="展开导航").click()
+    phone.get_by_role("navigation", name="主导航").get_by_role("link", name="服务记录").click()
+    record = phone.get_by_role("listitem").filter(has_text="3 小时")
+    expect(record).to_contain_text("已通过")
+    check_a11y(phone)
+    assert_fits_phone(phone)
+
     # A coupon the new star allows, and its QR for the merchant.
+    phone.goto("/me/")
     phone.get_by_role("link", name="我的优惠券").click()
     offer_card = phone.locator(".card", has_text="饮品第二杯半价")
     offer_card.get_by_role("button", name="领取").click()
