@@ -47,6 +47,23 @@ def demo_command():
         click.echo(f"  {role:15} {username:15} {password}")
 
 
+hours_cli = AppGroup("hours", help="The hours ledger.")
+
+
+@hours_cli.command("verify")
+def hours_verify_command():
+    """Check every volunteer's cached total against the sum of approved records."""
+    from app.services import ledger
+    mismatches = ledger.ledger_mismatches()
+    if not mismatches:
+        click.echo("ok: every cached total equals the sum of approved records")
+        return
+    click.echo(f"{len(mismatches)} volunteer(s) whose cached total differs from the ledger:")
+    for volunteer_id, number, cached, actual in mismatches:
+        click.echo(f"  {number} (id {volunteer_id}): cached {cached / 3600:.2f} h, ledger {actual / 3600:.2f} h")
+    raise SystemExit(1)
+
+
 perf_cli = AppGroup("perf", help="Benchmark helpers.")
 
 
@@ -78,3 +95,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(perf_cli)
+    app.cli.add_command(hours_cli)

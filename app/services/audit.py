@@ -15,3 +15,13 @@ def log(action: str, obj=None, *, by: User | None = None, unit_id: int | None = 
     )
     db.session.add(entry)
     return entry
+
+
+def trail(obj) -> list[AuditEntry]:
+    """Every audit entry of an object, oldest first."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+    return list(db.session.scalars(
+        select(AuditEntry).options(selectinload(AuditEntry.actor))
+        .where(AuditEntry.object_type == type(obj).__name__, AuditEntry.object_id == obj.id)
+        .order_by(AuditEntry.at, AuditEntry.id)))

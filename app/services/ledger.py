@@ -163,3 +163,47 @@ def ledger_mismatches() -> list[tuple[int, str, int, int]]:
         .outerjoin(ledger, ledger.c.volunteer_id == Volunteer.id)
         .where(Volunteer.approved_seconds != ledger_total).order_by(Volunteer.id)).all()
     return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+
+def search_records(*, unit_id: int | None, status: str | None = None, volunteer_id: int | None = None,
+                   post_id: int | None = None, date_from: datetime | None = None,
+                   date_to: datetime | None = None, flagged: bool = False, page: int = 1, per_page: int = 50):
+    """A page of a unit's records (or all units'), newest first, with the total."""
+    from sqlalchemy.orm import selectinload
+
+    from app.services.volunteers import Page
+    stmt = select(ServiceRecord)
+    if unit_id is not None:
+        stmt = stmt.where(ServiceRecord.unit_id == unit_id)
+    if status:
+        stmt = stmt.where(ServiceRecord.status == status)
+    if volunteer_id:
+        stmt = stmt.where(ServiceRecord.volunteer_id == volunteer_id)
+    if post_id:
+        stmt = stmt.where(ServiceRecord.post_id == post_id)
+    if date_from:
+        stmt = stmt.where(ServiceRecord.started_at >= date_from)
+    if date_to:
+        stmt = stmt.where(ServiceRecord.started_at < date_to)
+    if flagged:
+        stmt = stmt.where(ServiceRecord.flags != "")
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, page)
+    items = list(db.session.scalars(
+        stmt.options(selectinload(ServiceRecord.volunteer), selectinload(ServiceRecord.post),
+                     selectinload(ServiceRecord.created_by))
+        .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
+
+
+def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None) -> int:
+    """Approve the pending ones among record_ids (of one unit unless unit_id is None)."""
+    stmt = select(ServiceRecord).where(ServiceRecord.id.in_(record_ids), ServiceRecord.status == "pending")
+    if unit_id is not None:
+        stmt = stmt.where(ServiceRecord.unit_id == unit_id)
+    approved = 0
+    for record in db.session.scalars(stmt.order_by(ServiceRecord.id)).all():
+        approve(record, by=by)
+        approved += 1
+    return approved

@@ -16,6 +16,9 @@ PAGE_MODULES = [
     "app.web.merchant",
     "app.web.merchants_admin",
     "app.web.coupons",
+    "app.web.posts",
+    "app.web.records",
+    "app.web.scan",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -23,6 +26,7 @@ API_MODULES = [
     "app.web.api.accounts",
     "app.web.api.stars",
     "app.web.api.incentives",
+    "app.web.api.attendance",
 ]
 
 

@@ -1,0 +1,203 @@
+"""Check-in and check-out at service posts: one scan checks in, the next checks out.
+
+A volunteer has at most one open session anywhere; the database enforces it with the partial
+unique index uq_service_records_one_open, so two taps racing each other cannot open two.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Post, ServiceRecord, User, Volunteer
+from app.services import audit, ledger, qr
+from app.services.clock import now
+from app.services.errors import CodeInvalid, Conflict, DomainError
+
+EARTH_RADIUS_M = 6_371_000
+
+
+class OutsideFence(DomainError):
+    status = 403
+    code = "outside_fence"
+
+
+class OpenElsewhere(Conflict):
+    """The volunteer is still checked in at another post."""
+
+    code = "open_elsewhere"
+
+    def __init__(self, record: ServiceRecord):
+        self.record = record
+        super().__init__(_("您仍在“%(post)s”签到中，请先在那里签退", post=record.post.name if record.post else "-"),
+                         open_record_id=record.id, open_post_id=record.post_id)
+
+
+@dataclass
+class ScanResult:
+    action: str  # 'check_in' or 'check_out'
+    record: ServiceRecord
+    post: Post
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def post_for_code(code: str) -> Post:
+    """The post a poster or kiosk code names; refused when tampered, expired, rotated or disabled."""
+    token = qr.token_from_code(code, "post")
+    data = qr.read_token("post", token)
+    if data.get("k"):  # a kiosk screen's code lives about a minute
+        data = qr.read_token("kiosk", token, max_age=current_app.config["KIOSK_CODE_SECONDS"])
+    post = db.session.get(Post, data.get("p")) if isinstance(data.get("p"), int) else None
+    if post is None:
+        raise CodeInvalid()
+    if data.get("v") != post.code_version:
+        raise CodeInvalid(_("此二维码已停用，请扫描服务岗现场的新二维码"))
+    if not post.is_active:
+        raise CodeInvalid(_("该服务岗已停用"))
+    return post
+
+
+def fence_flags(post: Post, lat: float | None, lng: float | None) -> list[str]:
+    """Check the phone's position against the post's fence: refuse, or flag for review."""
+    if post.radius_m is None or post.lat is None:
+        return []
+    if lat is None or lng is None:
+        reason = _("该服务岗需要定位签到，请允许浏览器获取位置后重试")
+        outside = True
+    else:
+        outside = distance_m(post.lat, post.lng, lat, lng) > post.radius_m
+        reason = _("您不在服务岗的签到范围内（%(r)d米）", r=post.radius_m)
+    if not outside:
+        return []
+    if post.geofence_mode == "refuse":
+        raise OutsideFence(reason)
+    return ["outside_fence"]
+
+
+def open_session(volunteer_id: int) -> ServiceRecord | None:
+    return db.session.scalar(select(ServiceRecord).where(
+        ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "open"))
+
+
+def scan(volunteer: Volunteer, code: str, *, lat: float | None = None, lng: float | None = None,
+         at: datetime | None = None, source: str = "scan", by: User | None = None) -> ScanResult:
+    """The one action of a post's QR: check in when nothing is open, check out when a
+    session is open at this post."""
+    return scan_post(volunteer, post_for_code(code), lat=lat, lng=lng, at=at, source=source, by=by)
+
+
+def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, source="scan",
+              by: User | None = None) -> ScanResult:
+    at = at or now()
+    ledger.lock_volunteer(volunteer.id)
+    current = open_session(volunteer.id)
+    if current is not None:
+        if current.post_id != post.id:
+            raise OpenElsewhere(current)
+        return ScanResult("check_out", check_out(current, lat=lat, lng=lng, at=at, by=by), post)
+    return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by), post)
+
+
+def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
+             by: User | None = None) -> ServiceRecord:
+    flags = fence_flags(post, lat, lng)
+    clash = ledger.overlapping(volunteer.id, at, None)
+    if clash is not None and clash.status != "open":
+        raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
+    record = ServiceRecord(volunteer_id=volunteer.id, unit_id=post.unit_id, post_id=post.id, started_at=at,
+                           status="open", source=source, flags=",".join(flags), check_in_lat=lat,
+                           check_in_lng=lng, created_by_id=by.id if by else volunteer.user_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        # a second tap raced this one and opened the session first: answer with that one
+        current = open_session(volunteer.id)
+        if current is None:
+            raise
+        if current.post_id != post.id:
+            raise OpenElsewhere(current) from None
+        return current
+    audit.log("record.checked_in", record, by=by or volunteer.user, unit_id=post.unit_id, post_id=post.id,
+              flags=record.flags)
+    return record
+
+
+def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: User | None = None,
+              flags: list[str] | None = None) -> ServiceRecord:
+    """Close an open session; the countable time follows the post's minimum and maximum."""
+    post = record.post
+    extra = list(flags or [])
+    if at < record.started_at:
+        at = record.started_at
+    if not extra or "auto_closed" not in extra:
+        extra += fence_flags(post, lat, lng)
+    raw = int((at - record.started_at).total_seconds())
+    seconds, cap_flags = ledger.countable_seconds(raw, post)
+    record.ended_at = at
+    record.seconds = seconds
+    record.check_out_lat, record.check_out_lng = lat, lng
+    record.flags = ",".join(dict.fromkeys(record.flag_list + extra + cap_flags))
+    record.status = "pending"
+    db.session.flush()
+    audit.log("record.checked_out", record, by=by or record.volunteer.user, unit_id=record.unit_id,
+              seconds=seconds, flags=record.flags)
+    # Flagged sessions always wait for a person; clean ones follow the post's policy.
+    if post.auto_approve and not set(record.flag_list) & {"outside_fence", "capped", "auto_closed"}:
+        ledger.approve(record, by=None)
+    return record
+
+
+def check_out_elsewhere(volunteer: Volunteer, *, at: datetime | None = None, lat=None, lng=None) -> ServiceRecord:
+    """End the session left open at another post (the choice offered on the scan page)."""
+    ledger.lock_volunteer(volunteer.id)
+    current = open_session(volunteer.id)
+    if current is None:
+        raise Conflict(_("您当前没有进行中的签到"))
+    return check_out(current, at=at or now(), lat=lat, lng=lng)
+
+
+def close_forgotten_sessions(at: datetime) -> int:
+    """Close sessions left open past their post's maximum: counted at the cap, flagged
+    auto_closed and left pending for review — never counted blindly."""
+    # Open sessions are few at any moment (at most one per volunteer on duty), so each
+    # post's own limit is compared here rather than in dialect-specific interval SQL.
+    candidates = db.session.execute(
+        select(ServiceRecord.id, ServiceRecord.started_at, Post.max_minutes)
+        .join(Post, Post.id == ServiceRecord.post_id)
+        .where(ServiceRecord.status == "open")).all()
+    closed = 0
+    for record_id, started_at, max_minutes in candidates:
+        limit = started_at + timedelta(minutes=max_minutes)
+        if limit > at:
+            continue
+        record = db.session.get(ServiceRecord, record_id)
+        if record is None or record.status != "open":
+            continue
+        check_out(record, at=limit, by=None, flags=["auto_closed"])
+        closed += 1
+    return closed
+
+
+def kiosk_card_scan(post: Post, card_code: str, *, by: User, at: datetime | None = None) -> ScanResult:
+    """A kiosk at the post reads a volunteer's card QR (USB scanner or pasted text)."""
+    data = qr.read_code("card", card_code, max_age=current_app.config["CARD_CODE_SECONDS"])
+    volunteer = db.session.get(Volunteer, data.get("v")) if isinstance(data.get("v"), int) else None
+    if volunteer is None:
+        raise CodeInvalid()
+    if not post.is_active:
+        raise CodeInvalid(_("该服务岗已停用"))
+    return scan_post(volunteer, post, at=at, source="kiosk", by=by)

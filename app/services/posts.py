@@ -1,0 +1,217 @@
+"""Service posts (志愿服务岗) and activities: their settings, QR codes and sign-ups."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Activity, ActivitySignup, Post, User, Volunteer
+from app.models.posts import ACTIVITY_KINDS
+from app.services import audit, qr
+from app.services.clock import now
+from app.services.errors import Conflict, NotFound, ValidationFailed
+
+MAX_MINUTES_LIMIT = 24 * 60
+
+
+@dataclass
+class PostInput:
+    name: str
+    address: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_m: int | None = None
+    geofence_mode: str = "refuse"
+    auto_approve: bool = False
+    min_minutes: int = 10
+    max_minutes: int = 480
+    open_from: time | None = None
+    open_until: time | None = None
+
+
+def _validated(data: PostInput) -> PostInput:
+    fields: dict[str, list[str]] = {}
+    data.name = (data.name or "").strip()
+    data.address = (data.address or "").strip() or None
+    if not data.name or len(data.name) > 100:
+        fields["name"] = [_("请填写服务岗名称（不超过100字）")]
+    if data.address and len(data.address) > 200:
+        fields["address"] = [_("地址不能超过200字")]
+    if (data.lat is None) != (data.lng is None):
+        fields["lat"] = [_("经度和纬度需同时填写")]
+    if data.lat is not None and not -90 <= data.lat <= 90:
+        fields["lat"] = [_("纬度应在-90到90之间")]
+    if data.lng is not None and not -180 <= data.lng <= 180:
+        fields["lng"] = [_("经度应在-180到180之间")]
+    if data.radius_m is not None:
+        if data.lat is None:
+            fields["radius_m"] = [_("设置定位范围需要先填写服务岗的经纬度")]
+        elif not 10 <= data.radius_m <= 100_000:
+            fields["radius_m"] = [_("定位范围应在10到100000米之间")]
+    if data.geofence_mode not in ("refuse", "flag"):
+        fields["geofence_mode"] = [_("请选择超出范围时的处理方式")]
+    if not 0 <= data.min_minutes <= 600:
+        fields["min_minutes"] = [_("最短计时应在0到600分钟之间")]
+    if not 1 <= data.max_minutes <= MAX_MINUTES_LIMIT:
+        fields["max_minutes"] = [_("最长计时应在1到1440分钟之间")]
+    elif data.min_minutes > data.max_minutes:
+        fields["max_minutes"] = [_("最长计时不能少于最短计时")]
+    if (data.open_from is None) != (data.open_until is None):
+        fields["open_until"] = [_("开放时间需同时填写开始和结束")]
+    if fields:
+        raise ValidationFailed(fields=fields)
+    return data
+
+
+def create_post(unit_id: int, data: PostInput, *, by: User | None) -> Post:
+    data = _validated(data)
+    post = Post(unit_id=unit_id, **data.__dict__)
+    db.session.add(post)
+    db.session.flush()
+    audit.log("post.created", post, by=by, unit_id=unit_id, name=post.name)
+    return post
+
+
+def update_post(post: Post, data: PostInput, *, by: User | None) -> Post:
+    data = _validated(data)
+    changes = {k: v for k, v in data.__dict__.items() if getattr(post, k) != v}
+    for key, value in changes.items():
+        setattr(post, key, value)
+    audit.log("post.updated", post, by=by, unit_id=post.unit_id,
+              **{k: str(v) if v is not None else None for k, v in changes.items()})
+    return post
+
+
+def set_active(post: Post, active: bool, *, by: User | None) -> Post:
+    """A disabled post refuses scans; its posters stop working until it is enabled again."""
+    post.is_active = active
+    audit.log("post.enabled" if active else "post.disabled", post, by=by, unit_id=post.unit_id)
+    return post
+
+
+def rotate_code(post: Post, *, by: User | None) -> Post:
+    """Retire every printed poster of the post: old codes carry the old version."""
+    db.session.execute(update(Post).where(Post.id == post.id)
+                       .values(code_version=Post.code_version + 1))
+    db.session.refresh(post)
+    audit.log("post.code_rotated", post, by=by, unit_id=post.unit_id, code_version=post.code_version)
+    return post
+
+
+def get_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound(_("服务岗不存在"))
+    return post
+
+
+def list_posts(unit_id: int | None, include_disabled: bool = True) -> list[Post]:
+    stmt = select(Post).order_by(Post.unit_id, Post.id)
+    if unit_id is not None:
+        stmt = stmt.where(Post.unit_id == unit_id)
+    if not include_disabled:
+        stmt = stmt.where(Post.is_active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def scan_url(post: Post) -> str:
+    """The stable signed URL printed on the post's poster."""
+    return qr.make_url("post", {"p": post.id, "v": post.code_version})[0]
+
+
+def kiosk_code(post: Post) -> tuple[str, datetime]:
+    """A code for the screen at the post, valid for about a minute."""
+    return qr.make_url("kiosk", {"p": post.id, "v": post.code_version, "k": 1})
+
+
+# Activities ---------------------------------------------------------------------------------
+
+@dataclass
+class ActivityInput:
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    post_id: int | None = None
+    capacity: int | None = None
+    description: str | None = None
+    weekly_count: int = 1  # how many weekly occurrences to create (1 = a single activity)
+
+
+def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> list[Activity]:
+    """Create an activity, or a weekly series of them (e.g. every Wednesday)."""
+    fields: dict[str, list[str]] = {}
+    title = (data.title or "").strip()
+    if not title or len(title) > 100:
+        fields["title"] = [_("请填写活动名称（不超过100字）")]
+    if data.kind not in ACTIVITY_KINDS:
+        fields["kind"] = [_("请选择活动类型")]
+    if data.ends_at <= data.starts_at:
+        fields["ends_at"] = [_("结束时间必须晚于开始时间")]
+    if data.capacity is not None and not 1 <= data.capacity <= 100_000:
+        fields["capacity"] = [_("人数上限应在1到100000之间")]
+    if not 1 <= data.weekly_count <= 52:
+        fields["weekly_count"] = [_("每周重复次数应在1到52之间")]
+    if data.post_id is not None:
+        post = db.session.get(Post, data.post_id)
+        if post is None or post.unit_id != unit_id:
+            fields["post_id"] = [_("请选择本单位的服务岗")]
+    if data.description and len(data.description) > 2000:
+        fields["description"] = [_("说明不能超过2000字")]
+    if fields:
+        raise ValidationFailed(fields=fields)
+    created = []
+    for week in range(data.weekly_count):
+        shift = timedelta(weeks=week)
+        activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind,
+                            description=data.description, starts_at=data.starts_at + shift,
+                            ends_at=data.ends_at + shift, capacity=data.capacity,
+                            recurrence="weekly" if data.weekly_count > 1 else None)
+        db.session.add(activity)
+        db.session.flush()
+        activity.series_id = created[0].id if created else activity.id
+        created.append(activity)
+    audit.log("activity.created", created[0], by=by, unit_id=unit_id, occurrences=len(created))
+    return created
+
+
+def get_activity(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound(_("活动不存在"))
+    return activity
+
+
+def list_activities(unit_id: int | None, upcoming_only: bool = False) -> list[Activity]:
+    stmt = select(Activity).order_by(Activity.starts_at.desc())
+    if unit_id is not None:
+        stmt = stmt.where(Activity.unit_id == unit_id)
+    if upcoming_only:
+        stmt = stmt.where(Activity.ends_at > now(), Activity.is_cancelled.is_(False)).order_by(None) \
+            .order_by(Activity.starts_at)
+    return list(db.session.scalars(stmt.limit(200)))
+
+
+def sign_up(volunteer: Volunteer, activity: Activity) -> ActivitySignup:
+    """Take one place of the activity; capacity holds under simultaneous sign-ups."""
+    if activity.is_cancelled or activity.ends_at <= now():
+        raise Conflict(_("该活动已结束或已取消"))
+    exists = db.session.scalar(select(ActivitySignup.id).where(
+        ActivitySignup.activity_id == activity.id, ActivitySignup.volunteer_id == volunteer.id))
+    if exists is not None:
+        raise Conflict(_("您已报名该活动"))
+    stmt = update(Activity).where(Activity.id == activity.id)
+    if activity.capacity is not None:
+        stmt = stmt.where(Activity.signup_count < Activity.capacity)
+    taken = db.session.execute(stmt.values(signup_count=Activity.signup_count + 1)
+                               .execution_options(synchronize_session=False)).rowcount
+    if not taken:
+        raise Conflict(_("该活动名额已满"))
+    signup = ActivitySignup(activity_id=activity.id, volunteer_id=volunteer.id, created_at=now())
+    db.session.add(signup)
+    db.session.flush()
+    db.session.refresh(activity)
+    return signup

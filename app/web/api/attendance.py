@@ -1,0 +1,154 @@
+"""API: service posts, scans and the records ledger."""
+from __future__ import annotations
+
+import io
+
+from flask import send_file
+from flask_smorest import Blueprint
+
+from app.auth_state import api_user
+from app.extensions import db
+from app.models import Volunteer
+from app.services import attendance, ledger, posters, posts, units, volunteers
+from app.services.clock import iso
+from app.services.errors import NotFound
+from app.web.api.common import StrictSchema, fields, hours, operation, validate
+
+blp = Blueprint("api_attendance", __name__, description="Service posts, scans and records")
+ADMINS = ("platform_admin", "unit_admin")
+
+
+class PostCreate(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    radius_m = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(10, 100000))
+    geofence_mode = fields.String(load_default="refuse", validate=validate.OneOf(["refuse", "flag"]))
+    auto_approve = fields.Boolean(load_default=False)
+    min_minutes = fields.Integer(load_default=10, validate=validate.Range(0, 600))
+    max_hours = fields.Float(load_default=8, validate=validate.Range(min=1 / 60, max=24))
+
+
+class ScanBody(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+
+
+class RecordCreate(StrictSchema):
+    volunteer_id = fields.Integer(required=True)
+    started_at = fields.AwareDateTime(required=True, default_timezone=None)
+    ended_at = fields.AwareDateTime(required=True, default_timezone=None)
+    post_id = fields.Integer(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RecordQuery(StrictSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "pending", "approved", "rejected"]))
+    volunteer_id = fields.Integer(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+class RejectBody(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+def record_json(record) -> dict:
+    return {"id": record.id, "volunteer_id": record.volunteer_id, "post_id": record.post_id,
+            "unit_id": record.unit_id, "started_at": iso(record.started_at), "ended_at": iso(record.ended_at),
+            "hours": hours(record.seconds), "status": record.status, "source": record.source,
+            "flags": record.flag_list}
+
+
+def _record(record_id: int):
+    record = ledger.get_record(record_id)
+    units.ensure_can_manage_unit(api_user(), record.unit_id)
+    return record
+
+
+@blp.post("/units/<int:unit_id>/posts")
+@operation(blp, "createPost", *ADMINS)
+@blp.arguments(PostCreate)
+@blp.response(201)
+def create_post(body, unit_id: int):
+    units.get_unit(unit_id)
+    units.ensure_can_manage_unit(api_user(), unit_id)
+    max_hours = body.pop("max_hours")
+    post = posts.create_post(unit_id, posts.PostInput(**body, max_minutes=round(max_hours * 60)), by=api_user())
+    db.session.commit()
+    return {"id": post.id, "name": post.name, "scan_url": posts.scan_url(post)}
+
+
+@blp.get("/posts/<int:post_id>/poster.png")
+@operation(blp, "getPostPoster", *ADMINS)
+@blp.response(200, content_type="image/png")
+def get_post_poster(post_id: int):
+    post = posts.get_post(post_id)
+    units.ensure_can_manage_unit(api_user(), post.unit_id)
+    return send_file(io.BytesIO(posters.poster_png(post)), mimetype="image/png")
+
+
+@blp.post("/scan")
+@operation(blp, "scan", "volunteer")
+@blp.arguments(ScanBody)
+def scan(body):
+    volunteer = volunteers.volunteer_of(api_user())
+    result = attendance.scan(volunteer, body["code"], lat=body["lat"], lng=body["lng"])
+    db.session.commit()
+    return {"action": result.action, "record": record_json(result.record)}
+
+
+@blp.post("/units/<int:unit_id>/records")
+@operation(blp, "createRecord", *ADMINS)
+@blp.arguments(RecordCreate)
+@blp.response(201)
+def create_record(body, unit_id: int):
+    user = api_user()
+    units.get_unit(unit_id)
+    units.ensure_can_manage_unit(user, unit_id)
+    volunteer = db.session.get(Volunteer, body["volunteer_id"])
+    if volunteer is None:
+        raise NotFound(fields={"volunteer_id": ["not found"]})
+    post = None
+    if body["post_id"] is not None:
+        post = posts.get_post(body["post_id"])
+        if post.unit_id != unit_id:
+            raise NotFound(fields={"post_id": ["not a post of this unit"]})
+    record = ledger.create_record(volunteer, started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
+                                  by=user, source="manual", post=post, note=body["note"], unit_id=unit_id)
+    db.session.commit()
+    return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
+
+
+def _aware(value):
+    from app.services.clock import parse_local
+    return parse_local(value)
+
+
+@blp.get("/units/<int:unit_id>/records")
+@operation(blp, "listRecords", *ADMINS)
+@blp.arguments(RecordQuery, location="query")
+def list_records(query, unit_id: int):
+    units.get_unit(unit_id)
+    units.ensure_can_manage_unit(api_user(), unit_id)
+    page = ledger.search_records(unit_id=unit_id, status=query["status"], volunteer_id=query["volunteer_id"],
+                                 page=query["page"])
+    return {"items": [record_json(r) for r in page.items], "total": page.total, "page": page.page}
+
+
+@blp.post("/records/<int:record_id>/approve")
+@operation(blp, "approveRecord", *ADMINS)
+def approve_record(record_id: int):
+    record = ledger.approve(_record(record_id), by=api_user())
+    db.session.commit()
+    return {"id": record.id, "status": record.status}
+
+
+@blp.post("/records/<int:record_id>/reject")
+@operation(blp, "rejectRecord", *ADMINS)
+@blp.arguments(RejectBody)
+def reject_record(body, record_id: int):
+    record = ledger.reject(_record(record_id), by=api_user(), reason=body["reason"])
+    db.session.commit()
+    return {"id": record.id, "status": record.status}

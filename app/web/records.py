@@ -1,0 +1,181 @@
+"""Unit admins review the ledger: filters, bulk approval, rejection with a reason, manual
+entry (补录), spreadsheet import, and each record's audit trail."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.models import Volunteer
+from app.services import audit, ledger, posts, records_import, units
+from app.services.clock import parse_local, start_of_day
+from app.services.errors import DomainError, ValidationFailed
+from app.web.forms import apply_errors
+
+bp = Blueprint("records", __name__, url_prefix="/admin/records")
+ADMINS = ("platform_admin", "unit_admin")
+STATUSES = ("pending", "approved", "rejected", "open")
+
+
+class ManualRecordForm(FlaskForm):
+    volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
+    started_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ended_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    post_id = SelectField(_l("服务岗（可选）"), coerce=int, validators=[Optional()])
+    note = TextAreaField(_l("说明（补录原因）"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("补录并通过"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("填写好的模板（.xlsx）"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("请上传 .xlsx 文件"))])
+    submit = SubmitField(_l("导入"))
+
+
+class RejectForm(FlaskForm):
+    reason = StringField(_l("不通过的原因"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("驳回"))
+
+
+def _unit_id() -> int | None:
+    if current_user.role == "platform_admin":
+        return request.args.get("unit_id", type=int)
+    return current_user.unit_id
+
+
+def _record(record_id: int):
+    record = ledger.get_record(record_id)
+    units.ensure_can_manage_unit(current_user, record.unit_id)
+    return record
+
+
+def _date_arg(name: str):
+    value = request.args.get(name) or ""
+    try:
+        return start_of_day(datetime.strptime(value, "%Y-%m-%d").date()) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/", endpoint="index")
+@role_required(*ADMINS)
+def index():
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    if "status" not in request.args:
+        status = "pending"
+    date_to = _date_arg("to")
+    result = ledger.search_records(
+        unit_id=_unit_id(), status=status, volunteer_id=request.args.get("volunteer_id", type=int),
+        post_id=request.args.get("post_id", type=int), date_from=_date_arg("from"),
+        date_to=date_to + timedelta(days=1) if date_to else None,
+        flagged=request.args.get("flagged") == "1", page=request.args.get("page", 1, type=int))
+    return render_template("records/index.html", result=result, status=status,
+                           posts=posts.list_posts(_unit_id()), reject_form=RejectForm())
+
+
+@bp.post("/approve")
+@role_required(*ADMINS)
+def approve_selected():
+    ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()][:500]
+    if not ids:
+        flash(_("请先勾选要通过的记录"), "warning")
+    else:
+        count = ledger.approve_many(ids, unit_id=None if current_user.role == "platform_admin"
+                                    else current_user.unit_id, by=current_user)
+        db.session.commit()
+        flash(_("已审核通过%(n)d条记录", n=count), "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for(".index"))
+
+
+@bp.post("/<int:record_id>/reject")
+@role_required(*ADMINS)
+def reject(record_id: int):
+    record = _record(record_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(_("请填写不通过的原因"), "danger")
+    else:
+        try:
+            ledger.reject(record, by=current_user, reason=form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已驳回记录 #%(id)d", id=record.id), "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for(".index"))
+
+
+@bp.get("/<int:record_id>")
+@role_required(*ADMINS)
+def show(record_id: int):
+    record = _record(record_id)
+    return render_template("records/show.html", record=record, trail=audit.trail(record),
+                           reject_form=RejectForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def new():
+    form = ManualRecordForm()
+    unit_id = current_user.unit_id
+    form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [SelectChoice(p.id, p.name)
+                                                            for p in posts.list_posts(unit_id)]
+    if form.validate_on_submit():
+        try:
+            volunteer = db.session.scalar(db.select(Volunteer).where(
+                Volunteer.volunteer_no == form.volunteer_no.data.strip()))
+            if volunteer is None:
+                raise ValidationFailed(fields={"volunteer_no": [_("未找到该编号的志愿者")]})
+            post = posts.get_post(form.post_id.data) if form.post_id.data else None
+            target_unit = unit_id or (post.unit_id if post else volunteer.unit_id)
+            units.ensure_can_manage_unit(current_user, target_unit)
+            record = ledger.create_record(volunteer, started_at=parse_local(form.started_at.data),
+                                          ended_at=parse_local(form.ended_at.data), by=current_user,
+                                          source="manual", post=post, note=form.note.data, unit_id=target_unit)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已补录 %(name)s 的服务记录 %(h)s 小时", name=volunteer.name, h=record.hours), "success")
+            return redirect(url_for(".show", record_id=record.id))
+    return render_template("records/new.html", form=form)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("unit_admin")
+def import_records():
+    form = ImportForm()
+    errors = {}
+    if form.validate_on_submit():
+        try:
+            count = records_import.import_xlsx(form.file.data.read(), current_user.unit_id, by=current_user)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已导入%(n)d条服务记录", n=count), "success")
+            return redirect(url_for(".index", status="approved"))
+    return render_template("records/import.html", form=form, errors=errors), 422 if errors else 200
+
+
+@bp.get("/template.xlsx")
+@role_required(*ADMINS)
+def template():
+    return send_file(io.BytesIO(records_import.template_xlsx()), download_name="service-records-template.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,67 @@
+"""What a phone's camera opens: a post's QR. GET shows the post and one button (it never
+changes anything); POST checks in or out."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import attendance, ledger, volunteers
+from app.services.errors import DomainError
+
+bp = Blueprint("scan", __name__)
+
+
+def _position() -> tuple[float | None, float | None]:
+    try:
+        lat = float(request.form["lat"]) if request.form.get("lat") else None
+        lng = float(request.form["lng"]) if request.form.get("lng") else None
+    except ValueError:
+        return None, None
+    return lat, lng
+
+
+@bp.get("/s/<token>", endpoint="post_code")
+def post_code(token: str):
+    post = attendance.post_for_code(token)
+    state = {"open_here": None, "open_elsewhere": None}
+    if current_user.is_authenticated and current_user.role == "volunteer":
+        current = attendance.open_session(volunteers.volunteer_of(current_user).id)
+        if current is not None:
+            state["open_here" if current.post_id == post.id else "open_elsewhere"] = current
+    return render_template("scan/post.html", post=post, token=token, **state)
+
+
+@bp.post("/s/<token>")
+@role_required("volunteer")
+def act(token: str):
+    volunteer = volunteers.volunteer_of(current_user)
+    lat, lng = _position()
+    try:
+        if request.form.get("action") == "check_out_elsewhere":
+            attendance.check_out_elsewhere(volunteer, lat=lat, lng=lng)
+            db.session.commit()
+            flash(_("已在其他服务岗签退"), "success")
+            return redirect(url_for(".post_code", token=token))
+        result = attendance.scan(volunteer, token, lat=lat, lng=lng)
+    except attendance.OpenElsewhere:
+        db.session.rollback()
+        return redirect(url_for(".post_code", token=token))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for(".post_code", token=token))
+    db.session.commit()
+    return redirect(url_for(".result", record_id=result.record.id, action=result.action))
+
+
+@bp.get("/scan/records/<int:record_id>", endpoint="result")
+@role_required("volunteer")
+def result(record_id: int):
+    record = ledger.get_record(record_id)
+    if record.volunteer_id != volunteers.volunteer_of(current_user).id:
+        from app.services.errors import NotFound
+        raise NotFound()
+    return render_template("scan/result.html", record=record, action=request.args.get("action"))
