@@ -21,6 +21,9 @@ from app.services.clock import now
 from app.services.errors import CodeInvalid, Conflict, DomainError
 
 EARTH_RADIUS_M = 6_371_000
+# A second scan this soon after checking in is the same tap repeated (a double tap, a slow
+# page), not a check-out: it answers with the session already open.
+REPEAT_SCAN_SECONDS = 60
 
 
 class OutsideFence(DomainError):
@@ -57,8 +60,9 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def post_for_code(code: str) -> Post:
     """The post a poster or kiosk code names; refused when tampered, expired, rotated or disabled."""
     token = qr.token_from_code(code, "post")
-    data = qr.read_token("post", token)
-    if data.get("k"):  # a kiosk screen's code lives about a minute
+    try:
+        data = qr.read_token("post", token)
+    except CodeInvalid:  # not a poster: perhaps a kiosk screen's code, which lives about a minute
         data = qr.read_token("kiosk", token, max_age=current_app.config["KIOSK_CODE_SECONDS"])
     post = db.session.get(Post, data.get("p")) if isinstance(data.get("p"), int) else None
     if post is None:
@@ -107,6 +111,8 @@ def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, 
     if current is not None:
         if current.post_id != post.id:
             raise OpenElsewhere(current)
+        if (at - current.started_at).total_seconds() < REPEAT_SCAN_SECONDS:
+            return ScanResult("check_in", current, post)
         return ScanResult("check_out", check_out(current, lat=lat, lng=lng, at=at, by=by), post)
     return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by), post)
 

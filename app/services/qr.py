@@ -3,7 +3,7 @@ app opens it; the token in the URL is signed (itsdangerous), so a tampered code 
 and short-lived kinds carry their time of issue, so an expired one is refused too.
 
 kinds and their URLs:
-  post     /s/<token>   printed poster; valid until the post is disabled or its code rotated
+  post     /s/<token>   printed poster; the same URL until the post is disabled or its code rotated
   kiosk    /s/<token>   on a screen at the post; valid KIOSK_CODE_SECONDS (about 60 s)
   card     /c/<token>   volunteer card; valid CARD_CODE_SECONDS (about 5 minutes)
   coupon   /q/<token>   coupon; valid COUPON_CODE_SECONDS (about 5 minutes)
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import qrcode
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from qrcode.constants import ERROR_CORRECT_M
 
 from app.services.errors import CodeExpired, CodeInvalid
@@ -26,10 +26,13 @@ LIFETIME_CONFIG = {"kiosk": "KIOSK_CODE_SECONDS", "card": "CARD_CODE_SECONDS",
                    "coupon": "COUPON_CODE_SECONDS"}
 
 
-def _serializer(kind: str) -> URLSafeTimedSerializer:
-    # post and kiosk codes share /s/ and one salt; the payload says which it is.
-    salt = "vs-qr-" + ("post" if kind in ("post", "kiosk") else kind)
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+def _serializer(kind: str) -> URLSafeSerializer | URLSafeTimedSerializer:
+    # A printed poster's URL must stay the same for as long as the post's code is not
+    # rotated, so it carries no time; every other kind carries its time of issue.
+    key = current_app.config["SECRET_KEY"]
+    if kind == "post":
+        return URLSafeSerializer(key, salt="vs-qr-post")
+    return URLSafeTimedSerializer(key, salt=f"vs-qr-{kind}")
 
 
 def lifetime(kind: str) -> int | None:
@@ -64,8 +67,12 @@ def token_from_code(code: str, kind: str) -> str:
 
 def read_token(kind: str, token: str, max_age: int | None = None) -> dict:
     """The payload of a token of this kind; CodeExpired past max_age, CodeInvalid if tampered."""
+    serializer = _serializer(kind)
     try:
-        data = _serializer(kind).loads(token, max_age=max_age)
+        if isinstance(serializer, URLSafeTimedSerializer):
+            data = serializer.loads(token, max_age=max_age)
+        else:
+            data = serializer.loads(token)
     except SignatureExpired:
         raise CodeExpired() from None
     except BadSignature:

@@ -43,3 +43,12 @@ def test_expired_codes_are_refused(app):
     time.sleep(1.1)
     with pytest.raises(CodeExpired):
         qr.read_code("card", url, max_age=0)
+
+
+def test_poster_urls_are_stable_and_kiosk_codes_are_not(app):
+    assert qr.make_url("post", {"p": 1, "v": 1})[0] == qr.make_url("post", {"p": 1, "v": 1})[0]
+    kiosk = qr.make_url("kiosk", {"p": 1, "v": 1})[0]
+    with pytest.raises(CodeInvalid):
+        qr.read_code("post", kiosk)  # a kiosk code is no poster
+    with pytest.raises(CodeInvalid):
+        qr.read_code("kiosk", qr.make_url("post", {"p": 1, "v": 1})[0], max_age=60)

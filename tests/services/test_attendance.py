@@ -1,0 +1,209 @@
+"""Check-in and check-out at posts: the scan rules, geofence, caps, forgotten sessions, races."""
+import io
+import threading
+from datetime import timedelta
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.extensions import db as _db
+from app.models import ServiceRecord, Volunteer
+from app.services import attendance, ledger, posters, posts
+from app.services.clock import now
+from app.services.errors import CodeExpired, CodeInvalid, Conflict
+from tests import factories as f
+
+SHANGHAI = (31.2304, 121.4737)
+
+
+def make_post(unit, **settings):
+    data = posts.PostInput(name=settings.pop("name", "图书馆服务岗"), address="中山路1号", **settings)
+    post = posts.create_post(unit.id, data, by=None)
+    _db.session.commit()
+    return post
+
+
+@pytest.fixture
+def unit(db):
+    return f.unit("阳光社区")
+
+
+def test_scan_checks_in_then_out_and_counts_after_approval(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit)
+    url = posts.scan_url(post)
+    t0 = now() - timedelta(hours=3)
+    first = attendance.scan(volunteer, url, at=t0)
+    assert first.action == "check_in" and first.record.status == "open"
+    second = attendance.scan(volunteer, url, at=t0 + timedelta(hours=2, minutes=30))
+    assert second.action == "check_out" and second.record.id == first.record.id
+    assert second.record.status == "pending" and second.record.seconds == 2.5 * 3600
+    assert volunteer.approved_seconds == 0          # pending records do not count
+    ledger.approve(second.record, by=None)
+    _db.session.commit()
+    assert volunteer.hours == 2.5
+    assert ledger.ledger_mismatches() == []
+
+
+def test_auto_approve_post_counts_at_once_unless_flagged(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit, auto_approve=True, max_minutes=120)
+    t0 = now() - timedelta(hours=5)
+    attendance.scan(volunteer, posts.scan_url(post), at=t0)
+    done = attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(hours=1))
+    assert done.record.status == "approved" and volunteer.hours == 1
+    # too long: capped at the maximum, flagged, and left for a person to review
+    attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(hours=1, minutes=5))
+    capped = attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(hours=4, minutes=5))
+    assert capped.record.seconds == 2 * 3600 and "capped" in capped.record.flag_list
+    assert capped.record.status == "pending"
+
+
+def test_a_repeated_scan_within_a_minute_is_not_a_check_out(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit)
+    t0 = now() - timedelta(hours=1)
+    first = attendance.scan(volunteer, posts.scan_url(post), at=t0)
+    again = attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(seconds=59))
+    assert again.action == "check_in" and again.record.id == first.record.id and again.record.status == "open"
+    assert attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(seconds=61)).action == "check_out"
+
+
+def test_below_the_minimum_counts_zero(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit, min_minutes=15)
+    t0 = now() - timedelta(hours=1)
+    attendance.scan(volunteer, posts.scan_url(post), at=t0)
+    short = attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(minutes=14, seconds=59))
+    assert short.record.seconds == 0 and short.record.flag_list == ["below_min"]
+
+
+def test_open_session_at_another_post_is_a_clear_choice(unit):
+    volunteer = f.volunteer(unit)
+    library, park = make_post(unit, name="图书馆"), make_post(unit, name="公园")
+    attendance.scan(volunteer, posts.scan_url(library), at=now() - timedelta(hours=1))
+    with pytest.raises(attendance.OpenElsewhere) as refused:
+        attendance.scan(volunteer, posts.scan_url(park))
+    assert "图书馆" in refused.value.message
+    record = attendance.check_out_elsewhere(volunteer)
+    assert record.post_id == library.id and record.status == "pending"
+    assert attendance.scan(volunteer, posts.scan_url(park)).action == "check_in"
+
+
+@pytest.mark.parametrize("metres, mode, outcome", [
+    (99, "refuse", "ok"), (101, "refuse", "refused"), (101, "flag", "flagged"), (None, "refuse", "refused"),
+])
+def test_geofence_edges(unit, metres, mode, outcome):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit, lat=SHANGHAI[0], lng=SHANGHAI[1], radius_m=100, geofence_mode=mode)
+    position = (None, None)
+    if metres is not None:  # due north of the post by `metres`
+        position = (SHANGHAI[0] + metres / 111_195, SHANGHAI[1])
+        assert abs(attendance.distance_m(*SHANGHAI, *position) - metres) < 0.5
+    if outcome == "refused":
+        with pytest.raises(attendance.OutsideFence):
+            attendance.scan(volunteer, posts.scan_url(post), lat=position[0], lng=position[1])
+        assert _db.session.scalar(select(func.count(ServiceRecord.id))) == 0
+    else:
+        record = attendance.scan(volunteer, posts.scan_url(post), lat=position[0], lng=position[1]).record
+        assert ("outside_fence" in record.flag_list) == (outcome == "flagged")
+
+
+def test_tampered_rotated_disabled_and_expired_codes_are_refused(app, unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit)
+    old = posts.scan_url(post)
+    with pytest.raises(CodeInvalid):
+        attendance.scan(volunteer, old[:-3] + "abc")
+    posts.rotate_code(post, by=None)
+    with pytest.raises(CodeInvalid, match="停用"):
+        attendance.scan(volunteer, old)
+    new = posts.scan_url(post)
+    posts.set_active(post, False, by=None)
+    with pytest.raises(CodeInvalid):
+        attendance.scan(volunteer, new)
+    posts.set_active(post, True, by=None)
+    kiosk, expires = posts.kiosk_code(post)
+    assert expires - now() <= timedelta(seconds=app.config["KIOSK_CODE_SECONDS"])
+    assert attendance.scan(volunteer, kiosk).action == "check_in"
+    app.config["KIOSK_CODE_SECONDS"] = -1
+    with pytest.raises(CodeExpired):
+        attendance.scan(volunteer, kiosk)
+
+
+def test_poster_png_decodes_to_the_scan_url(unit):
+    post = make_post(unit, name="人民公园志愿服务岗")
+    image = Image.open(io.BytesIO(posters.poster_png(post)))
+    assert image.size == posters.A4_PX
+    results = zxingcpp.read_barcodes(image)
+    assert [r.text for r in results] == [posts.scan_url(post)]
+
+
+def test_poster_pdf_has_the_name_in_chinese(unit):
+    from pypdf import PdfReader
+    post = make_post(unit, name="人民公园志愿服务岗")
+    text = PdfReader(io.BytesIO(posters.poster_pdf(post))).pages[0].extract_text()
+    assert "人民公园志愿服务岗" in text and "阳光社区" in text
+    sheet = PdfReader(io.BytesIO(posters.sheet_pdf([post, make_post(unit, name="二号岗")], unit.name)))
+    assert len(sheet.pages) == 2
+
+
+def test_forgotten_sessions_close_at_the_post_limit_and_wait_for_review(unit):
+    volunteer, other = f.volunteer(unit), f.volunteer(unit, name="李四")
+    post = make_post(unit, max_minutes=240, auto_approve=True)
+    started = now() - timedelta(hours=5)
+    attendance.scan(volunteer, posts.scan_url(post), at=started)
+    attendance.scan(other, posts.scan_url(post), at=now() - timedelta(hours=1))
+    _db.session.commit()
+    assert attendance.close_forgotten_sessions(now()) == 1
+    record = _db.session.scalar(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer.id))
+    assert record.ended_at == started + timedelta(hours=4) and record.seconds == 4 * 3600
+    assert record.status == "pending" and "auto_closed" in record.flag_list
+    assert attendance.open_session(other.id) is not None
+    assert attendance.close_forgotten_sessions(now()) == 0
+
+
+def test_check_in_inside_an_existing_record_is_refused(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit)
+    f.give_hours(volunteer, 2, end=now() - timedelta(minutes=30))
+    with pytest.raises(Conflict):
+        attendance.scan(volunteer, posts.scan_url(post), at=now() - timedelta(hours=1))
+
+
+@pytest.mark.race
+def test_racing_double_taps_open_one_session(app, unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit)
+    url, volunteer_id = posts.scan_url(post), volunteer.id
+    _db.session.commit()
+    _db.session.close()  # the test's own session must hold no lock while the threads race
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def tap():
+        with app.app_context():
+            try:
+                barrier.wait()
+                result = attendance.scan(_db.session.get(Volunteer, volunteer_id), url)
+                _db.session.commit()
+                outcomes.append((result.action, result.record.id))
+            except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+                outcomes.append(("error", repr(exc)))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=tap) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    open_records = _db.session.scalar(select(func.count(ServiceRecord.id)).where(
+        ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "open"))
+    all_records = _db.session.scalar(select(func.count(ServiceRecord.id)))
+    assert [o for o in outcomes if o[0] == "error"] == []
+    assert all_records == 1 and open_records == 1
+    # every tap was answered with the one open session
+    assert {o for o in outcomes} == {("check_in", outcomes[0][1])}
