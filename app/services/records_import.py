@@ -3,6 +3,7 @@ nothing is imported unless every row is good, so a file is never half-imported."
 from __future__ import annotations
 
 import io
+from zipfile import BadZipFile
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -50,7 +51,7 @@ def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
     Raises ValidationFailed with one message per bad row (field 'row N') and imports nothing."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError):
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError):
         raise ValidationFailed(fields={"file": [_("无法读取文件，请上传由模板填写的 .xlsx 文件")]}) from None
     rows = list(workbook.active.iter_rows(values_only=True))
     if not rows or [str(c or "").strip() for c in rows[0][:3]] != HEADERS[:3]:
