@@ -54,9 +54,60 @@ def load() -> bool:
         people.append(volunteers.register(volunteers.Registration(
             name=name, id_number=demo_id_number(birth, seq, sex_digit), phone=phone,
             password="volunteer123", consent=True, unit_id=unit_list[unit_index].id)))
+    load_attendance(admin, unit_list, people)
     load_incentives(admin)
     db.session.flush()
     return True
+
+
+DEMO_POSTS = [
+    # unit index, name, address, auto-approve
+    (0, "市民服务中心志愿服务岗", "人民路100号市民服务中心一楼", False),
+    (0, "火车站爱心驿站", "火车站南广场", True),
+    (1, "阳光社区图书角", "阳光街道文化站二楼", False),
+    (1, "人民公园文明引导岗", "人民公园东门", True),
+]
+# approved hours of each demo volunteer: 1★, 2★, 3★, 0★, 1★, 2★ with the default scale
+DEMO_HOURS = [120, 320, 640, 40, 108, 305]
+
+
+def load_attendance(admin: User, unit_list, people) -> None:
+    """Posts for both units, a weekly activity and a training, and months of approved records
+    so the demo volunteers stand at several star levels; a few records wait for review."""
+    from datetime import datetime, time, timedelta
+
+    from app.services import ledger, posts
+    from app.services.clock import local_today, zone
+    made = [posts.create_post(unit_list[u].id, posts.PostInput(name=name, address=address, auto_approve=auto),
+                              by=admin) for u, name, address, auto in DEMO_POSTS]
+    today = local_today()
+    for unit_index, unit in enumerate(unit_list):
+        unit_posts = [p for p in made if p.unit_id == unit.id]
+        next_wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
+        start = datetime.combine(next_wednesday, time(9, 0), tzinfo=zone())
+        posts.create_activity(unit.id, posts.ActivityInput(
+            title="每周三文明引导", kind="service", starts_at=start, ends_at=start + timedelta(hours=3),
+            post_id=unit_posts[0].id, capacity=20, weekly_count=8), by=admin)
+        training_day = datetime.combine(today.replace(day=1) - timedelta(days=10), time(14, 0), tzinfo=zone())
+        posts.create_activity(unit.id, posts.ActivityInput(
+            title="志愿服务礼仪培训", kind="training", starts_at=training_day,
+            ends_at=training_day + timedelta(hours=2), capacity=50), by=admin)
+    for volunteer, hours in zip(people, DEMO_HOURS, strict=True):
+        unit_posts = [p for p in made if p.unit_id == volunteer.unit_id]
+        remaining, day = hours, 2
+        while remaining > 0:
+            length = min(4, remaining)
+            start = datetime.combine(today - timedelta(days=day), time(9, 0), tzinfo=zone())
+            ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=length), by=admin,
+                                 source="import", post=unit_posts[day % len(unit_posts)], status="approved")
+            remaining -= length
+            day += 2
+    # yesterday afternoon's scans, waiting for the unit admin
+    for volunteer in people[:2]:
+        start = datetime.combine(today - timedelta(days=1), time(14, 0), tzinfo=zone())
+        post = next(p for p in made if p.unit_id == volunteer.unit_id and not p.auto_approve)
+        ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=2, minutes=30),
+                             by=None, source="scan", post=post, status="pending")
 
 
 DEMO_OFFERS = [

@@ -71,11 +71,13 @@ def test_portal_forms_refuse_a_post_without_csrf_token(app, client, db):
 
 @pytest.mark.parametrize("role", ["platform_admin", "unit_admin", "merchant", "volunteer"])
 def test_no_page_answers_500_to_any_role(app, client, db, role):
-    unit = f.unit()
-    user = {"platform_admin": lambda: f.platform_admin("boss"), "unit_admin": lambda: f.unit_admin(unit),
-            "merchant": lambda: f.merchant_user(), "volunteer": lambda: f.volunteer(unit).user}[role]()
-    f.login(client, user)
-    headers = f.api_token(client, user.username)
+    """Every GET route, with the demo data loaded (so lists and detail pages have rows)."""
+    from app.services import demo
+    demo.load()
+    db.session.commit()
+    username, password = next((u, p) for r, u, p in demo.LOGINS if r == role)
+    f.login(client, username, password)
+    headers = f.api_token(client, username, password)
     problems = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static" or "logout" in rule.endpoint:
