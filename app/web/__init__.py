@@ -19,6 +19,7 @@ PAGE_MODULES = [
     "app.web.posts",
     "app.web.records",
     "app.web.scan",
+    "app.web.activities",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

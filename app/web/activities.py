@@ -1,0 +1,74 @@
+"""Activities: unit admins plan services, trainings and events (also weekly series);
+volunteers sign up from their home page."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import posts, volunteers
+from app.services.clock import parse_local
+from app.services.errors import DomainError
+from app.web.forms import apply_errors
+
+bp = Blueprint("activities", __name__, url_prefix="/activities")
+
+
+class ActivityForm(FlaskForm):
+    title = StringField(_l("活动名称"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("类型"), choices=[SelectChoice("service", _l("志愿服务")), SelectChoice("training", _l("培训")),
+                                          SelectChoice("event", _l("活动"))])
+    starts_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    post_id = SelectField(_l("服务岗（可选）"), coerce=int)
+    capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
+    weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
+    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("发布活动"))
+
+
+@bp.route("/", methods=["GET", "POST"], endpoint="index")
+@role_required("unit_admin")
+def index():
+    form = ActivityForm()
+    form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [
+        SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)]
+    if form.validate_on_submit():
+        try:
+            created = posts.create_activity(current_user.unit_id, posts.ActivityInput(
+                title=form.title.data, kind=form.kind.data, starts_at=parse_local(form.starts_at.data),
+                ends_at=parse_local(form.ends_at.data), post_id=form.post_id.data or None,
+                capacity=form.capacity.data, description=form.description.data,
+                weekly_count=form.weekly_count.data), by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")
+            return redirect(url_for(".index"))
+    return render_template("activities/index.html", form=form,
+                           activities=posts.list_activities(current_user.unit_id))
+
+
+@bp.post("/<int:activity_id>/signup")
+@role_required("volunteer")
+def signup(activity_id: int):
+    volunteer = volunteers.volunteer_of(current_user)
+    activity = posts.get_activity(activity_id)
+    try:
+        posts.sign_up(volunteer, activity)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(_("报名成功：%(t)s", t=activity.title), "success")
+    return redirect(url_for("volunteer.home"))
