@@ -54,6 +54,11 @@ def load() -> bool:
         people.append(volunteers.register(volunteers.Registration(
             name=name, id_number=demo_id_number(birth, seq, sex_digit), phone=phone,
             password="volunteer123", consent=True, unit_id=unit_list[unit_index].id)))
+    from datetime import timedelta
+
+    from app.services.clock import now
+    for volunteer in people:  # the demo people have served for about a year
+        volunteer.created_at = now() - timedelta(days=400)
     load_attendance(admin, unit_list, people)
     load_incentives(admin)
     db.session.flush()
