@@ -6,8 +6,12 @@ from urllib.parse import urlsplit
 import pytest
 from _pytest.outcomes import Failed
 
+from sqlalchemy import select
+
 from app.extensions import db
-from app.services import incentives
+from app.models import Post
+from app.services import attendance, incentives, posts
+from app.services.clock import now
 from tests import factories as f
 from tests.browser.helpers import assert_fits_phone, check_a11y, shot
 from tests.browser.test_foundation import log_in
@@ -50,6 +54,10 @@ def scenario():
     db.session.commit()
     url, _ = incentives.coupon_code(kept)
     card_url, _ = incentives.qr.make_url("card", {"v": volunteer.id})
+    post = posts.create_post(volunteer.unit_id, posts.PostInput(name="文化广场服务岗", address="文化广场东门"),
+                             by=admin)
+    db.session.commit()
+    attendance.check_in(volunteer, post, at=now())
     db.session.commit()
     return volunteer, used, kept, url, card_url
 
@@ -59,12 +67,13 @@ def test_phone_pages_fit_and_are_accessible(app, browser_context):
     problems = []
 
     anonymous = browser_context("phone").new_page()
-    problems += sweep(anonymous, ["/", "/login", "/register", "/privacy", "/merchants"], "anon-")
+    poster_url = posts.scan_url(db.session.scalar(select(Post)))
+    problems += sweep(anonymous, ["/", "/login", "/register", "/privacy", "/merchants", poster_url], "anon-")
 
     phone = browser_context("phone").new_page()
     log_in(phone, volunteer.user.username)
     problems += sweep(phone, ["/me/", "/me/records", "/me/card", "/coupons/", f"/coupons/{kept.id}",
-                              f"/coupons/{used.id}", "/merchants"], "volunteer-")
+                              f"/coupons/{used.id}", "/merchants", poster_url], "volunteer-")
 
     shop = browser_context("phone").new_page()
     log_in(shop, "shop")
