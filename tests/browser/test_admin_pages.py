@@ -4,7 +4,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord
-
 from tests import factories as f
 from tests.browser.test_foundation import log_in
 from tests.browser.test_phone_pages import scenario, sweep
@@ -21,7 +20,7 @@ def admin_paths(app, role: str) -> list[str]:
 
 
 def test_admin_pages_are_accessible(app, browser_context):
-    volunteer, used, kept, coupon_url, card_url = scenario()
+    volunteer, used, *_ = scenario()
     unit_id, volunteer_id, merchant_id = volunteer.unit_id, volunteer.id, used.merchant_id
     platform = f.platform_admin("pages-admin")
     unit_admin = f.unit_admin(volunteer.unit, username="pages-unit")

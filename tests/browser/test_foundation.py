@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from app.models import User, Volunteer
 from tests import factories as f
-
 from tests.browser.helpers import assert_fits_phone, check_a11y, read, shot
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,12 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.services import incentives
 from tests import factories as f
-from tests.browser.helpers import assert_fits_phone, assert_touch_target, check_a11y, shot
+from tests.browser.helpers import (
+    assert_fits_phone,
+    assert_touch_target,
+    check_a11y,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 

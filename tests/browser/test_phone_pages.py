@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from _pytest.outcomes import Failed
-
 from sqlalchemy import select
 
 from app.extensions import db

@@ -16,7 +16,14 @@ from app.models import ServiceRecord, User, Volunteer
 from app.services import incentives, ledger, posts, stars
 from app.services.clock import now
 from tests import factories as f
-from tests.browser.helpers import assert_fits_phone, assert_touch_target, check_a11y, read, settle, shot
+from tests.browser.helpers import (
+    assert_fits_phone,
+    assert_touch_target,
+    check_a11y,
+    read,
+    settle,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 
