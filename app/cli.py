@@ -64,6 +64,45 @@ def hours_verify_command():
     raise SystemExit(1)
 
 
+bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
+
+
+@bulletins_cli.command("generate")
+@click.option("--month", help="YYYY-MM (default: last month)")
+@click.option("--unit", "unit_id", type=int, help="only this unit's bulletin")
+def bulletins_generate_command(month, unit_id):
+    """Make the month's bulletins; those that exist are left alone."""
+    from app.services import bulletins
+    try:
+        created = bulletins.generate_bulletins(month, unit_id)
+    except DomainError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(f"created {created} bulletin(s) for {month or 'last month'}")
+
+
+@click.command("scheduler")
+@click.option("--run", "run_now", type=click.Choice(["monthly_bulletins", "close_forgotten_sessions",
+                                                     "expire_coupons"]), help="run one job now and exit")
+def scheduler_command(run_now):
+    """Run the scheduler's jobs in the foreground until stopped (SCHEDULER=off for the web)."""
+    from flask import current_app
+
+    from app.jobs import JOBS, JOBS_BY_NAME
+    from app.services import scheduler
+    if run_now:
+        run = scheduler.execute(JOBS_BY_NAME[run_now], claim_run=False)
+        click.echo(f"{run.job}: {run.status} {run.counts or ''} {run.message or ''}")
+        raise SystemExit(0 if run.status == "ok" else 1)
+    for job in JOBS:
+        click.echo(f"  {job.name:26} {job.trigger}  {job.description}")
+    click.echo("scheduler running; Ctrl+C to stop")
+    try:
+        scheduler.build(current_app._get_current_object(), JOBS, blocking=True).start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("scheduler stopped")
+
+
 perf_cli = AppGroup("perf", help="Benchmark helpers.")
 
 
@@ -96,3 +135,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(perf_cli)
     app.cli.add_command(hours_cli)
+    app.cli.add_command(bulletins_cli)
+    app.cli.add_command(scheduler_command)

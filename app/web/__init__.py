@@ -20,6 +20,8 @@ PAGE_MODULES = [
     "app.web.records",
     "app.web.scan",
     "app.web.activities",
+    "app.web.bulletins",
+    "app.web.system",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -28,6 +30,7 @@ API_MODULES = [
     "app.web.api.stars",
     "app.web.api.incentives",
     "app.web.api.attendance",
+    "app.web.api.bulletins",
 ]
 
 

@@ -1,0 +1,137 @@
+"""Monthly bulletins in the portal: lists, the bulletin page with charts, PDF and XLSX,
+quarterly reviews, and the platform admin's targets and generation."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, SelectField, SubmitField
+from wtforms.validators import DataRequired, NumberRange
+
+from app.auth_state import role_required
+from app.extensions import db
+from app.services import bulletins, units
+from app.services.errors import DomainError, Forbidden
+from app.web.forms import apply_errors
+
+bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
+ADMINS = ("platform_admin", "unit_admin")
+
+
+class GenerateForm(FlaskForm):
+    month = SelectField(_l("月份"))
+    submit = SubmitField(_l("生成通报"))
+
+
+class TargetsForm(FlaskForm):
+    hours_per_volunteer_year = DecimalField(_l("人均年服务时长目标（小时）"), places=1,
+                                            validators=[DataRequired(), NumberRange(0, 1000)])
+    trainings_per_year = IntegerField(_l("每年培训次数目标"), validators=[NumberRange(0, 100)])
+    submit = SubmitField(_l("保存目标"))
+
+
+def _readable(bulletin_id: int):
+    bulletin = bulletins.get_bulletin(bulletin_id)
+    if not bulletins.can_read(current_user, bulletin):
+        raise Forbidden(_("只能查看本单位的通报"))
+    return bulletin
+
+
+@bp.get("/", endpoint="index")
+@role_required(*ADMINS)
+def index():
+    is_platform = current_user.role == "platform_admin"
+    generate_form = GenerateForm()
+    generate_form.month.choices = bulletins.month_choices()
+    goal = bulletins.targets()
+    targets_form = TargetsForm(data=goal)
+    items = bulletins.list_bulletins(None if is_platform else current_user.unit_id, include_city=is_platform)
+    return render_template("bulletins/index.html", items=items, generate_form=generate_form,
+                           targets_form=targets_form)
+
+
+@bp.post("/generate")
+@role_required("platform_admin")
+def generate():
+    form = GenerateForm()
+    form.month.choices = bulletins.month_choices()
+    if form.validate_on_submit():
+        try:
+            created = bulletins.generate_bulletins(form.month.data, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            if created:
+                flash(_("已生成 %(m)s 的通报 %(n)d 份", m=form.month.data, n=created), "success")
+            else:
+                flash(_("%(m)s 的通报已经生成过，没有重复生成", m=form.month.data), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/targets")
+@role_required("platform_admin")
+def set_targets():
+    form = TargetsForm()
+    if form.validate_on_submit():
+        try:
+            bulletins.set_targets(float(form.hours_per_volunteer_year.data), form.trainings_per_year.data,
+                                  by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已保存考核目标，下次生成的通报将按新目标标注"), "success")
+    else:
+        flash(_("请填写有效的目标"), "danger")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/<int:bulletin_id>")
+@role_required(*ADMINS)
+def show(bulletin_id: int):
+    bulletin = _readable(bulletin_id)
+    return render_template("bulletins/show.html", bulletin=bulletin, f=bulletin.figures,
+                           title=bulletins.title_of(bulletin), rows=bulletins.figure_rows(bulletin.figures))
+
+
+@bp.get("/<int:bulletin_id>.pdf")
+@role_required(*ADMINS)
+def pdf(bulletin_id: int):
+    bulletin = _readable(bulletin_id)
+    return send_file(io.BytesIO(bulletins.pdf_bytes(bulletin)), mimetype="application/pdf",
+                     download_name=f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.pdf")
+
+
+@bp.get("/<int:bulletin_id>.xlsx")
+@role_required(*ADMINS)
+def xlsx(bulletin_id: int):
+    bulletin = _readable(bulletin_id)
+    return send_file(io.BytesIO(bulletins.xlsx_bytes(bulletin)),
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     download_name=f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.xlsx")
+
+
+@bp.get("/quarter")
+@role_required(*ADMINS)
+def quarter():
+    from app.services.clock import local_today
+    today = local_today()
+    year = request.args.get("year", today.year, type=int)
+    number = request.args.get("q", (today.month - 1) // 3 or 4, type=int)
+    if not 2000 <= year <= 2100:
+        abort(404)
+    unit_id = current_user.unit_id if current_user.role == "unit_admin" else request.args.get("unit_id", type=int)
+    if unit_id is not None:
+        units.ensure_can_manage_unit(current_user, unit_id)
+    review = bulletins.quarter_review(unit_id, year, number)
+    name = units.get_unit(unit_id).name if unit_id else _("全市")
+    return render_template("bulletins/quarter.html", review=review, year=year, q=number, name=name,
+                           unit_id=unit_id, units=units.list_units() if current_user.role == "platform_admin" else [])

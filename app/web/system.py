@@ -1,0 +1,16 @@
+"""The job log: runs of the scheduler's jobs, for the platform admin."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from app.auth_state import role_required
+from app.jobs import JOBS
+from app.services import scheduler
+
+bp = Blueprint("system", __name__, url_prefix="/admin/system")
+
+
+@bp.get("/jobs", endpoint="jobs")
+@role_required("platform_admin")
+def jobs():
+    return render_template("system/jobs.html", runs=scheduler.recent_runs(), jobs=JOBS)
