@@ -215,8 +215,9 @@ def compute(month: str) -> dict[str | None, dict]:
 def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(Bulletin).values(rows).on_conflict_do_nothing(index_elements=["scope", "month"])
-    return db.session.execute(stmt).rowcount or 0
+    stmt = (module.insert(Bulletin).values(rows).on_conflict_do_nothing(index_elements=["scope", "month"])
+            .returning(Bulletin.id))
+    return len(db.session.execute(stmt).all())
 
 
 def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, by: User | None = None) -> int:

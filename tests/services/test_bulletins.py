@@ -1,0 +1,178 @@
+"""Monthly bulletins: month edges in the zone, figures by hand, snapshots, races, exports, mail."""
+import io
+import threading
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from app.extensions import db as _db
+from app.models import Bulletin, Volunteer
+from app.services import bulletins, ledger, posts
+from tests import factories as f
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing(*args) -> datetime:
+    return datetime(*args, tzinfo=BEIJING)
+
+
+def record(volunteer, start, hours, status="approved"):
+    made = ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=hours), by=None,
+                                status=status)
+    _db.session.commit()
+    return made
+
+
+@pytest.fixture
+def city(db):
+    a, b = f.unit("甲单位"), f.unit("乙单位")
+    people = {"a1": f.volunteer(a, name="张三"), "a2": f.volunteer(a, name="李四"), "b1": f.volunteer(b, name="王五")}
+    for volunteer in people.values():  # registered well before the months under test
+        volunteer.created_at = beijing(2025, 1, 1)
+    _db.session.commit()
+    return {"a": a, "b": b, **people}
+
+
+def test_a_record_at_2330_on_the_last_day_in_beijing_counts_in_that_month(city):
+    late = beijing(2026, 9, 30, 23, 30)  # 15:30 UTC on 30 September
+    assert late.astimezone(timezone.utc).day == 30
+    record(city["a1"], late, 2)  # runs past midnight into October
+    early = beijing(2026, 10, 1, 0, 30)  # 16:30 UTC on 30 September — October in Beijing
+    record(city["a2"], early, 1)
+    september, october = bulletins.compute("2026-09"), bulletins.compute("2026-10")
+    assert september[city["a"].id]["service_hours"] == 2 and september[city["a"].id]["records"] == 1
+    assert october[city["a"].id]["service_hours"] == 1 and october[city["a"].id]["active_volunteers"] == 1
+
+
+def test_figures_equal_hand_computed_values(city):
+    record(city["a1"], beijing(2026, 10, 3, 9), 3)
+    record(city["a1"], beijing(2026, 10, 10, 9), 2)
+    record(city["a2"], beijing(2026, 10, 11, 9), 4, status="pending")   # not approved: not counted
+    record(city["b1"], beijing(2026, 10, 12, 9), 1.5)
+    record(city["b1"], beijing(2026, 9, 12, 9), 6)                     # last month
+    newcomer = f.volunteer(city["b"], name="赵六")
+    newcomer.created_at = beijing(2026, 10, 20)
+    posts.create_activity(city["a"].id, posts.ActivityInput(
+        title="培训", kind="training", starts_at=beijing(2026, 10, 15, 14), ends_at=beijing(2026, 10, 15, 16)), by=None)
+    _db.session.commit()
+    figures = bulletins.compute("2026-10")
+    a, b, total = figures[city["a"].id], figures[city["b"].id], figures[None]
+    assert (a["registered_volunteers"], a["active_volunteers"], a["participation_rate"]) == (2, 1, 0.5)
+    assert (a["service_hours"], a["records"], a["activities"], a["trainings"]) == (5, 2, 1, 1)
+    assert (b["registered_volunteers"], b["new_volunteers"], b["service_hours"]) == (2, 1, 1.5)
+    assert (a["rank"], b["rank"]) == (1, 2)
+    assert (b["previous_hours"], b["change_hours"]) == (6, -4.5)
+    assert total["service_hours"] == 6.5 and total["registered_volunteers"] == 4 and total["rank"] is None
+    assert [v["hours"] for v in a["top_volunteers"]] == [5] and a["top_volunteers"][0]["name"] == "张*"
+    assert a["hours_by_month"][-1] == {"month": "2026-10", "hours": 5}
+
+
+def test_units_below_targets_are_flagged(city):
+    for day in range(1, 11):
+        record(city["a1"], beijing(2026, 6, day, 9), 8)  # 80 h by June for 2 volunteers: 40 h each
+    figures = bulletins.compute("2026-06")
+    assert not any("人均" in flag for flag in figures[city["a"].id]["flags"])
+    assert any("人均" in flag for flag in figures[city["b"].id]["flags"])
+    assert any("培训" in flag for flag in figures[city["a"].id]["flags"])  # none held by June, 1 expected
+
+
+def test_an_empty_month_gives_zeros_not_errors(city):
+    figures = bulletins.compute("2026-03")
+    assert figures[city["a"].id]["service_hours"] == 0 and figures[city["a"].id]["participation_rate"] == 0
+    assert bulletins.generate_bulletins("2026-03") == 3
+    bulletin = bulletins.list_bulletins(city["a"].id)[0]
+    assert PdfReader(io.BytesIO(bulletins.pdf_bytes(bulletin))).pages
+    assert load_workbook(io.BytesIO(bulletins.xlsx_bytes(bulletin)))
+
+
+def test_generating_again_is_a_no_op_and_snapshots_do_not_change(city):
+    record(city["a1"], beijing(2026, 10, 3, 9), 3)
+    assert bulletins.generate_bulletins("2026-10") == 3
+    _db.session.commit()
+    record(city["a1"], beijing(2026, 10, 5, 9), 3)  # approved later: the snapshot stays
+    assert bulletins.generate_bulletins("2026-10") == 0
+    _db.session.commit()
+    bulletin = bulletins.list_bulletins(city["a"].id)[0]
+    assert bulletin.figures["service_hours"] == 3
+    with pytest.raises(Exception):
+        bulletins.generate_bulletins("2999-01")
+
+
+@pytest.mark.race
+def test_two_racing_generators_make_one_bulletin_per_scope(app, city):
+    record(city["a1"], beijing(2026, 10, 3, 9), 3)
+    _db.session.close()
+    barrier = threading.Barrier(3)
+    created, errors = [], []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait()
+                created.append(bulletins.generate_bulletins("2026-10"))
+                _db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                errors.append(repr(exc))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sum(created) == 3
+    assert _db.session.scalar(select(func.count(Bulletin.id))) == 3
+
+
+def test_pdf_and_xlsx_carry_the_same_figures(city):
+    record(city["a1"], beijing(2026, 10, 3, 9), 3.5)
+    bulletins.generate_bulletins("2026-10")
+    bulletin = bulletins.list_bulletins(city["a"].id)[0]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bulletins.pdf_bytes(bulletin))).pages)
+    assert "甲单位" in text and "2026年10月" in text and "3.5" in text
+    workbook = load_workbook(io.BytesIO(bulletins.xlsx_bytes(bulletin)))
+    sheet = workbook.worksheets[0]
+    values = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert values["服务时长（小时）"] == bulletin.figures["service_hours"] == 3.5
+    assert values["活跃志愿者"] == bulletin.figures["active_volunteers"] == 1
+    people = workbook.worksheets[-1]
+    rows = list(people.iter_rows(min_row=2, values_only=True))
+    assert rows == [(city["a1"].volunteer_no, "张*", "甲单位", 1, 3.5)]
+
+
+def test_bulletins_are_mailed_to_unit_contacts(app, city):
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        record(city["a1"], beijing(2026, 10, 3, 9), 3)
+        bulletins.generate_bulletins("2026-10")
+        assert bulletins.mail_bulletins("2026-10") == 2
+        _db.session.commit()
+        assert bulletins.mail_bulletins("2026-10") == 0  # once only
+    finally:
+        controller.stop()
+    assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["unit@example.org", "unit@example.org"]
+    assert b"application/pdf" in inbox.messages[0].content
