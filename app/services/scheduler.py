@@ -37,12 +37,13 @@ class Job:
 def claim(job_name: str, fire_time: datetime, holder: str = HOLDER) -> bool:
     """True for the one process that may run this job at this fire time."""
     key = f"{job_name}@{fire_time:%Y-%m-%dT%H:%M}"
+    db.session.execute(delete(SchedulerLock).where(SchedulerLock.expires_at < now()))
     try:
         with db.session.begin_nested():
-            db.session.add(SchedulerLock(name=key, holder=holder, expires_at=fire_time + timedelta(days=1)))
+            db.session.add(SchedulerLock(name=key, holder=holder, expires_at=now() + timedelta(days=1)))
     except IntegrityError:
+        db.session.commit()
         return False
-    db.session.execute(delete(SchedulerLock).where(SchedulerLock.expires_at < now()))
     db.session.commit()
     return True
 

@@ -1,0 +1,79 @@
+"""Bulletin pages, downloads, generation in the portal, the job log, the API and the CLI."""
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from app.services import bulletins, ledger
+from tests import factories as f
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def scene(app, db):
+    a, b = f.unit("甲单位"), f.unit("乙单位")
+    volunteer = f.volunteer(a)
+    start = datetime(2026, 10, 8, 9, tzinfo=BEIJING)
+    ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=4), by=None)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"])
+    assert result.exit_code == 0 and "created 3" in result.output
+    again = app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"])
+    assert "created 0" in again.output
+    return {"a": a, "b": b, "admin_a": f.unit_admin(a, "admin_a"), "admin_b": f.unit_admin(b, "admin_b"),
+            "boss": f.platform_admin("boss"), "bulletin": bulletins.list_bulletins(a.id)[0]}
+
+
+def test_unit_admin_reads_own_bulletin_and_downloads_it(client, scene):
+    f.login(client, scene["admin_a"])
+    listing = client.get("/bulletins/").get_data(as_text=True)
+    assert "2026-10" in listing and "乙单位" not in listing
+    bulletin_id = scene["bulletin"].id
+    page = client.get(f"/bulletins/{bulletin_id}").get_data(as_text=True)
+    assert "甲单位 2026年10月志愿服务月通报" in page and "monthsChart" in page
+    pdf = client.get(f"/bulletins/{bulletin_id}.pdf")
+    assert "甲单位" in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    xlsx = client.get(f"/bulletins/{bulletin_id}.xlsx")
+    assert load_workbook(io.BytesIO(xlsx.data)).worksheets[0]["A1"].value.startswith("甲单位")
+    other = bulletins.list_bulletins(scene["b"].id)[0]
+    assert client.get(f"/bulletins/{other.id}").status_code == 403
+    assert client.get(f"/bulletins/{other.id}.pdf").status_code == 403
+    assert client.get("/bulletins/quarter?year=2026&q=4").status_code == 200
+
+
+def test_platform_admin_generates_sets_targets_and_sees_the_job_log(client, db, scene):
+    f.login(client, scene["boss"])
+    assert "全市" in client.get("/bulletins/").get_data(as_text=True)
+    response = f.post_form(client, "/bulletins/generate", {"month": "2026-10"}, token_from="/bulletins/",
+                           follow_redirects=True)
+    assert "已经生成过" in response.get_data(as_text=True)
+    f.post_form(client, "/bulletins/targets", {"hours_per_volunteer_year": "30", "trainings_per_year": "3"},
+                token_from="/bulletins/")
+    assert bulletins.targets() == {"hours_per_volunteer_year": 30.0, "trainings_per_year": 3}
+    from app.jobs import JOBS_BY_NAME
+    from app.services import scheduler
+    scheduler.execute(JOBS_BY_NAME["expire_coupons"])
+    assert "expire_coupons" in client.get("/admin/system/jobs").get_data(as_text=True)
+
+
+def test_bulletin_api(client, scene):
+    boss = f.api_token(client, "boss")
+    assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-10"}).json == {"created": 0}
+    assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-9"}).status_code == 422
+    admin = f.api_token(client, "admin_a")
+    listing = client.get(f"/api/v1/units/{scene['a'].id}/bulletins", headers=admin).json
+    assert listing == {"items": [{"id": scene["bulletin"].id, "month": "2026-10"}]}
+    one = client.get(f"/api/v1/bulletins/{scene['bulletin'].id}", headers=admin).json
+    assert one["unit_id"] == scene["a"].id and one["month"] == "2026-10"
+    assert set(one["figures"]) == {"registered_volunteers", "active_volunteers", "participation_rate",
+                                   "service_hours", "records", "activities", "new_volunteers", "star_upgrades", "rank"}
+    assert one["figures"]["service_hours"] == 4 and one["figures"]["rank"] == 1
+    assert client.get(f"/api/v1/bulletins/{scene['bulletin'].id}.pdf", headers=admin).data.startswith(b"%PDF")
+    other = f.api_token(client, "admin_b")
+    assert client.get(f"/api/v1/units/{scene['a'].id}/bulletins", headers=other).status_code == 403
+    assert client.get(f"/api/v1/bulletins/{scene['bulletin'].id}", headers=other).status_code == 403
+    assert client.post("/api/v1/bulletins", headers=admin, json={"month": "2026-10"}).status_code == 403
