@@ -9,7 +9,8 @@ from app.models import User, Volunteer
 
 
 def all_cases(app):
-    from app.services import dashboard, ledger, stars, volunteer_home, volunteers
+    from app.services import bulletins, dashboard, ledger, stars, volunteer_home, volunteers
+    from app.services.clock import previous_month
 
     client = app.test_client()
     admin = db.session.scalar(select(User).where(User.role == "platform_admin"))
@@ -30,6 +31,12 @@ def all_cases(app):
     yield ("GET /admin/volunteers (page)", lambda: _ok(client.get("/admin/volunteers")), 10,
            "whole request, template included")
     yield ("GET /admin/ (page)", lambda: _ok(client.get("/admin/")), 10, "whole request")
+    month = previous_month()
+    yield ("monthly bulletin figures, all units + city", lambda: bulletins.compute(month), 3,
+           "every figure of every unit's bulletin: a fixed number of GROUP BY queries")
+    yield ("records review list, one unit, page 1", lambda: ledger.search_records(unit_id=some_unit, status="approved"),
+           10, "50 records and the total")
+    yield from _scan_cases(app)
     busiest = db.session.scalar(select(Volunteer).order_by(Volunteer.approved_seconds.desc()).limit(1))
     yield ("volunteer home figures, busiest volunteer", lambda: volunteer_home.home(busiest), 10,
            "totals, month/year hours, 12-month chart, recent records")
@@ -40,3 +47,27 @@ def all_cases(app):
 def _ok(response):
     assert response.status_code == 200, response.status_code
     return response.status_code
+
+
+def _scan_cases(app):
+    """Check-in and check-out through the scan service, one volunteer after another."""
+    from datetime import timedelta
+
+    from app.services import attendance, posts
+    from app.services.clock import now
+    from app.models import Post
+    post = db.session.scalar(select(Post).limit(1))
+    url = posts.scan_url(post)
+    people = list(db.session.scalars(select(Volunteer).where(Volunteer.unit_id == post.unit_id)
+                                     .order_by(Volunteer.id.desc()).limit(50)))
+    state = {"i": 0}
+
+    def check_in_and_out():
+        volunteer = people[state["i"] % len(people)]
+        state["i"] += 1
+        attendance.scan(volunteer, url, at=now() - timedelta(minutes=50))
+        attendance.scan(volunteer, url, at=now() - timedelta(minutes=5))
+        db.session.commit()
+
+    yield ("scan: check in + check out (service, commit)", check_in_and_out, 20,
+           "decode the signed code, lock the volunteer, two ledger writes")
