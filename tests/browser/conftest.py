@@ -135,6 +135,7 @@ def browser_context(browser, live_server):
     def make(kind: str = "phone", **options):
         settings = dict(PHONE if kind == "phone" else DESKTOP)
         settings.update(locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url,
+                        reduced_motion="reduce",  # no transitions: checks and screenshots see the end state
                         extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
         settings.update(options)
         context = browser.new_context(**settings)
