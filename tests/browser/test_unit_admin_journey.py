@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, Volunteer
-from app.services import ledger
-from app.services.clock import local, now
+from app.jobs import JOBS_BY_NAME
+from app.services import ledger, scheduler
+from app.services.clock import now, previous_month
 from tests import factories as f
 from tests.browser.helpers import check_a11y, read, settle, shot
 from tests.browser.test_foundation import log_in
@@ -95,7 +96,8 @@ def test_unit_admin_journey(app, live_server, desktop):
     db.session.commit()
 
     # Import a spreadsheet: a file with a bad row imports nothing and says which row.
-    day = local(now() - timedelta(days=3)).strftime("%Y-%m-%d")
+    last_month = previous_month()
+    day = f"{last_month}-15"  # last month: the month its bulletin counts
     good = [[numbers[0], f"{day} 09:00", f"{day} 11:00", "文化广场服务岗", "周末值守"],
             [numbers[1], f"{day} 14:00", f"{day} 17:30", "", "社区活动"]]
     page.get_by_role("link", name="导入表格").click()
@@ -118,3 +120,22 @@ def test_unit_admin_journey(app, live_server, desktop):
     shot(page, "unit-records-imported")
     check_a11y(page)
     assert read(select(func.count()).select_from(ServiceRecord).where(ServiceRecord.source == "import")) == 2
+
+    # On the 1st the scheduler makes last month's bulletins; the admin reads this unit's.
+    run = scheduler.execute(JOBS_BY_NAME["monthly_bulletins"])
+    assert run.status == "ok" and run.counts["created"] >= 1
+    settle()
+    nav_link(page, "月通报").click()
+    check_a11y(page)
+    page.get_by_role("link", name=last_month).click()
+    year, month = int(last_month[:4]), int(last_month[5:])
+    title = f"阳光街道 {year}年{month}月志愿服务月通报"
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("5.5")  # 2 h + 3.5 h imported for that month
+    shot(page, "unit-bulletin", docs=True)
+    check_a11y(page)
+    pdf_link = page.get_by_role("link", name="下载PDF")
+    answer = page.request.get(pdf_link.get_attribute("href"))
+    assert answer.ok and answer.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.body())).pages)
+    assert "阳光街道" in text and f"{year}年{month}月" in text
