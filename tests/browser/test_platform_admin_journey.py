@@ -1,13 +1,18 @@
 """The platform admin's journey on an office PC: a new member unit, a new merchant with its
 login, a change of the star scale that regrades volunteers, the city-wide bulletin and the
 scheduler's job log."""
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.jobs import JOBS_BY_NAME
 from app.models import Merchant, User
+from app.services import scheduler
+from app.services.clock import month_bounds, previous_month
 from tests import factories as f
-from tests.browser.helpers import check_a11y, read, shot
+from tests.browser.helpers import check_a11y, read, settle, shot
 from tests.browser.test_foundation import log_in
 
 pytestmark = pytest.mark.browser
@@ -20,7 +25,9 @@ def nav_link(page, name):
 def test_platform_admin_runs_the_city(app, desktop):
     admin = f.platform_admin("city")
     volunteer = f.volunteer(f.unit("阳光街道"), name="赵志愿")
-    f.give_hours(volunteer, 60)  # no star on the national scale; one at 50 h
+    last_month = previous_month()
+    f.give_hours(volunteer, 60, end=month_bounds(last_month)[1] - timedelta(days=2))  # served last month
+    # no star on the national scale for 60 h; one at 50 h
     page = desktop
     log_in(page, admin.username)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -67,3 +74,38 @@ def test_platform_admin_runs_the_city(app, desktop):
     shot(page, "platform-star-rules", docs=True)
     check_a11y(page)
     assert read(select(User).where(User.id == volunteer.user_id)).volunteer.star_level == 1
+
+    # Last month's bulletins, made from the page; then the city-wide one.
+    nav_link(page, "月通报").click()
+    check_a11y(page)
+    page.get_by_label("月份").select_option(last_month)
+    page.get_by_role("button", name="生成通报").click()
+    expect(page.get_by_role("alert").filter(has_text=f"已生成 {last_month} 的通报")).to_be_visible()
+    city_row = page.get_by_role("row").filter(has_text="全市")
+    expect(city_row).to_have_count(1)
+    city_row.get_by_role("link", name=last_month).click()
+    year, month = int(last_month[:4]), int(last_month[5:])
+    expect(page.get_by_role("heading", name=f"全市 {year}年{month}月志愿服务月通报")).to_be_visible()
+    expect(page.get_by_role("heading", name="成员单位服务时长排名")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("60")
+    shot(page, "platform-city-bulletin", docs=True)
+    check_a11y(page)
+    answer = page.request.get(page.get_by_role("link", name="下载PDF").get_attribute("href"))
+    assert answer.ok and answer.headers["content-type"] == "application/pdf"
+
+    # A second run for the same month makes nothing new, and says so.
+    nav_link(page, "月通报").click()
+    page.get_by_label("月份").select_option(last_month)
+    page.get_by_role("button", name="生成通报").click()
+    expect(page.get_by_role("alert").filter(has_text="已经生成过")).to_be_visible()
+
+    # The job log shows the scheduler's jobs and their runs.
+    settle()
+    assert scheduler.execute(JOBS_BY_NAME["expire_coupons"]).status == "ok"
+    nav_link(page, "任务日志").click()
+    expect(page.get_by_role("heading", name="任务日志")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="monthly_bulletins").first).to_be_visible()
+    run_row = page.get_by_role("row").filter(has_text="expire_coupons").filter(has_text="成功")
+    expect(run_row).to_have_count(1)
+    shot(page, "platform-job-log")
+    check_a11y(page)
