@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Post, ServiceRecord, Volunteer
 from app.jobs import JOBS_BY_NAME
+from app.models import Post, ServiceRecord, Volunteer
 from app.services import ledger, scheduler
 from app.services.clock import now, previous_month
 from tests import factories as f
