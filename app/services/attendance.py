@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
 from app.services import audit, ledger, qr
-from app.services.clock import now
+from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError
 
 EARTH_RADIUS_M = 6_371_000
@@ -117,8 +117,23 @@ def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, 
     return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by), post)
 
 
+def ensure_open(post: Post, at: datetime) -> None:
+    """A post with opening hours takes check-ins only while it is open (local time)."""
+    if post.open_from is None or post.open_until is None:
+        return
+    moment = local(at).time()
+    if post.open_from <= post.open_until:
+        is_open = post.open_from <= moment <= post.open_until
+    else:  # open across midnight, e.g. 22:00–06:00
+        is_open = moment >= post.open_from or moment <= post.open_until
+    if not is_open:
+        raise Conflict(_("该服务岗的开放时间为 %(a)s–%(b)s，现在不能签到",
+                         a=post.open_from.strftime("%H:%M"), b=post.open_until.strftime("%H:%M")))
+
+
 def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
              by: User | None = None) -> ServiceRecord:
+    ensure_open(post, at)
     flags = fence_flags(post, lat, lng)
     clash = ledger.overlapping(volunteer.id, at, None)
     if clash is not None and clash.status != "open":

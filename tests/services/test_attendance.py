@@ -207,3 +207,17 @@ def test_racing_double_taps_open_one_session(app, unit):
     assert all_records == 1 and open_records == 1
     # every tap was answered with the one open session
     assert {o for o in outcomes} == {("check_in", outcomes[0][1])}
+
+
+@pytest.mark.parametrize("hour, minute, allowed", [(8, 59, False), (9, 0, True), (17, 30, True), (17, 31, False)])
+def test_check_in_only_within_opening_hours(unit, hour, minute, allowed):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+    volunteer = f.volunteer(unit)
+    post = make_post(unit, open_from=time(9, 0), open_until=time(17, 30))
+    at = datetime(2026, 11, 2, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+    if allowed:
+        assert attendance.scan(volunteer, posts.scan_url(post), at=at).action == "check_in"
+    else:
+        with pytest.raises(Conflict, match="开放时间"):
+            attendance.scan(volunteer, posts.scan_url(post), at=at)
