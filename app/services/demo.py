@@ -86,7 +86,7 @@ def load_attendance(admin: User, unit_list, people) -> None:
     made = [posts.create_post(unit_list[u].id, posts.PostInput(name=name, address=address, auto_approve=auto),
                               by=admin) for u, name, address, auto in DEMO_POSTS]
     today = local_today()
-    for unit_index, unit in enumerate(unit_list):
+    for unit in unit_list:
         unit_posts = [p for p in made if p.unit_id == unit.id]
         next_wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
         start = datetime.combine(next_wednesday, time(9, 0), tzinfo=zone())

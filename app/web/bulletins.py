@@ -2,9 +2,7 @@
 quarterly reviews, and the platform admin's targets and generation."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +14,7 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import bulletins, units
 from app.services.errors import DomainError, Forbidden
-from app.web.forms import apply_errors
+from app.web.forms import apply_errors, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 ADMINS = ("platform_admin", "unit_admin")
@@ -106,17 +104,15 @@ def show(bulletin_id: int):
 @role_required(*ADMINS)
 def pdf(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_file(io.BytesIO(bulletins.pdf_bytes(bulletin)), mimetype="application/pdf",
-                     download_name=f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.pdf")
+    return send_bytes(bulletins.pdf_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.pdf")
 
 
 @bp.get("/<int:bulletin_id>.xlsx")
 @role_required(*ADMINS)
 def xlsx(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_file(io.BytesIO(bulletins.xlsx_bytes(bulletin)),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.xlsx")
+    return send_bytes(bulletins.xlsx_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.xlsx",
+                      inline=False)
 
 
 @bp.get("/quarter")

@@ -31,3 +31,14 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def send_bytes(data: bytes, filename: str, *, inline: bool = True):
+    """Stream bytes a pure helper made (PDF, PNG, XLSX), typed by the file name's extension."""
+    import io
+    import mimetypes
+
+    from flask import send_file
+    mimetype = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(
+        filename[filename.rfind("."):], mimetypes.guess_type(filename)[0] or "application/octet-stream")
+    return send_file(io.BytesIO(data), mimetype=mimetype, download_name=filename, as_attachment=not inline)

@@ -1,14 +1,20 @@
 """Unit admins manage service posts: settings, QR posters, code rotation, the kiosk screen."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TimeField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -16,7 +22,7 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import attendance, posters, posts, qr, units
 from app.services.errors import DomainError
-from app.web.forms import apply_errors
+from app.web.forms import apply_errors, send_bytes
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
 ADMINS = ("platform_admin", "unit_admin")
@@ -141,16 +147,14 @@ def rotate(post_id: int):
 @role_required(*ADMINS)
 def poster_png(post_id: int):
     post = _post(post_id)
-    return send_file(io.BytesIO(posters.poster_png(post)), mimetype="image/png",
-                     download_name=f"post-{post.id}-poster.png")
+    return send_bytes(posters.poster_png(post), f"post-{post.id}-poster.png")
 
 
 @bp.get("/<int:post_id>/poster.pdf")
 @role_required(*ADMINS)
 def poster_pdf(post_id: int):
     post = _post(post_id)
-    return send_file(io.BytesIO(posters.poster_pdf(post)), mimetype="application/pdf",
-                     download_name=f"post-{post.id}-poster.pdf")
+    return send_bytes(posters.poster_pdf(post), f"post-{post.id}-poster.pdf")
 
 
 @bp.get("/sheet.pdf")
@@ -162,8 +166,7 @@ def sheet_pdf():
     units.ensure_can_manage_unit(current_user, unit_id)
     unit = units.get_unit(unit_id)
     active = [p for p in posts.list_posts(unit.id) if p.is_active]
-    return send_file(io.BytesIO(posters.sheet_pdf(active, unit.name)), mimetype="application/pdf",
-                     download_name=f"unit-{unit.id}-posters.pdf")
+    return send_bytes(posters.sheet_pdf(active, unit.name), f"unit-{unit.id}-posters.pdf")
 
 
 @bp.get("/<int:post_id>/kiosk")

@@ -2,16 +2,21 @@
 entry (补录), spreadsheet import, and each record's audit trail."""
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -21,7 +26,7 @@ from app.models import Volunteer
 from app.services import audit, ledger, posts, records_import, units
 from app.services.clock import parse_local, start_of_day
 from app.services.errors import DomainError, ValidationFailed
-from app.web.forms import apply_errors
+from app.web.forms import apply_errors, send_bytes
 
 bp = Blueprint("records", __name__, url_prefix="/admin/records")
 ADMINS = ("platform_admin", "unit_admin")
@@ -177,5 +182,4 @@ def import_records():
 @bp.get("/template.xlsx")
 @role_required(*ADMINS)
 def template():
-    return send_file(io.BytesIO(records_import.template_xlsx()), download_name="service-records-template.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_bytes(records_import.template_xlsx(), "service-records-template.xlsx", inline=False)

@@ -1,9 +1,6 @@
 """API: service posts, scans and the records ledger."""
 from __future__ import annotations
 
-import io
-
-from flask import send_file
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
@@ -13,6 +10,7 @@ from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotFound
 from app.web.api.common import StrictSchema, fields, hours, operation, validate
+from app.web.forms import send_bytes
 
 blp = Blueprint("api_attendance", __name__, description="Service posts, scans and records")
 ADMINS = ("platform_admin", "unit_admin")
@@ -86,7 +84,7 @@ def create_post(body, unit_id: int):
 def get_post_poster(post_id: int):
     post = posts.get_post(post_id)
     units.ensure_can_manage_unit(api_user(), post.unit_id)
-    return send_file(io.BytesIO(posters.poster_png(post)), mimetype="image/png")
+    return send_bytes(posters.poster_png(post), f"post-{post.id}-poster.png")
 
 
 @blp.post("/scan")

@@ -1,9 +1,6 @@
 """API: monthly bulletins."""
 from __future__ import annotations
 
-import io
-
-from flask import send_file
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
@@ -11,6 +8,7 @@ from app.extensions import db
 from app.services import bulletins, units
 from app.services.errors import Forbidden
 from app.web.api.common import StrictSchema, fields, operation, validate
+from app.web.forms import send_bytes
 
 blp = Blueprint("api_bulletins", __name__, description="Monthly bulletins")
 ADMINS = ("platform_admin", "unit_admin")
@@ -61,7 +59,7 @@ def get_bulletin(bulletin_id: int):
 @blp.response(200, content_type="application/pdf")
 def get_bulletin_pdf(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_file(io.BytesIO(bulletins.pdf_bytes(bulletin)), mimetype="application/pdf")
+    return send_bytes(bulletins.pdf_bytes(bulletin), f"bulletin-{bulletin.id}.pdf")
 
 
 @blp.get("/bulletins/<int:bulletin_id>.xlsx")
@@ -69,5 +67,4 @@ def get_bulletin_pdf(bulletin_id: int):
 @blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 def get_bulletin_xlsx(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_file(io.BytesIO(bulletins.xlsx_bytes(bulletin)),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_bytes(bulletins.xlsx_bytes(bulletin), f"bulletin-{bulletin.id}.xlsx", inline=False)
