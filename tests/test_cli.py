@@ -51,3 +51,15 @@ def test_demo_is_idempotent_and_logins_work(app, db, client):
         user = db.session.scalar(select(User).where(User.username == username))
         assert user is not None and user.role == role, username
         assert accounts.check_password(user, password)
+
+
+def test_perf_seed_makes_consistent_data(app, db):
+    from app.services import ledger
+    result = app.test_cli_runner().invoke(args=["perf", "seed", "--volunteers", "30", "--records", "90",
+                                                "--units", "2"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Volunteer.id))) == 30
+    assert ledger.ledger_mismatches() == []
+    from app.services import perf
+    numbers = {perf._id_number(n) for n in range(0, 60000, 7)}
+    assert len(numbers) == len(range(0, 60000, 7))

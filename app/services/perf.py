@@ -19,7 +19,8 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 
 def _id_number(n: int) -> str:
     birth = date(1960, 1, 1) + timedelta(days=n % 15000)
-    first17 = f"{310101 + n // 100000 % 90000:06d}{birth:%Y%m%d}{n % 1000:03d}"
+    # day of birth, then sequence, then region vary with n: unique for n below 15 000 000 × 100
+    first17 = f"{310101 + n // 15_000_000:06d}{birth:%Y%m%d}{n // 15000 % 1000:03d}"
     return first17 + identity.id_check_char(first17)
 
 
