@@ -5,7 +5,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, Unit, User, Volunteer
@@ -88,6 +88,11 @@ def seed(volunteers: int, records: int, units: int = 5, seed_value: int = 1) -> 
         done += size
         yield "records", done
 
+    if db.session.get_bind().dialect.name == "postgresql":
+        # rows were inserted with explicit ids: move the sequences past them
+        for table in ("users", "volunteers"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT max(id) FROM {table}))"))
     totals = (select(func.sum(ServiceRecord.seconds)).where(
         ServiceRecord.volunteer_id == Volunteer.id, ServiceRecord.status == "approved")
         .scalar_subquery())
