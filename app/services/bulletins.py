@@ -320,6 +320,8 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
             continue
         if key == "participation_rate":
             value = f"{value * 100:.1f}%"
+        elif isinstance(value, float):
+            value = f"{value:,.2f}".rstrip("0").rstrip(".")
         elif key == "rank":
             value = f"{value} / {figures['units_ranked']}"
         rows.append((_(label), str(value)))

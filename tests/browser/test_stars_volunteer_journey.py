@@ -124,7 +124,7 @@ def test_volunteer_crosses_stars_shows_card_and_gets_a_certificate(app, live_ser
 def test_unit_admin_issues_a_certificate_and_platform_admin_changes_the_scale(app, browser_context):
     platform = f.platform_admin("city")
     unit = f.unit("滨江街道", platform)
-    admin = f.unit_admin(unit, "binjiang")
+    f.unit_admin(unit, "binjiang")
     volunteer = f.volunteer(unit, name="周大伟")
     f.give_hours(volunteer, 250)
     settle()
