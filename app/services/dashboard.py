@@ -4,6 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.services import ledger
+from app.services.volunteer_home import last_months
 from app.models import Post, ServiceRecord, Unit, Volunteer
 
 
@@ -35,6 +37,7 @@ def overview(unit_id: int | None) -> dict:
         "posts": posts,
         "stars": [stars.get(level, 0) for level in range(6)],
         "units": None if unit_id is not None else db.session.scalar(select(func.count(Unit.id))),
+        "hours_by_month": ledger.hours_by_month(last_months(12), unit_id=unit_id),
     }
 
 

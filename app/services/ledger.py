@@ -207,3 +207,31 @@ def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None)
         approve(record, by=by)
         approved += 1
     return approved
+
+
+def hours_by_month(months: list[str], *, volunteer_id: int | None = None,
+                   unit_id: int | None = None) -> list[tuple[str, float]]:
+    """Approved hours per calendar month (deployment zone) of the given consecutive months, of
+    one volunteer, one unit's ledger, or everything — one GROUP BY. Months are matched by
+    their UTC bounds, so it works the same on every database."""
+    from sqlalchemy import and_, case, literal
+
+    from app.models.base import UTCDateTime
+    from app.services.clock import month_bounds
+    utc = UTCDateTime()
+    bounds = {m: month_bounds(m) for m in months}
+    label = case(*[(and_(ServiceRecord.started_at >= literal(start, utc), ServiceRecord.started_at < literal(end, utc)), m)
+                   for m, (start, end) in bounds.items()], else_=None)
+    first, last = bounds[months[0]][0], bounds[months[-1]][1]
+    conditions = [ServiceRecord.status == "approved", ServiceRecord.started_at >= first,
+                  ServiceRecord.started_at < last]
+    if volunteer_id is not None:
+        conditions.append(ServiceRecord.volunteer_id == volunteer_id)
+    if unit_id is not None:
+        conditions.append(ServiceRecord.unit_id == unit_id)
+    # Grouped through a subquery: PostgreSQL would not match a GROUP BY expression whose
+    # bound parameters are rendered a second time.
+    labelled = select(label.label("month"), ServiceRecord.seconds).where(*conditions).subquery()
+    rows = dict(db.session.execute(
+        select(labelled.c.month, func.sum(labelled.c.seconds)).group_by(labelled.c.month)).all())
+    return [(m, round((rows.get(m) or 0) / 3600, 2)) for m in months]

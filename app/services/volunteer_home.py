@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Coupon, ServiceRecord, Volunteer
-from app.models.base import UTCDateTime
-from app.services import qr, stars
+from app.services import ledger, qr, stars
 from app.services.clock import month_bounds, month_of, now, previous_month
 from app.services.errors import CodeInvalid
 
@@ -45,21 +44,8 @@ def last_months(n: int, at: datetime | None = None) -> list[str]:
 
 
 def hours_by_month(volunteer_id: int, months: list[str]) -> list[tuple[str, float]]:
-    """Approved hours per calendar month (deployment zone) of the given months, one GROUP BY.
-    Months are matched by their UTC bounds, so it works the same on every database."""
-    utc = UTCDateTime()
-    bounds = {m: month_bounds(m) for m in months}
-    label = case(*[(and_(ServiceRecord.started_at >= literal(start, utc), ServiceRecord.started_at < literal(end, utc)), m)
-                   for m, (start, end) in bounds.items()], else_=None)
-    first, last = bounds[months[0]][0], bounds[months[-1]][1]
-    # Grouped through a subquery: PostgreSQL would not match a GROUP BY expression whose
-    # bound parameters are rendered a second time.
-    labelled = (select(label.label("month"), ServiceRecord.seconds)
-                .where(ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "approved",
-                       ServiceRecord.started_at >= first, ServiceRecord.started_at < last).subquery())
-    rows = dict(db.session.execute(
-        select(labelled.c.month, func.sum(labelled.c.seconds)).group_by(labelled.c.month)).all())
-    return [(m, round((rows.get(m) or 0) / 3600, 2)) for m in months]
+    """Approved hours per calendar month (deployment zone) of the given months."""
+    return ledger.hours_by_month(months, volunteer_id=volunteer_id)
 
 
 def period_hours(volunteer_id: int, at: datetime | None = None) -> tuple[float, float]:

@@ -143,3 +143,14 @@ def test_volunteer_detail_offers_a_certificate(client, people):
     html = client.get(f"/admin/volunteers/{volunteer.id}").get_data(as_text=True)
     assert volunteer.volunteer_no in html and f"/certificates/?volunteer_id={volunteer.id}" in html
     assert volunteer.id_number_masked not in html  # unit admins never see even the masked ID
+
+
+def test_dashboard_charts_hours_by_month_for_the_unit(client, people, db):
+    f.give_hours(people["volunteer_a"], 3)
+    f.login(client, people["admin_a"])
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "hoursChart" in html
+    from app.services import dashboard
+    months = dashboard.overview(people["unit_a"].id)["hours_by_month"]
+    assert len(months) == 12 and sum(h for _m, h in months) == 3
+    assert sum(h for _m, h in dashboard.overview(people["unit_b"].id)["hours_by_month"]) == 0
