@@ -47,8 +47,15 @@ def test_openapi_document_lists_the_operations(client):
     assert spec["openapi"].startswith("3.")
     ids = {op["operationId"] for item in spec["paths"].values() for op in item.values()
            if isinstance(op, dict) and "operationId" in op}
-    assert {"createToken", "registerVolunteer", "getMe", "createUnit", "createUnitAdmin",
-            "getVolunteer"} <= ids
+    contract = {"createToken", "registerVolunteer", "getMe", "createUnit", "createUnitAdmin", "createPost",
+                "getPostPoster", "scan", "createRecord", "listRecords", "approveRecord", "rejectRecord",
+                "getVolunteer", "createMerchant", "createOffer", "claimCoupon", "getCouponCode", "getCardCode",
+                "verifyCode", "redeemCoupon", "generateBulletins", "listBulletins", "getBulletin"}
+    assert contract - ids == set()
+    secured = [op for item in spec["paths"].values() for op in item.values()
+               if isinstance(op, dict) and op.get("operationId") not in ("createToken", "registerVolunteer")
+               and "operationId" in op]
+    assert all(op.get("security") == [{"bearerAuth": []}] for op in secured)
 
 
 def test_html_errors_are_chinese_pages(client):
