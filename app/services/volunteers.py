@@ -115,6 +115,14 @@ def get_volunteer(volunteer_id: int) -> Volunteer:
     return volunteer
 
 
+def by_number(volunteer_no: str, field: str = "volunteer_no") -> Volunteer:
+    """The volunteer with this public number; a per-field error when there is none."""
+    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == (volunteer_no or "").strip()))
+    if volunteer is None:
+        raise NotFound(_("志愿者不存在"), fields={field: [_("未找到该编号的志愿者")]})
+    return volunteer
+
+
 def volunteer_of(user: User) -> Volunteer:
     if user.role != "volunteer" or user.volunteer is None:
         raise NotFound(_("当前账号不是志愿者"))

@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
 from app.models import Volunteer
-from app.services import certificates
+from app.services import certificates, volunteers
 from app.services.errors import DomainError, NotFound
 from app.web.forms import apply_errors
 
@@ -42,10 +41,8 @@ def index():
         if volunteer is not None:
             form.volunteer_no.data = volunteer.volunteer_no
     if form.validate_on_submit():
-        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == form.volunteer_no.data.strip()))
         try:
-            if volunteer is None:
-                raise NotFound(_("志愿者不存在"), fields={"volunteer_no": [_("未找到该编号的志愿者")]})
+            volunteer = volunteers.by_number(form.volunteer_no.data)
             cert = certificates.issue(volunteer, date_from=form.date_from.data, date_to=form.date_to.data,
                                       by=current_user)
         except DomainError as exc:

@@ -22,8 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
-from app.models import Volunteer
-from app.services import audit, ledger, posts, records_import, units
+from app.services import audit, ledger, posts, records_import, units, volunteers
 from app.services.clock import parse_local, start_of_day
 from app.services.errors import DomainError, ValidationFailed
 from app.web.forms import apply_errors, send_bytes
@@ -140,10 +139,7 @@ def new():
                                                             for p in posts.list_posts(unit_id)]
     if form.validate_on_submit():
         try:
-            volunteer = db.session.scalar(db.select(Volunteer).where(
-                Volunteer.volunteer_no == form.volunteer_no.data.strip()))
-            if volunteer is None:
-                raise ValidationFailed(fields={"volunteer_no": [_("未找到该编号的志愿者")]})
+            volunteer = volunteers.by_number(form.volunteer_no.data)
             post = posts.get_post(form.post_id.data) if form.post_id.data else None
             target_unit = unit_id or (post.unit_id if post else volunteer.unit_id)
             units.ensure_can_manage_unit(current_user, target_unit)

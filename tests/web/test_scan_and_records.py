@@ -133,6 +133,10 @@ def test_manual_entry_keeps_who_and_why(client, db, scene):
     assert record.source == "manual" and record.status == "approved" and record.created_by_id == scene["admin"].id
     assert scene["volunteer"].hours == 3
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "record.created"))
+    unknown = f.post_form(client, "/admin/records/new", {
+        "volunteer_no": "ZY000", "started_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "post_id": 0, "note": "x"})
+    assert unknown.status_code == 200 and "未找到该编号的志愿者" in unknown.get_data(as_text=True)
 
 
 def xlsx(rows) -> bytes:
