@@ -97,10 +97,13 @@ def scheduler_command(run_now):
     for job in JOBS:
         click.echo(f"  {job.name:26} {job.trigger}  {job.description}")
     click.echo("scheduler running; Ctrl+C to stop")
+    foreground = scheduler.build(current_app._get_current_object(), JOBS, blocking=True)
     try:
-        scheduler.build(current_app._get_current_object(), JOBS, blocking=True).start()
+        foreground.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped")
+    finally:
+        foreground.runner.release()  # a stand-by process takes over at once
 
 
 perf_cli = AppGroup("perf", help="Benchmark helpers.")

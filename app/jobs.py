@@ -13,10 +13,12 @@ log = logging.getLogger(__name__)
 
 
 def monthly_bulletins(at: datetime) -> dict:
+    from app.extensions import db
     from app.services import bulletins
-    from app.services.clock import previous_month
-    month = previous_month(bulletins.today_month())
+    from app.services.clock import month_of, previous_month
+    month = previous_month(month_of(at))  # the month before the fire time's, in the zone
     created = bulletins.generate_bulletins(month)
+    db.session.commit()  # the snapshots stand even if the mail server is down
     mailed = bulletins.mail_bulletins(month)
     return {"month": month, "created": created, "mailed": mailed}
 
