@@ -110,20 +110,31 @@ def month_aggregates(month: str) -> dict[str, dict[int, float]]:
     }
 
 
-def top_volunteers(month: str, unit_id: int | None, limit: int = TOP) -> list[dict]:
-    """The month's volunteers with the most approved hours (masked names)."""
+def top_volunteers(month: str, limit: int = TOP) -> dict[int | None, list[dict]]:
+    """The month's volunteers with the most approved hours (masked names), per unit (their
+    own) and for the city (key None): one windowed query, whatever the number of units."""
     start, end = month_bounds(month)
-    total = func.sum(ServiceRecord.seconds).label("seconds")
-    stmt = (select(Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id, total)
-            .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
-            .where(ServiceRecord.status == "approved", ServiceRecord.started_at >= start,
-                   ServiceRecord.started_at < end)
-            .group_by(Volunteer.id, Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id)
-            .order_by(total.desc(), Volunteer.volunteer_no).limit(limit))
-    if unit_id is not None:
-        stmt = stmt.where(Volunteer.unit_id == unit_id)
-    return [{"name": _mask(name), "volunteer_no": number, "unit_id": unit, "hours": round(seconds / 3600, 2)}
-            for name, number, unit, seconds in db.session.execute(stmt).all()]
+    total = func.sum(ServiceRecord.seconds)
+    order = (total.desc(), Volunteer.volunteer_no)
+    per_volunteer = (
+        select(Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id, total.label("seconds"),
+               func.row_number().over(partition_by=Volunteer.unit_id, order_by=order).label("in_unit"),
+               func.row_number().over(order_by=order).label("in_city"))
+        .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
+        .where(ServiceRecord.status == "approved", ServiceRecord.started_at >= start,
+               ServiceRecord.started_at < end)
+        .group_by(Volunteer.id, Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id)).subquery()
+    rows = db.session.execute(
+        select(per_volunteer).where((per_volunteer.c.in_unit <= limit) | (per_volunteer.c.in_city <= limit))
+        .order_by(per_volunteer.c.in_city)).all()
+    result: dict[int | None, list[dict]] = {None: []}
+    for name, number, unit, seconds, in_unit, in_city in rows:  # at most limit × (units + 1) rows
+        entry = {"name": _mask(name), "volunteer_no": number, "unit_id": unit, "hours": round(seconds / 3600, 2)}
+        if in_unit <= limit:
+            result.setdefault(unit, []).append(entry)
+        if in_city <= limit:
+            result[None].append(entry)
+    return result
 
 
 def _mask(name: str) -> str:
@@ -160,7 +171,7 @@ def compute(month: str) -> dict[str | None, dict]:
 
     ranking = sorted(units, key=lambda u: (-this["service_hours"].get(u, 0), u))
     ranking_list = [{"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking]
-    tops = top_volunteers(month, None, limit=TOP)
+    tops = top_volunteers(month)
     result: dict[str | None, dict] = {}
     for unit_id in list(units) + [None]:
         def pick(key, unit_id=unit_id):
@@ -191,7 +202,7 @@ def compute(month: str) -> dict[str | None, dict]:
             "hours_by_month": [{"month": m, "hours": round(sum(series[m].values()) if unit_id is None
                                                            else series[m].get(unit_id, 0), 2)} for m in chart_months],
             "ranking": ranking_list,
-            "top_volunteers": tops if unit_id is None else top_volunteers(month, unit_id),
+            "top_volunteers": tops.get(unit_id, []),
             "targets": goal,
             "flags": [],
         }

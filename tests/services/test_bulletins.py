@@ -177,3 +177,29 @@ def test_bulletins_are_mailed_to_unit_contacts(app, city):
         controller.stop()
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["unit@example.org", "unit@example.org"]
     assert b"application/pdf" in inbox.messages[0].content
+
+
+def test_top_volunteers_are_ten_per_unit_and_city_wide(city):
+    for n in range(12):  # 12 more volunteers in unit a, n + 1 hours each
+        person = f.volunteer(city["a"], name=f"志愿者{n:02d}")
+        record(person, beijing(2026, 10, 5, 8), n + 1)
+    record(city["b1"], beijing(2026, 10, 5, 8), 11.5)
+    figures = bulletins.compute("2026-10")
+    a, b, total = figures[city["a"].id]["top_volunteers"], figures[city["b"].id]["top_volunteers"], figures[None]
+    assert [v["hours"] for v in a] == [12, 11, 10, 9, 8, 7, 6, 5, 4, 3]
+    assert [v["hours"] for v in b] == [11.5] and b[0]["name"] == "王*"
+    assert [v["hours"] for v in total["top_volunteers"]] == [12, 11.5, 11, 10, 9, 8, 7, 6, 5, 4]
+    assert a[0]["name"] == "志***1"
+
+
+def test_figures_take_a_fixed_number_of_queries_whatever_the_units(city, count_queries):
+    record(city["a1"], beijing(2026, 10, 3, 9), 3)
+    with count_queries() as few:
+        bulletins.compute("2026-10")
+    for n in range(6):
+        extra = f.unit(f"新单位{n}")
+        record(f.volunteer(extra, name=f"新人{n}"), beijing(2026, 10, 4, 9), 1)
+    with count_queries() as many:
+        figures = bulletins.compute("2026-10")
+    assert len(figures) == 9 and figures[city["a"].id]["rank"] == 1
+    assert many["n"] == few["n"]
