@@ -74,8 +74,9 @@ def post_for_code(code: str) -> Post:
     return post
 
 
-def fence_flags(post: Post, lat: float | None, lng: float | None) -> list[str]:
-    """Check the phone's position against the post's fence: refuse, or flag for review."""
+def fence_flags(post: Post, lat: float | None, lng: float | None, *, refuse: bool | None = None) -> list[str]:
+    """Check the phone's position against the post's fence: refuse, or flag for review
+    (as the post says, unless `refuse` overrides it)."""
     if post.radius_m is None or post.lat is None:
         return []
     if lat is None or lng is None:
@@ -86,7 +87,7 @@ def fence_flags(post: Post, lat: float | None, lng: float | None) -> list[str]:
         reason = _("您不在服务岗的签到范围内（%(r)d米）", r=post.radius_m)
     if not outside:
         return []
-    if post.geofence_mode == "refuse":
+    if (post.geofence_mode == "refuse") if refuse is None else refuse:
         raise OutsideFence(reason)
     return ["outside_fence"]
 
@@ -106,6 +107,8 @@ def scan(volunteer: Volunteer, code: str, *, lat: float | None = None, lng: floa
 def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, source="scan",
               by: User | None = None) -> ScanResult:
     at = at or now()
+    # A kiosk stands at the post: its reading vouches for the place, no phone position needed.
+    at_post = source == "kiosk"
     ledger.lock_volunteer(volunteer.id)
     current = open_session(volunteer.id)
     if current is not None:
@@ -113,8 +116,9 @@ def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, 
             raise OpenElsewhere(current)
         if (at - current.started_at).total_seconds() < REPEAT_SCAN_SECONDS:
             return ScanResult("check_in", current, post)
-        return ScanResult("check_out", check_out(current, lat=lat, lng=lng, at=at, by=by), post)
-    return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by), post)
+        return ScanResult("check_out", check_out(current, lat=lat, lng=lng, at=at, by=by, at_post=at_post), post)
+    return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by,
+                                           at_post=at_post), post)
 
 
 def ensure_open(post: Post, at: datetime) -> None:
@@ -132,9 +136,9 @@ def ensure_open(post: Post, at: datetime) -> None:
 
 
 def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
-             by: User | None = None) -> ServiceRecord:
+             by: User | None = None, at_post: bool = False) -> ServiceRecord:
     ensure_open(post, at)
-    flags = fence_flags(post, lat, lng)
+    flags = [] if at_post else fence_flags(post, lat, lng)
     clash = ledger.overlapping(volunteer.id, at, None)
     if clash is not None and clash.status != "open":
         raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
@@ -158,14 +162,15 @@ def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: dateti
 
 
 def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: User | None = None,
-              flags: list[str] | None = None) -> ServiceRecord:
+              flags: list[str] | None = None, at_post: bool = False,
+              refuse_outside: bool | None = None) -> ServiceRecord:
     """Close an open session; the countable time follows the post's minimum and maximum."""
     post = record.post
     extra = list(flags or [])
     if at < record.started_at:
         at = record.started_at
-    if not extra or "auto_closed" not in extra:
-        extra += fence_flags(post, lat, lng)
+    if not at_post and "auto_closed" not in extra:
+        extra += fence_flags(post, lat, lng, refuse=refuse_outside)
     raw = int((at - record.started_at).total_seconds())
     seconds, cap_flags = ledger.countable_seconds(raw, post)
     record.ended_at = at
@@ -183,12 +188,14 @@ def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: Us
 
 
 def check_out_elsewhere(volunteer: Volunteer, *, at: datetime | None = None, lat=None, lng=None) -> ServiceRecord:
-    """End the session left open at another post (the choice offered on the scan page)."""
+    """End the session left open at another post (the choice offered on the scan page).
+    The volunteer is elsewhere by now, so a fenced post flags the record for review
+    instead of refusing: refusing would leave the session stuck open."""
     ledger.lock_volunteer(volunteer.id)
     current = open_session(volunteer.id)
     if current is None:
         raise Conflict(_("您当前没有进行中的签到"))
-    return check_out(current, at=at or now(), lat=lat, lng=lng)
+    return check_out(current, at=at or now(), lat=lat, lng=lng, refuse_outside=False)
 
 
 def close_forgotten_sessions(at: datetime) -> int:
@@ -197,15 +204,18 @@ def close_forgotten_sessions(at: datetime) -> int:
     # Open sessions are few at any moment (at most one per volunteer on duty), so each
     # post's own limit is compared here rather than in dialect-specific interval SQL.
     candidates = db.session.execute(
-        select(ServiceRecord.id, ServiceRecord.started_at, Post.max_minutes)
+        select(ServiceRecord.id, ServiceRecord.volunteer_id, ServiceRecord.started_at, Post.max_minutes)
         .join(Post, Post.id == ServiceRecord.post_id)
         .where(ServiceRecord.status == "open")).all()
     closed = 0
-    for record_id, started_at, max_minutes in candidates:
+    for record_id, volunteer_id, started_at, max_minutes in candidates:
         limit = started_at + timedelta(minutes=max_minutes)
         if limit > at:
             continue
-        record = db.session.get(ServiceRecord, record_id)
+        # The volunteer may be checking out this very moment: take their ledger lock and
+        # read the record afresh, so a session is never closed twice.
+        ledger.lock_volunteer(volunteer_id)
+        record = db.session.get(ServiceRecord, record_id, populate_existing=True)
         if record is None or record.status != "open":
             continue
         check_out(record, at=limit, by=None, flags=["auto_closed"])

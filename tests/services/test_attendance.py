@@ -221,3 +221,75 @@ def test_check_in_only_within_opening_hours(unit, hour, minute, allowed):
     else:
         with pytest.raises(Conflict, match="开放时间"):
             attendance.scan(volunteer, posts.scan_url(post), at=at)
+
+
+def card_code(volunteer) -> str:
+    from app.services import qr
+    return qr.make_url("card", {"v": volunteer.id})[0]
+
+
+def test_kiosk_card_reading_needs_no_phone_position_at_a_fenced_post(app, unit):
+    volunteer, admin = f.volunteer(unit), f.unit_admin(unit, "kioskadmin")
+    post = make_post(unit, lat=SHANGHAI[0], lng=SHANGHAI[1], radius_m=100, geofence_mode="refuse")
+    t0 = now() - timedelta(hours=2)
+    first = attendance.kiosk_card_scan(post, card_code(volunteer), by=admin, at=t0)
+    assert first.action == "check_in" and first.record.source == "kiosk" and first.record.flag_list == []
+    # a USB scanner may type only the token, not the whole URL
+    token = card_code(volunteer).rsplit("/", 1)[1]
+    done = attendance.kiosk_card_scan(post, token, by=admin, at=t0 + timedelta(hours=1))
+    assert done.action == "check_out" and done.record.seconds == 3600 and done.record.flag_list == []
+    assert done.record.created_by_id == admin.id
+
+
+def test_kiosk_card_reading_refuses_expired_tampered_and_foreign_codes(app, unit):
+    volunteer, admin = f.volunteer(unit), f.unit_admin(unit, "kioskadmin")
+    post = make_post(unit)
+    code = card_code(volunteer)
+    with pytest.raises(CodeInvalid):
+        attendance.kiosk_card_scan(post, code[:-2] + ("AA" if not code.endswith("AA") else "BB"), by=admin)
+    with pytest.raises(CodeInvalid):  # a poster is not a volunteer card
+        attendance.kiosk_card_scan(post, posts.scan_url(post), by=admin)
+    app.config["CARD_CODE_SECONDS"] = -1
+    with pytest.raises(CodeExpired):
+        attendance.kiosk_card_scan(post, code, by=admin)
+    assert _db.session.scalar(select(func.count(ServiceRecord.id))) == 0
+
+
+def test_a_tampered_kiosk_screen_code_is_refused(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit)
+    kiosk, _expires = posts.kiosk_code(post)
+    with pytest.raises(CodeInvalid):
+        attendance.scan(volunteer, kiosk[:-3] + ("xyz" if not kiosk.endswith("xyz") else "abc"))
+    posts.rotate_code(post, by=None)  # rotating retires the screen's code too
+    with pytest.raises(CodeInvalid):
+        attendance.scan(volunteer, kiosk)
+
+
+def test_check_out_outside_a_refusing_fence_is_refused_and_the_session_stays_open(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit, lat=SHANGHAI[0], lng=SHANGHAI[1], radius_m=100, geofence_mode="refuse")
+    t0 = now() - timedelta(hours=2)
+    attendance.scan(volunteer, posts.scan_url(post), lat=SHANGHAI[0], lng=SHANGHAI[1], at=t0)
+    far = SHANGHAI[0] + 500 / 111_195
+    with pytest.raises(attendance.OutsideFence):
+        attendance.scan(volunteer, posts.scan_url(post), lat=far, lng=SHANGHAI[1], at=t0 + timedelta(hours=1))
+    assert attendance.open_session(volunteer.id) is not None
+    done = attendance.scan(volunteer, posts.scan_url(post), lat=SHANGHAI[0], lng=SHANGHAI[1],
+                           at=t0 + timedelta(hours=1))
+    assert done.action == "check_out" and done.record.flag_list == []
+
+
+def test_checking_out_from_another_post_flags_a_fenced_post_instead_of_refusing(unit):
+    volunteer = f.volunteer(unit)
+    fenced = make_post(unit, name="图书馆", lat=SHANGHAI[0], lng=SHANGHAI[1], radius_m=100,
+                       geofence_mode="refuse", auto_approve=True)
+    park = make_post(unit, name="公园")
+    attendance.scan(volunteer, posts.scan_url(fenced), lat=SHANGHAI[0], lng=SHANGHAI[1],
+                    at=now() - timedelta(hours=2))
+    elsewhere = SHANGHAI[0] + 3000 / 111_195  # standing at the park, 3 km away
+    record = attendance.check_out_elsewhere(volunteer, lat=elsewhere, lng=SHANGHAI[1])
+    assert "outside_fence" in record.flag_list and record.status == "pending"  # a person reviews it
+    assert volunteer.approved_seconds == 0
+    assert attendance.scan(volunteer, posts.scan_url(park)).action == "check_in"
+
