@@ -72,13 +72,25 @@ bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
 @click.option("--unit", "unit_id", type=int, help="only this unit's bulletin")
 def bulletins_generate_command(month, unit_id):
     """Make the month's bulletins; those that exist are left alone."""
+    import smtplib
+
+    from flask import current_app
+
     from app.services import bulletins
+    from app.services.clock import previous_month
     try:
         created = bulletins.generate_bulletins(month, unit_id)
     except DomainError as exc:
         fail(exc)
     db.session.commit()
     click.echo(f"created {created} bulletin(s) for {month or 'last month'}")
+    if current_app.config.get("MAIL_SERVER"):  # as the monthly job does
+        try:
+            mailed = bulletins.mail_bulletins(month or previous_month(), unit_id)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise click.ClickException(f"bulletins kept, but mail failed: {exc}") from exc
+        db.session.commit()
+        click.echo(f"mailed {mailed} bulletin(s)")
 
 
 @click.command("scheduler")

@@ -356,6 +356,8 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
         if key == "rank" and figures.get("rank") is None:
             continue
         sheet.append([_(label), figures.get(key)])
+        if key == "participation_rate":
+            sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
     sheet.column_dimensions["A"].width = 24
     months = workbook.create_sheet(_("近期服务时长"))
     months.append([_("月份"), _("服务时长（小时）")])
@@ -432,13 +434,14 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
     return pdf.build(flow, title=title_of(bulletin), on_page=pdf.page_footer(title_of(bulletin)))
 
 
-def mail_bulletins(month: str) -> int:
+def mail_bulletins(month: str, unit_id: int | None = None) -> int:
     """Send each unit's bulletin of the month to its contact address once (when SMTP is set)."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return 0
     pending = db.session.scalars(select(Bulletin).join(Unit, Unit.id == Bulletin.unit_id).where(
-        Bulletin.month == month, Bulletin.mailed_at.is_(None), Unit.contact_email.is_not(None))).all()
+        Bulletin.month == month, Bulletin.mailed_at.is_(None), Unit.contact_email.is_not(None),
+        Bulletin.unit_id == unit_id if unit_id is not None else Bulletin.unit_id.is_not(None))).all()
     sent = 0
     if not pending:
         return 0

@@ -13,4 +13,5 @@ bp = Blueprint("system", __name__, url_prefix="/admin/system")
 @bp.get("/jobs", endpoint="jobs")
 @role_required("platform_admin")
 def jobs():
-    return render_template("system/jobs.html", runs=scheduler.recent_runs(), jobs=JOBS)
+    return render_template("system/jobs.html", runs=scheduler.recent_runs(), jobs=JOBS,
+                           lease=scheduler.lease_holder())

@@ -1,4 +1,6 @@
 """Monthly bulletins: month edges in the zone, figures by hand, snapshots, races, exports, mail."""
+import email
+import email.policy
 import io
 import threading
 from datetime import datetime, timedelta, timezone
@@ -143,12 +145,19 @@ def test_pdf_and_xlsx_carry_the_same_figures(city):
     values = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert values["服务时长（小时）"] == bulletin.figures["service_hours"] == 3.5
     assert values["活跃志愿者"] == bulletin.figures["active_volunteers"] == 1
+    assert values["参与率"] == bulletin.figures["participation_rate"] == 0.5
+    rate_cell = next(row[1] for row in sheet.iter_rows(min_row=3) if row[0].value == "参与率")
+    assert rate_cell.number_format == "0.0%"
     people = workbook.worksheets[-1]
     rows = list(people.iter_rows(min_row=2, values_only=True))
     assert rows == [(city["a1"].volunteer_no, "张*", "甲单位", 1, 3.5)]
 
 
-def test_bulletins_are_mailed_to_unit_contacts(app, city):
+@pytest.fixture
+def inbox(app):
+    """A local SMTP server (aiosmtpd) the app is configured to send to."""
+    import socket
+
     from aiosmtpd.controller import Controller
 
     class Inbox:
@@ -159,24 +168,42 @@ def test_bulletins_are_mailed_to_unit_contacts(app, city):
             self.messages.append(envelope)
             return "250 OK"
 
-    import socket
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     try:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-        record(city["a1"], beijing(2026, 10, 3, 9), 3)
-        bulletins.generate_bulletins("2026-10")
-        assert bulletins.mail_bulletins("2026-10") == 2
-        _db.session.commit()
-        assert bulletins.mail_bulletins("2026-10") == 0  # once only
+        yield handler
     finally:
         controller.stop()
+
+
+def test_bulletins_are_mailed_to_unit_contacts(city, inbox):
+    record(city["a1"], beijing(2026, 10, 3, 9), 3)
+    bulletins.generate_bulletins("2026-10")
+    assert bulletins.mail_bulletins("2026-10") == 2
+    _db.session.commit()
+    assert bulletins.mail_bulletins("2026-10") == 0  # once only
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["unit@example.org", "unit@example.org"]
-    assert b"application/pdf" in inbox.messages[0].content
+    message = email.message_from_bytes(inbox.messages[0].content, policy=email.policy.default)
+    attachment = next(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    text = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+    assert "2026年10月" in text and ("甲单位" in text or "乙单位" in text)
+
+
+def test_flask_bulletins_generate_mails_like_the_job(app, city, inbox):
+    record(city["a1"], beijing(2026, 10, 3, 9), 3)
+    result = app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10", "--unit",
+                                                str(city["a"].id)])
+    assert result.exit_code == 0, result.output
+    assert "created 1" in result.output and "mailed 1" in result.output
+    again = app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"])
+    assert "created 2" in again.output and "mailed 1" in again.output  # b's; a's was sent
+    assert len(inbox.messages) == 2
 
 
 def test_top_volunteers_are_ten_per_unit_and_city_wide(city):

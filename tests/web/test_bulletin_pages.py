@@ -57,7 +57,10 @@ def test_platform_admin_generates_sets_targets_and_sees_the_job_log(client, db, 
     from app.jobs import JOBS_BY_NAME
     from app.services import scheduler
     scheduler.execute(JOBS_BY_NAME["expire_coupons"])
-    assert "expire_coupons" in client.get("/admin/system/jobs").get_data(as_text=True)
+    log_page = client.get("/admin/system/jobs").get_data(as_text=True)
+    assert "expire_coupons" in log_page and "目前没有进程在执行定时任务" in log_page
+    scheduler.acquire_lease(holder="web-1:4242")
+    assert "web-1:4242" in client.get("/admin/system/jobs").get_data(as_text=True)
 
 
 def test_bulletin_api(client, scene):
