@@ -235,9 +235,9 @@ def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, 
     """Make the month's bulletins (default: last month) for every unit and the city, or for
     one unit; those that exist are left as they are. Returns how many were created."""
     month = month or previous_month()
-    start, _end = month_bounds(month)
-    if start > now():
-        raise ValidationFailed(fields={"month": [_("不能生成尚未开始的月份的通报")]})
+    _start, end = month_bounds(month)
+    if end > now():  # a snapshot is final, so a month still running has none yet
+        raise ValidationFailed(fields={"month": [_("只能生成已经结束的月份的通报")]})
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         raise NotFound(_("成员单位不存在"))
     all_figures = compute(month)

@@ -185,3 +185,28 @@ def test_a_process_taking_the_lease_over_runs_a_missed_fire(app, db):
     assert len(ran) == 1
     runner.release()
     assert scheduler.lease_holder() is None
+
+
+def test_the_embedded_scheduler_starts_at_the_first_request_not_in_commands(database_url):
+    from app import create_app
+    from config import TestingConfig
+    from tests.conftest import SECRETS
+    web = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, TESTING=False, SCHEDULER="embedded",
+                     **SECRETS)
+    result = web.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"])
+    assert result.exit_code == 0 and "scheduler" not in web.extensions
+    web.test_client().get("/login")
+    background = web.extensions["scheduler"]
+    try:
+        with web.app_context():
+            deadline = time.monotonic() + 5
+            while scheduler.lease_holder() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+                _db.session.remove()
+            assert scheduler.lease_holder().holder == scheduler.HOLDER
+    finally:
+        background.shutdown(wait=True)
+    with web.app_context():
+        assert scheduler.lease_holder() is None  # given up at shutdown
+        _db.session.remove()
+        _db.engine.dispose()

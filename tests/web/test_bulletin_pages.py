@@ -67,6 +67,9 @@ def test_bulletin_api(client, scene):
     boss = f.api_token(client, "boss")
     assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-10"}).json == {"created": 0}
     assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-9"}).status_code == 422
+    running = bulletins.today_month()
+    refused = client.post("/api/v1/bulletins", headers=boss, json={"month": running})
+    assert refused.status_code == 422 and "month" in refused.json["error"]["fields"]
     admin = f.api_token(client, "admin_a")
     listing = client.get(f"/api/v1/units/{scene['a'].id}/bulletins", headers=admin).json
     assert listing == {"items": [{"id": scene["bulletin"].id, "month": "2026-10"}]}
