@@ -152,6 +152,27 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
     return record
 
 
+def correct(record: ServiceRecord, *, started_at: datetime, ended_at: datetime, by: User | None,
+            reason: str) -> ServiceRecord:
+    """Correct a record's times without editing it: the old one is rejected with the reason
+    and an approved replacement pointing back at it (corrects_id) is entered, in one step."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 480:
+        raise ValidationFailed(fields={"reason": [_("请填写更正的原因（不超过480字）")]})
+    if record.status not in ("pending", "approved"):
+        raise Conflict(_("只能更正待审核或已通过的记录（当前状态：%(s)s）", s=record.status))
+    volunteer = lock_volunteer(record.volunteer_id)
+    reject(record, by=by, reason=_("更正：%(reason)s", reason=reason))
+    replacement = create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
+                                post=record.post, activity=record.activity, note=reason, status="pending",
+                                flags=["corrected"], unit_id=record.unit_id)
+    replacement.corrects_id = record.id
+    db.session.flush()
+    audit.log("record.corrected", record, by=by, unit_id=record.unit_id, reason=reason,
+              replacement_id=replacement.id)
+    return approve(replacement, by=by)
+
+
 def ledger_mismatches() -> list[tuple[int, str, int, int]]:
     """Volunteers whose cached total differs from the sum of approved records:
     (volunteer_id, volunteer_no, cached_seconds, ledger_seconds). One set-based query."""

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.auth_state import role_required
 from app.extensions import db
 from app.services import audit, ledger, posts, records_import, units, volunteers
-from app.services.clock import parse_local, start_of_day
+from app.services.clock import local, parse_local, start_of_day
 from app.services.errors import DomainError, ValidationFailed
 from app.web.forms import apply_errors, send_bytes
 
@@ -49,6 +49,13 @@ class ImportForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = StringField(_l("不通过的原因"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("驳回"))
+
+
+class CorrectForm(FlaskForm):
+    started_at = DateTimeLocalField(_l("更正后的开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ended_at = DateTimeLocalField(_l("更正后的结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    reason = StringField(_l("更正原因"), validators=[DataRequired(), Length(max=480)])
+    submit = SubmitField(_l("更正"))
 
 
 def _unit_id() -> int | None:
@@ -126,8 +133,32 @@ def reject(record_id: int):
 @role_required(*ADMINS)
 def show(record_id: int):
     record = _record(record_id)
+    correct_form = CorrectForm(prefix="correct", started_at=local(record.started_at).replace(tzinfo=None),
+                               ended_at=local(record.ended_at).replace(tzinfo=None) if record.ended_at else None)
     return render_template("records/show.html", record=record, trail=audit.trail(record),
-                           reject_form=RejectForm())
+                           reject_form=RejectForm(), correct_form=correct_form)
+
+
+@bp.post("/<int:record_id>/correct")
+@role_required(*ADMINS)
+def correct(record_id: int):
+    """Correct the times of a record: it is rejected and an approved replacement entered."""
+    record = _record(record_id)
+    form = CorrectForm(prefix="correct")
+    if form.validate_on_submit():
+        try:
+            replacement = ledger.correct(record, started_at=parse_local(form.started_at.data),
+                                         ended_at=parse_local(form.ended_at.data), by=current_user,
+                                         reason=form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已更正，新记录 #%(id)d 计入 %(h)s 小时", id=replacement.id, h=replacement.hours), "success")
+            return redirect(url_for(".show", record_id=replacement.id))
+    return render_template("records/show.html", record=record, trail=audit.trail(record),
+                           reject_form=RejectForm(), correct_form=form), 422
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -57,3 +57,33 @@ def test_mismatch_is_reported(db):
     f.give_hours(volunteer, 1)
     db.session.execute(db.update(type(volunteer)).values(approved_seconds=42))
     assert ledger.ledger_mismatches() == [(volunteer.id, volunteer.volunteer_no, 42, 3600)]
+
+
+def test_a_correction_rejects_the_old_record_and_enters_a_linked_replacement(db):
+    admin = f.platform_admin("corrector")
+    volunteer = f.volunteer()
+    record = f.give_hours(volunteer, 3, end=now() - timedelta(days=1))
+    started = record.started_at
+    fixed = ledger.correct(record, started_at=started, ended_at=started + timedelta(hours=2), by=admin,
+                           reason="签退时间填错")
+    db.session.commit()
+    assert record.status == "rejected" and "签退时间填错" in record.reject_reason
+    assert record.seconds == 3 * 3600  # the old row keeps what it said
+    assert fixed.status == "approved" and fixed.corrects_id == record.id and "corrected" in fixed.flag_list
+    assert fixed.created_by_id == admin.id and fixed.unit_id == record.unit_id
+    assert volunteer.hours == 2 and ledger.ledger_mismatches() == []
+    with pytest.raises(Conflict):  # a rejected record is not corrected twice
+        ledger.correct(record, started_at=started, ended_at=started + timedelta(hours=1), by=admin, reason="再改")
+
+
+def test_a_refused_correction_leaves_the_ledger_as_it_was(db):
+    volunteer = f.volunteer()
+    record = f.give_hours(volunteer, 3, end=now() - timedelta(days=1))
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        ledger.correct(record, started_at=record.started_at, ended_at=record.started_at + timedelta(hours=30),
+                       by=None, reason="太长")
+    db.session.rollback()
+    assert record.status == "approved" and volunteer.hours == 3
+    with pytest.raises(ValidationFailed):
+        ledger.correct(record, started_at=record.started_at, ended_at=record.ended_at, by=None, reason=" ")

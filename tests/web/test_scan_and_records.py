@@ -221,3 +221,33 @@ def test_hours_verify(app, db, scene):
     db.session.commit()
     result = runner.invoke(args=["hours", "verify"])
     assert result.exit_code == 1 and scene["volunteer"].volunteer_no in result.output
+
+
+def test_admin_corrects_a_record_without_editing_it(app, client, db, scene):
+    record = f.give_hours(scene["volunteer"], 3, end=now() - timedelta(days=1))
+    db.session.commit()
+    f.login(client, scene["admin"])
+    page = client.get(f"/admin/records/{record.id}").get_data(as_text=True)
+    assert 'name="correct-started_at"' in page
+    start = local(record.started_at)
+    bad = f.post_form(client, f"/admin/records/{record.id}/correct", {
+        "correct-started_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "correct-ended_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "correct-reason": "时间填反"}, token_from=f"/admin/records/{record.id}")
+    assert bad.status_code == 422 and "结束时间必须晚于开始时间" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ServiceRecord, record.id).status == "approved"
+    response = f.post_form(client, f"/admin/records/{record.id}/correct", {
+        "correct-started_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "correct-ended_at": (start + timedelta(hours=1, minutes=30)).strftime("%Y-%m-%dT%H:%M"),
+        "correct-reason": "提前离开"}, token_from=f"/admin/records/{record.id}")
+    assert response.status_code == 302
+    replacement = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"记录 #{record.id}" in replacement and "提前离开" in replacement
+    db.session.expire_all()
+    assert scene["volunteer"].hours == 1.5
+    assert "record.corrected" in client.get(f"/admin/records/{record.id}").get_data(as_text=True)
+    other = app.test_client()
+    f.login(other, scene["other_admin"])
+    assert f.post_form(other, f"/admin/records/{record.id}/correct", {"correct-reason": "x"},
+                       token_from="/admin/records/").status_code == 403
