@@ -79,6 +79,13 @@ def test_bulletin_api(client, scene):
                                    "service_hours", "records", "activities", "new_volunteers", "star_upgrades", "rank"}
     assert one["figures"]["service_hours"] == 4 and one["figures"]["rank"] == 1
     assert client.get(f"/api/v1/bulletins/{scene['bulletin'].id}.pdf", headers=admin).data.startswith(b"%PDF")
+    sheet = load_workbook(io.BytesIO(client.get(f"/api/v1/bulletins/{scene['bulletin'].id}.xlsx",
+                                                headers=admin).data)).worksheets[0]
+    cells = {label: value for label, value in sheet.iter_rows(min_row=3, values_only=True)}
+    labels = {"registered_volunteers": "注册志愿者", "new_volunteers": "本月新增志愿者", "active_volunteers": "活跃志愿者",
+              "participation_rate": "参与率", "service_hours": "服务时长（小时）", "records": "服务记录（条）",
+              "activities": "开展活动（场）", "star_upgrades": "星级晋升（人次）", "rank": "全市排名"}
+    assert {key: cells[label] for key, label in labels.items()} == one["figures"]
     other = f.api_token(client, "admin_b")
     assert client.get(f"/api/v1/units/{scene['a'].id}/bulletins", headers=other).status_code == 403
     assert client.get(f"/api/v1/bulletins/{scene['bulletin'].id}", headers=other).status_code == 403
