@@ -251,3 +251,25 @@ def test_admin_corrects_a_record_without_editing_it(app, client, db, scene):
     f.login(other, scene["other_admin"])
     assert f.post_form(other, f"/admin/records/{record.id}/correct", {"correct-reason": "x"},
                        token_from="/admin/records/").status_code == 403
+
+
+def test_review_and_post_lists_run_a_fixed_number_of_queries(client, db, scene, count_queries):
+    def add_records(n):
+        for _ in range(n):
+            f.give_hours(f.volunteer(scene["unit"], name="赵六"), 1)
+            posts.create_post(scene["unit"].id, posts.PostInput(name="服务岗"), by=None)
+        db.session.commit()
+
+    add_records(1)
+    f.login(client, scene["admin"])
+    client.get("/admin/records/?status=")
+    db.session.commit()
+    with count_queries() as few:
+        assert client.get("/admin/records/?status=").status_code == 200
+        assert client.get("/admin/posts/").status_code == 200
+    add_records(6)
+    with count_queries() as many:
+        page = client.get("/admin/records/?status=")
+        assert client.get("/admin/posts/").status_code == 200
+    assert page.get_data(as_text=True).count("赵六") == 7
+    assert many["n"] == few["n"]
