@@ -198,6 +198,19 @@ def check_out_elsewhere(volunteer: Volunteer, *, at: datetime | None = None, lat
     return check_out(current, at=at or now(), lat=lat, lng=lng, refuse_outside=False)
 
 
+def switch_post(volunteer: Volunteer, code: str, *, lat=None, lng=None, at: datetime | None = None) -> ScanResult:
+    """The other choice of the scan page: end the session left open at another post and
+    check in at this one, in one step (nothing changes if the check-in is refused)."""
+    at = at or now()
+    post = post_for_code(code)
+    ledger.lock_volunteer(volunteer.id)
+    current = open_session(volunteer.id)
+    if current is None or current.post_id == post.id:
+        return scan_post(volunteer, post, lat=lat, lng=lng, at=at)
+    check_out(current, at=at, lat=lat, lng=lng, refuse_outside=False)
+    return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at), post)
+
+
 def close_forgotten_sessions(at: datetime) -> int:
     """Close sessions left open past their post's maximum: counted at the cap, flagged
     auto_closed and left pending for review — never counted blindly."""

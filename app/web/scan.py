@@ -45,7 +45,11 @@ def act(token: str):
             db.session.commit()
             flash(_("已在其他服务岗签退"), "success")
             return redirect(url_for(".post_code", token=token))
-        result = attendance.scan(volunteer, token, lat=lat, lng=lng)
+        if request.form.get("action") == "switch_here":
+            result = attendance.switch_post(volunteer, token, lat=lat, lng=lng)
+            flash(_("已在其他服务岗签退"), "success")
+        else:
+            result = attendance.scan(volunteer, token, lat=lat, lng=lng)
     except attendance.OpenElsewhere:
         db.session.rollback()
         return redirect(url_for(".post_code", token=token))

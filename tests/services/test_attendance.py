@@ -293,3 +293,22 @@ def test_checking_out_from_another_post_flags_a_fenced_post_instead_of_refusing(
     assert volunteer.approved_seconds == 0
     assert attendance.scan(volunteer, posts.scan_url(park)).action == "check_in"
 
+
+
+def test_switching_posts_checks_out_there_and_in_here_in_one_step(unit):
+    volunteer = f.volunteer(unit)
+    library = make_post(unit, name="图书馆")
+    park = make_post(unit, name="公园", lat=SHANGHAI[0], lng=SHANGHAI[1], radius_m=100, geofence_mode="refuse")
+    started = now() - timedelta(hours=2)
+    attendance.scan(volunteer, posts.scan_url(library), at=started)
+    _db.session.commit()
+    # refused here (no position at a fenced post): the session there stays open, untouched
+    with pytest.raises(attendance.OutsideFence):
+        attendance.switch_post(volunteer, posts.scan_url(park))
+    _db.session.rollback()
+    assert attendance.open_session(volunteer.id).post_id == library.id
+    moved = attendance.switch_post(volunteer, posts.scan_url(park), lat=SHANGHAI[0], lng=SHANGHAI[1])
+    assert moved.action == "check_in" and moved.record.post_id == park.id
+    earlier = _db.session.scalar(select(ServiceRecord).where(ServiceRecord.post_id == library.id))
+    assert earlier.status == "pending" and earlier.ended_at == moved.record.started_at
+    assert earlier.seconds == pytest.approx(2 * 3600, abs=5)

@@ -60,6 +60,21 @@ def test_scan_page_offers_check_out_at_the_other_post(client, db, scene):
     assert attendance.open_session(scene["volunteer"].id) is None
 
 
+def test_scan_page_moves_the_session_to_this_post_in_one_tap(client, db, scene):
+    park = posts.create_post(scene["unit"].id, posts.PostInput(name="公园服务岗"), by=None)
+    db.session.commit()
+    attendance.scan(scene["volunteer"], posts.scan_url(scene["post"]), at=now() - timedelta(hours=1))
+    db.session.commit()
+    f.login(client, scene["volunteer"].user)
+    url = path_of(posts.scan_url(park))
+    assert 'value="switch_here"' in client.get(url).get_data(as_text=True)
+    response = f.post_form(client, url, {"action": "switch_here"})
+    assert response.status_code == 302 and "/scan/records/" in response.headers["Location"]
+    assert "签到成功" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert attendance.open_session(scene["volunteer"].id).post_id == park.id
+
+
 def test_a_tampered_code_gets_a_clear_page(client, scene):
     response = client.get(path_of(posts.scan_url(scene["post"]))[:-4] + "xxxx")
     assert response.status_code == 400 and "二维码" in response.get_data(as_text=True)
