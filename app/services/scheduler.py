@@ -208,9 +208,9 @@ def build(app, jobs: list[Job], blocking: bool = False, holder: str = HOLDER):
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    # Each run is logged by execute() and kept in job_runs; APScheduler's own line per run
-    # (a heartbeat every 30 s) would only drown those.
-    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    # Each run is logged by execute() and kept in job_runs; APScheduler's own info lines (one
+    # per heartbeat every 30 s, per worker) would only drown those. Its warnings still show.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     zone = app.config["TIMEZONE"]
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=zone)
     triggers = {job.name: CronTrigger(timezone=zone, **job.trigger) for job in jobs}
