@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import logging
-import smtplib
 import math
+import smtplib
 from email.message import EmailMessage
 
 from flask import current_app

@@ -113,15 +113,16 @@ def test_racing_processes_take_a_free_or_expired_lease_once(app, db):
         barrier = threading.Barrier(4)
         wins = []
 
-        def take(n):
+        def take(n, name, barrier=barrier, wins=wins):
             with app.app_context():
                 try:
                     barrier.wait()
-                    wins.append(scheduler.acquire_lease("race" if expired else "fresh", f"worker-{n}"))
+                    wins.append(scheduler.acquire_lease(name, f"worker-{n}"))
                 finally:
                     _db.session.remove()
 
-        threads = [threading.Thread(target=take, args=(n,)) for n in range(4)]
+        name = "race" if expired else "fresh"
+        threads = [threading.Thread(target=take, args=(n, name)) for n in range(4)]
         for t in threads:
             t.start()
         for t in threads:
@@ -130,8 +131,9 @@ def test_racing_processes_take_a_free_or_expired_lease_once(app, db):
 
 
 def test_fire_time_is_the_triggers_not_the_clocks(app):
-    from apscheduler.triggers.cron import CronTrigger
     from zoneinfo import ZoneInfo
+
+    from apscheduler.triggers.cron import CronTrigger
     beijing = ZoneInfo("Asia/Shanghai")
     monthly = CronTrigger(timezone=beijing, day=1, hour=2, minute=0)
     fire = scheduler.latest_fire_time(monthly, datetime(2026, 11, 1, 2, 3, 41, tzinfo=beijing))
@@ -172,8 +174,9 @@ def test_two_schedulers_run_each_fire_once_and_only_the_holder_runs(app, db):
 
 
 def test_a_process_taking_the_lease_over_runs_a_missed_fire(app, db):
-    from app.services.scheduler import _Runner
     from apscheduler.triggers.cron import CronTrigger
+
+    from app.services.scheduler import _Runner
     ran = []
     job = Job("every_minute", "test", {"minute": "*"}, lambda at: ran.append(at) or {})
     triggers = {job.name: CronTrigger(timezone=app.config["TIMEZONE"], minute="*")}
