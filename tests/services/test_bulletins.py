@@ -232,3 +232,21 @@ def test_figures_take_a_fixed_number_of_queries_whatever_the_units(city, count_q
         figures = bulletins.compute("2026-10")
     assert len(figures) == 9 and figures[city["a"].id]["rank"] == 1
     assert many["n"] == few["n"]
+
+
+def test_quarterly_review_sums_its_three_bulletins(city):
+    record(city["a1"], beijing(2026, 7, 3, 9), 2)
+    record(city["a1"], beijing(2026, 8, 3, 9), 3)
+    record(city["a2"], beijing(2026, 9, 30, 23, 30), 1.5)  # September in Beijing
+    for month in ("2026-07", "2026-08"):
+        bulletins.generate_bulletins(month)
+    partial = bulletins.quarter_review(city["a"].id, 2026, 3)
+    assert not partial["complete"] and partial["months"][2] == {"month": "2026-09", "missing": True}
+    bulletins.generate_bulletins("2026-09")
+    review = bulletins.quarter_review(city["a"].id, 2026, 3)
+    assert review["complete"] and review["service_hours"] == 6.5 and review["records"] == 3
+    assert review["average_active_volunteers"] == 1
+    assert [m["service_hours"] for m in review["months"]] == [2, 3, 1.5]
+    assert bulletins.quarter_review(None, 2026, 3)["service_hours"] == 6.5  # city-wide
+    with pytest.raises(ValidationFailed):
+        bulletins.quarter_review(city["a"].id, 2026, 5)
