@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install install-test bench translations clean
+.PHONY: run test lint install install-test bench translations clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: install-test
 	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
 		echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; \
 	fi
+
+# ruff (lint) over the code; the formatter owns line length.
+lint: install-test
+	$(VENV)/bin/ruff check app tests bench config.py wsgi.py
 
 bench: install-test
 	$(PY) -m bench

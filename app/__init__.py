@@ -18,8 +18,8 @@ def create_app(config_class=None, **overrides) -> Flask:
     _configure_engine(app)
     _configure_logging(app)
 
-    from app.extensions import api, babel, csrf, db, login_manager, migrate
     from app import models  # noqa: F401  (register every table)
+    from app.extensions import api, babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     from app import sqlite

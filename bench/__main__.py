@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +100,7 @@ def write_report(rows: list[dict], args) -> None:
         "BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres make bench   # adds PostgreSQL",
         "```",
         "",
-        f"Last run: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}.",
         "",
         "| backend | case | median ms | max ms | runs | what |",

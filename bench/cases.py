@@ -53,9 +53,9 @@ def _scan_cases(app):
     """Check-in and check-out through the scan service, one volunteer after another."""
     from datetime import timedelta
 
+    from app.models import Post
     from app.services import attendance, posts
     from app.services.clock import now
-    from app.models import Post
     post = db.session.scalar(select(Post).limit(1))
     url = posts.scan_url(post)
     people = list(db.session.scalars(select(Volunteer).where(Volunteer.unit_id == post.unit_id)

@@ -18,10 +18,9 @@ _TMP = tempfile.mkdtemp(prefix="vs-tests-")
 os.environ.setdefault("INSTANCE_PATH", os.path.join(_TMP, "instance"))
 os.environ.setdefault("FLASK_CONFIG", "testing")
 
+from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-
-from flask.testing import FlaskClient  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db as _db  # noqa: E402

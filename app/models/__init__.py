@@ -1,14 +1,14 @@
 """All models, imported here so Alembic and relationships see every table."""
-from app.models.units import Unit
-from app.models.incentives import Coupon, Merchant, Offer
 from app.models.accounts import ROLES, ROLES_BY_NAME, ApiToken, LoginSession, User, Volunteer
-from app.models.posts import Activity, ActivitySignup, Post
 from app.models.attendance import ServiceRecord
 from app.models.audit import AuditEntry
-from app.models.stars import StarEvent, StarThreshold
 from app.models.bulletins import Bulletin
 from app.models.certificates import Certificate
+from app.models.incentives import Coupon, Merchant, Offer
+from app.models.posts import Activity, ActivitySignup, Post
+from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobRun, SchedulerLock, Setting
+from app.models.units import Unit
 
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",

@@ -65,9 +65,8 @@ def create_user(*, username: str, password: str, role: str, name: str,
         fields["username"] = [_("用户名长度应为3到64个字符")]
     if not (name or "").strip() or len(name) > 50:
         fields["name"] = [_("请填写姓名（不超过50字）")]
-    if role == "unit_admin":
-        if unit_id is None or db.session.get(Unit, unit_id) is None:
-            fields["unit_id"] = [_("单位管理员必须属于一个已存在的成员单位")]
+    if role == "unit_admin" and (unit_id is None or db.session.get(Unit, unit_id) is None):
+        fields["unit_id"] = [_("单位管理员必须属于一个已存在的成员单位")]
     if fields:
         raise ValidationFailed(fields=fields)
     validate_password(password)

@@ -1,14 +1,14 @@
 """Time in one place: stored in UTC, days and months counted in the deployment's zone."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def zone() -> ZoneInfo:
@@ -25,7 +25,7 @@ def local_today() -> date:
 
 def start_of_day(day: date) -> datetime:
     """The UTC instant at which a local calendar day begins."""
-    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -43,8 +43,9 @@ def parse_month(month: str) -> tuple[int, int]:
         if len(year_s) != 4 or len(mon_s) != 2 or not 1 <= mon <= 12:
             raise ValueError
     except ValueError:
-        from app.services.errors import ValidationFailed
         from flask_babel import gettext as _
+
+        from app.services.errors import ValidationFailed
         raise ValidationFailed(fields={"month": [_("月份格式应为 YYYY-MM")]}) from None
     return year, mon
 
@@ -65,7 +66,7 @@ def parse_local(value: str | datetime) -> datetime:
     dt = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone())
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models import Post, ServiceRecord, Unit, Volunteer
 from app.services import ledger
 from app.services.volunteer_home import last_months
-from app.models import Post, ServiceRecord, Unit, Volunteer
 
 
 def overview(unit_id: int | None) -> dict:

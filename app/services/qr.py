@@ -11,7 +11,7 @@ kinds and their URLs:
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import qrcode
@@ -47,7 +47,7 @@ def make_token(kind: str, data: dict) -> str:
 def make_url(kind: str, data: dict) -> tuple[str, datetime | None]:
     """The URL a QR of this kind shows, and when it stops working (None: no time limit)."""
     seconds = lifetime(kind)
-    expires = datetime.now(timezone.utc) + timedelta(seconds=seconds) if seconds else None
+    expires = datetime.now(UTC) + timedelta(seconds=seconds) if seconds else None
     return f"{current_app.config['BASE_URL']}/{PATHS[kind]}/{make_token(kind, data)}", expires
 
 

@@ -3,8 +3,8 @@ nothing is imported unless every row is good, so a file is never half-imported."
 from __future__ import annotations
 
 import io
-from zipfile import BadZipFile
 from datetime import datetime
+from zipfile import BadZipFile
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook

@@ -21,7 +21,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -89,7 +89,7 @@ def lease_holder(name: str = LEASE) -> SchedulerLock | None:
 
 def claim(job_name: str, fire_time: datetime, holder: str = HOLDER) -> bool:
     """True for the one process that may run this job at this fire time."""
-    key = f"{job_name}@{fire_time.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S}"
+    key = f"{job_name}@{fire_time.astimezone(UTC):%Y-%m-%dT%H:%M:%S}"
     db.session.execute(delete(SchedulerLock).where(SchedulerLock.expires_at < now(),
                                                    SchedulerLock.name.like("%@%"))
                        .execution_options(synchronize_session=False))

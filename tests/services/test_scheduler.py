@@ -1,7 +1,7 @@
 """The scheduler: each job runs once per fire time however many processes try, failures are
 logged, and the embedded scheduler really fires."""
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -13,14 +13,14 @@ from app.services.scheduler import Job
 
 
 def test_only_one_process_claims_a_fire_time(app, db):
-    at = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
     assert scheduler.claim("monthly_bulletins", at, holder="host-a:1") is True
     assert scheduler.claim("monthly_bulletins", at, holder="host-b:2") is False
     assert scheduler.claim("monthly_bulletins", at + timedelta(minutes=5), holder="host-b:2") is True
 
 
 def test_execute_logs_counts_and_failures(app, db):
-    at = datetime(2026, 11, 1, 3, 7, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 1, 3, 7, tzinfo=UTC)
     run = scheduler.execute(JOBS_BY_NAME["expire_coupons"], at)
     assert run.status == "ok" and run.counts == {"expired": 0} and run.finished_at is not None
     assert scheduler.execute(JOBS_BY_NAME["expire_coupons"], at) is None  # same fire time: claimed
@@ -65,7 +65,7 @@ def test_flask_scheduler_runs_one_job_now(app, db):
 
 def test_racing_processes_claim_a_run_once(app, db):
     import threading
-    at = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     db.session.close()
     barrier = threading.Barrier(4)
     wins = []
@@ -87,7 +87,7 @@ def test_racing_processes_claim_a_run_once(app, db):
 
 
 def test_the_lease_has_one_holder_until_it_expires_or_is_released(app, db):
-    at = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
     assert scheduler.acquire_lease("scheduler", "host-a:1", seconds=90, at=at) is True
     assert scheduler.acquire_lease("scheduler", "host-b:2", seconds=90, at=at + timedelta(seconds=30)) is False
     assert scheduler.acquire_lease("scheduler", "host-a:1", seconds=90, at=at + timedelta(seconds=60)) is True
@@ -108,7 +108,7 @@ def test_racing_processes_take_a_free_or_expired_lease_once(app, db):
         if expired:  # now held by a process that stopped renewing it
             with app.app_context():
                 scheduler.acquire_lease("race", "gone:0", seconds=1,
-                                        at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+                                        at=datetime(2020, 1, 1, tzinfo=UTC))
                 _db.session.remove()
         barrier = threading.Barrier(4)
         wins = []
@@ -180,7 +180,7 @@ def test_a_process_taking_the_lease_over_runs_a_missed_fire(app, db):
     ran = []
     job = Job("every_minute", "test", {"minute": "*"}, lambda at: ran.append(at) or {})
     triggers = {job.name: CronTrigger(timezone=app.config["TIMEZONE"], minute="*")}
-    scheduler.acquire_lease("scheduler", "crashed:1", seconds=1, at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    scheduler.acquire_lease("scheduler", "crashed:1", seconds=1, at=datetime(2020, 1, 1, tzinfo=UTC))
     runner = _Runner(app, [job], triggers, "host-b:2")
     runner.heartbeat()
     assert runner.leading and len(ran) == 1
