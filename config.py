@@ -95,6 +95,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Browsers keep to HTTPS for a year once they saw the site over it (README: Security).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = not _bool("INSECURE_COOKIES")
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -33,8 +33,9 @@ def create_app(config_class=None, **overrides) -> Flask:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
 
-    from app import auth_state, errors, formatting
+    from app import auth_state, errors, formatting, security
     auth_state.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
 
@@ -52,13 +53,6 @@ def create_app(config_class=None, **overrides) -> Flask:
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"]:
             session["lang"] = lang
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     return app
 

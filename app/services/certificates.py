@@ -88,6 +88,17 @@ def issue(volunteer: Volunteer, *, date_from: date | None = None, date_to: date 
     A volunteer may certify only themself, a unit admin only their unit's volunteers.
     With reuse, an earlier certificate of the same range and identical records is returned
     instead of a new number (so downloading twice does not mint two certificates)."""
+    return issue_once(volunteer, date_from=date_from, date_to=date_to, by=by, reuse=reuse)[0]
+
+
+def _same_range(date_from: date | None, date_to: date | None):
+    return (Certificate.date_from.is_(None) if date_from is None else Certificate.date_from == date_from,
+            Certificate.date_to.is_(None) if date_to is None else Certificate.date_to == date_to)
+
+
+def issue_once(volunteer: Volunteer, *, date_from: date | str | None = None, date_to: date | str | None = None,
+               by: User, reuse: bool = True) -> tuple[Certificate, bool]:
+    """issue(), telling whether a certificate was made (True) or an unchanged one returned."""
     _may_issue(by, volunteer)
     date_from, date_to = parse_range(date_from, date_to)
     records = snapshot(volunteer, date_from, date_to)
@@ -95,17 +106,14 @@ def issue(volunteer: Volunteer, *, date_from: date | None = None, date_to: date 
     if reuse:
         earlier = db.session.scalars(
             select(Certificate).where(Certificate.volunteer_id == volunteer.id,
-                                      Certificate.date_from.is_(None) if date_from is None
-                                      else Certificate.date_from == date_from,
-                                      Certificate.date_to.is_(None) if date_to is None
-                                      else Certificate.date_to == date_to,
+                                      *_same_range(date_from, date_to),
                                       Certificate.total_seconds == total,
                                       Certificate.star_level == volunteer.star_level,
                                       Certificate.unit_id == volunteer.unit_id)
             .order_by(Certificate.id.desc()).limit(5)).all()
         for cert in earlier:
             if cert.records == records:
-                return cert
+                return cert, False
     token = secrets.token_urlsafe(24)
     cert = Certificate(cert_no="tmp-" + token[:24], verify_token=token, volunteer_id=volunteer.id,
                        unit_id=volunteer.unit_id, date_from=date_from, date_to=date_to, total_seconds=total,
@@ -117,7 +125,16 @@ def issue(volunteer: Volunteer, *, date_from: date | None = None, date_to: date 
     db.session.flush()
     audit.log("certificate.issued", cert, by=by, unit_id=cert.unit_id, volunteer_id=volunteer.id,
               cert_no=cert.cert_no, total_seconds=total, records=len(records))
-    return cert
+    return cert, True
+
+
+def latest(volunteer: Volunteer, date_from: date | str | None = None,
+           date_to: date | str | None = None) -> Certificate | None:
+    """The newest certificate already issued to the volunteer for exactly this period (reads only)."""
+    date_from, date_to = parse_range(date_from, date_to)
+    return db.session.scalars(
+        select(Certificate).where(Certificate.volunteer_id == volunteer.id, *_same_range(date_from, date_to))
+        .order_by(Certificate.id.desc()).limit(1)).first()
 
 
 def get_certificate(cert_id: int) -> Certificate:

@@ -115,6 +115,16 @@ def get_volunteer(volunteer_id: int) -> Volunteer:
     return volunteer
 
 
+def get_for_admin(user: User, volunteer_id: int | None, field: str = "volunteer_id") -> Volunteer:
+    """A volunteer the admin may act on. One of another unit answers exactly like a missing
+    id, so bare ids outside the admin's unit reveal nothing."""
+    from app.services import units
+    volunteer = db.session.get(Volunteer, volunteer_id) if volunteer_id else None
+    if volunteer is None or not units.can_manage_unit(user, volunteer.unit_id):
+        raise NotFound(_("志愿者不存在"), fields={field: [_("未找到该志愿者")]})
+    return volunteer
+
+
 def by_number(volunteer_no: str, field: str = "volunteer_no") -> Volunteer:
     """The volunteer with this public number; a per-field error when there is none."""
     volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == (volunteer_no or "").strip()))

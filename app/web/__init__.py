@@ -31,6 +31,7 @@ API_MODULES = [
     "app.web.api.incentives",
     "app.web.api.attendance",
     "app.web.api.bulletins",
+    "app.web.api.certificates",
 ]
 
 

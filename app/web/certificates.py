@@ -13,7 +13,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
-from app.models import Volunteer
 from app.services import certificates, volunteers
 from app.services.errors import DomainError, NotFound
 from app.web.forms import apply_errors
@@ -37,7 +36,10 @@ def _unit_scope() -> int | None:
 def index():
     form = IssueForm()
     if request.method == "GET" and request.args.get("volunteer_id", type=int):
-        volunteer = db.session.get(Volunteer, request.args.get("volunteer_id", type=int))
+        try:  # a volunteer of another unit is treated as a missing one: nothing is shown
+            volunteer = volunteers.get_for_admin(current_user, request.args.get("volunteer_id", type=int))
+        except NotFound:
+            volunteer = None
         if volunteer is not None:
             form.volunteer_no.data = volunteer.volunteer_no
     if form.validate_on_submit():

@@ -67,11 +67,23 @@ def card_code():
 @bp.get("/certificate.pdf", endpoint="certificate_pdf")
 @role_required("volunteer")
 def certificate_pdf():
-    """The volunteer's own certificate; ?from=&to= (YYYY-MM-DD) narrow the period.
-    Downloading again with nothing changed returns the same certificate number."""
-    cert = certificates.issue(_me(), date_from=request.args.get("from"), date_to=request.args.get("to"),
-                              by=current_user, reuse=True)
-    db.session.commit()
+    """The volunteer's newest certificate for the period ?from=&to= (YYYY-MM-DD, both optional).
+    Reading changes nothing: when none was issued yet, a page offers to issue one (a POST)."""
+    date_from, date_to = request.args.get("from"), request.args.get("to")
+    cert = certificates.latest(_me(), date_from, date_to)
+    if cert is None:
+        return render_template("volunteer/certificate_missing.html", date_from=date_from or "",
+                               date_to=date_to or ""), 404
     return send_file(
         io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf",
         as_attachment=request.args.get("download") == "1", download_name=certificates.filename(cert))
+
+
+@bp.post("/certificate", endpoint="issue_certificate")
+@role_required("volunteer")
+def issue_certificate():
+    """Issue the volunteer's own certificate (or find the unchanged one), then show its PDF."""
+    date_from, date_to = request.form.get("from") or None, request.form.get("to") or None
+    certificates.issue_once(_me(), date_from=date_from, date_to=date_to, by=current_user)
+    db.session.commit()
+    return redirect(url_for(".certificate_pdf", **{"from": date_from, "to": date_to}), 303)

@@ -142,13 +142,17 @@ def browser_context(browser, live_server):
         context.set_default_timeout(10_000)
         context.on("page", lambda page: page.on(
             "pageerror", lambda exc: errors.append(f"{page.url}: {exc}")))
+        # the Content-Security-Policy refuses a script or style: the console says so
+        context.on("page", lambda page: page.on(
+            "console", lambda msg: errors.append(f"{page.url}: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text else None))
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
-    assert not errors, "script errors on pages:\n" + "\n".join(errors)
+    assert not errors, "script or CSP errors on pages:\n" + "\n".join(errors)
 
 
 @pytest.fixture

@@ -102,8 +102,10 @@ def test_volunteer_crosses_stars_shows_card_and_gets_a_certificate(app, live_ser
 
     # The certificate: Chinese name and number in the PDF; its QR opens the check page.
     phone.goto("/me/")
-    href = phone.get_by_role("link", name="服务证明（PDF）").get_attribute("href")
-    response = phone.request.get(href)
+    # issuing is a POST form (GET only reads); the browser then opens the PDF
+    with phone.expect_response(lambda r: "/me/certificate.pdf" in r.url):
+        phone.get_by_role("button", name="服务证明（PDF）").click()
+    response = phone.request.get("/me/certificate.pdf")
     assert response.ok and response.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.body()))
     text = reader.pages[0].extract_text()
