@@ -150,3 +150,13 @@ def test_verify_shows_no_personal_data(scene, db):
         certificates.verify("not-a-token")
     with pytest.raises(NotFound):
         certificates.verify("")
+
+
+def test_certificate_prints_only_the_first_and_last_character_of_the_id_number(scene, db):
+    unit, admin, volunteer = scene
+    number = identity.decrypt(volunteer.id_number_encrypted)
+    cert = certificates.issue(volunteer, by=admin)
+    db.session.commit()
+    text = pdf_text(certificates.render_pdf(cert))
+    assert number[0] + "*" * 16 + number[-1] in text
+    assert number[-4:] not in text

@@ -154,3 +154,16 @@ def test_dashboard_charts_hours_by_month_for_the_unit(client, people, db):
     months = dashboard.overview(people["unit_a"].id)["hours_by_month"]
     assert len(months) == 12 and sum(h for _m, h in months) == 3
     assert sum(h for _m, h in dashboard.overview(people["unit_b"].id)["hours_by_month"]) == 0
+
+
+def test_admin_pages_show_only_the_first_and_last_character_of_the_id_number(client, people, db):
+    from app.services import identity
+    volunteer = people["volunteer_a"]
+    number = identity.decrypt(volunteer.id_number_encrypted)
+    f.login(client, people["admin"])
+    for path in ("/admin/volunteers", f"/admin/volunteers/{volunteer.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert number[0] + "*" * 16 + number[-1] in html, path
+        assert number[-4:] not in html and number[:6] not in html, path
+    api = client.get(f"/api/v1/volunteers/{volunteer.id}", headers=f.api_token(client, "boss"))
+    assert api.json["id_number_masked"] == number[0] + "*" * 16 + number[-1]

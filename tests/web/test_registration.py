@@ -42,7 +42,7 @@ def test_register_on_the_phone_page_logs_in_and_hides_the_id_number(client, db):
         dump = str(db.session.execute(text(f"SELECT * FROM {table}")).all())
         assert data["id_number"] not in dump
     assert identity.decrypt(volunteer.id_number_encrypted) == data["id_number"]
-    assert volunteer.id_number_masked == data["id_number"][:3] + "*" * 11 + data["id_number"][-4:]
+    assert volunteer.id_number_masked == data["id_number"][0] + "*" * 16 + data["id_number"][-1]
     # logged in right away
     assert client.get("/admin/").status_code == 403
 
