@@ -98,6 +98,69 @@ def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datet
     return record
 
 
+def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volunteer_no: str | None = None,
+                             name: str | None = None) -> tuple[Volunteer, bool]:
+    """Whom an admin may enter a record for: a volunteer of a unit the admin manages (by id or
+    number), or a volunteer of another unit named by volunteer number AND name together, as on
+    a paper sign-in sheet (returned with True: such a record goes to that unit for review).
+    Anything else, including a bare id of another unit's volunteer, answers like a missing one."""
+    from app.services import units
+    missing = NotFound(_("志愿者不存在"), fields={"volunteer_id": [_("未找到该志愿者")]} if volunteer_id is not None
+                       else {"volunteer_no": [_("未找到该编号的志愿者")]})
+    volunteer = None
+    if volunteer_id is not None:
+        volunteer = db.session.get(Volunteer, volunteer_id)
+    elif (volunteer_no or "").strip():
+        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == volunteer_no.strip()))
+    if volunteer is None:
+        raise missing
+    if units.can_manage_unit(by, volunteer.unit_id):
+        return volunteer, False
+    if volunteer_id is None and (name or "").strip() and (name or "").strip() == volunteer.name:
+        return volunteer, True
+    raise missing
+
+
+def enter_manual_record(by: User, *, unit_id: int | None, started_at: datetime, ended_at: datetime,
+                        volunteer_id: int | None = None, volunteer_no: str | None = None,
+                        name: str | None = None, post: Post | None = None,
+                        note: str | None = None) -> ServiceRecord:
+    """补录 by an admin of unit_id (any unit for the platform admin). A record for the admin's own
+    volunteers counts at once; one for another unit's volunteer (number and name) is pending in
+    that unit's review list, flagged, until that unit approves it."""
+    from app.services import units
+    if unit_id is not None:
+        units.ensure_can_manage_unit(by, unit_id)
+    elif by.role != "platform_admin":
+        raise NotFound(_("成员单位不存在"))
+    volunteer, other_unit = find_volunteer_for_entry(by, volunteer_id=volunteer_id, volunteer_no=volunteer_no,
+                                                     name=name)
+    if post is not None and unit_id is not None and post.unit_id != unit_id:
+        raise NotFound(fields={"post_id": [_("不是本单位的服务岗")]})
+    if other_unit:
+        return create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
+                             post=post, note=note, status="pending", flags=["other_unit"],
+                             unit_id=volunteer.unit_id)
+    target = unit_id or (post.unit_id if post else volunteer.unit_id)
+    return create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
+                         post=post, note=note, unit_id=target)
+
+
+NO_VOLUNTEER = -1  # an id no row has: the filter then matches nothing
+
+
+def volunteer_filter(by: User, volunteer_id: int | None) -> int | None:
+    """A ?volunteer_id= filter as an admin may use it: a volunteer outside the admin's units
+    filters like a missing id (nothing), so the answer tells nothing about them."""
+    from app.services import units
+    if not volunteer_id:
+        return None
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or not units.can_manage_unit(by, volunteer.unit_id):
+        return NO_VOLUNTEER
+    return volunteer_id
+
+
 def get_record(record_id: int) -> ServiceRecord:
     record = db.session.get(ServiceRecord, record_id)
     if record is None:

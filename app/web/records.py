@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
-from app.services import audit, ledger, posts, records_import, units, volunteers
+from app.services import audit, ledger, posts, records_import, units
 from app.services.clock import local, parse_local, start_of_day
 from app.services.errors import DomainError, ValidationFailed
 from app.web.forms import apply_errors, send_bytes
@@ -34,6 +34,7 @@ STATUSES = ("pending", "approved", "rejected", "open")
 
 class ManualRecordForm(FlaskForm):
     volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
+    name = StringField(_l("姓名（其他单位的志愿者须填写，与编号一致）"), validators=[Optional(), Length(max=50)])
     started_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ended_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     post_id = SelectField(_l("服务岗（可选）"), coerce=int, validators=[Optional()])
@@ -86,7 +87,8 @@ def index():
         status = "pending"
     date_to = _date_arg("to")
     result = ledger.search_records(
-        unit_id=_unit_id(), status=status, volunteer_id=request.args.get("volunteer_id", type=int),
+        unit_id=_unit_id(), status=status,
+        volunteer_id=ledger.volunteer_filter(current_user, request.args.get("volunteer_id", type=int)),
         post_id=request.args.get("post_id", type=int), date_from=_date_arg("from"),
         date_to=date_to + timedelta(days=1) if date_to else None,
         flagged=request.args.get("flagged") == "1", page=request.args.get("page", 1, type=int))
@@ -170,19 +172,23 @@ def new():
                                                             for p in posts.list_posts(unit_id)]
     if form.validate_on_submit():
         try:
-            volunteer = volunteers.by_number(form.volunteer_no.data)
             post = posts.get_post(form.post_id.data) if form.post_id.data else None
-            target_unit = unit_id or (post.unit_id if post else volunteer.unit_id)
-            units.ensure_can_manage_unit(current_user, target_unit)
-            record = ledger.create_record(volunteer, started_at=parse_local(form.started_at.data),
-                                          ended_at=parse_local(form.ended_at.data), by=current_user,
-                                          source="manual", post=post, note=form.note.data, unit_id=target_unit)
+            if post is not None:
+                units.ensure_can_manage_unit(current_user, post.unit_id)
+            record = ledger.enter_manual_record(
+                current_user, unit_id=unit_id, volunteer_no=form.volunteer_no.data, name=form.name.data,
+                started_at=parse_local(form.started_at.data), ended_at=parse_local(form.ended_at.data),
+                post=post, note=form.note.data)
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
         else:
             db.session.commit()
-            flash(_("已补录 %(name)s 的服务记录 %(h)s 小时", name=volunteer.name, h=record.hours), "success")
+            if record.status == "pending":
+                flash(_("已补录 %(name)s 的服务记录 %(h)s 小时，已交其所在单位审核",
+                        name=record.volunteer.name, h=record.hours), "success")
+                return redirect(url_for(".index"))
+            flash(_("已补录 %(name)s 的服务记录 %(h)s 小时", name=record.volunteer.name, h=record.hours), "success")
             return redirect(url_for(".show", record_id=record.id))
     return render_template("records/new.html", form=form)
 

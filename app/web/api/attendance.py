@@ -1,14 +1,14 @@
 """API: service posts, scans and the records ledger."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
 from app.extensions import db
-from app.models import Volunteer
 from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
-from app.services.errors import NotFound
+from app.services.errors import ValidationFailed
 from app.web.api.common import StrictSchema, fields, hours, operation, validate
 from app.web.forms import send_bytes
 
@@ -35,7 +35,11 @@ class ScanBody(StrictSchema):
 
 
 class RecordCreate(StrictSchema):
-    volunteer_id = fields.Integer(required=True)
+    volunteer_id = fields.Integer(load_default=None, allow_none=True,
+                                  metadata={"description": "a volunteer of this unit"})
+    volunteer_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20),
+                                 metadata={"description": "with name: a volunteer of another unit (pending)"})
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     started_at = fields.AwareDateTime(required=True, default_timezone=None)
     ended_at = fields.AwareDateTime(required=True, default_timezone=None)
     post_id = fields.Integer(load_default=None, allow_none=True)
@@ -105,16 +109,15 @@ def create_record(body, unit_id: int):
     user = api_user()
     units.get_unit(unit_id)
     units.ensure_can_manage_unit(user, unit_id)
-    volunteer = db.session.get(Volunteer, body["volunteer_id"])
-    if volunteer is None:
-        raise NotFound(fields={"volunteer_id": ["not found"]})
+    if body["volunteer_id"] is None and not (body["volunteer_no"] and body["name"]):
+        raise ValidationFailed(fields={"volunteer_id": [_("请提供志愿者ID，或志愿者编号和姓名")]})
     post = None
     if body["post_id"] is not None:
         post = posts.get_post(body["post_id"])
-        if post.unit_id != unit_id:
-            raise NotFound(fields={"post_id": ["not a post of this unit"]})
-    record = ledger.create_record(volunteer, started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
-                                  by=user, source="manual", post=post, note=body["note"], unit_id=unit_id)
+    record = ledger.enter_manual_record(
+        user, unit_id=unit_id, volunteer_id=body["volunteer_id"], volunteer_no=body["volunteer_no"],
+        name=body["name"], started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
+        post=post, note=body["note"])
     db.session.commit()
     return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
 
@@ -130,7 +133,8 @@ def _aware(value):
 def list_records(query, unit_id: int):
     units.get_unit(unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
-    page = ledger.search_records(unit_id=unit_id, status=query["status"], volunteer_id=query["volunteer_id"],
+    page = ledger.search_records(unit_id=unit_id, status=query["status"],
+                                 volunteer_id=ledger.volunteer_filter(api_user(), query["volunteer_id"]),
                                  page=query["page"])
     return {"items": [record_json(r) for r in page.items], "total": page.total, "page": page.page}
 
