@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +16,8 @@ from app.services.clock import local_today, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
 MIN_AGE = 14
+REGISTRATION_NOTICE = _l("如果您尚未注册，账号已创建，请用手机号和密码登录；如果您已有账号，请直接登录，"
+                         "忘记密码或更换了手机号请联系所在单位管理员当面核验后重新绑定。")
 ADULT_AGE = 18
 
 
@@ -38,7 +41,32 @@ def _new_volunteer_no() -> str:
             return number
 
 
+@dataclass
+class Registered:
+    """The answer to a registration, alike whether or not the person was registered before:
+    `volunteer` is None when nothing was created (the ID number or phone was known)."""
+    volunteer: Volunteer | None
+    id: int
+    volunteer_no: str
+    name: str
+    star_level: int = 0
+    hours: float = 0.0
+
+
 def register(reg: Registration) -> Volunteer:
+    """Register a volunteer by real name (demo data, the CLI, tests): a known ID number or
+    phone is a Conflict. Public doors use register_public()."""
+    return _register(reg, public=False).volunteer
+
+
+def register_public(reg: Registration) -> Registered:
+    """Self-registration (the phone page and registerVolunteer): a known ID number or phone
+    creates nothing and is answered like a new registration, so the answer never tells who
+    is registered; the attempt is audited."""
+    return _register(reg, public=True)
+
+
+def _register(reg: Registration, *, public: bool) -> Registered:
     """Register a volunteer by real name; under 14 refused, 14–17 need a guardian."""
     fields: dict[str, list[str]] = {}
     name = (reg.name or "").strip()
@@ -86,11 +114,19 @@ def register(reg: Registration) -> Volunteer:
         raise ValidationFailed(fields=fields)
 
     id_hash = identity.keyed_hash(resident.number)
-    if db.session.scalar(select(Volunteer.id).where(Volunteer.id_number_hash == id_hash)) is not None:
-        raise Conflict(_("该身份证号码已注册"), fields={"id_number": [_("该身份证号码已注册")]})
-    taken = db.session.scalar(select(User.id).where(User.username == phone))
-    if taken is not None or db.session.scalar(select(Volunteer.id).where(Volunteer.phone == phone)):
-        raise Conflict(_("该手机号码已注册"), fields={"phone": [_("该手机号码已注册")]})
+    existing = db.session.scalar(select(Volunteer).where(Volunteer.id_number_hash == id_hash)) or \
+        db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+    taken = existing is not None or \
+        db.session.scalar(select(User.id).where(User.username == phone)) is not None
+    if taken and not public:
+        raise Conflict(_("该身份证号码或手机号码已注册"))
+    if taken:
+        # Say nothing about who is registered: same work (the password hash dominates),
+        # same answer; the person is asked to log in or to have their unit admin re-bind it.
+        accounts.hash_password(reg.password)
+        audit.log("volunteer.registration_repeated", existing, unit_id=existing.unit_id if existing else None,
+                  same_id_number=existing is not None and existing.id_number_hash == id_hash)
+        return Registered(volunteer=None, id=_next_volunteer_id(), volunteer_no=_new_volunteer_no(), name=name)
 
     user = accounts.create_user(username=phone, password=reg.password, role="volunteer", name=name)
     volunteer = Volunteer(
@@ -105,7 +141,12 @@ def register(reg: Registration) -> Volunteer:
     db.session.flush()
     audit.log("volunteer.registered", volunteer, by=user, unit_id=unit.id,
                volunteer_no=volunteer.volunteer_no)
-    return volunteer
+    return Registered(volunteer=volunteer, id=volunteer.id, volunteer_no=volunteer.volunteer_no, name=name)
+
+
+def _next_volunteer_id() -> int:
+    from sqlalchemy import func
+    return (db.session.scalar(select(func.max(Volunteer.id))) or 0) + 1
 
 
 def get_volunteer(volunteer_id: int) -> Volunteer:
@@ -167,3 +208,39 @@ def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int
         stmt.options(selectinload(Volunteer.unit))
         .order_by(Volunteer.id.desc()).limit(per_page).offset((page - 1) * per_page)))
     return Page(items, total, page, per_page)
+
+
+def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identity_checked: bool) -> Volunteer:
+    """Admin-assisted recovery (as the national system does): after checking the person's
+    identity document face to face, an admin of the volunteer's unit gives the account a new
+    phone (its login name) and a temporary password; every session and token of it ends."""
+    from app.services import units
+    units.ensure_can_manage_unit(by, volunteer.unit_id)
+    fields: dict[str, list[str]] = {}
+    if identity_checked is not True:
+        fields["identity_checked"] = [_("请先当面核验本人身份证件")]
+    try:
+        phone = identity.normalize_phone(phone)
+    except ValueError as exc:
+        fields["phone"] = [str(exc)]
+    try:
+        accounts.validate_password(password)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if fields:
+        raise ValidationFailed(fields=fields)
+    user = volunteer.user
+    if phone != volunteer.phone or phone != user.username:
+        clash_user = db.session.scalar(select(User.id).where(User.username == phone, User.id != user.id))
+        clash_volunteer = db.session.scalar(select(Volunteer.id).where(Volunteer.phone == phone,
+                                                                       Volunteer.id != volunteer.id))
+        if clash_user is not None or clash_volunteer is not None:
+            raise Conflict(_("该手机号码已被其他账号使用"), fields={"phone": [_("该手机号码已被其他账号使用")]})
+    old_phone = volunteer.phone
+    volunteer.phone = phone
+    user.username = phone
+    user.password_hash = accounts.hash_password(password)
+    accounts.end_all_sessions(user)
+    audit.log("volunteer.rebound", volunteer, by=by, unit_id=volunteer.unit_id,
+              old_phone=identity.mask_phone(old_phone), new_phone=identity.mask_phone(phone))
+    return volunteer

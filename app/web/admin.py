@@ -33,6 +33,16 @@ class UnitAdminForm(FlaskForm):
     submit = SubmitField(_l("创建管理员"))
 
 
+class RebindForm(FlaskForm):
+    phone = StringField(_l("新的手机号码（登录名）"), validators=[DataRequired(), Length(max=20)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    password = PasswordField(_l("临时密码（至少8位，请本人登录后修改）"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    identity_checked = BooleanField(_l("我已当面核验本人身份证件原件"),
+                                    validators=[DataRequired(_l("请先当面核验本人身份证件"))])
+    submit = SubmitField(_l("重新绑定"))
+
+
 def _unit_scope() -> int | None:
     """None for the platform admin (all units), else the admin's own unit."""
     return None if current_user.role == "platform_admin" else current_user.unit_id
@@ -172,6 +182,26 @@ def volunteers_view():
 @bp.get("/volunteers/<int:volunteer_id>")
 @role_required("platform_admin", "unit_admin")
 def volunteer_detail(volunteer_id: int):
-    volunteer = volunteers.get_volunteer(volunteer_id)
-    units.ensure_can_manage_unit(current_user, volunteer.unit_id)
+    volunteer = volunteers.get_for_admin(current_user, volunteer_id)
     return render_template("admin/volunteer_detail.html", volunteer=volunteer)
+
+
+@bp.route("/volunteers/<int:volunteer_id>/rebind", methods=["GET", "POST"])
+@role_required("platform_admin", "unit_admin")
+def volunteer_rebind(volunteer_id: int):
+    """A volunteer who lost the phone or password, checked face to face, gets the account back."""
+    volunteer = volunteers.get_for_admin(current_user, volunteer_id)
+    form = RebindForm()
+    if form.validate_on_submit():
+        try:
+            volunteers.rebind(volunteer, phone=form.phone.data, password=form.password.data, by=current_user,
+                              identity_checked=form.identity_checked.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已重新绑定 %(name)s 的账号，请告知本人用新手机号和临时密码登录后修改密码",
+                    name=volunteer.name), "success")
+            return redirect(url_for(".volunteer_detail", volunteer_id=volunteer.id))
+    return render_template("admin/volunteer_rebind.html", form=form, volunteer=volunteer)

@@ -78,7 +78,7 @@ def register():
     form.unit_id.choices = [(u.id, u.name) for u in units.list_units(active_only=True)]
     if form.validate_on_submit():
         try:
-            volunteer = volunteers.register(volunteers.Registration(
+            volunteers.register_public(volunteers.Registration(
                 name=form.name.data, id_number=form.id_number.data, phone=form.phone.data,
                 password=form.password.data, consent=form.consent.data, unit_id=form.unit_id.data,
                 guardian_name=form.guardian_name.data, guardian_phone=form.guardian_phone.data))
@@ -86,9 +86,9 @@ def register():
             db.session.rollback()
             apply_errors(form, exc)
         else:
+            # The same answer whether or not the person was registered before: no login here
+            # (that would tell), the person logs in with the phone and password just chosen.
             db.session.commit()
-            portal_login(volunteer.user)
-            flash(_("注册成功！您的志愿者编号是 %(no)s", no=volunteer.volunteer_no), "success")
-            from app.web.main import home_url
-            return redirect(home_url())
+            flash(_("注册申请已受理。") + str(volunteers.REGISTRATION_NOTICE), "info")
+            return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)

@@ -49,7 +49,12 @@ def register(page, unit_name: str, phone_number: str):
     page.get_by_label("确认密码").fill("volunteer-pass")
     page.get_by_label("我已阅读并同意隐私政策").check()
     page.get_by_role("button", name="注册").click()
-    expect(page.get_by_role("alert").filter(has_text="注册成功")).to_be_visible()
+    # the same answer for a new or a known person; then the person logs in
+    expect(page.get_by_role("alert").filter(has_text="注册申请已受理")).to_be_visible()
+    page.get_by_label("用户名或手机号").fill(phone_number)
+    page.get_by_label("密码", exact=True).fill("volunteer-pass")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert").filter(has_text="欢迎回来")).to_be_visible()
 
 
 def test_volunteer_journey(app, live_server, phone):

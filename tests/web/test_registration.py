@@ -1,4 +1,5 @@
 """Volunteer self-registration on the phone page and through registerVolunteer."""
+import re
 from datetime import date
 
 import pytest
@@ -27,7 +28,7 @@ def form_data(unit, **overrides):
     return data
 
 
-def test_register_on_the_phone_page_logs_in_and_hides_the_id_number(client, db):
+def test_register_on_the_phone_page_creates_the_account_and_hides_the_id_number(client, db):
     unit = f.unit("阳光社区")
     data = form_data(unit)
     response = f.post_form(client, "/register", data)
@@ -43,8 +44,10 @@ def test_register_on_the_phone_page_logs_in_and_hides_the_id_number(client, db):
         assert data["id_number"] not in dump
     assert identity.decrypt(volunteer.id_number_encrypted) == data["id_number"]
     assert volunteer.id_number_masked == data["id_number"][0] + "*" * 16 + data["id_number"][-1]
-    # logged in right away
-    assert client.get("/admin/").status_code == 403
+    # the answer does not log in (a known person would not be); the new account logs in
+    assert response.headers["Location"].endswith("/login")
+    f.login(client, data["phone"], "good-pass-123")
+    assert client.get("/me/").status_code == 200
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -98,16 +101,27 @@ def test_adult_needs_no_guardian(client, db):
     assert response.status_code == 302
 
 
-def test_duplicate_id_number_and_phone_are_refused(client, db):
+def test_a_known_id_number_or_phone_gets_the_same_answer_and_creates_nothing(client, db):
     unit = f.unit()
     first = form_data(unit)
-    assert f.post_form(client, "/register", first).status_code == 302
-    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/privacy")})
-    again = form_data(unit, id_number=first["id_number"])
-    assert "该身份证号码已注册" in f.post_form(client, "/register", again).get_data(as_text=True)
-    again = form_data(unit, phone=first["phone"])
-    assert "该手机号码已注册" in f.post_form(client, "/register", again).get_data(as_text=True)
+    new = f.post_form(client, "/register", first)
+    assert new.status_code == 302
+    new_page = client.get(new.headers["Location"]).get_data(as_text=True)
+    answers = []
+    for again in (form_data(unit, id_number=first["id_number"]), form_data(unit, phone=first["phone"]),
+                  dict(first)):
+        response = f.post_form(client, "/register", again)
+        assert response.status_code == 302 and response.headers["Location"] == new.headers["Location"]
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        answers.append(page)
+        assert "已注册" not in page
+    strip = lambda html: re.sub(r'value="[^"]*"|nonce-?[=\w"-]*', "", html)  # noqa: E731
+    assert all(strip(a) == strip(new_page) for a in answers)
+    assert "重新绑定" in new_page
     assert db.session.scalar(select(db.func.count(Volunteer.id))) == 1
+    assert db.session.scalar(select(db.func.count(User.id)).where(User.role == "volunteer")) == 1
+    assert db.session.scalar(select(db.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "volunteer.registration_repeated")) == 3
 
 
 def test_register_through_the_api(client, db):
@@ -122,11 +136,31 @@ def test_register_through_the_api(client, db):
     headers = f.api_token(client, body["phone"], "good-pass-123")
     me = client.get("/api/v1/me", headers=headers).json
     assert me["role"] == "volunteer" and me["next_star_at_hours"] == 100
-    duplicate = client.post("/api/v1/volunteers", json=dict(body, phone=f.unique_phone()))
-    assert duplicate.status_code == 409
-    assert duplicate.json["error"]["fields"] == {"id_number": ["该身份证号码已注册"]}
     assert db.session.scalar(select(db.func.count(AuditEntry.id)).where(
         AuditEntry.action == "volunteer.registered")) == 1
+
+
+def test_api_registration_of_a_known_person_is_answered_like_a_new_one(client, db):
+    unit = f.unit()
+    known = f.volunteer(unit)
+    fresh = {"name": "王小明", "id_number": f.valid_id_number(date(1988, 8, 8)), "phone": f.unique_phone(),
+             "password": "good-pass-123", "consent": True, "unit_id": unit.id}
+    from app.services import identity
+    repeats = [dict(fresh, id_number=identity.decrypt(known.id_number_encrypted), phone=f.unique_phone()),
+               dict(fresh, id_number=f.valid_id_number(date(1988, 8, 8)), phone=known.phone)]
+    answers = [client.post("/api/v1/volunteers", json=body) for body in repeats]
+    made = client.post("/api/v1/volunteers", json=fresh)
+    for answer in answers + [made]:
+        assert answer.status_code == 201
+        assert set(answer.json) == {"id", "volunteer_no", "name", "star_level", "hours"}
+        assert answer.json["name"] == "王小明" and answer.json["star_level"] == 0 and answer.json["hours"] == 0
+        assert answer.json["volunteer_no"].startswith("ZY") and len(answer.json["volunteer_no"]) == 12
+        assert answer.headers["Content-Type"] == made.headers["Content-Type"]
+    # nothing created for the known person, the attempts are audited
+    assert db.session.scalar(select(db.func.count(Volunteer.id))) == 2
+    assert db.session.scalar(select(db.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "volunteer.registration_repeated")) == 2
+    assert known.user.username == known.phone  # the known account is untouched
 
 
 @pytest.mark.parametrize("change, field", [
@@ -148,3 +182,39 @@ def test_api_registration_errors_are_per_field(client, db, change, field):
     assert set(response.json["error"]) == {"code", "message", "fields"}
     assert field in response.json["error"]["fields"]
     assert db.session.scalar(select(db.func.count(Volunteer.id))) == 0
+
+
+def test_unit_admin_rebinds_an_account_after_a_face_to_face_check(client, app, db):
+    unit = f.unit()
+    volunteer = f.volunteer(unit)
+    old_phone = volunteer.phone
+    lost = app.test_client()
+    f.login(lost, volunteer.user)
+    token = f.api_token(client, old_phone)
+    admin = f.unit_admin(unit)
+    f.login(client, admin)
+    page = f"/admin/volunteers/{volunteer.id}/rebind"
+    assert f"/admin/volunteers/{volunteer.id}/rebind" in client.get(f"/admin/volunteers/{volunteer.id}").get_data(
+        as_text=True)
+    unchecked = f.post_form(client, page, {"phone": "13712345678", "password": "temp-pass-99"})
+    assert unchecked.status_code == 200 and "当面核验" in unchecked.get_data(as_text=True)
+    taken = f.post_form(client, page, {"phone": f.volunteer(unit).phone, "password": "temp-pass-99",
+                                       "identity_checked": "y"})
+    assert "已被其他账号使用" in taken.get_data(as_text=True)
+    done = f.post_form(client, page, {"phone": "13712345678", "password": "temp-pass-99", "identity_checked": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert volunteer.phone == volunteer.user.username == "13712345678"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "volunteer.rebound"))
+    assert entry.actor_id == admin.id and "13712345678" not in str(entry.data)
+    # the old sessions and tokens ended; the new login works, the old one does not
+    assert lost.get("/me/").status_code == 302
+    assert client.get("/api/v1/me", headers=token).status_code == 401
+    assert client.post("/api/v1/tokens", json={"username": old_phone, "password": f.PASSWORD}).status_code == 401
+    assert client.post("/api/v1/tokens", json={"username": "13712345678",
+                                               "password": "temp-pass-99"}).status_code == 201
+    # another unit's admin: as if the volunteer did not exist
+    other = app.test_client()
+    f.login(other, f.unit_admin(f.unit()))
+    assert other.get(page).status_code == 404
+    assert other.get(f"/admin/volunteers/{volunteer.id}").status_code == 404
