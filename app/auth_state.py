@@ -24,12 +24,12 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(user_id: str):
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not accounts.login_session_valid(session.get("login_session"), user.id):
+    if user is None or not accounts.login_session_valid(session.get("login_session"), user):
         return None
     return user
 
 
-def portal_login(user: User, remember: bool = False) -> None:
+def portal_login(user: User) -> None:
     """Start a new session: drop whatever the old cookie carried, record a new login."""
     lang = session.get("lang")
     session.clear()
@@ -38,7 +38,11 @@ def portal_login(user: User, remember: bool = False) -> None:
     session["login_session"] = login.id
     if lang:
         session["lang"] = lang
-    login_user(user, remember=remember)
+    # A volunteer's phone keeps the cookie (up to VOLUNTEER_SESSION_DAYS, checked on the
+    # server too); portal staff get a browser-session cookie. Flask-Login's remember cookie
+    # is not used: it would outlive the server-side session.
+    session.permanent = user.role == "volunteer"
+    login_user(user, remember=False)
 
 
 def portal_logout() -> None:

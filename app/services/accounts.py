@@ -146,16 +146,43 @@ def get_user(user_id: int) -> User:
 
 def start_login_session(user: User) -> LoginSession:
     """A fresh server-side session id for each login (no fixation, real logout)."""
-    login = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now())
+    login = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now(), last_seen_at=now())
     db.session.add(login)
     return login
 
 
-def login_session_valid(session_id: str | None, user_id: int) -> bool:
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def session_limits(user: User) -> tuple[timedelta | None, timedelta]:
+    """(idle, absolute) lifetime of a portal session: admins and merchants sit at shared office
+    or shop machines (30 minutes idle, 12 hours in all); a volunteer's own phone may stay
+    signed in, up to 30 days, so that scanning a poster needs no password each time."""
+    config = current_app.config
+    if user.role == "volunteer":
+        return None, timedelta(days=config["VOLUNTEER_SESSION_DAYS"])
+    return (timedelta(minutes=config["PORTAL_SESSION_IDLE_MINUTES"]),
+            timedelta(hours=config["PORTAL_SESSION_ABSOLUTE_HOURS"]))
+
+
+def login_session_valid(session_id: str | None, user: User) -> bool:
+    """The server-side session is still live: not ended (logout, sign out everywhere, a new
+    password, a disabled account), not idle too long, not too old. Use is noted at most once
+    a minute, so that reading pages does not write on every request."""
     if not session_id:
         return False
     login = db.session.get(LoginSession, session_id)
-    return login is not None and login.user_id == user_id and login.ended_at is None
+    if login is None or login.user_id != user.id or login.ended_at is not None:
+        return False
+    at = now()
+    idle, absolute = session_limits(user)
+    last = login.last_seen_at or login.created_at
+    if at - login.created_at > absolute or (idle is not None and at - last > idle):
+        return False
+    if at - last > TOUCH_EVERY:
+        db.session.execute(update(LoginSession).where(LoginSession.id == login.id).values(last_seen_at=at))
+        db.session.commit()
+    return True
 
 
 def end_login_session(session_id: str | None) -> None:

@@ -23,7 +23,6 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username"})
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField(_l("记住我"))
     submit = SubmitField(_l("登录"))
 
 
@@ -59,7 +58,7 @@ def login():
             db.session.commit()  # keep the audited failure: it counts towards the lockout
             form.password.errors.append(exc.message)
         else:
-            portal_login(user, remember=form.remember.data)
+            portal_login(user)
             flash(_("欢迎回来，%(name)s", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")) or home_url())
     return render_template("auth/login.html", form=form)
