@@ -69,16 +69,20 @@ def role_required(*roles: str):
     return decorator
 
 
+def bearer_token() -> str:
+    """The token text of this API request's Authorization header."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated()
+    return token.strip()
+
+
 def api_user() -> User:
     """The bearer-token user of this API request."""
     user = getattr(g, "api_user", None)
     if user is not None:
         return user
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated()
-    user = accounts.user_for_token(token.strip())
+    user = accounts.user_for_token(bearer_token())
     if user is None:
         raise NotAuthenticated(_l("令牌无效或已过期"))
     g.api_user = user

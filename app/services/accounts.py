@@ -117,6 +117,51 @@ def end_all_sessions(user: User) -> None:
                                               ApiToken.revoked_at.is_(None)).values(revoked_at=at))
 
 
+def end_other_sessions(user: User, *, keep_session: str | None = None, keep_token: str | None = None) -> None:
+    """Every portal session and API token of the user ends, except the one in use."""
+    at = now()
+    sessions = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    if keep_session:
+        sessions = sessions.where(LoginSession.id != keep_session)
+    db.session.execute(sessions.values(ended_at=at))
+    tokens = update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if keep_token:
+        tokens = tokens.where(ApiToken.token_hash != _token_digest(keep_token))
+    db.session.execute(tokens.values(revoked_at=at))
+
+
+def sign_out_everywhere(user: User) -> None:
+    """The user ends every portal session and every API token of theirs at once."""
+    end_all_sessions(user)
+    audit.log("user.signed_out_everywhere", user, by=user, unit_id=user.unit_id)
+
+
+def change_password(user: User, *, old_password: str, new_password: str,
+                    keep_session: str | None = None, keep_token: str | None = None,
+                    field: str = "password") -> User:
+    """The user's own new password; the current one must be given (a borrowed phone or an
+    unlocked desk is not enough). Other sessions and tokens end; the one in use stays.
+    `field` names the new password's field in the caller's form or body."""
+    if not check_password(user, old_password or ""):
+        raise ValidationFailed(fields={"old_password": [_("当前密码不正确")]})
+    try:
+        validate_password(new_password)
+    except ValidationFailed as exc:
+        raise ValidationFailed(fields={field: exc.fields["password"]}) from None
+    if new_password == old_password:
+        raise ValidationFailed(fields={field: [_("新密码不能与当前密码相同")]})
+    user.password_hash = hash_password(new_password)
+    end_other_sessions(user, keep_session=keep_session, keep_token=keep_token)
+    audit.log("user.password_changed", user, by=user, unit_id=user.unit_id)
+    return user
+
+
+def revoke_token(token: str) -> None:
+    """The bearer token stops working at once."""
+    db.session.execute(update(ApiToken).where(ApiToken.token_hash == _token_digest(token),
+                                              ApiToken.revoked_at.is_(None)).values(revoked_at=now()))
+
+
 def set_active(user: User, active: bool, *, by: User) -> User:
     """Disable or re-enable a login; disabling ends its sessions and tokens at once."""
     if user.id == by.id and not active:

@@ -1,7 +1,7 @@
 """Portal login and logout; volunteer self-registration on the phone."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from app.auth_state import portal_login, portal_logout
+from app.auth_state import portal_login, portal_logout, role_required
 from app.extensions import db
 from app.services import accounts, units, volunteers
 from app.services.errors import DomainError, NotAuthenticated
@@ -64,11 +64,57 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-@bp.post("/logout")
+class ChangePasswordForm(FlaskForm):
+    old_password = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=128)],
+                                 render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("新密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("修改密码"))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    """GET: the logout page (what logout ends and what it does not); POST: log out."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("auth/logout.html")
     portal_logout()
     flash(_("您已安全退出"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@role_required()
+def logout_everywhere():
+    """End every session (other browsers and phones too) and every API token of the user."""
+    accounts.sign_out_everywhere(current_user._get_current_object())
+    db.session.commit()
+    portal_logout()
+    flash(_("已在所有设备上退出，所有API令牌均已失效"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required()
+def change_password():
+    """Every role changes its own password here; the current one is asked for again."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user._get_current_object(), old_password=form.old_password.data,
+                                     new_password=form.password.data, keep_session=session.get("login_session"))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("密码已修改，其他设备上的登录和API令牌已失效"), "success")
+            from app.web.main import home_url
+            return redirect(home_url())
+    return render_template("auth/change_password.html", form=form)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import api_user, bearer_token
 from app.extensions import db
 from app.services import accounts, stars, units, volunteers
 from app.services.clock import iso
@@ -76,6 +76,35 @@ def create_token(body):
         raise
     db.session.commit()
     return {"token": token, "role": record.user.role, "expires_at": iso(record.expires_at)}
+
+
+class PasswordChange(StrictSchema):
+    old_password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=128))
+
+
+@blp.delete("/tokens/current")
+@operation(blp, "revokeToken")
+@blp.response(204)
+def revoke_token():
+    """The bearer token of this request stops working at once."""
+    api_user()
+    accounts.revoke_token(bearer_token())
+    db.session.commit()
+    return ""
+
+
+@blp.post("/me/password")
+@operation(blp, "changePassword")
+@blp.arguments(PasswordChange)
+def change_password(body):
+    """The caller's own password, the current one required. Every other token and portal
+    session of the caller ends; the token of this request keeps working."""
+    user = accounts.change_password(api_user(), old_password=body["old_password"],
+                                    new_password=body["new_password"], keep_token=bearer_token(),
+                                    field="new_password")
+    db.session.commit()
+    return {"id": user.id, "changed": True}
 
 
 @blp.post("/volunteers")
