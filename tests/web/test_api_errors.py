@@ -50,8 +50,12 @@ def test_openapi_document_lists_the_operations(client):
     contract = {"createToken", "registerVolunteer", "getMe", "createUnit", "createUnitAdmin", "createPost",
                 "getPostPoster", "scan", "createRecord", "listRecords", "approveRecord", "rejectRecord",
                 "getVolunteer", "createMerchant", "createOffer", "claimCoupon", "getCouponCode", "getCardCode",
-                "verifyCode", "redeemCoupon", "generateBulletins", "listBulletins", "getBulletin"}
+                "verifyCode", "redeemCoupon", "generateBulletins", "listBulletins", "getBulletin",
+                "revokeToken", "changePassword", "issueCertificate"}
     assert contract - ids == set()
+    assert spec["paths"]["/api/v1/tokens/current"]["delete"]["operationId"] == "revokeToken"
+    assert spec["paths"]["/api/v1/certificates"]["post"]["operationId"] == "issueCertificate"
+    assert spec["paths"]["/api/v1/me/password"]["post"]["operationId"] == "changePassword"
     secured = [op for item in spec["paths"].values() for op in item.values()
                if isinstance(op, dict) and op.get("operationId") not in ("createToken", "registerVolunteer")
                and "operationId" in op]
