@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from app.models import (
     Bulletin,
-    Certificate,
     Coupon,
     Merchant,
     Offer,
