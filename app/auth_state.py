@@ -20,6 +20,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 
+    @app.before_request
+    def _load_portal_user_first():
+        # Check (and note the use of) the portal session before the view does any work, so
+        # that the check's small commit never carries a half-done change of the view.
+        if request.endpoint != "static" and not request.path.startswith("/api/"):
+            current_user._get_current_object()
+
 
 @login_manager.user_loader
 def _load_user(user_id: str):

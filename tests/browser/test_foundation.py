@@ -118,6 +118,8 @@ def test_login_works_from_the_keyboard_alone(app, desktop):
     # Focus is visible: the control reached with Tab has an outline or a box shadow.
     desktop.get_by_role("link", name="English").focus()
     desktop.keyboard.press("Tab")
+    expect(desktop.get_by_role("link", name=admin.name)).to_be_focused()  # the account and logout page
+    desktop.keyboard.press("Tab")
     expect(desktop.get_by_role("button", name="退出")).to_be_focused()
     desktop.wait_for_function("""() => { const s = getComputedStyle(document.activeElement);
         return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; }""",
