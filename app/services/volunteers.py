@@ -16,9 +16,10 @@ from app.services.clock import local_today, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
 MIN_AGE = 14
+ADULT_AGE = 18
+# What every public registration answer says, new person or known one (README: Security).
 REGISTRATION_NOTICE = _l("如果您尚未注册，账号已创建，请用手机号和密码登录；如果您已有账号，请直接登录，"
                          "忘记密码或更换了手机号请联系所在单位管理员当面核验后重新绑定。")
-ADULT_AGE = 18
 
 
 @dataclass

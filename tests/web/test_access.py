@@ -39,7 +39,9 @@ def test_unit_admin_sees_only_own_unit(client, people):
     assert client.get(f"/admin/units/{people['unit_a'].id}").status_code == 200
     assert client.get(f"/admin/units/{people['unit_b'].id}").status_code == 403
     other = f.volunteer(people["unit_b"], name="李四")
-    assert client.get(f"/admin/volunteers/{other.id}").status_code == 403
+    # another unit's volunteer answers like a missing one
+    assert client.get(f"/admin/volunteers/{other.id}").status_code == 404
+    assert client.get("/admin/volunteers/999999").status_code == 404
     page = client.get(f"/admin/volunteers?unit_id={people['unit_b'].id}").get_data(as_text=True)
     assert "李四" not in page
 
