@@ -72,7 +72,7 @@ def test_bulletin_api(client, scene):
     assert refused.status_code == 422 and "month" in refused.json["error"]["fields"]
     admin = f.api_token(client, "admin_a")
     listing = client.get(f"/api/v1/units/{scene['a'].id}/bulletins", headers=admin).json
-    assert listing == {"items": [{"id": scene["bulletin"].id, "month": "2026-10"}]}
+    assert listing == {"items": [{"id": scene["bulletin"].id, "month": "2026-10", "revision": 0}]}
     one = client.get(f"/api/v1/bulletins/{scene['bulletin'].id}", headers=admin).json
     assert one["unit_id"] == scene["a"].id and one["month"] == "2026-10"
     assert set(one["figures"]) == {"registered_volunteers", "active_volunteers", "participation_rate",
