@@ -88,7 +88,7 @@ def attendance(activity_id: int):
             marked, cleared = posts.mark_attendance(activity, ticked, by=current_user)
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            flash(" ".join(sum(exc.fields.values(), [])) or exc.message, "danger")
         else:
             db.session.commit()
             flash(_("已保存出勤：新登记 %(m)d 人，取消 %(c)d 人", m=marked, c=cleared), "success")
