@@ -301,8 +301,8 @@ def compute(month: str, late_until=None) -> dict[str | None, dict]:
             if registered and attended < trainings_goal:
                 figures["flags"].append(_("今年人均参加培训 %(n)s 次，少于截至本月应达到的 %(g)s 次"
                                           "（全年 %(y)s 次按月折算）",
-                                          n=round(attended, 2), g=round(trainings_goal, 2),
-                                          y=goal["trainings_per_year"]))
+                                          n=_num(attended), g=_num(trainings_goal),
+                                          y=_num(goal["trainings_per_year"])))
             figures["hours_ytd"] = round(hours_ytd.get(unit_id, 0), 2)
         result[unit_id] = figures
     return result
@@ -395,6 +395,11 @@ QUARTER_SUMS = ("records", "new_volunteers", "star_upgrades", "activities", "tra
 QUARTER_HOURS = ("service_hours", "late_hours", "other_units_hours", "hosted_hours")
 
 
+def _num(value: float) -> str:
+    """A figure in a sentence: at most two decimals, no trailing zeros (0.5, 6.25, 9)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def quarter_review(unit_id: int | None, year: int, quarter: int) -> dict:
     """季点评: the three original bulletins of a quarter side by side and their sums, the late
     records they carried (补录至以往月份), the target flags pro-rated to a quarter, the units'
@@ -430,10 +435,10 @@ def quarter_review(unit_id: int | None, year: int, quarter: int) -> dict:
     per_volunteer_trainings = round(review["training_attendances"] / registered, 2) if registered else 0
     if registered and per_volunteer_hours < hours_goal:
         flags.append(_("本季度人均服务时长 %(h)s 小时，低于季度目标 %(g)s 小时（全年 %(y)s 小时的四分之一）",
-                       h=per_volunteer_hours, g=round(hours_goal, 2), y=goal["hours_per_volunteer_year"]))
+                       h=_num(per_volunteer_hours), g=_num(hours_goal), y=_num(goal["hours_per_volunteer_year"])))
     if registered and per_volunteer_trainings < trainings_goal:
         flags.append(_("本季度人均参加培训 %(n)s 次，低于季度目标 %(g)s 次（全年 %(y)s 次的四分之一）",
-                       n=per_volunteer_trainings, g=round(trainings_goal, 2), y=goal["trainings_per_year"]))
+                       n=_num(per_volunteer_trainings), g=_num(trainings_goal), y=_num(goal["trainings_per_year"])))
     comment = db.session.scalar(select(QuarterReview).where(
         QuarterReview.scope == scope_of(unit_id), QuarterReview.year == year, QuarterReview.quarter == quarter))
     return {
@@ -509,7 +514,7 @@ def quarter_xlsx_bytes(review: dict, name: str) -> bytes:
     sheet.append([_("指标"), _("数值")])
     for label, value in quarter_rows(review):
         sheet.append([label, value])
-    sheet.append([_("目标说明"), _("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=review["trainings_goal"] * 4)])
+    sheet.append([_("目标说明"), _("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=_num(review["trainings_goal"] * 4))])
     for flag in review["flags"]:
         sheet.append([_("需关注"), flag])
     sheet.append([_("文明办点评"), review["comment"]])
@@ -541,9 +546,10 @@ def quarter_pdf_bytes(review: dict, name: str) -> bytes:
     if not review["complete"]:
         flow.append(pdf.paragraph(_("本季度的月通报尚未全部生成，以下只汇总已生成的月份。"), "small"))
     flow += [Spacer(1, 4 * mm),
-             pdf.table([[_("指标"), _("数值")]] + [[label, str(value)] for label, value in quarter_rows(review)],
+             pdf.table([[_("指标"), _("数值")]] + [[label, _num(value) if isinstance(value, float) else str(value)]
+                                                    for label, value in quarter_rows(review)],
                        col_widths=[80 * mm, 50 * mm]),
-             pdf.paragraph(_("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=review["trainings_goal"] * 4), "small")]
+             pdf.paragraph(_("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=_num(review["trainings_goal"] * 4)), "small")]
     if review["flags"]:
         flow += [pdf.paragraph(_("需关注"), "heading")] + [pdf.paragraph("• " + flag) for flag in review["flags"]]
     flow += [pdf.paragraph(_("各月通报"), "heading"),
