@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
@@ -22,6 +22,7 @@ ADMINS = ("platform_admin", "unit_admin")
 
 class GenerateForm(FlaskForm):
     month = SelectField(_l("月份"))
+    revise = BooleanField(_l("发布修订版（原版保留不变）"))
     submit = SubmitField(_l("生成通报"))
 
 
@@ -59,13 +60,15 @@ def generate():
     form.month.choices = bulletins.month_choices()
     if form.validate_on_submit():
         try:
-            created = bulletins.generate_bulletins(form.month.data, by=current_user)
+            created = bulletins.generate_bulletins(form.month.data, by=current_user, revise=form.revise.data)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
         else:
             db.session.commit()
-            if created:
+            if created and form.revise.data:
+                flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created), "success")
+            elif created:
                 flash(_("已生成 %(m)s 的通报 %(n)d 份", m=form.month.data, n=created), "success")
             else:
                 flash(_("%(m)s 的通报已经生成过，没有重复生成", m=form.month.data), "info")
