@@ -2,7 +2,7 @@
 and last character only
 
 Revision ID: 0002_sessions_and_masks
-Revises: 0001
+Revises: 0006_bulletin_revisions
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import app.models.base
 
 
 revision = "0002_sessions_and_masks"
-down_revision = "0001"
+down_revision = "0006_bulletin_revisions"
 branch_labels = None
 depends_on = None
 
