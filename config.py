@@ -9,13 +9,26 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 
+def make_private_dir(directory: Path) -> None:
+    """instance/ holds the keys and the SQLite database: only the owner may enter it."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if directory.stat().st_mode & 0o077:
+        directory.chmod(0o700)
+
+
+def create_private_file(path: Path, text: str = "") -> None:
+    """Create path readable by its owner only, from the first byte (no chmod window)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
 def _instance_secret(directory: Path, name: str, make) -> str:
     """Read a secret kept in instance/, creating it once for the embedded default."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_dir(directory)
     path = directory / name
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        create_private_file(path, make())
     return path.read_text().strip()
 
 
