@@ -1,6 +1,7 @@
 """Volunteer Star (志愿星): the application factory."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -98,10 +99,8 @@ def _create_sqlite_file(uri: str) -> None:
     if path.exists():
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):  # another worker made it first
         create_private_file(path)
-    except FileExistsError:  # another worker made it first
-        pass
 
 
 def _configure_logging(app: Flask) -> None:

@@ -27,6 +27,7 @@ from app.models import Activity, Bulletin, ServiceRecord, Setting, StarEvent, Un
 from app.services import audit
 from app.services.clock import month_bounds, now, parse_month, previous_month
 from app.services.errors import NotFound, ValidationFailed
+from app.services.spreadsheets import append_row
 
 log = logging.getLogger(__name__)
 
@@ -349,20 +350,20 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("月通报")
-    sheet.append([title_of(bulletin)])
-    sheet.append([_("指标"), _("数值")])
+    append_row(sheet, [title_of(bulletin)])
+    append_row(sheet, [_("指标"), _("数值")])
     figures = bulletin.figures
     for key, label in FIGURE_LABELS:
         if key == "rank" and figures.get("rank") is None:
             continue
-        sheet.append([_(label), figures.get(key)])
+        append_row(sheet, [_(label), figures.get(key)])
         if key == "participation_rate":
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
     sheet.column_dimensions["A"].width = 24
     months = workbook.create_sheet(_("近期服务时长"))
-    months.append([_("月份"), _("服务时长（小时）")])
+    append_row(months, [_("月份"), _("服务时长（小时）")])
     for point in figures["hours_by_month"]:
-        months.append([point["month"], point["hours"]])
+        append_row(months, [point["month"], point["hours"]])
     chart = BarChart()
     chart.title = _("近%(n)d个月服务时长", n=len(figures["hours_by_month"]))
     chart.add_data(Reference(months, min_col=2, min_row=1, max_row=len(figures["hours_by_month"]) + 1),
@@ -370,13 +371,13 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     chart.set_categories(Reference(months, min_col=1, min_row=2, max_row=len(figures["hours_by_month"]) + 1))
     months.add_chart(chart, "D2")
     ranking = workbook.create_sheet(_("单位排名"))
-    ranking.append([_("排名"), _("成员单位"), _("服务时长（小时）")])
+    append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for index, row in enumerate(figures["ranking"], start=1):
-        ranking.append([index, row["unit"], row["hours"]])
+        append_row(ranking, [index, row["unit"], row["hours"]])
     people = workbook.create_sheet(_("志愿者时长明细"))
-    people.append([_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
+    append_row(people, [_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
     for row in volunteer_rows(bulletin):
-        people.append(list(row))
+        append_row(people, list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -34,7 +34,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
-from app.services import incentives
+from app.services import incentives, spreadsheets
 from app.services.clock import local, local_today, parse_local
 from app.services.errors import CodeInvalid, DomainError
 from app.web.forms import apply_errors
@@ -215,13 +215,13 @@ def export_figures(figures: dict, fmt: str, filename: str):
         book = Workbook()
         sheet = book.active
         sheet.title = _("按日")
-        sheet.append([_("日期"), _("核销数")])
+        spreadsheets.append_row(sheet, [_("日期"), _("核销数")])
         for row in day_rows:
-            sheet.append(list(row))
+            spreadsheets.append_row(sheet, row)
         offers_sheet = book.create_sheet(_("按优惠"))
-        offers_sheet.append([_("商家"), _("优惠"), _("最低星级"), _("核销数")])
+        spreadsheets.append_row(offers_sheet, [_("商家"), _("优惠"), _("最低星级"), _("核销数")])
         for row in offer_rows:
-            offers_sheet.append(list(row))
+            spreadsheets.append_row(offers_sheet, row)
         buffer = io.BytesIO()
         book.save(buffer)
         buffer.seek(0)
@@ -229,11 +229,8 @@ def export_figures(figures: dict, fmt: str, filename: str):
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("日期"), _("核销数")])
-    writer.writerows(day_rows)
-    writer.writerow([])
-    writer.writerow([_("商家"), _("优惠"), _("最低星级"), _("核销数")])
-    writer.writerows(offer_rows)
+    spreadsheets.write_csv_rows(writer, [[_("日期"), _("核销数")], *day_rows, [],
+                                         [_("商家"), _("优惠"), _("最低星级"), _("核销数")], *offer_rows])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
