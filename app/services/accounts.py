@@ -1,9 +1,11 @@
 """Accounts, passwords, portal login sessions and API tokens."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -46,11 +48,29 @@ def check_password(user: User, password: str) -> bool:
     return True
 
 
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords (ASVS 2.1.7), lower-cased."""
+    with COMMON_PASSWORDS_FILE.open(encoding="utf-8") as handle:
+        return frozenset(line.strip().lower() for line in handle if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    return (password or "").strip().lower() in common_passwords()
+
+
 def validate_password(password: str) -> None:
+    """A new password: at least MIN_PASSWORD_LENGTH characters and not a common one."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(fields={"password": [_("密码至少%(n)d位", n=MIN_PASSWORD_LENGTH)]})
     if len(password) > 128:
         raise ValidationFailed(fields={"password": [_("密码不能超过128位")]})
+    if is_common_password(password):
+        raise ValidationFailed(fields={"password": [
+            _("这个密码太常见，很容易被猜中，请换一个（不要用生日、连续或重复的数字、键盘上相邻的字母）")]})
 
 
 def create_user(*, username: str, password: str, role: str, name: str,
