@@ -65,12 +65,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         db.session.rollback()
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
         if wants_json():
-            return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status
+            return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status, headers
         specific = exc.message != str(type(exc).default_message)
         if isinstance(exc, CodeInvalid):
             return render_error_page(exc.status, exc.message, title=_("二维码无法使用"), code=exc.code)
-        return render_error_page(exc.status, exc.message if specific else None, code=exc.code)
+        body, status = render_error_page(exc.status, exc.message if specific else None, code=exc.code)
+        return body, status, headers
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):

@@ -41,7 +41,8 @@ def _unit_scope() -> int | None:
 @bp.get("/", endpoint="dashboard")
 @role_required("platform_admin", "unit_admin")
 def dashboard_view():
-    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()))
+    security = accounts.repeated_failures() if current_user.role == "platform_admin" else None
+    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()), security=security)
 
 
 

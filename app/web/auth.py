@@ -54,9 +54,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data)
+            user = accounts.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
+        except accounts.LoginThrottled as exc:
+            form.password.errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.retry_after)}
         except NotAuthenticated as exc:
-            db.session.commit()  # keep the audited failure: it counts towards the lockout
+            db.session.commit()  # keep the recorded failure: it counts towards the throttle
             form.password.errors.append(exc.message)
         else:
             portal_login(user, remember=form.remember.data)

@@ -1,6 +1,7 @@
 """API: tokens, volunteers, the caller, units and their admins."""
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
@@ -70,9 +71,9 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
 @blp.response(201, TokenResult)
 def create_token(body):
     try:
-        token, record = accounts.create_token(body["username"], body["password"])
+        token, record = accounts.create_token(body["username"], body["password"], ip=request.remote_addr)
     except NotAuthenticated:
-        db.session.commit()  # keep the audited failure: it counts towards the lockout
+        db.session.commit()  # keep the recorded failure: it counts towards the throttle
         raise
     db.session.commit()
     return {"token": token, "role": record.user.role, "expires_at": iso(record.expires_at)}
