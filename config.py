@@ -82,6 +82,15 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@volunteer.local")
 
+    # Rate limits (app.rate_limits): counters in memory:// for one process; with several
+    # workers or hosts use Redis (redis://host:6379/0) so that they share the counts.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "vs"
+    RATE_LIMITS: dict = {}  # per door, e.g. {"login_per_ip": "30/minute"}; defaults in app.rate_limits
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", "168"))
     KIOSK_CODE_SECONDS = 60
     CARD_CODE_SECONDS = 300
@@ -105,6 +114,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True  # tests post the real token; see tests/helpers.py
     SERVER_NAME = None
     PASSWORD_HASH_COST = (1, 1024)  # argon2 time cost, memory KiB: fast tests, same algorithm
+    RATELIMIT_ENABLED = False  # the limiter's own tests switch it on (tests/web/test_rate_limits.py)
 
 
 class ProductionConfig(Config):

@@ -19,6 +19,12 @@ def create_app(config_class=None, **overrides) -> Flask:
     fill_instance_secrets(app.config, app.instance_path)
     _configure_engine(app)
     _configure_logging(app)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        # Behind a reverse proxy, the client's address (rate limits, login records) comes from
+        # the X-Forwarded-For the trusted proxies set, not from the proxy's own connection.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from app import models  # noqa: F401  (register every table)
     from app.extensions import api, babel, csrf, db, login_manager, migrate
@@ -35,7 +41,8 @@ def create_app(config_class=None, **overrides) -> Flask:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
 
-    from app import auth_state, errors, formatting
+    from app import auth_state, errors, formatting, rate_limits
+    rate_limits.init_app(app)
     auth_state.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
+from app.rate_limits import password_reset_limited
 from app.services import accounts, dashboard, units, volunteers
 from app.services.errors import DomainError, NotFound
 from app.web.forms import apply_errors
@@ -141,6 +142,7 @@ def unit_admin_active(unit_id: int, user_id: int):
 
 
 @bp.route("/units/<int:unit_id>/admins/<int:user_id>/password", methods=["GET", "POST"])
+@password_reset_limited
 @role_required("platform_admin")
 def unit_admin_password(unit_id: int, user_id: int):
     user = _unit_admin(unit_id, user_id)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.auth_state import portal_login, portal_logout
 from app.extensions import db
+from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, units, volunteers
 from app.services.errors import DomainError, NotAuthenticated
 from app.web.forms import apply_errors, safe_next
@@ -47,6 +48,7 @@ class RegisterForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limited
 def login():
     from app.web.main import home_url
     if current_user.is_authenticated:
@@ -76,6 +78,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limited
 def register():
     form = RegisterForm()
     form.unit_id.choices = [(u.id, u.name) for u in units.list_units(active_only=True)]

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from app.auth_state import api_user
 from app.extensions import db
+from app.rate_limits import documented_429, login_limited, registration_limited
 from app.services import accounts, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated
@@ -66,6 +67,8 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
 
 
 @blp.post("/tokens")
+@login_limited
+@documented_429(blp)
 @operation(blp, "createToken", public=True)
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenResult)
@@ -80,6 +83,8 @@ def create_token(body):
 
 
 @blp.post("/volunteers")
+@registration_limited
+@documented_429(blp)
 @operation(blp, "registerVolunteer", public=True)
 @blp.arguments(VolunteerRegistration)
 @blp.response(201, VolunteerSummary)
