@@ -107,6 +107,20 @@ def test_verify_code_is_limited_per_merchant(client, db):
     assert_limited_json(client.post("/api/v1/coupons/1/redeem", json={"code": "nonsense"}, headers=headers))
 
 
+def test_the_merchant_counter_page_is_limited_per_merchant(client, db):
+    from app.services import incentives
+    admin = f.platform_admin("boss")
+    merchant = incentives.create_merchant(name="城东药房", address="人民路1号", by=admin, approved=True)
+    incentives.create_merchant_account(merchant, username="shop", password=f.PASSWORD, name="店长", by=admin)
+    db.session.commit()
+    f.login(client, "shop")
+    token = f.csrf_token(client, "/merchant/")
+    for _ in range(3):
+        assert client.post("/merchant/code", data={"csrf_token": token, "code": "nonsense"}).status_code == 400
+    assert_limited_page(client.post("/merchant/code", data={"csrf_token": token, "code": "nonsense"}))
+    assert_limited_page(client.post("/merchant/redeem", data={"csrf_token": token, "code": "x", "coupon_id": 1}))
+
+
 def test_certificate_check_is_limited_per_address(client, db):
     for _ in range(3):
         assert client.get("/certificates/check/forged-token").status_code == 404
