@@ -125,6 +125,8 @@ def test_certificate_check_is_limited_per_address(client, db):
     for _ in range(3):
         assert client.get("/certificates/check/forged-token").status_code == 404
     assert_limited_page(client.get("/certificates/check/forged-token"))
+    english = client.get("/certificates/check/forged-token", headers={"Accept-Language": "en"})
+    assert english.status_code == 429 and "Too many requests" in english.get_data(as_text=True)
     assert client.get("/certificates/check/forged-token",
                       environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 404
 
