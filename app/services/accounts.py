@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
 from app.models import ROLES_BY_NAME, ApiToken, LoginFailure, LoginSession, Unit, User
@@ -180,6 +180,15 @@ def authenticate(username: str, password: str, *, ip: str | None = None) -> User
         raise NotAuthenticated(_("用户名或密码错误"))
     user.last_login_at = at
     return user
+
+
+KEEP_LOGIN_FAILURES = timedelta(days=30)
+
+
+def prune_login_failures(at) -> int:
+    """Forget failed logins older than KEEP_LOGIN_FAILURES (scheduler job); how many went."""
+    return db.session.execute(delete(LoginFailure).where(LoginFailure.at < at - KEEP_LOGIN_FAILURES)
+                              .execution_options(synchronize_session=False)).rowcount
 
 
 def repeated_failures(hours: int = 24, at_least: int = FREE_FAILURES) -> dict[str, list[dict]]:

@@ -98,3 +98,15 @@ def test_repeated_failures_are_logged_without_passwords_and_listed_for_the_platf
     client.post("/logout", data={"csrf_token": f.csrf_token(client, "/admin/")})
     f.login(client, unit_admin)
     assert 'id="login-failures"' not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_old_failures_are_pruned_by_the_scheduler(app, db):
+    from app.jobs import JOBS_BY_NAME
+    from app.services import scheduler
+    at = now()
+    db.session.add_all([LoginFailure(username="old", at=at - timedelta(days=31)),
+                        LoginFailure(username="recent", at=at - timedelta(days=2))])
+    db.session.commit()
+    run = scheduler.execute(JOBS_BY_NAME["prune_login_failures"], at)
+    assert run.status == "ok" and run.counts == {"pruned": 1}
+    assert db.session.scalars(select(LoginFailure.username)).all() == ["recent"]
