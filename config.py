@@ -87,6 +87,7 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # storage down: log it and serve (the login slow-down still holds)
     RATELIMIT_KEY_PREFIX = "vs"
     RATE_LIMITS: dict = {}  # per door, e.g. {"login_per_ip": "30/minute"}; defaults in app.rate_limits
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
