@@ -153,10 +153,10 @@ def login_delay(username: str, at=None) -> int:
 
 
 def _record_failure(name: str, user: User | None, ip: str | None, at) -> None:
+    count = len(_failures_since(name, at - FAILURE_WINDOW)) + 1
     db.session.add(LoginFailure(username=name, ip=(ip or "")[:45] or None, at=at))
     if user is not None:
         audit.log("login.failed", user, unit_id=user.unit_id)
-    count = len(_failures_since(name, at - FAILURE_WINDOW)) + 1
     if count >= FREE_FAILURES:
         log.warning("repeated login failures: %d in the last hour for name %r, latest from %s",
                     count, name, ip or "unknown address")
