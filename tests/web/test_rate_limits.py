@@ -8,11 +8,11 @@ import pytest
 
 from tests import factories as f
 
-LOW = {"login_per_ip": "6/minute", "login_per_account": "3/minute",
-       "register_per_ip": "4/minute", "register_per_account": "2/minute",
-       "code_per_ip": "50/minute", "code_per_account": "3/minute",
-       "certificate_check_per_ip": "3/minute",
-       "password_reset_per_ip": "50/minute", "password_reset_per_account": "2/minute"}
+LOW = {"login_per_ip": "6/hour", "login_per_account": "3/hour",
+       "register_per_ip": "4/hour", "register_per_account": "2/hour",
+       "code_per_ip": "50/hour", "code_per_account": "3/hour",
+       "certificate_check_per_ip": "3/hour",
+       "password_reset_per_ip": "50/hour", "password_reset_per_account": "2/hour"}
 
 
 @pytest.fixture(params=["memory", "redis"])
