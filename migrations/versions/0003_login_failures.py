@@ -1,7 +1,7 @@
 """login failures: the per-name login throttle and the platform admin's list of repeated failures
 
 Revision ID: 0003_login_failures
-Revises: 0001
+Revises: 0006_bulletin_revisions
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import app.models.base
 
 revision = "0003_login_failures"
-down_revision = "0001"
+down_revision = "0006_bulletin_revisions"
 branch_labels = None
 depends_on = None
 
