@@ -89,3 +89,14 @@ def test_records_template_cells_are_text(client, db):
     f.login(client, f.unit_admin())
     book = load_workbook(io.BytesIO(client.get("/admin/records/template.xlsx").data))
     assert all(c.data_type == "s" for c in _text_cells(book))
+
+
+def test_quarterly_review_xlsx_is_neutralised(client, db):
+    boss = f.platform_admin("boss")
+    unit = f.unit(admin=boss)
+    bulletins.save_quarter_comment(unit.id, 2026, 3, EVIL, by=boss)
+    db.session.commit()
+    f.login(client, boss)
+    response = client.get(f"/bulletins/quarter.xlsx?year=2026&q=3&unit_id={unit.id}")
+    assert response.status_code == 200
+    assert_neutralised_xlsx(response.data)  # the office's comment
