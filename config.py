@@ -9,13 +9,26 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 
+def make_private_dir(directory: Path) -> None:
+    """instance/ holds the keys and the SQLite database: only the owner may enter it."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if directory.stat().st_mode & 0o077:
+        directory.chmod(0o700)
+
+
+def create_private_file(path: Path, text: str = "") -> None:
+    """Create path readable by its owner only, from the first byte (no chmod window)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
 def _instance_secret(directory: Path, name: str, make) -> str:
     """Read a secret kept in instance/, creating it once for the embedded default."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_dir(directory)
     path = directory / name
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        create_private_file(path, make())
     return path.read_text().strip()
 
 
@@ -73,6 +86,16 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@volunteer.local")
 
+    # Rate limits (app.rate_limits): counters in memory:// for one process; with several
+    # workers or hosts use Redis (redis://host:6379/0) so that they share the counts.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # storage down: log it and serve (the login slow-down still holds)
+    RATELIMIT_KEY_PREFIX = "vs"
+    RATE_LIMITS: dict = {}  # per door, e.g. {"login_per_ip": "30/minute"}; defaults in app.rate_limits
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", "168"))
     KIOSK_CODE_SECONDS = 60
     CARD_CODE_SECONDS = 300
@@ -96,6 +119,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True  # tests post the real token; see tests/helpers.py
     SERVER_NAME = None
     PASSWORD_HASH_COST = (1, 1024)  # argon2 time cost, memory KiB: fast tests, same algorithm
+    RATELIMIT_ENABLED = False  # the limiter's own tests switch it on (tests/web/test_rate_limits.py)
 
 
 class ProductionConfig(Config):

@@ -1,22 +1,30 @@
 """Volunteer Star (志愿星): the application factory."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from pathlib import Path
 
 from flask import Flask, request, session
 
-from config import INSTANCE_DIR, config_from_env, fill_instance_secrets
+from config import INSTANCE_DIR, config_from_env, create_private_file, fill_instance_secrets, make_private_dir
 
 
 def create_app(config_class=None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
-    os.makedirs(app.instance_path, exist_ok=True)
+    make_private_dir(Path(app.instance_path))
     fill_instance_secrets(app.config, app.instance_path)
     _configure_engine(app)
     _configure_logging(app)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        # Behind a reverse proxy, the client's address (rate limits, login records) comes from
+        # the X-Forwarded-For the trusted proxies set, not from the proxy's own connection.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from app import models  # noqa: F401  (register every table)
     from app.extensions import api, babel, csrf, db, login_manager, migrate
@@ -33,7 +41,8 @@ def create_app(config_class=None, **overrides) -> Flask:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
 
-    from app import auth_state, errors, formatting, security
+    from app import auth_state, errors, formatting, rate_limits, security
+    rate_limits.init_app(app)
     auth_state.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -74,9 +83,25 @@ def _configure_engine(app: Flask) -> None:
     if uri.startswith("sqlite"):
         # Writers wait for each other instead of failing at once; see app.sqlite.
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        _create_sqlite_file(uri)
     elif uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _create_sqlite_file(uri: str) -> None:
+    """Create the SQLite file owner-only before SQLite would create it 0644; its -wal and
+    -shm files take the same mode from it."""
+    from sqlalchemy.engine import make_url
+    database = make_url(uri).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # another worker made it first
+        create_private_file(path)
 
 
 def _configure_logging(app: Flask) -> None:

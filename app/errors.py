@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "validation_failed", 429: "too_many_requests", 500: "internal_error"}
+              422: "validation_failed", 429: "rate_limited", 500: "internal_error"}
 
 
 def wants_json() -> bool:
@@ -33,6 +34,7 @@ def _http_messages(status: int) -> str:
         400: _("请求无效"), 401: _("请先登录"), 403: _("没有权限访问此页面"),
         404: _("页面不存在或已被删除"), 405: _("不支持此请求方法"), 409: _("与现有数据冲突"),
         413: _("上传的文件太大"), 415: _("不支持的内容类型"), 422: _("提交的内容有误"),
+        429: _("请求过于频繁，请稍后再试"),
         500: _("系统出了点问题，请稍后再试"),
     }.get(status, _("请求无法完成"))
 
@@ -61,16 +63,30 @@ def render_error_page(status: int, message: str | None, title: str | None = None
                            title=title or _http_messages(status)), status
 
 
+def _retry_after() -> int:
+    """Seconds until the breached limit's window resets (at least 1)."""
+    import time
+
+    from app.extensions import limiter
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, int(current.reset_at - time.time()) + 1)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         db.session.rollback()
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
         if wants_json():
-            return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status
+            return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status, headers
         specific = exc.message != str(type(exc).default_message)
         if isinstance(exc, CodeInvalid):
             return render_error_page(exc.status, exc.message, title=_("二维码无法使用"), code=exc.code)
-        return render_error_page(exc.status, exc.message if specific else None, code=exc.code)
+        body, status = render_error_page(exc.status, exc.message if specific else None, code=exc.code)
+        return body, status, headers
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
@@ -78,6 +94,16 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(error_body("csrf_failed", message)), 400
         return render_error_page(400, message, title=_("请刷新页面"))
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        db.session.rollback()
+        headers = {"Retry-After": str(_retry_after())}
+        message = _("请求过于频繁，请%(n)d秒后再试", n=int(headers["Retry-After"]))
+        if wants_json():
+            return jsonify(error_body("rate_limited", message)), 429, headers
+        body, status = render_error_page(429, message, title=_("请求过于频繁"))
+        return body, status, headers
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

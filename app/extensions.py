@@ -1,5 +1,7 @@
 """Extensions, created bare and bound to the application in create_app()."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -35,3 +37,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 api = JsonErrorApi()
+# Storage, switches and limits come from the config when create_app() binds it (app.rate_limits).
+limiter = Limiter(key_func=get_remote_address)

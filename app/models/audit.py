@@ -26,3 +26,16 @@ class AuditEntry(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor = relationship("User")
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept by the name that was typed (whether or not such an account exists),
+    so the throttle treats known and unknown names alike; never the password."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

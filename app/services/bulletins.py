@@ -39,6 +39,7 @@ from app.models import (
 from app.services import audit
 from app.services.clock import local, month_bounds, now, parse_month, previous_month
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.spreadsheets import append_row
 
 log = logging.getLogger(__name__)
 
@@ -510,26 +511,26 @@ def quarter_xlsx_bytes(review: dict, name: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("季点评")
-    sheet.append([quarter_title(review, name)])
-    sheet.append([_("指标"), _("数值")])
+    append_row(sheet, [quarter_title(review, name)])
+    append_row(sheet, [_("指标"), _("数值")])
     for label, value in quarter_rows(review):
-        sheet.append([label, value])
-    sheet.append([_("目标说明"), _("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=_num(review["trainings_goal"] * 4))])
+        append_row(sheet, [label, value])
+    append_row(sheet, [_("目标说明"), _("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=_num(review["trainings_goal"] * 4))])
     for flag in review["flags"]:
-        sheet.append([_("需关注"), flag])
-    sheet.append([_("文明办点评"), review["comment"]])
+        append_row(sheet, [_("需关注"), flag])
+    append_row(sheet, [_("文明办点评"), review["comment"]])
     sheet.column_dimensions["A"].width = 40
     months = workbook.create_sheet(_("各月通报"))
-    months.append([_("月份"), _("服务时长（小时）"), _("服务记录（条）"), _("活跃志愿者"), _("参加培训（人次）"),
-                   _("补录至以往月份（条）"), _("补录至以往月份（小时）")])
+    append_row(months, [_("月份"), _("服务时长（小时）"), _("服务记录（条）"), _("活跃志愿者"), _("参加培训（人次）"),
+                        _("补录至以往月份（条）"), _("补录至以往月份（小时）")])
     for m in review["months"]:
-        months.append([m["month"]] + ([_("未生成")] if m.get("missing") else [
+        append_row(months, [m["month"]] + ([_("未生成")] if m.get("missing") else [
             m["service_hours"], m["records"], m["active_volunteers"], m["training_attendances"], m["late_records"],
             m["late_hours"]]))
     ranking = workbook.create_sheet(_("单位排名"))
-    ranking.append([_("排名"), _("成员单位"), _("服务时长（小时）")])
+    append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for index, row in enumerate(review["ranking"], start=1):
-        ranking.append([index, row["unit"], row["hours"]])
+        append_row(ranking, [index, row["unit"], row["hours"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -642,21 +643,21 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("月通报")
-    sheet.append([title_of(bulletin)])
-    sheet.append([_("指标"), _("数值")])
+    append_row(sheet, [title_of(bulletin)])
+    append_row(sheet, [_("指标"), _("数值")])
     figures = bulletin.figures
     for key, label in FIGURE_LABELS:
         if not _shown(figures, key):
             continue
-        sheet.append([str(label), figures.get(key)])
+        append_row(sheet, [str(label), figures.get(key)])
         if key == "participation_rate":
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
-    sheet.append([_("生成时间"), stamp(bulletin.generated_at)])
+    append_row(sheet, [_("生成时间"), stamp(bulletin.generated_at)])
     sheet.column_dimensions["A"].width = 40
     months = workbook.create_sheet(_("近期服务时长"))
-    months.append([_("月份"), _("服务时长（小时）")])
+    append_row(months, [_("月份"), _("服务时长（小时）")])
     for point in figures["hours_by_month"]:
-        months.append([point["month"], point["hours"]])
+        append_row(months, [point["month"], point["hours"]])
     chart = BarChart()
     chart.title = _("近%(n)d个月服务时长", n=len(figures["hours_by_month"]))
     chart.add_data(Reference(months, min_col=2, min_row=1, max_row=len(figures["hours_by_month"]) + 1),
@@ -664,13 +665,13 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     chart.set_categories(Reference(months, min_col=1, min_row=2, max_row=len(figures["hours_by_month"]) + 1))
     months.add_chart(chart, "D2")
     ranking = workbook.create_sheet(_("单位排名"))
-    ranking.append([_("排名"), _("成员单位"), _("服务时长（小时）")])
+    append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for index, row in enumerate(figures["ranking"], start=1):
-        ranking.append([index, row["unit"], row["hours"]])
+        append_row(ranking, [index, row["unit"], row["hours"]])
     people = workbook.create_sheet(_("志愿者时长明细"))
-    people.append([_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
+    append_row(people, [_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
     for row in volunteer_rows(bulletin):
-        people.append(list(row))
+        append_row(people, list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -11,10 +11,10 @@ from app.models import User
 from app.services import accounts, identity, units, volunteers
 
 LOGINS = [
-    ("platform_admin", "admin", "admin12345"),
+    ("platform_admin", "admin", "admin-star-2026"),
     ("unit_admin", "unit1", "unit12345"),
     ("unit_admin", "unit2", "unit12345"),
-    ("volunteer", "13800000001", "volunteer123"),
+    ("volunteer", "13800000001", "volunteer-star-2026"),
     ("merchant", "merchant", "merchant123"),
 ]
 
@@ -39,7 +39,7 @@ def load() -> bool:
     """Create the demo data unless it is already there; True when something was created."""
     if db.session.scalar(select(User.id).where(User.username == "admin")) is not None:
         return False
-    admin = accounts.create_user(username="admin", password="admin12345", role="platform_admin",
+    admin = accounts.create_user(username="admin", password="admin-star-2026", role="platform_admin",
                                  name="文明办管理员")
     unit_list = [
         units.create_unit(name="市民政局", contact_email="minzheng@example.org", by=admin),
@@ -53,7 +53,7 @@ def load() -> bool:
     for seq, (name, phone, birth, sex_digit, unit_index) in enumerate(DEMO_VOLUNTEERS, start=10):
         people.append(volunteers.register(volunteers.Registration(
             name=name, id_number=demo_id_number(birth, seq, sex_digit), phone=phone,
-            password="volunteer123", consent=True, unit_id=unit_list[unit_index].id)))
+            password="volunteer-star-2026", consent=True, unit_id=unit_list[unit_index].id)))
     from datetime import timedelta
 
     from app.services.clock import now

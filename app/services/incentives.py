@@ -466,7 +466,7 @@ def code_kind(code: str) -> str:
         raise CodeInvalid(_("这不是志愿者码或优惠券码"))
     for kind in ("coupon", "card"):  # the two kinds are signed with different salts
         try:
-            qr.read_token(kind, text)
+            qr.read_token(kind, text.removeprefix("#"))
             return kind
         except CodeInvalid:
             continue

@@ -5,8 +5,12 @@ and short-lived kinds carry their time of issue, so an expired one is refused to
 kinds and their URLs:
   post     /s/<token>   printed poster; the same URL until the post is disabled or its code rotated
   kiosk    /s/<token>   on a screen at the post; valid KIOSK_CODE_SECONDS (about 60 s)
-  card     /c/<token>   volunteer card; valid CARD_CODE_SECONDS (about 5 minutes)
-  coupon   /q/<token>   coupon; valid COUPON_CODE_SECONDS (about 5 minutes)
+  card     /c/#<token>  volunteer card; valid CARD_CODE_SECONDS (about 5 minutes)
+  coupon   /q/#<token>  coupon; valid COUPON_CODE_SECONDS (about 5 minutes)
+
+Card and coupon codes are short-lived keys to a person's coupons, so they travel after the #:
+browsers never send the fragment, and no access log (ours, gunicorn's, a proxy's) records it.
+The page /q/ or /c/ reads it with a script and POSTs it. Posters keep their printed URLs.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from app.services.errors import CodeExpired, CodeInvalid
 
 PATHS = {"post": "s", "kiosk": "s", "card": "c", "coupon": "q"}
+IN_FRAGMENT = {"card", "coupon"}
 LIFETIME_CONFIG = {"kiosk": "KIOSK_CODE_SECONDS", "card": "CARD_CODE_SECONDS",
                    "coupon": "COUPON_CODE_SECONDS"}
 
@@ -48,7 +53,8 @@ def make_url(kind: str, data: dict) -> tuple[str, datetime | None]:
     """The URL a QR of this kind shows, and when it stops working (None: no time limit)."""
     seconds = lifetime(kind)
     expires = datetime.now(UTC) + timedelta(seconds=seconds) if seconds else None
-    return f"{current_app.config['BASE_URL']}/{PATHS[kind]}/{make_token(kind, data)}", expires
+    separator = "#" if kind in IN_FRAGMENT else ""
+    return f"{current_app.config['BASE_URL']}/{PATHS[kind]}/{separator}{make_token(kind, data)}", expires
 
 
 def token_from_code(code: str, kind: str) -> str:
@@ -57,9 +63,13 @@ def token_from_code(code: str, kind: str) -> str:
     if not code or len(code) > 1000:
         raise CodeInvalid()
     if "/" not in code:
-        return code
+        return code.removeprefix("#")  # a bare token, as a scanner may type it
     parts = urlsplit(code)
     segments = [s for s in parts.path.split("/") if s]
+    if parts.fragment:
+        if not segments or segments[-1] != PATHS[kind] or "/" in parts.fragment:
+            raise CodeInvalid()
+        return parts.fragment
     if len(segments) < 2 or segments[-2] != PATHS[kind]:
         raise CodeInvalid()
     return segments[-1]

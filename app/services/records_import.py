@@ -16,6 +16,7 @@ from app.models import Post, User, Volunteer
 from app.services import ledger
 from app.services.clock import parse_local
 from app.services.errors import DomainError, ValidationFailed
+from app.services.spreadsheets import append_row
 
 HEADERS = ["志愿者编号", "开始时间", "结束时间", "服务岗", "备注"]
 MAX_ROWS = 5000
@@ -25,8 +26,8 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "服务记录"
-    sheet.append(HEADERS)
-    sheet.append(["ZY0000000001", "2026-11-01 09:00", "2026-11-01 12:00", "", "示例行，导入前请删除"])
+    append_row(sheet, HEADERS)
+    append_row(sheet, ["ZY0000000001", "2026-11-01 09:00", "2026-11-01 12:00", "", "示例行，导入前请删除"])
     for column, width in zip("ABCDE", (18, 20, 20, 20, 30), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

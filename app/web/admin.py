@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
+from app.rate_limits import password_reset_limited
 from app.services import accounts, dashboard, units, volunteers
 from app.services.errors import DomainError, NotFound
 from app.web.forms import apply_errors
@@ -51,7 +52,8 @@ def _unit_scope() -> int | None:
 @bp.get("/", endpoint="dashboard")
 @role_required("platform_admin", "unit_admin")
 def dashboard_view():
-    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()))
+    security = accounts.repeated_failures() if current_user.role == "platform_admin" else None
+    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()), security=security)
 
 
 
@@ -150,6 +152,7 @@ def unit_admin_active(unit_id: int, user_id: int):
 
 
 @bp.route("/units/<int:unit_id>/admins/<int:user_id>/password", methods=["GET", "POST"])
+@password_reset_limited
 @role_required("platform_admin")
 def unit_admin_password(unit_id: int, user_id: int):
     user = _unit_admin(unit_id, user_id)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.auth_state import portal_login, portal_logout, role_required
 from app.extensions import db
+from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, units, volunteers
 from app.services.errors import DomainError, NotAuthenticated
 from app.web.forms import apply_errors, safe_next
@@ -46,6 +47,7 @@ class RegisterForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limited
 def login():
     from app.web.main import home_url
     if current_user.is_authenticated:
@@ -53,9 +55,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data)
+            user = accounts.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
+        except accounts.LoginThrottled as exc:
+            form.password.errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.retry_after)}
         except NotAuthenticated as exc:
-            db.session.commit()  # keep the audited failure: it counts towards the lockout
+            db.session.commit()  # keep the recorded failure: it counts towards the throttle
             form.password.errors.append(exc.message)
         else:
             portal_login(user)
@@ -118,6 +123,7 @@ def change_password():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limited
 def register():
     form = RegisterForm()
     form.unit_id.choices = [(u.id, u.name) for u in units.list_units(active_only=True)]

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
+from app.rate_limits import certificate_check_limited
 from app.services import certificates, volunteers
 from app.services.errors import DomainError, NotFound
 from app.web.forms import apply_errors
@@ -70,6 +71,7 @@ def pdf(cert_id: int):
 
 
 @bp.get("/check/<token>", endpoint="check")
+@certificate_check_limited
 def check(token: str):
     """Public: confirms a certificate is genuine; shows nothing that identifies the person."""
     try:

@@ -1,5 +1,5 @@
 """Merchant portal (phone first): scan or type a code, see eligibility, redeem once; the
-pages a coupon QR (/q/<token>) or volunteer card QR (/c/<token>) opens; offers; figures."""
+pages a coupon QR (/q/#<token>) or volunteer card QR (/c/#<token>) opens; offers; figures."""
 from __future__ import annotations
 
 import csv
@@ -34,7 +34,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
-from app.services import incentives
+from app.rate_limits import code_limited
+from app.services import incentives, spreadsheets
 from app.services.clock import local, local_today, parse_local
 from app.services.errors import CodeInvalid, DomainError
 from app.web.forms import apply_errors
@@ -91,59 +92,73 @@ def save_offer(form: OfferForm, merchant, offer=None):
 @bp.get("/merchant/", endpoint="scan")
 @role_required("merchant")
 def scan():
-    """Type or paste a code (or a USB scanner types it); the camera app opens /q/ or /c/ itself."""
+    """Type or paste a code (or a USB scanner types it); the camera app opens /q/ or /c/ itself.
+    Codes travel in POST bodies only, never in a URL an access log would keep."""
     merchant = incentives.merchant_of(current_user)
-    code = (request.args.get("code") or "").strip()
-    if code:
-        try:
-            kind = incentives.code_kind(code)
-            token = code.rstrip("/").rsplit("/", 1)[-1]
-        except CodeInvalid as exc:
-            flash(exc.message, "danger")
-        else:
-            return redirect(url_for(".coupon_code" if kind == "coupon" else ".card_code", token=token))
-    return render_template("merchant/scan.html", merchant=merchant, code=code,
+    return render_template("merchant/scan.html", merchant=merchant,
                            recent=incentives.recent_redemptions(merchant.id, limit=5))
 
 
-def _counter_page(kind: str, token: str):
-    if not current_user.is_authenticated:
-        return render_template("merchant/login_prompt.html", kind=kind)
-    if current_user.role != "merchant":
-        return render_template("merchant/login_prompt.html", kind=kind, wrong_role=True), 403
+def _counter(code: str, status: int = 200):
+    """The counter page for a scanned or typed code (rendered in answer to a POST)."""
     merchant = incentives.merchant_of(current_user)
-    status = 200
-    if request.method == "POST":
-        try:
-            coupon_id = request.form.get("coupon_id", type=int)
-            coupon = incentives.redeem_with_code(coupon_id or 0, token, merchant, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("核销成功：%(title)s", title=coupon.offer.title), "success")
-            return redirect(url_for(".redeemed", coupon_id=coupon.id))
     try:
-        result = incentives.verify_code(token, merchant)
+        result = incentives.verify_code(code, merchant)
     except CodeInvalid as exc:
         return render_template("merchant/code_refused.html", message=exc.message), exc.status
-    if result.kind != kind:
-        return render_template("merchant/code_refused.html", message=_("二维码无效")), 400
-    return render_template("merchant/counter.html", result=result, merchant=merchant, token=token), status
+    return render_template("merchant/counter.html", result=result, merchant=merchant, code=code), status
 
 
-@bp.route("/q/<token>", methods=["GET", "POST"], endpoint="coupon_code")
-def coupon_code(token: str):
-    """A coupon QR opened by the merchant's phone: GET shows it, POST redeems it."""
-    return _counter_page("coupon", token)
+@bp.post("/merchant/code", endpoint="read_code")
+@code_limited
+@role_required("merchant")
+def read_code():
+    """A code typed at /merchant/ or carried by a QR's fragment from /q/ or /c/."""
+    code = (request.form.get("code") or "").strip()
+    if not code:
+        flash(_("请输入或扫描优惠券码、志愿者码"), "warning")
+        return redirect(url_for(".scan"))
+    return _counter(code)
 
 
-@bp.route("/c/<token>", methods=["GET", "POST"], endpoint="card_code")
-def card_code(token: str):
+@bp.post("/merchant/redeem", endpoint="redeem")
+@code_limited
+@role_required("merchant")
+def redeem():
+    code = (request.form.get("code") or "").strip()
+    merchant = incentives.merchant_of(current_user)
+    try:
+        coupon = incentives.redeem_with_code(request.form.get("coupon_id", type=int) or 0, code, merchant,
+                                             by=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _counter(code, exc.status)
+    db.session.commit()
+    flash(_("核销成功：%(title)s", title=coupon.offer.title), "success")
+    return redirect(url_for(".redeemed", coupon_id=coupon.id))
+
+
+def _code_opener(kind: str):
+    """What a coupon or card QR opens. The code is in the URL's fragment, which browsers never
+    send, so no server or proxy access log records it; a small script posts it instead."""
+    if not current_user.is_authenticated:
+        return render_template("merchant/open_code.html", kind=kind, mode="login")
+    if current_user.role != "merchant":
+        return render_template("merchant/open_code.html", kind=kind, mode="wrong_role"), 403
+    return render_template("merchant/open_code.html", kind=kind, mode="merchant")
+
+
+@bp.get("/q/", endpoint="coupon_code")
+def coupon_code():
+    """A coupon QR opened by the merchant's phone (the code follows the #)."""
+    return _code_opener("coupon")
+
+
+@bp.get("/c/", endpoint="card_code")
+def card_code():
     """A volunteer card QR: the holder's level, and their coupons usable here."""
-    return _counter_page("card", token)
+    return _code_opener("card")
 
 
 @bp.get("/merchant/redeemed/<int:coupon_id>")
@@ -215,13 +230,13 @@ def export_figures(figures: dict, fmt: str, filename: str):
         book = Workbook()
         sheet = book.active
         sheet.title = _("按日")
-        sheet.append([_("日期"), _("核销数")])
+        spreadsheets.append_row(sheet, [_("日期"), _("核销数")])
         for row in day_rows:
-            sheet.append(list(row))
+            spreadsheets.append_row(sheet, row)
         offers_sheet = book.create_sheet(_("按优惠"))
-        offers_sheet.append([_("商家"), _("优惠"), _("最低星级"), _("核销数")])
+        spreadsheets.append_row(offers_sheet, [_("商家"), _("优惠"), _("最低星级"), _("核销数")])
         for row in offer_rows:
-            offers_sheet.append(list(row))
+            spreadsheets.append_row(offers_sheet, row)
         buffer = io.BytesIO()
         book.save(buffer)
         buffer.seek(0)
@@ -229,11 +244,8 @@ def export_figures(figures: dict, fmt: str, filename: str):
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("日期"), _("核销数")])
-    writer.writerows(day_rows)
-    writer.writerow([])
-    writer.writerow([_("商家"), _("优惠"), _("最低星级"), _("核销数")])
-    writer.writerows(offer_rows)
+    spreadsheets.write_csv_rows(writer, [[_("日期"), _("核销数")], *day_rows, [],
+                                         [_("商家"), _("优惠"), _("最低星级"), _("核销数")], *offer_rows])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 

@@ -3,6 +3,8 @@ phone opens the coupon QR's URL and redeems it with one button; a second try say
 used, when and where."""
 import base64
 import io
+import logging
+from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
@@ -46,12 +48,21 @@ def test_two_star_volunteer_claims_and_merchant_redeems_on_phones(app, live_serv
     mine.wait_for_function("() => document.getElementById('qr').src.startsWith('data:image/png')")
     src = qr_image.get_attribute("src")
     url = zxingcpp.read_barcodes(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))))[0].text
-    assert url.startswith(live_server.url + "/q/")
+    parts = urlsplit(url)
+    assert parts.path == "/q/" and parts.query == "" and len(parts.fragment) > 20  # the code is after the #
+    token = parts.fragment
     shot(mine, "coupon-qr-phone")
     check_a11y(mine)
     assert_fits_phone(mine)
 
     shop = browser_context("phone").new_page()
+    access_log = []
+    # every URL the phone sends (a fragment is never sent, whatever the browser reports)
+    shop.on("request", lambda request: access_log.append(request.url.split("#", 1)[0]))
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.setLevel(logging.INFO)
+    handler = _Lines()
+    werkzeug.addHandler(handler)
     shop.goto(url)  # the camera app opens the URL; not logged in yet
     shop.get_by_role("link", name="商家登录").click()
     shop.get_by_label("用户名或手机号").fill("shopkeeper")
@@ -72,3 +83,18 @@ def test_two_star_volunteer_claims_and_merchant_redeems_on_phones(app, live_serv
     expect(shop.get_by_role("button", name="确认核销")).to_have_count(0)
     mine.goto("/coupons/")
     expect(mine.get_by_text("已核销")).to_be_visible()
+    werkzeug.removeHandler(handler)
+    werkzeug.setLevel(logging.WARNING)
+    # the server's access log and every URL the merchant's phone requested hold no code
+    assert any("/q/" in line for line in handler.lines)
+    assert not [line for line in handler.lines if token in line]
+    assert any(u.endswith("/q/") for u in access_log) and not [u for u in access_log if token in u]
+
+
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())

@@ -81,23 +81,3 @@ def test_english_from_the_browser_language(client, db):
     assert "Resident ID number" in html and "身份证号码" not in html
     html = client.get("/register", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     assert "身份证号码" in html
-
-
-def test_repeated_wrong_passwords_lock_the_account_for_a_while(client, db):
-    from app.services import accounts
-    f.platform_admin("boss")
-    for _ in range(accounts.LOCKOUT_FAILURES):
-        response = f.post_form(client, "/login", {"username": "boss", "password": "wrong-password"})
-        assert "用户名或密码错误" in response.get_data(as_text=True)
-    # even the right password is refused now, by the web form and by the API
-    response = f.post_form(client, "/login", {"username": "boss", "password": f.PASSWORD})
-    assert "暂时锁定" in response.get_data(as_text=True)
-    assert client.post("/api/v1/tokens", json={"username": "boss", "password": f.PASSWORD}).status_code == 401
-    # the window passes
-    from datetime import timedelta
-
-    from app.models import AuditEntry
-    from app.services.clock import now
-    db.session.execute(db.update(AuditEntry).values(at=now() - timedelta(minutes=16)))
-    db.session.commit()
-    f.login(client, "boss")

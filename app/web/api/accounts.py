@@ -1,10 +1,12 @@
 """API: tokens, volunteers, the caller, units and their admins."""
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user, bearer_token
 from app.extensions import db
+from app.rate_limits import documented_429, login_limited, registration_limited
 from app.services import accounts, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated
@@ -65,14 +67,16 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
 
 
 @blp.post("/tokens")
+@login_limited
+@documented_429(blp)
 @operation(blp, "createToken", public=True)
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenResult)
 def create_token(body):
     try:
-        token, record = accounts.create_token(body["username"], body["password"])
+        token, record = accounts.create_token(body["username"], body["password"], ip=request.remote_addr)
     except NotAuthenticated:
-        db.session.commit()  # keep the audited failure: it counts towards the lockout
+        db.session.commit()  # keep the recorded failure: it counts towards the throttle
         raise
     db.session.commit()
     return {"token": token, "role": record.user.role, "expires_at": iso(record.expires_at)}
@@ -108,6 +112,8 @@ def change_password(body):
 
 
 @blp.post("/volunteers")
+@registration_limited
+@documented_429(blp)
 @operation(blp, "registerVolunteer", public=True)
 @blp.arguments(VolunteerRegistration)
 @blp.response(201, VolunteerSummary)

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from app.auth_state import api_user
 from app.extensions import db
+from app.rate_limits import code_limited, documented_429
 from app.services import incentives, volunteers
 from app.services.clock import iso, parse_local
 from app.web.api.common import StrictSchema, fields, operation, validate
@@ -107,6 +108,8 @@ def get_coupon_code(coupon_id: int):
 
 
 @blp.post("/merchant/verify")
+@code_limited
+@documented_429(blp)
 @operation(blp, "verifyCode", "merchant")
 @blp.arguments(CodeBody)
 def verify_code(body):
@@ -115,6 +118,8 @@ def verify_code(body):
 
 
 @blp.post("/coupons/<int:coupon_id>/redeem")
+@code_limited
+@documented_429(blp)
 @operation(blp, "redeemCoupon", "merchant")
 @blp.arguments(CodeBody)
 @blp.response(200, CouponResult)
