@@ -40,7 +40,7 @@ def parse_month(month: str) -> tuple[int, int]:
     try:
         year_s, mon_s = month.split("-")
         year, mon = int(year_s), int(mon_s)
-        if len(year_s) != 4 or len(mon_s) != 2 or not 1 <= mon <= 12:
+        if len(year_s) != 4 or len(mon_s) != 2 or not 1 <= mon <= 12 or not 1900 <= year <= 2100:
             raise ValueError
     except ValueError:
         from flask_babel import gettext as _

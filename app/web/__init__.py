@@ -4,6 +4,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from app.services.inputs import INT_MAX, has_bad_chars
 
 # Portal pages, one module per area; each exposes `bp`.
 PAGE_MODULES = [
@@ -34,8 +37,32 @@ API_MODULES = [
 ]
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: 1..2^31-1, so an id too big for the database is a 404
+    (no route), never an integer-out-of-range error. The OpenAPI document says so too."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _refuse_bad_chars_in_url():
+    """A NUL in the path or the query string reaches no database: the path names nothing
+    (404); a page's query string is a bad request (400). The API's query strings go through
+    their schemas, which answer 422 per field."""
+    from flask import abort, request
+    if has_bad_chars(request.path):
+        abort(404)
+    if not request.path.startswith("/api/") and any(
+            has_bad_chars(key) or has_bad_chars(value) for key, value in request.args.items(multi=True)):
+        abort(400)
+
+
 def register_blueprints(app: Flask) -> None:
     from app.extensions import api, csrf
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_bad_chars_in_url)
     for name in PAGE_MODULES:
         app.register_blueprint(import_module(name).bp)
     for name in API_MODULES:

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -16,12 +15,12 @@ from app.extensions import db
 from app.services import posts, volunteers
 from app.services.clock import parse_local
 from app.services.errors import DomainError
-from app.web.forms import apply_errors
+from app.web.forms import BaseForm, apply_errors
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(BaseForm):
     title = StringField(_l("活动名称"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("类型"), choices=[SelectChoice("service", _l("志愿服务")), SelectChoice("training", _l("培训")),
                                           SelectChoice("event", _l("活动"))])

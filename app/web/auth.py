@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -13,12 +12,12 @@ from app.auth_state import portal_login, portal_logout
 from app.extensions import db
 from app.services import accounts, units, volunteers
 from app.services.errors import DomainError, NotAuthenticated
-from app.web.forms import apply_errors, safe_next
+from app.web.forms import BaseForm, apply_errors, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField(_l("用户名或手机号"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username"})
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)],
@@ -27,7 +26,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("登录"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     name = StringField(_l("真实姓名"), validators=[DataRequired(), Length(min=2, max=30)],
                        render_kw={"autocomplete": "name"})
     id_number = StringField(_l("身份证号码"), validators=[DataRequired(), Length(min=18, max=18)],
