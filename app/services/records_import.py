@@ -15,7 +15,7 @@ from app.models import Post, User, Volunteer
 from app.services import ledger
 from app.services.clock import parse_local
 from app.services.errors import DomainError, ValidationFailed
-from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, has_bad_chars, sane_year
+from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
 
 HEADERS = ["志愿者编号", "开始时间", "结束时间", "服务岗", "备注"]
 MAX_ROWS = 5000
@@ -110,7 +110,6 @@ def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
         raise ValidationFailed(fields={"file": [_("文件中没有数据行")]})
 
     numbers = {str(r[0] or "").strip() for r in body}
-    numbers = {n for n in numbers if not has_bad_chars(n)}
     volunteers = {v.volunteer_no: v for v in db.session.scalars(
         select(Volunteer).where(Volunteer.volunteer_no.in_(numbers)))}
     posts = {p.name: p for p in db.session.scalars(select(Post).where(Post.unit_id == unit_id))}
@@ -122,9 +121,6 @@ def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
             cells = list(row) + [None] * (5 - len(row))
             number, start, end, post_name, note = cells[:5]
             problems = []
-            if any(isinstance(c, str) and has_bad_chars(c) for c in cells[:5]):
-                errors[_("第%(n)d行", n=index)] = [_("不能包含空字符或无效的Unicode字符")]
-                continue
             volunteer = volunteers.get(str(number or "").strip())
             if volunteer is None:
                 problems.append(_("志愿者编号不存在"))

@@ -37,9 +37,18 @@ API_MODULES = [
 ]
 
 
+# 1..2147483647 (INT_MAX) in decimal without leading zeros, digit by digit.
+_ID_PATTERN = (r"(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}"
+               r"|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` in every route: 1..2^31-1, so an id too big for the database is a 404
-    (no route), never an integer-out-of-range error. The OpenAPI document says so too."""
+    (no route), never an integer-out-of-range error. The OpenAPI document says so too.
+    The range is in the pattern itself, so a path that another method would take is a 404
+    too, not a 405 (Werkzeug checks to_python only after picking the rule)."""
+
+    regex = _ID_PATTERN
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 1)
