@@ -1,12 +1,14 @@
 """Helpers shared by the portal's forms."""
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeField, DateTimeLocalField
+from wtforms import DateField, DateTimeField, DateTimeLocalField, DecimalField, FloatField
 from wtforms.validators import StopValidation
 
 from app.services.errors import DomainError
@@ -20,6 +22,13 @@ def _refuse_bad_chars(value):
     if isinstance(value, str) and has_bad_chars(value):
         raise ValueError(str(_l("不能包含空字符或无效的Unicode字符")))
     return value
+
+
+def _finite_number(form, field):
+    """'NaN' or 'Infinity' in a number field: an error, before a range check trips on it."""
+    data = field.data
+    if data is not None and not (data.is_finite() if isinstance(data, Decimal) else math.isfinite(data)):
+        raise StopValidation(str(_l("请输入有效的数字")))
 
 
 def _sane_date(form, field):
@@ -37,6 +46,8 @@ class BaseForm(FlaskForm):
             field_class = unbound_field.field_class
             if issubclass(field_class, DateField | DateTimeField | DateTimeLocalField):
                 options["validators"] = [*(unbound_field.kwargs.get("validators") or ()), _sane_date]
+            elif issubclass(field_class, DecimalField | FloatField):
+                options["validators"] = [_finite_number, *(unbound_field.kwargs.get("validators") or ())]
             return super().bind_field(form, unbound_field, options)
 
 

@@ -335,3 +335,42 @@ def test_booleans_are_true_or_false(client, db, admin_headers):
     unit = f.unit(admin=admin)
     response = client.post(f"/api/v1/units/{unit.id}/posts", headers=headers, json={"name": "岗", "auto_approve": 1})
     assert "auto_approve" in assert_error_shape(response, 422)["fields"]
+
+
+# -- numbers that are no numbers ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-inf"])
+def test_number_fields_refuse_nan_and_infinity_with_a_form_error(client, db, value):
+    admin = f.unit_admin()
+    f.login(client, admin)
+    response = f.post_form(client, "/admin/posts/new", {
+        "unit_id": admin.unit_id, "name": "社区服务站", "lat": value, "lng": "121.5", "radius_m": 100,
+        "geofence_mode": "refuse", "min_minutes": 10, "max_minutes": 240})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "请输入有效的数字" in page
+
+
+def test_targets_refuse_nan(client, db):
+    admin = f.platform_admin()
+    f.login(client, admin)
+    from app.services import bulletins
+    before = bulletins.targets()
+    response = f.post_form(client, "/bulletins/targets", {"hours_per_volunteer_year": "NaN",
+                                                          "trainings_per_year": 2}, token_from="/bulletins/")
+    assert response.status_code in (200, 302)
+    assert bulletins.targets() == before
+
+
+def test_a_nan_position_is_no_position_at_a_fenced_post(client, db):
+    from app.services import posts
+    unit = f.unit()
+    post = posts.create_post(unit.id, posts.PostInput(name="图书馆服务岗", lat=31.2304, lng=121.4737, radius_m=100),
+                             by=None)
+    db.session.commit()
+    volunteer = f.volunteer(unit)
+    f.login(client, volunteer.user)
+    path = posts.scan_url(post).replace("http://vs.test", "")
+    response = f.post_form(client, path, {"lat": "nan", "lng": "nan"})
+    assert response.status_code in (200, 302, 403)
+    assert db.session.scalar(select(func.count(ServiceRecord.id))) == 0  # no check-in without a real position

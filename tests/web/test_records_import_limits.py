@@ -144,6 +144,8 @@ def test_exactly_5000_rows_are_read(app, db):
     ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
      '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>', "&c;"),
     ('<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),
+    ('<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd">', "&nbsp;"),  # ParseError: undefined entity
+    ("", "&nbsp;"),
 ])
 def test_a_doctype_or_entity_is_refused(client, db, unit_admin, doctype, text):
     head = SHEET_HEAD.replace("?>\n", "?>\n" + doctype, 1)
