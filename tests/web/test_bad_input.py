@@ -374,3 +374,16 @@ def test_a_nan_position_is_no_position_at_a_fenced_post(client, db):
     response = f.post_form(client, path, {"lat": "nan", "lng": "nan"})
     assert response.status_code in (200, 302, 403)
     assert db.session.scalar(select(func.count(ServiceRecord.id))) == 0  # no check-in without a real position
+
+
+def test_a_raw_form_value_with_nul_is_refused_by_the_service(client, db):
+    from app.models import Merchant
+    admin = f.platform_admin()
+    merchant = incentives.create_merchant(name="好味餐厅", by=admin, approved=False)
+    db.session.commit()
+    f.login(client, admin)
+    response = f.post_form(client, f"/admin/merchants/{merchant.id}/status", {"status": "approved", "reason": NUL},
+                           token_from=f"/admin/merchants/{merchant.id}")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Merchant, merchant.id).status == "pending"

@@ -53,7 +53,7 @@ def test_schemathesis_finds_no_failures(app, db, live_server, tmp_path):
     binary = Path(sys.executable).with_name("schemathesis")
     config = Path(__file__).with_name("schemathesis.toml")
     command = [str(binary), "--config-file", str(config), "run", f"{live_server}/api/v1/openapi.json", "--checks", "all",
-               "--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--seed", "1",
+               "--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--seed", os.environ.get("SCHEMATHESIS_SEED", "1"),
                "--request-timeout", "20", "--no-color", "--generation-database", "none",
                "-H", f"Authorization: Bearer {token}",
                "--report", "junit", "--report-dir", str(tmp_path)]
