@@ -387,3 +387,19 @@ def test_a_raw_form_value_with_nul_is_refused_by_the_service(client, db):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Merchant, merchant.id).status == "pending"
+
+
+def test_a_form_integer_must_fit_the_database_whatever_the_form_allows(app):
+    from wtforms import IntegerField
+
+    from app.web.forms import BaseForm
+
+    class Unbounded(BaseForm):
+        count = IntegerField()
+
+    for value, ok in [(str(2**31 - 1), True), (str(2**31), False), (str(-(2**31) - 1), False)]:
+        with app.test_request_context("/", method="POST", data={"count": value}):
+            form = Unbounded(meta={"csrf": False})
+            assert form.validate() is ok, value
+            if not ok:
+                assert form.count.errors == ["数字超出范围"]
