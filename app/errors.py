@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -123,6 +124,30 @@ def init_app(app: Flask) -> None:
                 response.headers["Allow"] = exc.get_response().headers["Allow"]
             return response, status
         return render_error_page(status, _http_messages(status))
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        """A unique (or other) constraint that a service's own check did not foresee, e.g. two
+        racing requests: a 409, or the form again with a message, never a 500."""
+        db.session.rollback()
+        log.warning("constraint violated on %s %s: %s", request.method, request.path, exc.orig)
+        message = _("与现有数据冲突（可能已有同名或相同的记录），请检查后重试")
+        if wants_json():
+            return jsonify(error_body("conflict", message)), 409
+        referrer = request.referrer
+        if request.method == "POST" and referrer and referrer.startswith(request.host_url):
+            flash(message, "danger")
+            return redirect(referrer, code=303)
+        return render_error_page(409, message)
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):
+        """JSON nested deeper than the parser recurses (e.g. 100,000 "[")."""
+        db.session.rollback()
+        message = _("请求体不是有效的JSON")
+        if wants_json():
+            return jsonify(error_body("malformed_json", message)), 400
+        return render_error_page(400, message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,8 +25,26 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class ErrorDetail(Schema):
+    class Meta:
+        unknown = INCLUDE  # some errors say more (e.g. the star level an offer needs)
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+
+
+class ErrorBody(Schema):
+    """The body of every error answer, {"error": {"code", "message", "fields"}} (app.errors);
+    the OpenAPI document gives it as the default response and the 422 of every operation."""
+
+    error = fields.Nested(ErrorDetail, required=True)
+
+
 class JsonErrorApi(Api):
     """flask-smorest without its global HTTP error handlers: app.errors owns every error."""
+
+    ERROR_SCHEMA = ErrorBody
 
     def _register_error_handlers(self):
         pass

@@ -39,6 +39,7 @@ from app.models import (
 from app.services import audit
 from app.services.clock import local, month_bounds, now, parse_month, previous_month
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
 from app.services.spreadsheets import append_row
 
 log = logging.getLogger(__name__)
@@ -327,6 +328,8 @@ def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, 
     revisions are kept. Returns how many were created."""
     month = month or previous_month()
     _start, end = month_bounds(month)
+    if not service_year_ok(parse_month(month)[0]):
+        raise ValidationFailed(fields={"month": [_("通报月份应在%(a)d年至明年之间", a=SERVICE_MIN_YEAR)]})
     if end > now():  # a snapshot is final, so a month still running has none yet
         raise ValidationFailed(fields={"month": [_("只能生成已经结束的月份的通报")]})
     if unit_id is not None and db.session.get(Unit, unit_id) is None:

@@ -17,6 +17,7 @@ from app.models import Certificate, ServiceRecord, User, Volunteer
 from app.services import audit, units
 from app.services.clock import local, local_today, now, start_of_day
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
 
 MAX_RECORDS = 5000
 
@@ -28,13 +29,15 @@ def parse_range(date_from: str | date | None, date_to: str | date | None) -> tup
     def parse(value, name):
         if value in (None, ""):
             return None
-        if isinstance(value, date):
-            return value
         try:
-            return date.fromisoformat(str(value).strip())
+            day = value if isinstance(value, date) else date.fromisoformat(str(value).strip())
         except ValueError:
             fields[name] = [_("日期格式应为 YYYY-MM-DD")]
             return None
+        if not sane_year(day):
+            fields[name] = [_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)]
+            return None
+        return day
 
     start, end = parse(date_from, "date_from"), parse(date_to, "date_to")
     today = local_today()

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -40,7 +42,7 @@ def parse_month(month: str) -> tuple[int, int]:
     try:
         year_s, mon_s = month.split("-")
         year, mon = int(year_s), int(mon_s)
-        if len(year_s) != 4 or len(mon_s) != 2 or not 1 <= mon <= 12:
+        if len(year_s) != 4 or len(mon_s) != 2 or not 1 <= mon <= 12 or not SANE_MIN_YEAR <= year <= SANE_MAX_YEAR:
             raise ValueError
     except ValueError:
         from flask_babel import gettext as _

@@ -31,6 +31,7 @@ from app.services.errors import (
     NotFound,
     ValidationFailed,
 )
+from app.services.inputs import has_bad_chars
 
 COUPON_VALID_DAYS = 30
 LOGO_MAX_BYTES = 512 * 1024
@@ -123,6 +124,8 @@ def set_status(merchant: Merchant, status: str, *, by: User | None, reason: str 
     """pending/suspended → approved (approve), or → suspended (suspend)."""
     if status not in ("approved", "suspended"):
         raise ValidationFailed(fields={"status": [_("状态无效")]})
+    if reason is not None and has_bad_chars(reason):
+        raise ValidationFailed(fields={"reason": [_("不能包含空字符或无效的Unicode字符")]})
     was = merchant.status
     merchant.status = status
     db.session.flush()

@@ -15,8 +15,9 @@ from sqlalchemy import func, or_, select, update
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
 from app.services import audit, stars
-from app.services.clock import now
+from app.services.clock import local, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
 
 MAX_RECORD = timedelta(hours=24)
 
@@ -70,6 +71,8 @@ def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datet
         fields["ended_at"] = [_("单条记录不能超过24小时")]
     if ended_at > now() + timedelta(minutes=5):
         fields["ended_at"] = [_("不能录入未来的服务时间")]
+    if not service_year_ok(local(started_at).year):
+        fields["started_at"] = [_("服务时间应在%(a)d年至明年之间", a=SERVICE_MIN_YEAR)]
     if note is not None and len(note) > 500:
         fields["note"] = [_("备注不能超过500字")]
     if status not in ("pending", "approved"):

@@ -3,12 +3,11 @@ nothing is imported unless every row is good, so a file is never half-imported."
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import datetime
-from zipfile import BadZipFile
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
 from app.extensions import db
@@ -16,10 +15,17 @@ from app.models import Post, User, Volunteer
 from app.services import ledger
 from app.services.clock import parse_local
 from app.services.errors import DomainError, ValidationFailed
+from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
 from app.services.spreadsheets import append_row
 
 HEADERS = ["志愿者编号", "开始时间", "结束时间", "服务岗", "备注"]
 MAX_ROWS = 5000
+MAX_SHEET_ROWS = 4 * MAX_ROWS  # blank rows too: reading always stops early
+# Zip bombs: a filled template of MAX_ROWS rows unpacks to about 2 MB.
+MAX_UNPACKED = 20 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_FLOOR = 1024 * 1024  # small members (styles, a short sheet) may pack well
+MAX_MEMBERS = 200
 
 
 def template_xlsx() -> bytes:
@@ -36,32 +42,73 @@ def template_xlsx() -> bytes:
 
 
 def _when(value) -> datetime:
-    if isinstance(value, datetime):
-        return parse_local(value)
-    text = str(value or "").strip()
-    if not text:
-        raise ValueError(_("时间不能为空"))
+    if not isinstance(value, datetime):
+        text = str(value or "").strip()
+        if not text:
+            raise ValueError(_("时间不能为空"))
+        try:
+            value = datetime.fromisoformat(text.replace("/", "-"))
+        except ValueError:
+            raise ValueError(_("时间格式应为 YYYY-MM-DD HH:MM")) from None
+    if not sane_year(value):
+        raise ValueError(_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR))
+    return parse_local(value)
+
+
+def _refuse_bombs(data: bytes) -> None:
+    """Look at the zip's directory before any XML is parsed: a workbook that would unpack
+    to more than MAX_UNPACKED bytes, or a member that packs better than MAX_RATIO:1 (a
+    zip bomb), is refused at once."""
+    unreadable = ValidationFailed(fields={"file": [_("无法读取文件，请上传由模板填写的 .xlsx 文件")]})
     try:
-        return parse_local(text.replace("/", "-"))
-    except ValueError:
-        raise ValueError(_("时间格式应为 YYYY-MM-DD HH:MM")) from None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise unreadable from None
+    total = sum(m.file_size for m in members)
+    packed_too_well = any(m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1)
+                          for m in members)
+    if total > MAX_UNPACKED or packed_too_well or len(members) > MAX_MEMBERS:
+        raise ValidationFailed(fields={"file": [_("文件解压后过大，请每次导入不超过%(n)d行", n=MAX_ROWS)]})
+
+
+def _read_rows(data: bytes) -> tuple[list, list[tuple]]:
+    """The header and the non-blank data rows, read in streaming (read-only) mode; reading
+    stops at the first data row past MAX_ROWS. openpyxl parses with defusedxml (installed),
+    which refuses entities; any parse failure is the file's fault, answered 422."""
+    _refuse_bombs(data)
+    too_many = ValidationFailed(fields={"file": [_("一次最多导入%(n)d行", n=MAX_ROWS)]})
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            header, body = None, []
+            for index, row in enumerate(workbook.active.iter_rows(values_only=True)):
+                if index == 0:
+                    header = list(row)
+                    continue
+                if index > MAX_SHEET_ROWS:
+                    raise too_many
+                if any(c not in (None, "") for c in row):
+                    if len(body) == MAX_ROWS:
+                        raise too_many
+                    body.append(row)
+        finally:
+            workbook.close()
+    except ValidationFailed:
+        raise
+    except Exception:
+        raise ValidationFailed(fields={"file": [_("无法读取文件，请上传由模板填写的 .xlsx 文件")]}) from None
+    return header or [], body
 
 
 def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
     """Import the rows of a filled-in template for one unit; returns how many were imported.
     Raises ValidationFailed with one message per bad row (field 'row N') and imports nothing."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError):
-        raise ValidationFailed(fields={"file": [_("无法读取文件，请上传由模板填写的 .xlsx 文件")]}) from None
-    rows = list(workbook.active.iter_rows(values_only=True))
-    if not rows or [str(c or "").strip() for c in rows[0][:3]] != HEADERS[:3]:
+    header, body = _read_rows(data)
+    if [str(c or "").strip() for c in header[:3]] != HEADERS[:3]:
         raise ValidationFailed(fields={"file": [_("表头不符，请使用下载的模板")]})
-    body = [r for r in rows[1:] if any(c not in (None, "") for c in r)]
     if not body:
         raise ValidationFailed(fields={"file": [_("文件中没有数据行")]})
-    if len(body) > MAX_ROWS:
-        raise ValidationFailed(fields={"file": [_("一次最多导入%(n)d行", n=MAX_ROWS)]})
 
     numbers = {str(r[0] or "").strip() for r in body}
     volunteers = {v.volunteer_no: v for v in db.session.scalars(

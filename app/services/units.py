@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Unit, User
@@ -48,7 +48,10 @@ def _validate(name: str, contact_email: str | None, unit_id: int | None = None) 
         fields["contact_email"] = [_("邮箱格式不正确")]
     if fields:
         raise ValidationFailed(fields=fields)
-    clash = db.session.scalar(select(Unit.id).where(func.lower(Unit.name) == name.lower()))
+    # Case-folded in Python: SQL's lower() folds only ASCII on SQLite ('Ÿ' vs 'ÿ').
+    folded = name.casefold()
+    clash = next((uid for uid, other in db.session.execute(select(Unit.id, Unit.name))
+                  if other.casefold() == folded), None)
     if clash is not None and clash != unit_id:
         raise Conflict(_("已有同名的成员单位"), fields={"name": [_("已有同名的成员单位")]})
     return name, email

@@ -4,6 +4,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from app.services.inputs import INT_MAX, has_bad_chars
 
 # Portal pages, one module per area; each exposes `bp`.
 PAGE_MODULES = [
@@ -35,8 +38,41 @@ API_MODULES = [
 ]
 
 
+# 1..2147483647 (INT_MAX) in decimal without leading zeros, digit by digit.
+_ID_PATTERN = (r"(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}"
+               r"|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: 1..2^31-1, so an id too big for the database is a 404
+    (no route), never an integer-out-of-range error. The OpenAPI document says so too.
+    The range is in the pattern itself, so a path that another method would take is a 404
+    too, not a 405 (Werkzeug checks to_python only after picking the rule)."""
+
+    regex = _ID_PATTERN
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _refuse_bad_chars_in_url():
+    """A NUL in the path or the query string reaches no database: the path names nothing
+    (404); a page's query string is a bad request (400). The API's query strings go through
+    their schemas, which answer 422 per field."""
+    from flask import abort, request
+    if has_bad_chars(request.path):
+        abort(404)
+    if not request.path.startswith("/api/") and any(
+            has_bad_chars(key) or has_bad_chars(value) for key, value in request.args.items(multi=True)):
+        abort(400)
+
+
 def register_blueprints(app: Flask) -> None:
     from app.extensions import api, csrf
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_bad_chars_in_url)
     for name in PAGE_MODULES:
         app.register_blueprint(import_module(name).bp)
     for name in API_MODULES:

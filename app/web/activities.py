@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -16,12 +15,12 @@ from app.extensions import db
 from app.services import posts, volunteers
 from app.services.clock import now, parse_local
 from app.services.errors import DomainError, Forbidden
-from app.web.forms import apply_errors
+from app.web.forms import BaseForm, apply_errors, db_int
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(BaseForm):
     title = StringField(_l("活动名称"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("类型"), choices=[SelectChoice("service", _l("志愿服务")), SelectChoice("training", _l("培训")),
                                           SelectChoice("event", _l("活动"))])
@@ -74,6 +73,13 @@ def signup(activity_id: int):
     return redirect(url_for("volunteer.home"))
 
 
+def _id_or_zero(value: str) -> int:
+    try:
+        return db_int(value)
+    except ValueError:
+        return 0
+
+
 @bp.route("/<int:activity_id>/attendance", methods=["GET", "POST"])
 @role_required("unit_admin")
 def attendance(activity_id: int):
@@ -81,10 +87,10 @@ def attendance(activity_id: int):
     activity = posts.get_activity(activity_id)
     if activity.unit_id != current_user.unit_id:
         raise Forbidden(_("只能登记本单位活动的出勤"))
-    form = FlaskForm()
+    form = BaseForm()
     if form.validate_on_submit():
         try:
-            ticked = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
+            ticked = {_id_or_zero(v) for v in request.form.getlist("attended")} - {0}
             marked, cleared = posts.mark_attendance(activity, ticked, by=current_user)
         except DomainError as exc:
             db.session.rollback()

@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -14,19 +13,19 @@ from app.extensions import db
 from app.rate_limits import password_reset_limited
 from app.services import accounts, dashboard, units, volunteers
 from app.services.errors import DomainError, NotFound
-from app.web.forms import apply_errors
+from app.web.forms import BaseForm, apply_errors, db_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-class UnitForm(FlaskForm):
+class UnitForm(BaseForm):
     name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=100)])
     contact_email = StringField(_l("联系邮箱（接收月通报）"), validators=[Optional(), Email(), Length(max=200)])
     is_active = BooleanField(_l("启用"), default=True)
     submit = SubmitField(_l("保存"))
 
 
-class UnitAdminForm(FlaskForm):
+class UnitAdminForm(BaseForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
     password = PasswordField(_l("初始密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
@@ -34,7 +33,7 @@ class UnitAdminForm(FlaskForm):
     submit = SubmitField(_l("创建管理员"))
 
 
-class RebindForm(FlaskForm):
+class RebindForm(BaseForm):
     phone = StringField(_l("新的手机号码（登录名）"), validators=[DataRequired(), Length(max=20)],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     password = PasswordField(_l("临时密码（至少8位，请本人登录后修改）"), validators=[DataRequired(), Length(min=8, max=128)],
@@ -126,7 +125,7 @@ def unit_admin_new(unit_id: int):
                            admin_form=admin_form, admins=units.unit_admins(unit.id)), 422
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("新密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("重置密码"))
@@ -173,9 +172,9 @@ def unit_admin_password(unit_id: int, user_id: int):
 @bp.get("/volunteers", endpoint="volunteers")
 @role_required("platform_admin", "unit_admin")
 def volunteers_view():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=db_int)
     query = (request.args.get("q") or "").strip()[:50]
-    unit_id = _unit_scope() if current_user.role == "unit_admin" else request.args.get("unit_id", type=int)
+    unit_id = _unit_scope() if current_user.role == "unit_admin" else request.args.get("unit_id", type=db_int)
     result = volunteers.search(unit_id=unit_id, query=query, page=page)
     return render_template("admin/volunteers.html", result=result, query=query, unit_id=unit_id,
                            units=units.list_units() if current_user.role == "platform_admin" else [])

@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -14,12 +13,12 @@ from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, units, volunteers
 from app.services.errors import DomainError, NotAuthenticated
-from app.web.forms import apply_errors, safe_next
+from app.web.forms import BaseForm, apply_errors, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField(_l("用户名或手机号"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username"})
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)],
@@ -27,7 +26,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("登录"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     name = StringField(_l("真实姓名"), validators=[DataRequired(), Length(min=2, max=30)],
                        render_kw={"autocomplete": "name"})
     id_number = StringField(_l("身份证号码"), validators=[DataRequired(), Length(min=18, max=18)],
@@ -69,7 +68,7 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     old_password = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=128)],
                                  render_kw={"autocomplete": "current-password"})
     password = PasswordField(_l("新密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
@@ -14,19 +13,19 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import bulletins, units
 from app.services.errors import DomainError, Forbidden
-from app.web.forms import apply_errors, send_bytes
+from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 ADMINS = ("platform_admin", "unit_admin")
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(BaseForm):
     month = SelectField(_l("月份"))
     revise = BooleanField(_l("发布修订版（原版保留不变）"))
     submit = SubmitField(_l("生成通报"))
 
 
-class TargetsForm(FlaskForm):
+class TargetsForm(BaseForm):
     hours_per_volunteer_year = DecimalField(_l("人均年服务时长目标（小时）"), places=1,
                                             validators=[DataRequired(), NumberRange(0, 1000)])
     trainings_per_year = IntegerField(_l("每年培训次数目标"), validators=[NumberRange(0, 100)])
@@ -119,7 +118,7 @@ def xlsx(bulletin_id: int):
                       inline=False)
 
 
-class QuarterCommentForm(FlaskForm):
+class QuarterCommentForm(BaseForm):
     comment = TextAreaField(_l("文明办点评"), validators=[Length(max=5000)])
     submit = SubmitField(_l("保存点评"))
 
@@ -128,11 +127,11 @@ def _quarter_args():
     """(unit_id, year, quarter, name) from the query string; the last complete quarter by default."""
     from app.services.clock import local_today
     default_year, default_q = bulletins.last_complete_quarter(local_today())
-    year = request.args.get("year", default_year, type=int)
-    number = request.args.get("q", default_q, type=int)
+    year = request.args.get("year", default_year, type=db_int)
+    number = request.args.get("q", default_q, type=db_int)
     if not 2000 <= year <= 2100 or not 1 <= number <= 4:
         abort(404)
-    unit_id = current_user.unit_id if current_user.role == "unit_admin" else request.args.get("unit_id", type=int)
+    unit_id = current_user.unit_id if current_user.role == "unit_admin" else request.args.get("unit_id", type=db_int)
     if unit_id is not None:
         units.ensure_can_manage_unit(current_user, unit_id)
     name = units.get_unit(unit_id).name if unit_id else _("全市")

@@ -7,7 +7,6 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -16,12 +15,12 @@ from app.extensions import db
 from app.rate_limits import certificate_check_limited
 from app.services import certificates, volunteers
 from app.services.errors import DomainError, NotFound
-from app.web.forms import apply_errors
+from app.web.forms import BaseForm, apply_errors, db_int
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
 
-class IssueForm(FlaskForm):
+class IssueForm(BaseForm):
     volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
     date_from = DateField(_l("开始日期（可不填）"), validators=[Optional()])
     date_to = DateField(_l("结束日期（可不填）"), validators=[Optional()])
@@ -36,9 +35,9 @@ def _unit_scope() -> int | None:
 @role_required("unit_admin", "platform_admin")
 def index():
     form = IssueForm()
-    if request.method == "GET" and request.args.get("volunteer_id", type=int):
+    if request.method == "GET" and request.args.get("volunteer_id", type=db_int):
         try:  # a volunteer of another unit is treated as a missing one: nothing is shown
-            volunteer = volunteers.get_for_admin(current_user, request.args.get("volunteer_id", type=int))
+            volunteer = volunteers.get_for_admin(current_user, request.args.get("volunteer_id", type=db_int))
         except NotFound:
             volunteer = None
         if volunteer is not None:
@@ -55,7 +54,7 @@ def index():
             db.session.commit()
             flash(_("已开具证明 %(no)s", no=cert.cert_no), "success")
             return redirect(url_for(".index", issued=cert.id))
-    issued = request.args.get("issued", type=int)
+    issued = request.args.get("issued", type=db_int)
     return render_template("certificates/index.html", form=form, issued=issued,
                            items=certificates.for_unit(_unit_scope()))
 

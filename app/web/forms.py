@@ -1,12 +1,63 @@
 """Helpers shared by the portal's forms."""
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeField, DateTimeLocalField, DecimalField, FloatField, IntegerField
+from wtforms.validators import StopValidation
 
 from app.services.errors import DomainError
+from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, db_int, has_bad_chars, sane_year
+
+__all__ = ["BaseForm", "apply_errors", "db_int", "safe_next", "send_bytes"]
+
+
+def _refuse_bad_chars(value):
+    """A filter on every field: NUL and lone surrogates never reach the database."""
+    if isinstance(value, str) and has_bad_chars(value):
+        raise ValueError(str(_l("不能包含空字符或无效的Unicode字符")))
+    return value
+
+
+def _finite_number(form, field):
+    """'NaN' or 'Infinity' in a number field: an error, before a range check trips on it."""
+    data = field.data
+    if data is not None and not (data.is_finite() if isinstance(data, Decimal) else math.isfinite(data)):
+        raise StopValidation(str(_l("请输入有效的数字")))
+
+
+def _db_integer(form, field):
+    """Whatever else a form allows, an integer must fit the database's INTEGER column."""
+    if field.data is not None and not -INT_MAX - 1 <= field.data <= INT_MAX:
+        raise StopValidation(str(_l("数字超出范围")))
+
+
+def _sane_date(form, field):
+    if field.data is not None and not sane_year(field.data):
+        raise StopValidation(str(_l("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)))
+
+
+class BaseForm(FlaskForm):
+    """Every form of the portal: each text field refuses NUL and lone surrogates, each date
+    field a year outside a sane range, each integer one beyond the database's INTEGER, each
+    number field NaN and infinity, with a message beside the field."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            options["filters"] = [_refuse_bad_chars, *(unbound_field.kwargs.get("filters") or ())]
+            field_class = unbound_field.field_class
+            if issubclass(field_class, DateField | DateTimeField | DateTimeLocalField):
+                options["validators"] = [*(unbound_field.kwargs.get("validators") or ()), _sane_date]
+            elif issubclass(field_class, IntegerField):
+                options["validators"] = [_db_integer, *(unbound_field.kwargs.get("validators") or ())]
+            elif issubclass(field_class, DecimalField | FloatField):
+                options["validators"] = [_finite_number, *(unbound_field.kwargs.get("validators") or ())]
+            return super().bind_field(form, unbound_field, options)
 
 
 def apply_errors(form: FlaskForm, exc: DomainError) -> None:

@@ -19,7 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -38,12 +37,12 @@ from app.rate_limits import code_limited
 from app.services import incentives, spreadsheets
 from app.services.clock import local, local_today, parse_local
 from app.services.errors import CodeInvalid, DomainError
-from app.web.forms import apply_errors
+from app.web.forms import BaseForm, apply_errors, db_int
 
 bp = Blueprint("merchant", __name__)
 
 
-class OfferForm(FlaskForm):
+class OfferForm(BaseForm):
     title = StringField(_l("优惠标题"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     min_star = SelectField(_l("最低星级"), coerce=int, choices=[SelectChoice(i, _l("%(n)d星", n=i)) for i in range(1, 6)])
@@ -128,7 +127,7 @@ def redeem():
     code = (request.form.get("code") or "").strip()
     merchant = incentives.merchant_of(current_user)
     try:
-        coupon = incentives.redeem_with_code(request.form.get("coupon_id", type=int) or 0, code, merchant,
+        coupon = incentives.redeem_with_code(request.form.get("coupon_id", type=db_int) or 0, code, merchant,
                                              by=current_user)
     except DomainError as exc:
         db.session.rollback()
@@ -206,7 +205,7 @@ def offer_edit(offer_id: int):
 
 def _period() -> tuple:
     last = local_today()
-    days = request.args.get("days", 30, type=int)
+    days = request.args.get("days", 30, type=db_int)
     days = days if days in (7, 30, 90, 365) else 30
     return last - timedelta(days=days - 1), last, days
 

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -16,13 +15,13 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import incentives
 from app.services.errors import DomainError
-from app.web.forms import apply_errors
+from app.web.forms import BaseForm, apply_errors
 from app.web.merchant import OfferForm, _period, export_figures, save_offer
 
 bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
 
 
-class MerchantForm(FlaskForm):
+class MerchantForm(BaseForm):
     name = StringField(_l("商家名称"), validators=[DataRequired(), Length(max=100)])
     category = SelectField(_l("类别"), choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in incentives.CATEGORIES],
                            validators=[Optional()])
@@ -36,7 +35,7 @@ class MerchantForm(FlaskForm):
                 "contact_name": self.contact_name.data, "contact_phone": self.contact_phone.data}
 
 
-class AccountForm(FlaskForm):
+class AccountForm(BaseForm):
     name = StringField(_l("店员姓名"), validators=[DataRequired(), Length(max=50)])
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
     password = PasswordField(_l("初始密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
@@ -44,7 +43,7 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("创建商家账号"))
 
 
-class LogoForm(FlaskForm):
+class LogoForm(BaseForm):
     logo = FileField(_l("标志（PNG或JPEG，不超过512KB）"), validators=[FileRequired()],
                      render_kw={"accept": "image/png,image/jpeg"})
     submit = SubmitField(_l("上传"))

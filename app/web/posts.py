@@ -5,7 +5,6 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -22,13 +21,13 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import attendance, posters, posts, qr, units
 from app.services.errors import DomainError
-from app.web.forms import apply_errors, send_bytes
+from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
 ADMINS = ("platform_admin", "unit_admin")
 
 
-class PostForm(FlaskForm):
+class PostForm(BaseForm):
     unit_id = SelectField(_l("成员单位"), coerce=int)
     name = StringField(_l("服务岗名称"), validators=[DataRequired(), Length(max=100)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
@@ -45,7 +44,7 @@ class PostForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class KioskCardForm(FlaskForm):
+class KioskCardForm(BaseForm):
     code = StringField(_l("志愿者码"), validators=[DataRequired(), Length(max=1000)],
                        render_kw={"autofocus": True, "autocomplete": "off"})
     submit = SubmitField(_l("签到 / 签退"))
@@ -160,7 +159,7 @@ def poster_pdf(post_id: int):
 @bp.get("/sheet.pdf")
 @role_required(*ADMINS)
 def sheet_pdf():
-    unit_id = request.args.get("unit_id", type=int) or current_user.unit_id
+    unit_id = request.args.get("unit_id", type=db_int) or current_user.unit_id
     if unit_id is None:
         return redirect(url_for(".index"))
     units.ensure_can_manage_unit(current_user, unit_id)

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
@@ -25,14 +24,15 @@ from app.extensions import db
 from app.services import audit, ledger, posts, records_import, units
 from app.services.clock import local, parse_local, start_of_day
 from app.services.errors import DomainError, ValidationFailed
-from app.web.forms import apply_errors, send_bytes
+from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
+from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
 
 bp = Blueprint("records", __name__, url_prefix="/admin/records")
 ADMINS = ("platform_admin", "unit_admin")
 STATUSES = ("pending", "approved", "rejected", "open")
 
 
-class ManualRecordForm(FlaskForm):
+class ManualRecordForm(BaseForm):
     volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("姓名（其他单位的志愿者须填写，与编号一致）"), validators=[Optional(), Length(max=50)])
     started_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
@@ -42,17 +42,17 @@ class ManualRecordForm(FlaskForm):
     submit = SubmitField(_l("补录并通过"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(_l("填写好的模板（.xlsx）"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("请上传 .xlsx 文件"))])
     submit = SubmitField(_l("导入"))
 
 
-class RejectForm(FlaskForm):
+class RejectForm(BaseForm):
     reason = StringField(_l("不通过的原因"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("驳回"))
 
 
-class CorrectForm(FlaskForm):
+class CorrectForm(BaseForm):
     started_at = DateTimeLocalField(_l("更正后的开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ended_at = DateTimeLocalField(_l("更正后的结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     reason = StringField(_l("更正原因"), validators=[DataRequired(), Length(max=480)])
@@ -61,7 +61,7 @@ class CorrectForm(FlaskForm):
 
 def _unit_id() -> int | None:
     if current_user.role == "platform_admin":
-        return request.args.get("unit_id", type=int)
+        return request.args.get("unit_id", type=db_int)
     return current_user.unit_id
 
 
@@ -74,9 +74,12 @@ def _record(record_id: int):
 def _date_arg(name: str):
     value = request.args.get(name) or ""
     try:
-        return start_of_day(datetime.strptime(value, "%Y-%m-%d").date()) if value else None
+        day = datetime.strptime(value, "%Y-%m-%d").date() if value else None
     except ValueError:
         return None
+    if day is not None and not sane_year(day):
+        raise ValidationFailed(fields={name: [_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)]})
+    return start_of_day(day) if day else None
 
 
 @bp.get("/", endpoint="index")
@@ -88,10 +91,10 @@ def index():
     date_to = _date_arg("to")
     result = ledger.search_records(
         unit_id=_unit_id(), status=status,
-        volunteer_id=ledger.volunteer_filter(current_user, request.args.get("volunteer_id", type=int)),
-        post_id=request.args.get("post_id", type=int), date_from=_date_arg("from"),
+        volunteer_id=ledger.volunteer_filter(current_user, request.args.get("volunteer_id", type=db_int)),
+        post_id=request.args.get("post_id", type=db_int), date_from=_date_arg("from"),
         date_to=date_to + timedelta(days=1) if date_to else None,
-        flagged=request.args.get("flagged") == "1", page=request.args.get("page", 1, type=int))
+        flagged=request.args.get("flagged") == "1", page=request.args.get("page", 1, type=db_int))
     return render_template("records/index.html", result=result, status=status,
                            posts=posts.list_posts(_unit_id()), reject_form=RejectForm())
 
@@ -99,7 +102,12 @@ def index():
 @bp.post("/approve")
 @role_required(*ADMINS)
 def approve_selected():
-    ids = [int(i) for i in request.form.getlist("record_id") if i.isdigit()][:500]
+    ids = []
+    for value in request.form.getlist("record_id")[:500]:
+        try:
+            ids.append(db_int(value))
+        except ValueError:
+            continue
     if not ids:
         flash(_("请先勾选要通过的记录"), "warning")
     else:

@@ -15,10 +15,14 @@ bp = Blueprint("scan", __name__)
 
 
 def _position() -> tuple[float | None, float | None]:
+    """The phone's position, or none: 'nan', 'inf' or a place off the globe is no position
+    (a NaN would otherwise compare as inside every fence)."""
     try:
         lat = float(request.form["lat"]) if request.form.get("lat") else None
         lng = float(request.form["lng"]) if request.form.get("lng") else None
     except ValueError:
+        return None, None
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
         return None, None
     return lat, lng
 

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -14,12 +13,12 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import stars
 from app.services.errors import DomainError
-from app.web.forms import apply_errors
+from app.web.forms import BaseForm, apply_errors
 
 bp = Blueprint("stars_admin", __name__, url_prefix="/admin/stars")
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(BaseForm):
     level_1 = IntegerField(_l("1星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
     level_2 = IntegerField(_l("2星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
     level_3 = IntegerField(_l("3星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
@@ -28,7 +27,7 @@ class ThresholdForm(FlaskForm):
     submit = SubmitField(_l("保存并重新评定"))
 
 
-class PresetForm(FlaskForm):
+class PresetForm(BaseForm):
     pass
 
 

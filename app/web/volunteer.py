@@ -11,6 +11,7 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import certificates, qr, stars, volunteer_home, volunteers
 from app.services.clock import iso
+from app.web.forms import db_int
 
 bp = Blueprint("volunteer", __name__, url_prefix="/me")
 
@@ -37,7 +38,7 @@ def stars_seen():
 @bp.get("/records", endpoint="records")
 @role_required("volunteer")
 def records():
-    page = volunteer_home.records_page(_me().id, request.args.get("page", 1, type=int))
+    page = volunteer_home.records_page(_me().id, request.args.get("page", 1, type=db_int))
     return render_template("volunteer/records.html", page=page)
 
 

@@ -10,50 +10,91 @@ from app.rate_limits import documented_429, login_limited, registration_limited
 from app.services import accounts, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated
-from app.web.api.common import StrictSchema, fields, operation, validate
+from app.web.api.common import (
+    Bool,
+    EmailText,
+    Id,
+    IdResult,
+    Int,
+    StrictSchema,
+    Text,
+    fields,
+    operation,
+    validate,
+)
 
 blp = Blueprint("api_accounts", __name__, description="Accounts, volunteers and units")
 
 
 class TokenRequest(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    password = Text(required=True, validate=validate.Length(min=1, max=128))
 
 
 class TokenResult(StrictSchema):
-    token = fields.String()
-    role = fields.String()
-    expires_at = fields.String()
+    token = Text()
+    role = Text()
+    expires_at = Text()
 
 
 class VolunteerRegistration(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=30))
-    id_number = fields.String(required=True, validate=validate.Length(equal=18))
-    phone = fields.String(required=True, validate=validate.Length(max=20))
-    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
-    consent = fields.Boolean(required=True)
-    unit_id = fields.Integer(load_default=None, allow_none=True)
-    guardian_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    guardian_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    name = Text(required=True, validate=validate.Length(min=2, max=30))
+    id_number = Text(required=True, validate=validate.Length(equal=18))
+    phone = Text(required=True, validate=validate.Length(max=20))
+    password = Text(required=True, validate=validate.Length(min=8, max=128))
+    consent = Bool(required=True)
+    unit_id = Id(load_default=None, allow_none=True)
+    guardian_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    guardian_phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
 
 
 class VolunteerSummary(StrictSchema):
-    id = fields.Integer()
-    volunteer_no = fields.String()
-    name = fields.String()
-    star_level = fields.Integer()
+    id = Id()
+    volunteer_no = Text()
+    name = Text()
+    star_level = Int()
     hours = fields.Float()
 
 
+class VolunteerDetail(VolunteerSummary):
+    unit_id = Id()
+    next_star_at_hours = Int(allow_none=True)
+    phone_masked = Text()
+    registered_at = Text()
+    id_number_masked = Text(metadata={"description": "platform admins only"})
+
+
+class Me(StrictSchema):
+    id = Id(required=True)
+    role = Text(required=True)
+    name = Text(required=True)
+    username = Text(required=True)
+    unit_id = Id(allow_none=True)
+    merchant_id = Id(allow_none=True)
+    # a volunteer's own figures
+    volunteer_id = Id()
+    volunteer_no = Text()
+    star_level = Int()
+    hours = fields.Float()
+    next_star_at_hours = Int(allow_none=True)
+    phone_masked = Text()
+    registered_at = Text()
+
+
+class UnitResult(StrictSchema):
+    id = Id()
+    name = Text()
+
+
 class UnitCreate(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    contact_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    contact_email = EmailText(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class UnitAdminCreate(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    username = Text(required=True, validate=validate.Length(min=3, max=64))
+    password = Text(required=True, validate=validate.Length(min=8, max=128))
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
 
 
 def volunteer_json(volunteer, *, full: bool = False) -> dict:
@@ -83,8 +124,8 @@ def create_token(body):
 
 
 class PasswordChange(StrictSchema):
-    old_password = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    new_password = fields.String(required=True, validate=validate.Length(min=8, max=128))
+    old_password = Text(required=True, validate=validate.Length(min=1, max=128))
+    new_password = Text(required=True, validate=validate.Length(min=8, max=128))
 
 
 @blp.delete("/tokens/current")
@@ -128,6 +169,7 @@ def register_volunteer(body):
 
 @blp.get("/me")
 @operation(blp, "getMe")
+@blp.response(200, Me)
 def get_me():
     user = api_user()
     data = {"id": user.id, "role": user.role, "name": user.name, "username": user.username,
@@ -140,6 +182,7 @@ def get_me():
 
 @blp.get("/volunteers/<int:volunteer_id>")
 @operation(blp, "getVolunteer", "platform_admin", "unit_admin")
+@blp.response(200, VolunteerDetail)
 def get_volunteer(volunteer_id: int):
     volunteer = volunteers.get_volunteer(volunteer_id)
     user = api_user()
@@ -153,7 +196,7 @@ def get_volunteer(volunteer_id: int):
 @blp.post("/units")
 @operation(blp, "createUnit", "platform_admin")
 @blp.arguments(UnitCreate)
-@blp.response(201)
+@blp.response(201, UnitResult)
 def create_unit(body):
     unit = units.create_unit(name=body["name"], contact_email=body["contact_email"], by=api_user())
     db.session.commit()
@@ -163,7 +206,7 @@ def create_unit(body):
 @blp.post("/units/<int:unit_id>/admins")
 @operation(blp, "createUnitAdmin", "platform_admin")
 @blp.arguments(UnitAdminCreate)
-@blp.response(201)
+@blp.response(201, IdResult)
 def create_unit_admin(body, unit_id: int):
     units.get_unit(unit_id)
     user = accounts.create_user(username=body["username"], password=body["password"], role="unit_admin",

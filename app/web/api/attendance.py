@@ -9,7 +9,18 @@ from app.extensions import db
 from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
 from app.services.errors import ValidationFailed
-from app.web.api.common import StrictSchema, fields, hours, operation, validate
+from app.web.api.common import (
+    Bool,
+    Id,
+    Int,
+    Moment,
+    StrictSchema,
+    Text,
+    fields,
+    hours,
+    operation,
+    validate,
+)
 from app.web.forms import send_bytes
 
 blp = Blueprint("api_attendance", __name__, description="Service posts, scans and records")
@@ -17,43 +28,84 @@ ADMINS = ("platform_admin", "unit_admin")
 
 
 class PostCreate(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-    radius_m = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(10, 100000))
-    geofence_mode = fields.String(load_default="refuse", validate=validate.OneOf(["refuse", "flag"]))
-    auto_approve = fields.Boolean(load_default=False)
-    min_minutes = fields.Integer(load_default=10, validate=validate.Range(0, 600))
+    radius_m = Int(load_default=None, allow_none=True, validate=validate.Range(10, 100000))
+    geofence_mode = Text(load_default="refuse", validate=validate.OneOf(["refuse", "flag"]))
+    auto_approve = Bool(load_default=False)
+    min_minutes = Int(load_default=10, validate=validate.Range(0, 600))
     max_hours = fields.Float(load_default=8, validate=validate.Range(min=1 / 60, max=24))
 
 
 class ScanBody(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    code = Text(required=True, validate=validate.Length(min=1, max=1000))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
 
 
 class RecordCreate(StrictSchema):
-    volunteer_id = fields.Integer(load_default=None, allow_none=True,
-                                  metadata={"description": "a volunteer of this unit"})
-    volunteer_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20),
-                                 metadata={"description": "with name: a volunteer of another unit (pending)"})
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    started_at = fields.AwareDateTime(required=True, default_timezone=None)
-    ended_at = fields.AwareDateTime(required=True, default_timezone=None)
-    post_id = fields.Integer(load_default=None, allow_none=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    volunteer_id = Id(load_default=None, allow_none=True,
+                      metadata={"description": "a volunteer of this unit"})
+    volunteer_no = Text(load_default=None, allow_none=True, validate=validate.Length(max=20),
+                        metadata={"description": "with name: a volunteer of another unit (pending)"})
+    name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    started_at = Moment(required=True, default_timezone=None)
+    ended_at = Moment(required=True, default_timezone=None)
+    post_id = Id(load_default=None, allow_none=True)
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class RecordQuery(StrictSchema):
-    status = fields.String(load_default=None, validate=validate.OneOf(["open", "pending", "approved", "rejected"]))
-    volunteer_id = fields.Integer(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    status = Text(load_default=None, validate=validate.OneOf(["open", "pending", "approved", "rejected"]))
+    volunteer_id = Id(load_default=None)
+    page = Int(load_default=1, validate=validate.Range(min=1, max=100000))
 
 
 class RejectBody(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RecordOut(StrictSchema):
+    id = Id()
+    volunteer_id = Id()
+    post_id = Id(allow_none=True)
+    unit_id = Id()
+    started_at = Text()
+    ended_at = Text(allow_none=True)
+    hours = fields.Float()
+    status = Text()
+    source = Text()
+    flags = fields.List(Text())
+
+
+class RecordPage(StrictSchema):
+    items = fields.List(fields.Nested(RecordOut))
+    total = Int()
+    page = Int()
+
+
+class ScanResult(StrictSchema):
+    action = Text(validate=validate.OneOf(["check_in", "check_out"]))
+    record = fields.Nested(RecordOut)
+
+
+class PostResult(StrictSchema):
+    id = Id()
+    name = Text()
+    scan_url = Text()
+
+
+class RecordResult(StrictSchema):
+    id = Id()
+    hours = fields.Float()
+    status = Text()
+
+
+class RecordStatus(StrictSchema):
+    id = Id()
+    status = Text()
 
 
 def record_json(record) -> dict:
@@ -72,7 +124,7 @@ def _record(record_id: int):
 @blp.post("/units/<int:unit_id>/posts")
 @operation(blp, "createPost", *ADMINS)
 @blp.arguments(PostCreate)
-@blp.response(201)
+@blp.response(201, PostResult)
 def create_post(body, unit_id: int):
     units.get_unit(unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
@@ -94,6 +146,7 @@ def get_post_poster(post_id: int):
 @blp.post("/scan")
 @operation(blp, "scan", "volunteer")
 @blp.arguments(ScanBody)
+@blp.response(200, ScanResult)
 def scan(body):
     volunteer = volunteers.volunteer_of(api_user())
     result = attendance.scan(volunteer, body["code"], lat=body["lat"], lng=body["lng"])
@@ -104,7 +157,7 @@ def scan(body):
 @blp.post("/units/<int:unit_id>/records")
 @operation(blp, "createRecord", *ADMINS)
 @blp.arguments(RecordCreate)
-@blp.response(201)
+@blp.response(201, RecordResult)
 def create_record(body, unit_id: int):
     user = api_user()
     units.get_unit(unit_id)
@@ -130,6 +183,7 @@ def _aware(value):
 @blp.get("/units/<int:unit_id>/records")
 @operation(blp, "listRecords", *ADMINS)
 @blp.arguments(RecordQuery, location="query")
+@blp.response(200, RecordPage)
 def list_records(query, unit_id: int):
     units.get_unit(unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
@@ -141,6 +195,7 @@ def list_records(query, unit_id: int):
 
 @blp.post("/records/<int:record_id>/approve")
 @operation(blp, "approveRecord", *ADMINS)
+@blp.response(200, RecordStatus)
 def approve_record(record_id: int):
     record = ledger.approve(_record(record_id), by=api_user())
     db.session.commit()
@@ -150,6 +205,7 @@ def approve_record(record_id: int):
 @blp.post("/records/<int:record_id>/reject")
 @operation(blp, "rejectRecord", *ADMINS)
 @blp.arguments(RejectBody)
+@blp.response(200, RecordStatus)
 def reject_record(body, record_id: int):
     record = ledger.reject(_record(record_id), by=api_user(), reason=body["reason"])
     db.session.commit()

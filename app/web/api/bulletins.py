@@ -8,7 +8,7 @@ from app.extensions import db
 from app.services import bulletins, units
 from app.services.clock import iso
 from app.services.errors import Forbidden
-from app.web.api.common import StrictSchema, fields, operation, validate
+from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
 from app.web.forms import send_bytes
 
 blp = Blueprint("api_bulletins", __name__, description="Monthly bulletins")
@@ -18,7 +18,43 @@ CONTRACT_FIGURES = ("registered_volunteers", "active_volunteers", "participation
 
 
 class GenerateBody(StrictSchema):
-    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+    month = Text(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+
+
+class Generated(StrictSchema):
+    created = Int()
+
+
+class BulletinItem(StrictSchema):
+    id = Id()
+    month = Text()
+    revision = Int()
+
+
+class BulletinList(StrictSchema):
+    items = fields.List(fields.Nested(BulletinItem))
+
+
+class Figures(StrictSchema):
+    registered_volunteers = Int(allow_none=True)
+    active_volunteers = Int(allow_none=True)
+    participation_rate = fields.Float(allow_none=True)
+    service_hours = fields.Float(allow_none=True)
+    records = Int(allow_none=True)
+    activities = Int(allow_none=True)
+    new_volunteers = Int(allow_none=True)
+    star_upgrades = Int(allow_none=True)
+    rank = Int(allow_none=True)
+
+
+class BulletinOut(StrictSchema):
+    id = Id()
+    unit_id = Id(allow_none=True)
+    month = Text()
+    figures = fields.Nested(Figures)
+    details = fields.Dict(keys=Text(), metadata={"description": "charts, top volunteers and the other figures"})
+    revision = Int()
+    generated_at = Text()
 
 
 def _readable(bulletin_id: int):
@@ -31,6 +67,7 @@ def _readable(bulletin_id: int):
 @blp.post("/bulletins")
 @operation(blp, "generateBulletins", "platform_admin")
 @blp.arguments(GenerateBody)
+@blp.response(200, Generated)
 def generate_bulletins(body):
     created = bulletins.generate_bulletins(body["month"], by=api_user())
     db.session.commit()
@@ -39,6 +76,7 @@ def generate_bulletins(body):
 
 @blp.get("/units/<int:unit_id>/bulletins")
 @operation(blp, "listBulletins", *ADMINS)
+@blp.response(200, BulletinList)
 def list_bulletins(unit_id: int):
     units.get_unit(unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
@@ -47,6 +85,7 @@ def list_bulletins(unit_id: int):
 
 @blp.get("/bulletins/<int:bulletin_id>")
 @operation(blp, "getBulletin", *ADMINS)
+@blp.response(200, BulletinOut)
 def get_bulletin(bulletin_id: int):
     bulletin = _readable(bulletin_id)
     figures = {key: bulletin.figures.get(key) for key in CONTRACT_FIGURES}

@@ -7,16 +7,16 @@ from app.auth_state import api_user
 from app.extensions import db
 from app.services import certificates, volunteers
 from app.services.clock import iso
-from app.web.api.common import StrictSchema, fields, hours, operation
+from app.web.api.common import Id, StrictSchema, Text, fields, hours, operation
 
 blp = Blueprint("api_certificates", __name__, description="Service certificates")
 
 
 class CertificateIssue(StrictSchema):
-    volunteer_id = fields.Integer(load_default=None, allow_none=True,
-                                  metadata={"description": "required for admins; a volunteer issues for themself"})
-    date_from = fields.String(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD"})
-    date_to = fields.String(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    volunteer_id = Id(load_default=None, allow_none=True,
+                      metadata={"description": "required for admins; a volunteer issues for themself"})
+    date_from = Text(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    date_to = Text(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD"})
 
 
 class CertificateResult(StrictSchema):

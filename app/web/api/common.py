@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.auth_state import token_required
+from app.extensions import ErrorBody
 from app.services.clock import iso
+from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, has_bad_chars
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -18,11 +20,85 @@ ERROR_SCHEMA = {
 }
 
 
+def _refuse_bad_chars(value: str) -> str:
+    if has_bad_chars(value):
+        from flask_babel import gettext as _
+        raise ValidationError(_("不能包含空字符或无效的Unicode字符"))
+    return value
+
+
+class Text(fields.String):
+    """Every string of every API schema: NUL and lone surrogates are refused (422)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _refuse_bad_chars(super()._deserialize(value, attr, data, **kwargs))
+
+
+class EmailText(fields.Email):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _refuse_bad_chars(super()._deserialize(value, attr, data, **kwargs))
+
+
+class Int(fields.Integer):
+    """An integer that is one: 2.5 is refused, not truncated; bounded to the database's INTEGER."""
+
+    def __init__(self, *args, **kwargs):
+        if not any(isinstance(v, validate.Range) for v in _as_list(kwargs.get("validate"))):
+            kwargs["validate"] = [*_as_list(kwargs.get("validate")), validate.Range(-INT_MAX - 1, INT_MAX)]
+        super().__init__(*args, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Bool(fields.Boolean):
+    """true or false, not 0, 1 or "yes": what the document says a boolean is."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def Id(**kwargs) -> Int:
+    """A row id: 1..2^31-1 (a bigger one can name no row)."""
+    return Int(validate=validate.Range(1, INT_MAX), **kwargs)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class _SaneYears:
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not SANE_MIN_YEAR <= result.year <= SANE_MAX_YEAR:
+            from flask_babel import gettext as _
+            raise ValidationError(_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR))
+        return result
+
+
+class Moment(_SaneYears, fields.AwareDateTime):
+    """A date and time with an offset (without one it is local), in a sane range of years."""
+
+
+class LocalMoment(_SaneYears, fields.DateTime):
+    """A date and time, with or without offset, in a sane range of years."""
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error, not silently dropped."""
 
     class Meta:
         unknown = RAISE
+
+
+class IdResult(StrictSchema):
+    id = Id()
 
 
 def operation(blp, operation_id: str, *roles: str, public: bool = False):
@@ -42,4 +118,5 @@ def hours(seconds: int) -> float:
     return round((seconds or 0) / 3600, 2)
 
 
-__all__ = ["ERROR_SCHEMA", "StrictSchema", "fields", "hours", "iso", "operation", "validate", "wraps"]
+__all__ = ["ERROR_SCHEMA", "Bool", "EmailText", "ErrorBody", "Id", "IdResult", "Int", "LocalMoment", "Moment", "StrictSchema", "Text",
+           "fields", "hours", "iso", "operation", "validate", "wraps"]

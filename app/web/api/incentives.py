@@ -8,47 +8,88 @@ from app.extensions import db
 from app.rate_limits import code_limited, documented_429
 from app.services import incentives, volunteers
 from app.services.clock import iso, parse_local
-from app.web.api.common import StrictSchema, fields, operation, validate
+from app.web.api.common import (
+    Bool,
+    Id,
+    IdResult,
+    Int,
+    LocalMoment,
+    StrictSchema,
+    Text,
+    fields,
+    operation,
+    validate,
+)
 
 blp = Blueprint("api_incentives", __name__, description="Merchants, offers and coupons")
 
 
 class MerchantCreate(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    contact_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    contact_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
-    approved = fields.Boolean(load_default=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    username = Text(required=True, validate=validate.Length(min=3, max=64))
+    password = Text(required=True, validate=validate.Length(min=8, max=128))
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    category = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    contact_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    contact_phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    approved = Bool(load_default=True)
 
 
 class OfferCreate(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    min_star = fields.Integer(required=True, validate=validate.Range(min=0, max=5))
-    quantity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1_000_000))
-    valid_until = fields.DateTime(load_default=None, allow_none=True)
-    valid_from = fields.DateTime(load_default=None, allow_none=True)
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    per_volunteer_limit = fields.Integer(load_default=1, allow_none=True, validate=validate.Range(min=1, max=1000))
-    limit_period = fields.String(load_default="month", validate=validate.OneOf(["month", "total"]))
+    title = Text(required=True, validate=validate.Length(min=1, max=100))
+    min_star = Int(required=True, validate=validate.Range(min=0, max=5))
+    quantity = Int(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1_000_000))
+    valid_until = LocalMoment(load_default=None, allow_none=True)
+    valid_from = LocalMoment(load_default=None, allow_none=True)
+    description = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    per_volunteer_limit = Int(load_default=1, allow_none=True, validate=validate.Range(min=1, max=1000))
+    limit_period = Text(load_default="month", validate=validate.OneOf(["month", "total"]))
 
 
 class CodeBody(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    code = Text(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class CodeResult(StrictSchema):
-    code = fields.String()
-    expires_at = fields.String()
+    code = Text()
+    expires_at = Text()
 
 
 class CouponResult(StrictSchema):
-    id = fields.Integer()
-    status = fields.String()
-    offer_id = fields.Integer()
-    expires_at = fields.String()
+    id = Id()
+    status = Text()
+    offer_id = Id()
+    expires_at = Text()
+
+
+class MerchantResult(StrictSchema):
+    id = Id()
+    status = Text()
+    user_id = Id()
+
+
+class VerifiedVolunteer(StrictSchema):
+    masked_name = Text()
+    star_level = Int()
+
+
+class VerifiedCoupon(StrictSchema):
+    id = Id()
+    offer_id = Id()
+    status = Text()
+    title = Text()
+    expires_at = Text(allow_none=True)
+    redeemed_at = Text(allow_none=True)
+    redeemable = Bool()
+    reason = Text(allow_none=True)
+
+
+class VerificationResult(StrictSchema):
+    kind = Text(validate=validate.OneOf(["coupon", "card"]))
+    volunteer = fields.Nested(VerifiedVolunteer)
+    coupon = fields.Nested(VerifiedCoupon, allow_none=True)
+    eligible_offer_ids = fields.List(Id())
+    issued_coupon_ids = fields.List(Id())
 
 
 def coupon_json(coupon) -> dict:
@@ -59,7 +100,7 @@ def coupon_json(coupon) -> dict:
 @blp.post("/merchants")
 @operation(blp, "createMerchant", "platform_admin")
 @blp.arguments(MerchantCreate)
-@blp.response(201)
+@blp.response(201, MerchantResult)
 def create_merchant(body):
     admin = api_user()
     merchant = incentives.create_merchant(
@@ -75,7 +116,7 @@ def create_merchant(body):
 @blp.post("/merchants/<int:merchant_id>/offers")
 @operation(blp, "createOffer", "platform_admin", "merchant")
 @blp.arguments(OfferCreate)
-@blp.response(201)
+@blp.response(201, IdResult)
 def create_offer(body, merchant_id: int):
     user = api_user()
     incentives.ensure_can_manage_merchant(user, merchant_id)
@@ -112,6 +153,7 @@ def get_coupon_code(coupon_id: int):
 @documented_429(blp)
 @operation(blp, "verifyCode", "merchant")
 @blp.arguments(CodeBody)
+@blp.response(200, VerificationResult)
 def verify_code(body):
     merchant = incentives.merchant_of(api_user())
     return incentives.verify_code(body["code"], merchant).as_json()

@@ -5,14 +5,14 @@ from flask_smorest import Blueprint
 
 from app.auth_state import api_user
 from app.services import volunteer_home, volunteers
-from app.web.api.common import StrictSchema, fields, iso, operation
+from app.web.api.common import StrictSchema, Text, iso, operation
 
 blp = Blueprint("api_stars", __name__, description="Stars and the volunteer card")
 
 
 class CardCode(StrictSchema):
-    code = fields.String()
-    expires_at = fields.String()
+    code = Text()
+    expires_at = Text()
 
 
 @blp.get("/me/card")
