@@ -33,9 +33,10 @@ def create_app(config_class=None, **overrides) -> Flask:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
 
-    from app import auth_state, errors, formatting
+    from app import auth_state, db_unavailable, errors, formatting
     auth_state.init_app(app)
     errors.init_app(app)
+    db_unavailable.init_app(app)
     formatting.init_app(app)
 
     from app.web import register_blueprints

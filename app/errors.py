@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.db_unavailable import UNAVAILABLE, safe_rollback, unavailable_response
 from app.services.errors import CodeInvalid, DomainError
 
 log = logging.getLogger(__name__)
@@ -57,14 +57,17 @@ def _webargs_fields(exc: HTTPException) -> tuple[dict, str | None]:
 
 def render_error_page(status: int, message: str | None, title: str | None = None, code: str | None = None):
     """The Chinese error page; `message` None when the title says it all."""
-    return render_template("errors/error.html", status=status, message=message, code=code,
-                           title=title or _http_messages(status)), status
+    try:
+        return render_template("errors/error.html", status=status, message=message, code=code,
+                               title=title or _http_messages(status)), status
+    except UNAVAILABLE:  # the page's menu needs the user, and the database is gone
+        return unavailable_response()
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
-        db.session.rollback()
+        safe_rollback()
         if wants_json():
             return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status
         specific = exc.message != str(type(exc).default_message)
@@ -102,7 +105,7 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http_error(exc)
-        db.session.rollback()
+        safe_rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return jsonify(error_body("internal_error", _http_messages(500))), 500
