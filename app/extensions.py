@@ -1,6 +1,7 @@
 """Extensions, created bare and bound to the application in create_app()."""
 from flask_babel import Babel
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -35,3 +36,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 api = JsonErrorApi()
+mail = Mail()

@@ -5,18 +5,18 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app import scheduling as scheduler
 from app.extensions import db as _db
 from app.jobs import JOBS_BY_NAME
 from app.models import JobRun
-from app.services import scheduler
-from app.services.scheduler import Job
+from app.scheduling import Job, Runner, claims
 
 
 def test_only_one_process_claims_a_fire_time(app, db):
     at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
-    assert scheduler.claim("monthly_bulletins", at, holder="host-a:1") is True
-    assert scheduler.claim("monthly_bulletins", at, holder="host-b:2") is False
-    assert scheduler.claim("monthly_bulletins", at + timedelta(minutes=5), holder="host-b:2") is True
+    assert claims.claim("monthly_bulletins", at, "host-a:1", at) is True
+    assert claims.claim("monthly_bulletins", at, "host-b:2", at) is False
+    assert claims.claim("monthly_bulletins", at + timedelta(minutes=5), "host-b:2", at) is True
 
 
 def test_execute_logs_counts_and_failures(app, db):
@@ -74,7 +74,7 @@ def test_racing_processes_claim_a_run_once(app, db):
         with app.app_context():
             try:
                 barrier.wait()
-                wins.append(scheduler.claim("monthly_bulletins", at, holder=f"worker-{n}"))
+                wins.append(claims.claim("monthly_bulletins", at, f"worker-{n}", at))
             finally:
                 _db.session.remove()
 
@@ -175,13 +175,11 @@ def test_two_schedulers_run_each_fire_once_and_only_the_holder_runs(app, db):
 
 def test_a_process_taking_the_lease_over_runs_a_missed_fire(app, db):
     from apscheduler.triggers.cron import CronTrigger
-
-    from app.services.scheduler import _Runner
     ran = []
     job = Job("every_minute", "test", {"minute": "*"}, lambda at: ran.append(at) or {})
     triggers = {job.name: CronTrigger(timezone=app.config["TIMEZONE"], minute="*")}
     scheduler.acquire_lease("scheduler", "crashed:1", seconds=1, at=datetime(2020, 1, 1, tzinfo=UTC))
-    runner = _Runner(app, [job], triggers, "host-b:2")
+    runner = Runner(app, [job], triggers, "host-b:2")
     runner.heartbeat()
     assert runner.leading and len(ran) == 1
     runner.heartbeat()  # still the holder: nothing to catch up
@@ -190,26 +188,3 @@ def test_a_process_taking_the_lease_over_runs_a_missed_fire(app, db):
     assert scheduler.lease_holder() is None
 
 
-def test_the_embedded_scheduler_starts_at_the_first_request_not_in_commands(database_url):
-    from app import create_app
-    from config import TestingConfig
-    from tests.conftest import SECRETS
-    web = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, TESTING=False, SCHEDULER="embedded",
-                     **SECRETS)
-    result = web.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"])
-    assert result.exit_code == 0 and "scheduler" not in web.extensions
-    web.test_client().get("/login")
-    background = web.extensions["scheduler"]
-    try:
-        with web.app_context():
-            deadline = time.monotonic() + 5
-            while scheduler.lease_holder() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-                _db.session.remove()
-            assert scheduler.lease_holder().holder == scheduler.HOLDER
-    finally:
-        background.shutdown(wait=True)
-    with web.app_context():
-        assert scheduler.lease_holder() is None  # given up at shutdown
-        _db.session.remove()
-        _db.engine.dispose()
