@@ -61,6 +61,7 @@ def check_field_key() -> None:
         setting = db.session.get(Setting, KEY_CHECK_SETTING)
         if setting is None:
             if not _readable_with_this_key():
+                db.session.rollback()
                 raise FieldKeyMismatch(MISMATCH)
             db.session.add(Setting(key=KEY_CHECK_SETTING, value={"hmac_sha256": expected}, updated_at=now()))
             db.session.commit()
@@ -72,9 +73,10 @@ def check_field_key() -> None:
         safe_rollback()
         log.warning("field key not checked (database not ready: %s)", type(exc).__name__)
         return
-    if not hmac.compare_digest(str(setting.value.get("hmac_sha256", "")), expected):
+    matches = hmac.compare_digest(str(setting.value.get("hmac_sha256", "")), expected)
+    db.session.rollback()  # end the read transaction (on SQLite it holds the write lock)
+    if not matches:
         raise FieldKeyMismatch(MISMATCH)
-    db.session.rollback()  # end the read transaction
 
 
 def serve(app: Flask) -> None:
