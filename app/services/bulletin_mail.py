@@ -58,12 +58,12 @@ def _connection():
                                use_tls=bool(config.get("MAIL_USE_TLS")), timeout=30)
 
 
-def _message(bulletin: Bulletin, connection) -> EmailMessage:
+def _message(bulletin: Bulletin) -> EmailMessage:
     message = EmailMessage(
         subject=bulletins.title_of(bulletin),
         body=_("%(unit)s：\n\n附件是贵单位 %(m)s 的志愿服务月通报，请查收。\n\n志愿星",
                unit=bulletin.unit.name, m=bulletin.month),
-        from_email=current_app.config["MAIL_SENDER"], to=[bulletin.unit.contact_email], connection=connection)
+        from_email=current_app.config["MAIL_SENDER"], to=[bulletin.unit.contact_email])
     message.attach(f"bulletin-{bulletin.month}-unit-{bulletin.unit_id}.pdf", bulletins.pdf_bytes(bulletin),
                    "application/pdf")
     return message
@@ -86,10 +86,13 @@ def mail_bulletins(month: str, unit_id: int | None = None) -> int:
                 continue  # another process sends (or has sent) this one
             bulletin = db.session.get(Bulletin, bulletin_id)
             try:
+                message = _message(bulletin)
+                db.session.commit()  # end the read before waiting on the network (on SQLite it locks)
                 if connection is None:
                     connection = _connection()
                     connection.open()
-                _message(bulletin, connection).send()
+                message.connection = connection
+                message.send()
             except Exception:
                 safe_rollback()
                 db.session.execute(update(Bulletin).where(Bulletin.id == bulletin_id)
