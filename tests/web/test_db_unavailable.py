@@ -1,6 +1,11 @@
 """The database being down is a 503 with Retry-After (JSON under /api/, a short page elsewhere),
 never a 500; a rollback on a dead connection at the end of a request does not escape."""
+import glob
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
 
 import pytest
 from sqlalchemy import text
@@ -85,5 +90,64 @@ def test_a_database_outage_mid_request_and_after(database_url):
         assert client.get("/api/v1/me", headers=headers).status_code == 200
     finally:
         proxy.cut()
+        with app.app_context():
+            _db.engine.dispose()
+
+
+def _postgres_bindir():
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
+    if not found:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("initdb/pg_ctl are missing")
+        pytest.skip("initdb/pg_ctl are missing")
+    return os.path.dirname(found[0])
+
+
+@pytest.fixture
+def throwaway_cluster():
+    """A PostgreSQL cluster of its own on a free loopback port, which the test stops and starts."""
+    bindir = _postgres_bindir()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    directory = tempfile.mkdtemp(prefix="vs-pg-")
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres")
+    data, port = os.path.join(directory, "data"), closed_port()
+
+    def pg_ctl(*args):
+        subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(directory, "log"),
+                        *args], check=True, capture_output=True)
+
+    subprocess.run([*as_postgres, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl("-o", options, "start")
+    try:
+        yield {"url": f"postgresql://postgres@127.0.0.1:{port}/postgres",
+               "stop": lambda: pg_ctl("-m", "immediate", "stop"),  # as a crash: no clean shutdown
+               "start": lambda: pg_ctl("-o", options, "start")}
+    finally:
+        subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.mark.skipif(BACKEND == "postgres", reason="its own cluster: runs once, in the SQLite pass")
+def test_a_killed_postgresql_is_a_503_until_it_is_back(throwaway_cluster):
+    from flask_migrate import upgrade
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=throwaway_cluster["url"], **SECRETS)
+    try:
+        with app.app_context():
+            upgrade()
+            username = f.platform_admin().username
+            _db.session.remove()
+        client = app.test_client()
+        headers = f.api_token(client, username)
+        f.login(client, username)
+        throwaway_cluster["stop"]()
+        assert_unavailable_json(client.get("/api/v1/me", headers=headers))
+        assert_unavailable_page(client.get("/"))
+        throwaway_cluster["start"]()
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        assert client.get("/").status_code in (200, 302)
+    finally:
         with app.app_context():
             _db.engine.dispose()
