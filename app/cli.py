@@ -72,17 +72,20 @@ bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
 @bulletins_cli.command("generate")
 @click.option("--month", help="YYYY-MM (default: last month)")
 @click.option("--unit", "unit_id", type=int, help="only this unit's bulletin")
-def bulletins_generate_command(month, unit_id):
-    """Make the month's bulletins; those that exist are left alone; mail them like the monthly job."""
+@click.option("--revise", is_flag=True, help="issue the next numbered revision; the original is kept")
+def bulletins_generate_command(month, unit_id, revise):
+    """Make the month's bulletins; those that exist are left alone (--revise: a new revision);
+    mail them like the monthly job."""
     from app.services import bulletin_mail
+    kind = "revised " if revise else ""
     try:
-        counts = bulletin_mail.publish_month(month, unit_id)
+        counts = bulletin_mail.publish_month(month, unit_id, revise=revise)
     except DomainError as exc:
         fail(exc)
     except bulletin_mail.MailFailed as exc:
-        click.echo(f"created {exc.counts['created']} bulletin(s) for {exc.counts['month']}")
+        click.echo(f"created {exc.counts['created']} {kind}bulletin(s) for {exc.counts['month']}")
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"created {counts['created']} bulletin(s) for {counts['month']}")
+    click.echo(f"created {counts['created']} {kind}bulletin(s) for {counts['month']}")
     if bulletin_mail.mail_configured():
         click.echo(f"mailed {counts['mailed']} bulletin(s)")
 

@@ -108,13 +108,13 @@ def mail_bulletins(month: str, unit_id: int | None = None) -> int:
     return sent
 
 
-def publish_month(month: str | None = None, unit_id: int | None = None) -> dict:
-    """The monthly workflow: make the month's bulletins (default: last month) and mail each
-    unit its own. The snapshots are committed before any mail, so they stand if the mail
+def publish_month(month: str | None = None, unit_id: int | None = None, *, revise: bool = False) -> dict:
+    """The monthly workflow: make the month's bulletins (default: last month; revise: a new
+    revision of each) and mail each unit what it has not been sent. The snapshots are committed before any mail, so they stand if the mail
     server is down; then MailFailed carries the counts, and running this again makes none
     and mails only what is left."""
     month = month or previous_month()
-    created = bulletins.generate_bulletins(month, unit_id)
+    created = bulletins.generate_bulletins(month, unit_id, revise=revise)
     db.session.commit()
     counts = {"month": month, "created": created, "mailed": 0}
     try:

@@ -2,7 +2,7 @@
 attempt and holder; bulletins keep when their mail was claimed
 
 Revision ID: 0005_scheduling
-Revises: 0001
+Revises: 0006_bulletin_revisions
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 import app.models.base
 
 revision = "0005_scheduling"
-down_revision = "0001"
+down_revision = "0006_bulletin_revisions"
 branch_labels = None
 depends_on = None
 
