@@ -59,6 +59,12 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     SCHEDULER = os.environ.get("SCHEDULER", "embedded")
+    # app.scheduling: a stand-by takes a dead holder's lease within LEASE + HEARTBEAT seconds;
+    # a failed run is tried again after RETRY, 2 × RETRY, 4 × RETRY … up to MAX_ATTEMPTS runs.
+    SCHEDULER_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LEASE_SECONDS", "60"))
+    SCHEDULER_HEARTBEAT_SECONDS = float(os.environ.get("SCHEDULER_HEARTBEAT_SECONDS", "15"))
+    JOB_RETRY_SECONDS = float(os.environ.get("JOB_RETRY_SECONDS", "120"))
+    JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "6"))
 
     # Sessions: a new one at each login, ended for real at logout (see services.accounts).
     SESSION_COOKIE_HTTPONLY = True

@@ -17,6 +17,8 @@ def create_app(config_class=None, **overrides) -> Flask:
     app.config.update(overrides)
     make_private_dir(Path(app.instance_path))
     fill_instance_secrets(app.config, app.instance_path)
+    app.config.setdefault("MAIL_DEFAULT_SENDER", app.config.get("MAIL_SENDER"))
+    app.config.setdefault("MAIL_BACKEND", "smtp")  # tests send to a real local SMTP server too
     _configure_engine(app)
     _configure_logging(app)
     if app.config.get("TRUSTED_PROXY_COUNT"):
@@ -27,7 +29,7 @@ def create_app(config_class=None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from app import models  # noqa: F401  (register every table)
-    from app.extensions import api, babel, csrf, db, login_manager, migrate
+    from app.extensions import api, babel, csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
     from app import sqlite
@@ -41,11 +43,12 @@ def create_app(config_class=None, **overrides) -> Flask:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
 
-    from app import auth_state, errors, formatting, rate_limits, security
+    from app import auth_state, db_unavailable, errors, formatting, rate_limits, security
     rate_limits.init_app(app)
     auth_state.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    db_unavailable.init_app(app)
     formatting.init_app(app)
 
     from app.web import register_blueprints
@@ -54,8 +57,7 @@ def create_app(config_class=None, **overrides) -> Flask:
     from app.cli import register_commands
     register_commands(app)
 
-    from app import jobs
-    jobs.init_app(app)
+    mail.init_app(app)
 
     @app.before_request
     def _locale_from_query():
@@ -63,7 +65,24 @@ def create_app(config_class=None, **overrides) -> Flask:
         if lang in app.config["LANGUAGES"]:
             session["lang"] = lang
 
+    if _serving_with_flask_run(app):  # gunicorn workers start in gunicorn.conf.py instead
+        from app.startup import serve
+        serve(app)
     return app
+
+
+def _serving_with_flask_run(app: Flask) -> bool:
+    """True in the process that `flask run` serves from (the reloader's child when reloading),
+    so the scheduler starts with the server and never with other commands or in tests."""
+    import click
+    from flask.helpers import get_debug_flag
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run":
+        return False
+    reload = ctx.params.get("reload")
+    if reload is None:
+        reload = get_debug_flag()
+    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
 def _select_locale():

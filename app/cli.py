@@ -1,9 +1,11 @@
 """flask commands: each parses options, calls a service, commits, and reports."""
 from __future__ import annotations
 
+import functools
+
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.models import ROLES
@@ -72,26 +74,20 @@ bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
 @click.option("--unit", "unit_id", type=int, help="only this unit's bulletin")
 @click.option("--revise", is_flag=True, help="issue the next numbered revision; the original is kept")
 def bulletins_generate_command(month, unit_id, revise):
-    """Make the month's bulletins; those that exist are left alone (--revise: a new revision)."""
-    import smtplib
-
-    from flask import current_app
-
-    from app.services import bulletins
-    from app.services.clock import previous_month
+    """Make the month's bulletins; those that exist are left alone (--revise: a new revision);
+    mail them like the monthly job."""
+    from app.services import bulletin_mail
+    kind = "revised " if revise else ""
     try:
-        created = bulletins.generate_bulletins(month, unit_id, revise=revise)
+        counts = bulletin_mail.publish_month(month, unit_id, revise=revise)
     except DomainError as exc:
         fail(exc)
-    db.session.commit()
-    click.echo(f"created {created} {'revised ' if revise else ''}bulletin(s) for {month or 'last month'}")
-    if current_app.config.get("MAIL_SERVER"):  # as the monthly job does
-        try:
-            mailed = bulletins.mail_bulletins(month or previous_month(), unit_id)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise click.ClickException(f"bulletins kept, but mail failed: {exc}") from exc
-        db.session.commit()
-        click.echo(f"mailed {mailed} bulletin(s)")
+    except bulletin_mail.MailFailed as exc:
+        click.echo(f"created {exc.counts['created']} {kind}bulletin(s) for {exc.counts['month']}")
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {counts['created']} {kind}bulletin(s) for {counts['month']}")
+    if bulletin_mail.mail_configured():
+        click.echo(f"mailed {counts['mailed']} bulletin(s)")
 
 
 @click.command("scheduler")
@@ -101,16 +97,16 @@ def scheduler_command(run_now):
     """Run the scheduler's jobs in the foreground until stopped (SCHEDULER=off for the web)."""
     from flask import current_app
 
+    from app import scheduling
     from app.jobs import JOBS, JOBS_BY_NAME
-    from app.services import scheduler
     if run_now:
-        run = scheduler.execute(JOBS_BY_NAME[run_now], claim_run=False)
+        run = scheduling.execute(JOBS_BY_NAME[run_now], claim_run=False)
         click.echo(f"{run.job}: {run.status} {run.counts or ''} {run.message or ''}")
         raise SystemExit(0 if run.status == "ok" else 1)
     for job in JOBS:
         click.echo(f"  {job.name:26} {job.trigger}  {job.description}")
     click.echo("scheduler running; Ctrl+C to stop")
-    foreground = scheduler.build(current_app._get_current_object(), JOBS, blocking=True)
+    foreground = scheduling.build(current_app._get_current_object(), JOBS, blocking=True)
     try:
         foreground.start()
     except (KeyboardInterrupt, SystemExit):
@@ -146,10 +142,47 @@ def perf_seed_command(volunteers, records, units):
     click.echo(f"seeded {units} units, {volunteers} volunteers, {records} approved records")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def db_backup_command(path):
+    """Copy the SQLite database to PATH, consistently while the app runs (PostgreSQL: pg_dump -Fc)."""
+    from app.services import backup
+    try:
+        pages = backup.backup_sqlite(path)
+    except backup.BackupRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {pages} page(s) to {path}; keep instance/ (or the two keys) with it")
+
+
+def _checking_the_field_key(command: click.Command) -> None:
+    """Commands (other than `flask db …`) refuse to run with another FIELD_ENCRYPTION_KEY than
+    the database's; see app.startup."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _checking_the_field_key(sub)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "checks_field_key", False):
+        return
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        from app.startup import FieldKeyMismatch, check_field_key
+        try:
+            check_field_key()
+        except FieldKeyMismatch as exc:
+            raise click.ClickException(str(exc)) from exc
+        return callback(*args, **kwargs)
+
+    checked.checks_field_key = True  # type: ignore[attr-defined]
+    command.callback = with_appcontext(checked)
+    command.callback.checks_field_key = True  # type: ignore[attr-defined]
+
+
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(perf_cli)
-    app.cli.add_command(hours_cli)
-    app.cli.add_command(bulletins_cli)
-    app.cli.add_command(scheduler_command)
+    from flask_migrate.cli import db as db_cli
+    for command in (users_cli, demo_command, perf_cli, hours_cli, bulletins_cli, scheduler_command):
+        _checking_the_field_key(command)
+        app.cli.add_command(command)
+    db_cli.add_command(db_backup_command)

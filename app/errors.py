@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.db_unavailable import UNAVAILABLE, safe_rollback, unavailable_response
 from app.services.errors import CodeInvalid, DomainError
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,11 @@ def _webargs_fields(exc: HTTPException) -> tuple[dict, str | None]:
 
 def render_error_page(status: int, message: str | None, title: str | None = None, code: str | None = None):
     """The Chinese error page; `message` None when the title says it all."""
-    return render_template("errors/error.html", status=status, message=message, code=code,
-                           title=title or _http_messages(status)), status
+    try:
+        return render_template("errors/error.html", status=status, message=message, code=code,
+                               title=title or _http_messages(status)), status
+    except UNAVAILABLE:  # the page's menu needs the user, and the database is gone
+        return unavailable_response()
 
 
 def _retry_after() -> int:
@@ -78,7 +81,7 @@ def _retry_after() -> int:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
-        db.session.rollback()
+        safe_rollback()
         retry_after = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(retry_after)} if retry_after else {}
         if wants_json():
@@ -98,7 +101,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(exc: RateLimitExceeded):
-        db.session.rollback()
+        safe_rollback()
         headers = {"Retry-After": str(_retry_after())}
         message = _("请求过于频繁，请%(n)d秒后再试", n=int(headers["Retry-After"]))
         if wants_json():
@@ -129,7 +132,7 @@ def init_app(app: Flask) -> None:
     def _integrity_error(exc: IntegrityError):
         """A unique (or other) constraint that a service's own check did not foresee, e.g. two
         racing requests: a 409, or the form again with a message, never a 500."""
-        db.session.rollback()
+        safe_rollback()
         log.warning("constraint violated on %s %s: %s", request.method, request.path, exc.orig)
         message = _("与现有数据冲突（可能已有同名或相同的记录），请检查后重试")
         if wants_json():
@@ -143,7 +146,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RecursionError)
     def _too_deep(exc: RecursionError):
         """JSON nested deeper than the parser recurses (e.g. 100,000 "[")."""
-        db.session.rollback()
+        safe_rollback()
         message = _("请求体不是有效的JSON")
         if wants_json():
             return jsonify(error_body("malformed_json", message)), 400
@@ -153,7 +156,7 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http_error(exc)
-        db.session.rollback()
+        safe_rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return jsonify(error_body("internal_error", _http_messages(500))), 500

@@ -3,6 +3,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -58,3 +59,4 @@ babel = Babel()
 api = JsonErrorApi()
 # Storage, switches and limits come from the config when create_app() binds it (app.rate_limits).
 limiter = Limiter(key_func=get_remote_address)
+mail = Mail()

@@ -1,26 +1,16 @@
 """The scheduler's jobs, declared in one place. Each calls one service and returns counts
-for the job log; app.services.scheduler runs them once however many processes are up."""
+for the job log; app.scheduling runs them once however many processes are up."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
-from flask import Flask
-
-from app.services.scheduler import Job
-
-log = logging.getLogger(__name__)
+from app.scheduling.runs import Job
 
 
 def monthly_bulletins(at: datetime) -> dict:
-    from app.extensions import db
-    from app.services import bulletins
+    from app.services import bulletin_mail
     from app.services.clock import month_of, previous_month
-    month = previous_month(month_of(at))  # the month before the fire time's, in the zone
-    created = bulletins.generate_bulletins(month)
-    db.session.commit()  # the snapshots stand even if the mail server is down
-    mailed = bulletins.mail_bulletins(month)
-    return {"month": month, "created": created, "mailed": mailed}
+    return bulletin_mail.publish_month(previous_month(month_of(at)))  # the month before the fire's, in the zone
 
 
 def close_forgotten_sessions(at: datetime) -> dict:
@@ -45,22 +35,3 @@ JOBS = [
     Job("prune_login_failures", "删除30天前的登录失败记录", {"hour": 3, "minute": 17}, prune_login_failures),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}
-
-
-def init_app(app: Flask) -> None:
-    """SCHEDULER=embedded: start the scheduler in the web process at its first request (so a
-    CLI command such as `flask db upgrade`, or a reloader's watcher, never starts it)."""
-    if app.config.get("SCHEDULER") != "embedded" or app.testing:
-        return
-    state = {"started": False}
-
-    @app.before_request
-    def _start_scheduler_once():
-        if state["started"]:
-            return
-        state["started"] = True
-        from app.services.scheduler import build
-        scheduler = build(app, JOBS)
-        scheduler.start()
-        app.extensions["scheduler"] = scheduler
-        log.info("embedded scheduler started with %d jobs", len(JOBS))

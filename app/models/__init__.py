@@ -7,12 +7,13 @@ from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.stars import StarEvent, StarThreshold
-from app.models.system import JobRun, SchedulerLock, Setting
+from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.units import Unit
 
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
-    "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "QuarterReview", "SchedulerLock",
+    "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "QuarterReview",
+    "SchedulerLease",
     "ServiceRecord",
     "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",
 ]

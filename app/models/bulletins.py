@@ -28,6 +28,7 @@ class Bulletin(db.Model):
     figures: Mapped[dict] = mapped_column(JSON)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mailing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # claimed for sending; see bulletin_mail
 
     unit = relationship("Unit")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -20,7 +20,7 @@ class Setting(db.Model):
 
 
 class JobRun(db.Model):
-    """One run of a scheduled job, shown to the platform admin."""
+    """One attempt at a scheduled job, shown to the platform admin (a retry is a new row)."""
 
     __tablename__ = "job_runs"
     __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"),)
@@ -32,13 +32,32 @@ class JobRun(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/failed
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str | None] = mapped_column(Text)
+    fire_time: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the trigger's, for claimed runs
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    holder: Mapped[str | None] = mapped_column(String(100))  # host:pid of the process that ran it
 
 
-class SchedulerLock(db.Model):
-    """A lease so that only one process runs the embedded scheduler's jobs at a time."""
+class SchedulerLease(db.Model):
+    """A lease: the one process holding it, unexpired, runs the scheduler's jobs."""
 
-    __tablename__ = "scheduler_locks"
+    __tablename__ = "scheduler_leases"
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobClaim(db.Model):
+    """One job at one fire time. The primary key lets one process claim it; its state lets the
+    next lease holder run it again when it failed (after a backoff) or its holder died."""
+
+    __tablename__ = "job_claims"
+    __table_args__ = (Index("ix_job_claims_status", "status"),)
+
+    job: Mapped[str] = mapped_column(String(50), primary_key=True)
+    fire_time: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/retry/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-import smtplib
-from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -730,37 +728,6 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
                            [[str(i), v["name"], v["volunteer_no"], str(v["hours"])]
                             for i, v in enumerate(figures["top_volunteers"], start=1)])]
     return pdf.build(flow, title=title_of(bulletin), on_page=pdf.page_footer(title_of(bulletin)))
-
-
-def mail_bulletins(month: str, unit_id: int | None = None) -> int:
-    """Send each unit's bulletin of the month to its contact address once (when SMTP is set)."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        return 0
-    pending = db.session.scalars(select(Bulletin).join(Unit, Unit.id == Bulletin.unit_id).where(
-        Bulletin.month == month, Bulletin.mailed_at.is_(None), Unit.contact_email.is_not(None),
-        Bulletin.unit_id == unit_id if unit_id is not None else Bulletin.unit_id.is_not(None))).all()
-    sent = 0
-    if not pending:
-        return 0
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        for bulletin in pending:
-            message = EmailMessage()
-            message["Subject"] = title_of(bulletin)
-            message["From"] = config["MAIL_SENDER"]
-            message["To"] = bulletin.unit.contact_email
-            message.set_content(_("%(unit)s：\n\n附件是贵单位 %(m)s 的志愿服务月通报，请查收。\n\n志愿星",
-                                  unit=bulletin.unit.name, m=bulletin.month))
-            message.add_attachment(pdf_bytes(bulletin), maintype="application", subtype="pdf",
-                                   filename=f"bulletin-{bulletin.month}-unit-{bulletin.unit_id}.pdf")
-            smtp.send_message(message)
-            bulletin.mailed_at = now()
-            sent += 1
-    return sent
 
 
 def month_choices(count: int = 12) -> list[str]:

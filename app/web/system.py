@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from app import scheduling
 from app.auth_state import role_required
 from app.jobs import JOBS
-from app.services import scheduler
 
 bp = Blueprint("system", __name__, url_prefix="/admin/system")
 
@@ -13,5 +13,5 @@ bp = Blueprint("system", __name__, url_prefix="/admin/system")
 @bp.get("/jobs", endpoint="jobs")
 @role_required("platform_admin")
 def jobs():
-    return render_template("system/jobs.html", runs=scheduler.recent_runs(), jobs=JOBS,
-                           lease=scheduler.lease_holder())
+    return render_template("system/jobs.html", runs=scheduling.recent_runs(), jobs=JOBS,
+                           lease=scheduling.lease_holder())

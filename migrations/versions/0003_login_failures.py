@@ -9,7 +9,7 @@ from alembic import op
 import app.models.base
 
 revision = "0003_login_failures"
-down_revision = "0006_bulletin_revisions"
+down_revision = "0002_sessions_and_masks"
 branch_labels = None
 depends_on = None
 

@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app import scheduling as scheduler
 from app.jobs import JOBS_BY_NAME
 from app.models import Merchant, User
-from app.services import scheduler
 from app.services.clock import month_bounds, previous_month
 from tests import factories as f
 from tests.browser.helpers import check_a11y, read, settle, shot

@@ -12,10 +12,11 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app import scheduling as scheduler
 from app.extensions import db
 from app.jobs import JOBS_BY_NAME
 from app.models import Post, ServiceRecord, Volunteer
-from app.services import ledger, scheduler
+from app.services import ledger
 from app.services.clock import now, previous_month
 from tests import factories as f
 from tests.browser.helpers import check_a11y, read, settle, shot

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Bulletin
-from app.services import bulletins, ledger, posts
+from app.services import bulletin_mail, bulletins, ledger, posts
 from app.services.errors import ValidationFailed
 from tests import factories as f
 
@@ -186,9 +186,8 @@ def inbox(app):
 def test_bulletins_are_mailed_to_unit_contacts(city, inbox):
     record(city["a1"], beijing(2026, 10, 3, 9), 3)
     bulletins.generate_bulletins("2026-10")
-    assert bulletins.mail_bulletins("2026-10") == 2
-    _db.session.commit()
-    assert bulletins.mail_bulletins("2026-10") == 0  # once only
+    assert bulletin_mail.mail_bulletins("2026-10") == 2
+    assert bulletin_mail.mail_bulletins("2026-10") == 0  # once only
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["unit@example.org", "unit@example.org"]
     message = email.message_from_bytes(inbox.messages[0].content, policy=email.policy.default)
     attachment = next(message.iter_attachments())

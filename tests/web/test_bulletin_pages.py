@@ -55,8 +55,8 @@ def test_platform_admin_generates_sets_targets_and_sees_the_job_log(client, db, 
     f.post_form(client, "/bulletins/targets", {"hours_per_volunteer_year": "30", "trainings_per_year": "3"},
                 token_from="/bulletins/")
     assert bulletins.targets() == {"hours_per_volunteer_year": 30.0, "trainings_per_year": 3}
+    from app import scheduling as scheduler
     from app.jobs import JOBS_BY_NAME
-    from app.services import scheduler
     scheduler.execute(JOBS_BY_NAME["expire_coupons"])
     log_page = client.get("/admin/system/jobs").get_data(as_text=True)
     assert "expire_coupons" in log_page and "目前没有进程在执行定时任务" in log_page

@@ -5,18 +5,18 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app import scheduling as scheduler
 from app.extensions import db as _db
 from app.jobs import JOBS_BY_NAME
 from app.models import JobRun
-from app.services import scheduler
-from app.services.scheduler import Job
+from app.scheduling import Job, Runner, claims
 
 
 def test_only_one_process_claims_a_fire_time(app, db):
     at = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
-    assert scheduler.claim("monthly_bulletins", at, holder="host-a:1") is True
-    assert scheduler.claim("monthly_bulletins", at, holder="host-b:2") is False
-    assert scheduler.claim("monthly_bulletins", at + timedelta(minutes=5), holder="host-b:2") is True
+    assert claims.claim("monthly_bulletins", at, "host-a:1", at) is True
+    assert claims.claim("monthly_bulletins", at, "host-b:2", at) is False
+    assert claims.claim("monthly_bulletins", at + timedelta(minutes=5), "host-b:2", at) is True
 
 
 def test_execute_logs_counts_and_failures(app, db):
@@ -74,7 +74,7 @@ def test_racing_processes_claim_a_run_once(app, db):
         with app.app_context():
             try:
                 barrier.wait()
-                wins.append(scheduler.claim("monthly_bulletins", at, holder=f"worker-{n}"))
+                wins.append(claims.claim("monthly_bulletins", at, f"worker-{n}", at))
             finally:
                 _db.session.remove()
 
@@ -175,13 +175,11 @@ def test_two_schedulers_run_each_fire_once_and_only_the_holder_runs(app, db):
 
 def test_a_process_taking_the_lease_over_runs_a_missed_fire(app, db):
     from apscheduler.triggers.cron import CronTrigger
-
-    from app.services.scheduler import _Runner
     ran = []
     job = Job("every_minute", "test", {"minute": "*"}, lambda at: ran.append(at) or {})
     triggers = {job.name: CronTrigger(timezone=app.config["TIMEZONE"], minute="*")}
     scheduler.acquire_lease("scheduler", "crashed:1", seconds=1, at=datetime(2020, 1, 1, tzinfo=UTC))
-    runner = _Runner(app, [job], triggers, "host-b:2")
+    runner = Runner(app, [job], triggers, "host-b:2")
     runner.heartbeat()
     assert runner.leading and len(ran) == 1
     runner.heartbeat()  # still the holder: nothing to catch up
@@ -190,26 +188,122 @@ def test_a_process_taking_the_lease_over_runs_a_missed_fire(app, db):
     assert scheduler.lease_holder() is None
 
 
-def test_the_embedded_scheduler_starts_at_the_first_request_not_in_commands(database_url):
-    from app import create_app
-    from config import TestingConfig
-    from tests.conftest import SECRETS
-    web = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, TESTING=False, SCHEDULER="embedded",
-                     **SECRETS)
-    result = web.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"])
-    assert result.exit_code == 0 and "scheduler" not in web.extensions
-    web.test_client().get("/login")
-    background = web.extensions["scheduler"]
-    try:
-        with web.app_context():
-            deadline = time.monotonic() + 5
-            while scheduler.lease_holder() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-                _db.session.remove()
-            assert scheduler.lease_holder().holder == scheduler.HOLDER
-    finally:
-        background.shutdown(wait=True)
-    with web.app_context():
-        assert scheduler.lease_holder() is None  # given up at shutdown
-        _db.session.remove()
-        _db.engine.dispose()
+
+
+def _runner(app, jobs, holder="host-b:2"):
+    from apscheduler.triggers.cron import CronTrigger
+    zone = app.config["TIMEZONE"]
+    return Runner(app, jobs, {job.name: CronTrigger(timezone=zone, **job.trigger) for job in jobs}, holder)
+
+
+def test_a_run_whose_holder_died_mid_job_is_run_again_by_the_next_holder(app, db):
+    from app.models import JobClaim
+    ran = []
+    job = Job("yearly", "test", {"month": 1, "day": 1, "hour": 3}, lambda at: ran.append(at) or {"done": 1})
+    fire = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    at = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)  # no fire of the trigger in the month before
+    # A process took the lease and the run, then was killed: its lease ran out, its run is "running".
+    assert scheduler.acquire_lease("scheduler", "crashed:1", seconds=60, at=at - timedelta(minutes=10))
+    assert claims.claim("yearly", fire, "crashed:1", at - timedelta(minutes=10))
+    db.session.add(JobRun(job="yearly", fire_time=fire, holder="crashed:1", status="running", counts={},
+                          started_at=at - timedelta(minutes=10)))
+    db.session.commit()
+    runner = _runner(app, [job])
+    runner.heartbeat(at)
+    assert ran == [fire]
+    runs = list(db.session.scalars(select(JobRun).where(JobRun.job == "yearly").order_by(JobRun.id)))
+    assert [(r.attempt, r.status, r.holder) for r in runs] == [(1, "failed", "crashed:1"), (2, "ok", "host-b:2")]
+    assert "interrupted" in runs[0].message and runs[0].finished_at is not None
+    assert runs[1].counts == {"done": 1}
+    assert db.session.get(JobClaim, ("yearly", fire)).status == "ok"
+    db.session.rollback()  # let the runner's own session write (SQLite)
+    runner.heartbeat(at + timedelta(seconds=15))
+    assert ran == [fire]  # once done, never again
+
+
+def test_a_running_claim_of_a_live_holder_is_left_alone(app, db):
+    ran = []
+    job = Job("yearly", "test", {"month": 1, "day": 1, "hour": 3}, lambda at: ran.append(at) or {})
+    at = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+    assert claims.claim("yearly", datetime(2026, 1, 1, 3, 0, tzinfo=UTC), "alive:1", at)
+    assert scheduler.acquire_lease("other-lease", "alive:1", seconds=600, at=at)  # alive:1 still renews a lease
+    _runner(app, [job]).heartbeat(at)
+    assert ran == []
+
+
+def test_failures_are_retried_with_backoff_until_they_succeed_and_each_attempt_is_logged(app, db):
+    from app.models import JobClaim
+    app.config.update(JOB_RETRY_SECONDS=60, JOB_MAX_ATTEMPTS=5)
+    outcomes = iter([RuntimeError("smtp down"), RuntimeError("still down"), None])
+
+    def flaky(at):
+        if (problem := next(outcomes)) is not None:
+            raise problem
+        return {"sent": 3}
+
+    job = Job("flaky", "test", {"month": 1, "day": 1, "hour": 3}, flaky)
+    fire = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    runner = _runner(app, [job])
+    start = scheduler.runs.now()
+    assert scheduler.execute(job, fire).status == "failed"
+    runner.resume(start + timedelta(seconds=50))  # the first wait is 60 s
+    claim = db.session.get(JobClaim, ("flaky", fire))
+    assert claim.status == "retry" and claim.attempts == 1
+    runner.resume(start + timedelta(seconds=62))  # attempt 2 fails; the next wait is 120 s
+    db.session.expire_all()
+    claim = db.session.get(JobClaim, ("flaky", fire))
+    assert claim.attempts == 2 and claim.status == "retry"
+    assert timedelta(seconds=115) < claim.next_attempt_at - start < timedelta(seconds=130)
+    runner.resume(start + timedelta(seconds=100))
+    runner.resume(claim.next_attempt_at + timedelta(seconds=1))  # attempt 3 succeeds
+    runs = list(db.session.scalars(select(JobRun).where(JobRun.job == "flaky").order_by(JobRun.id)))
+    assert [(r.attempt, r.status) for r in runs] == [(1, "failed"), (2, "failed"), (3, "ok")]
+    assert "smtp down" in runs[0].message and "retry 2 planned" in runs[0].message
+    assert runs[2].counts == {"sent": 3}
+    db.session.expire_all()
+    assert db.session.get(JobClaim, ("flaky", fire)).status == "ok"
+
+
+def test_retries_stop_at_the_limit(app, db):
+    from app.models import JobClaim
+    app.config.update(JOB_RETRY_SECONDS=1, JOB_MAX_ATTEMPTS=2)
+
+    def broken(at):
+        raise RuntimeError("disk full")
+
+    job = Job("broken", "test", {"month": 1, "day": 1, "hour": 3}, broken)
+    fire = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    runner = _runner(app, [job])
+    scheduler.execute(job, fire)
+    later = scheduler.runs.now() + timedelta(hours=1)
+    runner.resume(later)
+    runner.resume(later + timedelta(hours=1))
+    assert db.session.scalar(select(func.count(JobRun.id)).where(JobRun.job == "broken")) == 2
+    db.session.expire_all()
+    assert db.session.get(JobClaim, ("broken", fire)).status == "failed"
+
+
+def test_a_holder_taking_the_lease_at_0230_on_the_1st_makes_last_months_bulletins(app, db):
+    from app.jobs import JOBS
+    from app.models import Bulletin
+    from tests import factories as f
+    f.unit("甲单位")
+    from zoneinfo import ZoneInfo
+    deploy = datetime(2026, 11, 1, 2, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # 30 minutes after the fire
+    _runner(app, JOBS).heartbeat(deploy)
+    months = set(db.session.scalars(select(Bulletin.month)))
+    assert months == {"2026-10"}
+    run = db.session.scalar(select(JobRun).where(JobRun.job == "monthly_bulletins"))
+    assert run.status == "ok" and run.counts["created"] == 2
+
+
+def test_latest_fire_time_looks_back_far_cheaply(app):
+    from apscheduler.triggers.cron import CronTrigger
+    every_second = CronTrigger(timezone="UTC", second="*")
+    at = datetime(2026, 11, 1, 2, 0, 30, 500000, tzinfo=UTC)
+    started = time.perf_counter()
+    assert scheduler.latest_fire_time(every_second, at, timedelta(days=32)) == at.replace(microsecond=0)
+    assert time.perf_counter() - started < 0.5
+    monthly = CronTrigger(timezone="UTC", day=1, hour=2)
+    assert scheduler.latest_fire_time(monthly, at + timedelta(days=20), timedelta(days=32)) == \
+        datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
