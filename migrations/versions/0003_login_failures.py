@@ -1,7 +1,7 @@
 """login failures: the per-name login throttle and the platform admin's list of repeated failures
 
 Revision ID: 0003_login_failures
-Revises: 0006_bulletin_revisions
+Revises: 0002_sessions_and_masks
 """
 import sqlalchemy as sa
 from alembic import op

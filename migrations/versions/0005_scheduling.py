@@ -2,7 +2,7 @@
 attempt and holder; bulletins keep when their mail was claimed
 
 Revision ID: 0005_scheduling
-Revises: 0006_bulletin_revisions
+Revises: 0003_login_failures
 """
 import sqlalchemy as sa
 from alembic import op
