@@ -234,7 +234,7 @@ def export_figures(figures: dict, fmt: str, filename: str):
     writer.writerow([])
     writer.writerow([_("商家"), _("优惠"), _("最低星级"), _("核销数")])
     writer.writerows(offer_rows)
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 

@@ -216,8 +216,9 @@ def test_dashboard_figures_and_exports(client, scene):
     page = client.get("/merchant/dashboard?days=7").get_data(as_text=True)
     assert re.search(r'id="redeemed-total">3<', page) and "chart.umd.min.js" in page
     today = local(now()).date().isoformat()
-    rows = list(csv.reader(io.StringIO(client.get("/merchant/dashboard.csv?days=7").get_data(as_text=True)
-                                       .lstrip("\ufeff"))))
+    exported = client.get("/merchant/dashboard.csv?days=7")
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert [today, "2"] in rows
     assert ["志愿者之家便利店", "1星礼遇", "1", "2"] in rows
     book = openpyxl.load_workbook(io.BytesIO(client.get("/merchant/dashboard.xlsx?days=7").data))
