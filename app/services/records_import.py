@@ -46,21 +46,26 @@ def _when(value) -> datetime:
         raise ValueError(_("时间格式应为 YYYY-MM-DD HH:MM")) from None
 
 
+def _file_problem(message: str) -> ValidationFailed:
+    """A problem with the whole file: said as the message itself, and beside the file field."""
+    return ValidationFailed(message, fields={"file": [message]})
+
+
 def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
     """Import the rows of a filled-in template for one unit; returns how many were imported.
     Raises ValidationFailed with one message per bad row (field 'row N') and imports nothing."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError):
-        raise ValidationFailed(fields={"file": [_("无法读取文件，请上传由模板填写的 .xlsx 文件")]}) from None
+        raise _file_problem(_("无法读取文件，请上传由模板填写的 .xlsx 文件")) from None
     rows = list(workbook.active.iter_rows(values_only=True))
     if not rows or [str(c or "").strip() for c in rows[0][:3]] != HEADERS[:3]:
-        raise ValidationFailed(fields={"file": [_("表头不符，请使用下载的模板")]})
+        raise _file_problem(_("表头不符，请使用下载的模板"))
     body = [r for r in rows[1:] if any(c not in (None, "") for c in r)]
     if not body:
-        raise ValidationFailed(fields={"file": [_("文件中没有数据行")]})
+        raise _file_problem(_("文件中没有数据行"))
     if len(body) > MAX_ROWS:
-        raise ValidationFailed(fields={"file": [_("一次最多导入%(n)d行", n=MAX_ROWS)]})
+        raise _file_problem(_("一次最多导入%(n)d行", n=MAX_ROWS))
 
     numbers = {str(r[0] or "").strip() for r in body}
     volunteers = {v.volunteer_no: v for v in db.session.scalars(

@@ -197,13 +197,16 @@ def import_records():
             count = records_import.import_xlsx(form.file.data.read(), current_user.unit_id, by=current_user)
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = exc.fields
+            # the whole file's problem goes beside the file field; rows are listed by number
+            form.file.errors = list(exc.fields.get("file", []))
+            errors = {row: messages for row, messages in exc.fields.items() if row != "file"}
             flash(exc.message, "danger")
         else:
             db.session.commit()
             flash(_("已导入%(n)d条服务记录", n=count), "success")
             return redirect(url_for(".index", status="approved"))
-    return render_template("records/import.html", form=form, errors=errors), 422 if errors else 200
+    failed = bool(errors or form.file.errors)
+    return render_template("records/import.html", form=form, errors=errors), 422 if failed else 200
 
 
 @bp.get("/template.xlsx")

@@ -1,5 +1,6 @@
 """The scan pages, record review, manual entry, import, the attendance API and hours verify."""
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -195,6 +196,21 @@ def test_import_refuses_a_file_that_is_not_a_spreadsheet(client, db, scene):
     response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(b"not a zip"), "x.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 422 and "无法读取文件" in response.get_data(as_text=True)
+
+
+def test_a_file_level_import_problem_reads_as_a_sentence_not_a_field_key(client, db, scene):
+    f.login(client, scene["admin"])
+    workbook = Workbook()
+    workbook.active.append(["姓名", "日期", "小时"])
+    workbook.active.append(["张三", "2026-10-01", 3])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(buffer.getvalue()), "x.xlsx")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "表头不符，请使用下载的模板" in page
+    assert "以下行有错误" not in page and "<strong>file</strong>" not in page
+    assert not re.search(r"\bfile\s*[:：]", re.sub(r"<[^>]+>", " ", page))
 
 
 def test_attendance_api(client, db, scene):
