@@ -104,7 +104,17 @@ def test_admin_creates_a_post_and_rotates_its_code(client, db, scene):
     show = response.headers["Location"]
     f.post_form(client, f"/admin/posts/{post.id}/rotate", {}, token_from=show)
     db.session.refresh(post)
-    assert posts.scan_url(post) != old and client.get(path_of(old)).status_code == 400
+    assert posts.scan_url(post) != old
+    refused = client.get(path_of(old))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "此服务岗二维码已更换，请扫描现场最新二维码" in page
+    assert "请让出示方刷新" not in page  # that is the kiosk screen's advice
+    kiosk, _expires = posts.kiosk_code(post)
+    posts.rotate_code(post, by=None)
+    db.session.commit()
+    assert "请让出示方刷新" in client.get(path_of(kiosk)).get_data(as_text=True)
+    api = client.post("/api/v1/scan", json={"code": old}, headers=f.api_token(client, scene["volunteer"].user.username))
+    assert api.status_code == 400 and api.json["error"]["code"] == "code_rotated"
 
 
 def test_bulk_approve_and_reject_with_reason(app, client, db, scene):
