@@ -15,10 +15,11 @@ from sqlalchemy import func, or_, select, update
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
 from app.services import audit, stars
-from app.services.clock import now
+from app.services.clock import local, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
 MAX_RECORD = timedelta(hours=24)
+PRE_REGISTRATION = "pre_registration"  # flag: service from before the volunteer registered
 
 
 def countable_seconds(raw_seconds: int, post: Post | None) -> tuple[int, list[str]]:
@@ -96,6 +97,27 @@ def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datet
     if status == "approved":
         approve(record, by=by)
     return record
+
+
+def enter_by_hand(volunteer: Volunteer, *, started_at: datetime, ended_at: datetime, by: User | None,
+                  post: Post | None = None, note: str | None = None, unit_id: int | None = None,
+                  before_registration: bool = False) -> ServiceRecord:
+    """An admin's 补录, approved at once. Service dated before the volunteer registered is
+    refused unless the admin marks it as history from before registration, with a note;
+    such a record carries the pre_registration flag, so reviewers see it in every list."""
+    registered = volunteer.created_at
+    flags: list[str] = []
+    if started_at < registered:
+        if not before_registration:
+            raise ValidationFailed(
+                _("该记录早于志愿者的注册时间（%(t)s）", t=local(registered).strftime("%Y-%m-%d %H:%M")),
+                fields={"started_at": [_("早于志愿者的注册时间（%(t)s）；如确为注册前的服务，请勾选“补录注册前的服务”并写明说明",
+                                          t=local(registered).strftime("%Y-%m-%d %H:%M"))]})
+        if not (note or "").strip():
+            raise ValidationFailed(fields={"note": [_("补录注册前的服务须写明说明")]})
+        flags.append(PRE_REGISTRATION)
+    return create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
+                         post=post, note=note, flags=flags, unit_id=unit_id)
 
 
 def get_record(record_id: int) -> ServiceRecord:

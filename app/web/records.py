@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     SelectField,
     StringField,
@@ -38,6 +39,7 @@ class ManualRecordForm(FlaskForm):
     ended_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     post_id = SelectField(_l("服务岗（可选）"), coerce=int, validators=[Optional()])
     note = TextAreaField(_l("说明（补录原因）"), validators=[DataRequired(), Length(max=500)])
+    before_registration = BooleanField(_l("补录注册前的服务"))
     submit = SubmitField(_l("补录并通过"))
 
 
@@ -174,9 +176,10 @@ def new():
             post = posts.get_post(form.post_id.data) if form.post_id.data else None
             target_unit = unit_id or (post.unit_id if post else volunteer.unit_id)
             units.ensure_can_manage_unit(current_user, target_unit)
-            record = ledger.create_record(volunteer, started_at=parse_local(form.started_at.data),
+            record = ledger.enter_by_hand(volunteer, started_at=parse_local(form.started_at.data),
                                           ended_at=parse_local(form.ended_at.data), by=current_user,
-                                          source="manual", post=post, note=form.note.data, unit_id=target_unit)
+                                          post=post, note=form.note.data, unit_id=target_unit,
+                                          before_registration=form.before_registration.data)
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)

@@ -20,9 +20,11 @@ def scene(db):
     unit = f.unit("阳光社区")
     other_unit = f.unit("市民政局")
     post = posts.create_post(unit.id, posts.PostInput(name="图书馆服务岗"), by=None)
+    volunteer = f.volunteer(unit)
+    volunteer.created_at = now() - timedelta(days=30)  # registered a month ago
     db.session.commit()
     return {"unit": unit, "other_unit": other_unit, "post": post, "admin": f.unit_admin(unit, "sunadmin"),
-            "other_admin": f.unit_admin(other_unit, "mzadmin"), "volunteer": f.volunteer(unit)}
+            "other_admin": f.unit_admin(other_unit, "mzadmin"), "volunteer": volunteer}
 
 
 def path_of(url: str) -> str:
@@ -163,6 +165,43 @@ def test_manual_entry_keeps_who_and_why(client, db, scene):
         "volunteer_no": "ZY000", "started_at": start.strftime("%Y-%m-%dT%H:%M"),
         "ended_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "post_id": 0, "note": "x"})
     assert unknown.status_code == 200 and "未找到该编号的志愿者" in unknown.get_data(as_text=True)
+
+
+def test_manual_entry_before_registration_needs_the_history_box_and_a_note_and_is_flagged(client, db, scene):
+    volunteer = scene["volunteer"]
+    f.login(client, scene["admin"])
+    start = local(volunteer.created_at - timedelta(days=5)).replace(hour=9, minute=0, second=0, microsecond=0)
+    form = {"volunteer_no": volunteer.volunteer_no, "started_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ended_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "post_id": 0,
+            "note": "纸质签到表"}
+    refused = f.post_form(client, "/admin/records/new", form)
+    assert refused.status_code == 200 and "早于志愿者的注册时间" in refused.get_data(as_text=True)
+    assert "补录注册前的服务" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ServiceRecord.id))) == 0 and volunteer.approved_seconds == 0
+    entered = f.post_form(client, "/admin/records/new", {**form, "before_registration": "y"},
+                          token_from="/admin/records/new")
+    assert entered.status_code == 302
+    record = db.session.scalar(select(ServiceRecord))
+    assert record.status == "approved" and record.flag_list == ["pre_registration"] and record.note == "纸质签到表"
+    listing = client.get("/admin/records/?status=approved").get_data(as_text=True)
+    assert "注册前" in listing
+    assert "注册前" in client.get("/admin/records/?status=&flagged=1").get_data(as_text=True)
+
+    api = f.api_token(client, "sunadmin")
+    path = f"/api/v1/units/{scene['unit'].id}/records"
+    earlier = start - timedelta(days=1)
+    body = {"volunteer_id": volunteer.id, "started_at": earlier.isoformat(),
+            "ended_at": (earlier + timedelta(hours=1)).isoformat()}
+    no = client.post(path, headers=api, json=body)
+    assert no.status_code == 422 and "started_at" in no.json["error"]["fields"]
+    no_note = client.post(path, headers=api, json={**body, "before_registration": True})
+    assert no_note.status_code == 422 and "note" in no_note.json["error"]["fields"]
+    yes = client.post(path, headers=api, json={**body, "before_registration": True, "note": "档案补录"})
+    assert yes.status_code == 201 and yes.json["status"] == "approved"
+    listed = client.get(f"{path}?status=approved", headers=api).json["items"]
+    assert {tuple(r["flags"]) for r in listed} == {("pre_registration",)}
+    db.session.expire_all()
+    assert volunteer.hours == 3
 
 
 def xlsx(rows) -> bytes:

@@ -40,6 +40,8 @@ class RecordCreate(StrictSchema):
     ended_at = fields.AwareDateTime(required=True, default_timezone=None)
     post_id = fields.Integer(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    # service from before the volunteer registered is entered only when marked, with a note
+    before_registration = fields.Boolean(load_default=False)
 
 
 class RecordQuery(StrictSchema):
@@ -113,8 +115,9 @@ def create_record(body, unit_id: int):
         post = posts.get_post(body["post_id"])
         if post.unit_id != unit_id:
             raise NotFound(fields={"post_id": ["not a post of this unit"]})
-    record = ledger.create_record(volunteer, started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
-                                  by=user, source="manual", post=post, note=body["note"], unit_id=unit_id)
+    record = ledger.enter_by_hand(volunteer, started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
+                                  by=user, post=post, note=body["note"], unit_id=unit_id,
+                                  before_registration=body["before_registration"])
     db.session.commit()
     return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
 
