@@ -68,6 +68,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@volunteer.local")
+    # Text messages to guardians: "log" writes them to the log (phone masked); a gateway is
+    # named as "package.module:factory", called with the app's config, giving an SmsSender.
+    SMS_SENDER = os.environ.get("SMS_SENDER", "log")
 
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", "168"))
     KIOSK_CODE_SECONDS = 60

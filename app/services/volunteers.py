@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Unit, User, Volunteer
-from app.services import accounts, audit, identity
+from app.services import accounts, audit, guardians, identity
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -105,6 +105,8 @@ def register(reg: Registration) -> Volunteer:
     db.session.flush()
     audit.log("volunteer.registered", volunteer, by=user, unit_id=unit.id,
                volunteer_no=volunteer.volunteer_no)
+    if guardians.needs_consent(volunteer):
+        guardians.send_consent_link(volunteer, by=user)
     return volunteer
 
 
