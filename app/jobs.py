@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from app.services.scheduler import Job
 
@@ -34,9 +35,9 @@ def expire_coupons(at: datetime) -> dict:
 
 
 JOBS = [
-    Job("monthly_bulletins", "每月1日生成上月通报并发送邮件", {"day": 1, "hour": 2, "minute": 0}, monthly_bulletins),
-    Job("close_forgotten_sessions", "关闭超过服务岗最长计时仍未签退的记录", {"minute": "*/5"}, close_forgotten_sessions),
-    Job("expire_coupons", "把过期的优惠券标记为已过期", {"minute": 7}, expire_coupons),
+    Job("monthly_bulletins", _l("每月1日生成上月通报并发送邮件"), {"day": 1, "hour": 2, "minute": 0}, monthly_bulletins),
+    Job("close_forgotten_sessions", _l("关闭超过服务岗最长计时仍未签退的记录"), {"minute": "*/5"}, close_forgotten_sessions),
+    Job("expire_coupons", _l("把过期的优惠券标记为已过期"), {"minute": 7}, expire_coupons),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext as _lp
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from sqlalchemy import and_, func, select
@@ -314,12 +315,20 @@ def volunteer_rows(bulletin: Bulletin) -> list[tuple]:
     return [(no, _mask(name), unit, n, round(s / 3600, 2)) for no, name, unit, n, s in db.session.execute(stmt)]
 
 
+# The labels carry a context: "注册志愿者" on a bulletin counts volunteers, while the same
+# words on a button invite one to register.
 FIGURE_LABELS = [
-    ("registered_volunteers", "注册志愿者"), ("new_volunteers", "本月新增志愿者"),
-    ("active_volunteers", "活跃志愿者"), ("participation_rate", "参与率"),
-    ("service_hours", "服务时长（小时）"), ("records", "服务记录（条）"),
-    ("activities", "开展活动（场）"), ("trainings", "其中培训（场）"), ("star_upgrades", "星级晋升（人次）"),
-    ("rank", "全市排名"), ("change_hours", "较上月增减（小时）"),
+    ("registered_volunteers", _lp("bulletin figure", "注册志愿者")),
+    ("new_volunteers", _lp("bulletin figure", "本月新增志愿者")),
+    ("active_volunteers", _lp("bulletin figure", "活跃志愿者")),
+    ("participation_rate", _lp("bulletin figure", "参与率")),
+    ("service_hours", _lp("bulletin figure", "服务时长（小时）")),
+    ("records", _lp("bulletin figure", "服务记录（条）")),
+    ("activities", _lp("bulletin figure", "开展活动（场）")),
+    ("trainings", _lp("bulletin figure", "其中培训（场）")),
+    ("star_upgrades", _lp("bulletin figure", "星级晋升（人次）")),
+    ("rank", _lp("bulletin figure", "全市排名")),
+    ("change_hours", _lp("bulletin figure", "较上月增减（小时）")),
 ]
 
 
@@ -335,7 +344,7 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
             value = f"{value:,.2f}".rstrip("0").rstrip(".")
         elif key == "rank":
             value = f"{value} / {figures['units_ranked']}"
-        rows.append((_(label), str(value)))
+        rows.append((str(label), str(value)))
     return rows
 
 
@@ -355,7 +364,7 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     for key, label in FIGURE_LABELS:
         if key == "rank" and figures.get("rank") is None:
             continue
-        sheet.append([_(label), figures.get(key)])
+        sheet.append([str(label), figures.get(key)])
         if key == "participation_rate":
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
     sheet.column_dimensions["A"].width = 24
