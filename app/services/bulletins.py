@@ -350,7 +350,12 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
 
 def title_of(bulletin: Bulletin) -> str:
     year, month = parse_month(bulletin.month)
-    return _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=bulletin.figures["unit"], y=year, m=month)
+    return _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=unit_name(bulletin), y=year, m=month)
+
+
+def unit_name(bulletin: Bulletin) -> str:
+    """Whose bulletin: the unit's name as snapshotted, or the city's in the reader's language."""
+    return bulletin.figures["unit"] if bulletin.unit_id is not None else _("全市")
 
 
 def xlsx_bytes(bulletin: Bulletin) -> bytes:

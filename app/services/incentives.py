@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, null, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +36,9 @@ from app.services.errors import (
 COUPON_VALID_DAYS = 30
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-CATEGORIES = ("餐饮", "零售", "生活服务", "文化休闲", "医疗健康", "其他")
+# stored value → label shown in the admin's language
+CATEGORIES = {"餐饮": _l("餐饮"), "零售": _l("零售"), "生活服务": _l("生活服务"), "文化休闲": _l("文化休闲"),
+              "医疗健康": _l("医疗健康"), "其他": _l("其他")}
 
 
 # ---------------------------------------------------------------- merchants
