@@ -33,7 +33,7 @@ class User(UserMixin, db.Model):
 
     unit = relationship("Unit")
     merchant = relationship("Merchant", foreign_keys=[merchant_id])
-    volunteer = relationship("Volunteer", back_populates="user", uselist=False, foreign_keys="Volunteer.user_id")
+    volunteer = relationship("Volunteer", back_populates="user", uselist=False)
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -97,10 +97,10 @@ class Volunteer(db.Model):
     guardian_phone: Mapped[str | None] = mapped_column(String(11))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A 14–17-year-old checks in only once a guardian has agreed: by the link sent to the
-    # guardian's phone ('sms') or by a signed paper form a unit admin records ('paper').
+    # guardian's phone ('sms') or by a signed paper form a unit admin records ('paper'; who
+    # recorded it is in the audit trail).
     guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     guardian_consent_method: Mapped[str | None] = mapped_column(String(10))
-    guardian_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     guardian_consent_note: Mapped[str | None] = mapped_column(String(500))
     # SHA-256 of the link last sent to the guardian; a new link retires the old one.
     guardian_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -110,7 +110,7 @@ class Volunteer(db.Model):
     star_level: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user = relationship("User", back_populates="volunteer", foreign_keys=[user_id])
+    user = relationship("User", back_populates="volunteer")
     unit = relationship("Unit")
 
     @property

@@ -117,7 +117,7 @@ def record_paper_consent(volunteer: Volunteer, *, by: User, note: str, at: datet
     if volunteer.guardian_consent_at is not None:
         raise Conflict(_("监护人已确认同意"))
     volunteer.guardian_consent_at, volunteer.guardian_consent_method = at or now(), "paper"
-    volunteer.guardian_consent_by_id, volunteer.guardian_consent_note = by.id, note
+    volunteer.guardian_consent_note = note
     volunteer.guardian_token_hash = None
     db.session.flush()
     audit.log("volunteer.guardian_consent", volunteer, by=by, unit_id=volunteer.unit_id, method="paper", note=note)

@@ -18,12 +18,9 @@ def upgrade():
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("guardian_consent_at", app.models.base.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("guardian_consent_method", sa.String(length=10), nullable=True))
-        batch_op.add_column(sa.Column("guardian_consent_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("guardian_consent_note", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("guardian_token_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("guardian_token_sent_at", app.models.base.UTCDateTime(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_volunteers_guardian_consent_by_id_users"), "users",
-                                    ["guardian_consent_by_id"], ["id"])
         batch_op.create_check_constraint(
             "guardian_consent_method",
             "guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')")
@@ -34,10 +31,8 @@ def downgrade():
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_volunteers_guardian_token_hash"))
         batch_op.drop_constraint("guardian_consent_method", type_="check")
-        batch_op.drop_constraint(batch_op.f("fk_volunteers_guardian_consent_by_id_users"), type_="foreignkey")
         batch_op.drop_column("guardian_token_sent_at")
         batch_op.drop_column("guardian_token_hash")
         batch_op.drop_column("guardian_consent_note")
-        batch_op.drop_column("guardian_consent_by_id")
         batch_op.drop_column("guardian_consent_method")
         batch_op.drop_column("guardian_consent_at")

@@ -2,6 +2,7 @@
 Chinese outside names and data (units, posts, people, merchants, offers, notes)."""
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -34,7 +35,7 @@ def world(db):
     minor = f.volunteer(volunteer.unit, name="李小龙", birth=local_today().replace(year=local_today().year - 16, day=1),
                         guardian_name="李大龙", guardian_phone="13912345678")
     guardian_link = guardians.send_consent_link(minor, by=None, at=minor.guardian_token_sent_at
-                                                + guardians.timedelta(minutes=5))
+                                                + timedelta(minutes=5))
     _db.session.commit()
     post = _db.session.scalar(select(Post).where(Post.unit_id == volunteer.unit_id).order_by(Post.id))
     record = _db.session.scalar(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer.id))
