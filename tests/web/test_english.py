@@ -109,17 +109,24 @@ def concrete(rule, world) -> str | None:
 
 def test_every_page_reads_in_english_for_every_role(app, world):
     data = data_values()
+    # pages only: files (PDF, PNG, XLSX, CSV, JSON) are checked below or are not text
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.rule.startswith(("/api", "/static"))
-             and r.endpoint not in ("main.set_language", "main.healthz")]
+             and r.endpoint not in ("main.set_language", "main.healthz")
+             and not r.rule.endswith((".pdf", ".png", ".xlsx", ".json", ".<fmt>", "/logo"))]
     problems, seen = [], 0
     for username in (None, *PASSWORDS, world["minor"].user.username):
         client = english_client(app, username)
+        refused_once = False
         for rule in rules:
             path = concrete(rule, world)
             assert path is not None, f"no value for the arguments of {rule.rule}"
             response = client.get(path)
             if response.status_code in (301, 302) or "text/html" not in response.content_type:
                 continue
+            if response.status_code == 403:  # one refusal page per role is enough: they are all alike
+                if refused_once:
+                    continue
+                refused_once = True
             seen += 1
             chinese = foreign_text(visible_text(response.get_data(as_text=True)), data)
             if chinese:
@@ -128,11 +135,20 @@ def test_every_page_reads_in_english_for_every_role(app, world):
         chinese = foreign_text(visible_text(missing.get_data(as_text=True)), data)
         if chinese:
             problems.append(f"{username or 'anonymous'} 404 page: {chinese[:8]}")
-    assert seen > 60
+    assert seen > 50
     assert problems == [], "\n".join(problems)
+    # the check itself works: the same page in Chinese is caught
+    client = app.test_client()
+    client.get("/lang/zh_CN")
+    f.login(client, "unit1", PASSWORDS["unit1"])
+    page = client.get(f"/bulletins/{world['ids']['bulletin_id']}").get_data(as_text=True)
+    assert "注册志愿者" in foreign_text(visible_text(page), data_values())
+    english = english_client(app, "unit1").get(f"/bulletins/{world['ids']['bulletin_id']}").get_data(as_text=True)
+    assert "Registered volunteers" in english and "Register as a volunteer" not in visible_text(english).split(
+        "Registered volunteers", 1)[1].split("</main>", 1)[0]
 
 
-def test_every_pdf_reads_in_english(app, world):
+def test_every_pdf_and_the_certificate_check_read_in_english(app, world):
     data = data_values()
     problems = []
     for username, paths in (("unit1", world["pdfs"][0:1] + world["pdfs"][4:]), ("admin", world["pdfs"][1:3]),
@@ -147,21 +163,7 @@ def test_every_pdf_reads_in_english(app, world):
             if chinese:
                 problems.append(f"{path}: {chinese[:10]}")
     assert problems == [], "\n".join(problems)
-
-
-def test_the_sweep_sees_chinese_when_the_language_is_chinese(app, world):
-    """The check itself works: the same page in Chinese is caught."""
-    client = app.test_client()
-    client.get("/lang/zh_CN")
-    f.login(client, "unit1", PASSWORDS["unit1"])
-    page = client.get(f"/bulletins/{world['ids']['bulletin_id']}").get_data(as_text=True)
-    assert "注册志愿者" in foreign_text(visible_text(page), data_values())
-    english = english_client(app, "unit1").get(f"/bulletins/{world['ids']['bulletin_id']}").get_data(as_text=True)
-    assert "Registered volunteers" in english and "Register as a volunteer" not in visible_text(english).split(
-        "Registered volunteers", 1)[1].split("</main>", 1)[0]
-
-
-def test_the_certificate_check_page_speaks_of_one_volunteer_and_a_plain_period(app, world):
+    # the public check page speaks of one volunteer and a plain period
     check = world["tokens"]["certificates.check"].replace("http://vs.test", "")
     page = visible_text(english_client(app).get(check).get_data(as_text=True))
     words = " ".join(page.split())
