@@ -14,18 +14,19 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
             "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2)}
 
 
-def extracted() -> set[str]:
+def extracted() -> set[tuple[str, str | None]]:
+    """(msgid, msgctxt) of every string the code and templates show."""
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
             str(ROOT), METHOD_MAP, keywords=KEYWORDS, options_map={"app/templates/**.html": {}}):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((message if isinstance(message, str) else message[0], context))
     return found
 
 
 def test_every_shown_string_has_an_english_translation():
     catalog = read_po(PO.open("rb"))
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
-    missing = sorted(s for s in extracted() if not translated.get(s))
+    translated = {(m.id if isinstance(m.id, str) else m.id[0], m.context): m.string for m in catalog if m.id}
+    missing = sorted((s for s in extracted() if not translated.get(s)), key=str)
     assert missing == [], f"run `make translations` and translate: {missing[:20]}"
 
 
