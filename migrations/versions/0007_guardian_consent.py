@@ -1,7 +1,7 @@
 """guardian consent for volunteers aged 14 to 17
 
 Revision ID: 0007_guardian_consent
-Revises: 0001
+Revises: 0006_bulletin_revisions
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import app.models.base
 
 revision = "0007_guardian_consent"
-down_revision = "0001"
+down_revision = "0006_bulletin_revisions"
 branch_labels = None
 depends_on = None
 

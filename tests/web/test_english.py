@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
-from app.models import Bulletin, Post, ServiceRecord, User, Volunteer
+from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
 from app.services import bulletins, certificates, demo, guardians, incentives, posts, qr
 from app.services.clock import local_today, previous_month
 from tests import factories as f
@@ -38,6 +38,7 @@ def world(db):
                                                 + timedelta(minutes=5))
     _db.session.commit()
     post = _db.session.scalar(select(Post).where(Post.unit_id == volunteer.unit_id).order_by(Post.id))
+    activity = _db.session.scalar(select(Activity).where(Activity.unit_id == volunteer.unit_id).order_by(Activity.id))
     record = _db.session.scalar(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer.id))
     unit_bulletin = _db.session.scalar(select(Bulletin).where(Bulletin.unit_id == volunteer.unit_id))
     city_bulletin = _db.session.scalar(select(Bulletin).where(Bulletin.unit_id.is_(None)))
@@ -46,14 +47,14 @@ def world(db):
     return {
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
-                "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id,
+                "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
                 "user_id": unit_admin.id},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": incentives.coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},
         "pdfs": [f"/bulletins/{unit_bulletin.id}.pdf", f"/bulletins/{city_bulletin.id}.pdf",
                  f"/certificates/{certificate.id}.pdf", "/me/certificate.pdf",
-                 f"/admin/posts/{post.id}/poster.pdf", "/admin/posts/sheet.pdf"],
+                 f"/admin/posts/{post.id}/poster.pdf", "/admin/posts/sheet.pdf", "/bulletins/quarter.pdf"],
         "minor": minor,
     }
 
