@@ -91,6 +91,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@volunteer.local")
+    # Text messages to guardians: "log" writes them to the log (phone masked); a gateway is
+    # named as "package.module:factory", called with the app's config, giving an SmsSender.
+    SMS_SENDER = os.environ.get("SMS_SENDER", "log")
 
     # Rate limits (app.rate_limits): counters in memory:// for one process; with several
     # workers or hosts use Redis (redis://host:6379/0) so that they share the counts.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from app.scheduling.runs import Job
 
 
@@ -29,9 +31,9 @@ def prune_login_failures(at: datetime) -> dict:
 
 
 JOBS = [
-    Job("monthly_bulletins", "每月1日生成上月通报并发送邮件", {"day": 1, "hour": 2, "minute": 0}, monthly_bulletins),
-    Job("close_forgotten_sessions", "关闭超过服务岗最长计时仍未签退的记录", {"minute": "*/5"}, close_forgotten_sessions),
-    Job("expire_coupons", "把过期的优惠券标记为已过期", {"minute": 7}, expire_coupons),
-    Job("prune_login_failures", "删除30天前的登录失败记录", {"hour": 3, "minute": 17}, prune_login_failures),
+    Job("monthly_bulletins", _l("每月1日生成上月通报并发送邮件"), {"day": 1, "hour": 2, "minute": 0}, monthly_bulletins),
+    Job("close_forgotten_sessions", _l("关闭超过服务岗最长计时仍未签退的记录"), {"minute": "*/5"}, close_forgotten_sessions),
+    Job("expire_coupons", _l("把过期的优惠券标记为已过期"), {"minute": 7}, expire_coupons),
+    Job("prune_login_failures", _l("删除30天前的登录失败记录"), {"hour": 3, "minute": 17}, prune_login_failures),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}

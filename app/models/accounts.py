@@ -78,6 +78,8 @@ class Volunteer(db.Model):
         CheckConstraint("sex IN ('M','F')", name="sex"),
         CheckConstraint("star_level BETWEEN 0 AND 5", name="star_level"),
         CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
+        CheckConstraint("guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')",
+                        name="guardian_consent_method"),
         Index("ix_volunteers_unit_star", "unit_id", "star_level"),
     )
 
@@ -95,6 +97,15 @@ class Volunteer(db.Model):
     guardian_name: Mapped[str | None] = mapped_column(String(50))
     guardian_phone: Mapped[str | None] = mapped_column(String(11))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A 14–17-year-old checks in only once a guardian has agreed: by the link sent to the
+    # guardian's phone ('sms') or by a signed paper form a unit admin records ('paper'; who
+    # recorded it is in the audit trail).
+    guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guardian_consent_method: Mapped[str | None] = mapped_column(String(10))
+    guardian_consent_note: Mapped[str | None] = mapped_column(String(500))
+    # SHA-256 of the link last sent to the guardian; a new link retires the old one.
+    guardian_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    guardian_token_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Cached ledger total: always equal to the sum of approved records (flask hours verify).
     approved_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     star_level: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, ledger, posts, qr
+from app.services import audit, guardians, ledger, posts, qr
 from app.services.clock import local, now
-from app.services.errors import CodeInvalid, Conflict, DomainError
+from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
 EARTH_RADIUS_M = 6_371_000
 # A second scan this soon after checking in is the same tap repeated (a double tap, a slow
@@ -60,15 +60,18 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def post_for_code(code: str) -> Post:
     """The post a poster or kiosk code names; refused when tampered, expired, rotated or disabled."""
     token = qr.token_from_code(code, "post")
+    poster = True
     try:
         data = qr.read_token("post", token)
     except CodeInvalid:  # not a poster: perhaps a kiosk screen's code, which lives about a minute
         data = qr.read_token("kiosk", token, max_age=current_app.config["KIOSK_CODE_SECONDS"])
+        poster = False
     post = db.session.get(Post, data.get("p")) if isinstance(data.get("p"), int) else None
     if post is None:
         raise CodeInvalid()
     if data.get("v") != post.code_version:
-        raise CodeInvalid(_("此二维码已停用，请扫描服务岗现场的新二维码"))
+        # a printed poster cannot be refreshed by anyone at hand: send the volunteer to the new one
+        raise PosterRotated() if poster else CodeInvalid(_("此二维码已停用，请扫描服务岗现场的新二维码"))
     if not post.is_active:
         raise CodeInvalid(_("该服务岗已停用"))
     return post
@@ -137,6 +140,7 @@ def ensure_open(post: Post, at: datetime) -> None:
 
 def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
              by: User | None = None, at_post: bool = False) -> ServiceRecord:
+    guardians.ensure_may_check_in(volunteer)
     ensure_open(post, at)
     flags = [] if at_post else fence_flags(post, lat, lng)
     clash = ledger.overlapping(volunteer.id, at, None)

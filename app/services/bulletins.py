@@ -16,6 +16,7 @@ import logging
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from sqlalchemy import and_, case, func, select
@@ -293,16 +294,15 @@ def compute(month: str, late_until=None) -> dict[str | None, dict]:
         if unit_id is not None:
             hours_goal = goal["hours_per_volunteer_year"] * elapsed
             per_volunteer = hours_ytd.get(unit_id, 0) / registered if registered else 0
+            items = figures["flag_items"] = []
             if registered and per_volunteer < hours_goal:
-                figures["flags"].append(_("人均服务时长 %(h)s 小时，低于截至本月的目标 %(g)s 小时",
-                                          h=round(per_volunteer, 1), g=round(hours_goal, 1)))
+                items.append({"kind": "hours", "h": round(per_volunteer, 1), "g": round(hours_goal, 1)})
             trainings_goal = goal["trainings_per_year"] * elapsed
             attended = attended_ytd.get(unit_id, 0) / registered if registered else 0
             if registered and attended < trainings_goal:
-                figures["flags"].append(_("今年人均参加培训 %(n)s 次，少于截至本月应达到的 %(g)s 次"
-                                          "（全年 %(y)s 次按月折算）",
-                                          n=_num(attended), g=_num(trainings_goal),
-                                          y=_num(goal["trainings_per_year"])))
+                items.append({"kind": "trainings", "n": _num(attended), "g": _num(trainings_goal),
+                              "y": _num(goal["trainings_per_year"])})
+            figures["flags"] = [_flag_text(item) for item in items]
             figures["hours_ytd"] = round(hours_ytd.get(unit_id, 0), 2)
         result[unit_id] = figures
     return result
@@ -585,18 +585,27 @@ def volunteer_rows(bulletin: Bulletin) -> list[tuple]:
     return [(no, _mask(name), unit, n, round(s / 3600, 2)) for no, name, unit, n, s in db.session.execute(stmt)]
 
 
+# The labels carry a context: "注册志愿者" on a bulletin counts volunteers, while the same
+# words on a button invite one to register.
 FIGURE_LABELS = [
-    ("registered_volunteers", _l("注册志愿者")), ("new_volunteers", _l("本月新增志愿者")),
-    ("active_volunteers", _l("活跃志愿者")), ("participation_rate", _l("参与率")),
-    ("service_hours", _l("服务时长（小时）")), ("records", _l("服务记录（条）")),
-    ("other_units_hours", _l("其中在其他单位服务岗的服务（小时）")),
-    ("other_units_records", _l("其中在其他单位服务岗的服务（条）")),
-    ("hosted_hours", _l("本单位服务岗接待的外单位志愿者服务（小时）")),
-    ("hosted_records", _l("本单位服务岗接待的外单位志愿者服务（条）")),
-    ("late_records", _l("补录至以往月份（条）")), ("late_hours", _l("补录至以往月份（小时）")),
-    ("activities", _l("开展活动（场）")), ("trainings", _l("其中培训（场）")),
-    ("training_attendances", _l("参加培训（人次）")), ("star_upgrades", _l("星级晋升（人次）")),
-    ("rank", _l("全市排名")), ("change_hours", _l("较上月增减（小时）")),
+    ("registered_volunteers", _lp("bulletin figure", "注册志愿者")),
+    ("new_volunteers", _lp("bulletin figure", "本月新增志愿者")),
+    ("active_volunteers", _lp("bulletin figure", "活跃志愿者")),
+    ("participation_rate", _lp("bulletin figure", "参与率")),
+    ("service_hours", _lp("bulletin figure", "服务时长（小时）")),
+    ("records", _lp("bulletin figure", "服务记录（条）")),
+    ("other_units_hours", _lp("bulletin figure", "其中在其他单位服务岗的服务（小时）")),
+    ("other_units_records", _lp("bulletin figure", "其中在其他单位服务岗的服务（条）")),
+    ("hosted_hours", _lp("bulletin figure", "本单位服务岗接待的外单位志愿者服务（小时）")),
+    ("hosted_records", _lp("bulletin figure", "本单位服务岗接待的外单位志愿者服务（条）")),
+    ("late_records", _lp("bulletin figure", "补录至以往月份（条）")),
+    ("late_hours", _lp("bulletin figure", "补录至以往月份（小时）")),
+    ("activities", _lp("bulletin figure", "开展活动（场）")),
+    ("trainings", _lp("bulletin figure", "其中培训（场）")),
+    ("training_attendances", _lp("bulletin figure", "参加培训（人次）")),
+    ("star_upgrades", _lp("bulletin figure", "星级晋升（人次）")),
+    ("rank", _lp("bulletin figure", "全市排名")),
+    ("change_hours", _lp("bulletin figure", "较上月增减（小时）")),
 ]
 CITY_HIDDEN = ("hosted_hours", "hosted_records")  # for the city, the same as service at other units' posts
 
@@ -607,6 +616,20 @@ def _shown(figures: dict, key: str) -> bool:
     if figures.get("rank") is None and key in CITY_HIDDEN:
         return False
     return key in figures  # bulletins made before a figure existed do not show it
+
+
+def _flag_text(item: dict) -> str:
+    if item["kind"] == "hours":
+        return _("人均服务时长 %(h)s 小时，低于截至本月的目标 %(g)s 小时", h=item["h"], g=item["g"])
+    return _("今年人均参加培训 %(n)s 次，少于截至本月应达到的 %(g)s 次（全年 %(y)s 次按月折算）",
+             n=item["n"], g=item["g"], y=item["y"])
+
+
+def flag_texts(figures: dict) -> list[str]:
+    """A bulletin's flags in the reader's language. The snapshot keeps each flag's numbers
+    (flag_items); bulletins made before that keep only the sentences of their day."""
+    items = figures.get("flag_items")
+    return figures.get("flags", []) if items is None else [_flag_text(item) for item in items]
 
 
 def figure_rows(figures: dict) -> list[tuple[str, str]]:
@@ -627,10 +650,15 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
 
 def title_of(bulletin: Bulletin) -> str:
     year, month = parse_month(bulletin.month)
-    title = _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=bulletin.figures["unit"], y=year, m=month)
+    title = _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=unit_name(bulletin), y=year, m=month)
     if bulletin.revision:
         title += _("（修订版 %(n)d）", n=bulletin.revision)
     return title
+
+
+def unit_name(bulletin: Bulletin) -> str:
+    """Whose bulletin: the unit's name as snapshotted, or the city's in the reader's language."""
+    return bulletin.figures["unit"] if bulletin.unit_id is not None else _("全市")
 
 
 def stamp(moment) -> str:
@@ -695,7 +723,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
             Spacer(1, 4 * mm),
             pdf.table([[_("指标"), _("数值")]] + [list(r) for r in figure_rows(figures)], col_widths=[70 * mm, 60 * mm])]
     if figures.get("flags"):
-        flow += [pdf.paragraph(_("需关注"), "heading")] + [pdf.paragraph("• " + flag) for flag in figures["flags"]]
+        flow += [pdf.paragraph(_("需关注"), "heading")] + [pdf.paragraph("• " + flag) for flag in flag_texts(figures)]
 
     def bar_chart(title, labels, values, horizontal=False):
         drawing = Drawing(170 * mm, 70 * mm if not horizontal else max(40, 8 * len(values)) * mm)

@@ -60,6 +60,13 @@ class CodeExpired(CodeInvalid):
     default_message = _l("二维码已过期，请刷新后重新扫码")
 
 
+class PosterRotated(CodeInvalid):
+    """A printed poster whose post's code an admin has since replaced."""
+
+    code = "code_rotated"
+    default_message = _l("此服务岗二维码已更换，请扫描现场最新二维码")
+
+
 class NotEligible(Forbidden):
     """Below an offer's star level; details say what is needed."""
 

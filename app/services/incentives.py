@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, null, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -36,7 +37,9 @@ from app.services.inputs import has_bad_chars
 COUPON_VALID_DAYS = 30
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-CATEGORIES = ("餐饮", "零售", "生活服务", "文化休闲", "医疗健康", "其他")
+# stored value → label shown in the admin's language
+CATEGORIES = {"餐饮": _l("餐饮"), "零售": _l("零售"), "生活服务": _l("生活服务"), "文化休闲": _l("文化休闲"),
+              "医疗健康": _l("医疗健康"), "其他": _l("其他")}
 
 
 # ---------------------------------------------------------------- merchants
@@ -304,16 +307,16 @@ class OfferView:
     claimed_in_period: int = 0
 
 
-def offers_for_volunteer(volunteer: Volunteer, at: datetime | None = None) -> list[OfferView]:
-    """Every live offer with what this volunteer can do about it (three queries in all)."""
-    at = at or now()
-    offers = public_offers(at)
+def offer_views(volunteer: Volunteer, offers: list[Offer], at: datetime) -> list[OfferView]:
+    """What this volunteer can do about each offer now: the one rule of eligibility that the
+    offers page, the merchant's counter and verifyCode share (one query for the claims)."""
     # claims per (offer, period): a 'month' offer counts this month's, a 'total' one all
     claimed = {(r[0], r[1]): r[2] for r in db.session.execute(
         select(Coupon.offer_id, Coupon.period_key, func.count()).where(
-            Coupon.volunteer_id == volunteer.id, Coupon.period_key.in_((month_of(at), "total")))
-        .group_by(Coupon.offer_id, Coupon.period_key))}
-    table = stars.thresholds()
+            Coupon.volunteer_id == volunteer.id, Coupon.offer_id.in_([o.id for o in offers]),
+            Coupon.period_key.in_((month_of(at), "total")))
+        .group_by(Coupon.offer_id, Coupon.period_key))} if offers else {}
+    table = stars.thresholds() if any(volunteer.star_level < o.min_star for o in offers) else {}
     views = []
     for offer in offers:
         used = claimed.get((offer.id, period_key(offer, at)), 0)
@@ -326,6 +329,21 @@ def offers_for_volunteer(volunteer: Volunteer, at: datetime | None = None) -> li
         else:
             views.append(OfferView(offer, "claimable", 0.0, used))
     return views
+
+
+def offers_for_volunteer(volunteer: Volunteer, at: datetime | None = None) -> list[OfferView]:
+    """Every live offer with what this volunteer can do about it (three queries in all)."""
+    at = at or now()
+    return offer_views(volunteer, public_offers(at), at)
+
+
+def eligible_offers(volunteer: Volunteer, merchant: Merchant, at: datetime | None = None) -> list[Offer]:
+    """The merchant's live offers this volunteer could take now: at their star level, not sold
+    out, and not already claimed up to the per-volunteer limit."""
+    at = at or now()
+    offers = list(db.session.scalars(_live_offers_stmt(at).where(Offer.merchant_id == merchant.id)
+                                     .order_by(Offer.min_star, Offer.id)))
+    return [view.offer for view in offer_views(volunteer, offers, at) if view.state == "claimable"]
 
 
 # ---------------------------------------------------------------- coupons
@@ -523,9 +541,7 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
         volunteer = db.session.get(Volunteer, payload.get("v")) if isinstance(payload.get("v"), int) else None
         if volunteer is None:
             raise CodeInvalid(_("志愿者不存在"))
-    eligible = [o for o in db.session.scalars(_live_offers_stmt(at).where(Offer.merchant_id == merchant.id)
-                                              .order_by(Offer.min_star, Offer.id))
-                if o.min_star <= volunteer.star_level]
+    eligible = eligible_offers(volunteer, merchant, at)
     issued = list(db.session.scalars(
         select(Coupon).where(Coupon.volunteer_id == volunteer.id, Coupon.merchant_id == merchant.id,
                              Coupon.status == "issued", Coupon.expires_at > at)

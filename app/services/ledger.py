@@ -20,6 +20,7 @@ from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
 
 MAX_RECORD = timedelta(hours=24)
+PRE_REGISTRATION = "pre_registration"  # flag: service from before the volunteer registered
 
 
 def countable_seconds(raw_seconds: int, post: Post | None) -> tuple[int, list[str]]:
@@ -127,10 +128,11 @@ def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volun
 def enter_manual_record(by: User, *, unit_id: int | None, started_at: datetime, ended_at: datetime,
                         volunteer_id: int | None = None, volunteer_no: str | None = None,
                         name: str | None = None, post: Post | None = None,
-                        note: str | None = None) -> ServiceRecord:
+                        note: str | None = None, before_registration: bool = False) -> ServiceRecord:
     """补录 by an admin of unit_id (any unit for the platform admin). A record for the admin's own
     volunteers counts at once; one for another unit's volunteer (number and name) is pending in
-    that unit's review list, flagged, until that unit approves it."""
+    that unit's review list, flagged, until that unit approves it. Service dated before the
+    volunteer registered is refused unless marked as such history, with a note."""
     from app.services import units
     if unit_id is not None:
         units.ensure_can_manage_unit(by, unit_id)
@@ -140,13 +142,33 @@ def enter_manual_record(by: User, *, unit_id: int | None, started_at: datetime, 
                                                      name=name)
     if post is not None and unit_id is not None and post.unit_id != unit_id:
         raise NotFound(fields={"post_id": [_("不是本单位的服务岗")]})
+    flags = _history_flags(volunteer, started_at, note, before_registration)
     if other_unit:
         return create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
-                             post=post, note=note, status="pending", flags=["other_unit"],
+                             post=post, note=note, status="pending", flags=["other_unit", *flags],
                              unit_id=volunteer.unit_id)
     target = unit_id or (post.unit_id if post else volunteer.unit_id)
     return create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
-                         post=post, note=note, unit_id=target)
+                         post=post, note=note, flags=flags, unit_id=target)
+
+
+def _history_flags(volunteer: Volunteer, started_at: datetime, note: str | None,
+                   before_registration: bool) -> list[str]:
+    """Service dated before the volunteer registered is entered only when the admin marks it as
+    history from before registration, with a note; it then carries the pre_registration flag,
+    so reviewers see it in every list."""
+    registered = volunteer.created_at
+    if started_at >= registered:
+        return []
+    if not before_registration:
+        when = local(registered).strftime("%Y-%m-%d %H:%M")
+        raise ValidationFailed(
+            _("该记录早于志愿者的注册时间（%(t)s）", t=when),
+            fields={"started_at": [_("早于志愿者的注册时间（%(t)s）；如确为注册前的服务，请勾选“补录注册前的服务”并写明说明",
+                                      t=when)]})
+    if not (note or "").strip():
+        raise ValidationFailed(fields={"note": [_("补录注册前的服务须写明说明")]})
+    return [PRE_REGISTRATION]
 
 
 NO_VOLUNTEER = -1  # an id no row has: the filter then matches nothing

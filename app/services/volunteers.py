@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Unit, User, Volunteer
-from app.services import accounts, audit, identity
+from app.services import accounts, audit, guardians, identity
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -142,6 +142,8 @@ def _register(reg: Registration, *, public: bool) -> Registered:
     db.session.flush()
     audit.log("volunteer.registered", volunteer, by=user, unit_id=unit.id,
                volunteer_no=volunteer.volunteer_no)
+    if guardians.needs_consent(volunteer):
+        guardians.send_consent_link(volunteer, by=user)
     return Registered(volunteer=volunteer, id=volunteer.id, volunteer_no=volunteer.volunteer_no, name=name)
 
 

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.auth_state import role_required
 from app.extensions import db
 from app.rate_limits import password_reset_limited
-from app.services import accounts, dashboard, units, volunteers
+from app.services import accounts, dashboard, guardians, sms, units, volunteers
 from app.services.errors import DomainError, NotFound
 from app.web.forms import BaseForm, apply_errors, db_int
 
@@ -181,18 +181,34 @@ def volunteers_view():
 
 
 
+class PaperConsentForm(BaseForm):
+    note = StringField(_l("说明（同意书的签署日期、存放位置）"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("登记纸质监护人同意书"))
+
+
+def _managed_volunteer(volunteer_id: int):
+    """A volunteer of the admin's units; any other id answers like a missing one."""
+    return volunteers.get_for_admin(current_user, volunteer_id)
+
+
+def _volunteer_page(volunteer, form=None, guardian_link=None, status=200):
+    return render_template("admin/volunteer_detail.html", volunteer=volunteer,
+                           consent_state=guardians.consent_state(volunteer),
+                           paper_form=form or PaperConsentForm(prefix="paper"),
+                           sms_configured=sms.is_configured(), guardian_link=guardian_link), status
+
+
 @bp.get("/volunteers/<int:volunteer_id>")
 @role_required("platform_admin", "unit_admin")
 def volunteer_detail(volunteer_id: int):
-    volunteer = volunteers.get_for_admin(current_user, volunteer_id)
-    return render_template("admin/volunteer_detail.html", volunteer=volunteer)
+    return _volunteer_page(_managed_volunteer(volunteer_id))
 
 
 @bp.route("/volunteers/<int:volunteer_id>/rebind", methods=["GET", "POST"])
 @role_required("platform_admin", "unit_admin")
 def volunteer_rebind(volunteer_id: int):
     """A volunteer who lost the phone or password, checked face to face, gets the account back."""
-    volunteer = volunteers.get_for_admin(current_user, volunteer_id)
+    volunteer = _managed_volunteer(volunteer_id)
     form = RebindForm()
     if form.validate_on_submit():
         try:
@@ -207,3 +223,39 @@ def volunteer_rebind(volunteer_id: int):
                     name=volunteer.name), "success")
             return redirect(url_for(".volunteer_detail", volunteer_id=volunteer.id))
     return render_template("admin/volunteer_rebind.html", form=form, volunteer=volunteer)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/guardian/link")
+@role_required("platform_admin", "unit_admin")
+def send_guardian_link(volunteer_id: int):
+    """Send the guardian a fresh consent link; without an SMS gateway the admin is shown it to hand over."""
+    volunteer = _managed_volunteer(volunteer_id)
+    try:
+        link = guardians.send_consent_link(volunteer, by=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for(".volunteer_detail", volunteer_id=volunteer_id))
+    db.session.commit()
+    if sms.is_configured():
+        flash(_("已向监护人手机发送确认短信"), "success")
+        return redirect(url_for(".volunteer_detail", volunteer_id=volunteer_id))
+    return _volunteer_page(volunteer, guardian_link=link)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/guardian/paper")
+@role_required("platform_admin", "unit_admin")
+def record_paper_consent(volunteer_id: int):
+    volunteer = _managed_volunteer(volunteer_id)
+    form = PaperConsentForm(prefix="paper")
+    if form.validate_on_submit():
+        try:
+            guardians.record_paper_consent(volunteer, by=current_user, note=form.note.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已登记纸质监护人同意书，%(name)s 现在可以签到", name=volunteer.name), "success")
+            return redirect(url_for(".volunteer_detail", volunteer_id=volunteer_id))
+    return _volunteer_page(volunteer, form=form, status=422)

@@ -100,7 +100,7 @@ def show(bulletin_id: int):
     bulletin = _readable(bulletin_id)
     return render_template("bulletins/show.html", bulletin=bulletin, f=bulletin.figures,
                            title=bulletins.title_of(bulletin), rows=bulletins.figure_rows(bulletin.figures),
-                           generated=bulletins.stamp(bulletin.generated_at))
+                           flags=bulletins.flag_texts(bulletin.figures), generated=bulletins.stamp(bulletin.generated_at))
 
 
 @bp.get("/<int:bulletin_id>.pdf")

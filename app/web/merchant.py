@@ -245,7 +245,7 @@ def export_figures(figures: dict, fmt: str, filename: str):
     writer = csv.writer(out)
     spreadsheets.write_csv_rows(writer, [[_("日期"), _("核销数")], *day_rows, [],
                                          [_("商家"), _("优惠"), _("最低星级"), _("核销数")], *offer_rows])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 

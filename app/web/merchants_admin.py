@@ -23,7 +23,7 @@ bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
 
 class MerchantForm(BaseForm):
     name = StringField(_l("商家名称"), validators=[DataRequired(), Length(max=100)])
-    category = SelectField(_l("类别"), choices=[SelectChoice("", "—")] + [SelectChoice(c, c) for c in incentives.CATEGORIES],
+    category = SelectField(_l("类别"), choices=[SelectChoice("", "—")] + [SelectChoice(value, label) for value, label in incentives.CATEGORIES.items()],
                            validators=[Optional()])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
@@ -65,6 +65,7 @@ def index():
             return redirect(url_for(".detail", merchant_id=merchant.id))
     first, last, days = _period()
     return render_template("merchants_admin/index.html", merchants=incentives.list_merchants(), form=form,
+                           categories=incentives.CATEGORIES,
                            figures=incentives.redemption_figures(None, first, last), days=days), \
         422 if form.errors else 200
 

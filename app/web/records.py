@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     SelectField,
     StringField,
@@ -39,6 +40,7 @@ class ManualRecordForm(BaseForm):
     ended_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     post_id = SelectField(_l("服务岗（可选）"), coerce=int, validators=[Optional()])
     note = TextAreaField(_l("说明（补录原因）"), validators=[DataRequired(), Length(max=500)])
+    before_registration = BooleanField(_l("补录注册前的服务"))
     submit = SubmitField(_l("补录并通过"))
 
 
@@ -186,7 +188,7 @@ def new():
             record = ledger.enter_manual_record(
                 current_user, unit_id=unit_id, volunteer_no=form.volunteer_no.data, name=form.name.data,
                 started_at=parse_local(form.started_at.data), ended_at=parse_local(form.ended_at.data),
-                post=post, note=form.note.data)
+                post=post, note=form.note.data, before_registration=form.before_registration.data)
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -211,13 +213,16 @@ def import_records():
             count = records_import.import_xlsx(form.file.data.read(), current_user.unit_id, by=current_user)
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = exc.fields
+            # the whole file's problem goes beside the file field; rows are listed by number
+            form.file.errors = list(exc.fields.get("file", []))
+            errors = {row: messages for row, messages in exc.fields.items() if row != "file"}
             flash(exc.message, "danger")
         else:
             db.session.commit()
             flash(_("已导入%(n)d条服务记录", n=count), "success")
             return redirect(url_for(".index", status="approved"))
-    return render_template("records/import.html", form=form, errors=errors), 422 if errors else 200
+    failed = bool(errors or form.file.errors)
+    return render_template("records/import.html", form=form, errors=errors), 422 if failed else 200
 
 
 @bp.get("/template.xlsx")

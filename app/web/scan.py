@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.auth_state import role_required
 from app.extensions import db
-from app.services import attendance, ledger, volunteers
+from app.services import attendance, guardians, ledger, volunteers
 from app.services.errors import DomainError
 
 bp = Blueprint("scan", __name__)
@@ -30,9 +30,11 @@ def _position() -> tuple[float | None, float | None]:
 @bp.get("/s/<token>", endpoint="post_code")
 def post_code(token: str):
     post = attendance.post_for_code(token)
-    state = {"open_here": None, "open_elsewhere": None}
+    state = {"open_here": None, "open_elsewhere": None, "consent_needed": False}
     if current_user.is_authenticated and current_user.role == "volunteer":
-        current = attendance.open_session(volunteers.volunteer_of(current_user).id)
+        volunteer = volunteers.volunteer_of(current_user)
+        state["consent_needed"] = guardians.needs_consent(volunteer)
+        current = attendance.open_session(volunteer.id)
         if current is not None:
             state["open_here" if current.post_id == post.id else "open_elsewhere"] = current
     return render_template("scan/post.html", post=post, token=token, **state)

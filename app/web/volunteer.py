@@ -4,13 +4,25 @@ from __future__ import annotations
 import base64
 import io
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
 from app.extensions import db
-from app.services import certificates, qr, stars, volunteer_home, volunteers
+from app.services import certificates, guardians, qr, stars, volunteer_home, volunteers
 from app.services.clock import iso
+from app.services.errors import DomainError
 from app.web.forms import db_int
 
 bp = Blueprint("volunteer", __name__, url_prefix="/me")
@@ -24,7 +36,23 @@ def _me():
 @role_required("volunteer")
 def home():
     coupons_url = url_for("coupons.mine") if "coupons.mine" in current_app.view_functions else None
-    return render_template("volunteer/home.html", home=volunteer_home.home(_me()), coupons_url=coupons_url)
+    return render_template("volunteer/home.html", home=volunteer_home.home(_me()), coupons_url=coupons_url,
+                           consent_needed=guardians.needs_consent(_me()))
+
+
+@bp.post("/guardian/resend")
+@role_required("volunteer")
+def resend_guardian_link():
+    """Text the guardian a fresh consent link (the old one stops working)."""
+    try:
+        guardians.send_consent_link(_me(), by=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(_("已重新向监护人手机发送确认短信"), "success")
+    return redirect(url_for(".home"))
 
 
 @bp.post("/stars/seen")

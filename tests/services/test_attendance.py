@@ -118,7 +118,7 @@ def test_tampered_rotated_disabled_and_expired_codes_are_refused(app, unit):
     with pytest.raises(CodeInvalid):
         attendance.scan(volunteer, old[:-3] + "abc")
     posts.rotate_code(post, by=None)
-    with pytest.raises(CodeInvalid, match="停用"):
+    with pytest.raises(CodeInvalid, match="此服务岗二维码已更换，请扫描现场最新二维码"):
         attendance.scan(volunteer, old)
     new = posts.scan_url(post)
     posts.set_active(post, False, by=None)
@@ -262,8 +262,9 @@ def test_a_tampered_kiosk_screen_code_is_refused(unit):
     with pytest.raises(CodeInvalid):
         attendance.scan(volunteer, kiosk[:-3] + ("xyz" if not kiosk.endswith("xyz") else "abc"))
     posts.rotate_code(post, by=None)  # rotating retires the screen's code too
-    with pytest.raises(CodeInvalid):
+    with pytest.raises(CodeInvalid, match="停用") as refused:
         attendance.scan(volunteer, kiosk)
+    assert refused.value.code == "code_invalid"
 
 
 def test_check_out_outside_a_refusing_fence_is_refused_and_the_session_stays_open(unit):

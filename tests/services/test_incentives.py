@@ -270,8 +270,9 @@ def test_verify_coupon_and_card_codes(app, db):
     assert result.kind == "coupon" and result.redeemable and result.coupon.id == coupon.id
     body = result.as_json()
     assert body["volunteer"] == {"masked_name": coupon.volunteer.masked_name, "star_level": 2}
-    assert body["coupon"]["status"] == "issued" and coupon.offer_id in body["eligible_offer_ids"]
-    assert offer_3.id not in body["eligible_offer_ids"]
+    assert body["coupon"]["status"] == "issued"
+    # the coupon's own offer is claimed up to its limit of one; the 3★ offer is above the level
+    assert coupon.offer_id not in body["eligible_offer_ids"] and offer_3.id not in body["eligible_offer_ids"]
     # a bare token typed by a USB scanner works too
     assert incentives.verify_code(code.rsplit("/", 1)[1], merchant).coupon.id == coupon.id
     card, _exp = qr.make_url("card", {"v": coupon.volunteer_id})
@@ -285,6 +286,28 @@ def test_verify_coupon_and_card_codes(app, db):
     other, _u = shop("别家")
     seen = incentives.verify_code(code, other)
     assert not seen.redeemable and isinstance(seen.refusal, AlreadyRedeemed)
+
+
+def test_counter_lists_only_offers_the_volunteer_could_still_take(app, db):
+    merchant, _user = shop()
+    open_offer = offer_of(merchant, title="九折", min_star=1, per_volunteer_limit=None)
+    sold_out = offer_of(merchant, title="限量", min_star=1, quantity=1, per_volunteer_limit=None)
+    used_up = offer_of(merchant, title="每人一次", min_star=1, per_volunteer_limit=1)
+    monthly = offer_of(merchant, title="每月两次", min_star=1, per_volunteer_limit=2)
+    volunteer, someone_else = star_volunteer(), star_volunteer()
+    incentives.claim_coupon(someone_else, sold_out)
+    incentives.claim_coupon(volunteer, used_up)
+    incentives.claim_coupon(volunteer, monthly)
+    _db.session.commit()
+    card, _exp = qr.make_url("card", {"v": volunteer.id})
+    seen = incentives.verify_code(card, merchant)
+    assert [o.id for o in seen.eligible_offers] == [open_offer.id, monthly.id]
+    assert seen.as_json()["eligible_offer_ids"] == [open_offer.id, monthly.id]
+    assert [o.id for o in incentives.eligible_offers(volunteer, merchant)] == [open_offer.id, monthly.id]
+    # the volunteer's offers page applies the same rule
+    states = {v.offer.id: v.state for v in incentives.offers_for_volunteer(volunteer)}
+    assert states == {open_offer.id: "claimable", sold_out.id: "sold_out", used_up.id: "limit_reached",
+                      monthly.id: "claimable"}
 
 
 def test_tampered_and_expired_codes_are_refused(app, db):

@@ -27,6 +27,30 @@ def test_overlapping_records_are_refused(db):
                              by=None)
 
 
+def test_entry_by_hand_before_registration_is_refused_unless_marked_history_with_a_note(db):
+    volunteer = f.volunteer()
+    admin = f.unit_admin(volunteer.unit)
+    volunteer.created_at = now() - timedelta(days=1)
+    before = volunteer.created_at - timedelta(days=2)
+
+    def enter(start, **kwargs):
+        return ledger.enter_manual_record(admin, unit_id=volunteer.unit_id, volunteer_id=volunteer.id,
+                                          started_at=start, ended_at=start + timedelta(hours=2), **kwargs)
+
+    with pytest.raises(ValidationFailed) as refused:
+        enter(before, note="x")
+    assert "started_at" in refused.value.fields
+    with pytest.raises(ValidationFailed) as unexplained:
+        enter(before, before_registration=True, note=" ")
+    assert "note" in unexplained.value.fields
+    record = enter(before, before_registration=True, note="纸质档案")
+    assert record.status == "approved" and record.flag_list == [ledger.PRE_REGISTRATION]
+    after = now() - timedelta(hours=3)  # service since registering needs no mark and carries no flag
+    plain = ledger.enter_manual_record(admin, unit_id=volunteer.unit_id, volunteer_id=volunteer.id,
+                                       started_at=after, ended_at=after + timedelta(minutes=30), note="补录")
+    assert plain.flag_list == [] and volunteer.approved_seconds == 2 * 3600 + 1800
+
+
 def test_reject_of_approved_takes_hours_back_and_records_level_down(db):
     volunteer = f.volunteer()
     f.give_hours(volunteer, 98)

@@ -149,6 +149,8 @@ def test_api_records_by_role_and_unit(client, db, scene):
     assert client.get(f"/api/v1/posts/{scene['post'].id}/poster.png", headers=other).status_code == 403
     volunteer = f.api_token(client, scene["volunteer"].user.username)
     assert client.get(f"/api/v1/units/{scene['unit'].id}/records", headers=volunteer).status_code == 403
+    scene["volunteer"].created_at = now() - timedelta(days=30)  # registered before the service entered
+    db.session.commit()
     start = (now() - timedelta(days=1)).replace(microsecond=0)
     overlap = client.post(f"/api/v1/units/{scene['unit'].id}/records", headers=admin, json={
         "volunteer_id": scene["volunteer"].id, "started_at": start.isoformat(),

@@ -98,6 +98,23 @@ def test_card_code_shows_level_and_redeems_a_coupon_of_this_shop(client, scene):
     assert _db.session.get(Coupon, coupon.id).status == "redeemed"
 
 
+def test_counter_hides_offers_sold_out_or_used_up_by_the_volunteer(client, scene):
+    volunteer, offers = scene["volunteer"], scene["offers"]
+    incentives.claim_coupon(volunteer, offers[1])  # its limit of one per month is used
+    limited = incentives.create_offer(scene["merchant"], incentives.OfferInput(
+        title="限量礼遇", min_star=1, quantity=1), by=scene["admin"])
+    rich = f.volunteer(name="钱多")
+    f.give_hours(rich, 120)
+    incentives.claim_coupon(rich, limited)  # sold out by someone else
+    _db.session.commit()
+    card, _exp = qr.make_url("card", {"v": volunteer.id})
+    f.login(client, scene["shop"])
+    page = client.get(client.get("/merchant/?code=" + card).headers["Location"]).get_data(as_text=True)
+    listed = page.split("该志愿者符合的本店优惠", 1)[1].split("</ul>", 1)[0]
+    assert "2星礼遇" in listed
+    assert "1星礼遇" not in listed and "限量礼遇" not in listed and "3星礼遇" not in listed
+
+
 def test_other_merchant_and_expired_codes_are_refused_on_the_page(client, app, scene):
     coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
     other = incentives.create_merchant(name="隔壁面包店", by=scene["admin"], approved=True)
@@ -204,8 +221,9 @@ def test_dashboard_figures_and_exports(client, scene):
     page = client.get("/merchant/dashboard?days=7").get_data(as_text=True)
     assert re.search(r'id="redeemed-total">3<', page) and "chart.umd.min.js" in page
     today = local(now()).date().isoformat()
-    rows = list(csv.reader(io.StringIO(client.get("/merchant/dashboard.csv?days=7").get_data(as_text=True)
-                                       .lstrip("\ufeff"))))
+    exported = client.get("/merchant/dashboard.csv?days=7")
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert [today, "2"] in rows
     assert ["志愿者之家便利店", "1星礼遇", "1", "2"] in rows
     book = openpyxl.load_workbook(io.BytesIO(client.get("/merchant/dashboard.xlsx?days=7").data))
@@ -262,7 +280,8 @@ def test_api_flow_and_shapes(client, scene):
     body = verified.json
     assert body["volunteer"] == {"masked_name": "王*明", "star_level": 2}
     assert body["coupon"]["id"] == coupon_id and body["coupon"]["offer_id"] == offer.json["id"]
-    assert body["coupon"]["status"] == "issued" and body["eligible_offer_ids"] == [offer.json["id"]]
+    assert body["coupon"]["status"] == "issued"
+    assert body["eligible_offer_ids"] == []  # claimed up to its limit, and sold out
     card, _exp = qr.make_url("card", {"v": scene["volunteer"].id})
     by_card = client.post("/api/v1/merchant/verify", json={"code": card}, headers=shop_h).json
     assert by_card["coupon"] is None and by_card["volunteer"]["star_level"] == 2

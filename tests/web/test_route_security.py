@@ -14,6 +14,7 @@ PUBLIC = {
     "certificates.check", "coupons.merchants", "coupons.logo",
     # QR landing pages: GET explains and offers a login; the action needs one
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
+    "guardian.consent",  # the link texted to a minor's guardian
 }
 
 

@@ -1,5 +1,6 @@
 """The scan pages, record review, manual entry, import, the attendance API and hours verify."""
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,9 +20,11 @@ def scene(db):
     unit = f.unit("阳光社区")
     other_unit = f.unit("市民政局")
     post = posts.create_post(unit.id, posts.PostInput(name="图书馆服务岗"), by=None)
+    volunteer = f.volunteer(unit)
+    volunteer.created_at = now() - timedelta(days=30)  # registered a month ago
     db.session.commit()
     return {"unit": unit, "other_unit": other_unit, "post": post, "admin": f.unit_admin(unit, "sunadmin"),
-            "other_admin": f.unit_admin(other_unit, "mzadmin"), "volunteer": f.volunteer(unit)}
+            "other_admin": f.unit_admin(other_unit, "mzadmin"), "volunteer": volunteer}
 
 
 def path_of(url: str) -> str:
@@ -103,7 +106,17 @@ def test_admin_creates_a_post_and_rotates_its_code(client, db, scene):
     show = response.headers["Location"]
     f.post_form(client, f"/admin/posts/{post.id}/rotate", {}, token_from=show)
     db.session.refresh(post)
-    assert posts.scan_url(post) != old and client.get(path_of(old)).status_code == 400
+    assert posts.scan_url(post) != old
+    refused = client.get(path_of(old))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "此服务岗二维码已更换，请扫描现场最新二维码" in page
+    assert "请让出示方刷新" not in page  # that is the kiosk screen's advice
+    kiosk, _expires = posts.kiosk_code(post)
+    posts.rotate_code(post, by=None)
+    db.session.commit()
+    assert "请让出示方刷新" in client.get(path_of(kiosk)).get_data(as_text=True)
+    api = client.post("/api/v1/scan", json={"code": old}, headers=f.api_token(client, scene["volunteer"].user.username))
+    assert api.status_code == 400 and api.json["error"]["code"] == "code_rotated"
 
 
 def test_bulk_approve_and_reject_with_reason(app, client, db, scene):
@@ -154,6 +167,43 @@ def test_manual_entry_keeps_who_and_why(client, db, scene):
     assert unknown.status_code == 200 and "未找到该编号的志愿者" in unknown.get_data(as_text=True)
 
 
+def test_manual_entry_before_registration_needs_the_history_box_and_a_note_and_is_flagged(client, db, scene):
+    volunteer = scene["volunteer"]
+    f.login(client, scene["admin"])
+    start = local(volunteer.created_at - timedelta(days=5)).replace(hour=9, minute=0, second=0, microsecond=0)
+    form = {"volunteer_no": volunteer.volunteer_no, "started_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ended_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "post_id": 0,
+            "note": "纸质签到表"}
+    refused = f.post_form(client, "/admin/records/new", form)
+    assert refused.status_code == 200 and "早于志愿者的注册时间" in refused.get_data(as_text=True)
+    assert "补录注册前的服务" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ServiceRecord.id))) == 0 and volunteer.approved_seconds == 0
+    entered = f.post_form(client, "/admin/records/new", {**form, "before_registration": "y"},
+                          token_from="/admin/records/new")
+    assert entered.status_code == 302
+    record = db.session.scalar(select(ServiceRecord))
+    assert record.status == "approved" and record.flag_list == ["pre_registration"] and record.note == "纸质签到表"
+    listing = client.get("/admin/records/?status=approved").get_data(as_text=True)
+    assert "注册前" in listing
+    assert "注册前" in client.get("/admin/records/?status=&flagged=1").get_data(as_text=True)
+
+    api = f.api_token(client, "sunadmin")
+    path = f"/api/v1/units/{scene['unit'].id}/records"
+    earlier = start - timedelta(days=1)
+    body = {"volunteer_id": volunteer.id, "started_at": earlier.isoformat(),
+            "ended_at": (earlier + timedelta(hours=1)).isoformat()}
+    no = client.post(path, headers=api, json=body)
+    assert no.status_code == 422 and "started_at" in no.json["error"]["fields"]
+    no_note = client.post(path, headers=api, json={**body, "before_registration": True})
+    assert no_note.status_code == 422 and "note" in no_note.json["error"]["fields"]
+    yes = client.post(path, headers=api, json={**body, "before_registration": True, "note": "档案补录"})
+    assert yes.status_code == 201 and yes.json["status"] == "approved"
+    listed = client.get(f"{path}?status=approved", headers=api).json["items"]
+    assert {tuple(r["flags"]) for r in listed} == {("pre_registration",)}
+    db.session.expire_all()
+    assert volunteer.hours == 3
+
+
 def xlsx(rows) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
@@ -195,6 +245,21 @@ def test_import_refuses_a_file_that_is_not_a_spreadsheet(client, db, scene):
     response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(b"not a zip"), "x.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 422 and "无法读取文件" in response.get_data(as_text=True)
+
+
+def test_a_file_level_import_problem_reads_as_a_sentence_not_a_field_key(client, db, scene):
+    f.login(client, scene["admin"])
+    workbook = Workbook()
+    workbook.active.append(["姓名", "日期", "小时"])
+    workbook.active.append(["张三", "2026-10-01", 3])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(buffer.getvalue()), "x.xlsx")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "表头不符，请使用下载的模板" in page
+    assert "以下行有错误" not in page and "<strong>file</strong>" not in page
+    assert not re.search(r"\bfile\s*[:：]", re.sub(r"<[^>]+>", " ", page))
 
 
 def test_attendance_api(client, db, scene):

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from app.auth_state import api_user, bearer_token
 from app.extensions import db
 from app.rate_limits import documented_429, login_limited, registration_limited
-from app.services import accounts, stars, units, volunteers
+from app.services import accounts, guardians, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated
 from app.web.api.common import (
@@ -103,7 +103,9 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
     if full:
         data.update(unit_id=volunteer.unit_id, next_star_at_hours=stars.next_threshold_hours(volunteer),
                     phone_masked=volunteer.phone[:3] + "****" + volunteer.phone[-4:],
-                    registered_at=iso(volunteer.created_at))
+                    registered_at=iso(volunteer.created_at),
+                    # a minor checks in once a guardian has agreed
+                    guardian_consent=guardians.consent_state(volunteer))
     return data
 
 

@@ -55,6 +55,8 @@ class RecordCreate(StrictSchema):
     ended_at = Moment(required=True, default_timezone=None)
     post_id = Id(load_default=None, allow_none=True)
     note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    # service from before the volunteer registered is entered only when marked, with a note
+    before_registration = Bool(load_default=False)
 
 
 class RecordQuery(StrictSchema):
@@ -170,7 +172,7 @@ def create_record(body, unit_id: int):
     record = ledger.enter_manual_record(
         user, unit_id=unit_id, volunteer_id=body["volunteer_id"], volunteer_no=body["volunteer_no"],
         name=body["name"], started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
-        post=post, note=body["note"])
+        post=post, note=body["note"], before_registration=body["before_registration"])
     db.session.commit()
     return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
 
