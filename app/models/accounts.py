@@ -78,6 +78,9 @@ class Volunteer(db.Model):
         CheckConstraint("star_level BETWEEN 0 AND 5", name="star_level"),
         CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
         Index("ix_volunteers_unit_star", "unit_id", "star_level"),
+        # Search by a fragment of the name: a trigram GIN index on PostgreSQL (pg_trgm serves
+        # LIKE '%…%' of three characters or more); a plain index on SQLite.
+        Index("ix_volunteers_name", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
