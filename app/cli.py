@@ -127,21 +127,30 @@ perf_cli = AppGroup("perf", help="Benchmark helpers.")
 @click.option("--units", type=click.IntRange(1), default=5, show_default=True)
 def perf_seed_command(volunteers, records, units):
     """Bulk synthetic units, volunteers and approved records (COPY on PostgreSQL), with progress."""
+    import time
+
     from app.services import perf
-    bar, stage_now, last = None, None, 0
+    bar, stage_now, last, began = None, None, 0, time.monotonic()
+
+    def finish():
+        bar.__exit__(None, None, None)
+        click.echo(f"  {stage_now}: {last} in {time.monotonic() - began:.1f} s")
+
     for stage, done, of in perf.seed(volunteers, records, units):
         if stage != stage_now:
             if bar is not None:
-                bar.__exit__(None, None, None)
+                finish()
             bar = click.progressbar(length=of, label=f"{stage:10}", show_pos=True)
             bar.__enter__()
-            stage_now, last = stage, 0
+            stage_now, last, began = stage, 0, time.monotonic()
         bar.update(done - last)
         last = done
     if bar is not None:
-        bar.__exit__(None, None, None)
+        finish()
     db.session.commit()
+    began = time.monotonic()
     perf.vacuum()
+    click.echo(f"  vacuum analyze: {time.monotonic() - began:.1f} s")
     click.echo(f"seeded {units} units, {volunteers} volunteers, {records} approved records")
 
 

@@ -76,6 +76,7 @@ def run_backend(backend: str, args) -> list[dict]:
             for _ in perf.seed(args.volunteers, args.records, args.units):
                 pass
             db.session.commit()
+            perf.vacuum()  # PostgreSQL: statistics and visibility map, as `flask perf seed` leaves them
             seed_s = time.perf_counter() - start
             rows.append({"backend": backend, "case": "seed (perf.seed)", "median_ms": seed_s * 1000,
                          "max_ms": seed_s * 1000, "runs": 1,

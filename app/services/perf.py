@@ -320,7 +320,7 @@ def _copy_postgres(plan: _Plan, volunteers: int, records: int) -> Iterator[tuple
             loaded = 0
             for path in paths:
                 with open(path) as f, cur.copy(f"COPY service_records ({columns}) FROM STDIN") as copy:
-                    while block := f.readlines(8 << 20):
+                    while block := f.readlines(1 << 20):
                         copy.write("".join(block))
                         loaded += len(block)
                         yield "records", loaded, records
