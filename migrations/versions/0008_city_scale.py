@@ -34,7 +34,7 @@ def upgrade():
         batch_op.create_index("ix_service_records_volunteer_status_started",
                               ["volunteer_id", "status", "started_at", "seconds"], unique=False)
         batch_op.create_index("ix_service_records_status_started",
-                              ["status", "started_at", "unit_id", "volunteer_id", "seconds"], unique=False)
+                              ["status", "started_at", "unit_id", "volunteer_id", "seconds", "id"], unique=False)
         batch_op.create_index("ix_service_records_unreviewed", ["unit_id", "status"], unique=False,
                               sqlite_where=sa.text(UNREVIEWED), postgresql_where=sa.text(UNREVIEWED))
 
