@@ -70,8 +70,9 @@ bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
 @bulletins_cli.command("generate")
 @click.option("--month", help="YYYY-MM (default: last month)")
 @click.option("--unit", "unit_id", type=int, help="only this unit's bulletin")
-def bulletins_generate_command(month, unit_id):
-    """Make the month's bulletins; those that exist are left alone."""
+@click.option("--revise", is_flag=True, help="issue the next numbered revision; the original is kept")
+def bulletins_generate_command(month, unit_id, revise):
+    """Make the month's bulletins; those that exist are left alone (--revise: a new revision)."""
     import smtplib
 
     from flask import current_app
@@ -79,11 +80,11 @@ def bulletins_generate_command(month, unit_id):
     from app.services import bulletins
     from app.services.clock import previous_month
     try:
-        created = bulletins.generate_bulletins(month, unit_id)
+        created = bulletins.generate_bulletins(month, unit_id, revise=revise)
     except DomainError as exc:
         fail(exc)
     db.session.commit()
-    click.echo(f"created {created} bulletin(s) for {month or 'last month'}")
+    click.echo(f"created {created} {'revised ' if revise else ''}bulletin(s) for {month or 'last month'}")
     if current_app.config.get("MAIL_SERVER"):  # as the monthly job does
         try:
             mailed = bulletins.mail_bulletins(month or previous_month(), unit_id)

@@ -2,7 +2,7 @@
 from app.models.accounts import ROLES, ROLES_BY_NAME, ApiToken, LoginSession, User, Volunteer
 from app.models.attendance import ServiceRecord
 from app.models.audit import AuditEntry
-from app.models.bulletins import Bulletin
+from app.models.bulletins import Bulletin, QuarterReview
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.posts import Activity, ActivitySignup, Post
@@ -12,6 +12,6 @@ from app.models.units import Unit
 
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
-    "JobRun", "LoginSession", "Merchant", "Offer", "Post", "SchedulerLock", "ServiceRecord",
+    "JobRun", "LoginSession", "Merchant", "Offer", "Post", "QuarterReview", "SchedulerLock", "ServiceRecord",
     "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",
 ]

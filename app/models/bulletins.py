@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -12,19 +12,40 @@ from app.models.base import UTCDateTime, utcnow
 class Bulletin(db.Model):
     """A monthly, immutable snapshot of a unit's (or the city's) figures (月通报).
 
-    scope is 'unit:<id>' or 'city'; (scope, month) is unique, so a second generator —
-    another run, another process — cannot make a second copy.
+    scope is 'unit:<id>' or 'city'; (scope, month, revision) is unique, so a second generator —
+    another run, another process — cannot make a second copy. The original is revision 0;
+    a revision (修订版 1, 2, …) is a new snapshot of the same month that keeps the original.
     """
 
     __tablename__ = "bulletins"
-    __table_args__ = (UniqueConstraint("scope", "month", name="uq_bulletins_scope_month"),)
+    __table_args__ = (UniqueConstraint("scope", "month", "revision", name="uq_bulletins_scope_month_revision"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(20))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM in the deployment's zone
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     figures: Mapped[dict] = mapped_column(JSON)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit = relationship("Unit")
+
+
+class QuarterReview(db.Model):
+    """The civilization office's written review (季点评) of a unit's (or the city's) quarter:
+    one per (scope, year, quarter), written by the platform admin, read by the unit's admins."""
+
+    __tablename__ = "quarter_reviews"
+    __table_args__ = (UniqueConstraint("scope", "year", "quarter", name="uq_quarter_reviews_scope_year_quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    updated_by = relationship("User")

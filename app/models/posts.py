@@ -86,6 +86,10 @@ class ActivitySignup(db.Model):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Attendance: set when the volunteer checks in at the activity's post during it, or when
+    # the unit admin marks it; a training counts for the volunteer only when attended.
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance_source: Mapped[str | None] = mapped_column(String(10))  # 'checkin' or 'admin'
 
     activity = relationship("Activity")
     volunteer = relationship("Volunteer")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, ledger, qr
+from app.services import audit, ledger, posts, qr
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError
 
@@ -158,6 +158,7 @@ def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: dateti
         return current
     audit.log("record.checked_in", record, by=by or volunteer.user, unit_id=post.unit_id, post_id=post.id,
               flags=record.flags)
+    posts.attend_by_check_in(volunteer.id, post.id, at)  # a sign-up to an activity on now is attended
     return record
 
 

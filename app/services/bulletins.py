@@ -2,31 +2,43 @@
 
 Every figure comes from set-based SQL aggregates grouped by unit — never from Python loops
 over records — so the same queries run on a read replica or a partitioned ledger unchanged.
-Volunteer figures (registered, new, active, star upgrades, top volunteers) count each
-volunteer in their own unit; service hours and records count in the unit whose ledger holds
-the record. A record belongs to the month, in the deployment's zone, in which it started.
-Bulletins are snapshots: (scope, month) is unique, so generating again is a no-op.
+Every figure of a unit's bulletin has one base, the volunteer's home unit (service at other
+units' posts is shown as its own line), so participation cannot exceed 100 %; only activities
+held count by the organising unit. A record belongs to the month, in the deployment's zone, in
+which it started. docs/bulletin-figures.md defines every figure. Bulletins are snapshots:
+(scope, month, revision) is unique, so generating again is a no-op; a revision is a new row.
 """
 from __future__ import annotations
 
 import io
 import logging
-import math
 import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import Activity, Bulletin, ServiceRecord, Setting, StarEvent, Unit, User, Volunteer
+from app.models import (
+    Activity,
+    ActivitySignup,
+    Bulletin,
+    QuarterReview,
+    ServiceRecord,
+    Setting,
+    StarEvent,
+    Unit,
+    User,
+    Volunteer,
+)
 from app.services import audit
-from app.services.clock import month_bounds, now, parse_month, previous_month
-from app.services.errors import NotFound, ValidationFailed
+from app.services.clock import local, month_bounds, now, parse_month, previous_month
+from app.services.errors import Forbidden, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -65,44 +77,118 @@ def set_targets(hours_per_volunteer_year: float, trainings_per_year: int, *, by:
 
 
 # Aggregates --------------------------------------------------------------------------------
+#
+# One base for a unit's bulletin: the volunteer's home unit (Volunteer.unit_id). Hours, records,
+# active volunteers, the top ten, star upgrades and training attendance all count where the
+# volunteer is registered, wherever the service was given; service at other units' posts is
+# shown as its own line ("其中在其他单位服务岗"), and the service a unit's posts received from
+# other units' volunteers as another. Only activities held count by the organising unit.
+# The definitions are written down in docs/bulletin-figures.md.
 
 def _by_unit(stmt) -> dict[int, float]:
     return {unit_id: value or 0 for unit_id, value in db.session.execute(stmt).all()}
 
 
+def _approved_in(start, end):
+    return (ServiceRecord.status == "approved", ServiceRecord.started_at >= start, ServiceRecord.started_at < end)
+
+
 def hours_by_unit(start, end) -> tuple[dict[int, float], dict[int, int]]:
-    """Approved seconds and record counts per unit, for records started in [start, end)."""
+    """Approved hours and record counts per home unit of the volunteer, for records started
+    in [start, end)."""
     rows = db.session.execute(
-        select(ServiceRecord.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
-        .where(ServiceRecord.status == "approved", ServiceRecord.started_at >= start,
-               ServiceRecord.started_at < end)
-        .group_by(ServiceRecord.unit_id)).all()
+        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(*_approved_in(start, end))
+        .group_by(Volunteer.unit_id)).all()
     return ({u: round((s or 0) / 3600, 2) for u, s, _n in rows}, {u: n for u, _s, n in rows})
 
 
-def month_aggregates(month: str) -> dict[str, dict[int, float]]:
+def _service_by_unit(start, end) -> dict[str, dict[int, float]]:
+    """Hours and records per home unit, with the part given at other units' posts: one statement."""
+    elsewhere = ServiceRecord.unit_id != Volunteer.unit_id
+    rows = db.session.execute(
+        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id),
+               func.sum(case((elsewhere, ServiceRecord.seconds), else_=0)),
+               func.sum(case((elsewhere, 1), else_=0)))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(*_approved_in(start, end))
+        .group_by(Volunteer.unit_id)).all()
+    return {"service_hours": {u: round((s or 0) / 3600, 2) for u, s, _n, _o, _c in rows},
+            "records": {u: n for u, _s, n, _o, _c in rows},
+            "other_units_hours": {u: round((o or 0) / 3600, 2) for u, _s, _n, o, _c in rows},
+            "other_units_records": {u: c or 0 for u, _s, _n, _o, c in rows}}
+
+
+def _hosted_by_unit(start, end) -> dict[str, dict[int, float]]:
+    """Service at each unit's posts by volunteers of other units (counted in their home unit)."""
+    rows = db.session.execute(
+        select(ServiceRecord.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(*_approved_in(start, end), ServiceRecord.unit_id != Volunteer.unit_id)
+        .group_by(ServiceRecord.unit_id)).all()
+    return {"hosted_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
+            "hosted_records": {u: n for u, _s, n in rows}}
+
+
+def _attendances(start, end):
+    """Attended sign-ups to training activities held in [start, end), per home unit."""
+    return (select(Volunteer.unit_id, func.count(ActivitySignup.id))
+            .join(Activity, Activity.id == ActivitySignup.activity_id)
+            .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
+            .where(ActivitySignup.attended_at.is_not(None), Activity.kind == "training",
+                   Activity.is_cancelled.is_(False), Activity.starts_at >= start, Activity.starts_at < end)
+            .group_by(Volunteer.unit_id))
+
+
+def late_window(month: str, until) -> tuple:
+    """(after, until]: approvals that no earlier bulletin saw. `after` is when last month's
+    original bulletins were made (the earliest of them), or the month's start if none were."""
+    previous = db.session.scalar(select(func.min(Bulletin.generated_at)).where(
+        Bulletin.month == previous_month(month), Bulletin.revision == 0))
+    return previous or month_bounds(month)[0], until
+
+
+def late_by_unit(month: str, until) -> dict[str, dict[int, float]]:
+    """补录至以往月份: approved records that started before the month and were approved in the
+    late window, per home unit — they were in no bulletin of their own month."""
+    start = month_bounds(month)[0]
+    after, until = late_window(month, until)
+    rows = db.session.execute(
+        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(ServiceRecord.status == "approved", ServiceRecord.started_at < start,
+               ServiceRecord.reviewed_at > after, ServiceRecord.reviewed_at <= until)
+        .group_by(Volunteer.unit_id)).all()
+    return {"late_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
+            "late_records": {u: n for u, _s, n in rows}}
+
+
+def month_aggregates(month: str, late_until=None) -> dict[str, dict[int, float]]:
     """Every per-unit figure of a month, each from one GROUP BY statement."""
     start, end = month_bounds(month)
-    hours, records = hours_by_unit(start, end)
+    registered_by_end = Volunteer.created_at < end
+    # Active: registered by the month's end and with approved service in it, so active ⊆ registered.
     active_volunteers = (select(Volunteer.unit_id, func.count(func.distinct(ServiceRecord.volunteer_id)))
                          .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-                         .where(ServiceRecord.status == "approved", ServiceRecord.started_at >= start,
-                                ServiceRecord.started_at < end)
+                         .where(*_approved_in(start, end), registered_by_end)
                          .group_by(Volunteer.unit_id))
     held = (Activity.starts_at >= start) & (Activity.starts_at < end) & Activity.is_cancelled.is_(False)
     return {
         "registered_volunteers": _by_unit(select(Volunteer.unit_id, func.count(Volunteer.id))
-                                          .where(Volunteer.created_at < end).group_by(Volunteer.unit_id)),
+                                          .where(registered_by_end).group_by(Volunteer.unit_id)),
         "new_volunteers": _by_unit(select(Volunteer.unit_id, func.count(Volunteer.id))
                                    .where(Volunteer.created_at >= start, Volunteer.created_at < end)
                                    .group_by(Volunteer.unit_id)),
         "active_volunteers": _by_unit(active_volunteers),
-        "service_hours": hours,
-        "records": records,
+        **_service_by_unit(start, end),
+        **_hosted_by_unit(start, end),
+        **late_by_unit(month, late_until or now()),
         "activities": _by_unit(select(Activity.unit_id, func.count(Activity.id)).where(held)
                                .group_by(Activity.unit_id)),
         "trainings": _by_unit(select(Activity.unit_id, func.count(Activity.id))
                               .where(held, Activity.kind == "training").group_by(Activity.unit_id)),
+        "training_attendances": _by_unit(_attendances(start, end)),
         "star_upgrades": _by_unit(select(Volunteer.unit_id, func.count(StarEvent.id))
                                   .join(Volunteer, Volunteer.id == StarEvent.volunteer_id)
                                   .where(StarEvent.to_level > StarEvent.from_level, StarEvent.at >= start,
@@ -121,8 +207,7 @@ def top_volunteers(month: str, limit: int = TOP) -> dict[int | None, list[dict]]
                func.row_number().over(partition_by=Volunteer.unit_id, order_by=order).label("in_unit"),
                func.row_number().over(order_by=order).label("in_city"))
         .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
-        .where(ServiceRecord.status == "approved", ServiceRecord.started_at >= start,
-               ServiceRecord.started_at < end)
+        .where(*_approved_in(start, end))
         .group_by(Volunteer.id, Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id)).subquery()
     rows = db.session.execute(
         select(per_volunteer).where((per_volunteer.c.in_unit <= limit) | (per_volunteer.c.in_city <= limit))
@@ -150,20 +235,24 @@ def _months_back(month: str, count: int) -> list[str]:
     return months
 
 
-def compute(month: str) -> dict[str | None, dict]:
+SUMMED = ("registered_volunteers", "new_volunteers", "active_volunteers", "records", "other_units_records",
+          "hosted_records", "late_records", "activities", "trainings", "training_attendances", "star_upgrades")
+SUMMED_HOURS = ("service_hours", "other_units_hours", "hosted_hours", "late_hours")
+
+
+def compute(month: str, late_until=None) -> dict[str | None, dict]:
     """The figures of every unit's bulletin and of the city's for a month: {unit_id: figures,
-    None: city figures}. A fixed number of set-based queries, whatever the data."""
+    None: city figures}. A fixed number of set-based queries, whatever the data. Each city
+    figure is the sum of the units' (every volunteer has exactly one home unit)."""
     parse_month(month)
     units = {u.id: u.name for u in db.session.scalars(select(Unit).order_by(Unit.id))}
-    this = month_aggregates(month)
+    this = month_aggregates(month, late_until)
     before = hours_by_unit(*month_bounds(previous_month(month)))[0]
     year = int(month[:4])
     year_start = month_bounds(f"{year}-01")[0]
     month_end = month_bounds(month)[1]
     hours_ytd = hours_by_unit(year_start, month_end)[0]
-    trainings_ytd = _by_unit(select(Activity.unit_id, func.count(Activity.id)).where(
-        Activity.kind == "training", Activity.is_cancelled.is_(False), Activity.starts_at >= year_start,
-        Activity.starts_at < month_end).group_by(Activity.unit_id))
+    attended_ytd = _by_unit(_attendances(year_start, month_end))
     chart_months = _months_back(month, CHART_MONTHS)
     series = {m: (hours_by_unit(*month_bounds(m))[0] if m != month else this["service_hours"]) for m in chart_months}
     goal = targets()
@@ -176,46 +265,44 @@ def compute(month: str) -> dict[str | None, dict]:
     for unit_id in list(units) + [None]:
         def pick(key, unit_id=unit_id):
             values = this[key]
-            return sum(values.values()) if unit_id is None else values.get(unit_id, 0)
+            if unit_id is None:
+                return sum(values.get(u, 0) for u in units)
+            return values.get(unit_id, 0)
 
-        registered = pick("registered_volunteers")
-        active = pick("active_volunteers")
-        hours = round(pick("service_hours"), 2)
-        previous = round(sum(before.values()) if unit_id is None else before.get(unit_id, 0), 2)
-        figures = {
+        figures = {key: pick(key) for key in SUMMED}
+        figures.update({key: round(pick(key), 2) for key in SUMMED_HOURS})
+        registered, active, hours = (figures["registered_volunteers"], figures["active_volunteers"],
+                                     figures["service_hours"])
+        previous = round(sum(before.get(u, 0) for u in units) if unit_id is None else before.get(unit_id, 0), 2)
+        figures.update({
             "unit": units.get(unit_id, _("全市")),
             "month": month,
-            "registered_volunteers": registered,
-            "new_volunteers": pick("new_volunteers"),
-            "active_volunteers": active,
             "participation_rate": round(active / registered, 4) if registered else 0.0,
-            "service_hours": hours,
-            "records": pick("records"),
-            "activities": pick("activities"),
-            "trainings": pick("trainings"),
-            "star_upgrades": pick("star_upgrades"),
             "rank": ranking.index(unit_id) + 1 if unit_id is not None else None,
             "units_ranked": len(ranking),
             "previous_hours": previous,
             "change_hours": round(hours - previous, 2),
             "change_rate": round((hours - previous) / previous, 4) if previous else None,
-            "hours_by_month": [{"month": m, "hours": round(sum(series[m].values()) if unit_id is None
+            "hours_by_month": [{"month": m, "hours": round(sum(series[m].get(u, 0) for u in units) if unit_id is None
                                                            else series[m].get(unit_id, 0), 2)} for m in chart_months],
             "ranking": ranking_list,
             "top_volunteers": tops.get(unit_id, []),
             "targets": goal,
             "flags": [],
-        }
+        })
         if unit_id is not None:
             hours_goal = goal["hours_per_volunteer_year"] * elapsed
             per_volunteer = hours_ytd.get(unit_id, 0) / registered if registered else 0
             if registered and per_volunteer < hours_goal:
                 figures["flags"].append(_("人均服务时长 %(h)s 小时，低于截至本月的目标 %(g)s 小时",
                                           h=round(per_volunteer, 1), g=round(hours_goal, 1)))
-            expected_trainings = math.floor(goal["trainings_per_year"] * elapsed)
-            if trainings_ytd.get(unit_id, 0) < expected_trainings:
-                figures["flags"].append(_("今年已开展培训 %(n)d 次，少于截至本月应达到的 %(g)d 次",
-                                          n=trainings_ytd.get(unit_id, 0), g=expected_trainings))
+            trainings_goal = goal["trainings_per_year"] * elapsed
+            attended = attended_ytd.get(unit_id, 0) / registered if registered else 0
+            if registered and attended < trainings_goal:
+                figures["flags"].append(_("今年人均参加培训 %(n)s 次，少于截至本月应达到的 %(g)s 次"
+                                          "（全年 %(y)s 次按月折算）",
+                                          n=_num(attended), g=_num(trainings_goal),
+                                          y=_num(goal["trainings_per_year"])))
             figures["hours_ytd"] = round(hours_ytd.get(unit_id, 0), 2)
         result[unit_id] = figures
     return result
@@ -226,27 +313,44 @@ def compute(month: str) -> dict[str | None, dict]:
 def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = (module.insert(Bulletin).values(rows).on_conflict_do_nothing(index_elements=["scope", "month"])
+    stmt = (module.insert(Bulletin).values(rows).on_conflict_do_nothing(index_elements=["scope", "month", "revision"])
             .returning(Bulletin.id))
     return len(db.session.execute(stmt).all())
 
 
-def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, by: User | None = None) -> int:
+def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, by: User | None = None,
+                       revise: bool = False) -> int:
     """Make the month's bulletins (default: last month) for every unit and the city, or for
-    one unit; those that exist are left as they are. Returns how many were created."""
+    one unit; those that exist are left as they are. With revise, issue the next numbered
+    revision (修订版 1, 2, …) of each, recomputed from today's ledger; the original and earlier
+    revisions are kept. Returns how many were created."""
     month = month or previous_month()
     _start, end = month_bounds(month)
     if end > now():  # a snapshot is final, so a month still running has none yet
         raise ValidationFailed(fields={"month": [_("只能生成已经结束的月份的通报")]})
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         raise NotFound(_("成员单位不存在"))
-    all_figures = compute(month)
     at = now()
-    rows = [{"scope": scope_of(u), "unit_id": u, "month": month, "figures": figures, "generated_at": at}
-            for u, figures in all_figures.items() if unit_id is None or u == unit_id]
+    revision_of: dict[str, int] = {}
+    late_until = at
+    if revise:
+        existing = db.session.execute(select(Bulletin.scope, func.max(Bulletin.revision), func.min(Bulletin.generated_at))
+                                      .where(Bulletin.month == month).group_by(Bulletin.scope)).all()
+        revision_of = {scope: latest + 1 for scope, latest, _first in existing}
+        # a revision's late figure keeps the original's window: later approvals belong to the next month's
+        late_until = min((first for _s, _l, first in existing), default=at)
+    all_figures = compute(month, late_until=late_until)
+    rows = []
+    for u, figures in all_figures.items():
+        if unit_id is not None and u != unit_id:
+            continue
+        revision = revision_of.get(scope_of(u), 0)
+        rows.append({"scope": scope_of(u), "unit_id": u, "month": month, "revision": revision,
+                     "figures": {**figures, "revision": revision}, "generated_at": at})
     created = _insert_ignoring_duplicates(rows)
     if created:
-        audit.log("bulletins.generated", None, by=by, month=month, created=created)
+        audit.log("bulletins.revised" if revise else "bulletins.generated", None, by=by, month=month,
+                  created=created)
     return created
 
 
@@ -258,7 +362,7 @@ def get_bulletin(bulletin_id: int) -> Bulletin:
 
 
 def list_bulletins(unit_id: int | None, include_city: bool = False) -> list[Bulletin]:
-    stmt = select(Bulletin).order_by(Bulletin.month.desc(), Bulletin.unit_id)
+    stmt = select(Bulletin).order_by(Bulletin.month.desc(), Bulletin.unit_id, Bulletin.revision)
     if unit_id is not None:
         stmt = stmt.where(Bulletin.unit_id == unit_id)
     elif not include_city:
@@ -272,33 +376,198 @@ def can_read(user: User, bulletin: Bulletin) -> bool:
     return user.role == "unit_admin" and bulletin.unit_id is not None and bulletin.unit_id == user.unit_id
 
 
-def quarter_review(unit_id: int | None, year: int, quarter: int) -> dict:
-    """季点评: the three bulletins of a quarter side by side, and their sums."""
+def last_complete_quarter(today) -> tuple[int, int]:
+    """(year, quarter) of the last quarter that has ended by `today` (a local date)."""
+    current = (today.month - 1) // 3 + 1
+    return (today.year, current - 1) if current > 1 else (today.year - 1, 4)
+
+
+def _quarter_months(year: int, quarter: int) -> list[str]:
     if not 1 <= quarter <= 4:
         raise ValidationFailed(fields={"quarter": [_("季度应为1到4")]})
-    months = [f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
-    found = {b.month: b.figures for b in db.session.scalars(select(Bulletin).where(
-        Bulletin.scope == scope_of(unit_id), Bulletin.month.in_(months)))}
-    rows = [{"month": m, **{k: found[m].get(k) for k in (
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(fields={"year": [_("年份应在2000到2100之间")]})
+    return [f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+
+
+QUARTER_SUMS = ("records", "new_volunteers", "star_upgrades", "activities", "trainings", "training_attendances",
+                "late_records", "other_units_records", "hosted_records")
+QUARTER_HOURS = ("service_hours", "late_hours", "other_units_hours", "hosted_hours")
+
+
+def _num(value: float) -> str:
+    """A figure in a sentence: at most two decimals, no trailing zeros (0.5, 6.25, 9)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def quarter_review(unit_id: int | None, year: int, quarter: int) -> dict:
+    """季点评: the three original bulletins of a quarter side by side and their sums, the late
+    records they carried (补录至以往月份), the target flags pro-rated to a quarter, the units'
+    ranking by the quarter's hours, and the office's written review."""
+    months = _quarter_months(year, quarter)
+    originals = list(db.session.scalars(select(Bulletin).where(Bulletin.month.in_(months), Bulletin.revision == 0)))
+    found = {b.month: b.figures for b in originals if b.scope == scope_of(unit_id)}
+    rows = [{"month": m, **{k: found[m].get(k, 0) for k in (
         "service_hours", "records", "active_volunteers", "new_volunteers", "star_upgrades", "activities",
-        "rank", "participation_rate")}} if m in found else {"month": m, "missing": True} for m in months]
+        "training_attendances", "late_records", "late_hours", "rank", "participation_rate")}}
+            if m in found else {"month": m, "missing": True} for m in months]
     present = [found[m] for m in months if m in found]
+    review = {key: sum(f.get(key, 0) for f in present) for key in QUARTER_SUMS}
+    review.update({key: round(sum(f.get(key, 0) for f in present), 2) for key in QUARTER_HOURS})
+    registered = present[-1]["registered_volunteers"] if present else 0
+    goal = present[-1].get("targets", targets()) if present else targets()
+
+    # Ranking across units: each unit's hours over the quarter's original bulletins.
+    hours: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for bulletin in originals:
+        if bulletin.unit_id is not None:
+            hours[bulletin.unit_id] = hours.get(bulletin.unit_id, 0) + bulletin.figures.get("service_hours", 0)
+            names[bulletin.unit_id] = bulletin.figures["unit"]
+    ranking = [{"unit_id": u, "unit": names[u], "hours": round(h, 2)}
+               for u, h in sorted(hours.items(), key=lambda item: (-item[1], item[0]))]
+
+    # Target flags, pro-rated: a quarter is a quarter of the year's targets.
+    flags = []
+    hours_goal = goal["hours_per_volunteer_year"] / 4
+    trainings_goal = goal["trainings_per_year"] / 4
+    per_volunteer_hours = round(review["service_hours"] / registered, 2) if registered else 0
+    per_volunteer_trainings = round(review["training_attendances"] / registered, 2) if registered else 0
+    if registered and per_volunteer_hours < hours_goal:
+        flags.append(_("本季度人均服务时长 %(h)s 小时，低于季度目标 %(g)s 小时（全年 %(y)s 小时的四分之一）",
+                       h=_num(per_volunteer_hours), g=_num(hours_goal), y=_num(goal["hours_per_volunteer_year"])))
+    if registered and per_volunteer_trainings < trainings_goal:
+        flags.append(_("本季度人均参加培训 %(n)s 次，低于季度目标 %(g)s 次（全年 %(y)s 次的四分之一）",
+                       n=_num(per_volunteer_trainings), g=_num(trainings_goal), y=_num(goal["trainings_per_year"])))
+    comment = db.session.scalar(select(QuarterReview).where(
+        QuarterReview.scope == scope_of(unit_id), QuarterReview.year == year, QuarterReview.quarter == quarter))
     return {
+        "year": year, "quarter": quarter, "unit_id": unit_id,
+        "unit": found[months[-1]]["unit"] if months[-1] in found else (present[-1]["unit"] if present else None),
         "months": rows,
-        "service_hours": round(sum(f["service_hours"] for f in present), 2),
-        "records": sum(f["records"] for f in present),
-        "new_volunteers": sum(f["new_volunteers"] for f in present),
-        "star_upgrades": sum(f["star_upgrades"] for f in present),
-        "activities": sum(f["activities"] for f in present),
+        **review,
+        "registered_volunteers": registered,
         "average_active_volunteers": round(sum(f["active_volunteers"] for f in present) / len(present), 1)
         if present else 0,
+        "hours_per_volunteer": per_volunteer_hours,
+        "trainings_per_volunteer": per_volunteer_trainings,
+        "hours_goal": round(hours_goal, 2),
+        "trainings_goal": round(trainings_goal, 2),
+        "flags": flags,
+        "ranking": ranking,
+        "rank": next((i for i, r in enumerate(ranking, start=1) if r["unit_id"] == unit_id), None),
+        "comment": comment.comment if comment else "",
+        "comment_at": comment.updated_at if comment else None,
         "complete": len(present) == 3,
     }
 
 
+def save_quarter_comment(unit_id: int | None, year: int, quarter: int, comment: str, *, by: User) -> QuarterReview:
+    """The office's written review of a quarter (platform admin only); saving again replaces it."""
+    if by.role != "platform_admin":
+        raise Forbidden(_("只有文明办管理员可以撰写季度点评"))
+    _quarter_months(year, quarter)
+    comment = (comment or "").strip()
+    if len(comment) > 5000:
+        raise ValidationFailed(fields={"comment": [_("点评不能超过5000字")]})
+    if unit_id is not None and db.session.get(Unit, unit_id) is None:
+        raise NotFound(_("成员单位不存在"))
+    row = db.session.scalar(select(QuarterReview).where(
+        QuarterReview.scope == scope_of(unit_id), QuarterReview.year == year, QuarterReview.quarter == quarter))
+    if row is None:
+        row = QuarterReview(scope=scope_of(unit_id), unit_id=unit_id, year=year, quarter=quarter, comment=comment)
+        db.session.add(row)
+    row.comment = comment
+    row.updated_at = now()
+    row.updated_by_id = by.id
+    db.session.flush()
+    audit.log("quarter_review.commented", None, by=by, unit_id=unit_id, year=year, quarter=quarter)
+    return row
+
+
+def quarter_title(review: dict, name: str) -> str:
+    return _("%(name)s %(y)d年第%(q)d季度点评", name=name, y=review["year"], q=review["quarter"])
+
+
+QUARTER_LABELS = [
+    ("service_hours", _l("服务时长（小时）")), ("records", _l("服务记录（条）")),
+    ("registered_volunteers", _l("注册志愿者（季末）")), ("average_active_volunteers", _l("月均活跃志愿者")),
+    ("hours_per_volunteer", _l("人均服务时长（小时）")), ("hours_goal", _l("季度人均时长目标（小时）")),
+    ("training_attendances", _l("参加培训（人次）")), ("trainings_per_volunteer", _l("人均参加培训（次）")),
+    ("trainings_goal", _l("季度人均培训目标（次）")), ("new_volunteers", _l("新增志愿者")),
+    ("star_upgrades", _l("星级晋升（人次）")), ("activities", _l("开展活动（场）")),
+    ("late_records", _l("补录至以往月份（条）")), ("late_hours", _l("补录至以往月份（小时）")),
+    ("other_units_hours", _l("其中在其他单位服务岗的服务（小时）")), ("rank", _l("全市排名")),
+]
+
+
+def quarter_rows(review: dict) -> list[tuple[str, object]]:
+    return [(str(label), review[key]) for key, label in QUARTER_LABELS
+            if not (key == "rank" and review["rank"] is None)]
+
+
+def quarter_xlsx_bytes(review: dict, name: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("季点评")
+    sheet.append([quarter_title(review, name)])
+    sheet.append([_("指标"), _("数值")])
+    for label, value in quarter_rows(review):
+        sheet.append([label, value])
+    sheet.append([_("目标说明"), _("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=_num(review["trainings_goal"] * 4))])
+    for flag in review["flags"]:
+        sheet.append([_("需关注"), flag])
+    sheet.append([_("文明办点评"), review["comment"]])
+    sheet.column_dimensions["A"].width = 40
+    months = workbook.create_sheet(_("各月通报"))
+    months.append([_("月份"), _("服务时长（小时）"), _("服务记录（条）"), _("活跃志愿者"), _("参加培训（人次）"),
+                   _("补录至以往月份（条）"), _("补录至以往月份（小时）")])
+    for m in review["months"]:
+        months.append([m["month"]] + ([_("未生成")] if m.get("missing") else [
+            m["service_hours"], m["records"], m["active_volunteers"], m["training_attendances"], m["late_records"],
+            m["late_hours"]]))
+    ranking = workbook.create_sheet(_("单位排名"))
+    ranking.append([_("排名"), _("成员单位"), _("服务时长（小时）")])
+    for index, row in enumerate(review["ranking"], start=1):
+        ranking.append([index, row["unit"], row["hours"]])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def quarter_pdf_bytes(review: dict, name: str) -> bytes:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer
+
+    from app.services import pdf
+    pdf.register_font()
+    title = quarter_title(review, name)
+    flow = [pdf.paragraph(title, "title"), pdf.paragraph(_("生成时间：%(t)s", t=stamp(now())), "small")]
+    if not review["complete"]:
+        flow.append(pdf.paragraph(_("本季度的月通报尚未全部生成，以下只汇总已生成的月份。"), "small"))
+    flow += [Spacer(1, 4 * mm),
+             pdf.table([[_("指标"), _("数值")]] + [[label, _num(value) if isinstance(value, float) else str(value)]
+                                                    for label, value in quarter_rows(review)],
+                       col_widths=[80 * mm, 50 * mm]),
+             pdf.paragraph(_("培训目标为全年 %(n)s 次，按季度折算为四分之一", n=_num(review["trainings_goal"] * 4)), "small")]
+    if review["flags"]:
+        flow += [pdf.paragraph(_("需关注"), "heading")] + [pdf.paragraph("• " + flag) for flag in review["flags"]]
+    flow += [pdf.paragraph(_("各月通报"), "heading"),
+             pdf.table([[_("月份"), _("服务时长（小时）"), _("服务记录（条）"), _("补录至以往月份（条）")]] +
+                       [[m["month"]] + ([_("未生成"), "", ""] if m.get("missing") else
+                                        [str(m["service_hours"]), str(m["records"]), str(m["late_records"])])
+                        for m in review["months"]])]
+    if review["ranking"]:
+        flow += [pdf.paragraph(_("成员单位服务时长排名"), "heading"),
+                 pdf.table([[_("排名"), _("成员单位"), _("服务时长（小时）")]] +
+                           [[str(i), r["unit"], str(r["hours"])] for i, r in enumerate(review["ranking"], start=1)])]
+    flow += [pdf.paragraph(_("文明办点评"), "heading"), pdf.paragraph(review["comment"] or _("（暂无点评）"))]
+    return pdf.build(flow, title=title, on_page=pdf.page_footer(title))
+
+
 def volunteer_rows(bulletin: Bulletin) -> list[tuple]:
     """The rows behind a bulletin's hours: each volunteer's approved hours of the month, as
-    reviewed by the time the bulletin was made."""
+    reviewed by the time the bulletin was made, per unit whose post the service was at."""
     start, end = month_bounds(bulletin.month)
     total = func.sum(ServiceRecord.seconds)
     stmt = (select(Volunteer.volunteer_no, Volunteer.name, Unit.name, func.count(ServiceRecord.id), total)
@@ -309,39 +578,63 @@ def volunteer_rows(bulletin: Bulletin) -> list[tuple]:
                    and_(ServiceRecord.reviewed_at.is_(None) | (ServiceRecord.reviewed_at <= bulletin.generated_at)))
             .group_by(Volunteer.volunteer_no, Volunteer.name, Unit.name)
             .order_by(total.desc(), Volunteer.volunteer_no))
-    if bulletin.unit_id is not None:
-        stmt = stmt.where(ServiceRecord.unit_id == bulletin.unit_id)
+    if bulletin.unit_id is not None:  # the unit's own volunteers, wherever they served
+        stmt = stmt.where(Volunteer.unit_id == bulletin.unit_id)
     return [(no, _mask(name), unit, n, round(s / 3600, 2)) for no, name, unit, n, s in db.session.execute(stmt)]
 
 
 FIGURE_LABELS = [
-    ("registered_volunteers", "注册志愿者"), ("new_volunteers", "本月新增志愿者"),
-    ("active_volunteers", "活跃志愿者"), ("participation_rate", "参与率"),
-    ("service_hours", "服务时长（小时）"), ("records", "服务记录（条）"),
-    ("activities", "开展活动（场）"), ("trainings", "其中培训（场）"), ("star_upgrades", "星级晋升（人次）"),
-    ("rank", "全市排名"), ("change_hours", "较上月增减（小时）"),
+    ("registered_volunteers", _l("注册志愿者")), ("new_volunteers", _l("本月新增志愿者")),
+    ("active_volunteers", _l("活跃志愿者")), ("participation_rate", _l("参与率")),
+    ("service_hours", _l("服务时长（小时）")), ("records", _l("服务记录（条）")),
+    ("other_units_hours", _l("其中在其他单位服务岗的服务（小时）")),
+    ("other_units_records", _l("其中在其他单位服务岗的服务（条）")),
+    ("hosted_hours", _l("本单位服务岗接待的外单位志愿者服务（小时）")),
+    ("hosted_records", _l("本单位服务岗接待的外单位志愿者服务（条）")),
+    ("late_records", _l("补录至以往月份（条）")), ("late_hours", _l("补录至以往月份（小时）")),
+    ("activities", _l("开展活动（场）")), ("trainings", _l("其中培训（场）")),
+    ("training_attendances", _l("参加培训（人次）")), ("star_upgrades", _l("星级晋升（人次）")),
+    ("rank", _l("全市排名")), ("change_hours", _l("较上月增减（小时）")),
 ]
+CITY_HIDDEN = ("hosted_hours", "hosted_records")  # for the city, the same as service at other units' posts
+
+
+def _shown(figures: dict, key: str) -> bool:
+    if key == "rank" and figures.get("rank") is None:
+        return False
+    if figures.get("rank") is None and key in CITY_HIDDEN:
+        return False
+    return key in figures  # bulletins made before a figure existed do not show it
 
 
 def figure_rows(figures: dict) -> list[tuple[str, str]]:
     rows = []
     for key, label in FIGURE_LABELS:
-        value = figures.get(key)
-        if key == "rank" and value is None:
+        if not _shown(figures, key):
             continue
+        value = figures.get(key)
         if key == "participation_rate":
             value = f"{value * 100:.1f}%"
         elif isinstance(value, float):
             value = f"{value:,.2f}".rstrip("0").rstrip(".")
         elif key == "rank":
             value = f"{value} / {figures['units_ranked']}"
-        rows.append((_(label), str(value)))
+        rows.append((str(label), str(value)))
     return rows
 
 
 def title_of(bulletin: Bulletin) -> str:
     year, month = parse_month(bulletin.month)
-    return _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=bulletin.figures["unit"], y=year, m=month)
+    title = _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=bulletin.figures["unit"], y=year, m=month)
+    if bulletin.revision:
+        title += _("（修订版 %(n)d）", n=bulletin.revision)
+    return title
+
+
+def stamp(moment) -> str:
+    """A moment as the deployment's zone reads it, with the zone's name: the page, the PDF and
+    the XLSX all say the same."""
+    return f"{local(moment):%Y-%m-%d %H:%M} {current_app.config['TIMEZONE']}"
 
 
 def xlsx_bytes(bulletin: Bulletin) -> bytes:
@@ -353,12 +646,13 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     sheet.append([_("指标"), _("数值")])
     figures = bulletin.figures
     for key, label in FIGURE_LABELS:
-        if key == "rank" and figures.get("rank") is None:
+        if not _shown(figures, key):
             continue
-        sheet.append([_(label), figures.get(key)])
+        sheet.append([str(label), figures.get(key)])
         if key == "participation_rate":
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
-    sheet.column_dimensions["A"].width = 24
+    sheet.append([_("生成时间"), stamp(bulletin.generated_at)])
+    sheet.column_dimensions["A"].width = 40
     months = workbook.create_sheet(_("近期服务时长"))
     months.append([_("月份"), _("服务时长（小时）")])
     for point in figures["hours_by_month"]:
@@ -395,7 +689,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
     font = pdf.register_font()
     figures = bulletin.figures
     flow = [pdf.paragraph(title_of(bulletin), "title"),
-            pdf.paragraph(_("生成时间：%(t)s", t=bulletin.generated_at.strftime("%Y-%m-%d %H:%M UTC")), "small"),
+            pdf.paragraph(_("生成时间：%(t)s", t=stamp(bulletin.generated_at)), "small"),
             Spacer(1, 4 * mm),
             pdf.table([[_("指标"), _("数值")]] + [list(r) for r in figure_rows(figures)], col_widths=[70 * mm, 60 * mm])]
     if figures.get("flags"):

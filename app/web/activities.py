@@ -2,7 +2,7 @@
 volunteers sign up from their home page."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.auth_state import role_required
 from app.extensions import db
 from app.services import posts, volunteers
-from app.services.clock import parse_local
-from app.services.errors import DomainError
+from app.services.clock import now, parse_local
+from app.services.errors import DomainError, Forbidden
 from app.web.forms import apply_errors
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -72,3 +72,26 @@ def signup(activity_id: int):
         db.session.commit()
         flash(_("报名成功：%(t)s", t=activity.title), "success")
     return redirect(url_for("volunteer.home"))
+
+
+@bp.route("/<int:activity_id>/attendance", methods=["GET", "POST"])
+@role_required("unit_admin")
+def attendance(activity_id: int):
+    """The unit admin's attendance register of an activity's sign-ups."""
+    activity = posts.get_activity(activity_id)
+    if activity.unit_id != current_user.unit_id:
+        raise Forbidden(_("只能登记本单位活动的出勤"))
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            ticked = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
+            marked, cleared = posts.mark_attendance(activity, ticked, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(" ".join(sum(exc.fields.values(), [])) or exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已保存出勤：新登记 %(m)d 人，取消 %(c)d 人", m=marked, c=cleared), "success")
+            return redirect(url_for(".attendance", activity_id=activity.id))
+    return render_template("activities/attendance.html", activity=activity, form=form,
+                           signups=posts.list_signups(activity), started=activity.starts_at <= now())

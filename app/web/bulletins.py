@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, SubmitField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
 from app.extensions import db
@@ -22,6 +22,7 @@ ADMINS = ("platform_admin", "unit_admin")
 
 class GenerateForm(FlaskForm):
     month = SelectField(_l("月份"))
+    revise = BooleanField(_l("发布修订版（原版保留不变）"))
     submit = SubmitField(_l("生成通报"))
 
 
@@ -59,13 +60,15 @@ def generate():
     form.month.choices = bulletins.month_choices()
     if form.validate_on_submit():
         try:
-            created = bulletins.generate_bulletins(form.month.data, by=current_user)
+            created = bulletins.generate_bulletins(form.month.data, by=current_user, revise=form.revise.data)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
         else:
             db.session.commit()
-            if created:
+            if created and form.revise.data:
+                flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created), "success")
+            elif created:
                 flash(_("已生成 %(m)s 的通报 %(n)d 份", m=form.month.data, n=created), "success")
             else:
                 flash(_("%(m)s 的通报已经生成过，没有重复生成", m=form.month.data), "info")
@@ -97,7 +100,8 @@ def set_targets():
 def show(bulletin_id: int):
     bulletin = _readable(bulletin_id)
     return render_template("bulletins/show.html", bulletin=bulletin, f=bulletin.figures,
-                           title=bulletins.title_of(bulletin), rows=bulletins.figure_rows(bulletin.figures))
+                           title=bulletins.title_of(bulletin), rows=bulletins.figure_rows(bulletin.figures),
+                           generated=bulletins.stamp(bulletin.generated_at))
 
 
 @bp.get("/<int:bulletin_id>.pdf")
@@ -115,19 +119,66 @@ def xlsx(bulletin_id: int):
                       inline=False)
 
 
-@bp.get("/quarter")
-@role_required(*ADMINS)
-def quarter():
+class QuarterCommentForm(FlaskForm):
+    comment = TextAreaField(_l("文明办点评"), validators=[Length(max=5000)])
+    submit = SubmitField(_l("保存点评"))
+
+
+def _quarter_args():
+    """(unit_id, year, quarter, name) from the query string; the last complete quarter by default."""
     from app.services.clock import local_today
-    today = local_today()
-    year = request.args.get("year", today.year, type=int)
-    number = request.args.get("q", (today.month - 1) // 3 or 4, type=int)
-    if not 2000 <= year <= 2100:
+    default_year, default_q = bulletins.last_complete_quarter(local_today())
+    year = request.args.get("year", default_year, type=int)
+    number = request.args.get("q", default_q, type=int)
+    if not 2000 <= year <= 2100 or not 1 <= number <= 4:
         abort(404)
     unit_id = current_user.unit_id if current_user.role == "unit_admin" else request.args.get("unit_id", type=int)
     if unit_id is not None:
         units.ensure_can_manage_unit(current_user, unit_id)
-    review = bulletins.quarter_review(unit_id, year, number)
     name = units.get_unit(unit_id).name if unit_id else _("全市")
+    return unit_id, year, number, name
+
+
+@bp.route("/quarter", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def quarter():
+    unit_id, year, number, name = _quarter_args()
+    form = QuarterCommentForm()
+    if request.method == "POST":
+        if current_user.role != "platform_admin":
+            raise Forbidden(_("只有文明办管理员可以撰写季度点评"))
+        if form.validate_on_submit():
+            try:
+                bulletins.save_quarter_comment(unit_id, year, number, form.comment.data, by=current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                apply_errors(form, exc)
+            else:
+                db.session.commit()
+                flash(_("已保存季度点评"), "success")
+                return redirect(url_for(".quarter", year=year, q=number, unit_id=unit_id))
+    review = bulletins.quarter_review(unit_id, year, number)
+    if request.method == "GET":
+        form.comment.data = review["comment"]
     return render_template("bulletins/quarter.html", review=review, year=year, q=number, name=name,
-                           unit_id=unit_id, units=units.list_units() if current_user.role == "platform_admin" else [])
+                           unit_id=unit_id, form=form, rows=bulletins.quarter_rows(review),
+                           units=units.list_units() if current_user.role == "platform_admin" else [])
+
+
+@bp.get("/quarter.pdf")
+@role_required(*ADMINS)
+def quarter_pdf():
+    unit_id, year, number, name = _quarter_args()
+    review = bulletins.quarter_review(unit_id, year, number)
+    scope = bulletins.scope_of(unit_id).replace(":", "-")
+    return send_bytes(bulletins.quarter_pdf_bytes(review, name), f"quarter-{year}-q{number}-{scope}.pdf")
+
+
+@bp.get("/quarter.xlsx")
+@role_required(*ADMINS)
+def quarter_xlsx():
+    unit_id, year, number, name = _quarter_args()
+    review = bulletins.quarter_review(unit_id, year, number)
+    scope = bulletins.scope_of(unit_id).replace(":", "-")
+    return send_bytes(bulletins.quarter_xlsx_bytes(review, name), f"quarter-{year}-q{number}-{scope}.xlsx",
+                      inline=False)

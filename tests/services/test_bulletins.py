@@ -79,8 +79,8 @@ def test_units_below_targets_are_flagged(city):
     for day in range(1, 11):
         record(city["a1"], beijing(2026, 6, day, 9), 8)  # 80 h by June for 2 volunteers: 40 h each
     figures = bulletins.compute("2026-06")
-    assert not any("人均" in flag for flag in figures[city["a"].id]["flags"])
-    assert any("人均" in flag for flag in figures[city["b"].id]["flags"])
+    assert not any("人均服务时长" in flag for flag in figures[city["a"].id]["flags"])
+    assert any("人均服务时长" in flag for flag in figures[city["b"].id]["flags"])
     assert any("培训" in flag for flag in figures[city["a"].id]["flags"])  # none held by June, 1 expected
 
 

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from app.models import Volunteer
 from app.services import bulletins, ledger
 from tests import factories as f
 
@@ -72,7 +73,7 @@ def test_bulletin_api(client, scene):
     assert refused.status_code == 422 and "month" in refused.json["error"]["fields"]
     admin = f.api_token(client, "admin_a")
     listing = client.get(f"/api/v1/units/{scene['a'].id}/bulletins", headers=admin).json
-    assert listing == {"items": [{"id": scene["bulletin"].id, "month": "2026-10"}]}
+    assert listing == {"items": [{"id": scene["bulletin"].id, "month": "2026-10", "revision": 0}]}
     one = client.get(f"/api/v1/bulletins/{scene['bulletin'].id}", headers=admin).json
     assert one["unit_id"] == scene["a"].id and one["month"] == "2026-10"
     assert set(one["figures"]) == {"registered_volunteers", "active_volunteers", "participation_rate",
@@ -90,3 +91,25 @@ def test_bulletin_api(client, scene):
     assert client.get(f"/api/v1/units/{scene['a'].id}/bulletins", headers=other).status_code == 403
     assert client.get(f"/api/v1/bulletins/{scene['bulletin'].id}", headers=other).status_code == 403
     assert client.post("/api/v1/bulletins", headers=admin, json={"month": "2026-10"}).status_code == 403
+
+
+def test_platform_admin_issues_a_revision_from_the_page_and_the_api_shows_it(client, db, scene):
+    volunteer = db.session.scalars(db.select(Volunteer)).first()
+    start = datetime(2026, 10, 20, 9, tzinfo=BEIJING)
+    ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=2), by=None)  # late
+    db.session.commit()
+    f.login(client, scene["boss"])
+    response = f.post_form(client, "/bulletins/generate", {"month": "2026-10", "revise": "y"},
+                           token_from="/bulletins/", follow_redirects=True)
+    assert "已发布 2026-10 的修订版通报 3 份" in response.get_data(as_text=True)
+    revised = [b for b in bulletins.list_bulletins(scene["a"].id) if b.revision == 1][0]
+    assert revised.figures["service_hours"] == 6 and scene["bulletin"].figures["service_hours"] == 4
+    page = client.get(f"/bulletins/{revised.id}").get_data(as_text=True)
+    assert "甲单位 2026年10月志愿服务月通报（修订版 1）" in page and "这是修订版 1" in page
+    assert "修订版 1" in client.get("/bulletins/").get_data(as_text=True)
+    admin = f.api_token(client, "admin_a")
+    one = client.get(f"/api/v1/bulletins/{revised.id}", headers=admin).json
+    assert one["revision"] == 1 and one["figures"]["service_hours"] == 6
+    assert one["generated_at"].endswith("+08:00")
+    original = client.get(f"/api/v1/bulletins/{scene['bulletin'].id}", headers=admin).json
+    assert original["revision"] == 0 and original["figures"]["service_hours"] == 4

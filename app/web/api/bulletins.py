@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from app.auth_state import api_user
 from app.extensions import db
 from app.services import bulletins, units
+from app.services.clock import iso
 from app.services.errors import Forbidden
 from app.web.api.common import StrictSchema, fields, operation, validate
 from app.web.forms import send_bytes
@@ -41,7 +42,7 @@ def generate_bulletins(body):
 def list_bulletins(unit_id: int):
     units.get_unit(unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
-    return {"items": [{"id": b.id, "month": b.month} for b in bulletins.list_bulletins(unit_id)]}
+    return {"items": [{"id": b.id, "month": b.month, "revision": b.revision} for b in bulletins.list_bulletins(unit_id)]}
 
 
 @blp.get("/bulletins/<int:bulletin_id>")
@@ -51,7 +52,7 @@ def get_bulletin(bulletin_id: int):
     figures = {key: bulletin.figures.get(key) for key in CONTRACT_FIGURES}
     extra = {k: v for k, v in bulletin.figures.items() if k not in CONTRACT_FIGURES}
     return {"id": bulletin.id, "unit_id": bulletin.unit_id, "month": bulletin.month, "figures": figures,
-            "details": extra}
+            "details": extra, "revision": bulletin.revision, "generated_at": iso(bulletin.generated_at)}
 
 
 @blp.get("/bulletins/<int:bulletin_id>.pdf")
