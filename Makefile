@@ -43,8 +43,10 @@ test: install-test
 lint: install-test
 	$(VENV)/bin/ruff check app tests bench config.py wsgi.py
 
+# make bench: 20 000 volunteers / 200 000 records on SQLite (and PostgreSQL with BENCH_DATABASE_URL);
+# make bench SCALE=city: 1 M volunteers / 10 M records on PostgreSQL (BENCH_DATABASE_URL required).
 bench: install-test
-	$(PY) -m bench
+	$(PY) -m bench --scale $(or $(SCALE),small)
 
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .

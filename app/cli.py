@@ -123,22 +123,31 @@ perf_cli = AppGroup("perf", help="Benchmark helpers.")
 @click.option("--records", type=click.IntRange(0), required=True)
 @click.option("--units", type=click.IntRange(1), default=5, show_default=True)
 def perf_seed_command(volunteers, records, units):
-    """Bulk synthetic units, volunteers and approved records, with a progress bar."""
+    """Bulk synthetic units, volunteers and approved records (COPY on PostgreSQL), with progress."""
+    import time
+
     from app.services import perf
-    totals = {"units": units, "volunteers": volunteers, "records": records, "totals": volunteers}
-    bars: dict[str, object] = {}
-    last: dict[str, int] = {}
-    for stage, done in perf.seed(volunteers, records, units):
-        if stage not in bars:
-            for bar in bars.values():
-                bar.render_finish()
-            bars[stage] = click.progressbar(length=totals[stage], label=f"{stage:10}")
-            bars[stage].__enter__()
-        bars[stage].update(done - last.get(stage, 0))
-        last[stage] = done
-    for bar in bars.values():
+    bar, stage_now, last, began = None, None, 0, time.monotonic()
+
+    def finish():
         bar.__exit__(None, None, None)
+        click.echo(f"  {stage_now}: {last} in {time.monotonic() - began:.1f} s")
+
+    for stage, done, of in perf.seed(volunteers, records, units):
+        if stage != stage_now:
+            if bar is not None:
+                finish()
+            bar = click.progressbar(length=of, label=f"{stage:10}", show_pos=True)
+            bar.__enter__()
+            stage_now, last, began = stage, 0, time.monotonic()
+        bar.update(done - last)
+        last = done
+    if bar is not None:
+        finish()
     db.session.commit()
+    began = time.monotonic()
+    perf.vacuum()
+    click.echo(f"  vacuum analyze: {time.monotonic() - began:.1f} s")
     click.echo(f"seeded {units} units, {volunteers} volunteers, {records} approved records")
 
 

@@ -81,6 +81,9 @@ class Volunteer(db.Model):
         CheckConstraint("guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')",
                         name="guardian_consent_method"),
         Index("ix_volunteers_unit_star", "unit_id", "star_level"),
+        # Search by a fragment of the name: a trigram GIN index on PostgreSQL (pg_trgm serves
+        # LIKE '%…%' of three characters or more); a plain index on SQLite.
+        Index("ix_volunteers_name", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
