@@ -1,7 +1,7 @@
 """city scale: indexes for 1 M volunteers and 10 M records
 
 Revision ID: 0008_city_scale
-Revises: 0006_bulletin_revisions
+Revises: 0007_guardian_consent
 Create Date: 2026-11-29 21:50:00
 
 - volunteers.name: a pg_trgm GIN index on PostgreSQL, so a search by a fragment of the name
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0008_city_scale"
-down_revision = "0006_bulletin_revisions"
+down_revision = "0007_guardian_consent"
 branch_labels = None
 depends_on = None
 
