@@ -158,8 +158,8 @@ def _history_flags(volunteer: Volunteer, started_at: datetime, note: str | None,
     history from before registration, with a note; it then carries the pre_registration flag,
     so reviewers see it in every list."""
     registered = volunteer.created_at
-    if started_at >= registered:
-        return []
+    if started_at >= registered or not service_year_ok(local(started_at).year):
+        return []  # a date out of the sane range is create_record's refusal to make
     if not before_registration:
         when = local(registered).strftime("%Y-%m-%d %H:%M")
         raise ValidationFailed(

@@ -257,7 +257,11 @@ def test_certificate_range_out_of_sane_years_is_refused(client, db):
     volunteer = f.volunteer()
     f.login(client, volunteer.user)
     assert client.get("/me/certificate.pdf?from=0001-01-01").status_code == 422
-    assert client.get(f"/me/certificate.pdf?to={local_today():%Y-%m-%d}").status_code == 200
+    # a sane range with nothing issued yet is the page that offers to issue, not a refusal
+    assert client.get(f"/me/certificate.pdf?to={local_today():%Y-%m-%d}").status_code == 404
+    assert f.post_form(client, "/me/certificate", {"from": "0001-01-01"}, token_from="/me/").status_code == 422
+    assert f.post_form(client, "/me/certificate", {"to": f"{local_today():%Y-%m-%d}"},
+                       token_from="/me/").status_code == 303
 
 
 # -- 4. deeply nested JSON ----------------------------------------------------------------------
