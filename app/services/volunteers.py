@@ -127,11 +127,11 @@ def _register(reg: Registration, *, public: bool) -> Registered:
         accounts.hash_password(reg.password)
         audit.log("volunteer.registration_repeated", existing, unit_id=existing.unit_id if existing else None,
                   same_id_number=existing is not None and existing.id_number_hash == id_hash)
-        return Registered(volunteer=None, id=_next_volunteer_id(), volunteer_no=_new_volunteer_no(), name=name)
+        return Registered(volunteer=None, id=_allocate_volunteer_id(), volunteer_no=_new_volunteer_no(), name=name)
 
     user = accounts.create_user(username=phone, password=reg.password, role="volunteer", name=name)
     volunteer = Volunteer(
-        user_id=user.id, volunteer_no=_new_volunteer_no(), name=name,
+        id=_allocate_volunteer_id(), user_id=user.id, volunteer_no=_new_volunteer_no(), name=name,
         id_number_encrypted=identity.encrypt(resident.number), id_number_hash=id_hash,
         id_number_masked=identity.mask_id_number(resident.number), phone=phone,
         birth_date=resident.birth_date, sex=resident.sex, unit_id=unit.id,
@@ -147,9 +147,28 @@ def _register(reg: Registration, *, public: bool) -> Registered:
     return Registered(volunteer=volunteer, id=volunteer.id, volunteer_no=volunteer.volunteer_no, name=name)
 
 
-def _next_volunteer_id() -> int:
-    from sqlalchemy import func
-    return (db.session.scalar(select(func.max(Volunteer.id))) or 0) + 1
+ID_HIGH_WATER = "volunteer_id_high_water"
+
+
+def _allocate_volunteer_id() -> int:
+    """The id a registration answers with, taken the same way whether or not a volunteer is then
+    created: a repeated registration moves the counter exactly as a new one does, so comparing
+    the ids of successive answers tells nobody which was which. PostgreSQL draws from the
+    table's sequence; SQLite, which reuses max(id)+1, keeps a high-water mark in settings."""
+    from sqlalchemy import func, text
+
+    from app.models import Setting
+    if db.session.get_bind().dialect.name == "postgresql":
+        return int(db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('volunteers', 'id'))")))
+    mark = db.session.get(Setting, ID_HIGH_WATER)
+    highest = db.session.scalar(select(func.max(Volunteer.id))) or 0
+    new_id = max(highest, int((mark.value or {}).get("id", 0)) if mark else 0) + 1
+    if mark is None:
+        db.session.add(Setting(key=ID_HIGH_WATER, value={"id": new_id}, updated_at=now()))
+    else:
+        mark.value = {"id": new_id}
+    db.session.flush()
+    return new_id
 
 
 def get_volunteer(volunteer_id: int) -> Volunteer:

@@ -156,6 +156,11 @@ def test_api_registration_of_a_known_person_is_answered_like_a_new_one(client, d
         assert answer.json["name"] == "王小明" and answer.json["star_level"] == 0 and answer.json["hours"] == 0
         assert answer.json["volunteer_no"].startswith("ZY") and len(answer.json["volunteer_no"]) == 12
         assert answer.headers["Content-Type"] == made.headers["Content-Type"]
+    # the ids move on as if each answer had made an account, so successive answers cannot be
+    # compared to learn which were repeats
+    ids = [answer.json["id"] for answer in answers + [made]]
+    assert ids == [ids[0], ids[0] + 1, ids[0] + 2] and ids[0] > known.id
+    assert db.session.get(Volunteer, ids[2]).name == "王小明"
     # nothing created for the known person, the attempts are audited
     assert db.session.scalar(select(db.func.count(Volunteer.id))) == 2
     assert db.session.scalar(select(db.func.count(AuditEntry.id)).where(
