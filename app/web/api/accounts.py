@@ -61,6 +61,8 @@ class VolunteerDetail(VolunteerSummary):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text()
     registered_at = Text()
+    guardian_consent = Text(allow_none=True, validate=validate.OneOf(["given", "pending"]),
+                            metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"})
     id_number_masked = Text(metadata={"description": "platform admins only"})
 
 
@@ -79,6 +81,8 @@ class Me(StrictSchema):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text()
     registered_at = Text()
+    guardian_consent = Text(allow_none=True, validate=validate.OneOf(["given", "pending"]),
+                            metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"})
 
 
 class UnitResult(StrictSchema):
@@ -186,9 +190,9 @@ def get_me():
 @operation(blp, "getVolunteer", "platform_admin", "unit_admin")
 @blp.response(200, VolunteerDetail)
 def get_volunteer(volunteer_id: int):
-    volunteer = volunteers.get_volunteer(volunteer_id)
+    """Another unit's volunteer answers like a missing one (404): ids tell nothing outside."""
     user = api_user()
-    units.ensure_can_manage_unit(user, volunteer.unit_id)
+    volunteer = volunteers.get_for_admin(user, volunteer_id)
     data = volunteer_json(volunteer, full=True)
     if user.role == "platform_admin":
         data["id_number_masked"] = volunteer.id_number_masked
