@@ -18,8 +18,8 @@ CJK = re.compile(r"[\u3400-\u9fff]+")
 # a language's own name stays in its language on the switcher
 NATIVE = ["中文"]
 MASKED = re.compile(r"[\u3400-\u9fff]\*+[\u3400-\u9fff]?")
-PASSWORDS = {"admin": "admin12345", "unit1": "unit12345", "unit2": "unit12345",
-             "13800000001": "volunteer123", "merchant": "merchant123"}
+PASSWORDS = {"admin": "admin-star-2026", "unit1": "unit12345", "unit2": "unit12345",
+             "13800000001": "volunteer-star-2026", "merchant": "merchant123"}
 
 
 @pytest.fixture

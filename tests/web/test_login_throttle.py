@@ -115,11 +115,11 @@ def test_repeated_failures_are_logged_without_passwords_and_listed_for_the_platf
 
 def test_old_failures_are_pruned_by_the_scheduler(app, db):
     from app.jobs import JOBS_BY_NAME
-    from app.services import scheduler
+    from app.scheduling import runs
     at = now()
     db.session.add_all([LoginFailure(username="old", at=at - timedelta(days=31)),
                         LoginFailure(username="recent", at=at - timedelta(days=2))])
     db.session.commit()
-    run = scheduler.execute(JOBS_BY_NAME["prune_login_failures"], at)
+    run = runs.execute(JOBS_BY_NAME["prune_login_failures"], at)
     assert run.status == "ok" and run.counts == {"pruned": 1}
     assert db.session.scalars(select(LoginFailure.username)).all() == ["recent"]

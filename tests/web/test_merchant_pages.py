@@ -109,7 +109,9 @@ def test_counter_hides_offers_sold_out_or_used_up_by_the_volunteer(client, scene
     _db.session.commit()
     card, _exp = qr.make_url("card", {"v": volunteer.id})
     f.login(client, scene["shop"])
-    page = client.get(client.get("/merchant/?code=" + card).headers["Location"]).get_data(as_text=True)
+    token = f.csrf_token(client, "/merchant/")
+    page = client.post("/merchant/code", data={"csrf_token": token, "code": card.split("#", 1)[1]}
+                       ).get_data(as_text=True)
     listed = page.split("该志愿者符合的本店优惠", 1)[1].split("</ul>", 1)[0]
     assert "2星礼遇" in listed
     assert "1星礼遇" not in listed and "限量礼遇" not in listed and "3星礼遇" not in listed

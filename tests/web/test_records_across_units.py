@@ -12,9 +12,12 @@ from tests import factories as f
 @pytest.fixture
 def scene(db):
     unit_a, unit_b = f.unit("甲街道"), f.unit("乙街道")
+    own, foreign = f.volunteer(unit_a, name="本单位"), f.volunteer(unit_b, name="欧阳春花")
+    for volunteer in (own, foreign):  # registered well before the service entered by hand
+        volunteer.created_at = now() - timedelta(days=30)
     return {"unit_a": unit_a, "unit_b": unit_b,
             "admin_a": f.unit_admin(unit_a), "admin_b": f.unit_admin(unit_b),
-            "own": f.volunteer(unit_a, name="本单位"), "foreign": f.volunteer(unit_b, name="欧阳春花")}
+            "own": own, "foreign": foreign}
 
 
 def _times(hours_ago: int = 5):
