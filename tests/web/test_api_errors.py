@@ -74,3 +74,14 @@ def test_forbidden_page_in_chinese(client, db):
     response = client.get("/admin/units")
     assert response.status_code == 403
     assert "没有权限" in response.get_data(as_text=True)
+
+
+def test_every_operation_documents_the_503_of_a_database_outage(client):
+    spec = client.get("/api/v1/openapi.json").json
+    operations = [op for item in spec["paths"].values() for op in item.values()
+                  if isinstance(op, dict) and "operationId" in op]
+    missing = [op["operationId"] for op in operations if "503" not in op["responses"]]
+    assert operations and missing == []
+    answer = operations[0]["responses"]["503"]
+    assert "Retry-After" in answer["headers"]
+    assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

@@ -101,14 +101,22 @@ class IdResult(StrictSchema):
     id = Id()
 
 
+DB_UNAVAILABLE_503 = {
+    "description": "The database is unreachable (code db_unavailable): retry after Retry-After seconds",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
+
+
 def operation(blp, operation_id: str, *roles: str, public: bool = False):
-    """Name an operation in the OpenAPI document and require a bearer token of roles."""
+    """Name an operation in the OpenAPI document, require a bearer token of roles, and document
+    the 503 every operation answers while the database is down (app.db_unavailable)."""
 
     def decorator(view):
         doc = {"operationId": operation_id}
         if not public:
             doc["security"] = [{"bearerAuth": []}]
             view = token_required(*roles)(view)
+        view = blp.alt_response(503, schema=ErrorBody, **DB_UNAVAILABLE_503)(view)
         return blp.doc(**doc)(view)
 
     return decorator
