@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import DetachedInstanceError
 from werkzeug.exceptions import HTTPException
 
 from app.db_unavailable import UNAVAILABLE, safe_rollback, unavailable_response
@@ -63,7 +64,9 @@ def render_error_page(status: int, message: str | None, title: str | None = None
     try:
         return render_template("errors/error.html", status=status, message=message, code=code,
                                title=title or _http_messages(status)), status
-    except UNAVAILABLE:  # the page's menu needs the user, and the database is gone
+    except (*UNAVAILABLE, DetachedInstanceError):
+        # the page's menu needs the user, and the database is gone (or its session was dropped
+        # because the connection died, leaving the user unloadable)
         return unavailable_response()
 
 
