@@ -6,13 +6,13 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 ROLES = ("platform_admin", "unit_admin", "merchant", "volunteer")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A login: platform admin, unit admin (bound to one unit), merchant or volunteer."""
 
     __tablename__ = "users"
@@ -43,7 +43,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.username} {self.role}>"
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A server-side record of one portal login, so logout ends it for real."""
 
     __tablename__ = "login_sessions"
@@ -55,7 +55,7 @@ class LoginSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
@@ -70,7 +70,7 @@ class ApiToken(db.Model):
     user = relationship("User")
 
 
-class Volunteer(db.Model):
+class Volunteer(Model):
     """A real-name registered volunteer. The ID number is kept encrypted, found by keyed hash."""
 
     __tablename__ = "volunteers"

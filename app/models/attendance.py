@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 RECORD_STATUSES = ("open", "pending", "approved", "rejected")
 RECORD_SOURCES = ("scan", "kiosk", "manual", "import")
 
 
-class ServiceRecord(db.Model):
+class ServiceRecord(Model):
     """One stretch of service. Only approved records count; an approved record is never
     edited in place (a correction rejects it and enters a new one)."""
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what, when and why. Written by services, never updated."""
 
     __tablename__ = "audit_entries"
@@ -28,7 +28,7 @@ class AuditEntry(db.Model):
     actor = relationship("User")
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed login, kept by the name that was typed (whether or not such an account exists),
     so the throttle treats known and unknown names alike; never the password."""
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class Bulletin(db.Model):
+class Bulletin(Model):
     """A monthly, immutable snapshot of a unit's (or the city's) figures (月通报).
 
     scope is 'unit:<id>' or 'city'; (scope, month, revision) is unique, so a second generator —
@@ -33,7 +33,7 @@ class Bulletin(db.Model):
     unit = relationship("Unit")
 
 
-class QuarterReview(db.Model):
+class QuarterReview(Model):
     """The civilization office's written review (季点评) of a unit's (or the city's) quarter:
     one per (scope, year, quarter), written by the platform admin, read by the unit's admins."""
 

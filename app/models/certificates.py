@@ -5,11 +5,11 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A service certificate (志愿服务记录证明): what was certified is kept as issued."""
 
     __tablename__ = "certificates"

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class Merchant(db.Model):
+class Merchant(Model):
     """A shop honouring volunteers' stars (商家礼遇)."""
 
     __tablename__ = "merchants"
@@ -29,7 +29,7 @@ class Merchant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Offer(db.Model):
+class Offer(Model):
     """A merchant's incentive for volunteers of at least a star level."""
 
     __tablename__ = "offers"
@@ -58,7 +58,7 @@ class Offer(db.Model):
     merchant = relationship("Merchant")
 
 
-class Coupon(db.Model):
+class Coupon(Model):
     """One volunteer's right to one use of an offer; redeemed at most once."""
 
     __tablename__ = "coupons"

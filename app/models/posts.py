@@ -5,13 +5,13 @@ from datetime import datetime, time
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 ACTIVITY_KINDS = ("service", "training", "event")
 
 
-class Post(db.Model):
+class Post(Model):
     """A service post (志愿服务岗): a place with a printed QR poster."""
 
     __tablename__ = "posts"
@@ -47,7 +47,7 @@ class Post(db.Model):
         return round(self.max_minutes / 60, 2)
 
 
-class Activity(db.Model):
+class Activity(Model):
     """A planned service, training or event with a time window and capacity."""
 
     __tablename__ = "activities"
@@ -78,7 +78,7 @@ class Activity(db.Model):
     post = relationship("Post")
 
 
-class ActivitySignup(db.Model):
+class ActivitySignup(Model):
     __tablename__ = "activity_signups"
     __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class StarThreshold(db.Model):
+class StarThreshold(Model):
     """Approved hours needed for a star level; editable by the platform admin."""
 
     __tablename__ = "star_thresholds"
@@ -22,7 +22,7 @@ class StarThreshold(db.Model):
     min_hours: Mapped[int] = mapped_column()
 
 
-class StarEvent(db.Model):
+class StarEvent(Model):
     """A change of a volunteer's star level (up, or down after a rejection)."""
 
     __tablename__ = "star_events"

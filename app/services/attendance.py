@@ -86,6 +86,7 @@ def fence_flags(post: Post, lat: float | None, lng: float | None, *, refuse: boo
         reason = _("该服务岗需要定位签到，请允许浏览器获取位置后重试")
         outside = True
     else:
+        assert post.lng is not None, "a post's fence has both coordinates"
         outside = distance_m(post.lat, post.lng, lat, lng) > post.radius_m
         reason = _("您不在服务岗的签到范围内（%(r)d米）", r=post.radius_m)
     if not outside:
