@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
@@ -8,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.incentives import Merchant
+    from app.models.units import Unit
 
 ROLES = ("platform_admin", "unit_admin", "merchant", "volunteer")
 
@@ -31,9 +36,9 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    unit = relationship("Unit")
-    merchant = relationship("Merchant", foreign_keys=[merchant_id])
-    volunteer = relationship("Volunteer", back_populates="user", uselist=False)
+    unit: Mapped[Unit | None] = relationship("Unit")
+    merchant: Mapped[Merchant | None] = relationship("Merchant", foreign_keys=[merchant_id])
+    volunteer: Mapped[Volunteer | None] = relationship("Volunteer", back_populates="user", uselist=False)
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -67,7 +72,7 @@ class ApiToken(Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user = relationship("User")
+    user: Mapped[User] = relationship("User")
 
 
 class Volunteer(Model):
@@ -114,8 +119,8 @@ class Volunteer(Model):
     star_level: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user = relationship("User", back_populates="volunteer")
-    unit = relationship("Unit")
+    user: Mapped[User] = relationship("User", back_populates="volunteer")
+    unit: Mapped[Unit] = relationship("Unit")
 
     @property
     def hours(self) -> float:

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import User
 
 
 class AuditEntry(Model):
@@ -25,7 +29,7 @@ class AuditEntry(Model):
     reason: Mapped[str | None] = mapped_column(String(500))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor = relationship("User")
+    actor: Mapped[User | None] = relationship("User")
 
 
 class LoginFailure(Model):

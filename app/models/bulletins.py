@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import User
+    from app.models.units import Unit
 
 
 class Bulletin(Model):
@@ -30,7 +35,7 @@ class Bulletin(Model):
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mailing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # claimed for sending; see bulletin_mail
 
-    unit = relationship("Unit")
+    unit: Mapped[Unit | None] = relationship("Unit")
 
 
 class QuarterReview(Model):
@@ -49,4 +54,4 @@ class QuarterReview(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    updated_by = relationship("User")
+    updated_by: Mapped[User | None] = relationship("User")

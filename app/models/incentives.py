@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import User, Volunteer
 
 
 class Merchant(Model):
@@ -55,7 +59,7 @@ class Offer(Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    merchant = relationship("Merchant")
+    merchant: Mapped[Merchant] = relationship("Merchant")
 
 
 class Coupon(Model):
@@ -81,7 +85,7 @@ class Coupon(Model):
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     redeemed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    offer = relationship("Offer")
-    merchant = relationship("Merchant")
-    volunteer = relationship("Volunteer")
-    redeemed_by = relationship("User")
+    offer: Mapped[Offer] = relationship("Offer")
+    merchant: Mapped[Merchant] = relationship("Merchant")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
+    redeemed_by: Mapped[User | None] = relationship("User")

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.units import Unit
 
 ACTIVITY_KINDS = ("service", "training", "event")
 
@@ -40,7 +45,7 @@ class Post(Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit = relationship("Unit")
+    unit: Mapped[Unit] = relationship("Unit")
 
     @property
     def max_hours(self) -> float:
@@ -74,8 +79,8 @@ class Activity(Model):
     is_cancelled: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit = relationship("Unit")
-    post = relationship("Post")
+    unit: Mapped[Unit] = relationship("Unit")
+    post: Mapped[Post | None] = relationship("Post")
 
 
 class ActivitySignup(Model):
@@ -91,5 +96,5 @@ class ActivitySignup(Model):
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance_source: Mapped[str | None] = mapped_column(String(10))  # 'checkin' or 'admin'
 
-    activity = relationship("Activity")
-    volunteer = relationship("Volunteer")
+    activity: Mapped[Activity] = relationship("Activity")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
 
 
 class StarThreshold(Model):
@@ -35,7 +39,7 @@ class StarEvent(Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    volunteer = relationship("Volunteer")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
 
     @property
     def is_upgrade(self) -> bool:

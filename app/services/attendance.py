@@ -172,6 +172,7 @@ def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: Us
               refuse_outside: bool | None = None) -> ServiceRecord:
     """Close an open session; the countable time follows the post's minimum and maximum."""
     post = record.post
+    assert post is not None, "an open session is at a post"
     extra = list(flags or [])
     if at < record.started_at:
         at = record.started_at

@@ -59,6 +59,7 @@ def _connection():
 
 
 def _message(bulletin: Bulletin) -> EmailMessage:
+    assert bulletin.unit is not None, "only units' bulletins are mailed"
     message = EmailMessage(
         subject=bulletins.title_of(bulletin),
         body=_("%(unit)s：\n\n附件是贵单位 %(m)s 的志愿服务月通报，请查收。\n\n志愿星",

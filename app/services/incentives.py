@@ -534,6 +534,7 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
     at = at or now()
     kind, payload = read_counter_code(code)
     coupon = None
+    volunteer: Volunteer | None
     if kind == "coupon":
         coupon = db.session.get(Coupon, payload.get("c")) if isinstance(payload.get("c"), int) else None
         if coupon is None:
