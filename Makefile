@@ -42,6 +42,7 @@ test: install-test
 # ruff (lint) over the code; the formatter owns line length.
 lint: install-test
 	$(VENV)/bin/ruff check app tests bench config.py wsgi.py
+	$(VENV)/bin/mypy
 
 # make bench: 20 000 volunteers / 200 000 records on SQLite (and PostgreSQL with BENCH_DATABASE_URL);
 # make bench SCALE=city: 1 M volunteers / 10 M records on PostgreSQL (BENCH_DATABASE_URL required).

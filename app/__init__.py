@@ -26,7 +26,8 @@ def create_app(config_class=None, **overrides) -> Flask:
         # the X-Forwarded-For the trusted proxies set, not from the proxy's own connection.
         from werkzeug.middleware.proxy_fix import ProxyFix
         hops = int(app.config["TRUSTED_PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask documents wrapping wsgi_app for middleware; its stubs declare it a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from app import models  # noqa: F401  (register every table)
     from app.extensions import api, babel, csrf, db, login_manager, mail, migrate

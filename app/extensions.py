@@ -1,4 +1,6 @@
 """Extensions, created bare and bound to the application in create_app()."""
+from typing import TYPE_CHECKING, Any, cast
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +11,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow import INCLUDE, Schema, fields
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, Executable, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations work on SQLite (batch mode) and PostgreSQL.
@@ -32,7 +34,9 @@ class ErrorDetail(Schema):
 
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    # A declared field (the body's "fields" key), which marshmallow takes off the class; its stubs
+    # see Schema.fields, the dict of an instance's fields.
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)  # type: ignore[assignment]
 
 
 class ErrorBody(Schema):
@@ -52,6 +56,17 @@ class JsonErrorApi(Api):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class; db.Model is a value to type checkers, so they are told it is Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+def execute_dml(statement: Executable) -> CursorResult[Any]:
+    """Run an UPDATE or DELETE in the session; its result is a cursor result with a rowcount
+    (Session.execute is typed as returning a plain Result)."""
+    return cast(CursorResult[Any], db.session.execute(statement))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -69,6 +69,7 @@ def check_field_key() -> None:
     except IntegrityError:  # another process recorded it at the same moment
         db.session.rollback()
         setting = db.session.get(Setting, KEY_CHECK_SETTING)
+        assert setting is not None, "the other process has recorded it"
     except (OperationalError, ProgrammingError) as exc:
         safe_rollback()
         log.warning("field key not checked (database not ready: %s)", type(exc).__name__)

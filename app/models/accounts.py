@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.incentives import Merchant
+    from app.models.units import Unit
 
 ROLES = ("platform_admin", "unit_admin", "merchant", "volunteer")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A login: platform admin, unit admin (bound to one unit), merchant or volunteer."""
 
     __tablename__ = "users"
@@ -31,9 +36,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    unit = relationship("Unit")
-    merchant = relationship("Merchant", foreign_keys=[merchant_id])
-    volunteer = relationship("Volunteer", back_populates="user", uselist=False)
+    unit: Mapped[Unit | None] = relationship("Unit")
+    merchant: Mapped[Merchant | None] = relationship("Merchant", foreign_keys=[merchant_id])
+    volunteer: Mapped[Volunteer | None] = relationship("Volunteer", back_populates="user", uselist=False)
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -43,7 +48,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.username} {self.role}>"
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A server-side record of one portal login, so logout ends it for real."""
 
     __tablename__ = "login_sessions"
@@ -55,7 +60,7 @@ class LoginSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
@@ -67,10 +72,10 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user = relationship("User")
+    user: Mapped[User] = relationship("User")
 
 
-class Volunteer(db.Model):
+class Volunteer(Model):
     """A real-name registered volunteer. The ID number is kept encrypted, found by keyed hash."""
 
     __tablename__ = "volunteers"
@@ -114,8 +119,8 @@ class Volunteer(db.Model):
     star_level: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user = relationship("User", back_populates="volunteer")
-    unit = relationship("Unit")
+    user: Mapped[User] = relationship("User", back_populates="volunteer")
+    unit: Mapped[Unit] = relationship("Unit")
 
     @property
     def hours(self) -> float:

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import User, Volunteer
+    from app.models.posts import Activity, Post
+    from app.models.units import Unit
 
 RECORD_STATUSES = ("open", "pending", "approved", "rejected")
 RECORD_SOURCES = ("scan", "kiosk", "manual", "import")
 
 
-class ServiceRecord(db.Model):
+class ServiceRecord(Model):
     """One stretch of service. Only approved records count; an approved record is never
     edited in place (a correction rejects it and enters a new one)."""
 
@@ -65,12 +71,12 @@ class ServiceRecord(db.Model):
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("service_records.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    volunteer = relationship("Volunteer")
-    unit = relationship("Unit")
-    post = relationship("Post")
-    activity = relationship("Activity")
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
+    unit: Mapped[Unit] = relationship("Unit")
+    post: Mapped[Post | None] = relationship("Post")
+    activity: Mapped[Activity | None] = relationship("Activity")
+    created_by: Mapped[User | None] = relationship("User", foreign_keys=[created_by_id])
+    reviewed_by: Mapped[User | None] = relationship("User", foreign_keys=[reviewed_by_id])
 
     @property
     def hours(self) -> float:

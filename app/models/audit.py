@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.accounts import User
 
-class AuditEntry(db.Model):
+
+class AuditEntry(Model):
     """Who did what, when and why. Written by services, never updated."""
 
     __tablename__ = "audit_entries"
@@ -25,10 +29,10 @@ class AuditEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(String(500))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor = relationship("User")
+    actor: Mapped[User | None] = relationship("User")
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed login, kept by the name that was typed (whether or not such an account exists),
     so the throttle treats known and unknown names alike; never the password."""
 

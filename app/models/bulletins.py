@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.accounts import User
+    from app.models.units import Unit
 
-class Bulletin(db.Model):
+
+class Bulletin(Model):
     """A monthly, immutable snapshot of a unit's (or the city's) figures (月通报).
 
     scope is 'unit:<id>' or 'city'; (scope, month, revision) is unique, so a second generator —
@@ -30,10 +35,10 @@ class Bulletin(db.Model):
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mailing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # claimed for sending; see bulletin_mail
 
-    unit = relationship("Unit")
+    unit: Mapped[Unit | None] = relationship("Unit")
 
 
-class QuarterReview(db.Model):
+class QuarterReview(Model):
     """The civilization office's written review (季点评) of a unit's (or the city's) quarter:
     one per (scope, year, quarter), written by the platform admin, read by the unit's admins."""
 
@@ -49,4 +54,4 @@ class QuarterReview(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    updated_by = relationship("User")
+    updated_by: Mapped[User | None] = relationship("User")

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.units import Unit
 
-class Certificate(db.Model):
+
+class Certificate(Model):
     """A service certificate (志愿服务记录证明): what was certified is kept as issued."""
 
     __tablename__ = "certificates"
@@ -27,5 +32,5 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    volunteer = relationship("Volunteer")
-    unit = relationship("Unit")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
+    unit: Mapped[Unit] = relationship("Unit")

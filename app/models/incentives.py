@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.accounts import User, Volunteer
 
-class Merchant(db.Model):
+
+class Merchant(Model):
     """A shop honouring volunteers' stars (商家礼遇)."""
 
     __tablename__ = "merchants"
@@ -29,7 +33,7 @@ class Merchant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Offer(db.Model):
+class Offer(Model):
     """A merchant's incentive for volunteers of at least a star level."""
 
     __tablename__ = "offers"
@@ -55,10 +59,10 @@ class Offer(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    merchant = relationship("Merchant")
+    merchant: Mapped[Merchant] = relationship("Merchant")
 
 
-class Coupon(db.Model):
+class Coupon(Model):
     """One volunteer's right to one use of an offer; redeemed at most once."""
 
     __tablename__ = "coupons"
@@ -81,7 +85,7 @@ class Coupon(db.Model):
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     redeemed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    offer = relationship("Offer")
-    merchant = relationship("Merchant")
-    volunteer = relationship("Volunteer")
-    redeemed_by = relationship("User")
+    offer: Mapped[Offer] = relationship("Offer")
+    merchant: Mapped[Merchant] = relationship("Merchant")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
+    redeemed_by: Mapped[User | None] = relationship("User")

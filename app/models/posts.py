@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.units import Unit
 
 ACTIVITY_KINDS = ("service", "training", "event")
 
 
-class Post(db.Model):
+class Post(Model):
     """A service post (志愿服务岗): a place with a printed QR poster."""
 
     __tablename__ = "posts"
@@ -40,14 +45,14 @@ class Post(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit = relationship("Unit")
+    unit: Mapped[Unit] = relationship("Unit")
 
     @property
     def max_hours(self) -> float:
         return round(self.max_minutes / 60, 2)
 
 
-class Activity(db.Model):
+class Activity(Model):
     """A planned service, training or event with a time window and capacity."""
 
     __tablename__ = "activities"
@@ -74,11 +79,11 @@ class Activity(db.Model):
     is_cancelled: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit = relationship("Unit")
-    post = relationship("Post")
+    unit: Mapped[Unit] = relationship("Unit")
+    post: Mapped[Post | None] = relationship("Post")
 
 
-class ActivitySignup(db.Model):
+class ActivitySignup(Model):
     __tablename__ = "activity_signups"
     __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
 
@@ -91,5 +96,5 @@ class ActivitySignup(db.Model):
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance_source: Mapped[str | None] = mapped_column(String(10))  # 'checkin' or 'admin'
 
-    activity = relationship("Activity")
-    volunteer = relationship("Volunteer")
+    activity: Mapped[Activity] = relationship("Activity")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
 
-class StarThreshold(db.Model):
+
+class StarThreshold(Model):
     """Approved hours needed for a star level; editable by the platform admin."""
 
     __tablename__ = "star_thresholds"
@@ -22,7 +26,7 @@ class StarThreshold(db.Model):
     min_hours: Mapped[int] = mapped_column()
 
 
-class StarEvent(db.Model):
+class StarEvent(Model):
     """A change of a volunteer's star level (up, or down after a rejection)."""
 
     __tablename__ = "star_events"
@@ -35,7 +39,7 @@ class StarEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    volunteer = relationship("Volunteer")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
 
     @property
     def is_upgrade(self) -> bool:

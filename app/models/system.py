@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class Setting(db.Model):
+class Setting(Model):
     """Platform settings the admin edits (bulletin targets, schedule), as JSON values."""
 
     __tablename__ = "settings"
@@ -19,7 +19,7 @@ class Setting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """One attempt at a scheduled job, shown to the platform admin (a retry is a new row)."""
 
     __tablename__ = "job_runs"
@@ -37,7 +37,7 @@ class JobRun(db.Model):
     holder: Mapped[str | None] = mapped_column(String(100))  # host:pid of the process that ran it
 
 
-class SchedulerLease(db.Model):
+class SchedulerLease(Model):
     """A lease: the one process holding it, unexpired, runs the scheduler's jobs."""
 
     __tablename__ = "scheduler_leases"
@@ -47,7 +47,7 @@ class SchedulerLease(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class JobClaim(db.Model):
+class JobClaim(Model):
     """One job at one fire time. The primary key lets one process claim it; its state lets the
     next lease holder run it again when it failed (after a backoff) or its holder died."""
 

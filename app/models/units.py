@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A member unit (成员单位) of the civilization office."""
 
     __tablename__ = "units"

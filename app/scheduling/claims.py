@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import JobClaim
 from app.scheduling.leases import live_holders
 
@@ -76,7 +76,7 @@ def due(holder: str, at: datetime) -> list[JobClaim]:
 def take_over(found: JobClaim, holder: str, at: datetime) -> bool:
     """Make `holder` the claim's runner for one more attempt, if nobody changed it since it
     was read (a conditional UPDATE, so two holders cannot both take it). Commits."""
-    taken = db.session.execute(
+    taken = execute_dml(
         update(JobClaim).where(JobClaim.job == found.job, JobClaim.fire_time == found.fire_time,
                                JobClaim.status == found.status, JobClaim.holder == found.holder,
                                JobClaim.attempts == found.attempts)

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import SchedulerLease
 from app.services.clock import now
 
@@ -33,7 +33,7 @@ def acquire_lease(name: str = LEASE, holder: str = HOLDER, seconds: float | None
     until = at + timedelta(seconds=lease_seconds() if seconds is None else seconds)
     # On PostgreSQL a racing UPDATE waits for the other's row lock and re-checks the WHERE on
     # the new row; on SQLite writers are serialized (BEGIN IMMEDIATE). Either way one wins.
-    taken = db.session.execute(
+    taken = execute_dml(
         update(SchedulerLease)
         .where(SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= at))
         .values(holder=holder, expires_at=until)

@@ -73,12 +73,12 @@ def attempt(job: Job, fire_time: datetime, number: int, *, holder: str = HOLDER,
     except Exception as exc:  # a failed job is logged, shown to the platform admin and retried
         safe_rollback()
         log.exception("job %s failed (attempt %d)", job.name, number)
-        run = db.session.get(JobRun, run_id)
+        run = db.session.get_one(JobRun, run_id)
         run.status, run.message = "failed", f"{type(exc).__name__}: {exc}"[:2000]
         run.counts = getattr(exc, "counts", None) or {}  # what it did before failing, if it says
         ok = False
     else:
-        run = db.session.get(JobRun, run_id)
+        run = db.session.get_one(JobRun, run_id)
         run.status, run.counts = "ok", counts
         ok = True
     run.finished_at = now()

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import ROLES_BY_NAME, ApiToken, LoginFailure, LoginSession, Unit, User
 from app.services import audit
 from app.services.clock import now
@@ -187,7 +187,7 @@ KEEP_LOGIN_FAILURES = timedelta(days=30)
 
 def prune_login_failures(at) -> int:
     """Forget failed logins older than KEEP_LOGIN_FAILURES (scheduler job); how many went."""
-    return db.session.execute(delete(LoginFailure).where(LoginFailure.at < at - KEEP_LOGIN_FAILURES)
+    return execute_dml(delete(LoginFailure).where(LoginFailure.at < at - KEEP_LOGIN_FAILURES)
                               .execution_options(synchronize_session=False)).rowcount
 
 

@@ -86,6 +86,7 @@ def fence_flags(post: Post, lat: float | None, lng: float | None, *, refuse: boo
         reason = _("该服务岗需要定位签到，请允许浏览器获取位置后重试")
         outside = True
     else:
+        assert post.lng is not None, "a post's fence has both coordinates"
         outside = distance_m(post.lat, post.lng, lat, lng) > post.radius_m
         reason = _("您不在服务岗的签到范围内（%(r)d米）", r=post.radius_m)
     if not outside:
@@ -171,6 +172,7 @@ def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: Us
               refuse_outside: bool | None = None) -> ServiceRecord:
     """Close an open session; the countable time follows the post's minimum and maximum."""
     post = record.post
+    assert post is not None, "an open session is at a post"
     extra = list(flags or [])
     if at < record.started_at:
         at = record.started_at

@@ -29,6 +29,7 @@ def backup_sqlite(path: str) -> int:
     try:
         target = sqlite3.connect(path)
         try:
+            assert raw.driver_connection is not None, "a raw connection just opened has its driver connection"
             raw.driver_connection.backup(target, pages=1024, progress=progress)
         finally:
             target.close()

@@ -18,7 +18,7 @@ from flask_mailman import EmailMessage
 from sqlalchemy import or_, select, update
 
 from app.db_unavailable import safe_rollback
-from app.extensions import db, mail
+from app.extensions import db, execute_dml, mail
 from app.models import Bulletin, Unit
 from app.services import bulletins
 from app.services.clock import now, previous_month
@@ -42,7 +42,7 @@ def mail_configured() -> bool:
 
 def _claim(bulletin_id: int) -> bool:
     at = now()
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(Bulletin).where(Bulletin.id == bulletin_id, Bulletin.mailed_at.is_(None),
                                or_(Bulletin.mailing_at.is_(None), Bulletin.mailing_at < at - STALE))
         .values(mailing_at=at).execution_options(synchronize_session=False)).rowcount
@@ -59,6 +59,7 @@ def _connection():
 
 
 def _message(bulletin: Bulletin) -> EmailMessage:
+    assert bulletin.unit is not None, "only units' bulletins are mailed"
     message = EmailMessage(
         subject=bulletins.title_of(bulletin),
         body=_("%(unit)s：\n\n附件是贵单位 %(m)s 的志愿服务月通报，请查收。\n\n志愿星",
@@ -86,6 +87,7 @@ def mail_bulletins(month: str, unit_id: int | None = None) -> int:
                 continue  # another process sends (or has sent) this one
             bulletin = db.session.get(Bulletin, bulletin_id)
             try:
+                assert bulletin is not None, "claimed above, so it exists"
                 message = _message(bulletin)
                 db.session.commit()  # end the read before waiting on the network (on SQLite it locks)
                 if connection is None:

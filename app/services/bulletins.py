@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -66,7 +67,8 @@ def set_targets(hours_per_volunteer_year: float, trainings_per_year: int, *, by:
         fields["trainings_per_year"] = [_("应在0到100之间")]
     if fields:
         raise ValidationFailed(fields=fields)
-    value = {"hours_per_volunteer_year": hours_per_volunteer_year, "trainings_per_year": trainings_per_year}
+    value: dict[str, Any] = {"hours_per_volunteer_year": hours_per_volunteer_year,
+                             "trainings_per_year": trainings_per_year}
     setting = db.session.get(Setting, "bulletin_targets")
     if setting is None:
         db.session.add(Setting(key="bulletin_targets", value=value, updated_at=now()))
@@ -241,7 +243,7 @@ SUMMED = ("registered_volunteers", "new_volunteers", "active_volunteers", "recor
 SUMMED_HOURS = ("service_hours", "other_units_hours", "hosted_hours", "late_hours")
 
 
-def compute(month: str, late_until=None) -> dict[str | None, dict]:
+def compute(month: str, late_until=None) -> dict[int | None, dict]:
     """The figures of every unit's bulletin and of the city's for a month: {unit_id: figures,
     None: city figures}. A fixed number of set-based queries, whatever the data. Each city
     figure is the sum of the units' (every volunteer has exactly one home unit)."""
@@ -262,7 +264,7 @@ def compute(month: str, late_until=None) -> dict[str | None, dict]:
     ranking = sorted(units, key=lambda u: (-this["service_hours"].get(u, 0), u))
     ranking_list = [{"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking]
     tops = top_volunteers(month)
-    result: dict[str | None, dict] = {}
+    result: dict[int | None, dict] = {}
     for unit_id in list(units) + [None]:
         def pick(key, unit_id=unit_id):
             values = this[key]
@@ -276,7 +278,7 @@ def compute(month: str, late_until=None) -> dict[str | None, dict]:
                                      figures["service_hours"])
         previous = round(sum(before.get(u, 0) for u in units) if unit_id is None else before.get(unit_id, 0), 2)
         figures.update({
-            "unit": units.get(unit_id, _("全市")),
+            "unit": units[unit_id] if unit_id is not None else _("全市"),
             "month": month,
             "participation_rate": round(active / registered, 4) if registered else 0.0,
             "rank": ranking.index(unit_id) + 1 if unit_id is not None else None,
@@ -637,7 +639,7 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
     for key, label in FIGURE_LABELS:
         if not _shown(figures, key):
             continue
-        value = figures.get(key)
+        value = figures[key]  # _shown: the figure is there
         if key == "participation_rate":
             value = f"{value * 100:.1f}%"
         elif isinstance(value, float):

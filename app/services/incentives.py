@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, null, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import Coupon, Merchant, Offer, User, Volunteer
 from app.services import accounts, audit, ledger, qr, stars
 from app.services.clock import iso, local, month_of, now, start_of_day, zone
@@ -255,7 +255,7 @@ def update_offer(offer: Offer, data: OfferInput, *, by: User | None) -> Offer:
         stmt = update(Offer).where(Offer.id == offer.id)
         if data.quantity is not None:
             stmt = stmt.where(Offer.claimed_count <= data.quantity)
-        done = db.session.execute(stmt.values(quantity=data.quantity)
+        done = execute_dml(stmt.values(quantity=data.quantity)
                                   .execution_options(synchronize_session=False)).rowcount
         if not done:
             raise ValidationFailed(fields={"quantity": [_("总量不能少于已领取的数量")]})
@@ -372,15 +372,16 @@ def claim_coupon(volunteer: Volunteer, offer: Offer, *, at: datetime | None = No
             needed_star=offer.min_star, star_level=volunteer.star_level, hours_needed=need)
     key = period_key(offer, at)
     if offer.per_volunteer_limit is not None:
-        taken = db.session.scalar(select(func.count(Coupon.id)).where(
-            Coupon.volunteer_id == volunteer.id, Coupon.offer_id == offer.id, Coupon.period_key == key))
+        taken = db.session.execute(select(func.count(Coupon.id)).where(
+            Coupon.volunteer_id == volunteer.id, Coupon.offer_id == offer.id, Coupon.period_key == key)
+        ).scalar_one()
         if taken >= offer.per_volunteer_limit:
             raise Conflict(_("每人每月限领%(n)d张，本月已领完", n=offer.per_volunteer_limit)
                            if offer.limit_period == "month" else
                            _("每人限领%(n)d张，您已领完", n=offer.per_volunteer_limit),
                            reason="limit_reached")
     # The quota: one conditional UPDATE, so concurrent claims can never oversell.
-    done = db.session.execute(
+    done = execute_dml(
         update(Offer).where(Offer.id == offer.id,
                             or_(Offer.quantity.is_(None), Offer.claimed_count < Offer.quantity))
         .values(claimed_count=Offer.claimed_count + 1)
@@ -421,7 +422,7 @@ def volunteer_coupons(volunteer: Volunteer) -> list[Coupon]:
         .order_by(Coupon.status != "issued", Coupon.claimed_at.desc(), Coupon.id.desc())))
 
 
-def coupon_code(coupon: Coupon, at: datetime | None = None) -> tuple[str, datetime]:
+def coupon_code(coupon: Coupon, at: datetime | None = None) -> tuple[str, datetime | None]:
     """The short-lived signed URL a coupon's QR shows; only a usable coupon has one."""
     at = at or now()
     refusal = _refusal(coupon, coupon.merchant, at)
@@ -432,7 +433,7 @@ def coupon_code(coupon: Coupon, at: datetime | None = None) -> tuple[str, dateti
 
 def expire_coupons(at: datetime) -> int:
     """Mark coupons past their expiry as expired; the number changed (scheduler job)."""
-    return db.session.execute(
+    return execute_dml(
         update(Coupon).where(Coupon.status == "issued", Coupon.expires_at <= at)
         .values(status="expired").execution_options(synchronize_session=False)).rowcount
 
@@ -445,6 +446,7 @@ def _refusal(coupon: Coupon, merchant: Merchant | None, at: datetime):
     """Why this coupon cannot be redeemed by merchant now (None: it can)."""
     if coupon.status == "redeemed":
         where = coupon.merchant.name if coupon.merchant else ""
+        assert coupon.redeemed_at is not None, "a redeemed coupon has its redemption time"
         return AlreadyRedeemed(_("该优惠券已于 %(t)s 在“%(m)s”核销，不能重复使用", t=_fmt(coupon.redeemed_at), m=where),
                                redeemed_at=iso(coupon.redeemed_at), merchant=where)
     if coupon.status == "expired" or coupon.expires_at <= at:
@@ -460,7 +462,7 @@ def redeem(coupon_id: int, merchant: Merchant, *, by: User | None, at: datetime 
     """Consume a coupon at most once, even under simultaneous attempts: one conditional
     UPDATE; whoever does not change the row is told why."""
     at = at or now()
-    done = db.session.execute(
+    done = execute_dml(
         update(Coupon).where(Coupon.id == coupon_id, Coupon.status == "issued",
                              Coupon.merchant_id == merchant.id, Coupon.expires_at > at)
         .values(status="redeemed", redeemed_at=at, redeemed_by_id=by.id if by else None)
@@ -532,6 +534,7 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
     at = at or now()
     kind, payload = read_counter_code(code)
     coupon = None
+    volunteer: Volunteer | None
     if kind == "coupon":
         coupon = db.session.get(Coupon, payload.get("c")) if isinstance(payload.get("c"), int) else None
         if coupon is None:
@@ -581,6 +584,7 @@ def redemption_figures(merchant_id: int | None, first: date, last: date) -> dict
     if merchant_id is not None:
         where.append(Coupon.merchant_id == merchant_id)
     day = _local_day(Coupon.redeemed_at).label("day")
+    per_day: dict[str, int]
     per_day = dict(db.session.execute(select(day, func.count()).where(*where).group_by(day)).all())
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     by_day = [(d, int(per_day.get(d.isoformat(), 0))) for d in days]
@@ -601,7 +605,7 @@ def redemption_figures(merchant_id: int | None, first: date, last: date) -> dict
     claim_where = [Coupon.claimed_at >= start, Coupon.claimed_at < end]
     if merchant_id is not None:
         claim_where.append(Coupon.merchant_id == merchant_id)
-    claimed = db.session.scalar(select(func.count(Coupon.id)).where(*claim_where))
+    claimed = db.session.execute(select(func.count(Coupon.id)).where(*claim_where)).scalar_one()
     return {"first": first, "last": last, "by_day": by_day, "by_offer": by_offer, "by_merchant": by_merchant,
             "redeemed": sum(n for _d, n in by_day), "claimed": int(claimed)}
 

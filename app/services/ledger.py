@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import Post, ServiceRecord, User, Volunteer
 from app.services import audit, stars
 from app.services.clock import local, now
@@ -114,7 +114,7 @@ def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volun
     volunteer = None
     if volunteer_id is not None:
         volunteer = db.session.get(Volunteer, volunteer_id)
-    elif (volunteer_no or "").strip():
+    elif volunteer_no is not None and volunteer_no.strip():
         volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == volunteer_no.strip()))
     if volunteer is None:
         raise missing
@@ -197,6 +197,7 @@ def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
     db.session.execute(update(Volunteer).where(Volunteer.id == volunteer_id)
                        .values(approved_seconds=Volunteer.approved_seconds + delta))
     volunteer = db.session.get(Volunteer, volunteer_id)
+    assert volunteer is not None, "a record's volunteer exists (foreign key)"
     db.session.refresh(volunteer, ["approved_seconds", "star_level"])
     stars.apply_level(volunteer)
     return volunteer
@@ -204,7 +205,7 @@ def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
 
 def approve(record: ServiceRecord, *, by: User | None) -> ServiceRecord:
     """pending → approved, once; the hours count from now on."""
-    done = db.session.execute(
+    done = execute_dml(
         update(ServiceRecord).where(ServiceRecord.id == record.id, ServiceRecord.status == "pending")
         .values(status="approved", reviewed_by_id=by.id if by else None, reviewed_at=now())
         .execution_options(synchronize_session=False)).rowcount
@@ -223,7 +224,7 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
     if not reason or len(reason) > 500:
         raise ValidationFailed(fields={"reason": [_("请填写不通过的原因（不超过500字）")]})
     was = record.status
-    done = db.session.execute(
+    done = execute_dml(
         update(ServiceRecord).where(ServiceRecord.id == record.id,
                                     ServiceRecord.status.in_(("pending", "approved")))
         .values(status="rejected", reject_reason=reason, reviewed_by_id=by.id if by else None,
@@ -296,7 +297,7 @@ def search_records(*, unit_id: int | None, status: str | None = None, volunteer_
         stmt = stmt.where(ServiceRecord.started_at < date_to)
     if flagged:
         stmt = stmt.where(ServiceRecord.flags != "")
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = max(1, page)
     items = list(db.session.scalars(
         stmt.options(selectinload(ServiceRecord.volunteer), selectinload(ServiceRecord.post),

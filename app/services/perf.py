@@ -97,7 +97,7 @@ def seed(volunteers: int, records: int, units: int = 5, seed_value: int = 1) -> 
     goes, so a command can show progress. The caller commits (then may call vacuum())."""
     rng = random.Random(seed_value)
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    start_unit = db.session.scalar(select(func.coalesce(func.max(Unit.id), 0))) + 1
+    start_unit = db.session.execute(select(func.coalesce(func.max(Unit.id), 0))).scalar_one() + 1
     db.session.execute(insert(Unit), [{"name": f"压测单位{start_unit + i}", "is_active": True,
                                        "created_at": now()} for i in range(units)])
     unit_ids = list(db.session.scalars(select(Unit.id).where(Unit.id >= start_unit).order_by(Unit.id)))
@@ -111,8 +111,8 @@ def seed(volunteers: int, records: int, units: int = 5, seed_value: int = 1) -> 
         post_ids.setdefault(unit_id, []).append(post_id)
     yield "units", units, units
 
-    first_user = db.session.scalar(select(func.coalesce(func.max(User.id), 0))) + 1
-    first_volunteer = db.session.scalar(select(func.coalesce(func.max(Volunteer.id), 0))) + 1
+    first_user = db.session.execute(select(func.coalesce(func.max(User.id), 0))).scalar_one() + 1
+    first_volunteer = db.session.execute(select(func.coalesce(func.max(Volunteer.id), 0))).scalar_one() + 1
     counts = record_counts(volunteers, records, rng)
     end_ts = int(now().timestamp()) - 7200  # every record ended at least two hours ago
     plan = _Plan(rng, unit_ids, post_ids, first_user, first_volunteer, counts, end_ts)
@@ -269,6 +269,7 @@ def _bulk_ddl(conn) -> tuple[list[str], list[str]]:
 def _copy_postgres(plan: _Plan, volunteers: int, records: int) -> Iterator[tuple[str, int, int]]:
     password_hash = accounts.hash_password("perf-password-1")  # one hash for every synthetic login
     raw = db.session.connection().connection.driver_connection  # psycopg 3, in the session's transaction
+    assert raw is not None, "the session's connection is open"
     at = now().astimezone(UTC).replace(tzinfo=None)
     at_text = at.isoformat(sep=" ")
     births = [(date(1960, 1, 1) + timedelta(days=d)).isoformat() for d in range(15000)]

@@ -42,7 +42,7 @@ def poster_png(post: Post) -> bytes:
     y = _centered(draw, y + 10, post.unit.name, _font(44), fill="#555555")
     code = qr.pil_image(url, box_size=12, border=4).convert("RGB")
     side = 880
-    code = code.resize((side, side), Image.NEAREST)
+    code = code.resize((side, side), Image.Resampling.NEAREST)
     image.paste(code, ((A4_PX[0] - side) // 2, y + 30))
     y += 30 + side + 40
     for line in _instructions():

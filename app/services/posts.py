@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import Activity, ActivitySignup, Post, User, Volunteer
 from app.models.posts import ACTIVITY_KINDS
 from app.services import audit, qr
@@ -124,7 +124,9 @@ def scan_url(post: Post) -> str:
 
 def kiosk_code(post: Post) -> tuple[str, datetime]:
     """A code for the screen at the post, valid for about a minute."""
-    return qr.make_url("kiosk", {"p": post.id, "v": post.code_version, "k": 1})
+    url, expires = qr.make_url("kiosk", {"p": post.id, "v": post.code_version, "k": 1})
+    assert expires is not None, "kiosk codes always expire (KIOSK_CODE_SECONDS)"
+    return url, expires
 
 
 # Activities ---------------------------------------------------------------------------------
@@ -163,7 +165,7 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
         fields["description"] = [_("说明不能超过2000字")]
     if fields:
         raise ValidationFailed(fields=fields)
-    created = []
+    created: list[Activity] = []
     for week in range(data.weekly_count):
         shift = timedelta(weeks=week)
         activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind,
@@ -206,7 +208,7 @@ def sign_up(volunteer: Volunteer, activity: Activity) -> ActivitySignup:
     stmt = update(Activity).where(Activity.id == activity.id)
     if activity.capacity is not None:
         stmt = stmt.where(Activity.signup_count < Activity.capacity)
-    taken = db.session.execute(stmt.values(signup_count=Activity.signup_count + 1)
+    taken = execute_dml(stmt.values(signup_count=Activity.signup_count + 1)
                                .execution_options(synchronize_session=False)).rowcount
     if not taken:
         raise Conflict(_("该活动名额已满"))
@@ -229,7 +231,7 @@ def attend_by_check_in(volunteer_id: int, post_id: int, at: datetime) -> int:
     """Mark the volunteer's sign-ups to activities at this post that are on now; one statement."""
     on_now = select(Activity.id).where(Activity.post_id == post_id, Activity.is_cancelled.is_(False),
                                        Activity.starts_at <= at + EARLY_CHECK_IN, Activity.ends_at >= at)
-    return db.session.execute(
+    return execute_dml(
         update(ActivitySignup)
         .where(ActivitySignup.volunteer_id == volunteer_id, ActivitySignup.attended_at.is_(None),
                ActivitySignup.activity_id.in_(on_now))

@@ -81,7 +81,8 @@ def _read_rows(data: bytes) -> tuple[list, list[tuple]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            header, body = None, []
+            header: list | None = None
+            body: list[tuple] = []
             for index, row in enumerate(workbook.active.iter_rows(values_only=True)):
                 if index == 0:
                     header = list(row)
@@ -130,6 +131,8 @@ def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
             volunteer = volunteers.get(str(number or "").strip())
             if volunteer is None:
                 problems.append(_("志愿者编号不存在"))
+            started_at: datetime | None
+            ended_at: datetime | None
             try:
                 started_at, ended_at = _when(start), _when(end)
             except ValueError as exc:
@@ -141,6 +144,8 @@ def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
                 if post is None:
                     problems.append(_("本单位没有名为“%(n)s”的服务岗", n=post_name))
             if not problems:
+                assert volunteer is not None and started_at is not None and ended_at is not None, \
+                    "each was checked above, or a problem was noted"
                 try:
                     ledger.create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by,
                                          source="import", post=post, unit_id=unit_id,

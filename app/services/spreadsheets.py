@@ -6,8 +6,8 @@ export (CSV/formula injection, OWASP). Every export writes its rows through this
 text is always stored as text and such a value is prefixed with an apostrophe."""
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,6 +28,12 @@ def append_row(sheet, values: Iterable) -> None:
             cell.data_type = "s"
 
 
-def write_csv_rows(writer: csv.writer, rows: Iterable[Iterable]) -> None:
+class RowWriter(Protocol):
+    """What csv.writer() returns, as far as we use it."""
+
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+
+
+def write_csv_rows(writer: RowWriter, rows: Iterable[Iterable]) -> None:
     for row in rows:
         writer.writerow([safe_text(v) for v in row])

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, insert, literal, select, update
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import StarEvent, StarThreshold, User, Volunteer
 from app.models.base import UTCDateTime
 from app.services import audit
@@ -121,7 +121,7 @@ def regrade_all(*, by: User | None, table: dict[int, int] | None = None) -> int:
             ["volunteer_id", "from_level", "to_level", "at"],
             select(Volunteer.id, Volunteer.star_level, new_level, literal(now(), UTCDateTime()))
             .where(changed)))
-    count = db.session.execute(
+    count = execute_dml(
         update(Volunteer).where(changed).values(star_level=new_level)
         .execution_options(synchronize_session=False)).rowcount
     # Objects already in the session must not keep their old level.
@@ -163,7 +163,7 @@ def unseen_events(volunteer: Volunteer) -> list[StarEvent]:
 
 
 def mark_seen(volunteer: Volunteer) -> int:
-    return db.session.execute(
+    return execute_dml(
         update(StarEvent).where(StarEvent.volunteer_id == volunteer.id, StarEvent.seen_at.is_(None))
         .values(seen_at=now()).execution_options(synchronize_session=False)).rowcount
 

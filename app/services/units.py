@@ -1,6 +1,8 @@
 """Member units and who may act on them."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -68,6 +70,7 @@ def create_unit(*, name: str, contact_email: str | None = None, by: User) -> Uni
 
 def update_unit(unit: Unit, *, name: str, contact_email: str | None, is_active: bool, by: User) -> Unit:
     name, email = _validate(name, contact_email, unit.id)
+    changes: dict[str, Any]
     changes = {k: v for k, v in (("name", name), ("contact_email", email), ("is_active", is_active))
                if getattr(unit, k) != v}
     for key, value in changes.items():

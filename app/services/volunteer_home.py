@@ -74,7 +74,7 @@ def records_page(volunteer_id: int, page: int = 1, per_page: int = 20):
     """All of a volunteer's records, newest first, a page at a time."""
     from app.services.volunteers import Page
     base = select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer_id)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     page = max(1, page)
     items = list(db.session.scalars(
         base.options(selectinload(ServiceRecord.post), selectinload(ServiceRecord.activity))
@@ -117,7 +117,7 @@ def home(volunteer: Volunteer) -> Home:
     )
 
 
-def card_code(volunteer: Volunteer) -> tuple[str, datetime]:
+def card_code(volunteer: Volunteer) -> tuple[str, datetime | None]:
     """The volunteer card's QR text: a signed, short-lived URL that carries only the
     volunteer's internal id (no name, no number, no phone in clear)."""
     return qr.make_url("card", {"v": volunteer.id})

@@ -57,7 +57,9 @@ class Registered:
 def register(reg: Registration) -> Volunteer:
     """Register a volunteer by real name (demo data, the CLI, tests): a known ID number or
     phone is a Conflict. Public doors use register_public()."""
-    return _register(reg, public=False).volunteer
+    volunteer = _register(reg, public=False).volunteer
+    assert volunteer is not None, "a repeated registration is refused with Conflict when not public"
+    return volunteer
 
 
 def register_public(reg: Registration) -> Registered:
@@ -113,6 +115,7 @@ def _register(reg: Registration, *, public: bool) -> Registered:
         fields.update(exc.fields)
     if fields:
         raise ValidationFailed(fields=fields)
+    assert resident is not None and phone is not None and unit is not None, "each was validated above"
 
     id_hash = identity.keyed_hash(resident.number)
     existing = db.session.scalar(select(Volunteer).where(Volunteer.id_number_hash == id_hash)) or \
@@ -224,7 +227,7 @@ def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int
         like = f"%{query}%"
         stmt = stmt.where(or_(Volunteer.name.like(like), Volunteer.volunteer_no == query,
                               Volunteer.phone == query))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = max(1, page)
     items = list(db.session.scalars(
         stmt.options(selectinload(Volunteer.unit))

@@ -234,8 +234,8 @@ def export_figures(figures: dict, fmt: str, filename: str):
             spreadsheets.append_row(sheet, row)
         offers_sheet = book.create_sheet(_("按优惠"))
         spreadsheets.append_row(offers_sheet, [_("商家"), _("优惠"), _("最低星级"), _("核销数")])
-        for row in offer_rows:
-            spreadsheets.append_row(offers_sheet, row)
+        for offer_row in offer_rows:
+            spreadsheets.append_row(offers_sheet, offer_row)
         buffer = io.BytesIO()
         book.save(buffer)
         buffer.seek(0)

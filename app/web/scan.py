@@ -2,6 +2,8 @@
 changes anything); POST checks in or out."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,7 +32,7 @@ def _position() -> tuple[float | None, float | None]:
 @bp.get("/s/<token>", endpoint="post_code")
 def post_code(token: str):
     post = attendance.post_for_code(token)
-    state = {"open_here": None, "open_elsewhere": None, "consent_needed": False}
+    state: dict[str, Any] = {"open_here": None, "open_elsewhere": None, "consent_needed": False}
     if current_user.is_authenticated and current_user.role == "volunteer":
         volunteer = volunteers.volunteer_of(current_user)
         state["consent_needed"] = guardians.needs_consent(volunteer)
