@@ -119,13 +119,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    DEBUG = False
+    """The embedded default (`make run`): SQLite under instance/, the scheduler in process."""
 
 
 class TestingConfig(Config):
     TESTING = True
     SCHEDULER = "off"
-    WTF_CSRF_ENABLED = True  # tests post the real token; see tests/helpers.py
+    WTF_CSRF_ENABLED = True  # tests post the real token (tests/factories.py: csrf_token)
     SERVER_NAME = None
     PASSWORD_HASH_COST = (1, 1024)  # argon2 time cost, memory KiB: fast tests, same algorithm
     RATELIMIT_ENABLED = False  # the limiter's own tests switch it on (tests/web/test_rate_limits.py)

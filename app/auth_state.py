@@ -107,7 +107,6 @@ def token_required(*roles: str):
                 raise Forbidden()
             return view(*args, **kwargs)
 
-        wrapped._requires_token = True  # read by app.web.api to document bearer auth
         return wrapped
 
     return decorator

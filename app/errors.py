@@ -140,8 +140,9 @@ def init_app(app: Flask) -> None:
         message = _("与现有数据冲突（可能已有同名或相同的记录），请检查后重试")
         if wants_json():
             return jsonify(error_body("conflict", message)), 409
-        referrer = request.referrer
-        if request.method == "POST" and referrer and referrer.startswith(request.host_url):
+        from app.web.forms import safe_back
+        referrer = safe_back()
+        if request.method == "POST" and referrer:
             flash(message, "danger")
             return redirect(referrer, code=303)
         return render_error_page(409, message)

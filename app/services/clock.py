@@ -1,7 +1,7 @@
 """Time in one place: stored in UTC, days and months counted in the deployment's zone."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -75,5 +75,3 @@ def iso(dt: datetime | None) -> str | None:
     return local(dt).isoformat(timespec="seconds") if dt else None
 
 
-def days(n: float) -> timedelta:
-    return timedelta(days=n)

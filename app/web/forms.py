@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import overload
 from urllib.parse import urlsplit
 
 from flask import flash
@@ -82,6 +83,18 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+@overload
+def safe_back(default: str) -> str: ...
+@overload
+def safe_back(default: None = None) -> str | None: ...
+def safe_back(default: str | None = None) -> str | None:
+    """The page the request came from, when it is this site's (a form posted from a list goes
+    back to that list, filters kept); otherwise default."""
+    from flask import request
+    referrer = request.referrer
+    return referrer if referrer and referrer.startswith(request.host_url) else default
 
 
 def send_bytes(data: bytes, filename: str, *, inline: bool = True):

@@ -1,11 +1,12 @@
 """Landing, privacy notice, language switch, health check."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from app.extensions import db
+from app.web.forms import safe_back
 
 bp = Blueprint("main", __name__)
 
@@ -42,8 +43,7 @@ def set_language(code: str):
     from flask import current_app
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
-    return redirect(target or url_for("main.index"))
+    return redirect(safe_back(url_for("main.index")))
 
 
 @bp.get("/healthz")

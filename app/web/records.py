@@ -26,7 +26,7 @@ from app.services import audit, ledger, posts, records_import, units
 from app.services.clock import local, parse_local, start_of_day
 from app.services.errors import DomainError, ValidationFailed
 from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
-from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
+from app.web.forms import BaseForm, apply_errors, db_int, safe_back, send_bytes
 
 bp = Blueprint("records", __name__, url_prefix="/admin/records")
 ADMINS = ("platform_admin", "unit_admin")
@@ -117,8 +117,7 @@ def approve_selected():
                                     else current_user.unit_id, by=current_user)
         db.session.commit()
         flash(_("已审核通过%(n)d条记录", n=count), "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for(".index"))
+    return redirect(safe_back(url_for(".index")))
 
 
 @bp.post("/<int:record_id>/reject")
@@ -137,8 +136,7 @@ def reject(record_id: int):
         else:
             db.session.commit()
             flash(_("已驳回记录 #%(id)d", id=record.id), "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for(".index"))
+    return redirect(safe_back(url_for(".index")))
 
 
 @bp.get("/<int:record_id>")
