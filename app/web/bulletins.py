@@ -164,20 +164,20 @@ def quarter():
                            units=units.list_units() if current_user.role == "platform_admin" else [])
 
 
-@bp.get("/quarter.pdf")
-@role_required(*ADMINS)
-def quarter_pdf():
+def _quarter_file(render, extension: str, *, inline: bool):
     unit_id, year, number, name = _quarter_args()
     review = bulletins.quarter_review(unit_id, year, number)
     scope = bulletins.scope_of(unit_id).replace(":", "-")
-    return send_bytes(bulletins.quarter_pdf_bytes(review, name), f"quarter-{year}-q{number}-{scope}.pdf")
+    return send_bytes(render(review, name), f"quarter-{year}-q{number}-{scope}.{extension}", inline=inline)
+
+
+@bp.get("/quarter.pdf")
+@role_required(*ADMINS)
+def quarter_pdf():
+    return _quarter_file(bulletins.quarter_pdf_bytes, "pdf", inline=True)
 
 
 @bp.get("/quarter.xlsx")
 @role_required(*ADMINS)
 def quarter_xlsx():
-    unit_id, year, number, name = _quarter_args()
-    review = bulletins.quarter_review(unit_id, year, number)
-    scope = bulletins.scope_of(unit_id).replace(":", "-")
-    return send_bytes(bulletins.quarter_xlsx_bytes(review, name), f"quarter-{year}-q{number}-{scope}.xlsx",
-                      inline=False)
+    return _quarter_file(bulletins.quarter_xlsx_bytes, "xlsx", inline=False)
