@@ -115,6 +115,7 @@ def test_login_works_from_the_keyboard_alone(app, desktop):
     desktop.keyboard.type(f.PASSWORD)
     desktop.keyboard.press("Enter")
     expect(desktop.get_by_role("alert").filter(has_text="欢迎回来")).to_be_visible()
+    desktop.wait_for_load_state("networkidle")  # the page's scripts have run: nothing moves focus now
     # Focus is visible: the control reached with Tab has an outline or a box shadow.
     desktop.get_by_role("link", name="English").focus()
     desktop.keyboard.press("Tab")
