@@ -12,7 +12,8 @@ from config import INSTANCE_DIR, config_from_env, create_private_file, fill_inst
 
 
 def create_app(config_class=None, **overrides) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    from app.transaction import TransactionalFlask
+    app = TransactionalFlask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
     make_private_dir(Path(app.instance_path))

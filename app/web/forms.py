@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import overload
 from urllib.parse import urlsplit
@@ -12,10 +14,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeField, DateTimeLocalField, DecimalField, FloatField, IntegerField
 from wtforms.validators import StopValidation
 
+from app.extensions import db
 from app.services.errors import DomainError
 from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, db_int, has_bad_chars, sane_year
 
-__all__ = ["BaseForm", "apply_errors", "db_int", "safe_next", "send_bytes"]
+__all__ = ["Attempt", "BaseForm", "apply_errors", "db_int", "domain_errors", "form_status", "safe_back", "safe_next",
+           "send_bytes"]
 
 
 def _refuse_bad_chars(value):
@@ -73,6 +77,44 @@ def apply_errors(form: FlaskForm, exc: DomainError) -> None:
             shown = True
     if not shown or not exc.fields:
         flash(exc.message, "danger")
+
+
+class Attempt:
+    """What `domain_errors` saw: `ok` unless a service refused."""
+
+    def __init__(self) -> None:
+        self.error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def domain_errors(form: FlaskForm | None = None) -> Iterator[Attempt]:
+    """Run a service call; when it refuses (DomainError), undo whatever it wrote and show its
+    messages beside the form's fields (or as a flash when there is no form)::
+
+        with domain_errors(form) as attempt:
+            record = ledger.enter_manual_record(...)
+        if attempt.ok:
+            return redirect(...)
+    """
+    attempt = Attempt()
+    try:
+        yield attempt
+    except DomainError as exc:
+        db.session.rollback()
+        attempt.error = exc
+        if form is None:
+            flash(exc.message, "danger")
+        else:
+            apply_errors(form, exc)
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 for a form shown again with errors, 200 for a fresh one."""
+    return 422 if any(field.errors for field in form) else 200
 
 
 def safe_next(target: str | None) -> str | None:

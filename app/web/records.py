@@ -24,9 +24,9 @@ from app.auth_state import role_required
 from app.extensions import db
 from app.services import audit, ledger, posts, records_import, units
 from app.services.clock import local, parse_local, start_of_day
-from app.services.errors import DomainError, ValidationFailed
+from app.services.errors import ValidationFailed
 from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
-from app.web.forms import BaseForm, apply_errors, db_int, safe_back, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, safe_back, send_bytes
 
 bp = Blueprint("records", __name__, url_prefix="/admin/records")
 ADMINS = ("platform_admin", "unit_admin")
@@ -115,7 +115,6 @@ def approve_selected():
     else:
         count = ledger.approve_many(ids, unit_id=None if current_user.role == "platform_admin"
                                     else current_user.unit_id, by=current_user)
-        db.session.commit()
         flash(_("已审核通过%(n)d条记录", n=count), "success")
     return redirect(safe_back(url_for(".index")))
 
@@ -128,13 +127,9 @@ def reject(record_id: int):
     if not form.validate_on_submit():
         flash(_("请填写不通过的原因"), "danger")
     else:
-        try:
+        with domain_errors() as attempt:
             ledger.reject(record, by=current_user, reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已驳回记录 #%(id)d", id=record.id), "success")
     return redirect(safe_back(url_for(".index")))
 
@@ -156,15 +151,11 @@ def correct(record_id: int):
     record = _record(record_id)
     form = CorrectForm(prefix="correct")
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             replacement = ledger.correct(record, started_at=parse_local(form.started_at.data),
                                          ended_at=parse_local(form.ended_at.data), by=current_user,
                                          reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已更正，新记录 #%(id)d 计入 %(h)s 小时", id=replacement.id, h=replacement.hours), "success")
             return redirect(url_for(".show", record_id=replacement.id))
     return render_template("records/show.html", record=record, trail=audit.trail(record),
@@ -179,7 +170,7 @@ def new():
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [SelectChoice(p.id, p.name)
                                                             for p in posts.list_posts(unit_id)]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             post = posts.get_post(form.post_id.data) if form.post_id.data else None
             if post is not None:
                 units.ensure_can_manage_unit(current_user, post.unit_id)
@@ -187,11 +178,7 @@ def new():
                 current_user, unit_id=unit_id, volunteer_no=form.volunteer_no.data, name=form.name.data,
                 started_at=parse_local(form.started_at.data), ended_at=parse_local(form.ended_at.data),
                 post=post, note=form.note.data, before_registration=form.before_registration.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             if record.status == "pending":
                 flash(_("已补录 %(name)s 的服务记录 %(h)s 小时，已交其所在单位审核",
                         name=record.volunteer.name, h=record.hours), "success")
@@ -210,13 +197,12 @@ def import_records():
         try:
             count = records_import.import_xlsx(form.file.data.read(), current_user.unit_id, by=current_user)
         except ValidationFailed as exc:
-            db.session.rollback()
+            db.session.rollback()  # nothing of a refused file is kept
             # the whole file's problem goes beside the file field; rows are listed by number
             form.file.errors = list(exc.fields.get("file", []))
             errors = {row: messages for row, messages in exc.fields.items() if row != "file"}
             flash(exc.message, "danger")
         else:
-            db.session.commit()
             flash(_("已导入%(n)d条服务记录", n=count), "success")
             return redirect(url_for(".index", status="approved"))
     failed = bool(errors or form.file.errors)
