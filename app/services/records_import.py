@@ -59,7 +59,7 @@ def _refuse_bombs(data: bytes) -> None:
     """Look at the zip's directory before any XML is parsed: a workbook that would unpack
     to more than MAX_UNPACKED bytes, or a member that packs better than MAX_RATIO:1 (a
     zip bomb), is refused at once."""
-    unreadable = _file_problem(_("无法读取文件，请上传由模板填写的 .xlsx 文件"))
+    unreadable = file_problem(_("无法读取文件，请上传由模板填写的 .xlsx 文件"))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -69,7 +69,7 @@ def _refuse_bombs(data: bytes) -> None:
     packed_too_well = any(m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1)
                           for m in members)
     if total > MAX_UNPACKED or packed_too_well or len(members) > MAX_MEMBERS:
-        raise _file_problem(_("文件解压后过大，请每次导入不超过%(n)d行", n=MAX_ROWS))
+        raise file_problem(_("文件解压后过大，请每次导入不超过%(n)d行", n=MAX_ROWS))
 
 
 def _read_rows(data: bytes) -> tuple[list, list[tuple]]:
@@ -77,7 +77,7 @@ def _read_rows(data: bytes) -> tuple[list, list[tuple]]:
     stops at the first data row past MAX_ROWS. openpyxl parses with defusedxml (installed),
     which refuses entities; any parse failure is the file's fault, answered 422."""
     _refuse_bombs(data)
-    too_many = _file_problem(_("一次最多导入%(n)d行", n=MAX_ROWS))
+    too_many = file_problem(_("一次最多导入%(n)d行", n=MAX_ROWS))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
@@ -98,11 +98,11 @@ def _read_rows(data: bytes) -> tuple[list, list[tuple]]:
     except ValidationFailed:
         raise
     except Exception:
-        raise _file_problem(_("无法读取文件，请上传由模板填写的 .xlsx 文件")) from None
+        raise file_problem(_("无法读取文件，请上传由模板填写的 .xlsx 文件")) from None
     return header or [], body
 
 
-def _file_problem(message: str) -> ValidationFailed:
+def file_problem(message: str) -> ValidationFailed:
     """A problem with the whole file: said as the message itself, and beside the file field."""
     return ValidationFailed(message, fields={"file": [message]})
 
@@ -112,9 +112,9 @@ def import_xlsx(data: bytes, unit_id: int, *, by: User) -> int:
     Raises ValidationFailed with one message per bad row (field 'row N') and imports nothing."""
     header, body = _read_rows(data)
     if [str(c or "").strip() for c in header[:3]] != HEADERS[:3]:
-        raise _file_problem(_("表头不符，请使用下载的模板"))
+        raise file_problem(_("表头不符，请使用下载的模板"))
     if not body:
-        raise _file_problem(_("文件中没有数据行"))
+        raise file_problem(_("文件中没有数据行"))
 
     numbers = {str(r[0] or "").strip() for r in body}
     volunteers = {v.volunteer_no: v for v in db.session.scalars(

@@ -21,6 +21,7 @@ PAGE_MODULES = [
     "app.web.coupons",
     "app.web.posts",
     "app.web.records",
+    "app.web.records_io",
     "app.web.scan",
     "app.web.guardian",
     "app.web.activities",
