@@ -6,6 +6,7 @@ duration. Every row is checked first and nothing is imported unless every row is
 problems are kept as (row, column, reason) for an XLSX error report."""
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time as monotonic_clock
@@ -144,10 +145,8 @@ class _People:
             if cells.get("volunteer_no"):
                 numbers.add(cells["volunteer_no"])
             if cells.get("phone"):
-                try:
+                with contextlib.suppress(ValueError):
                     phones.add(identity.normalize_phone(cells["phone"]))
-                except ValueError:
-                    pass
         self.by_hash = self._load(Volunteer.id_number_hash, hashes)
         self.by_number = self._load(Volunteer.volunteer_no, numbers)
         self.by_phone = self._load(Volunteer.phone, phones)
