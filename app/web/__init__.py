@@ -22,6 +22,7 @@ PAGE_MODULES = [
     "app.web.posts",
     "app.web.records",
     "app.web.records_io",
+    "app.web.exports",
     "app.web.scan",
     "app.web.guardian",
     "app.web.activities",
