@@ -66,7 +66,8 @@ class ImportRefused(ValidationFailed):
 
     def __init__(self, outcome: Outcome):
         rows = {o.row for o in outcome.problems}
-        super().__init__(_("有%(n)d行数据有误，未导入任何记录", n=len(rows)), fields=outcome.by_row())
+        super().__init__(_("有%(n)d行数据有误，未导入任何记录", n=len(rows)), fields=outcome.by_row(),
+                         problems=[{"row": p.row, "column": p.column, "reason": p.reason} for p in outcome.problems])
         self.outcome = outcome
 
 
@@ -351,12 +352,14 @@ class Review:
         return not self.refusal and self.outcome is not None and not self.outcome.problems
 
 
-def review(data: bytes, filename: str, unit_id: int, *, by: User, mapping: list[str | None] | None = None,
-           commit: bool = False) -> Review:
+def review(data: bytes, filename: str, unit_id: int, *, by: User,
+           mapping: list[str | None] | dict[str, str] | None = None, commit: bool = False) -> Review:
     """Read the file, take the given mapping (or propose one), and import (commit) or only
     try (a preview that leaves nothing behind). An import that went through is remembered as
-    the unit's mapping."""
+    the unit's mapping. A mapping is a field per column, or {header text: field}."""
     sheet = read(data, filename)
+    if isinstance(mapping, dict):
+        mapping = column_mapping.from_names(mapping, sheet.header, kind="records")
     if mapping is None:
         mapping = column_mapping.propose(sheet.header, unit_id=unit_id, kind="records")
     mapping = (list(mapping) + [None] * len(sheet.header))[:len(sheet.header)]

@@ -38,6 +38,7 @@ API_MODULES = [
     "app.web.api.attendance",
     "app.web.api.bulletins",
     "app.web.api.certificates",
+    "app.web.api.records_io",
 ]
 
 
