@@ -13,24 +13,25 @@ from app.services import audit
 from app.services.clock import now
 from app.services.errors import ValidationFailed
 
-# code -> default title; the titles are what the import proposes from, so an export
-# re-imports as it is.
+# code -> title. Titles are data, not interface text: always Chinese, whatever the admin's
+# language, since the import proposes from them (an export re-imports as it is) and the
+# national platform reads them.
 EXPORT_FIELDS = {
-    "record_no": _l("记录编号"),
-    "name": _l("姓名"),
-    "id_type": _l("证件类型"),
-    "id_number": _l("证件号码"),
-    "volunteer_no": _l("志愿者编号"),
-    "content": _l("服务内容"),
-    "started_at": _l("开始时间"),
-    "ended_at": _l("结束时间"),
-    "hours": _l("服务时长（小时）"),
-    "place": _l("服务地点"),
-    "evaluation": _l("服务评价"),
-    "project": _l("项目名称"),
-    "post": _l("服务岗"),
-    "unit": _l("单位"),
-    "status": _l("状态"),
+    "record_no": "记录编号",
+    "name": "姓名",
+    "id_type": "证件类型",
+    "id_number": "证件号码",
+    "volunteer_no": "志愿者编号",
+    "content": "服务内容",
+    "started_at": "开始时间",
+    "ended_at": "结束时间",
+    "hours": "服务时长（小时）",
+    "place": "服务地点",
+    "evaluation": "服务评价",
+    "project": "项目名称",
+    "post": "服务岗",
+    "unit": "单位",
+    "status": "状态",
 }
 STANDARD = list(EXPORT_FIELDS)
 NATIONAL_KEY = "export_profile_national"
@@ -45,7 +46,7 @@ def columns(profile: str) -> list[tuple[str, str]]:
     """(field code, column title) in order."""
     if profile == "national":
         return national()
-    return [(code, str(EXPORT_FIELDS[code])) for code in STANDARD]
+    return [(code, EXPORT_FIELDS[code]) for code in STANDARD]
 
 
 def national() -> list[tuple[str, str]]:

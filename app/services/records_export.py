@@ -161,7 +161,7 @@ class _XlsxOut:
 
     def _new_sheet(self) -> None:
         self.sheets += 1
-        self.sheet = self.book.create_sheet(_("服务记录") + (str(self.sheets) if self.sheets > 1 else ""))
+        self.sheet = self.book.create_sheet("服务记录" + (str(self.sheets) if self.sheets > 1 else ""))
         self.sheet.append(self.header)
         self.rows = 0
 
