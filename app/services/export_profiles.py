@@ -33,6 +33,12 @@ EXPORT_FIELDS = {
     "unit": "单位",
     "status": "状态",
 }
+FIELD_LABELS = {
+    "record_no": _l("记录编号"), "name": _l("姓名"), "id_type": _l("证件类型"), "id_number": _l("证件号码"),
+    "volunteer_no": _l("志愿者编号"), "content": _l("服务内容"), "started_at": _l("开始时间"),
+    "ended_at": _l("结束时间"), "hours": _l("服务时长（小时）"), "place": _l("服务地点"), "evaluation": _l("服务评价"),
+    "project": _l("项目名称"), "post": _l("服务岗"), "unit": _l("单位"), "status": _l("状态"),
+}
 STANDARD = list(EXPORT_FIELDS)
 NATIONAL_KEY = "export_profile_national"
 NATIONAL_DEFAULT = [("name", "姓名"), ("id_type", "证件类型"), ("id_number", "证件号码"),

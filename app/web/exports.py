@@ -118,4 +118,4 @@ def profile():
             return redirect(url_for(".profile"))
     elif not form.is_submitted():
         form.columns.data = export_profiles.as_text(export_profiles.national())
-    return render_template("exports/profile.html", form=form, fields=export_profiles.EXPORT_FIELDS), form_status(form)
+    return render_template("exports/profile.html", form=form, fields=export_profiles.FIELD_LABELS), form_status(form)
