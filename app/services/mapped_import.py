@@ -319,8 +319,17 @@ def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
     return None
 
 
+ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
+
+
+def _shown(value) -> str:
+    """A cell as the preview shows it: an ID number masked, as everywhere on our pages."""
+    text = cell_text(value)
+    return identity.mask_id_number(text) if ID_LIKE.match(text) else text
+
+
 def preview_rows(sheet: Sheet, limit: int = 10) -> list[tuple[int, list[str]]]:
-    return [(n, [cell_text(c) for c in raw]) for n, raw in sheet.rows[:limit]]
+    return [(n, [_shown(c) for c in raw]) for n, raw in sheet.rows[:limit]]
 
 
 def error_report(problems: list[Problem]) -> bytes:
