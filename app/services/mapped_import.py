@@ -64,9 +64,9 @@ class Outcome:
 class ImportRefused(ValidationFailed):
     """Some rows are wrong: nothing was imported; `outcome.problems` lists them."""
 
-    def __init__(self, outcome: Outcome):
+    def __init__(self, outcome: Outcome, message: str | None = None):
         rows = {o.row for o in outcome.problems}
-        super().__init__(_("有%(n)d行数据有误，未导入任何记录", n=len(rows)), fields=outcome.by_row(),
+        super().__init__(message or _("有%(n)d行数据有误，未导入任何记录", n=len(rows)), fields=outcome.by_row(),
                          problems=[{"row": p.row, "column": p.column, "reason": p.reason} for p in outcome.problems])
         self.outcome = outcome
 

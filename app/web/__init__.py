@@ -23,6 +23,8 @@ PAGE_MODULES = [
     "app.web.records",
     "app.web.records_io",
     "app.web.exports",
+    "app.web.roster",
+    "app.web.activation",
     "app.web.scan",
     "app.web.guardian",
     "app.web.activities",

@@ -2,44 +2,26 @@
 with row errors, import all or nothing, and download the error report."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SubmitField
-from wtforms.validators import DataRequired
 
 from app.auth_state import role_required
 from app.services import column_mapping, mapped_import, uploads
 from app.services.errors import ValidationFailed
-from app.web.forms import BaseForm, apply_errors, send_bytes
+from app.web.forms import apply_errors, send_bytes
+from app.web.import_forms import MapForm, UploadForm, mapping_from_form
 
 bp = Blueprint("records_io", __name__, url_prefix="/admin/records/import")
-
-
-class UploadForm(BaseForm):
-    file = FileField(_l("表格文件（.xlsx 或 .csv）"), validators=[FileRequired()])
-    submit = SubmitField(_l("上传并核对列"))
-
-
-class MapForm(BaseForm):
-    token = HiddenField(validators=[DataRequired()])
-    preview = SubmitField(_l("按此对应重新预览"))
-    submit = SubmitField(_l("确认导入"))
-
-
-def _mapping_from_form() -> list[str | None]:
-    valid = column_mapping.fields_of("records")
-    return [c if c in valid else None for c in request.form.getlist("col")[:500]]
 
 
 def _page(review, form, status=200):
     if review.outcome is not None and review.outcome.problems:
         uploads.keep_report(form.token.data, mapped_import.error_report(review.outcome.problems))
     return render_template("records/import_map.html", review=review, form=form,
-                           fields=column_mapping.RECORD_FIELDS,
-                           preview=mapped_import.preview_rows(review.sheet)), status
+                           fields=column_mapping.RECORD_FIELDS, preview=mapped_import.preview_rows(review.sheet),
+                           title=_("核对列并导入"), map_url=url_for(".map"), errors_url=url_for(".errors"),
+                           upload_url=url_for(".upload")), status
 
 
 @bp.route("", methods=["GET", "POST"], endpoint="upload")
@@ -66,7 +48,7 @@ def map_columns():
         flash(_("请重新上传文件"), "warning")
         return redirect(url_for(".upload"))
     data, name = uploads.load(form.token.data, current_user)
-    mapping = _mapping_from_form()
+    mapping = mapping_from_form("records")
     review = mapped_import.review(data, name, current_user.unit_id, by=current_user, mapping=mapping,
                                   commit=bool(form.submit.data))
     if form.submit.data and review.ok:
