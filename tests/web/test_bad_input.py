@@ -358,12 +358,12 @@ def test_number_fields_refuse_nan_and_infinity_with_a_form_error(client, db, val
 def test_targets_refuse_nan(client, db):
     admin = f.platform_admin()
     f.login(client, admin)
-    from app.services import bulletins
-    before = bulletins.targets()
+    from app.services.bulletins.figures import targets
+    before = targets()
     response = f.post_form(client, "/bulletins/targets", {"hours_per_volunteer_year": "NaN",
                                                           "trainings_per_year": 2}, token_from="/bulletins/")
     assert response.status_code in (200, 302)
-    assert bulletins.targets() == before
+    assert targets() == before
 
 
 def test_a_nan_position_is_no_position_at_a_fenced_post(client, db):

@@ -10,7 +10,8 @@ from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
 from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
-from app.services import bulletins, certificates, demo, guardians, incentives, posts, qr
+from app.services import certificates, demo, guardians, incentives, posts, qr
+from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, previous_month
 from tests import factories as f
 
@@ -27,7 +28,7 @@ def world(db):
     """The demo data, plus a month's bulletins, a certificate, a coupon and a minor."""
     demo.load()
     _db.session.commit()
-    bulletins.generate_bulletins(previous_month(local_today().strftime("%Y-%m")))
+    generate_bulletins(previous_month(local_today().strftime("%Y-%m")))
     volunteer = _db.session.scalar(select(Volunteer).where(Volunteer.phone == "13800000001"))
     certificate = certificates.issue(volunteer, by=volunteer.user)
     offer = next(view.offer for view in incentives.offers_for_volunteer(volunteer) if view.state == "claimable")

