@@ -55,7 +55,7 @@ def index():
     form = MerchantForm()
     if form.validate_on_submit():
         try:
-            merchant = merchants.create_merchant(by=current_user, **form.values())
+            merchant = merchants.create_merchant(by=current_user, approved=False, **form.values())  # for review
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)

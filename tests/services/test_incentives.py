@@ -106,7 +106,7 @@ def test_merchant_needs_approval_and_an_account_bound_to_it(db):
     with pytest.raises(Forbidden):
         merchant_of(user)
     with pytest.raises(Conflict):
-        create_merchant(name=merchant.name, by=None)
+        create_merchant(name=merchant.name, by=None, approved=False)
 
 
 def test_logo_must_be_png_or_jpeg_and_small(db):

@@ -153,7 +153,7 @@ def test_pages_by_role(client, scene):
 
 def test_public_page_lists_offers_by_star_level(client, scene):
     set_logo(scene["merchant"], PNG, by=None)
-    pending = create_merchant(name="未审核的店", by=None)
+    pending = create_merchant(name="未审核的店", by=None, approved=False)
     create_offer(pending, OfferInput(title="看不见的优惠"), by=None)
     _db.session.commit()
     page = client.get("/merchants").get_data(as_text=True)
@@ -337,3 +337,24 @@ def test_ten_simultaneous_api_redeems_one_wins(app, scene):
         t.join()
     assert sorted(statuses, key=str).count((200, None)) == 1
     assert statuses.count((409, "already_redeemed")) == 9
+
+
+def test_who_registers_a_merchant_decides_how_it_starts(client, scene):
+    """The admin's page registers a shop for review; the API registers one with its login,
+    approved unless the request says otherwise: one service rule, stated by each door."""
+    f.login(client, scene["admin"])
+    f.post_form(client, "/admin/merchants/", {"name": "页面登记的店"})
+    admin_h = f.api_token(client, "boss")
+    by_api = client.post("/api/v1/merchants", json={"name": "接口登记的店", "username": "api-shop",
+                                                    "password": "api-shop-1"}, headers=admin_h)
+    held = client.post("/api/v1/merchants", json={"name": "接口待审的店", "username": "held-shop",
+                                                  "password": "held-shop-1", "approved": False}, headers=admin_h)
+    assert (by_api.status_code, by_api.json["status"], held.json["status"]) == (201, "approved", "pending")
+    status = dict(_db.session.execute(_db.select(Merchant.name, Merchant.status)).all())
+    assert (status["页面登记的店"], status["接口登记的店"], status["接口待审的店"]) == ("pending", "approved", "pending")
+    offer = {"title": "九折", "min_star": 1}
+    approved_h, held_h = f.api_token(client, "api-shop", "api-shop-1"), f.api_token(client, "held-shop", "held-shop-1")
+    assert client.post(f"/api/v1/merchants/{by_api.json['id']}/offers", json=offer, headers=approved_h).status_code == 201
+    assert client.post("/api/v1/merchant/verify", json={"code": "x"}, headers=held_h).status_code == 403
+    with pytest.raises(TypeError):  # no default: every caller says whether the shop starts approved
+        create_merchant(name="没说清楚的店", by=None)  # type: ignore[call-arg]

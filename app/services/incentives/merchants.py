@@ -61,10 +61,18 @@ def _merchant_fields(name, address, category, contact_name, contact_phone) -> di
     return fields
 
 
-def create_merchant(*, name: str, by: User | None, address: str | None = None, category: str | None = None,
-                    contact_name: str | None = None, contact_phone: str | None = None,
-                    approved: bool = False) -> Merchant:
-    """Register a merchant; it honours coupons once approved."""
+def create_merchant(*, name: str, by: User | None, approved: bool, address: str | None = None,
+                    category: str | None = None, contact_name: str | None = None,
+                    contact_phone: str | None = None) -> Merchant:
+    """Register a merchant; it honours coupons once approved. Whether it starts approved is
+    the caller's decision, always stated (no default):
+
+    - the platform admin's page registers a shop for review, approved=False: it is approved
+      on its page once checked, and its logins cannot act before;
+    - the API's createMerchant (register_with_login) registers a shop together with its first
+      login for an integrator that has vetted it already, so it is approved unless the request
+      says ``"approved": false`` (the contract's flow has the new login publish offers at once).
+    """
     fields = _merchant_fields(name, address, category, contact_name, contact_phone)
     if fields:
         raise ValidationFailed(fields=fields)
@@ -79,6 +87,19 @@ def create_merchant(*, name: str, by: User | None, address: str | None = None, c
     db.session.flush()
     audit.log("merchant.created", merchant, by=by, name=name, status=merchant.status)
     return merchant
+
+
+def register_with_login(*, name: str, username: str, password: str, by: User | None, approved: bool,
+                        address: str | None = None, category: str | None = None, contact_name: str | None = None,
+                        contact_phone: str | None = None) -> tuple[Merchant, User]:
+    """A merchant and its first staff login in one step (the API's createMerchant); the login
+    is named after the contact, or the shop when there is none. See create_merchant on
+    `approved`."""
+    merchant = create_merchant(name=name, by=by, approved=approved, address=address, category=category,
+                               contact_name=contact_name, contact_phone=contact_phone)
+    login = create_merchant_account(merchant, username=username, password=password,
+                                    name=contact_name or name[:50], by=by)
+    return merchant, login
 
 
 def update_merchant(merchant: Merchant, *, by: User | None, name: str, address: str | None = None,

@@ -117,13 +117,7 @@ def coupon_json(coupon) -> dict:
 @blp.arguments(MerchantCreate)
 @blp.response(201, MerchantResult)
 def create_merchant(body):
-    admin = api_user()
-    merchant = merchants.create_merchant(
-        name=body["name"], address=body["address"], category=body["category"],
-        contact_name=body["contact_name"], contact_phone=body["contact_phone"],
-        approved=body["approved"], by=admin)
-    user = merchants.create_merchant_account(merchant, username=body["username"], password=body["password"],
-                                              name=body["contact_name"] or body["name"][:50], by=admin)
+    merchant, user = merchants.register_with_login(by=api_user(), **body)
     db.session.commit()
     return {"id": merchant.id, "status": merchant.status, "user_id": user.id}
 
