@@ -30,6 +30,7 @@ PAGE_MODULES = [
     "app.web.activities",
     "app.web.bulletins",
     "app.web.system",
+    "app.web.categories",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -41,6 +42,7 @@ API_MODULES = [
     "app.web.api.bulletins",
     "app.web.api.certificates",
     "app.web.api.records_io",
+    "app.web.api.catalogues",
 ]
 
 

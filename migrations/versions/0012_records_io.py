@@ -1,7 +1,7 @@
 """records in and out: remembered column mappings per unit, background export jobs
 
 Revision ID: 0012_records_io
-Revises: 0008_city_scale
+Revises: 0010_catalogues
 Create Date: 2026-11-30 00:45:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import app.models.base
 
 revision = "0012_records_io"
-down_revision = "0008_city_scale"
+down_revision = "0010_catalogues"
 branch_labels = None
 depends_on = None
 
