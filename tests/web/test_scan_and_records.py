@@ -263,7 +263,7 @@ def test_attendance_api(client, db, scene):
     admin = f.api_token(client, "sunadmin")
     created = client.post(f"/api/v1/units/{scene['unit'].id}/posts", headers=admin,
                           json={"name": "地铁站服务岗", "max_hours": 4, "auto_approve": True})
-    assert created.status_code == 201 and set(created.json) == {"id", "name", "scan_url"}
+    assert created.status_code == 201 and set(created.json) == {"id", "name", "category_id", "scan_url"}
     poster = client.get(f"/api/v1/posts/{created.json['id']}/poster.png", headers=admin)
     assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(poster.data)))] == [created.json["scan_url"]]
     volunteer = f.api_token(client, scene["volunteer"].user.username)
