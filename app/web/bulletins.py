@@ -14,6 +14,7 @@ from app.extensions import db
 from app.services import units
 from app.services.bulletins import exports, figures, labels, quarters, snapshots
 from app.services.errors import DomainError, Forbidden
+from app.services.months import Month
 from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
@@ -45,7 +46,7 @@ def _readable(bulletin_id: int):
 def index():
     is_platform = current_user.role == "platform_admin"
     generate_form = GenerateForm()
-    generate_form.month.choices = figures.month_choices()
+    generate_form.month.choices = [str(month) for month in figures.month_choices()]
     goal = figures.targets()
     targets_form = TargetsForm(data=goal)
     items = snapshots.list_bulletins(None if is_platform else current_user.unit_id, include_city=is_platform)
@@ -57,10 +58,11 @@ def index():
 @role_required("platform_admin")
 def generate():
     form = GenerateForm()
-    form.month.choices = figures.month_choices()
+    form.month.choices = [str(month) for month in figures.month_choices()]
     if form.validate_on_submit():
         try:
-            created = snapshots.generate_bulletins(form.month.data, by=current_user, revise=form.revise.data)
+            created = snapshots.generate_bulletins(Month.parse(form.month.data), by=current_user,
+                                                   revise=form.revise.data)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
