@@ -10,12 +10,11 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Submi
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import units
 from app.services.bulletins import exports, figures, labels, quarters, snapshots
-from app.services.errors import DomainError, Forbidden
+from app.services.errors import Forbidden
 from app.services.months import Month
-from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 ADMINS = ("platform_admin", "unit_admin")
@@ -60,14 +59,10 @@ def generate():
     form = GenerateForm()
     form.month.choices = [str(month) for month in figures.month_choices()]
     if form.validate_on_submit():
-        try:
+        with domain_errors() as attempt:
             created = snapshots.generate_bulletins(Month.parse(form.month.data), by=current_user,
                                                    revise=form.revise.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if attempt.ok:
             if created and form.revise.data:
                 flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created), "success")
             elif created:
@@ -82,15 +77,10 @@ def generate():
 def set_targets():
     form = TargetsForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors() as attempt:
             figures.set_targets(float(form.hours_per_volunteer_year.data), form.trainings_per_year.data,
-                                  by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+                                by=current_user)
+        if attempt.ok:
             flash(_("已保存考核目标，下次生成的通报将按新目标标注"), "success")
     else:
         flash(_("请填写有效的目标"), "danger")
@@ -150,13 +140,9 @@ def quarter():
         if current_user.role != "platform_admin":
             raise Forbidden(_("只有文明办管理员可以撰写季度点评"))
         if form.validate_on_submit():
-            try:
+            with domain_errors(form) as attempt:
                 quarters.save_quarter_comment(unit_id, year, number, form.comment.data, by=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
+            if attempt.ok:
                 flash(_("已保存季度点评"), "success")
                 return redirect(url_for(".quarter", year=year, q=number, unit_id=unit_id))
     review = quarters.quarter_review(unit_id, year, number)

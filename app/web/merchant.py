@@ -14,11 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.rate_limits import code_limited
 from app.services.errors import CodeInvalid, DomainError
 from app.services.incentives import counter, coupons, figures, merchants, offers
-from app.web.forms import db_int, domain_errors, send_bytes
+from app.web.forms import db_int, domain_errors, form_status, send_bytes
 from app.web.merchant_forms import OfferForm
 
 bp = Blueprint("merchant", __name__)
@@ -68,10 +67,8 @@ def redeem():
         coupon = counter.redeem_with_code(request.form.get("coupon_id", type=db_int) or 0, code, merchant,
                                              by=current_user)
     except DomainError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
-        return _counter(code, exc.status)
-    db.session.commit()
+        return _counter(code, exc.status)  # 4xx: nothing of the refused redemption is kept
     flash(_("核销成功：%(title)s", title=coupon.offer.title), "success")
     return redirect(url_for(".redeemed", coupon_id=coupon.id))
 
@@ -122,7 +119,7 @@ def offer_list():
             flash(_("已发布优惠“%(t)s”", t=offer.title), "success")
             return redirect(url_for(".offers"))
     return render_template("merchant/offers.html", merchant=merchant, offers=offers.merchant_offers(merchant.id),
-                           form=form), 422 if form.errors else 200
+                           form=form), form_status(form)
 
 
 @bp.route("/merchant/offers/<int:offer_id>", methods=["GET", "POST"])

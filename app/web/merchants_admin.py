@@ -12,10 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
-from app.services.errors import DomainError
 from app.services.incentives import figures, merchants, offers
-from app.web.forms import BaseForm, apply_errors, db_int, domain_errors, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes
 from app.web.merchant_forms import OfferForm
 
 bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
@@ -54,20 +52,16 @@ class LogoForm(BaseForm):
 def index():
     form = MerchantForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             merchant = merchants.create_merchant(by=current_user, approved=False, **form.values())  # for review
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已登记商家“%(n)s”，请审核并为其创建账号", n=merchant.name), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
     first, last, days = figures.period(request.args.get("days", type=db_int))
     return render_template("merchants_admin/index.html", merchants=merchants.list_merchants(), form=form,
                            categories=merchants.CATEGORIES,
                            figures=figures.redemption_figures(None, first, last), days=days), \
-        422 if form.errors else 200
+        form_status(form)
 
 
 def _detail_page(merchant, status=200, **forms):
@@ -87,30 +81,22 @@ def detail(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
     form = MerchantForm(obj=merchant, prefix="m")
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             merchants.update_merchant(merchant, by=current_user, **form.values())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            return _detail_page(merchant, 422, form=form)
-        db.session.commit()
-        flash(_("已保存"), "success")
-        return redirect(url_for(".detail", merchant_id=merchant.id))
-    return _detail_page(merchant, 422 if form.errors else 200, form=form)
+        if attempt.ok:
+            flash(_("已保存"), "success")
+            return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _detail_page(merchant, form_status(form), form=form)
 
 
 @bp.post("/<int:merchant_id>/status")
 @role_required("platform_admin")
 def set_status(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
-    try:
+    with domain_errors() as attempt:
         merchants.set_status(merchant, request.form.get("status", ""), by=current_user,
                               reason=(request.form.get("reason") or "")[:200] or None)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    if attempt.ok:
         flash(_("商家已通过审核") if merchant.status == "approved" else _("商家已暂停"), "success")
     return redirect(url_for(".detail", merchant_id=merchant.id))
 
@@ -121,15 +107,11 @@ def account_new(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
     account_form = AccountForm(prefix="a")
     if account_form.validate_on_submit():
-        try:
+        with domain_errors(account_form) as attempt:
             user = merchants.create_merchant_account(merchant, username=account_form.username.data,
                                                       password=account_form.password.data,
                                                       name=account_form.name.data, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(account_form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已创建商家账号 %(u)s", u=user.username), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
     return _detail_page(merchant, 422, account_form=account_form)
@@ -141,13 +123,9 @@ def logo_upload(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
     logo_form = LogoForm(prefix="l")
     if logo_form.validate_on_submit():
-        try:
+        with domain_errors(logo_form) as attempt:
             merchants.set_logo(merchant, logo_form.logo.data.read(merchants.LOGO_MAX_BYTES + 1), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(logo_form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已更新标志"), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
     return _detail_page(merchant, 422, logo_form=logo_form)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
 from app.services import units
 from app.services.bulletins import exports, snapshots
 from app.services.clock import iso
@@ -72,7 +71,6 @@ def _readable(bulletin_id: int):
 @blp.response(200, Generated)
 def generate_bulletins(body):
     created = snapshots.generate_bulletins(Month.parse(body["month"]), by=api_user())
-    db.session.commit()
     return {"created": created}
 
 

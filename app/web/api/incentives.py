@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
 from app.rate_limits import code_limited, documented_429
 from app.services import volunteers
 from app.services.clock import iso, parse_local
@@ -118,7 +117,6 @@ def coupon_json(coupon) -> dict:
 @blp.response(201, MerchantResult)
 def create_merchant(body):
     merchant, user = merchants.register_with_login(by=api_user(), **body)
-    db.session.commit()
     return {"id": merchant.id, "status": merchant.status, "user_id": user.id}
 
 
@@ -134,7 +132,6 @@ def create_offer(body, merchant_id: int):
         if body[key] is not None:
             body[key] = parse_local(body[key])
     offer = offers.create_offer(merchant, offers.OfferInput(**body), by=user)
-    db.session.commit()
     return {"id": offer.id}
 
 
@@ -144,7 +141,6 @@ def create_offer(body, merchant_id: int):
 def claim_coupon(offer_id: int):
     volunteer = volunteers.volunteer_of(api_user())
     coupon = coupons.claim_coupon(volunteer, offers.get_offer(offer_id))
-    db.session.commit()
     return coupon_json(coupon)
 
 
@@ -177,5 +173,4 @@ def verify_code(body):
 def redeem_coupon(body, coupon_id: int):
     user = api_user()
     coupon = counter.redeem_with_code(coupon_id, body["code"], merchants.merchant_of(user), by=user)
-    db.session.commit()
     return coupon_json(coupon)
