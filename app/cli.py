@@ -77,9 +77,10 @@ def bulletins_generate_command(month, unit_id, revise):
     """Make the month's bulletins; those that exist are left alone (--revise: a new revision);
     mail them like the monthly job."""
     from app.services.bulletins import mail as bulletin_mail
+    from app.services.months import Month
     kind = "revised " if revise else ""
     try:
-        counts = bulletin_mail.publish_month(month, unit_id, revise=revise)
+        counts = bulletin_mail.publish_month(Month.parse(month) if month else None, unit_id, revise=revise)
     except DomainError as exc:
         fail(exc)
     except bulletin_mail.MailFailed as exc:

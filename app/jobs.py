@@ -11,8 +11,8 @@ from app.scheduling.runs import Job
 
 def monthly_bulletins(at: datetime) -> dict:
     from app.services.bulletins import mail as bulletin_mail
-    from app.services.clock import month_of, previous_month
-    return bulletin_mail.publish_month(previous_month(month_of(at)))  # the month before the fire's, in the zone
+    from app.services.months import Month
+    return bulletin_mail.publish_month(Month.of(at).previous())  # the month before the fire's, in the zone
 
 
 def close_forgotten_sessions(at: datetime) -> dict:

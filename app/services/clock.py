@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR
+from app.services.months import Month
 
 
 def now() -> datetime:
@@ -30,37 +30,24 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)
 
 
+# Months as text, for callers that keep 'YYYY-MM' strings; app.services.months.Month is the value.
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """UTC [start, end) of a calendar month 'YYYY-MM' in the deployment's zone."""
-    year, mon = parse_month(month)
-    first = date(year, mon, 1)
-    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-    return start_of_day(first), start_of_day(nxt)
+    return Month.parse(month).bounds()
 
 
 def parse_month(month: str) -> tuple[int, int]:
-    try:
-        year_s, mon_s = month.split("-")
-        year, mon = int(year_s), int(mon_s)
-        if len(year_s) != 4 or len(mon_s) != 2 or not 1 <= mon <= 12 or not SANE_MIN_YEAR <= year <= SANE_MAX_YEAR:
-            raise ValueError
-    except ValueError:
-        from flask_babel import gettext as _
-
-        from app.services.errors import ValidationFailed
-        raise ValidationFailed(fields={"month": [_("月份格式应为 YYYY-MM")]}) from None
-    return year, mon
+    parsed = Month.parse(month)
+    return parsed.year, parsed.number
 
 
 def month_of(dt: datetime) -> str:
-    return local(dt).strftime("%Y-%m")
+    return str(Month.of(dt))
 
 
 def previous_month(month: str | None = None) -> str:
-    if month is None:
-        month = month_of(now())
-    year, mon = parse_month(month)
-    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+    return str((Month.parse(month) if month is not None else Month.current()).previous())
 
 
 def parse_local(value: str | datetime) -> datetime:

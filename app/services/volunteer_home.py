@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Coupon, ServiceRecord, Volunteer
 from app.services import ledger, qr, stars
-from app.services.clock import month_bounds, month_of, now, previous_month
+from app.services.clock import now
 from app.services.errors import CodeInvalid
+from app.services.months import Month
 
 RECENT_RECORDS = 5
 UPCOMING_ACTIVITIES = 5
@@ -35,12 +36,7 @@ class Home:
 
 def last_months(n: int, at: datetime | None = None) -> list[str]:
     """The n calendar months ending with the current one, oldest first ('YYYY-MM')."""
-    month = month_of(at or now())
-    months = [month]
-    for _ in range(n - 1):
-        month = previous_month(month)
-        months.append(month)
-    return months[::-1]
+    return [str(month) for month in Month.of(at or now()).back(n)]
 
 
 def hours_by_month(volunteer_id: int, months: list[str]) -> list[tuple[str, float]]:
@@ -50,10 +46,9 @@ def hours_by_month(volunteer_id: int, months: list[str]) -> list[tuple[str, floa
 
 def period_hours(volunteer_id: int, at: datetime | None = None) -> tuple[float, float]:
     """(this month's, this year's) approved hours, months and years in the deployment's zone."""
-    month = month_of(at or now())
-    month_start, month_end = month_bounds(month)
-    year_start, _ = month_bounds(f"{month[:4]}-01")
-    _, year_end = month_bounds(f"{month[:4]}-12")
+    month = Month.of(at or now())
+    month_start, month_end = month.bounds()
+    year_start, year_end = month.january().start, Month(month.year, 12).end
     in_month = and_(ServiceRecord.started_at >= month_start, ServiceRecord.started_at < month_end)
     row = db.session.execute(
         select(func.coalesce(func.sum(case((in_month, ServiceRecord.seconds), else_=0)), 0),

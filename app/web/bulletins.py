@@ -13,6 +13,7 @@ from app.auth_state import role_required
 from app.services import units
 from app.services.bulletins import exports, figures, labels, quarters, snapshots
 from app.services.errors import Forbidden
+from app.services.months import Month
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
@@ -44,7 +45,7 @@ def _readable(bulletin_id: int):
 def index():
     is_platform = current_user.role == "platform_admin"
     generate_form = GenerateForm()
-    generate_form.month.choices = figures.month_choices()
+    generate_form.month.choices = [str(month) for month in figures.month_choices()]
     goal = figures.targets()
     targets_form = TargetsForm(data=goal)
     items = snapshots.list_bulletins(None if is_platform else current_user.unit_id, include_city=is_platform)
@@ -56,10 +57,11 @@ def index():
 @role_required("platform_admin")
 def generate():
     form = GenerateForm()
-    form.month.choices = figures.month_choices()
+    form.month.choices = [str(month) for month in figures.month_choices()]
     if form.validate_on_submit():
         with domain_errors() as attempt:
-            created = snapshots.generate_bulletins(form.month.data, by=current_user, revise=form.revise.data)
+            created = snapshots.generate_bulletins(Month.parse(form.month.data), by=current_user,
+                                                   revise=form.revise.data)
         if attempt.ok:
             if created and form.revise.data:
                 flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created), "success")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.services import ledger, posts
 from app.services.bulletins.snapshots import generate_bulletins
+from app.services.months import Month
 from tests import factories as f
 from tests.browser.helpers import check_a11y, settle, shot
 from tests.browser.test_foundation import log_in
@@ -42,7 +43,7 @@ def quarter(app):
     serve(wang, 9, 5, 1)
     serve(zhang, 7, 10, 4)
     db.session.commit()
-    for month in ("2026-07", "2026-08", "2026-09"):
+    for month in (Month(2026, 7), Month(2026, 8), Month(2026, 9)):
         generate_bulletins(month)
     db.session.commit()
     admin_a, boss = f.unit_admin(a, "jia_admin"), f.platform_admin("office")

@@ -17,6 +17,7 @@ from app.services.bulletins.figures import compute
 from app.services.bulletins.labels import figure_rows, title_of
 from app.services.bulletins.quarters import quarter_review
 from app.services.bulletins.snapshots import generate_bulletins, list_bulletins
+from app.services.months import Month
 from tests import factories as f
 from tests.services.test_bulletins import beijing, record
 
@@ -40,7 +41,7 @@ def test_service_at_another_units_post_counts_in_the_home_unit_and_is_shown_as_i
                          post=city["post_b"])  # a's volunteer at b's post
     record(city["a2"], beijing(2026, 10, 4, 9), 1)
     _db.session.commit()
-    figures = compute("2026-10")
+    figures = compute(Month(2026, 10))
     a, b, total = figures[city["a"].id], figures[city["b"].id], figures[None]
     assert (a["service_hours"], a["records"], a["active_volunteers"], a["participation_rate"]) == (4, 2, 2, 1.0)
     assert (a["other_units_hours"], a["other_units_records"]) == (3, 1)
@@ -59,18 +60,18 @@ def test_participation_cannot_exceed_100_percent_with_history_from_before_regist
     record(newcomer, beijing(2026, 5, 10, 9), 2)  # history entered for May; registered in June
     newcomer.created_at = beijing(2026, 6, 2)
     _db.session.commit()
-    b = compute("2026-05")[city["b"].id]
+    b = compute(Month(2026, 5))[city["b"].id]
     assert b["registered_volunteers"] == 1 and b["active_volunteers"] == 0 and b["participation_rate"] == 0
     assert b["service_hours"] == 2  # the hours still count in the home unit
 
 
 def test_a_record_approved_after_its_bulletin_shows_as_late_in_the_next_and_in_the_quarter(city, app):
     record(city["a1"], beijing(2026, 7, 3, 9), 1)
-    assert generate_bulletins("2026-07") == 3
+    assert generate_bulletins(Month(2026, 7)) == 3
     _db.session.commit()
     late = record(city["a2"], beijing(2026, 7, 20, 9), 2)  # approved after July's bulletin was made
     assert late.reviewed_at > list_bulletins(city["a"].id)[0].generated_at
-    for month in ("2026-08", "2026-09"):
+    for month in (Month(2026, 8), Month(2026, 9)):
         generate_bulletins(month)
     _db.session.commit()
     july, august = (_db.session.scalar(select(Bulletin).where(Bulletin.scope == f"unit:{city['a'].id}",
@@ -102,7 +103,7 @@ def test_a_record_approved_after_its_bulletin_shows_as_late_in_the_next_and_in_t
 
 def test_pdf_xlsx_and_page_give_the_generation_time_in_the_deployment_zone(city, client):
     record(city["a1"], beijing(2026, 10, 3, 9), 1)
-    generate_bulletins("2026-10")
+    generate_bulletins(Month(2026, 10))
     _db.session.commit()
     bulletin = list_bulletins(city["a"].id)[0]
     local = bulletin.generated_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

@@ -12,10 +12,11 @@ from app.extensions import db as _db
 from app.models import ServiceRecord
 from app.services import posts
 from app.services.bulletins.figures import compute
+from app.services.months import Month
 from tests import factories as f
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-MONTH = "2026-10"
+MONTH = Month(2026, 10)
 START, END = datetime(2026, 10, 1, tzinfo=BEIJING), datetime(2026, 11, 1, tzinfo=BEIJING)
 UNITS, VOLUNTEERS = 3, 8
 

@@ -15,6 +15,7 @@ from app.scheduling import Runner, execute
 from app.services.bulletins.mail import mail_bulletins
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import now
+from app.services.months import Month
 from tests import factories as f
 from tests.services.test_bulletins import inbox  # noqa: F401  (the aiosmtpd fixture)
 
@@ -35,7 +36,7 @@ def units(db):
 
 
 def test_two_racing_generators_send_one_mail_per_bulletin(app, units, inbox):  # noqa: F811
-    assert generate_bulletins("2026-10") == 7  # six units and the city
+    assert generate_bulletins(Month(2026, 10)) == 7  # six units and the city
     _db.session.commit()
     _db.session.close()
     barrier = threading.Barrier(2)
@@ -45,7 +46,7 @@ def test_two_racing_generators_send_one_mail_per_bulletin(app, units, inbox):  #
         with app.app_context():
             try:
                 barrier.wait()
-                sent.append(mail_bulletins("2026-10"))
+                sent.append(mail_bulletins(Month(2026, 10)))
             except Exception as exc:  # reported below
                 errors.append(exc)
             finally:

@@ -15,11 +15,12 @@ from app.extensions import db as _db
 from app.models import Bulletin
 from app.services import ledger, posts
 from app.services.bulletins.exports import pdf_bytes, xlsx_bytes
-from app.services.bulletins.figures import compute, today_month
+from app.services.bulletins.figures import compute
 from app.services.bulletins.mail import mail_bulletins
 from app.services.bulletins.quarters import quarter_review
 from app.services.bulletins.snapshots import generate_bulletins, list_bulletins
 from app.services.errors import ValidationFailed
+from app.services.months import Month
 from tests import factories as f
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -52,7 +53,7 @@ def test_a_record_at_2330_on_the_last_day_in_beijing_counts_in_that_month(city):
     record(city["a1"], late, 2)  # runs past midnight into October
     early = beijing(2026, 10, 1, 0, 30)  # 16:30 UTC on 30 September — October in Beijing
     record(city["a2"], early, 1)
-    september, october = compute("2026-09"), compute("2026-10")
+    september, october = compute(Month(2026, 9)), compute(Month(2026, 10))
     assert september[city["a"].id]["service_hours"] == 2 and september[city["a"].id]["records"] == 1
     assert october[city["a"].id]["service_hours"] == 1 and october[city["a"].id]["active_volunteers"] == 1
 
@@ -68,7 +69,7 @@ def test_figures_equal_hand_computed_values(city):
     posts.create_activity(city["a"].id, posts.ActivityInput(
         title="培训", kind="training", starts_at=beijing(2026, 10, 15, 14), ends_at=beijing(2026, 10, 15, 16)), by=None)
     _db.session.commit()
-    figures = compute("2026-10")
+    figures = compute(Month(2026, 10))
     a, b, total = figures[city["a"].id], figures[city["b"].id], figures[None]
     assert (a["registered_volunteers"], a["active_volunteers"], a["participation_rate"]) == (2, 1, 0.5)
     assert (a["service_hours"], a["records"], a["activities"], a["trainings"]) == (5, 2, 1, 1)
@@ -83,16 +84,16 @@ def test_figures_equal_hand_computed_values(city):
 def test_units_below_targets_are_flagged(city):
     for day in range(1, 11):
         record(city["a1"], beijing(2026, 6, day, 9), 8)  # 80 h by June for 2 volunteers: 40 h each
-    figures = compute("2026-06")
+    figures = compute(Month(2026, 6))
     assert not any("人均服务时长" in flag for flag in figures[city["a"].id]["flags"])
     assert any("人均服务时长" in flag for flag in figures[city["b"].id]["flags"])
     assert any("培训" in flag for flag in figures[city["a"].id]["flags"])  # none held by June, 1 expected
 
 
 def test_an_empty_month_gives_zeros_not_errors(city):
-    figures = compute("2026-03")
+    figures = compute(Month(2026, 3))
     assert figures[city["a"].id]["service_hours"] == 0 and figures[city["a"].id]["participation_rate"] == 0
-    assert generate_bulletins("2026-03") == 3
+    assert generate_bulletins(Month(2026, 3)) == 3
     bulletin = list_bulletins(city["a"].id)[0]
     assert PdfReader(io.BytesIO(pdf_bytes(bulletin))).pages
     assert load_workbook(io.BytesIO(xlsx_bytes(bulletin)))
@@ -100,17 +101,17 @@ def test_an_empty_month_gives_zeros_not_errors(city):
 
 def test_generating_again_is_a_no_op_and_snapshots_do_not_change(city):
     record(city["a1"], beijing(2026, 10, 3, 9), 3)
-    assert generate_bulletins("2026-10") == 3
+    assert generate_bulletins(Month(2026, 10)) == 3
     _db.session.commit()
     record(city["a1"], beijing(2026, 10, 5, 9), 3)  # approved later: the snapshot stays
-    assert generate_bulletins("2026-10") == 0
+    assert generate_bulletins(Month(2026, 10)) == 0
     _db.session.commit()
     bulletin = list_bulletins(city["a"].id)[0]
     assert bulletin.figures["service_hours"] == 3
     with pytest.raises(ValidationFailed):
-        generate_bulletins("2999-01")
+        generate_bulletins(Month(2099, 1))
     with pytest.raises(ValidationFailed):  # still running: a snapshot now would freeze half a month
-        generate_bulletins(today_month())
+        generate_bulletins(Month.current())
 
 
 @pytest.mark.race
@@ -124,7 +125,7 @@ def test_two_racing_generators_make_one_bulletin_per_scope(app, city):
         with app.app_context():
             try:
                 barrier.wait()
-                created.append(generate_bulletins("2026-10"))
+                created.append(generate_bulletins(Month(2026, 10)))
                 _db.session.commit()
             except Exception as exc:
                 errors.append(repr(exc))
@@ -143,7 +144,7 @@ def test_two_racing_generators_make_one_bulletin_per_scope(app, city):
 
 def test_pdf_and_xlsx_carry_the_same_figures(city):
     record(city["a1"], beijing(2026, 10, 3, 9), 3.5)
-    generate_bulletins("2026-10")
+    generate_bulletins(Month(2026, 10))
     bulletin = list_bulletins(city["a"].id)[0]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes(bulletin))).pages)
     assert "甲单位" in text and "2026年10月" in text and "3.5" in text
@@ -190,9 +191,9 @@ def inbox(app):
 
 def test_bulletins_are_mailed_to_unit_contacts(city, inbox):
     record(city["a1"], beijing(2026, 10, 3, 9), 3)
-    generate_bulletins("2026-10")
-    assert mail_bulletins("2026-10") == 2
-    assert mail_bulletins("2026-10") == 0  # once only
+    generate_bulletins(Month(2026, 10))
+    assert mail_bulletins(Month(2026, 10)) == 2
+    assert mail_bulletins(Month(2026, 10)) == 0  # once only
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["unit@example.org", "unit@example.org"]
     message = email.message_from_bytes(inbox.messages[0].content, policy=email.policy.default)
     attachment = next(message.iter_attachments())
@@ -217,7 +218,7 @@ def test_top_volunteers_are_ten_per_unit_and_city_wide(city):
         person = f.volunteer(city["a"], name=f"志愿者{n:02d}")
         record(person, beijing(2026, 10, 5, 8), n + 1)
     record(city["b1"], beijing(2026, 10, 5, 8), 11.5)
-    figures = compute("2026-10")
+    figures = compute(Month(2026, 10))
     a, b, total = figures[city["a"].id]["top_volunteers"], figures[city["b"].id]["top_volunteers"], figures[None]
     assert [v["hours"] for v in a] == [12, 11, 10, 9, 8, 7, 6, 5, 4, 3]
     assert [v["hours"] for v in b] == [11.5] and b[0]["name"] == "王*"
@@ -228,12 +229,12 @@ def test_top_volunteers_are_ten_per_unit_and_city_wide(city):
 def test_figures_take_a_fixed_number_of_queries_whatever_the_units(city, count_queries):
     record(city["a1"], beijing(2026, 10, 3, 9), 3)
     with count_queries() as few:
-        compute("2026-10")
+        compute(Month(2026, 10))
     for n in range(6):
         extra = f.unit(f"新单位{n}")
         record(f.volunteer(extra, name=f"新人{n}"), beijing(2026, 10, 4, 9), 1)
     with count_queries() as many:
-        figures = compute("2026-10")
+        figures = compute(Month(2026, 10))
     assert len(figures) == 9 and figures[city["a"].id]["rank"] == 1
     assert many["n"] == few["n"]
 
@@ -242,11 +243,11 @@ def test_quarterly_review_sums_its_three_bulletins(city):
     record(city["a1"], beijing(2026, 7, 3, 9), 2)
     record(city["a1"], beijing(2026, 8, 3, 9), 3)
     record(city["a2"], beijing(2026, 9, 30, 23, 30), 1.5)  # September in Beijing
-    for month in ("2026-07", "2026-08"):
+    for month in (Month(2026, 7), Month(2026, 8)):
         generate_bulletins(month)
     partial = quarter_review(city["a"].id, 2026, 3)
     assert not partial["complete"] and partial["months"][2] == {"month": "2026-09", "missing": True}
-    generate_bulletins("2026-09")
+    generate_bulletins(Month(2026, 9))
     review = quarter_review(city["a"].id, 2026, 3)
     assert review["complete"] and review["service_hours"] == 6.5 and review["records"] == 3
     assert review["average_active_volunteers"] == 1

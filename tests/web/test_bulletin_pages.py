@@ -9,8 +9,9 @@ from pypdf import PdfReader
 
 from app.models import Volunteer
 from app.services import ledger
-from app.services.bulletins.figures import targets, today_month
+from app.services.bulletins.figures import targets
 from app.services.bulletins.snapshots import list_bulletins
+from app.services.months import Month
 from tests import factories as f
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -70,7 +71,7 @@ def test_bulletin_api(client, scene):
     boss = f.api_token(client, "boss")
     assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-10"}).json == {"created": 0}
     assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-9"}).status_code == 422
-    running = today_month()
+    running = str(Month.current())
     refused = client.post("/api/v1/bulletins", headers=boss, json={"month": running})
     assert refused.status_code == 422 and "month" in refused.json["error"]["fields"]
     admin = f.api_token(client, "admin_a")

@@ -12,9 +12,10 @@ from app.extensions import db as _db
 from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
 from app.services import certificates, demo, guardians, posts, qr, records_export
 from app.services.bulletins.snapshots import generate_bulletins
-from app.services.clock import local_today, previous_month
+from app.services.clock import local_today
 from app.services.incentives.coupons import claim_coupon, coupon_code
 from app.services.incentives.offers import offers_for_volunteer
+from app.services.months import Month
 from tests import factories as f
 
 CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -30,7 +31,7 @@ def world(db):
     """The demo data, plus a month's bulletins, a certificate, a coupon and a minor."""
     demo.load()
     _db.session.commit()
-    generate_bulletins(previous_month(local_today().strftime("%Y-%m")))
+    generate_bulletins(Month.current().previous())
     volunteer = _db.session.scalar(select(Volunteer).where(Volunteer.phone == "13800000001"))
     certificate = certificates.issue(volunteer, by=volunteer.user)
     offer = next(view.offer for view in offers_for_volunteer(volunteer) if view.state == "claimable")

@@ -12,6 +12,7 @@ from app.services import ledger
 from app.services.bulletins.quarters import last_complete_quarter, quarter_review
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today
+from app.services.months import Month
 from tests import factories as f
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -29,7 +30,7 @@ def quarter(app, db):
     start = datetime(2026, 8, 9, 9, tzinfo=BEIJING)
     ledger.create_record(idle, started_at=start, ended_at=start + timedelta(hours=1), by=None)
     db.session.commit()
-    for month in ("2026-07", "2026-08", "2026-09"):
+    for month in (Month(2026, 7), Month(2026, 8), Month(2026, 9)):
         generate_bulletins(month)
     db.session.commit()
     return {"a": a, "b": b, "admin_a": f.unit_admin(a, "admin_a"), "boss": f.platform_admin("boss")}

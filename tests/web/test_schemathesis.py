@@ -53,10 +53,10 @@ def _seed(db):
     offer and last month's bulletins: small ids that generated requests will sometimes name."""
     from app.services import accounts, posts
     from app.services.bulletins.snapshots import generate_bulletins
-    from app.services.clock import previous_month
     from app.services.incentives.coupons import claim_coupon
     from app.services.incentives.merchants import create_merchant, create_merchant_account
     from app.services.incentives.offers import OfferInput, create_offer
+    from app.services.months import Month
     admin = f.platform_admin()
     unit = f.unit(admin=admin)
     f.unit_admin(unit)
@@ -68,7 +68,7 @@ def _seed(db):
     offer = create_offer(merchant, OfferInput(title="九折", min_star=0), by=admin)
     db.session.flush()
     claim_coupon(volunteer, offer)
-    generate_bulletins(previous_month(), by=admin)
+    generate_bulletins(Month.current().previous(), by=admin)
     tokens = {user: accounts.create_token(user.username, f.PASSWORD)[0] for user in (admin, volunteer.user, shop)}
     db.session.commit()
     return [(tokens[admin], None), (tokens[volunteer.user], VOLUNTEER_OPS), (tokens[shop], MERCHANT_OPS)]

@@ -8,7 +8,8 @@ from app.extensions import db as _db
 from app.models import ActivitySignup
 from app.services import attendance, posts
 from app.services.bulletins.figures import compute
-from app.services.clock import month_of, now, previous_month
+from app.services.clock import now
+from app.services.months import Month
 from tests import factories as f
 
 
@@ -66,7 +67,7 @@ def test_the_unit_admin_marks_attendance_and_trainings_count_by_it(client, train
     assert other.get(path).status_code == 403
 
     # the bulletin counts attendances (1 of the 3 signed up), not the training published
-    month = month_of(activity.starts_at)
+    month = Month.of(activity.starts_at)
     figures = compute(month)[training["unit"].id]
     assert figures["trainings"] == 1 and figures["training_attendances"] == 1
-    assert compute(previous_month(month))[training["unit"].id]["training_attendances"] == 0
+    assert compute(month.previous())[training["unit"].id]["training_attendances"] == 0

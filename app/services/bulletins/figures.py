@@ -22,8 +22,9 @@ from app.models import (
 )
 from app.services import audit
 from app.services.bulletins.labels import flag_text, number_text
-from app.services.clock import month_bounds, month_of, now, parse_month, previous_month
+from app.services.clock import now
 from app.services.errors import ValidationFailed
+from app.services.months import Month
 
 CITY = "city"
 DEFAULT_TARGETS = {"hours_per_volunteer_year": 25, "trainings_per_year": 2}
@@ -125,18 +126,18 @@ def _attendances(start, end):
             .group_by(Volunteer.unit_id))
 
 
-def late_window(month: str, until) -> tuple:
+def late_window(month: Month, until) -> tuple:
     """(after, until]: approvals that no earlier bulletin saw. `after` is when last month's
     original bulletins were made (the earliest of them), or the month's start if none were."""
     previous = db.session.scalar(select(func.min(Bulletin.generated_at)).where(
-        Bulletin.month == previous_month(month), Bulletin.revision == 0))
-    return previous or month_bounds(month)[0], until
+        Bulletin.month == str(month.previous()), Bulletin.revision == 0))
+    return previous or month.start, until
 
 
-def late_by_unit(month: str, until) -> dict[str, dict[int, float]]:
+def late_by_unit(month: Month, until) -> dict[str, dict[int, float]]:
     """补录至以往月份: approved records that started before the month and were approved in the
     late window, per home unit — they were in no bulletin of their own month."""
-    start = month_bounds(month)[0]
+    start = month.start
     after, until = late_window(month, until)
     rows = db.session.execute(
         select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
@@ -148,9 +149,9 @@ def late_by_unit(month: str, until) -> dict[str, dict[int, float]]:
             "late_records": {u: n for u, _s, n in rows}}
 
 
-def month_aggregates(month: str, late_until=None) -> dict[str, dict[int, float]]:
+def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float]]:
     """Every per-unit figure of a month, each from one GROUP BY statement."""
-    start, end = month_bounds(month)
+    start, end = month.bounds()
     registered_by_end = Volunteer.created_at < end
     # Active: registered by the month's end and with approved service in it, so active ⊆ registered.
     active_volunteers = (select(Volunteer.unit_id, func.count(func.distinct(ServiceRecord.volunteer_id)))
@@ -180,10 +181,10 @@ def month_aggregates(month: str, late_until=None) -> dict[str, dict[int, float]]
     }
 
 
-def top_volunteers(month: str, limit: int = TOP) -> dict[int | None, list[dict]]:
+def top_volunteers(month: Month, limit: int = TOP) -> dict[int | None, list[dict]]:
     """The month's volunteers with the most approved hours (masked names), per unit (their
     own) and for the city (key None): one windowed query, whatever the number of units."""
-    start, end = month_bounds(month)
+    start, end = month.bounds()
     total = func.sum(ServiceRecord.seconds)
     order = (total.desc(), Volunteer.volunteer_no)
     per_volunteer = (
@@ -212,35 +213,25 @@ def _mask(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*"
 
 
-def _months_back(month: str, count: int) -> list[str]:
-    months = [month]
-    while len(months) < count:
-        months.insert(0, previous_month(months[0]))
-    return months
-
-
 SUMMED = ("registered_volunteers", "new_volunteers", "active_volunteers", "records", "other_units_records",
           "hosted_records", "late_records", "activities", "trainings", "training_attendances", "star_upgrades")
 SUMMED_HOURS = ("service_hours", "other_units_hours", "hosted_hours", "late_hours")
 
 
-def compute(month: str, late_until=None) -> dict[int | None, dict]:
+def compute(month: Month, late_until=None) -> dict[int | None, dict]:
     """The figures of every unit's bulletin and of the city's for a month: {unit_id: figures,
     None: city figures}. A fixed number of set-based queries, whatever the data. Each city
     figure is the sum of the units' (every volunteer has exactly one home unit)."""
-    parse_month(month)
     units = {u.id: u.name for u in db.session.scalars(select(Unit).order_by(Unit.id))}
     this = month_aggregates(month, late_until)
-    before = hours_by_unit(*month_bounds(previous_month(month)))[0]
-    year = int(month[:4])
-    year_start = month_bounds(f"{year}-01")[0]
-    month_end = month_bounds(month)[1]
+    before = hours_by_unit(*month.previous().bounds())[0]
+    year_start, month_end = month.january().start, month.end
     hours_ytd = hours_by_unit(year_start, month_end)[0]
     attended_ytd = _by_unit(_attendances(year_start, month_end))
-    chart_months = _months_back(month, CHART_MONTHS)
-    series = {m: (hours_by_unit(*month_bounds(m))[0] if m != month else this["service_hours"]) for m in chart_months}
+    chart_months = month.back(CHART_MONTHS)
+    series = {m: (hours_by_unit(*m.bounds())[0] if m != month else this["service_hours"]) for m in chart_months}
     goal = targets()
-    elapsed = int(month[5:7]) / 12
+    elapsed = month.number / 12
 
     ranking = sorted(units, key=lambda u: (-this["service_hours"].get(u, 0), u))
     ranking_list = [{"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking]
@@ -260,14 +251,14 @@ def compute(month: str, late_until=None) -> dict[int | None, dict]:
         previous = round(sum(before.get(u, 0) for u in units) if unit_id is None else before.get(unit_id, 0), 2)
         figures.update({
             "unit": units[unit_id] if unit_id is not None else _("全市"),
-            "month": month,
+            "month": str(month),
             "participation_rate": round(active / registered, 4) if registered else 0.0,
             "rank": ranking.index(unit_id) + 1 if unit_id is not None else None,
             "units_ranked": len(ranking),
             "previous_hours": previous,
             "change_hours": round(hours - previous, 2),
             "change_rate": round((hours - previous) / previous, 4) if previous else None,
-            "hours_by_month": [{"month": m, "hours": round(sum(series[m].get(u, 0) for u in units) if unit_id is None
+            "hours_by_month": [{"month": str(m), "hours": round(sum(series[m].get(u, 0) for u in units) if unit_id is None
                                                            else series[m].get(unit_id, 0), 2)} for m in chart_months],
             "ranking": ranking_list,
             "top_volunteers": tops.get(unit_id, []),
@@ -294,7 +285,7 @@ def compute(month: str, late_until=None) -> dict[int | None, dict]:
 def volunteer_rows(bulletin: Bulletin) -> list[tuple]:
     """The rows behind a bulletin's hours: each volunteer's approved hours of the month, as
     reviewed by the time the bulletin was made, per unit whose post the service was at."""
-    start, end = month_bounds(bulletin.month)
+    start, end = Month.parse(bulletin.month).bounds()
     total = func.sum(ServiceRecord.seconds)
     stmt = (select(Volunteer.volunteer_no, Volunteer.name, Unit.name, func.count(ServiceRecord.id), total)
             .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
@@ -309,9 +300,6 @@ def volunteer_rows(bulletin: Bulletin) -> list[tuple]:
     return [(no, _mask(name), unit, n, round(s / 3600, 2)) for no, name, unit, n, s in db.session.execute(stmt)]
 
 
-def month_choices(count: int = 12) -> list[str]:
-    return _months_back(previous_month(), count)[::-1]
-
-
-def today_month() -> str:
-    return month_of(now())
+def month_choices(count: int = 12) -> list[Month]:
+    """The months a bulletin can be made for from the page: the last `count` ended ones, newest first."""
+    return Month.current().previous().back(count)[::-1]

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_pgettext as _lp
 
 from app.models import Bulletin
-from app.services.clock import local, parse_month
+from app.services.clock import local
+from app.services.months import Month
 
 
 def number_text(value: float) -> str:
@@ -79,8 +80,8 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
 
 
 def title_of(bulletin: Bulletin) -> str:
-    year, month = parse_month(bulletin.month)
-    title = _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=unit_name(bulletin), y=year, m=month)
+    month = Month.parse(bulletin.month)
+    title = _("%(unit)s %(y)d年%(m)d月志愿服务月通报", unit=unit_name(bulletin), y=month.year, m=month.number)
     if bulletin.revision:
         title += _("（修订版 %(n)d）", n=bulletin.revision)
     return title

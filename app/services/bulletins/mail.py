@@ -23,7 +23,8 @@ from app.models import Bulletin, Unit
 from app.services.bulletins.exports import pdf_bytes
 from app.services.bulletins.labels import title_of
 from app.services.bulletins.snapshots import generate_bulletins
-from app.services.clock import now, previous_month
+from app.services.clock import now
+from app.services.months import Month
 
 log = logging.getLogger(__name__)
 STALE = timedelta(minutes=10)  # a claim older than this was left by a process that died
@@ -72,13 +73,13 @@ def _message(bulletin: Bulletin) -> EmailMessage:
     return message
 
 
-def mail_bulletins(month: str, unit_id: int | None = None) -> int:
+def mail_bulletins(month: Month, unit_id: int | None = None) -> int:
     """Send each unit's bulletin of the month to its contact address, once (when SMTP is set).
     Returns how many this call sent; raises the mail error after recording what was sent."""
     if not mail_configured():
         return 0
     pending = list(db.session.scalars(select(Bulletin.id).join(Unit, Unit.id == Bulletin.unit_id).where(
-        Bulletin.month == month, Bulletin.mailed_at.is_(None), Unit.contact_email.is_not(None),
+        Bulletin.month == str(month), Bulletin.mailed_at.is_(None), Unit.contact_email.is_not(None),
         Bulletin.unit_id == unit_id if unit_id is not None else Bulletin.unit_id.is_not(None))
         .order_by(Bulletin.id)))
     sent = 0
@@ -112,15 +113,15 @@ def mail_bulletins(month: str, unit_id: int | None = None) -> int:
     return sent
 
 
-def publish_month(month: str | None = None, unit_id: int | None = None, *, revise: bool = False) -> dict:
+def publish_month(month: Month | None = None, unit_id: int | None = None, *, revise: bool = False) -> dict:
     """The monthly workflow: make the month's bulletins (default: last month; revise: a new
     revision of each) and mail each unit what it has not been sent. The snapshots are committed before any mail, so they stand if the mail
     server is down; then MailFailed carries the counts, and running this again makes none
     and mails only what is left."""
-    month = month or previous_month()
+    month = month or Month.current().previous()
     created = generate_bulletins(month, unit_id, revise=revise)
     db.session.commit()
-    counts = {"month": month, "created": created, "mailed": 0}
+    counts = {"month": str(month), "created": created, "mailed": 0}
     try:
         counts["mailed"] = mail_bulletins(month, unit_id)
     except Exception as exc:

@@ -13,6 +13,7 @@ from app.services.bulletins.figures import scope_of, targets
 from app.services.bulletins.labels import number_text
 from app.services.clock import now
 from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.months import Month
 
 
 def last_complete_quarter(today) -> tuple[int, int]:
@@ -26,7 +27,7 @@ def _quarter_months(year: int, quarter: int) -> list[str]:
         raise ValidationFailed(fields={"quarter": [_("季度应为1到4")]})
     if not 2000 <= year <= 2100:
         raise ValidationFailed(fields={"year": [_("年份应在2000到2100之间")]})
-    return [f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+    return [str(month) for month in Month.of_quarter(year, quarter)]  # as the bulletins store them
 
 
 QUARTER_SUMS = ("records", "new_volunteers", "star_upgrades", "activities", "trainings", "training_attendances",

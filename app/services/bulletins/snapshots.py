@@ -10,9 +10,10 @@ from app.extensions import db
 from app.models import Bulletin, Unit, User
 from app.services import audit
 from app.services.bulletins.figures import compute, scope_of
-from app.services.clock import month_bounds, now, parse_month, previous_month
+from app.services.clock import now
 from app.services.errors import NotFound, ValidationFailed
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
+from app.services.months import Month
 
 
 def _insert_ignoring_duplicates(rows: list[dict]) -> int:
@@ -23,17 +24,16 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     return len(db.session.execute(stmt).all())
 
 
-def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, by: User | None = None,
+def generate_bulletins(month: Month | None = None, unit_id: int | None = None, *, by: User | None = None,
                        revise: bool = False) -> int:
     """Make the month's bulletins (default: last month) for every unit and the city, or for
     one unit; those that exist are left as they are. With revise, issue the next numbered
     revision (修订版 1, 2, …) of each, recomputed from today's ledger; the original and earlier
     revisions are kept. Returns how many were created."""
-    month = month or previous_month()
-    _start, end = month_bounds(month)
-    if not service_year_ok(parse_month(month)[0]):
+    month = month or Month.current().previous()
+    if not service_year_ok(month.year):
         raise ValidationFailed(fields={"month": [_("通报月份应在%(a)d年至明年之间", a=SERVICE_MIN_YEAR)]})
-    if end > now():  # a snapshot is final, so a month still running has none yet
+    if month.end > now():  # a snapshot is final, so a month still running has none yet
         raise ValidationFailed(fields={"month": [_("只能生成已经结束的月份的通报")]})
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         raise NotFound(_("成员单位不存在"))
@@ -42,7 +42,7 @@ def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, 
     late_until = at
     if revise:
         existing = db.session.execute(select(Bulletin.scope, func.max(Bulletin.revision), func.min(Bulletin.generated_at))
-                                      .where(Bulletin.month == month).group_by(Bulletin.scope)).all()
+                                      .where(Bulletin.month == str(month)).group_by(Bulletin.scope)).all()
         revision_of = {scope: latest + 1 for scope, latest, _first in existing}
         # a revision's late figure keeps the original's window: later approvals belong to the next month's
         late_until = min((first for _s, _l, first in existing), default=at)
@@ -52,11 +52,11 @@ def generate_bulletins(month: str | None = None, unit_id: int | None = None, *, 
         if unit_id is not None and u != unit_id:
             continue
         revision = revision_of.get(scope_of(u), 0)
-        rows.append({"scope": scope_of(u), "unit_id": u, "month": month, "revision": revision,
+        rows.append({"scope": scope_of(u), "unit_id": u, "month": str(month), "revision": revision,
                      "figures": {**figures, "revision": revision}, "generated_at": at})
     created = _insert_ignoring_duplicates(rows)
     if created:
-        audit.log("bulletins.revised" if revise else "bulletins.generated", None, by=by, month=month,
+        audit.log("bulletins.revised" if revise else "bulletins.generated", None, by=by, month=str(month),
                   created=created)
     return created
 

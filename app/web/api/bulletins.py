@@ -8,6 +8,7 @@ from app.services import units
 from app.services.bulletins import exports, snapshots
 from app.services.clock import iso
 from app.services.errors import Forbidden
+from app.services.months import Month
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
 from app.web.forms import send_bytes
 
@@ -69,7 +70,7 @@ def _readable(bulletin_id: int):
 @blp.arguments(GenerateBody)
 @blp.response(200, Generated)
 def generate_bulletins(body):
-    created = snapshots.generate_bulletins(body["month"], by=api_user())
+    created = snapshots.generate_bulletins(Month.parse(body["month"]), by=api_user())
     return {"created": created}
 
 
