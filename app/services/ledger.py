@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, execute_dml
 from app.models import Post, ServiceRecord, User, Volunteer
@@ -58,6 +59,61 @@ def overlapping(volunteer_id: int, started_at: datetime, ended_at: datetime | No
     if exclude_id is not None:
         stmt = stmt.where(ServiceRecord.id != exclude_id)
     return db.session.scalars(stmt.limit(1)).first()
+
+
+def open_session(volunteer_id: int, *, lock: bool = False) -> ServiceRecord | None:
+    """The volunteer's open session, if any (at most one: the database enforces it); with
+    lock, read under the volunteer's ledger lock, so that no other tap changes it meanwhile."""
+    if lock:
+        lock_volunteer(volunteer_id)
+    return db.session.scalar(select(ServiceRecord).where(
+        ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "open"))
+
+
+def open_record(volunteer: Volunteer, post: Post, *, at: datetime, source: str, by: User,
+                flags: list[str], lat: float | None = None, lng: float | None = None) -> ServiceRecord:
+    """Open a session at a post (a check-in), unless it starts inside another record of the
+    volunteer. A second open session cannot exist (uq_service_records_one_open): a tap that
+    loses that race gets the session that won, wherever it is."""
+    clash = overlapping(volunteer.id, at, None)
+    if clash is not None and clash.status != "open":
+        raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
+    record = ServiceRecord(volunteer_id=volunteer.id, unit_id=post.unit_id, post_id=post.id, started_at=at,
+                           status="open", source=source, flags=",".join(flags), check_in_lat=lat,
+                           check_in_lng=lng, created_by_id=by.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        current = open_session(volunteer.id)
+        if current is None:
+            raise
+        return current
+    audit.log("record.checked_in", record, by=by, unit_id=post.unit_id, post_id=post.id, flags=record.flags)
+    return record
+
+
+# Flagged sessions always wait for a person; clean ones follow the post's policy.
+NEEDS_REVIEW = frozenset({"outside_fence", "capped", "auto_closed"})
+
+
+def close_record(record: ServiceRecord, *, at: datetime, by: User, flags: list[str],
+                 lat: float | None = None, lng: float | None = None) -> ServiceRecord:
+    """open → pending (a check-out): the countable time follows the post's minimum and
+    maximum; a clean record at a post that approves by itself counts at once."""
+    post = record.post
+    at = max(at, record.started_at)
+    seconds, cap_flags = countable_seconds(int((at - record.started_at).total_seconds()), post)
+    record.ended_at = at
+    record.seconds = seconds
+    record.check_out_lat, record.check_out_lng = lat, lng
+    record.flags = ",".join(dict.fromkeys(record.flag_list + flags + cap_flags))
+    record.status = "pending"
+    db.session.flush()
+    audit.log("record.checked_out", record, by=by, unit_id=record.unit_id, seconds=seconds, flags=record.flags)
+    if post is not None and post.auto_approve and not set(record.flag_list) & NEEDS_REVIEW:
+        approve(record, by=None)
+    return record
 
 
 def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datetime, by: User | None,

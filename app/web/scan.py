@@ -36,7 +36,7 @@ def post_code(token: str):
     if current_user.is_authenticated and current_user.role == "volunteer":
         volunteer = volunteers.volunteer_of(current_user)
         state["consent_needed"] = guardians.needs_consent(volunteer)
-        current = attendance.open_session(volunteer.id)
+        current = ledger.open_session(volunteer.id)
         if current is not None:
             state["open_here" if current.post_id == post.id else "open_elsewhere"] = current
     return render_template("scan/post.html", post=post, token=token, **state)

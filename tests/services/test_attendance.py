@@ -161,7 +161,7 @@ def test_forgotten_sessions_close_at_the_post_limit_and_wait_for_review(unit):
     record = _db.session.scalar(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer.id))
     assert record.ended_at == started + timedelta(hours=4) and record.seconds == 4 * 3600
     assert record.status == "pending" and "auto_closed" in record.flag_list
-    assert attendance.open_session(other.id) is not None
+    assert ledger.open_session(other.id) is not None
     assert attendance.close_forgotten_sessions(now()) == 0
 
 
@@ -275,7 +275,7 @@ def test_check_out_outside_a_refusing_fence_is_refused_and_the_session_stays_ope
     far = SHANGHAI[0] + 500 / 111_195
     with pytest.raises(attendance.OutsideFence):
         attendance.scan(volunteer, posts.scan_url(post), lat=far, lng=SHANGHAI[1], at=t0 + timedelta(hours=1))
-    assert attendance.open_session(volunteer.id) is not None
+    assert ledger.open_session(volunteer.id) is not None
     done = attendance.scan(volunteer, posts.scan_url(post), lat=SHANGHAI[0], lng=SHANGHAI[1],
                            at=t0 + timedelta(hours=1))
     assert done.action == "check_out" and done.record.flag_list == []
@@ -307,7 +307,7 @@ def test_switching_posts_checks_out_there_and_in_here_in_one_step(unit):
     with pytest.raises(attendance.OutsideFence):
         attendance.switch_post(volunteer, posts.scan_url(park))
     _db.session.rollback()
-    assert attendance.open_session(volunteer.id).post_id == library.id
+    assert ledger.open_session(volunteer.id).post_id == library.id
     moved = attendance.switch_post(volunteer, posts.scan_url(park), lat=SHANGHAI[0], lng=SHANGHAI[1])
     assert moved.action == "check_in" and moved.record.post_id == park.id
     earlier = _db.session.scalar(select(ServiceRecord).where(ServiceRecord.post_id == library.id))
