@@ -140,13 +140,6 @@ def latest(volunteer: Volunteer, date_from: date | str | None = None,
         .order_by(Certificate.id.desc()).limit(1)).first()
 
 
-def get_certificate(cert_id: int) -> Certificate:
-    cert = db.session.get(Certificate, cert_id)
-    if cert is None:
-        raise NotFound(_("证明不存在"))
-    return cert
-
-
 def ensure_can_view(user: User, cert: Certificate) -> None:
     """Its volunteer, an admin of the issuing unit, or the platform admin."""
     if user.role == "volunteer" and user.volunteer is not None and user.volunteer.id == cert.volunteer_id:

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, execute_dml
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, stars
+from app.services import audit, stars, units
 from app.services.clock import local, now
-from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.errors import Conflict, NotFound, ValidationFailed, get_or_404
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
 
 MAX_RECORD = timedelta(hours=24)
@@ -164,7 +164,6 @@ def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volun
     number), or a volunteer of another unit named by volunteer number AND name together, as on
     a paper sign-in sheet (returned with True: such a record goes to that unit for review).
     Anything else, including a bare id of another unit's volunteer, answers like a missing one."""
-    from app.services import units
     missing = NotFound(_("志愿者不存在"), fields={"volunteer_id": [_("未找到该志愿者")]} if volunteer_id is not None
                        else {"volunteer_no": [_("未找到该编号的志愿者")]})
     volunteer = None
@@ -181,19 +180,23 @@ def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volun
     raise missing
 
 
-def enter_manual_record(by: User, *, unit_id: int | None, started_at: datetime, ended_at: datetime,
+def enter_manual_record(by: User, *, unit_id: int | None = None, started_at: datetime, ended_at: datetime,
                         volunteer_id: int | None = None, volunteer_no: str | None = None,
-                        name: str | None = None, post: Post | None = None,
+                        name: str | None = None, post_id: int | None = None,
                         note: str | None = None, before_registration: bool = False) -> ServiceRecord:
-    """补录 by an admin of unit_id (any unit for the platform admin). A record for the admin's own
-    volunteers counts at once; one for another unit's volunteer (number and name) is pending in
-    that unit's review list, flagged, until that unit approves it. Service dated before the
-    volunteer registered is refused unless marked as such history, with a note."""
-    from app.services import units
+    """补录 by an admin, for unit_id (a unit admin's own unit when not given; the platform admin
+    may leave it open, and the record then goes to the post's unit or the volunteer's). A post
+    must be one of that unit. A record for the admin's own volunteers counts at once; one for
+    another unit's volunteer (number and name) is pending in that unit's review list, flagged,
+    until that unit approves it. Service dated before the volunteer registered is refused
+    unless marked as such history, with a note."""
+    if unit_id is None:
+        unit_id = by.unit_id if by.role == "unit_admin" else None
     if unit_id is not None:
         units.ensure_can_manage_unit(by, unit_id)
     elif by.role != "platform_admin":
         raise NotFound(_("成员单位不存在"))
+    post = get_or_404(Post, post_id) if post_id is not None else None
     volunteer, other_unit = find_volunteer_for_entry(by, volunteer_id=volunteer_id, volunteer_no=volunteer_no,
                                                      name=name)
     if post is not None and unit_id is not None and post.unit_id != unit_id:
@@ -233,20 +236,12 @@ NO_VOLUNTEER = -1  # an id no row has: the filter then matches nothing
 def volunteer_filter(by: User, volunteer_id: int | None) -> int | None:
     """A ?volunteer_id= filter as an admin may use it: a volunteer outside the admin's units
     filters like a missing id (nothing), so the answer tells nothing about them."""
-    from app.services import units
     if not volunteer_id:
         return None
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None or not units.can_manage_unit(by, volunteer.unit_id):
         return NO_VOLUNTEER
     return volunteer_id
-
-
-def get_record(record_id: int) -> ServiceRecord:
-    record = db.session.get(ServiceRecord, record_id)
-    if record is None:
-        raise NotFound(_("服务记录不存在"))
-    return record
 
 
 def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:

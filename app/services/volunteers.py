@@ -174,13 +174,6 @@ def _allocate_volunteer_id() -> int:
     return new_id
 
 
-def get_volunteer(volunteer_id: int) -> Volunteer:
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None:
-        raise NotFound(_("志愿者不存在"))
-    return volunteer
-
-
 def get_for_admin(user: User, volunteer_id: int | None, field: str = "volunteer_id") -> Volunteer:
     """A volunteer the admin may act on. One of another unit answers exactly like a missing
     id, so bare ids outside the admin's unit reveal nothing."""

@@ -11,8 +11,9 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
 from app.extensions import db
+from app.models import Unit
 from app.services import bulletins, units
-from app.services.errors import DomainError, Forbidden
+from app.services.errors import DomainError, Forbidden, get_or_404
 from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
@@ -134,7 +135,7 @@ def _quarter_args():
     unit_id = current_user.unit_id if current_user.role == "unit_admin" else request.args.get("unit_id", type=db_int)
     if unit_id is not None:
         units.ensure_can_manage_unit(current_user, unit_id)
-    name = units.get_unit(unit_id).name if unit_id else _("全市")
+    name = get_or_404(Unit, unit_id).name if unit_id else _("全市")
     return unit_id, year, number, name
 
 

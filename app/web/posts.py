@@ -19,8 +19,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
+from app.models import Post, Unit
 from app.services import attendance, posters, posts, qr, units
-from app.services.errors import DomainError
+from app.services.errors import DomainError, get_or_404
 from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
@@ -55,7 +56,7 @@ def _scope() -> int | None:
 
 
 def _post(post_id: int):
-    post = posts.get_post(post_id)
+    post = get_or_404(Post, post_id)
     units.ensure_can_manage_unit(current_user, post.unit_id)
     return post
 
@@ -163,7 +164,7 @@ def sheet_pdf():
     if unit_id is None:
         return redirect(url_for(".index"))
     units.ensure_can_manage_unit(current_user, unit_id)
-    unit = units.get_unit(unit_id)
+    unit = get_or_404(Unit, unit_id)
     active = [p for p in posts.list_posts(unit.id) if p.is_active]
     return send_bytes(posters.sheet_pdf(active, unit.name), f"unit-{unit.id}-posters.pdf")
 

@@ -10,8 +10,9 @@ from flask_login import current_user
 
 from app.auth_state import role_required
 from app.extensions import db
+from app.models import ServiceRecord
 from app.services import attendance, guardians, ledger, volunteers
-from app.services.errors import DomainError
+from app.services.errors import DomainError, get_or_404
 
 bp = Blueprint("scan", __name__)
 
@@ -72,7 +73,7 @@ def act(token: str):
 @bp.get("/scan/records/<int:record_id>", endpoint="result")
 @role_required("volunteer")
 def result(record_id: int):
-    record = ledger.get_record(record_id)
+    record = get_or_404(ServiceRecord, record_id)
     if record.volunteer_id != volunteers.volunteer_of(current_user).id:
         from app.services.errors import NotFound
         raise NotFound()
