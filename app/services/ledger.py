@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, execute_dml
+from app.hours import hours
 from app.models import Post, ServiceRecord, User, Volunteer
 from app.services import audit, stars, units
 from app.services.clock import local, now
@@ -395,4 +396,4 @@ def hours_by_month(months: list[str], *, volunteer_id: int | None = None,
     labelled = select(label.label("month"), ServiceRecord.seconds).where(*conditions).subquery()
     rows = dict(db.session.execute(
         select(labelled.c.month, func.sum(labelled.c.seconds)).group_by(labelled.c.month)).all())
-    return [(m, round((rows.get(m) or 0) / 3600, 2)) for m in months]
+    return [(m, hours(rows.get(m))) for m in months]

@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.hours import hours
 from app.models import Activity, ActivitySignup, Coupon, ServiceRecord, Volunteer
 from app.services import ledger, qr, stars
 from app.services.clock import month_bounds, month_of, now, previous_month
@@ -60,7 +61,7 @@ def period_hours(volunteer_id: int, at: datetime | None = None) -> tuple[float, 
                func.coalesce(func.sum(ServiceRecord.seconds), 0))
         .where(ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "approved",
                ServiceRecord.started_at >= year_start, ServiceRecord.started_at < year_end)).one()
-    return round(int(row[0]) / 3600, 2), round(int(row[1]) / 3600, 2)
+    return hours(int(row[0])), hours(int(row[1]))
 
 
 def recent_records(volunteer_id: int, limit: int = RECENT_RECORDS) -> list[ServiceRecord]:
