@@ -20,6 +20,7 @@ from app.services import audit, stars, units
 from app.services.clock import local, now
 from app.services.errors import Conflict, NotFound, ValidationFailed, get_or_404
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
+from app.services.pages import paginate
 
 MAX_RECORD = timedelta(hours=24)
 PRE_REGISTRATION = "pre_registration"  # flag: service from before the volunteer registered
@@ -255,16 +256,22 @@ def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
     return volunteer
 
 
+def _move(record: ServiceRecord, sources: tuple[str, ...], **values) -> bool:
+    """A review's status change, in one UPDATE guarded by the status it starts from, so that
+    of two reviewers acting at once only one moves the record; False if it was not in
+    `sources` (the record is read afresh either way)."""
+    done = execute_dml(
+        update(ServiceRecord).where(ServiceRecord.id == record.id, ServiceRecord.status.in_(sources))
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(record)
+    return bool(done)
+
+
 def approve(record: ServiceRecord, *, by: User | None) -> ServiceRecord:
     """pending → approved, once; the hours count from now on."""
-    done = execute_dml(
-        update(ServiceRecord).where(ServiceRecord.id == record.id, ServiceRecord.status == "pending")
-        .values(status="approved", reviewed_by_id=by.id if by else None, reviewed_at=now())
-        .execution_options(synchronize_session=False)).rowcount
-    if not done:
-        db.session.refresh(record)
+    if not _move(record, ("pending",), status="approved", reviewed_by_id=by.id if by else None,
+                 reviewed_at=now()):
         raise Conflict(_("只能审核通过待审核的记录（当前状态：%(s)s）", s=record.status))
-    db.session.refresh(record)
     _add_to_total(record.volunteer_id, record.seconds)
     audit.log("record.approved", record, by=by, unit_id=record.unit_id, seconds=record.seconds)
     return record
@@ -276,16 +283,9 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
     if not reason or len(reason) > 500:
         raise ValidationFailed(fields={"reason": [_("请填写不通过的原因（不超过500字）")]})
     was = record.status
-    done = execute_dml(
-        update(ServiceRecord).where(ServiceRecord.id == record.id,
-                                    ServiceRecord.status.in_(("pending", "approved")))
-        .values(status="rejected", reject_reason=reason, reviewed_by_id=by.id if by else None,
-                reviewed_at=now())
-        .execution_options(synchronize_session=False)).rowcount
-    if not done:
-        db.session.refresh(record)
+    if not _move(record, ("pending", "approved"), status="rejected", reject_reason=reason,
+                 reviewed_by_id=by.id if by else None, reviewed_at=now()):
         raise Conflict(_("该记录当前不能驳回（当前状态：%(s)s）", s=record.status))
-    db.session.refresh(record)
     if was == "approved":
         _add_to_total(record.volunteer_id, -record.seconds)
     audit.log("record.rejected", record, by=by, unit_id=record.unit_id, reason=reason,
@@ -333,7 +333,6 @@ def search_records(*, unit_id: int | None, status: str | None = None, volunteer_
     """A page of a unit's records (or all units'), newest first, with the total."""
     from sqlalchemy.orm import selectinload
 
-    from app.services.volunteers import Page
     stmt = select(ServiceRecord)
     if unit_id is not None:
         stmt = stmt.where(ServiceRecord.unit_id == unit_id)
@@ -349,14 +348,10 @@ def search_records(*, unit_id: int | None, status: str | None = None, volunteer_
         stmt = stmt.where(ServiceRecord.started_at < date_to)
     if flagged:
         stmt = stmt.where(ServiceRecord.flags != "")
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    page = max(1, page)
-    items = list(db.session.scalars(
-        stmt.options(selectinload(ServiceRecord.volunteer), selectinload(ServiceRecord.post),
-                     selectinload(ServiceRecord.created_by))
-        .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return paginate(stmt, page=page, per_page=per_page,
+                    order_by=(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()),
+                    load=(selectinload(ServiceRecord.volunteer), selectinload(ServiceRecord.post),
+                          selectinload(ServiceRecord.created_by)))
 
 
 def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None) -> int:

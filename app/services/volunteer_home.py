@@ -14,6 +14,7 @@ from app.models import Activity, ActivitySignup, Coupon, ServiceRecord, Voluntee
 from app.services import ledger, qr, stars
 from app.services.clock import month_bounds, month_of, now, previous_month
 from app.services.errors import CodeInvalid
+from app.services.pages import paginate
 
 RECENT_RECORDS = 5
 UPCOMING_ACTIVITIES = 5
@@ -73,15 +74,10 @@ def recent_records(volunteer_id: int, limit: int = RECENT_RECORDS) -> list[Servi
 
 def records_page(volunteer_id: int, page: int = 1, per_page: int = 20):
     """All of a volunteer's records, newest first, a page at a time."""
-    from app.services.volunteers import Page
-    base = select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer_id)
-    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    page = max(1, page)
-    items = list(db.session.scalars(
-        base.options(selectinload(ServiceRecord.post), selectinload(ServiceRecord.activity))
-        .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return paginate(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer_id),
+                    page=page, per_page=per_page,
+                    order_by=(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()),
+                    load=(selectinload(ServiceRecord.post), selectinload(ServiceRecord.activity)))
 
 
 def upcoming_activities(volunteer: Volunteer, limit: int = UPCOMING_ACTIVITIES) -> list[tuple[Activity, bool]]:
