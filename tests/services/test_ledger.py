@@ -133,3 +133,17 @@ def test_a_refused_correction_leaves_the_ledger_as_it_was(db):
     assert record.status == "approved" and volunteer.hours == 3
     with pytest.raises(ValidationFailed):
         ledger.correct(record, started_at=record.started_at, ended_at=record.ended_at, by=None, reason=" ")
+
+
+def test_the_ledger_is_the_only_writer_of_service_records():
+    """Every ServiceRecord is made and changed in app/services/ledger.py (the seed for
+    benchmarks copies rows in bulk, which is its whole point)."""
+    import pathlib
+    import re
+    app_dir = pathlib.Path(ledger.__file__).parents[1]
+    allowed = {app_dir / "services" / "ledger.py", app_dir / "services" / "perf.py"}
+    writes = re.compile(r"\bServiceRecord\(|\b(update|insert|delete)\(ServiceRecord\b|\bservice_records\b.*\b(UPDATE|INSERT)\b")
+    writers = [f"{path.relative_to(app_dir)}:{n}" for path in app_dir.rglob("*.py") if path not in allowed
+               and "models" not in path.parts
+               for n, line in enumerate(path.read_text().splitlines(), 1) if writes.search(line)]
+    assert writers == []
