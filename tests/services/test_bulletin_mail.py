@@ -11,7 +11,8 @@ from app.extensions import db as _db
 from app.jobs import JOBS, JOBS_BY_NAME
 from app.models import Bulletin, JobClaim, JobRun
 from app.scheduling import Runner, execute
-from app.services import bulletin_mail, bulletins
+from app.services.bulletins.mail import mail_bulletins
+from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import now
 from tests import factories as f
 from tests.services.test_bulletins import inbox  # noqa: F401  (the aiosmtpd fixture)
@@ -33,8 +34,8 @@ def units(db):
 
 
 def test_two_racing_generators_send_one_mail_per_bulletin(race, units, inbox):  # noqa: F811
-    assert bulletins.generate_bulletins("2026-10") == 7  # six units and the city
-    sent = race(2, lambda _i: bulletin_mail.mail_bulletins("2026-10"))
+    assert generate_bulletins("2026-10") == 7  # six units and the city
+    sent = race(2, lambda _i: mail_bulletins("2026-10"))
     assert all(isinstance(n, int) for n in sent), sent
     assert sum(sent) == 6 and len(inbox.messages) == 6  # exactly one mail per unit's bulletin
     subjects = sorted(message.content.split(b"Subject: ", 1)[1].split(b"\n", 1)[0] for message in inbox.messages)
