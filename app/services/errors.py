@@ -15,6 +15,7 @@ from app.models import (
     Merchant,
     Offer,
     Post,
+    ServiceCategory,
     ServiceRecord,
     Unit,
     User,
@@ -107,8 +108,8 @@ class CouponExpired(Conflict):
 MISSING = {
     Activity: _l("活动不存在"), Bulletin: _l("通报不存在"), Certificate: _l("证明不存在"),
     Coupon: _l("优惠券不存在"), Merchant: _l("商家不存在"), Offer: _l("优惠不存在"), Post: _l("服务岗不存在"),
-    ServiceRecord: _l("服务记录不存在"), Unit: _l("成员单位不存在"), User: _l("账号不存在"),
-    Volunteer: _l("志愿者不存在"),
+    ServiceCategory: _l("服务类别不存在"), ServiceRecord: _l("服务记录不存在"), Unit: _l("成员单位不存在"),
+    User: _l("账号不存在"), Volunteer: _l("志愿者不存在"),
 }
 
 
