@@ -55,6 +55,7 @@ hours_cli = AppGroup("hours", help="The hours ledger.")
 @hours_cli.command("verify")
 def hours_verify_command():
     """Check every volunteer's cached total against the sum of approved records."""
+    from app.hours import hours
     from app.services import ledger
     mismatches = ledger.ledger_mismatches()
     if not mismatches:
@@ -62,7 +63,7 @@ def hours_verify_command():
         return
     click.echo(f"{len(mismatches)} volunteer(s) whose cached total differs from the ledger:")
     for volunteer_id, number, cached, actual in mismatches:
-        click.echo(f"  {number} (id {volunteer_id}): cached {cached / 3600:.2f} h, ledger {actual / 3600:.2f} h")
+        click.echo(f"  {number} (id {volunteer_id}): cached {hours(cached):.2f} h, ledger {hours(actual):.2f} h")
     raise SystemExit(1)
 
 

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.hours import hours as in_hours
 from app.services.clock import local
 
 # Navigation of the portal, per role: (endpoint, label). Entries whose endpoint does not
@@ -64,7 +65,7 @@ def hours(value: float | int | None, seconds: bool = False) -> str:
     if value is None:
         return ""
     if seconds:
-        value = value / 3600
+        value = in_hours(value, places=None)
     return format_decimal(round(value, 2), "#,##0.##")
 
 

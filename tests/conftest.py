@@ -150,6 +150,13 @@ def client(app):
 
 
 @pytest.fixture
+def race(app):
+    """race(n, work): work(0) … work(n-1) in n threads released at once (tests/races.py)."""
+    from tests import races
+    return lambda n, work, **kwargs: races.run(app, n, work, **kwargs)
+
+
+@pytest.fixture
 def backend():
     return BACKEND
 

@@ -63,26 +63,9 @@ def test_flask_scheduler_runs_one_job_now(app, db):
     assert result.exit_code == 0 and "ok" in result.output
 
 
-def test_racing_processes_claim_a_run_once(app, db):
-    import threading
+def test_racing_processes_claim_a_run_once(race, db):
     at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-    db.session.close()
-    barrier = threading.Barrier(4)
-    wins = []
-
-    def try_claim(n):
-        with app.app_context():
-            try:
-                barrier.wait()
-                wins.append(claims.claim("monthly_bulletins", at, f"worker-{n}", at))
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=try_claim, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    wins = race(4, lambda n: claims.claim("monthly_bulletins", at, f"worker-{n}", at))
     assert sorted(wins) == [False, False, False, True]
 
 
@@ -101,32 +84,12 @@ def test_the_lease_has_one_holder_until_it_expires_or_is_released(app, db):
     assert scheduler.acquire_lease("scheduler", "host-a:1", seconds=90, at=at + timedelta(seconds=154)) is True
 
 
-def test_racing_processes_take_a_free_or_expired_lease_once(app, db):
-    import threading
-    db.session.close()
+def test_racing_processes_take_a_free_or_expired_lease_once(race, db):
     for expired in (False, True):
         if expired:  # now held by a process that stopped renewing it
-            with app.app_context():
-                scheduler.acquire_lease("race", "gone:0", seconds=1,
-                                        at=datetime(2020, 1, 1, tzinfo=UTC))
-                _db.session.remove()
-        barrier = threading.Barrier(4)
-        wins = []
-
-        def take(n, name, barrier=barrier, wins=wins):
-            with app.app_context():
-                try:
-                    barrier.wait()
-                    wins.append(scheduler.acquire_lease(name, f"worker-{n}"))
-                finally:
-                    _db.session.remove()
-
+            scheduler.acquire_lease("race", "gone:0", seconds=1, at=datetime(2020, 1, 1, tzinfo=UTC))
         name = "race" if expired else "fresh"
-        threads = [threading.Thread(target=take, args=(n, name)) for n in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        wins = race(4, lambda n, name=name: scheduler.acquire_lease(name, f"worker-{n}"))
         assert sorted(wins) == [False, False, False, True], expired
 
 

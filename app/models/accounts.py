@@ -8,6 +8,8 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.hours import hours
+from app.masking import mask
 from app.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -124,15 +126,11 @@ class Volunteer(Model):
 
     @property
     def hours(self) -> float:
-        return round(self.approved_seconds / 3600, 2)
+        return hours(self.approved_seconds)
 
     @property
     def masked_name(self) -> str:
-        if len(self.name) <= 1:
-            return "*"
-        if len(self.name) == 2:
-            return self.name[0] + "*"
-        return self.name[0] + "*" * (len(self.name) - 2) + self.name[-1]
+        return mask(self.name)
 
     def __repr__(self) -> str:
         return f"<Volunteer {self.volunteer_no}>"

@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.hours import hours
 from app.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class ServiceRecord(Model):
 
     @property
     def hours(self) -> float:
-        return round(self.seconds / 3600, 2)
+        return hours(self.seconds)
 
     @property
     def flag_list(self) -> list[str]:

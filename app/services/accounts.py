@@ -20,7 +20,7 @@ from app.extensions import db, execute_dml
 from app.models import ROLES_BY_NAME, ApiToken, LoginFailure, LoginSession, Unit, User
 from app.services import audit
 from app.services.clock import now
-from app.services.errors import Conflict, DomainError, NotAuthenticated, NotFound, ValidationFailed
+from app.services.errors import Conflict, DomainError, NotAuthenticated, ValidationFailed
 
 _DEFAULT_HASHER = PasswordHasher()
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
@@ -281,13 +281,6 @@ def reset_password(user: User, password: str, *, by: User) -> User:
     user.password_hash = hash_password(password)
     end_all_sessions(user)
     audit.log("user.password_reset", user, by=by, unit_id=user.unit_id)
-    return user
-
-
-def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("账号不存在"))
     return user
 
 

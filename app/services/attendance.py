@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, guardians, ledger, posts, qr
+from app.services import guardians, ledger, posts, qr
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
@@ -96,11 +95,6 @@ def fence_flags(post: Post, lat: float | None, lng: float | None, *, refuse: boo
     return ["outside_fence"]
 
 
-def open_session(volunteer_id: int) -> ServiceRecord | None:
-    return db.session.scalar(select(ServiceRecord).where(
-        ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "open"))
-
-
 def scan(volunteer: Volunteer, code: str, *, lat: float | None = None, lng: float | None = None,
          at: datetime | None = None, source: str = "scan", by: User | None = None) -> ScanResult:
     """The one action of a post's QR: check in when nothing is open, check out when a
@@ -113,8 +107,7 @@ def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, 
     at = at or now()
     # A kiosk stands at the post: its reading vouches for the place, no phone position needed.
     at_post = source == "kiosk"
-    ledger.lock_volunteer(volunteer.id)
-    current = open_session(volunteer.id)
+    current = ledger.open_session(volunteer.id, lock=True)
     if current is not None:
         if current.post_id != post.id:
             raise OpenElsewhere(current)
@@ -144,25 +137,10 @@ def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: dateti
     guardians.ensure_may_check_in(volunteer)
     ensure_open(post, at)
     flags = [] if at_post else fence_flags(post, lat, lng)
-    clash = ledger.overlapping(volunteer.id, at, None)
-    if clash is not None and clash.status != "open":
-        raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
-    record = ServiceRecord(volunteer_id=volunteer.id, unit_id=post.unit_id, post_id=post.id, started_at=at,
-                           status="open", source=source, flags=",".join(flags), check_in_lat=lat,
-                           check_in_lng=lng, created_by_id=by.id if by else volunteer.user_id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-    except IntegrityError:
-        # a second tap raced this one and opened the session first: answer with that one
-        current = open_session(volunteer.id)
-        if current is None:
-            raise
-        if current.post_id != post.id:
-            raise OpenElsewhere(current) from None
-        return current
-    audit.log("record.checked_in", record, by=by or volunteer.user, unit_id=post.unit_id, post_id=post.id,
-              flags=record.flags)
+    record = ledger.open_record(volunteer, post, at=at, source=source, flags=flags, lat=lat, lng=lng,
+                                by=by or volunteer.user)
+    if record.post_id != post.id:  # a second tap raced this one and opened a session elsewhere first
+        raise OpenElsewhere(record)
     posts.attend_by_check_in(volunteer.id, post.id, at)  # a sign-up to an activity on now is attended
     return record
 
@@ -170,36 +148,20 @@ def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: dateti
 def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: User | None = None,
               flags: list[str] | None = None, at_post: bool = False,
               refuse_outside: bool | None = None) -> ServiceRecord:
-    """Close an open session; the countable time follows the post's minimum and maximum."""
+    """Close an open session, with the fence's verdict on where the volunteer stands."""
     post = record.post
     assert post is not None, "an open session is at a post"
     extra = list(flags or [])
-    if at < record.started_at:
-        at = record.started_at
     if not at_post and "auto_closed" not in extra:
         extra += fence_flags(post, lat, lng, refuse=refuse_outside)
-    raw = int((at - record.started_at).total_seconds())
-    seconds, cap_flags = ledger.countable_seconds(raw, post)
-    record.ended_at = at
-    record.seconds = seconds
-    record.check_out_lat, record.check_out_lng = lat, lng
-    record.flags = ",".join(dict.fromkeys(record.flag_list + extra + cap_flags))
-    record.status = "pending"
-    db.session.flush()
-    audit.log("record.checked_out", record, by=by or record.volunteer.user, unit_id=record.unit_id,
-              seconds=seconds, flags=record.flags)
-    # Flagged sessions always wait for a person; clean ones follow the post's policy.
-    if post.auto_approve and not set(record.flag_list) & {"outside_fence", "capped", "auto_closed"}:
-        ledger.approve(record, by=None)
-    return record
+    return ledger.close_record(record, at=at, lat=lat, lng=lng, flags=extra, by=by or record.volunteer.user)
 
 
 def check_out_elsewhere(volunteer: Volunteer, *, at: datetime | None = None, lat=None, lng=None) -> ServiceRecord:
     """End the session left open at another post (the choice offered on the scan page).
     The volunteer is elsewhere by now, so a fenced post flags the record for review
     instead of refusing: refusing would leave the session stuck open."""
-    ledger.lock_volunteer(volunteer.id)
-    current = open_session(volunteer.id)
+    current = ledger.open_session(volunteer.id, lock=True)
     if current is None:
         raise Conflict(_("您当前没有进行中的签到"))
     return check_out(current, at=at or now(), lat=lat, lng=lng, refuse_outside=False)
@@ -210,8 +172,7 @@ def switch_post(volunteer: Volunteer, code: str, *, lat=None, lng=None, at: date
     check in at this one, in one step (nothing changes if the check-in is refused)."""
     at = at or now()
     post = post_for_code(code)
-    ledger.lock_volunteer(volunteer.id)
-    current = open_session(volunteer.id)
+    current = ledger.open_session(volunteer.id, lock=True)
     if current is None or current.post_id == post.id:
         return scan_post(volunteer, post, lat=lat, lng=lng, at=at)
     check_out(current, at=at, lat=lat, lng=lng, refuse_outside=False)

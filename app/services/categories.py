@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select
 from app.extensions import db
 from app.models import ServiceCategory, User
 from app.services import audit
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed
 
 NAME_MAX = 30
 NAME_EN_MAX = 60
@@ -28,13 +28,6 @@ def list_categories(active_only: bool = False) -> list[ServiceCategory]:
     if active_only:
         stmt = stmt.where(ServiceCategory.active.is_(True))
     return list(db.session.scalars(stmt))
-
-
-def get_category(category_id: int) -> ServiceCategory:
-    category = db.session.get(ServiceCategory, category_id)
-    if category is None:
-        raise NotFound(_("服务类别不存在"))
-    return category
 
 
 def _clean(name: str | None, name_en: str | None, *, keep: ServiceCategory | None = None) -> tuple[str, str | None]:

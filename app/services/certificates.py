@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.hours import hours
 from app.models import Certificate, ServiceRecord, User, Volunteer
 from app.services import audit, units
 from app.services.clock import local, local_today, now, start_of_day
@@ -140,13 +141,6 @@ def latest(volunteer: Volunteer, date_from: date | str | None = None,
         .order_by(Certificate.id.desc()).limit(1)).first()
 
 
-def get_certificate(cert_id: int) -> Certificate:
-    cert = db.session.get(Certificate, cert_id)
-    if cert is None:
-        raise NotFound(_("证明不存在"))
-    return cert
-
-
 def ensure_can_view(user: User, cert: Certificate) -> None:
     """Its volunteer, an admin of the issuing unit, or the platform admin."""
     if user.role == "volunteer" and user.volunteer is not None and user.volunteer.id == cert.volunteer_id:
@@ -182,7 +176,7 @@ def verify(token: str) -> Verification:
     if cert is None:
         raise NotFound(_("未找到该证明，可能不是本平台开具的"))
     return Verification(cert_no=cert.cert_no, masked_name=cert.volunteer.masked_name,
-                        total_hours=round(cert.total_seconds / 3600, 2), star_level=cert.star_level,
+                        total_hours=hours(cert.total_seconds), star_level=cert.star_level,
                         unit_name=cert.unit.name, issued_on=local(cert.issued_at).date(),
                         date_from=cert.date_from, date_to=cert.date_to)
 
@@ -203,7 +197,7 @@ def render_pdf(cert: Certificate) -> bytes:
     from app.services import pdf
 
     volunteer = cert.volunteer
-    hours = f"{cert.total_seconds / 3600:.2f}"
+    total = f"{hours(cert.total_seconds):.2f}"
     stars_text = _("%(n)d星", n=cert.star_level) if cert.star_level else _("暂无星级")
     if cert.date_from or cert.date_to:
         period = f"{cert.date_from.isoformat() if cert.date_from else _('注册起')} — " \
@@ -216,23 +210,23 @@ def render_pdf(cert: Certificate) -> bytes:
         pdf.paragraph(_("兹证明志愿者 %(name)s（志愿者编号 %(no)s，身份证号 %(id)s）在以下期间参加志愿服务，"
                         "经审核通过的服务时长共计 %(hours)s 小时，当前星级：%(stars)s。",
                         name=volunteer.name, no=volunteer.volunteer_no, id=volunteer.id_number_masked,
-                        hours=hours, stars=stars_text)),
+                        hours=total, stars=stars_text)),
         Spacer(1, 3 * mm),
     ]
     facts = [
         [_("姓名"), volunteer.name, _("志愿者编号"), volunteer.volunteer_no],
         [_("身份证号"), volunteer.id_number_masked, _("星级"), stars_text],
-        [_("证明期间"), period, _("服务时长（小时）"), hours],
+        [_("证明期间"), period, _("服务时长（小时）"), total],
         [_("开具单位"), cert.unit.name, _("证明编号"), cert.cert_no],
     ]
     story.append(pdf.table(facts, col_widths=[25 * mm, 60 * mm, 32 * mm, 57 * mm], header=False))
     story.append(pdf.paragraph(_("服务记录"), "heading"))
     rows = [[_("序号"), _("日期"), _("服务岗位或活动"), _("时长（小时）")]]
     for i, r in enumerate(cert.records, 1):
-        rows.append([str(i), r["date"], r["place"], f"{r['seconds'] / 3600:.2f}"])
+        rows.append([str(i), r["date"], r["place"], f"{hours(r['seconds']):.2f}"])
     if len(rows) == 1:
         rows.append(["", "", _("该期间内没有已审核通过的服务记录"), ""])
-    rows.append(["", "", _("合计"), hours])
+    rows.append(["", "", _("合计"), total])
     story.append(pdf.table(rows, col_widths=[14 * mm, 30 * mm, 100 * mm, 30 * mm]))
     story.append(Spacer(1, 8 * mm))
     seal = [

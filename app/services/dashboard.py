@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.hours import hours
 from app.models import Post, ServiceRecord, Unit, Volunteer
 from app.services import ledger
 from app.services.volunteer_home import last_months
@@ -31,7 +32,7 @@ def overview(unit_id: int | None) -> dict:
         Volunteer.unit_id)).all())
     return {
         "volunteers": volunteers,
-        "hours": round(approved_seconds / 3600, 2),
+        "hours": hours(approved_seconds),
         "pending_records": pending,
         "open_sessions": open_sessions,
         "posts": posts,

@@ -2,7 +2,27 @@
 API error shape {"error": {"code", "message", "fields"}}."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask_babel import lazy_gettext as _l
+
+from app.extensions import Model, db
+from app.models import (
+    Activity,
+    Bulletin,
+    Certificate,
+    Coupon,
+    Merchant,
+    Offer,
+    Post,
+    ServiceCategory,
+    ServiceRecord,
+    Unit,
+    User,
+    Volunteer,
+)
+
+M = TypeVar("M", bound=Model)
 
 
 class DomainError(Exception):
@@ -82,3 +102,21 @@ class AlreadyRedeemed(Conflict):
 class CouponExpired(Conflict):
     code = "coupon_expired"
     default_message = _l("该优惠券已过期")
+
+
+# How a missing row of each kind is named in the NotFound that get_or_404 raises.
+MISSING = {
+    Activity: _l("活动不存在"), Bulletin: _l("通报不存在"), Certificate: _l("证明不存在"),
+    Coupon: _l("优惠券不存在"), Merchant: _l("商家不存在"), Offer: _l("优惠不存在"), Post: _l("服务岗不存在"),
+    ServiceCategory: _l("服务类别不存在"), ServiceRecord: _l("服务记录不存在"), Unit: _l("成员单位不存在"),
+    User: _l("账号不存在"), Volunteer: _l("志愿者不存在"),
+}
+
+
+def get_or_404(model: type[M], ident: int) -> M:
+    """The row of `model` with this id, or NotFound naming what is missing (the 404 page, or
+    the API's not_found error)."""
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound(MISSING.get(model))
+    return row

@@ -16,6 +16,8 @@ from cryptography.fernet import Fernet
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.masking import mask
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
@@ -70,13 +72,11 @@ def normalize_phone(raw: str) -> str:
 def mask_id_number(number: str) -> str:
     """The only way an ID number is shown: its first and last character (a certificate with
     more, plus registration answers, once let a full number be recovered)."""
-    if len(number or "") < 2:
-        return "*" * 18
-    return number[0] + "*" * (len(number) - 2) + number[-1]
+    return mask(number) if len(number or "") >= 2 else "*" * 18
 
 
 def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:]
+    return mask(phone, head=3, tail=4)
 
 
 def _key_material() -> bytes:

@@ -11,13 +11,16 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, execute_dml
+from app.hours import hours
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, stars
+from app.services import audit, stars, units
 from app.services.clock import local, now
-from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.errors import Conflict, NotFound, ValidationFailed, get_or_404
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
+from app.services.pages import paginate
 
 MAX_RECORD = timedelta(hours=24)
 PRE_REGISTRATION = "pre_registration"  # flag: service from before the volunteer registered
@@ -58,6 +61,61 @@ def overlapping(volunteer_id: int, started_at: datetime, ended_at: datetime | No
     if exclude_id is not None:
         stmt = stmt.where(ServiceRecord.id != exclude_id)
     return db.session.scalars(stmt.limit(1)).first()
+
+
+def open_session(volunteer_id: int, *, lock: bool = False) -> ServiceRecord | None:
+    """The volunteer's open session, if any (at most one: the database enforces it); with
+    lock, read under the volunteer's ledger lock, so that no other tap changes it meanwhile."""
+    if lock:
+        lock_volunteer(volunteer_id)
+    return db.session.scalar(select(ServiceRecord).where(
+        ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "open"))
+
+
+def open_record(volunteer: Volunteer, post: Post, *, at: datetime, source: str, by: User,
+                flags: list[str], lat: float | None = None, lng: float | None = None) -> ServiceRecord:
+    """Open a session at a post (a check-in), unless it starts inside another record of the
+    volunteer. A second open session cannot exist (uq_service_records_one_open): a tap that
+    loses that race gets the session that won, wherever it is."""
+    clash = overlapping(volunteer.id, at, None)
+    if clash is not None and clash.status != "open":
+        raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
+    record = ServiceRecord(volunteer_id=volunteer.id, unit_id=post.unit_id, post_id=post.id, started_at=at,
+                           status="open", source=source, flags=",".join(flags), check_in_lat=lat,
+                           check_in_lng=lng, created_by_id=by.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        current = open_session(volunteer.id)
+        if current is None:
+            raise
+        return current
+    audit.log("record.checked_in", record, by=by, unit_id=post.unit_id, post_id=post.id, flags=record.flags)
+    return record
+
+
+# Flagged sessions always wait for a person; clean ones follow the post's policy.
+NEEDS_REVIEW = frozenset({"outside_fence", "capped", "auto_closed"})
+
+
+def close_record(record: ServiceRecord, *, at: datetime, by: User, flags: list[str],
+                 lat: float | None = None, lng: float | None = None) -> ServiceRecord:
+    """open → pending (a check-out): the countable time follows the post's minimum and
+    maximum; a clean record at a post that approves by itself counts at once."""
+    post = record.post
+    at = max(at, record.started_at)
+    seconds, cap_flags = countable_seconds(int((at - record.started_at).total_seconds()), post)
+    record.ended_at = at
+    record.seconds = seconds
+    record.check_out_lat, record.check_out_lng = lat, lng
+    record.flags = ",".join(dict.fromkeys(record.flag_list + flags + cap_flags))
+    record.status = "pending"
+    db.session.flush()
+    audit.log("record.checked_out", record, by=by, unit_id=record.unit_id, seconds=seconds, flags=record.flags)
+    if post is not None and post.auto_approve and not set(record.flag_list) & NEEDS_REVIEW:
+        approve(record, by=None)
+    return record
 
 
 def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datetime, by: User | None,
@@ -108,7 +166,6 @@ def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volun
     number), or a volunteer of another unit named by volunteer number AND name together, as on
     a paper sign-in sheet (returned with True: such a record goes to that unit for review).
     Anything else, including a bare id of another unit's volunteer, answers like a missing one."""
-    from app.services import units
     missing = NotFound(_("志愿者不存在"), fields={"volunteer_id": [_("未找到该志愿者")]} if volunteer_id is not None
                        else {"volunteer_no": [_("未找到该编号的志愿者")]})
     volunteer = None
@@ -125,19 +182,23 @@ def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volun
     raise missing
 
 
-def enter_manual_record(by: User, *, unit_id: int | None, started_at: datetime, ended_at: datetime,
+def enter_manual_record(by: User, *, unit_id: int | None = None, started_at: datetime, ended_at: datetime,
                         volunteer_id: int | None = None, volunteer_no: str | None = None,
-                        name: str | None = None, post: Post | None = None,
+                        name: str | None = None, post_id: int | None = None,
                         note: str | None = None, before_registration: bool = False) -> ServiceRecord:
-    """补录 by an admin of unit_id (any unit for the platform admin). A record for the admin's own
-    volunteers counts at once; one for another unit's volunteer (number and name) is pending in
-    that unit's review list, flagged, until that unit approves it. Service dated before the
-    volunteer registered is refused unless marked as such history, with a note."""
-    from app.services import units
+    """补录 by an admin, for unit_id (a unit admin's own unit when not given; the platform admin
+    may leave it open, and the record then goes to the post's unit or the volunteer's). A post
+    must be one of that unit. A record for the admin's own volunteers counts at once; one for
+    another unit's volunteer (number and name) is pending in that unit's review list, flagged,
+    until that unit approves it. Service dated before the volunteer registered is refused
+    unless marked as such history, with a note."""
+    if unit_id is None:
+        unit_id = by.unit_id if by.role == "unit_admin" else None
     if unit_id is not None:
         units.ensure_can_manage_unit(by, unit_id)
     elif by.role != "platform_admin":
         raise NotFound(_("成员单位不存在"))
+    post = get_or_404(Post, post_id) if post_id is not None else None
     volunteer, other_unit = find_volunteer_for_entry(by, volunteer_id=volunteer_id, volunteer_no=volunteer_no,
                                                      name=name)
     if post is not None and unit_id is not None and post.unit_id != unit_id:
@@ -177,20 +238,12 @@ NO_VOLUNTEER = -1  # an id no row has: the filter then matches nothing
 def volunteer_filter(by: User, volunteer_id: int | None) -> int | None:
     """A ?volunteer_id= filter as an admin may use it: a volunteer outside the admin's units
     filters like a missing id (nothing), so the answer tells nothing about them."""
-    from app.services import units
     if not volunteer_id:
         return None
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None or not units.can_manage_unit(by, volunteer.unit_id):
         return NO_VOLUNTEER
     return volunteer_id
-
-
-def get_record(record_id: int) -> ServiceRecord:
-    record = db.session.get(ServiceRecord, record_id)
-    if record is None:
-        raise NotFound(_("服务记录不存在"))
-    return record
 
 
 def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
@@ -203,16 +256,22 @@ def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
     return volunteer
 
 
+def _move(record: ServiceRecord, sources: tuple[str, ...], **values) -> bool:
+    """A review's status change, in one UPDATE guarded by the status it starts from, so that
+    of two reviewers acting at once only one moves the record; False if it was not in
+    `sources` (the record is read afresh either way)."""
+    done = execute_dml(
+        update(ServiceRecord).where(ServiceRecord.id == record.id, ServiceRecord.status.in_(sources))
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(record)
+    return bool(done)
+
+
 def approve(record: ServiceRecord, *, by: User | None) -> ServiceRecord:
     """pending → approved, once; the hours count from now on."""
-    done = execute_dml(
-        update(ServiceRecord).where(ServiceRecord.id == record.id, ServiceRecord.status == "pending")
-        .values(status="approved", reviewed_by_id=by.id if by else None, reviewed_at=now())
-        .execution_options(synchronize_session=False)).rowcount
-    if not done:
-        db.session.refresh(record)
+    if not _move(record, ("pending",), status="approved", reviewed_by_id=by.id if by else None,
+                 reviewed_at=now()):
         raise Conflict(_("只能审核通过待审核的记录（当前状态：%(s)s）", s=record.status))
-    db.session.refresh(record)
     _add_to_total(record.volunteer_id, record.seconds)
     audit.log("record.approved", record, by=by, unit_id=record.unit_id, seconds=record.seconds)
     return record
@@ -224,16 +283,9 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
     if not reason or len(reason) > 500:
         raise ValidationFailed(fields={"reason": [_("请填写不通过的原因（不超过500字）")]})
     was = record.status
-    done = execute_dml(
-        update(ServiceRecord).where(ServiceRecord.id == record.id,
-                                    ServiceRecord.status.in_(("pending", "approved")))
-        .values(status="rejected", reject_reason=reason, reviewed_by_id=by.id if by else None,
-                reviewed_at=now())
-        .execution_options(synchronize_session=False)).rowcount
-    if not done:
-        db.session.refresh(record)
+    if not _move(record, ("pending", "approved"), status="rejected", reject_reason=reason,
+                 reviewed_by_id=by.id if by else None, reviewed_at=now()):
         raise Conflict(_("该记录当前不能驳回（当前状态：%(s)s）", s=record.status))
-    db.session.refresh(record)
     if was == "approved":
         _add_to_total(record.volunteer_id, -record.seconds)
     audit.log("record.rejected", record, by=by, unit_id=record.unit_id, reason=reason,
@@ -281,7 +333,6 @@ def search_records(*, unit_id: int | None, status: str | None = None, volunteer_
     """A page of a unit's records (or all units'), newest first, with the total."""
     from sqlalchemy.orm import selectinload
 
-    from app.services.volunteers import Page
     stmt = select(ServiceRecord)
     if unit_id is not None:
         stmt = stmt.where(ServiceRecord.unit_id == unit_id)
@@ -297,14 +348,10 @@ def search_records(*, unit_id: int | None, status: str | None = None, volunteer_
         stmt = stmt.where(ServiceRecord.started_at < date_to)
     if flagged:
         stmt = stmt.where(ServiceRecord.flags != "")
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    page = max(1, page)
-    items = list(db.session.scalars(
-        stmt.options(selectinload(ServiceRecord.volunteer), selectinload(ServiceRecord.post),
-                     selectinload(ServiceRecord.created_by))
-        .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return paginate(stmt, page=page, per_page=per_page,
+                    order_by=(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()),
+                    load=(selectinload(ServiceRecord.volunteer), selectinload(ServiceRecord.post),
+                          selectinload(ServiceRecord.created_by)))
 
 
 def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None) -> int:
@@ -344,4 +391,4 @@ def hours_by_month(months: list[str], *, volunteer_id: int | None = None,
     labelled = select(label.label("month"), ServiceRecord.seconds).where(*conditions).subquery()
     rows = dict(db.session.execute(
         select(labelled.c.month, func.sum(labelled.c.seconds)).group_by(labelled.c.month)).all())
-    return [(m, round((rows.get(m) or 0) / 3600, 2)) for m in months]
+    return [(m, hours(rows.get(m))) for m in months]

@@ -12,7 +12,7 @@ from app.models import Activity, ActivitySignup, Post, User, Volunteer
 from app.models.posts import ACTIVITY_KINDS
 from app.services import audit, categories, qr
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed
 
 MAX_MINUTES_LIMIT = 24 * 60
 
@@ -104,13 +104,6 @@ def rotate_code(post: Post, *, by: User | None) -> Post:
     return post
 
 
-def get_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        raise NotFound(_("服务岗不存在"))
-    return post
-
-
 def list_posts(unit_id: int | None, include_disabled: bool = True) -> list[Post]:
     stmt = select(Post).order_by(Post.unit_id, Post.id)
     if unit_id is not None:
@@ -187,13 +180,6 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
         created.append(activity)
     audit.log("activity.created", created[0], by=by, unit_id=unit_id, occurrences=len(created))
     return created
-
-
-def get_activity(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None:
-        raise NotFound(_("活动不存在"))
-    return activity
 
 
 def list_activities(unit_id: int | None, upcoming_only: bool = False) -> list[Activity]:

@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import ExportJob, ServiceRecord, User
-from app.services import accounts, audit, export_profiles, identity, units, uploads
+from app.models import ExportJob, ServiceRecord, Unit, User
+from app.services import accounts, audit, export_profiles, identity, uploads
 from app.services.clock import local, now, start_of_day
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.errors import Forbidden, NotFound, ValidationFailed, get_or_404
 from app.services.spreadsheets import safe_text
 
 log = logging.getLogger("app.exports")
@@ -58,7 +58,7 @@ def _scope(req: ExportRequest, by: User) -> int | None:
     if by.role != "platform_admin":
         raise Forbidden()
     if req.unit_id is not None:
-        units.get_unit(req.unit_id)
+        get_or_404(Unit, req.unit_id)
     return req.unit_id
 
 

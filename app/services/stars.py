@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, insert, literal, select, update
 
 from app.extensions import db, execute_dml
+from app.hours import hours
+from app.hours import seconds as in_seconds
 from app.models import StarEvent, StarThreshold, User, Volunteer
 from app.models.base import UTCDateTime
 from app.services import audit
@@ -38,7 +40,7 @@ def level_for_seconds(seconds: int, table: dict[int, int] | None = None) -> int:
     table = table or thresholds()
     level = 0
     for lvl in sorted(table):
-        if seconds >= table[lvl] * 3600:
+        if seconds >= in_seconds(table[lvl]):
             level = lvl
     return level
 
@@ -52,15 +54,15 @@ def next_threshold_hours(volunteer: Volunteer, table: dict[int, int] | None = No
 def progress(volunteer: Volunteer, table: dict[int, int] | None = None) -> dict:
     """Where the volunteer stands between their level's threshold and the next one."""
     table = table or thresholds()
-    hours = volunteer.approved_seconds / 3600
+    done = hours(volunteer.approved_seconds, places=None)
     floor = table.get(volunteer.star_level, 0) if volunteer.star_level else 0
     nxt = next_threshold_hours(volunteer, table)
     if nxt is None:
         return {"next_level": None, "next_hours": None, "missing_hours": 0, "percent": 100}
     span = max(nxt - floor, 1)
-    percent = int(max(0.0, min(1.0, (hours - floor) / span)) * 100)
+    percent = int(max(0.0, min(1.0, (done - floor) / span)) * 100)
     return {"next_level": volunteer.star_level + 1, "next_hours": nxt,
-            "missing_hours": round(max(0.0, nxt - hours), 2), "percent": percent}
+            "missing_hours": round(max(0.0, nxt - done), 2), "percent": percent}
 
 
 def apply_level(volunteer: Volunteer, table: dict[int, int] | None = None) -> StarEvent | None:
@@ -105,7 +107,7 @@ def validate_thresholds(table: dict) -> dict[int, int]:
 
 def level_case(table: dict[int, int]):
     """SQL expression: the level a volunteer's cached total earns under table."""
-    whens = [(Volunteer.approved_seconds >= table[lvl] * 3600, lvl) for lvl in sorted(table, reverse=True)]
+    whens = [(Volunteer.approved_seconds >= in_seconds(table[lvl]), lvl) for lvl in sorted(table, reverse=True)]
     return case(*whens, else_=0)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Unit, User
 from app.services import audit
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed
 
 
 def can_manage_unit(user: User, unit_id: int | None) -> bool:
@@ -24,13 +24,6 @@ def can_manage_unit(user: User, unit_id: int | None) -> bool:
 def ensure_can_manage_unit(user: User, unit_id: int | None) -> None:
     if not can_manage_unit(user, unit_id):
         raise Forbidden(_("您只能管理本单位的数据"))
-
-
-def get_unit(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(_("成员单位不存在"))
-    return unit
 
 
 def list_units(active_only: bool = False) -> list[Unit]:

@@ -9,11 +9,13 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.hours import hours
 from app.models import Activity, ActivitySignup, Coupon, ServiceRecord, Volunteer
 from app.services import ledger, qr, stars
 from app.services.clock import now
 from app.services.errors import CodeInvalid
 from app.services.months import Month
+from app.services.pages import paginate
 
 RECENT_RECORDS = 5
 UPCOMING_ACTIVITIES = 5
@@ -55,7 +57,7 @@ def period_hours(volunteer_id: int, at: datetime | None = None) -> tuple[float, 
                func.coalesce(func.sum(ServiceRecord.seconds), 0))
         .where(ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "approved",
                ServiceRecord.started_at >= year_start, ServiceRecord.started_at < year_end)).one()
-    return round(int(row[0]) / 3600, 2), round(int(row[1]) / 3600, 2)
+    return hours(int(row[0])), hours(int(row[1]))
 
 
 def recent_records(volunteer_id: int, limit: int = RECENT_RECORDS) -> list[ServiceRecord]:
@@ -67,15 +69,10 @@ def recent_records(volunteer_id: int, limit: int = RECENT_RECORDS) -> list[Servi
 
 def records_page(volunteer_id: int, page: int = 1, per_page: int = 20):
     """All of a volunteer's records, newest first, a page at a time."""
-    from app.services.volunteers import Page
-    base = select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer_id)
-    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    page = max(1, page)
-    items = list(db.session.scalars(
-        base.options(selectinload(ServiceRecord.post), selectinload(ServiceRecord.activity))
-        .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return paginate(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer_id),
+                    page=page, per_page=per_page,
+                    order_by=(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()),
+                    load=(selectinload(ServiceRecord.post), selectinload(ServiceRecord.activity)))
 
 
 def upcoming_activities(volunteer: Volunteer, limit: int = UPCOMING_ACTIVITIES) -> list[tuple[Activity, bool]]:

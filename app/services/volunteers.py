@@ -14,6 +14,7 @@ from app.models import Unit, User, Volunteer
 from app.services import accounts, audit, guardians, identity
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.pages import Page, paginate
 
 MIN_AGE = 14
 ADULT_AGE = 18
@@ -174,13 +175,6 @@ def _allocate_volunteer_id() -> int:
     return new_id
 
 
-def get_volunteer(volunteer_id: int) -> Volunteer:
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None:
-        raise NotFound(_("志愿者不存在"))
-    return volunteer
-
-
 def get_for_admin(user: User, volunteer_id: int | None, field: str = "volunteer_id") -> Volunteer:
     """A volunteer the admin may act on. One of another unit answers exactly like a missing
     id, so bare ids outside the admin's unit reveal nothing."""
@@ -205,21 +199,9 @@ def volunteer_of(user: User) -> Volunteer:
     return user.volunteer
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50) -> Page:
     """Volunteers of a unit (or all), by name, volunteer number or phone."""
-    from sqlalchemy import func, or_
+    from sqlalchemy import or_
     stmt = select(Volunteer)
     if unit_id is not None:
         stmt = stmt.where(Volunteer.unit_id == unit_id)
@@ -227,12 +209,8 @@ def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int
         like = f"%{query}%"
         stmt = stmt.where(or_(Volunteer.name.like(like), Volunteer.volunteer_no == query,
                               Volunteer.phone == query))
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    page = max(1, page)
-    items = list(db.session.scalars(
-        stmt.options(selectinload(Volunteer.unit))
-        .order_by(Volunteer.id.desc()).limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return paginate(stmt, page=page, per_page=per_page, order_by=(Volunteer.id.desc(),),
+                    load=(selectinload(Volunteer.unit),))
 
 
 def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identity_checked: bool) -> Volunteer:

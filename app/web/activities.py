@@ -11,9 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
+from app.models import Activity
 from app.services import posts, volunteers
 from app.services.clock import now, parse_local
-from app.services.errors import Forbidden
+from app.services.errors import Forbidden, get_or_404
 from app.web.forms import BaseForm, category_choices, db_int, domain_errors
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -59,7 +60,7 @@ def index():
 @role_required("volunteer")
 def signup(activity_id: int):
     volunteer = volunteers.volunteer_of(current_user)
-    activity = posts.get_activity(activity_id)
+    activity = get_or_404(Activity, activity_id)
     with domain_errors(category="warning") as attempt:
         posts.sign_up(volunteer, activity)
     if attempt.ok:
@@ -78,7 +79,7 @@ def _id_or_zero(value: str) -> int:
 @role_required("unit_admin")
 def attendance(activity_id: int):
     """The unit admin's attendance register of an activity's sign-ups."""
-    activity = posts.get_activity(activity_id)
+    activity = get_or_404(Activity, activity_id)
     if activity.unit_id != current_user.unit_id:
         raise Forbidden(_("只能登记本单位活动的出勤"))
     form = BaseForm()

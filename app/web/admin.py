@@ -9,9 +9,10 @@ from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth_state import role_required
+from app.models import Unit, User
 from app.rate_limits import password_reset_limited
 from app.services import accounts, dashboard, guardians, sms, units, volunteers
-from app.services.errors import NotFound
+from app.services.errors import NotFound, get_or_404
 from app.web.forms import BaseForm, db_int, domain_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -81,7 +82,7 @@ def unit_new():
 @role_required("platform_admin", "unit_admin")
 def unit_detail(unit_id: int):
     units.ensure_can_manage_unit(current_user, unit_id)
-    unit = units.get_unit(unit_id)
+    unit = get_or_404(Unit, unit_id)
     form = UnitForm(obj=unit)
     admin_form = UnitAdminForm(prefix="admin")
     if current_user.role == "platform_admin" and form.submit.data and form.validate_on_submit():
@@ -98,7 +99,7 @@ def unit_detail(unit_id: int):
 @bp.post("/units/<int:unit_id>/admins")
 @role_required("platform_admin")
 def unit_admin_new(unit_id: int):
-    unit = units.get_unit(unit_id)
+    unit = get_or_404(Unit, unit_id)
     admin_form = UnitAdminForm(prefix="admin")
     if admin_form.validate_on_submit():
         with domain_errors(admin_form) as attempt:
@@ -119,7 +120,7 @@ class ResetPasswordForm(BaseForm):
 
 
 def _unit_admin(unit_id: int, user_id: int):
-    user = accounts.get_user(user_id)
+    user = get_or_404(User, user_id)
     if user.role != "unit_admin" or user.unit_id != unit_id:
         raise NotFound(_("账号不存在"))
     return user

@@ -10,9 +10,10 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Submi
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
+from app.models import Unit
 from app.services import units
 from app.services.bulletins import exports, figures, labels, quarters, snapshots
-from app.services.errors import Forbidden
+from app.services.errors import Forbidden, get_or_404
 from app.services.months import Month
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
@@ -127,7 +128,7 @@ def _quarter_args():
     unit_id = current_user.unit_id if current_user.role == "unit_admin" else request.args.get("unit_id", type=db_int)
     if unit_id is not None:
         units.ensure_can_manage_unit(current_user, unit_id)
-    name = units.get_unit(unit_id).name if unit_id else _("全市")
+    name = get_or_404(Unit, unit_id).name if unit_id else _("全市")
     return unit_id, year, number, name
 
 

@@ -9,7 +9,9 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
+from app.models import ServiceCategory
 from app.services import categories
+from app.services.errors import get_or_404
 from app.web.forms import BaseForm, domain_errors, form_status
 
 bp = Blueprint("categories", __name__, url_prefix="/admin/categories")
@@ -43,7 +45,7 @@ def index():
 @bp.route("/<int:category_id>", methods=["GET", "POST"], endpoint="edit")
 @role_required("platform_admin")
 def edit(category_id: int):
-    category = categories.get_category(category_id)
+    category = get_or_404(ServiceCategory, category_id)
     form = CategoryForm(obj=category)
     form.submit.label.text = _("保存名称")
     if form.validate_on_submit():
@@ -60,7 +62,7 @@ def edit(category_id: int):
 def set_active(category_id: int):
     active = request.form.get("active") == "1"
     if BaseForm().validate_on_submit():
-        categories.set_active(categories.get_category(category_id), active, by=current_user)
+        categories.set_active(get_or_404(ServiceCategory, category_id), active, by=current_user)
         flash(_("已启用该类别") if active else _("已停用该类别：已使用它的服务岗和活动保留不变"), "success")
     return redirect(url_for(".index"))
 
@@ -68,7 +70,7 @@ def set_active(category_id: int):
 @bp.post("/<int:category_id>/remove", endpoint="remove")
 @role_required("platform_admin")
 def remove(category_id: int):
-    category = categories.get_category(category_id)
+    category = get_or_404(ServiceCategory, category_id)
     if BaseForm().validate_on_submit():
         with domain_errors() as attempt:
             categories.remove_category(category, by=current_user)

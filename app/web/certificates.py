@@ -12,9 +12,10 @@ from wtforms import DateField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
+from app.models import Certificate
 from app.rate_limits import certificate_check_limited
 from app.services import certificates, volunteers
-from app.services.errors import NotFound
+from app.services.errors import NotFound, get_or_404
 from app.web.forms import BaseForm, db_int, domain_errors
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -61,7 +62,7 @@ def index():
 @bp.get("/<int:cert_id>.pdf", endpoint="pdf")
 @role_required("unit_admin", "platform_admin", "volunteer")
 def pdf(cert_id: int):
-    cert = certificates.get_certificate(cert_id)
+    cert = get_or_404(Certificate, cert_id)
     certificates.ensure_can_view(current_user, cert)
     return send_file(io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf",
                      as_attachment=request.args.get("download") == "1",

@@ -18,7 +18,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
+from app.models import Post, Unit
 from app.services import attendance, posters, posts, qr, units
+from app.services.errors import get_or_404
 from app.web.forms import BaseForm, category_choices, db_int, domain_errors, send_bytes
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
@@ -54,7 +56,7 @@ def _scope() -> int | None:
 
 
 def _post(post_id: int):
-    post = posts.get_post(post_id)
+    post = get_or_404(Post, post_id)
     units.ensure_can_manage_unit(current_user, post.unit_id)
     return post
 
@@ -153,7 +155,7 @@ def sheet_pdf():
     if unit_id is None:
         return redirect(url_for(".index"))
     units.ensure_can_manage_unit(current_user, unit_id)
-    unit = units.get_unit(unit_id)
+    unit = get_or_404(Unit, unit_id)
     active = [p for p in posts.list_posts(unit.id) if p.is_active]
     return send_bytes(posters.sheet_pdf(active, unit.name), f"unit-{unit.id}-posters.pdf")
 

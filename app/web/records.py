@@ -20,9 +20,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
+from app.models import ServiceRecord
 from app.services import audit, ledger, posts, records_import, units
 from app.services.clock import local, parse_local, start_of_day
-from app.services.errors import ValidationFailed
+from app.services.errors import ValidationFailed, get_or_404
 from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
 from app.web.forms import BaseForm, db_int, domain_errors, safe_back, send_bytes
 
@@ -61,7 +62,7 @@ def _unit_id() -> int | None:
 
 
 def _record(record_id: int):
-    record = ledger.get_record(record_id)
+    record = get_or_404(ServiceRecord, record_id)
     units.ensure_can_manage_unit(current_user, record.unit_id)
     return record
 
@@ -159,18 +160,15 @@ def correct(record_id: int):
 @role_required(*ADMINS)
 def new():
     form = ManualRecordForm()
-    unit_id = current_user.unit_id
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [SelectChoice(p.id, p.name)
-                                                            for p in posts.list_posts(unit_id)]
+                                                            for p in posts.list_posts(current_user.unit_id)]
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            post = posts.get_post(form.post_id.data) if form.post_id.data else None
-            if post is not None:
-                units.ensure_can_manage_unit(current_user, post.unit_id)
             record = ledger.enter_manual_record(
-                current_user, unit_id=unit_id, volunteer_no=form.volunteer_no.data, name=form.name.data,
+                current_user, volunteer_no=form.volunteer_no.data, name=form.name.data,
                 started_at=parse_local(form.started_at.data), ended_at=parse_local(form.ended_at.data),
-                post=post, note=form.note.data, before_registration=form.before_registration.data)
+                post_id=form.post_id.data or None, note=form.note.data,
+                before_registration=form.before_registration.data)
         if attempt.ok:
             if record.status == "pending":
                 flash(_("已补录 %(name)s 的服务记录 %(h)s 小时，已交其所在单位审核",

@@ -10,8 +10,9 @@ from flask_login import current_user
 
 from app.auth_state import role_required
 from app.extensions import db
+from app.models import ServiceRecord
 from app.services import attendance, guardians, ledger, volunteers
-from app.services.errors import DomainError
+from app.services.errors import DomainError, get_or_404
 
 bp = Blueprint("scan", __name__)
 
@@ -36,7 +37,7 @@ def post_code(token: str):
     if current_user.is_authenticated and current_user.role == "volunteer":
         volunteer = volunteers.volunteer_of(current_user)
         state["consent_needed"] = guardians.needs_consent(volunteer)
-        current = attendance.open_session(volunteer.id)
+        current = ledger.open_session(volunteer.id)
         if current is not None:
             state["open_here" if current.post_id == post.id else "open_elsewhere"] = current
     return render_template("scan/post.html", post=post, token=token, **state)
@@ -70,7 +71,7 @@ def act(token: str):
 @bp.get("/scan/records/<int:record_id>", endpoint="result")
 @role_required("volunteer")
 def result(record_id: int):
-    record = ledger.get_record(record_id)
+    record = get_or_404(ServiceRecord, record_id)
     if record.volunteer_id != volunteers.volunteer_of(current_user).id:
         from app.services.errors import NotFound
         raise NotFound()

@@ -1,7 +1,6 @@
 """Bulletin mail goes out exactly once per bulletin, even with racing generators, through a
 real local SMTP server; a monthly job whose mail fails keeps its counts and retries the mail."""
 import socket
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,29 +34,10 @@ def units(db):
     return made
 
 
-def test_two_racing_generators_send_one_mail_per_bulletin(app, units, inbox):  # noqa: F811
+def test_two_racing_generators_send_one_mail_per_bulletin(race, units, inbox):  # noqa: F811
     assert generate_bulletins(Month(2026, 10)) == 7  # six units and the city
-    _db.session.commit()
-    _db.session.close()
-    barrier = threading.Barrier(2)
-    sent, errors = [], []
-
-    def generator():
-        with app.app_context():
-            try:
-                barrier.wait()
-                sent.append(mail_bulletins(Month(2026, 10)))
-            except Exception as exc:  # reported below
-                errors.append(exc)
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=generator) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert errors == []
+    sent = race(2, lambda _i: mail_bulletins(Month(2026, 10)))
+    assert all(isinstance(n, int) for n in sent), sent
     assert sum(sent) == 6 and len(inbox.messages) == 6  # exactly one mail per unit's bulletin
     subjects = sorted(message.content.split(b"Subject: ", 1)[1].split(b"\n", 1)[0] for message in inbox.messages)
     assert len(set(subjects)) == 6
@@ -65,20 +45,8 @@ def test_two_racing_generators_send_one_mail_per_bulletin(app, units, inbox):  #
                                                                     Bulletin.mailed_at.is_(None))) == 0
 
 
-def test_two_racing_commands_mail_once(app, units, inbox):  # noqa: F811
-    _db.session.close()
-    barrier = threading.Barrier(2)
-    outputs = []
-
-    def command():
-        barrier.wait()
-        outputs.append(app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"]))
-
-    threads = [threading.Thread(target=command) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+def test_two_racing_commands_mail_once(app, race, units, inbox):  # noqa: F811
+    outputs = race(2, lambda _i: app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"]))
     assert [r.exit_code for r in outputs] == [0, 0], [r.output for r in outputs]
     assert len(inbox.messages) == 6
 

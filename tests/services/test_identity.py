@@ -68,3 +68,17 @@ def test_encryption_round_trip_and_keyed_hash(app):
 def test_masks_hide_the_middle():
     assert identity.mask_id_number("11010519491231002X") == "1****************X"
     assert identity.mask_phone("13800138000") == "138****8000"
+    assert identity.mask_id_number("") == "*" * 18
+
+
+@pytest.mark.parametrize("name, shown", [("", "*"), ("伟", "*"), ("张伟", "张*"), ("欧阳春花", "欧**花")])
+def test_names_are_masked_one_way_on_every_list(name, shown):
+    from app.masking import mask
+    from app.models import Volunteer
+    assert mask(name) == shown and Volunteer(name=name).masked_name == shown
+
+
+def test_hours_are_seconds_rounded_to_two_places_everywhere():
+    from app.hours import hours, seconds
+    assert hours(5400) == 1.5 and hours(None) == 0 and hours(100) == 0.03
+    assert hours(100, places=None) == 100 / 3600 and seconds(300) == 300 * 3600

@@ -1,6 +1,5 @@
 """Merchants, offers and coupons: eligibility, quotas and limits under racing claims, and
 redemption exactly once under racing merchants, on SQLite and PostgreSQL alike."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -65,32 +64,6 @@ def star_volunteer(hours=300, unit=None):
     if hours:
         f.give_hours(volunteer, hours)
     return volunteer
-
-
-def run_threads(app, n, work):
-    """Run work(i) in n threads at once, each with its own app context and session."""
-    _db.session.commit()  # end the test's own transaction: on SQLite it holds the write lock
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def runner(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work(i)
-                _db.session.commit()
-            except DomainError as exc:
-                _db.session.rollback()
-                results[i] = exc
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 # ------------------------------------------------------------------ merchants and offers
@@ -180,7 +153,7 @@ def test_claim_issues_coupon_within_window_and_limit(db):
         claim_coupon(volunteer, ended)
 
 
-def test_racing_claims_never_exceed_the_quota(app, db):
+def test_racing_claims_never_exceed_the_quota(race, db):
     merchant, _user = shop()
     offer = offer_of(merchant, quantity=3, per_volunteer_limit=None)
     ids = [star_volunteer(150).id for _ in range(8)]
@@ -190,7 +163,7 @@ def test_racing_claims_never_exceed_the_quota(app, db):
         volunteer = _db.session.get(Volunteer, ids[i])
         return claim_coupon(volunteer, _db.session.get(Offer, offer_id)).id
 
-    results = run_threads(app, 8, claim)
+    results = race(8, claim)
     won = [r for r in results if isinstance(r, int)]
     lost = [r for r in results if isinstance(r, DomainError)]
     assert len(won) == 3 and len(lost) == 5
@@ -200,7 +173,7 @@ def test_racing_claims_never_exceed_the_quota(app, db):
     assert _db.session.scalar(_db.select(_db.func.count(Coupon.id))) == 3
 
 
-def test_racing_claims_of_one_volunteer_respect_the_monthly_limit(app, db):
+def test_racing_claims_of_one_volunteer_respect_the_monthly_limit(race, db):
     merchant, _user = shop()
     offer = offer_of(merchant, quantity=None, per_volunteer_limit=2, limit_period="month")
     volunteer_id, offer_id = star_volunteer().id, offer.id
@@ -209,7 +182,7 @@ def test_racing_claims_of_one_volunteer_respect_the_monthly_limit(app, db):
         return claim_coupon(_db.session.get(Volunteer, volunteer_id),
                                        _db.session.get(Offer, offer_id)).id
 
-    results = run_threads(app, 6, claim)
+    results = race(6, claim)
     assert len([r for r in results if isinstance(r, int)]) == 2
     assert all(r.details.get("reason") == "limit_reached" for r in results if isinstance(r, DomainError))
     assert _db.session.scalar(_db.select(_db.func.count(Coupon.id))) == 2
@@ -226,7 +199,7 @@ def issued_coupon(min_star=1, **kw):
     return merchant, user, coupon
 
 
-def test_ten_merchants_pressing_at_once_redeem_exactly_once(app, db):
+def test_ten_merchants_pressing_at_once_redeem_exactly_once(race, db):
     merchant, user, coupon = issued_coupon()
     coupon_id, merchant_id, user_id = coupon.id, merchant.id, user.id
 
@@ -235,7 +208,7 @@ def test_ten_merchants_pressing_at_once_redeem_exactly_once(app, db):
         return redeem(coupon_id, _db.session.get(Merchant, merchant_id),
                                  by=_db.session.get(User, user_id)).id
 
-    results = run_threads(app, 10, press)
+    results = race(10, press)
     assert results.count(coupon_id) == 1
     refusals = [r for r in results if isinstance(r, DomainError)]
     assert len(refusals) == 9

@@ -51,6 +51,28 @@ def test_entry_by_hand_before_registration_is_refused_unless_marked_history_with
     assert plain.flag_list == [] and volunteer.approved_seconds == 2 * 3600 + 1800
 
 
+def test_the_ledger_decides_the_unit_of_a_record_entered_by_hand_and_its_post_must_be_of_that_unit(db):
+    from app.services import posts
+    from app.services.errors import NotFound
+    volunteer = f.volunteer()
+    volunteer.created_at = now() - timedelta(days=1)
+    admin, other_unit = f.unit_admin(volunteer.unit), f.unit("别的街道")
+    foreign_post = posts.create_post(other_unit.id, posts.PostInput(name="别处的岗", address="x"), by=None)
+    start = now() - timedelta(hours=3)
+    window = {"started_at": start, "ended_at": start + timedelta(hours=1), "note": "补录"}
+    with pytest.raises(NotFound) as refused:  # whichever door asks, with or without a unit named
+        ledger.enter_manual_record(admin, volunteer_id=volunteer.id, post_id=foreign_post.id, **window)
+    assert "post_id" in refused.value.fields
+    with pytest.raises(NotFound):
+        ledger.enter_manual_record(admin, volunteer_id=volunteer.id, post_id=999999, **window)
+    record = ledger.enter_manual_record(admin, volunteer_id=volunteer.id, **window)
+    assert record.unit_id == volunteer.unit_id and record.status == "approved"
+    city = f.platform_admin()  # the platform admin names no unit: the post's unit takes it
+    later = {**window, "started_at": start + timedelta(hours=1), "ended_at": start + timedelta(hours=2)}
+    assert ledger.enter_manual_record(city, volunteer_id=volunteer.id, post_id=foreign_post.id,
+                                      **later).unit_id == other_unit.id
+
+
 def test_reject_of_approved_takes_hours_back_and_records_level_down(db):
     volunteer = f.volunteer()
     f.give_hours(volunteer, 98)
@@ -111,3 +133,17 @@ def test_a_refused_correction_leaves_the_ledger_as_it_was(db):
     assert record.status == "approved" and volunteer.hours == 3
     with pytest.raises(ValidationFailed):
         ledger.correct(record, started_at=record.started_at, ended_at=record.ended_at, by=None, reason=" ")
+
+
+def test_the_ledger_is_the_only_writer_of_service_records():
+    """Every ServiceRecord is made and changed in app/services/ledger.py (the seed for
+    benchmarks copies rows in bulk, which is its whole point)."""
+    import pathlib
+    import re
+    app_dir = pathlib.Path(ledger.__file__).parents[1]
+    allowed = {app_dir / "services" / "ledger.py", app_dir / "services" / "perf.py"}
+    writes = re.compile(r"\bServiceRecord\(|\b(update|insert|delete)\(ServiceRecord\b|\bservice_records\b.*\b(UPDATE|INSERT)\b")
+    writers = [f"{path.relative_to(app_dir)}:{n}" for path in app_dir.rglob("*.py") if path not in allowed
+               and "models" not in path.parts
+               for n, line in enumerate(path.read_text().splitlines(), 1) if writes.search(line)]
+    assert writers == []

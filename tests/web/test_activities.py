@@ -1,5 +1,4 @@
 """Activities: a weekly series, sign-ups within capacity even when they race."""
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -46,32 +45,13 @@ def test_volunteer_signs_up_from_home(client, db):
     assert "您已报名该活动" in again.get_data(as_text=True) and activity.signup_count == 1
 
 
-def test_racing_sign_ups_respect_capacity(app, db):
+def test_racing_sign_ups_respect_capacity(race, db):
     unit = f.unit()
     people = [f.volunteer(unit, name=f"志愿者{i}") for i in range(6)]
     activity = posts.create_activity(unit.id, posts.ActivityInput(
         title="讲座", kind="training", starts_at=now() + timedelta(days=1),
         ends_at=now() + timedelta(days=1, hours=1), capacity=3), by=None)[0]
     ids, activity_id = [p.id for p in people], activity.id
-    db.session.commit()
-    db.session.close()
-    barrier = threading.Barrier(len(ids))
-
-    def sign(volunteer_id):
-        with app.app_context():
-            try:
-                barrier.wait()
-                posts.sign_up(_db.session.get(Volunteer, volunteer_id), _db.session.get(Activity, activity_id))
-                _db.session.commit()
-            except Exception:
-                _db.session.rollback()
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=sign, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    race(len(ids), lambda i: posts.sign_up(_db.session.get(Volunteer, ids[i]), _db.session.get(Activity, activity_id)))
     assert db.session.scalar(select(func.count(ActivitySignup.id))) == 3
     assert db.session.get(Activity, activity_id).signup_count == 3

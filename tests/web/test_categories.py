@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.models import Activity, Post, ServiceCategory
 from app.services import categories, posts
 from app.services.clock import local, now
+from app.services.errors import get_or_404
 from tests import factories as f
 
 
@@ -79,7 +80,7 @@ def test_post_and_activity_forms_carry_a_category(client, db):
 
 def test_list_categories_is_public_and_english_names_come_with_it(client, db):
     admin = f.platform_admin()
-    categories.set_active(categories.get_category(_id("应急救援")), False, by=admin)
+    categories.set_active(get_or_404(ServiceCategory, _id("应急救援")), False, by=admin)
     db.session.commit()
     answer = client.get("/api/v1/categories")
     assert answer.status_code == 200

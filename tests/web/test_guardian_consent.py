@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, Volunteer
-from app.services import attendance, guardians, posts, qr
+from app.services import attendance, guardians, ledger, posts, qr
 from app.services.clock import local_today
 from app.services.errors import Forbidden
 from tests import factories as f
@@ -66,7 +66,7 @@ def test_a_minor_cannot_check_in_until_the_guardian_agrees_by_the_texted_link(cl
     page = client.get(scan_url).get_data(as_text=True)
     assert "监护人确认同意前暂不能签到" in page and 'name="lat"' not in page  # no check-in button
     refused = f.post_form(client, scan_url, {}, token_from="/me/")
-    assert refused.status_code == 302 and attendance.open_session(volunteer.id) is None
+    assert refused.status_code == 302 and ledger.open_session(volunteer.id) is None
     assert "监护人确认同意前暂不能签到" in client.get(refused.headers["Location"]).get_data(as_text=True)
 
     token = f.api_token(client, volunteer.user.username, "good-pass-123")

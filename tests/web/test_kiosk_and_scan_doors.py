@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import ServiceRecord
-from app.services import attendance, posts, qr
+from app.services import ledger, posts, qr
 from app.services.clock import now
 from tests import factories as f
 
@@ -41,7 +41,7 @@ def test_kiosk_screen_shows_a_fresh_code_that_checks_in(app, client, db, scene):
     # the kiosk stands at the post, but the phone that reads its screen still reports its position
     response = f.post_form(volunteer, path_of(code), {"lat": "31.2304", "lng": "121.4737"}, token_from=path_of(code))
     assert response.status_code == 302 and "/scan/records/" in response.headers["Location"]
-    assert attendance.open_session(scene["volunteer"].id) is not None
+    assert ledger.open_session(scene["volunteer"].id) is not None
 
 
 def test_kiosk_pages_are_for_the_posts_own_admins(app, client, scene):
@@ -63,7 +63,7 @@ def test_kiosk_reads_volunteer_cards_to_check_in_and_out(app, client, db, scene)
     response = f.post_form(client, path, {"code": card})
     assert response.status_code == 302
     assert "签到成功" in client.get(path).get_data(as_text=True)
-    record = attendance.open_session(scene["volunteer"].id)
+    record = ledger.open_session(scene["volunteer"].id)
     assert record is not None and record.source == "kiosk"
     db.session.execute(db.update(ServiceRecord).values(started_at=now() - timedelta(hours=2)))
     db.session.commit()

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.models import AuditEntry, ServiceRecord
-from app.services import attendance, posts
+from app.services import attendance, ledger, posts
 from app.services.clock import local, now
 from tests import factories as f
 from tests.web import import_steps as steps
@@ -61,7 +61,7 @@ def test_scan_page_offers_check_out_at_the_other_post(client, db, scene):
     url = path_of(posts.scan_url(park))
     assert "图书馆服务岗" in client.get(url).get_data(as_text=True)
     f.post_form(client, url, {"action": "check_out_elsewhere"})
-    assert attendance.open_session(scene["volunteer"].id) is None
+    assert ledger.open_session(scene["volunteer"].id) is None
 
 
 def test_scan_page_moves_the_session_to_this_post_in_one_tap(client, db, scene):
@@ -76,7 +76,7 @@ def test_scan_page_moves_the_session_to_this_post_in_one_tap(client, db, scene):
     assert response.status_code == 302 and "/scan/records/" in response.headers["Location"]
     assert "签到成功" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
-    assert attendance.open_session(scene["volunteer"].id).post_id == park.id
+    assert ledger.open_session(scene["volunteer"].id).post_id == park.id
 
 
 def test_a_tampered_code_gets_a_clear_page(client, scene):

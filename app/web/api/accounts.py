@@ -6,10 +6,11 @@ from flask_smorest import Blueprint
 
 from app.auth_state import api_user, bearer_token
 from app.extensions import db
+from app.models import Unit
 from app.rate_limits import documented_429, login_limited, registration_limited
 from app.services import accounts, guardians, stars, units, volunteers
 from app.services.clock import iso
-from app.services.errors import NotAuthenticated
+from app.services.errors import NotAuthenticated, get_or_404
 from app.web.api.common import (
     Bool,
     EmailText,
@@ -209,7 +210,7 @@ def create_unit(body):
 @blp.arguments(UnitAdminCreate)
 @blp.response(201, IdResult)
 def create_unit_admin(body, unit_id: int):
-    units.get_unit(unit_id)
+    get_or_404(Unit, unit_id)
     user = accounts.create_user(username=body["username"], password=body["password"], role="unit_admin",
                                 name=body["name"], unit_id=unit_id, by=api_user())
     return {"id": user.id}

@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
+from app.models import Post, ServiceRecord, Unit
 from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
-from app.services.errors import ValidationFailed
+from app.services.errors import ValidationFailed, get_or_404
 from app.web.api.common import (
     Bool,
     Id,
@@ -119,7 +120,7 @@ def record_json(record) -> dict:
 
 
 def _record(record_id: int):
-    record = ledger.get_record(record_id)
+    record = get_or_404(ServiceRecord, record_id)
     units.ensure_can_manage_unit(api_user(), record.unit_id)
     return record
 
@@ -129,7 +130,7 @@ def _record(record_id: int):
 @blp.arguments(PostCreate)
 @blp.response(201, PostResult)
 def create_post(body, unit_id: int):
-    units.get_unit(unit_id)
+    get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
     max_hours = body.pop("max_hours")
     post = posts.create_post(unit_id, posts.PostInput(**body, max_minutes=round(max_hours * 60)), by=api_user())
@@ -140,7 +141,7 @@ def create_post(body, unit_id: int):
 @operation(blp, "getPostPoster", *ADMINS)
 @blp.response(200, content_type="image/png")
 def get_post_poster(post_id: int):
-    post = posts.get_post(post_id)
+    post = get_or_404(Post, post_id)
     units.ensure_can_manage_unit(api_user(), post.unit_id)
     return send_bytes(posters.poster_png(post), f"post-{post.id}-poster.png")
 
@@ -161,17 +162,14 @@ def scan(body):
 @blp.response(201, RecordResult)
 def create_record(body, unit_id: int):
     user = api_user()
-    units.get_unit(unit_id)
+    get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(user, unit_id)
     if body["volunteer_id"] is None and not (body["volunteer_no"] and body["name"]):
         raise ValidationFailed(fields={"volunteer_id": [_("请提供志愿者ID，或志愿者编号和姓名")]})
-    post = None
-    if body["post_id"] is not None:
-        post = posts.get_post(body["post_id"])
     record = ledger.enter_manual_record(
         user, unit_id=unit_id, volunteer_id=body["volunteer_id"], volunteer_no=body["volunteer_no"],
         name=body["name"], started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
-        post=post, note=body["note"], before_registration=body["before_registration"])
+        post_id=body["post_id"], note=body["note"], before_registration=body["before_registration"])
     return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
 
 
@@ -185,7 +183,7 @@ def _aware(value):
 @blp.arguments(RecordQuery, location="query")
 @blp.response(200, RecordPage)
 def list_records(query, unit_id: int):
-    units.get_unit(unit_id)
+    get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
     page = ledger.search_records(unit_id=unit_id, status=query["status"],
                                  volunteer_id=ledger.volunteer_filter(api_user(), query["volunteer_id"]),

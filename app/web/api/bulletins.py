@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
+from app.models import Unit
 from app.services import units
 from app.services.bulletins import exports, snapshots
 from app.services.clock import iso
-from app.services.errors import Forbidden
+from app.services.errors import Forbidden, get_or_404
 from app.services.months import Month
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
 from app.web.forms import send_bytes
@@ -78,7 +79,7 @@ def generate_bulletins(body):
 @operation(blp, "listBulletins", *ADMINS)
 @blp.response(200, BulletinList)
 def list_bulletins(unit_id: int):
-    units.get_unit(unit_id)
+    get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
     return {"items": [{"id": b.id, "month": b.month, "revision": b.revision} for b in snapshots.list_bulletins(unit_id)]}
 

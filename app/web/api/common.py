@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.auth_state import token_required
 from app.extensions import ErrorBody
+from app.hours import hours
 from app.services.clock import iso
 from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, has_bad_chars
 
@@ -120,10 +121,6 @@ def operation(blp, operation_id: str, *roles: str, public: bool = False):
         return blp.doc(**doc)(view)
 
     return decorator
-
-
-def hours(seconds: int) -> float:
-    return round((seconds or 0) / 3600, 2)
 
 
 __all__ = ["ERROR_SCHEMA", "Bool", "EmailText", "ErrorBody", "Id", "IdResult", "Int", "LocalMoment", "Moment", "StrictSchema", "Text",
