@@ -3,7 +3,7 @@ from app.models.accounts import ROLES, ROLES_BY_NAME, ApiToken, LoginSession, Us
 from app.models.attendance import ServiceRecord
 from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
-from app.models.catalogues import ServiceCategory
+from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.posts import Activity, ActivitySignup, Post
@@ -16,5 +16,5 @@ __all__ = [
     "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "QuarterReview",
     "SchedulerLease",
     "ServiceCategory", "ServiceRecord",
-    "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",
+    "Setting", "Skill", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer", "VolunteerSkill",
 ]

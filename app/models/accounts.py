@@ -11,6 +11,7 @@ from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from app.models.catalogues import VolunteerSkill
     from app.models.incentives import Merchant
     from app.models.units import Unit
 
@@ -121,6 +122,8 @@ class Volunteer(Model):
 
     user: Mapped[User] = relationship("User", back_populates="volunteer")
     unit: Mapped[Unit] = relationship("Unit")
+    skills: Mapped[list[VolunteerSkill]] = relationship("VolunteerSkill", cascade="all, delete-orphan",
+                                                        passive_deletes=True, order_by="VolunteerSkill.skill_id")
 
     @property
     def hours(self) -> float:

@@ -11,7 +11,7 @@ from app.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
-    from app.models.catalogues import ServiceCategory
+    from app.models.catalogues import ServiceCategory, Skill
     from app.models.units import Unit
 
 ACTIVITY_KINDS = ("service", "training", "event")
@@ -71,6 +71,8 @@ class Activity(Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
+    # A skill the activity asks for: those who have it are listed first when staff are picked.
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -86,6 +88,7 @@ class Activity(Model):
     unit: Mapped[Unit] = relationship("Unit")
     post: Mapped[Post | None] = relationship("Post")
     category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
+    skill: Mapped[Skill | None] = relationship("Skill")
 
 
 class ActivitySignup(Model):

@@ -217,9 +217,13 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50) -> Page:
-    """Volunteers of a unit (or all), by name, volunteer number or phone."""
+def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50,
+           filters: dict | None = None) -> Page:
+    """Volunteers of a unit (or all), by name, volunteer number or phone (`query`: any of
+    them), and by `filters`: name, volunteer_no, phone, skill_id, category_id (served in it)."""
     from sqlalchemy import func, or_
+
+    from app.services import people_search
     stmt = select(Volunteer)
     if unit_id is not None:
         stmt = stmt.where(Volunteer.unit_id == unit_id)
@@ -227,10 +231,11 @@ def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int
         like = f"%{query}%"
         stmt = stmt.where(or_(Volunteer.name.like(like), Volunteer.volunteer_no == query,
                               Volunteer.phone == query))
+    stmt = people_search.filtered(stmt, filters or {})
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = max(1, page)
     items = list(db.session.scalars(
-        stmt.options(selectinload(Volunteer.unit))
+        stmt.options(selectinload(Volunteer.unit), selectinload(Volunteer.skills))
         .order_by(Volunteer.id.desc()).limit(per_page).offset((page - 1) * per_page)))
     return Page(items, total, page, per_page)
 

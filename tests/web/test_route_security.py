@@ -15,7 +15,7 @@ PUBLIC = {
     # QR landing pages: GET explains and offers a login; the action needs one
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
-    "api_catalogues.list_categories",  # the catalogue forms and apps choose from
+    "api_catalogues.list_categories", "api_catalogues.list_skills",  # the catalogues forms and apps choose from
 }
 
 

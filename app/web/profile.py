@@ -1,0 +1,44 @@
+"""The volunteer's own profile: professional skills with notes."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth_state import role_required
+from app.services import skills, volunteers
+from app.web.forms import BaseForm, db_int, domain_errors
+
+bp = Blueprint("profile", __name__, url_prefix="/me/profile")
+
+
+def _chosen_skills() -> dict[int, str | None]:
+    """{skill id: note} from the ticked boxes; an id that is no number names no skill (0)."""
+    chosen: dict[int, str | None] = {}
+    for raw in request.form.getlist("skill")[:100]:
+        try:
+            skill_id = db_int(raw)
+        except ValueError:
+            skill_id = 0
+        chosen[skill_id] = request.form.get(f"note-{raw}", "")
+    return chosen
+
+
+@bp.route("/", methods=["GET", "POST"], endpoint="edit")
+@role_required("volunteer")
+def edit():
+    volunteer = volunteers.volunteer_of(current_user)
+    form = BaseForm()
+    error = None
+    if form.validate_on_submit():
+        with domain_errors() as attempt:
+            skills.set_skills(volunteer, _chosen_skills(), by=current_user)
+        if attempt.ok:
+            flash(_("已保存我的资料"), "success")
+            return redirect(url_for(".edit"))
+        error = attempt.error
+    held = {vs.skill_id: vs.note or "" for vs in volunteer.skills}
+    messages = [m for ms in error.fields.values() for m in ms] if error else []
+    return render_template("profile/edit.html", form=form, volunteer=volunteer, held=held, messages=messages,
+                           catalogue=[s for s in skills.list_skills() if s.active or s.id in held],
+                           note_max=skills.NOTE_MAX), 422 if error else 200

@@ -1,0 +1,79 @@
+"""who serves: professional skills, and the skill an activity asks for
+
+Revision ID: 0010b_people
+Revises: 0010_catalogues
+
+- skills: a catalogue seeded with the common professional skills;
+- volunteer_skills: a volunteer's skills, each with an optional note (a licence number);
+- activities.skill_id: the skill an activity asks for (none for existing activities).
+"""
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+import app.models.base
+
+revision = "0010b_people"
+down_revision = "0010_catalogues"
+branch_labels = None
+depends_on = None
+
+DEFAULT_SKILLS = (
+    ("医生", "Doctor"),
+    ("护士", "Nurse"),
+    ("律师", "Lawyer"),
+    ("教师", "Teacher"),
+    ("社会工作者", "Social worker"),
+    ("心理咨询师", "Counsellor"),
+    ("电工", "Electrician"),
+    ("手语", "Sign language"),
+    ("驾驶员", "Driver"),
+    ("应急救护", "First aid"),
+    ("外语翻译", "Interpreter"),
+)
+
+
+def upgrade():
+    skills = op.create_table(
+        "skills",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=30), nullable=False),
+        sa.Column("name_en", sa.String(length=60), nullable=True),
+        sa.Column("position", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("active", sa.Boolean(), server_default="1", nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_skills")),
+        sa.UniqueConstraint("name", name=op.f("uq_skills_name")),
+    )
+    created = datetime.now(UTC)
+    op.bulk_insert(skills, [{"name": name, "name_en": name_en, "position": i, "active": True, "created_at": created}
+                            for i, (name, name_en) in enumerate(DEFAULT_SKILLS, start=1)])
+    op.create_table(
+        "volunteer_skills",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("skill_id", sa.Integer(), nullable=False),
+        sa.Column("note", sa.String(length=100), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["skill_id"], ["skills.id"], name=op.f("fk_volunteer_skills_skill_id_skills")),
+        sa.ForeignKeyConstraint(["volunteer_id"], ["volunteers.id"], ondelete="CASCADE",
+                                name=op.f("fk_volunteer_skills_volunteer_id_volunteers")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_skills")),
+        sa.UniqueConstraint("volunteer_id", "skill_id", name=op.f("uq_volunteer_skills_volunteer_id")),
+    )
+    with op.batch_alter_table("volunteer_skills", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_volunteer_skills_skill_id"), ["skill_id"], unique=False)
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("skill_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_activities_skill_id"), ["skill_id"], unique=False)
+        batch_op.create_foreign_key(batch_op.f("fk_activities_skill_id_skills"), "skills", ["skill_id"], ["id"])
+
+
+def downgrade():
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_activities_skill_id_skills"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_activities_skill_id"))
+        batch_op.drop_column("skill_id")
+    op.drop_table("volunteer_skills")
+    op.drop_table("skills")
