@@ -28,6 +28,7 @@ PAGE_MODULES = [
     "app.web.system",
     "app.web.categories",
     "app.web.profile",
+    "app.web.unit_profile",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

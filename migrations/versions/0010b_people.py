@@ -5,7 +5,9 @@ Revises: 0010_catalogues
 
 - skills: a catalogue seeded with the common professional skills;
 - volunteer_skills: a volunteer's skills, each with an optional note (a licence number);
-- activities.skill_id: the skill an activity asks for (none for existing activities).
+- activities.skill_id: the skill an activity asks for (none for existing activities);
+- units.kind (党政机关, 事业单位, 企业, 学校, 社区/村, 志愿服务组织) and units.headcount (在册人数):
+  both empty for existing units (shown as 未设置) until an admin records them.
 """
 from datetime import UTC, datetime
 
@@ -68,9 +70,20 @@ def upgrade():
         batch_op.add_column(sa.Column("skill_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_activities_skill_id"), ["skill_id"], unique=False)
         batch_op.create_foreign_key(batch_op.f("fk_activities_skill_id_skills"), "skills", ["skill_id"], ["id"])
+    with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("headcount", sa.Integer(), nullable=True))
+        batch_op.create_check_constraint("kind", "kind IS NULL OR kind IN ('government','institution','enterprise',"
+                                                 "'school','community','organisation')")
+        batch_op.create_check_constraint("headcount", "headcount IS NULL OR headcount >= 1")
 
 
 def downgrade():
+    with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.drop_constraint("headcount", type_="check")
+        batch_op.drop_constraint("kind", type_="check")
+        batch_op.drop_column("headcount")
+        batch_op.drop_column("kind")
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_activities_skill_id_skills"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_activities_skill_id"))
