@@ -86,6 +86,9 @@ class Volunteer(Model):
         CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
         CheckConstraint("guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')",
                         name="guardian_consent_method"),
+        CheckConstraint("political_status IS NULL OR political_status IN ('party_member','probationary_member',"
+                        "'league_member','democratic_party','masses')", name="political_status"),
+        CheckConstraint("political_status IS NULL OR political_consent_at IS NOT NULL", name="political_consent"),
         Index("ix_volunteers_unit_star", "unit_id", "star_level"),
         # Search by a fragment of the name: a trigram GIN index on PostgreSQL (pg_trgm serves
         # LIKE '%…%' of three characters or more); a plain index on SQLite.
@@ -115,6 +118,10 @@ class Volunteer(Model):
     # SHA-256 of the link last sent to the guardian; a new link retires the old one.
     guardian_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     guardian_token_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Political status (政治面貌), optional and given by the volunteer with its own consent;
+    # only the volunteer and their unit's admins see it (app.services.political).
+    political_status: Mapped[str | None] = mapped_column(String(20))
+    political_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Cached ledger total: always equal to the sum of approved records (flask hours verify).
     approved_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     star_level: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth_state import role_required
 from app.rate_limits import password_reset_limited
-from app.services import accounts, dashboard, guardians, skills, sms, units, volunteers
+from app.services import accounts, dashboard, guardians, political, skills, sms, units, volunteers
 from app.services.errors import NotFound
 from app.web.forms import BaseForm, db_int, domain_errors
 
@@ -179,7 +179,8 @@ def _volunteer_page(volunteer, form=None, guardian_link=None, status=200):
     return render_template("admin/volunteer_detail.html", volunteer=volunteer,
                            consent_state=guardians.consent_state(volunteer),
                            paper_form=form or PaperConsentForm(prefix="paper"),
-                           sms_configured=sms.is_configured(), guardian_link=guardian_link), status
+                           sms_configured=sms.is_configured(), guardian_link=guardian_link,
+                           political_status=political.status_for(current_user, volunteer)), status
 
 
 @bp.get("/volunteers/<int:volunteer_id>")

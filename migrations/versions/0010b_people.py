@@ -7,7 +7,9 @@ Revises: 0010_catalogues
 - volunteer_skills: a volunteer's skills, each with an optional note (a licence number);
 - activities.skill_id: the skill an activity asks for (none for existing activities);
 - units.kind (党政机关, 事业单位, 企业, 学校, 社区/村, 志愿服务组织) and units.headcount (在册人数):
-  both empty for existing units (shown as 未设置) until an admin records them.
+  both empty for existing units (shown as 未设置) until an admin records them;
+- volunteers.political_status (政治面貌) with political_consent_at: optional, empty for everyone
+  until they give it themselves.
 """
 from datetime import UTC, datetime
 
@@ -70,6 +72,14 @@ def upgrade():
         batch_op.add_column(sa.Column("skill_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_activities_skill_id"), ["skill_id"], unique=False)
         batch_op.create_foreign_key(batch_op.f("fk_activities_skill_id_skills"), "skills", ["skill_id"], ["id"])
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("political_status", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("political_consent_at", app.models.base.UTCDateTime(), nullable=True))
+        batch_op.create_check_constraint(
+            "political_status", "political_status IS NULL OR political_status IN ('party_member',"
+                                "'probationary_member','league_member','democratic_party','masses')")
+        batch_op.create_check_constraint("political_consent",
+                                         "political_status IS NULL OR political_consent_at IS NOT NULL")
     with op.batch_alter_table("units", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("headcount", sa.Integer(), nullable=True))
@@ -79,6 +89,11 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.drop_constraint("political_consent", type_="check")
+        batch_op.drop_constraint("political_status", type_="check")
+        batch_op.drop_column("political_consent_at")
+        batch_op.drop_column("political_status")
     with op.batch_alter_table("units", schema=None) as batch_op:
         batch_op.drop_constraint("headcount", type_="check")
         batch_op.drop_constraint("kind", type_="check")

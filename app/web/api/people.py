@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.services import skills, units, volunteers
+from app.services import political, skills, units, volunteers
 from app.services.errors import NotFound
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, hours, operation, validate
 
@@ -27,6 +27,10 @@ class SkillOut(StrictSchema):
 class MeUpdate(StrictSchema):
     skills = fields.List(fields.Nested(SkillIn), validate=validate.Length(max=skills.MAX_SKILLS),
                          metadata={"description": "replaces the caller's skills; omitted: unchanged"})
+    political_status = Text(allow_none=True, validate=validate.OneOf(list(political.STATUSES)), metadata={
+        "description": "政治面貌; null withdraws it; seen only by the caller and the admins of the caller's unit"})
+    political_consent = fields.Boolean(load_default=False, metadata={
+        "description": "true: the caller agrees that their unit's admins see the political status (required with one)"})
 
 
 class Profile(StrictSchema):
@@ -34,6 +38,7 @@ class Profile(StrictSchema):
     volunteer_no = Text()
     name = Text()
     skills = fields.List(fields.Nested(SkillOut))
+    political_status = Text(allow_none=True)
 
 
 class VolunteerQuery(StrictSchema):
@@ -73,7 +78,7 @@ def skills_json(volunteer) -> list[dict]:
 
 def profile_json(volunteer) -> dict:
     return {"id": volunteer.id, "volunteer_no": volunteer.volunteer_no, "name": volunteer.name,
-            "skills": skills_json(volunteer)}
+            "skills": skills_json(volunteer), "political_status": volunteer.political_status}
 
 
 @blp.patch("/me")
@@ -85,6 +90,8 @@ def update_me(body):
     volunteer = volunteers.volunteer_of(user)
     if "skills" in body:
         skills.set_skills(volunteer, {s["skill_id"]: s["note"] for s in body["skills"]}, by=user)
+    if "political_status" in body:
+        political.set_status(volunteer, body["political_status"], consent=body["political_consent"], by=user)
     return profile_json(volunteer)
 
 
