@@ -73,6 +73,8 @@ class Activity(Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     # A skill the activity asks for: those who have it are listed first when staff are picked.
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
+    # Sign-ups need a volunteer insurance cover on the activity's day.
+    requires_cover: Mapped[bool] = mapped_column(default=False, server_default="0")
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

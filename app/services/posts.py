@@ -146,6 +146,7 @@ class ActivityInput:
     weekly_count: int = 1  # how many weekly occurrences to create (1 = a single activity)
     category_id: int | None = None  # None: the post's category, if it has a post
     skill_id: int | None = None  # a skill the activity asks for
+    requires_cover: bool = False  # sign-ups need volunteer insurance on the day
 
 
 def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> list[Activity]:
@@ -181,7 +182,7 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
     for week in range(data.weekly_count):
         shift = timedelta(weeks=week)
         activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind, category_id=category_id,
-                            skill_id=data.skill_id,
+                            skill_id=data.skill_id, requires_cover=data.requires_cover,
                             description=data.description, starts_at=data.starts_at + shift,
                             ends_at=data.ends_at + shift, capacity=data.capacity,
                             recurrence="weekly" if data.weekly_count > 1 else None)
@@ -218,6 +219,11 @@ def sign_up(volunteer: Volunteer, activity: Activity) -> ActivitySignup:
         ActivitySignup.activity_id == activity.id, ActivitySignup.volunteer_id == volunteer.id))
     if exists is not None:
         raise Conflict(_("您已报名该活动"))
+    if activity.requires_cover:
+        from app.services import insurance
+        from app.services.clock import local
+        if insurance.cover_on(volunteer, local(activity.starts_at).date()) is None:
+            raise insurance.CoverRequired()
     stmt = update(Activity).where(Activity.id == activity.id)
     if activity.capacity is not None:
         stmt = stmt.where(Activity.signup_count < Activity.capacity)

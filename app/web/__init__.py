@@ -29,6 +29,7 @@ PAGE_MODULES = [
     "app.web.categories",
     "app.web.profile",
     "app.web.unit_profile",
+    "app.web.insurance",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

@@ -6,7 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -28,6 +36,7 @@ class ActivityForm(BaseForm):
     post_id = SelectField(_l("服务岗（可选）"), coerce=int)
     category_id = SelectField(_l("服务类别（不选则按服务岗）"), coerce=int)
     skill_id = SelectField(_l("需要的专业技能（可选）"), coerce=int)
+    requires_cover = BooleanField(_l("报名须有志愿者保险"))
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
     weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
@@ -49,6 +58,7 @@ def index():
                 ends_at=parse_local(form.ends_at.data), post_id=form.post_id.data or None,
                 capacity=form.capacity.data, description=form.description.data,
                 category_id=form.category_id.data or None, skill_id=form.skill_id.data or None,
+                requires_cover=form.requires_cover.data,
                 weekly_count=form.weekly_count.data), by=current_user)
         if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")

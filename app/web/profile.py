@@ -9,7 +9,8 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from app.auth_state import role_required
-from app.services import political, skills, volunteers
+from app.services import insurance, political, skills, volunteers
+from app.services.clock import local_today
 from app.web.forms import BaseForm, db_int, domain_errors
 
 bp = Blueprint("profile", __name__, url_prefix="/me/profile")
@@ -53,4 +54,5 @@ def edit():
     messages = error.fields.get("skills", []) if error else []
     return render_template("profile/edit.html", form=form, volunteer=volunteer, held=held, messages=messages,
                            catalogue=[s for s in skills.list_skills() if s.active or s.id in held],
-                           note_max=skills.NOTE_MAX), 422 if error else 200
+                           note_max=skills.NOTE_MAX, cover=insurance.cover_on(volunteer, local_today())), \
+        422 if error else 200

@@ -9,7 +9,8 @@ Revises: 0010_catalogues
 - units.kind (党政机关, 事业单位, 企业, 学校, 社区/村, 志愿服务组织) and units.headcount (在册人数):
   both empty for existing units (shown as 未设置) until an admin records them;
 - volunteers.political_status (政治面貌) with political_consent_at: optional, empty for everyone
-  until they give it themselves.
+  until they give it themselves;
+- insurance_covers and their members; activities.requires_cover (false for existing ones).
 """
 from datetime import UTC, datetime
 
@@ -88,7 +89,46 @@ def upgrade():
         batch_op.create_check_constraint("headcount", "headcount IS NULL OR headcount >= 1")
 
 
+    op.create_table(
+        "insurance_covers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("insurer", sa.String(length=100), nullable=False),
+        sa.Column("policy_no", sa.String(length=50), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("scope", sa.String(length=10), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(), nullable=False),
+        sa.CheckConstraint("scope IN ('unit','list')", name=op.f("ck_insurance_covers_scope")),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_insurance_covers_period")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_insurance_covers_created_by_id_users")),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_insurance_covers_unit_id_units")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_insurance_covers")),
+    )
+    op.create_index("ix_insurance_covers_unit_period", "insurance_covers", ["unit_id", "starts_on", "ends_on"])
+    op.create_table(
+        "insurance_cover_members",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cover_id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["cover_id"], ["insurance_covers.id"], ondelete="CASCADE",
+                                name=op.f("fk_insurance_cover_members_cover_id_insurance_covers")),
+        sa.ForeignKeyConstraint(["volunteer_id"], ["volunteers.id"], ondelete="CASCADE",
+                                name=op.f("fk_insurance_cover_members_volunteer_id_volunteers")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_insurance_cover_members")),
+        sa.UniqueConstraint("cover_id", "volunteer_id", name=op.f("uq_insurance_cover_members_cover_id")),
+    )
+    op.create_index(op.f("ix_insurance_cover_members_volunteer_id"), "insurance_cover_members", ["volunteer_id"])
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("requires_cover", sa.Boolean(), server_default="0", nullable=False))
+
+
 def downgrade():
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_column("requires_cover")
+    op.drop_table("insurance_cover_members")
+    op.drop_table("insurance_covers")
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
         batch_op.drop_constraint("political_consent", type_="check")
         batch_op.drop_constraint("political_status", type_="check")

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
-from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
+from app.models import Activity, Bulletin, InsuranceCover, Post, ServiceRecord, User, Volunteer
 from app.services import bulletins, certificates, demo, guardians, incentives, posts, qr
 from app.services.clock import local_today, previous_month
 from tests import factories as f
@@ -48,7 +48,8 @@ def world(db):
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
-                "user_id": unit_admin.id, "category_id": 1},
+                "user_id": unit_admin.id, "category_id": 1,
+                "cover_id": _db.session.scalar(select(InsuranceCover.id))},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": incentives.coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},

@@ -1,0 +1,27 @@
+"""Demo data for who serves: unit kinds and headcounts, a few skilled volunteers, Party
+members, and an insurance cover for the first unit, so a new user sees the figures at once."""
+from __future__ import annotations
+
+from app.models import User, Volunteer
+from app.services import headcounts, insurance, political, skills
+from app.services.clock import local_today
+
+# unit index: (kind, headcount)
+DEMO_UNITS = {0: ("government", 8), 1: ("community", 5)}
+# volunteer index: {skill name: note}
+DEMO_SKILLS = {0: {"医生": "执业医师证 110000001"}, 1: {"教师": None, "手语": None}, 4: {"律师": "律师执业证 A-2026"}}
+DEMO_PARTY = {0: "party_member", 2: "party_member", 3: "league_member"}
+
+
+def load(admin: User, unit_list, people: list[Volunteer]) -> None:
+    for index, (kind, headcount) in DEMO_UNITS.items():
+        headcounts.set_profile(unit_list[index], kind=kind, headcount=headcount, by=admin)
+    catalogue = {s.name: s.id for s in skills.list_skills()}
+    for index, wanted in DEMO_SKILLS.items():
+        skills.set_skills(people[index], {catalogue[name]: note for name, note in wanted.items()}, by=people[index].user)
+    for index, status in DEMO_PARTY.items():
+        political.set_status(people[index], status, consent=True, by=people[index].user)
+    today = local_today()
+    insurance.create_cover(insurance.CoverInput(
+        insurer="中国人民财产保险", policy_no="PZAB2026-0001", starts_on=today.replace(month=1, day=1),
+        ends_on=today.replace(month=12, day=31), scope="unit", unit_id=unit_list[0].id), by=admin)
