@@ -34,7 +34,7 @@ NAVIGATION = {
     ],
     "volunteer": [
         ("volunteer.home", _l("我的")), ("volunteer.records", _l("服务记录")),
-        ("volunteer.card", _l("志愿者码")), ("coupons.mine", _l("优惠券")), ("profile.edit", _l("我的资料")),
+        ("volunteer.card", _l("志愿者码")), ("coupons.mine", _l("优惠券")), ("profile.edit", _l("我的资料")), ("children.index", _l("我的孩子")),
     ],
 }
 

@@ -75,6 +75,8 @@ class Activity(Model):
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
     # Sign-ups need a volunteer insurance cover on the activity's day.
     requires_cover: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # 适合未成年人: pupils under 14 can be signed up (by an admin) only for these.
+    for_minors: Mapped[bool] = mapped_column(default=False, server_default="0")
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -147,6 +147,7 @@ class ActivityInput:
     category_id: int | None = None  # None: the post's category, if it has a post
     skill_id: int | None = None  # a skill the activity asks for
     requires_cover: bool = False  # sign-ups need volunteer insurance on the day
+    for_minors: bool = False  # 适合未成年人: pupils may be signed up
 
 
 def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> list[Activity]:
@@ -182,7 +183,7 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
     for week in range(data.weekly_count):
         shift = timedelta(weeks=week)
         activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind, category_id=category_id,
-                            skill_id=data.skill_id, requires_cover=data.requires_cover,
+                            skill_id=data.skill_id, requires_cover=data.requires_cover, for_minors=data.for_minors,
                             description=data.description, starts_at=data.starts_at + shift,
                             ends_at=data.ends_at + shift, capacity=data.capacity,
                             recurrence="weekly" if data.weekly_count > 1 else None)

@@ -244,6 +244,8 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     """Admin-assisted recovery (as the national system does): after checking the person's
     identity document face to face, an admin of the volunteer's unit gives the account a new
     phone (its login name) and a temporary password; every session and token of it ends."""
+    if volunteer.guardian_id is not None:
+        raise Conflict(_("儿童志愿者没有登录账号，不能重新绑定"))
     from app.services import units
     units.ensure_can_manage_unit(by, volunteer.unit_id)
     fields: dict[str, list[str]] = {}

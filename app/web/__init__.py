@@ -30,6 +30,7 @@ PAGE_MODULES = [
     "app.web.profile",
     "app.web.unit_profile",
     "app.web.insurance",
+    "app.web.children",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

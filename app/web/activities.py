@@ -22,6 +22,7 @@ from app.auth_state import role_required
 from app.services import posts, volunteers
 from app.services.clock import now, parse_local
 from app.services.errors import Forbidden
+from app.web.children_forms import ChildSignupForm
 from app.web.forms import BaseForm, category_choices, db_int, domain_errors, skill_choices
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -37,6 +38,7 @@ class ActivityForm(BaseForm):
     category_id = SelectField(_l("服务类别（不选则按服务岗）"), coerce=int)
     skill_id = SelectField(_l("需要的专业技能（可选）"), coerce=int)
     requires_cover = BooleanField(_l("报名须有志愿者保险"))
+    for_minors = BooleanField(_l("适合未成年人（可为儿童报名）"))
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
     weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
@@ -58,7 +60,7 @@ def index():
                 ends_at=parse_local(form.ends_at.data), post_id=form.post_id.data or None,
                 capacity=form.capacity.data, description=form.description.data,
                 category_id=form.category_id.data or None, skill_id=form.skill_id.data or None,
-                requires_cover=form.requires_cover.data,
+                requires_cover=form.requires_cover.data, for_minors=form.for_minors.data,
                 weekly_count=form.weekly_count.data), by=current_user)
         if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")
@@ -102,4 +104,5 @@ def attendance(activity_id: int):
             flash(_("已保存出勤：新登记 %(m)d 人，取消 %(c)d 人", m=marked, c=cleared), "success")
             return redirect(url_for(".attendance", activity_id=activity.id))
     return render_template("activities/attendance.html", activity=activity, form=form,
+                           child_form=ChildSignupForm(prefix="child"),
                            signups=posts.list_signups(activity), started=activity.starts_at <= now())

@@ -10,7 +10,9 @@ Revises: 0010_catalogues
   both empty for existing units (shown as 未设置) until an admin records them;
 - volunteers.political_status (政治面貌) with political_consent_at: optional, empty for everyone
   until they give it themselves;
-- insurance_covers and their members; activities.requires_cover (false for existing ones).
+- insurance_covers and their members; activities.requires_cover (false for existing ones);
+- pupils under 14: volunteers.guardian_id and guardian_relationship, a phone only for those
+  with a login; activities.for_minors (适合未成年人, false for existing ones).
 """
 from datetime import UTC, datetime
 
@@ -122,10 +124,28 @@ def upgrade():
     op.create_index(op.f("ix_insurance_cover_members_volunteer_id"), "insurance_cover_members", ["volunteer_id"])
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.add_column(sa.Column("requires_cover", sa.Boolean(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("for_minors", sa.Boolean(), server_default="0", nullable=False))
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("guardian_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("guardian_relationship", sa.String(length=20), nullable=True))
+        batch_op.alter_column("phone", existing_type=sa.String(length=11), nullable=True)
+        batch_op.create_index(batch_op.f("ix_volunteers_guardian_id"), ["guardian_id"], unique=False)
+        batch_op.create_foreign_key(batch_op.f("fk_volunteers_guardian_id_volunteers"), "volunteers",
+                                    ["guardian_id"], ["id"])
+        batch_op.create_check_constraint("phone_or_guardian", "phone IS NOT NULL OR guardian_id IS NOT NULL")
 
 
 def downgrade():
+    op.execute("DELETE FROM volunteers WHERE phone IS NULL")  # pupils have no place in the old schema
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.drop_constraint("phone_or_guardian", type_="check")
+        batch_op.drop_constraint(batch_op.f("fk_volunteers_guardian_id_volunteers"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_volunteers_guardian_id"))
+        batch_op.alter_column("phone", existing_type=sa.String(length=11), nullable=False)
+        batch_op.drop_column("guardian_relationship")
+        batch_op.drop_column("guardian_id")
     with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_column("for_minors")
         batch_op.drop_column("requires_cover")
     op.drop_table("insurance_cover_members")
     op.drop_table("insurance_covers")

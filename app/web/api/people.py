@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.services import political, skills, units, volunteers
+from app.services import children, political, skills, units, volunteers
 from app.services.errors import NotFound
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, hours, operation, validate
 
@@ -114,3 +114,28 @@ def list_volunteers(query):
                        "unit_name": v.unit.name, "hours": hours(v.approved_seconds), "star_level": v.star_level,
                        "skills": skills_json(v)} for v in result.items],
             "total": result.total, "page": result.page, "pages": result.pages}
+
+
+class ChildCreate(StrictSchema):
+    name = Text(required=True, validate=validate.Length(min=1, max=30))
+    id_number = Text(required=True, validate=validate.Length(min=1, max=18))
+    relationship = Text(required=True, validate=validate.OneOf(list(children.RELATIONSHIPS)))
+    consent = fields.Boolean(required=True, metadata={"description": "the guardian agrees; must be true"})
+
+
+class ChildResult(StrictSchema):
+    id = Id()
+    volunteer_no = Text()
+    name = Text()
+    relationship = Text()
+
+
+@blp.post("/me/children")
+@operation(blp, "registerChild", "volunteer")
+@blp.arguments(ChildCreate)
+@blp.response(201, ChildResult)
+def register_child(body):
+    user = api_user()
+    child = children.register_child(volunteers.volunteer_of(user), children.ChildInput(**body), by=user)
+    return {"id": child.id, "volunteer_no": child.volunteer_no, "name": child.name,
+            "relationship": child.guardian_relationship}
