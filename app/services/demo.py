@@ -129,16 +129,16 @@ DEMO_OFFERS = [
 
 def load_incentives(admin: User) -> bool:
     """The demo merchant (login merchant / merchant123), approved, with offers at 1★–3★."""
-    from app.services import incentives
+    from app.services.incentives import merchants, offers
     if db.session.scalar(select(User.id).where(User.username == "merchant")) is not None:
         return False
-    merchant = incentives.create_merchant(name="志愿者之家便利店", address="阳光街道人民路18号", category="零售",
+    merchant = merchants.create_merchant(name="志愿者之家便利店", address="阳光街道人民路18号", category="零售",
                                           contact_name="周店长", contact_phone="02088886666", by=admin,
                                           approved=True)
-    incentives.create_merchant_account(merchant, username="merchant", password="merchant123", name="周店长",
+    merchants.create_merchant_account(merchant, username="merchant", password="merchant123", name="周店长",
                                        by=admin)
     for title, description, min_star, quantity, limit in DEMO_OFFERS:
-        incentives.create_offer(merchant, incentives.OfferInput(
+        offers.create_offer(merchant, offers.OfferInput(
             title=title, description=description, min_star=min_star, quantity=quantity,
             per_volunteer_limit=limit, limit_period="month"), by=admin)
     return True
