@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
 from app.services import units
-from app.services.bulletins import exports, figures, labels, quarters, snapshots
+from app.services.bulletins import exports, figures, labels, people, quarters, snapshots
 from app.services.errors import Forbidden
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
@@ -91,7 +91,8 @@ def show(bulletin_id: int):
     bulletin = _readable(bulletin_id)
     return render_template("bulletins/show.html", bulletin=bulletin, f=bulletin.figures,
                            title=labels.title_of(bulletin), rows=labels.figure_rows(bulletin.figures),
-                           flags=labels.flag_texts(bulletin.figures), generated=labels.stamp(bulletin.generated_at))
+                           flags=labels.flag_texts(bulletin.figures), generated=labels.stamp(bulletin.generated_at),
+                           categories=people.category_table(bulletin.figures))
 
 
 @bp.get("/<int:bulletin_id>.pdf")
