@@ -78,3 +78,20 @@ def test_admin_signs_a_child_up_from_the_register_only_for_a_suitable_activity(c
     assert "未标记为适合未成年人" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert (suitable.signup_count, other.signup_count) == (1, 0)
+
+
+def test_another_units_admin_never_sees_a_childs_details(client, db):
+    guardian = f.volunteer()
+    headers = f.api_token(client, guardian.user.username)
+    child_id = client.post("/api/v1/me/children", headers=headers, json={
+        "name": "钱小宝", "id_number": _child_id_number(8), "relationship": "mother", "consent": True}).json["id"]
+    other_admin = f.unit_admin()
+    f.login(client, other_admin)
+    assert client.get(f"/admin/volunteers/{child_id}").status_code == 404
+    assert "共 0 人" in client.get("/admin/volunteers?q=钱小宝").get_data(as_text=True)
+    api = f.api_token(client, other_admin.username)
+    assert client.get(f"/api/v1/volunteers/{child_id}", headers=api).status_code == 404
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/admin/")})
+    f.login(client, f.unit_admin(guardian.unit))
+    page = client.get(f"/admin/volunteers/{child_id}")
+    assert page.status_code == 200 and "儿童志愿者，无登录账号" in page.get_data(as_text=True)
