@@ -1,7 +1,7 @@
 """who serves: professional skills, and the skill an activity asks for
 
 Revision ID: 0010b_people
-Revises: 0010_catalogues
+Revises: 0012_records_io
 
 - skills: a catalogue seeded with the common professional skills;
 - volunteer_skills: a volunteer's skills, each with an optional note (a licence number);
@@ -22,7 +22,7 @@ from alembic import op
 import app.models.base
 
 revision = "0010b_people"
-down_revision = "0010_catalogues"
+down_revision = "0012_records_io"
 branch_labels = None
 depends_on = None
 
