@@ -3,9 +3,10 @@ from app.models.accounts import ROLES, ROLES_BY_NAME, ApiToken, LoginSession, Us
 from app.models.attendance import ServiceRecord
 from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
-from app.models.catalogues import ServiceCategory
+from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
+from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.records_io import ColumnMapping, ExportJob
 from app.models.stars import StarEvent, StarThreshold
@@ -14,9 +15,9 @@ from app.models.units import Unit
 
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate",
-    "ColumnMapping", "Coupon", "ExportJob",
+    "ColumnMapping", "Coupon", "ExportJob", "InsuranceCover", "InsuranceCoverMember",
     "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "QuarterReview",
     "SchedulerLease",
     "ServiceCategory", "ServiceRecord",
-    "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",
+    "Setting", "Skill", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer", "VolunteerSkill",
 ]

@@ -13,6 +13,7 @@ from app.masking import mask
 from app.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from app.models.catalogues import VolunteerSkill
     from app.models.incentives import Merchant
     from app.models.units import Unit
 
@@ -87,6 +88,10 @@ class Volunteer(Model):
         CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
         CheckConstraint("guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')",
                         name="guardian_consent_method"),
+        CheckConstraint("political_status IS NULL OR political_status IN ('party_member','probationary_member',"
+                        "'league_member','democratic_party','masses')", name="political_status"),
+        CheckConstraint("political_status IS NULL OR political_consent_at IS NOT NULL", name="political_consent"),
+        CheckConstraint("phone IS NOT NULL OR guardian_id IS NOT NULL", name="phone_or_guardian"),
         Index("ix_volunteers_unit_star", "unit_id", "star_level"),
         # Search by a fragment of the name: a trigram GIN index on PostgreSQL (pg_trgm serves
         # LIKE '%…%' of three characters or more); a plain index on SQLite.
@@ -100,7 +105,8 @@ class Volunteer(Model):
     id_number_encrypted: Mapped[str] = mapped_column(Text)
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_number_masked: Mapped[str] = mapped_column(String(18))
-    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    # None only for a pupil under 14 added by a guardian (no login of their own).
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(1))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -116,6 +122,13 @@ class Volunteer(Model):
     # SHA-256 of the link last sent to the guardian; a new link retires the old one.
     guardian_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     guardian_token_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Political status (政治面貌), optional and given by the volunteer with its own consent;
+    # only the volunteer and their unit's admins see it (app.services.political).
+    political_status: Mapped[str | None] = mapped_column(String(20))
+    political_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A pupil under 14 (红领巾 / 美德少年) belongs to the guardian volunteer who added them.
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    guardian_relationship: Mapped[str | None] = mapped_column(String(20))
     # Cached ledger total: always equal to the sum of approved records (flask hours verify).
     approved_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     star_level: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -123,6 +136,13 @@ class Volunteer(Model):
 
     user: Mapped[User] = relationship("User", back_populates="volunteer")
     unit: Mapped[Unit] = relationship("Unit")
+    guardian: Mapped[Volunteer | None] = relationship("Volunteer", remote_side="Volunteer.id")
+    skills: Mapped[list[VolunteerSkill]] = relationship("VolunteerSkill", cascade="all, delete-orphan",
+                                                        passive_deletes=True, order_by="VolunteerSkill.skill_id")
+
+    @property
+    def is_child(self) -> bool:
+        return self.guardian_id is not None
 
     @property
     def hours(self) -> float:

@@ -1,10 +1,10 @@
-"""Catalogues kept by the platform admin: service categories (服务类别)."""
+"""Catalogues kept by the platform admin: service categories (服务类别) and skills (专业技能)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
@@ -27,7 +27,24 @@ DEFAULT_CATEGORIES = (
 )
 
 
-class ServiceCategory(Model):
+class _Bilingual:
+    """A catalogue entry named in Chinese, with an optional English name."""
+
+    name: str
+    name_en: str | None
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (English when there is one and English is chosen)."""
+        from flask_babel import get_locale
+        try:
+            english = get_locale() is not None and get_locale().language == "en"
+        except RuntimeError:  # outside a request
+            english = False
+        return self.name_en if english and self.name_en else self.name
+
+
+class ServiceCategory(_Bilingual, Model):
     """What a service is about; posts, activities (and projects, needs) carry one."""
 
     __tablename__ = "service_categories"
@@ -40,15 +57,52 @@ class ServiceCategory(Model):
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    @property
-    def label(self) -> str:
-        """The name in the reader's language (English when there is one and English is chosen)."""
-        from flask_babel import get_locale
-        try:
-            english = get_locale() is not None and get_locale().language == "en"
-        except RuntimeError:  # outside a request
-            english = False
-        return self.name_en if english and self.name_en else self.name
-
     def __repr__(self) -> str:
         return f"<ServiceCategory {self.id} {self.name}>"
+
+
+# Professional skills (专业技能) volunteers choose from; the migration seeds them.
+DEFAULT_SKILLS = (
+    ("医生", "Doctor"),
+    ("护士", "Nurse"),
+    ("律师", "Lawyer"),
+    ("教师", "Teacher"),
+    ("社会工作者", "Social worker"),
+    ("心理咨询师", "Counsellor"),
+    ("电工", "Electrician"),
+    ("手语", "Sign language"),
+    ("驾驶员", "Driver"),
+    ("应急救护", "First aid"),
+    ("外语翻译", "Interpreter"),
+)
+
+
+class Skill(_Bilingual, Model):
+    """A professional skill in the catalogue (doctor, lawyer, sign language…)."""
+
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(30), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Skill {self.id} {self.name}>"
+
+
+class VolunteerSkill(Model):
+    """A skill a volunteer has, with an optional note (a licence or certificate number)."""
+
+    __tablename__ = "volunteer_skills"
+    __table_args__ = (UniqueConstraint("volunteer_id", "skill_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), index=True)
+    note: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    skill: Mapped[Skill] = relationship("Skill", lazy="joined")

@@ -11,7 +11,7 @@ from app.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
-    from app.models.catalogues import ServiceCategory
+    from app.models.catalogues import ServiceCategory, Skill
     from app.models.units import Unit
 
 ACTIVITY_KINDS = ("service", "training", "event")
@@ -71,6 +71,12 @@ class Activity(Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
+    # A skill the activity asks for: those who have it are listed first when staff are picked.
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
+    # Sign-ups need a volunteer insurance cover on the activity's day.
+    requires_cover: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # 适合未成年人: pupils under 14 can be signed up (by an admin) only for these.
+    for_minors: Mapped[bool] = mapped_column(default=False, server_default="0")
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -86,6 +92,7 @@ class Activity(Model):
     unit: Mapped[Unit] = relationship("Unit")
     post: Mapped[Post | None] = relationship("Post")
     category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
+    skill: Mapped[Skill | None] = relationship("Skill")
 
 
 class ActivitySignup(Model):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -13,10 +13,20 @@ class Unit(Model):
     """A member unit (成员单位) of the civilization office."""
 
     __tablename__ = "units"
+    __table_args__ = (
+        CheckConstraint("kind IS NULL OR kind IN ('government','institution','enterprise','school','community',"
+                        "'organisation')", name="kind"),
+        CheckConstraint("headcount IS NULL OR headcount >= 1", name="headcount"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     contact_email: Mapped[str | None] = mapped_column(String(200))
+    # 党政机关, 事业单位, 企业, 学校, 社区/村, 志愿服务组织 (app.services.headcounts.UNIT_KINDS);
+    # None until set (units made before kinds existed).
+    kind: Mapped[str | None] = mapped_column(String(20))
+    # Staff on the books (在册人数): the base of the registration rate.
+    headcount: Mapped[int | None] = mapped_column()
     is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

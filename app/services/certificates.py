@@ -78,7 +78,8 @@ def snapshot(volunteer: Volunteer, date_from: date | None, date_to: date | None)
 
 def _may_issue(by: User, volunteer: Volunteer) -> None:
     if by.role == "volunteer":
-        if by.volunteer is None or by.volunteer.id != volunteer.id:
+        mine = by.volunteer is not None and volunteer.guardian_id == by.volunteer.id  # a guardian's child
+        if by.volunteer is None or (by.volunteer.id != volunteer.id and not mine):
             raise Forbidden(_("只能开具本人的服务证明"))
         return
     if by.role not in ("unit_admin", "platform_admin"):
@@ -145,6 +146,8 @@ def ensure_can_view(user: User, cert: Certificate) -> None:
     """Its volunteer, an admin of the issuing unit, or the platform admin."""
     if user.role == "volunteer" and user.volunteer is not None and user.volunteer.id == cert.volunteer_id:
         return
+    if user.role == "volunteer" and user.volunteer is not None and cert.volunteer.guardian_id == user.volunteer.id:
+        return  # a guardian, for their child
     if user.role in ("unit_admin", "platform_admin") and units.can_manage_unit(user, cert.unit_id):
         return
     raise Forbidden(_("没有权限查看该证明"))

@@ -60,6 +60,8 @@ def load() -> bool:
     for volunteer in people:  # the demo people have served for about a year
         volunteer.created_at = now() - timedelta(days=400)
     load_attendance(admin, unit_list, people)
+    from app.services import demo_people
+    demo_people.load(admin, unit_list, people)
     load_incentives(admin)
     db.session.flush()
     return True

@@ -50,6 +50,8 @@ def consent_state(volunteer: Volunteer) -> str | None:
 
 
 def ensure_may_check_in(volunteer: Volunteer) -> None:
+    if volunteer.guardian_id is not None:  # a pupil under 14: records are entered by an admin
+        raise GuardianConsentRequired(_("儿童志愿者不能扫码签到，服务记录由活动管理员录入"))
     if needs_consent(volunteer):
         raise GuardianConsentRequired(_("监护人确认同意前暂不能签到。确认短信已发送到监护人手机，"
                                         "也可请所在单位管理员登记纸质监护人同意书。"))

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.extensions import db, execute_dml
 from app.models import Activity, ActivitySignup, Post, User, Volunteer
 from app.models.posts import ACTIVITY_KINDS
-from app.services import audit, categories, qr
+from app.services import audit, categories, qr, skills
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 
@@ -138,6 +138,9 @@ class ActivityInput:
     description: str | None = None
     weekly_count: int = 1  # how many weekly occurrences to create (1 = a single activity)
     category_id: int | None = None  # None: the post's category, if it has a post
+    skill_id: int | None = None  # a skill the activity asks for
+    requires_cover: bool = False  # sign-ups need volunteer insurance on the day
+    for_minors: bool = False  # 适合未成年人: pupils may be signed up
 
 
 def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> list[Activity]:
@@ -163,6 +166,8 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
             category_id = post.category_id
     if bad_category := categories.check_choice(data.category_id):
         fields["category_id"] = bad_category
+    if bad_skill := skills.check_choice(data.skill_id):
+        fields["skill_id"] = bad_skill
     if data.description and len(data.description) > 2000:
         fields["description"] = [_("说明不能超过2000字")]
     if fields:
@@ -171,6 +176,7 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
     for week in range(data.weekly_count):
         shift = timedelta(weeks=week)
         activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind, category_id=category_id,
+                            skill_id=data.skill_id, requires_cover=data.requires_cover, for_minors=data.for_minors,
                             description=data.description, starts_at=data.starts_at + shift,
                             ends_at=data.ends_at + shift, capacity=data.capacity,
                             recurrence="weekly" if data.weekly_count > 1 else None)
@@ -200,6 +206,11 @@ def sign_up(volunteer: Volunteer, activity: Activity) -> ActivitySignup:
         ActivitySignup.activity_id == activity.id, ActivitySignup.volunteer_id == volunteer.id))
     if exists is not None:
         raise Conflict(_("您已报名该活动"))
+    if activity.requires_cover:
+        from app.services import insurance
+        from app.services.clock import local
+        if insurance.cover_on(volunteer, local(activity.starts_at).date()) is None:
+            raise insurance.CoverRequired()
     stmt = update(Activity).where(Activity.id == activity.id)
     if activity.capacity is not None:
         stmt = stmt.where(Activity.signup_count < Activity.capacity)
@@ -235,9 +246,13 @@ def attend_by_check_in(volunteer_id: int, post_id: int, at: datetime) -> int:
 
 
 def list_signups(activity: Activity) -> list[ActivitySignup]:
-    return list(db.session.scalars(select(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
-                                   .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
-                                   .order_by(Volunteer.volunteer_no)))
+    """The activity's sign-ups by volunteer number; those with the skill it asks for first."""
+    signups = list(db.session.scalars(select(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
+                                      .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
+                                      .order_by(Volunteer.volunteer_no)))
+    order = skills.holders_first([s.volunteer_id for s in signups], activity.skill_id)
+    by_volunteer = {s.volunteer_id: s for s in signups}
+    return [by_volunteer[v] for v in order]
 
 
 def mark_attendance(activity: Activity, attended_volunteer_ids: set[int], *, by: User) -> tuple[int, int]:

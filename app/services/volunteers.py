@@ -199,9 +199,13 @@ def volunteer_of(user: User) -> Volunteer:
     return user.volunteer
 
 
-def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50) -> Page:
-    """Volunteers of a unit (or all), by name, volunteer number or phone."""
+def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50,
+           filters: dict | None = None) -> Page:
+    """Volunteers of a unit (or all), by name, volunteer number or phone (`query`: any of
+    them), and by `filters`: name, volunteer_no, phone, skill_id, category_id (served in it)."""
     from sqlalchemy import or_
+
+    from app.services import people_search
     stmt = select(Volunteer)
     if unit_id is not None:
         stmt = stmt.where(Volunteer.unit_id == unit_id)
@@ -209,14 +213,17 @@ def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int
         like = f"%{query}%"
         stmt = stmt.where(or_(Volunteer.name.like(like), Volunteer.volunteer_no == query,
                               Volunteer.phone == query))
+    stmt = people_search.filtered(stmt, filters or {})
     return paginate(stmt, page=page, per_page=per_page, order_by=(Volunteer.id.desc(),),
-                    load=(selectinload(Volunteer.unit),))
+                    load=(selectinload(Volunteer.unit), selectinload(Volunteer.skills)))
 
 
 def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identity_checked: bool) -> Volunteer:
     """Admin-assisted recovery (as the national system does): after checking the person's
     identity document face to face, an admin of the volunteer's unit gives the account a new
     phone (its login name) and a temporary password; every session and token of it ends."""
+    if volunteer.guardian_id is not None:
+        raise Conflict(_("儿童志愿者没有登录账号，不能重新绑定"))
     from app.services import units
     units.ensure_can_manage_unit(by, volunteer.unit_id)
     fields: dict[str, list[str]] = {}
@@ -245,5 +252,5 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     user.password_hash = accounts.hash_password(password)
     accounts.end_all_sessions(user)
     audit.log("volunteer.rebound", volunteer, by=by, unit_id=volunteer.unit_id,
-              old_phone=identity.mask_phone(old_phone), new_phone=identity.mask_phone(phone))
+              old_phone=identity.mask_phone(old_phone or ""), new_phone=identity.mask_phone(phone))
     return volunteer

@@ -31,6 +31,10 @@ PAGE_MODULES = [
     "app.web.bulletins",
     "app.web.system",
     "app.web.categories",
+    "app.web.profile",
+    "app.web.unit_profile",
+    "app.web.insurance",
+    "app.web.children",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -43,6 +47,7 @@ API_MODULES = [
     "app.web.api.certificates",
     "app.web.api.records_io",
     "app.web.api.catalogues",
+    "app.web.api.people",
 ]
 
 

@@ -6,7 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -15,7 +23,8 @@ from app.models import Activity
 from app.services import posts, volunteers
 from app.services.clock import now, parse_local
 from app.services.errors import Forbidden, get_or_404
-from app.web.forms import BaseForm, category_choices, db_int, domain_errors
+from app.web.children_forms import ChildSignupForm
+from app.web.forms import BaseForm, category_choices, db_int, domain_errors, skill_choices
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -28,6 +37,9 @@ class ActivityForm(BaseForm):
     ends_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     post_id = SelectField(_l("服务岗（可选）"), coerce=int)
     category_id = SelectField(_l("服务类别（不选则按服务岗）"), coerce=int)
+    skill_id = SelectField(_l("需要的专业技能（可选）"), coerce=int)
+    requires_cover = BooleanField(_l("报名须有志愿者保险"))
+    for_minors = BooleanField(_l("适合未成年人（可为儿童报名）"))
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
     weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
@@ -41,13 +53,15 @@ def index():
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [
         SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)]
     category_choices(form.category_id)
+    skill_choices(form.skill_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             created = posts.create_activity(current_user.unit_id, posts.ActivityInput(
                 title=form.title.data, kind=form.kind.data, starts_at=parse_local(form.starts_at.data),
                 ends_at=parse_local(form.ends_at.data), post_id=form.post_id.data or None,
                 capacity=form.capacity.data, description=form.description.data,
-                category_id=form.category_id.data or None,
+                category_id=form.category_id.data or None, skill_id=form.skill_id.data or None,
+                requires_cover=form.requires_cover.data, for_minors=form.for_minors.data,
                 weekly_count=form.weekly_count.data), by=current_user)
         if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")
@@ -91,4 +105,5 @@ def attendance(activity_id: int):
             flash(_("已保存出勤：新登记 %(m)d 人，取消 %(c)d 人", m=marked, c=cleared), "success")
             return redirect(url_for(".attendance", activity_id=activity.id))
     return render_template("activities/attendance.html", activity=activity, form=form,
+                           child_form=ChildSignupForm(prefix="child"),
                            signups=posts.list_signups(activity), started=activity.starts_at <= now())

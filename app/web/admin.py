@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.auth_state import role_required
 from app.models import Unit, User
 from app.rate_limits import password_reset_limited
-from app.services import accounts, dashboard, guardians, sms, units, volunteers
+from app.services import accounts, dashboard, guardians, political, skills, sms, units, volunteers
 from app.services.errors import NotFound, get_or_404
 from app.web.forms import BaseForm, db_int, domain_errors
 
@@ -158,9 +158,11 @@ def volunteers_view():
     page = request.args.get("page", 1, type=db_int)
     query = (request.args.get("q") or "").strip()[:50]
     unit_id = _unit_scope() if current_user.role == "unit_admin" else request.args.get("unit_id", type=db_int)
-    result = volunteers.search(unit_id=unit_id, query=query, page=page)
+    skill_id = request.args.get("skill_id", type=db_int) or None
+    result = volunteers.search(unit_id=unit_id, query=query, page=page, filters={"skill_id": skill_id})
     return render_template("admin/volunteers.html", result=result, query=query, unit_id=unit_id,
-                           units=units.list_units() if current_user.role == "platform_admin" else [])
+                           units=units.list_units() if current_user.role == "platform_admin" else [],
+                           skills=skills.list_skills(), skill_id=skill_id)
 
 
 
@@ -178,7 +180,8 @@ def _volunteer_page(volunteer, form=None, guardian_link=None, status=200):
     return render_template("admin/volunteer_detail.html", volunteer=volunteer,
                            consent_state=guardians.consent_state(volunteer),
                            paper_form=form or PaperConsentForm(prefix="paper"),
-                           sms_configured=sms.is_configured(), guardian_link=guardian_link), status
+                           sms_configured=sms.is_configured(), guardian_link=guardian_link,
+                           political_status=political.status_for(current_user, volunteer)), status
 
 
 @bp.get("/volunteers/<int:volunteer_id>")

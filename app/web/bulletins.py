@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from app.auth_state import role_required
 from app.models import Unit
 from app.services import units
-from app.services.bulletins import exports, figures, labels, quarters, snapshots
+from app.services.bulletins import exports, figures, labels, people, quarters, snapshots
 from app.services.errors import Forbidden, get_or_404
 from app.services.months import Month
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
@@ -94,7 +94,8 @@ def show(bulletin_id: int):
     bulletin = _readable(bulletin_id)
     return render_template("bulletins/show.html", bulletin=bulletin, f=bulletin.figures,
                            title=labels.title_of(bulletin), rows=labels.figure_rows(bulletin.figures),
-                           flags=labels.flag_texts(bulletin.figures), generated=labels.stamp(bulletin.generated_at))
+                           flags=labels.flag_texts(bulletin.figures), generated=labels.stamp(bulletin.generated_at),
+                           categories=people.category_table(bulletin.figures))
 
 
 @bp.get("/<int:bulletin_id>.pdf")

@@ -19,7 +19,7 @@ from app.services.errors import DomainError
 from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, db_int, has_bad_chars, sane_year
 
 __all__ = ["Attempt", "BaseForm", "apply_errors", "category_choices", "db_int", "domain_errors", "form_status",
-           "safe_back", "safe_next", "send_bytes"]
+           "safe_back", "safe_next", "send_bytes", "skill_choices"]
 
 
 def _refuse_bad_chars(value):
@@ -122,6 +122,16 @@ def category_choices(field, current: int | None = None) -> None:
     from app.services import categories
     field.choices = [SelectChoice(0, _l("（未分类）"))] + [
         SelectChoice(cid, label) for cid, label in categories.choices(current)]
+    if field.data is None:
+        field.data = current or 0
+
+
+def skill_choices(field, current: int | None = None) -> None:
+    """Offer the skill catalogue in a SelectField(coerce=int): 0 is none."""
+    from wtforms.fields.choices import SelectChoice
+
+    from app.services import skills
+    field.choices = [SelectChoice(0, _l("（不限）"))] + [SelectChoice(sid, label) for sid, label in skills.choices(current)]
     if field.data is None:
         field.data = current or 0
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
-from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
+from app.models import Activity, Bulletin, InsuranceCover, Post, ServiceRecord, User, Volunteer
 from app.services import certificates, demo, guardians, posts, qr, records_export
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today
@@ -55,7 +55,8 @@ def world(db):
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
-                "user_id": unit_admin.id, "category_id": 1, "job_id": export.id},
+                "user_id": unit_admin.id, "category_id": 1, "job_id": export.id,
+                "cover_id": _db.session.scalar(select(InsuranceCover.id))},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},

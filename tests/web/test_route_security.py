@@ -16,7 +16,7 @@ PUBLIC = {
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
     "activation.start", "activation.confirm",  # first login of a volunteer a unit registered
-    "api_catalogues.list_categories",  # the catalogue forms and apps choose from
+    "api_catalogues.list_categories", "api_catalogues.list_skills",  # the catalogues forms and apps choose from
 }
 
 

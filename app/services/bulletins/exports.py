@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from app.models import Bulletin
+from app.services.bulletins import people
 from app.services.bulletins.figures import volunteer_rows
 from app.services.bulletins.labels import (
     FIGURE_LABELS,
@@ -97,6 +98,8 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
         append_row(sheet, [str(label), figures.get(key)])
         if key == "participation_rate":
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
+    for label, value in people.rows(figures):
+        append_row(sheet, [label, value])
     append_row(sheet, [_("生成时间"), stamp(bulletin.generated_at)])
     sheet.column_dimensions["A"].width = 40
     months = workbook.create_sheet(_("近期服务时长"))
@@ -109,14 +112,15 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
                    titles_from_data=True)
     chart.set_categories(Reference(months, min_col=1, min_row=2, max_row=len(figures["hours_by_month"]) + 1))
     months.add_chart(chart, "D2")
+    people.add_xlsx_sheet(workbook, figures)
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for index, row in enumerate(figures["ranking"], start=1):
         append_row(ranking, [index, row["unit"], row["hours"]])
-    people = workbook.create_sheet(_("志愿者时长明细"))
-    append_row(people, [_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
+    rows_sheet = workbook.create_sheet(_("志愿者时长明细"))
+    append_row(rows_sheet, [_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
     for row in volunteer_rows(bulletin):
-        append_row(people, list(row))
+        append_row(rows_sheet, list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -162,6 +166,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
     flow += [pdf.paragraph(_("服务时长趋势"), "heading"),
              bar_chart(_("近%(n)d个月服务时长（小时）", n=len(months)), [m["month"] for m in months],
                        [m["hours"] for m in months])]
+    flow += people.pdf_flow(figures, bar_chart)
     ranking = figures["ranking"][:15]
     flow += [pdf.paragraph(_("成员单位服务时长排名"), "heading"),
              bar_chart(_("本月各单位服务时长（小时）"), [r["unit"] for r in reversed(ranking)],

@@ -76,7 +76,8 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
         elif key == "rank":
             value = f"{value} / {figures['units_ranked']}"
         rows.append((str(label), str(value)))
-    return rows
+    from app.services.bulletins import people
+    return rows + people.rows(figures)
 
 
 def title_of(bulletin: Bulletin) -> str:

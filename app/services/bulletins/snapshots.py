@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Bulletin, Unit, User
 from app.services import audit
+from app.services.bulletins import people
 from app.services.bulletins.figures import compute, scope_of
 from app.services.clock import now
 from app.services.errors import NotFound, ValidationFailed
@@ -47,6 +48,8 @@ def generate_bulletins(month: Month | None = None, unit_id: int | None = None, *
         # a revision's late figure keeps the original's window: later approvals belong to the next month's
         late_until = min((first for _s, _l, first in existing), default=at)
     all_figures = compute(month, late_until=late_until)
+    for u, extra in people.compute(month, list(all_figures)).items():
+        all_figures[u].update(extra)
     rows = []
     for u, figures in all_figures.items():
         if unit_id is not None and u != unit_id:

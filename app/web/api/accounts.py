@@ -60,7 +60,7 @@ class VolunteerSummary(StrictSchema):
 class VolunteerDetail(VolunteerSummary):
     unit_id = Id()
     next_star_at_hours = Int(allow_none=True)
-    phone_masked = Text()
+    phone_masked = Text(allow_none=True)
     registered_at = Text()
     guardian_consent = Text(allow_none=True, validate=validate.OneOf(["given", "pending"]),
                             metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"})
@@ -80,7 +80,7 @@ class Me(StrictSchema):
     star_level = Int()
     hours = fields.Float()
     next_star_at_hours = Int(allow_none=True)
-    phone_masked = Text()
+    phone_masked = Text(allow_none=True)
     registered_at = Text()
     guardian_consent = Text(allow_none=True, validate=validate.OneOf(["given", "pending"]),
                             metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"})
@@ -107,7 +107,7 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
             "star_level": volunteer.star_level, "hours": volunteer.hours}
     if full:
         data.update(unit_id=volunteer.unit_id, next_star_at_hours=stars.next_threshold_hours(volunteer),
-                    phone_masked=volunteer.phone[:3] + "****" + volunteer.phone[-4:],
+                    phone_masked=volunteer.phone[:3] + "****" + volunteer.phone[-4:] if volunteer.phone else None,
                     registered_at=iso(volunteer.created_at),
                     # a minor checks in once a guardian has agreed
                     guardian_consent=guardians.consent_state(volunteer))

@@ -1,9 +1,9 @@
-"""API: the catalogues volunteers and admins choose from (service categories)."""
+"""API: the catalogues volunteers and admins choose from (service categories, skills)."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.services import categories
+from app.services import categories, skills
 from app.web.api.common import Bool, Id, Int, StrictSchema, Text, fields, operation
 
 blp = Blueprint("api_catalogues", __name__, description="Catalogues: service categories")
@@ -38,3 +38,16 @@ def category_json(category) -> dict:
 def list_categories(query):
     items = categories.list_categories(active_only=not query["include_inactive"])
     return {"items": [category_json(c) for c in items]}
+
+
+class SkillList(StrictSchema):
+    items = fields.List(fields.Nested(CategoryOut))
+
+
+@blp.get("/skills")
+@operation(blp, "listSkills", public=True)
+@blp.arguments(CategoryQuery, location="query")
+@blp.response(200, SkillList)
+def list_skills(query):
+    items = skills.list_skills(active_only=not query["include_inactive"])
+    return {"items": [category_json(s) for s in items]}
