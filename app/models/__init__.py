@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
+from app.models.offline import OfflineTap, TapDevice
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
@@ -12,8 +13,8 @@ from app.models.units import Unit
 
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
-    "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "QuarterReview",
+    "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "OfflineTap", "Post", "QuarterReview",
     "SchedulerLease",
     "ServiceRecord",
-    "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",
+    "Setting", "StarEvent", "StarThreshold", "TapDevice", "Unit", "User", "Volunteer",
 ]

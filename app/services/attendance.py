@@ -24,6 +24,9 @@ EARTH_RADIUS_M = 6_371_000
 # A second scan this soon after checking in is the same tap repeated (a double tap, a slow
 # page), not a check-out: it answers with the session already open.
 REPEAT_SCAN_SECONDS = 60
+# A record with one of these flags waits for a person even at an auto-approving post
+# (late_upload and clock_skew: an offline tap whose time a reviewer should look at).
+REVIEW_FLAGS = frozenset({"outside_fence", "capped", "auto_closed", "late_upload", "clock_skew"})
 
 
 class OutsideFence(DomainError):
@@ -140,10 +143,10 @@ def ensure_open(post: Post, at: datetime) -> None:
 
 
 def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
-             by: User | None = None, at_post: bool = False) -> ServiceRecord:
+             by: User | None = None, at_post: bool = False, flags: list[str] | None = None) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
     ensure_open(post, at)
-    flags = [] if at_post else fence_flags(post, lat, lng)
+    flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
     clash = ledger.overlapping(volunteer.id, at, None)
     if clash is not None and clash.status != "open":
         raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
@@ -189,7 +192,7 @@ def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: Us
     audit.log("record.checked_out", record, by=by or record.volunteer.user, unit_id=record.unit_id,
               seconds=seconds, flags=record.flags)
     # Flagged sessions always wait for a person; clean ones follow the post's policy.
-    if post.auto_approve and not set(record.flag_list) & {"outside_fence", "capped", "auto_closed"}:
+    if post.auto_approve and not set(record.flag_list) & REVIEW_FLAGS:
         ledger.approve(record, by=None)
     return record
 
