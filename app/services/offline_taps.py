@@ -38,7 +38,15 @@ from app.extensions import db
 from app.models import AuditEntry, OfflineTap, Post, ServiceRecord, TapDevice, User, Volunteer
 from app.services import attendance, audit, ledger, qr
 from app.services.clock import iso, now
-from app.services.errors import CodeExpired, CodeInvalid, Conflict, DomainError, NotFound, PosterRotated, ValidationFailed
+from app.services.errors import (
+    CodeExpired,
+    CodeInvalid,
+    Conflict,
+    DomainError,
+    NotFound,
+    PosterRotated,
+    ValidationFailed,
+)
 from app.services.inputs import service_year_ok
 
 LATE_UPLOAD = timedelta(hours=72)
@@ -120,7 +128,7 @@ def register_device(volunteer: Volunteer, public_key: str, *, label: str = "", b
         return existing
     active = db.session.scalar(select(func.count()).select_from(TapDevice).where(
         TapDevice.volunteer_id == volunteer.id, TapDevice.revoked_at.is_(None)))
-    if active >= MAX_ACTIVE_DEVICES:
+    if (active or 0) >= MAX_ACTIVE_DEVICES:
         raise Conflict(_("离线签到设备已达 %(n)d 台，请先在“我的设备”中停用不用的设备", n=MAX_ACTIVE_DEVICES))
     device = TapDevice(volunteer_id=volunteer.id, public_key=public_key, label=(label or "")[:100])
     db.session.add(device)
