@@ -47,7 +47,7 @@ from app.services.errors import (
     PosterRotated,
     ValidationFailed,
 )
-from app.services.inputs import service_year_ok
+from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, service_year_ok
 
 LATE_UPLOAD = timedelta(hours=72)
 MAX_CLOCK_OFFSET = timedelta(minutes=10)
@@ -284,6 +284,8 @@ def _take(volunteer: Volunteer, device: TapDevice, item: TapIn, tap: _Tap, *, of
     if existing is not None:
         return _stored_result(existing)
     at = tap.device_time + offset
+    if not service_year_ok(at.year):
+        return _refused(tap.key, "invalid_tap", _("离线签到数据无效"))
     flags = [OFFLINE]
     if received_at - at > LATE_UPLOAD:
         flags.append(LATE)
@@ -321,6 +323,8 @@ def sync(volunteer: Volunteer, taps: list[TapIn], *, sent_at: datetime,
     order given. `sent_at` is the device's clock when it sent the batch."""
     if len(taps) > MAX_BATCH:
         raise ValidationFailed(fields={"taps": [_("一次最多上传 %(n)d 条", n=MAX_BATCH)]})
+    if sent_at.tzinfo is None or not SANE_MIN_YEAR <= sent_at.year <= SANE_MAX_YEAR:
+        raise ValidationFailed(fields={"sent_at": [_("上传时间无效")]})
     received_at = received_at or now()
     offset = timedelta(seconds=round((received_at - sent_at).total_seconds()))
     ledger.lock_volunteer(volunteer.id)

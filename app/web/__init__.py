@@ -26,6 +26,7 @@ PAGE_MODULES = [
     "app.web.activities",
     "app.web.bulletins",
     "app.web.system",
+    "app.web.offline",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -36,6 +37,7 @@ API_MODULES = [
     "app.web.api.attendance",
     "app.web.api.bulletins",
     "app.web.api.certificates",
+    "app.web.api.offline",
 ]
 
 
