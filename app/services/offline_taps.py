@@ -129,7 +129,7 @@ def register_device(volunteer: Volunteer, public_key: str, *, label: str = "", b
     active = db.session.scalar(select(func.count()).select_from(TapDevice).where(
         TapDevice.volunteer_id == volunteer.id, TapDevice.revoked_at.is_(None)))
     if (active or 0) >= MAX_ACTIVE_DEVICES:
-        raise Conflict(_("离线签到设备已达 %(n)d 台，请先在“我的设备”中停用不用的设备", n=MAX_ACTIVE_DEVICES))
+        raise Conflict(_("离线签到设备已达 %(n)d 台，请先在“离线签到设备”中停用不用的设备", n=MAX_ACTIVE_DEVICES))
     device = TapDevice(volunteer_id=volunteer.id, public_key=public_key, label=(label or "")[:100])
     db.session.add(device)
     db.session.flush()
