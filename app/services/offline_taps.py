@@ -159,6 +159,14 @@ def revoke_device(device: TapDevice, *, by: User | None) -> TapDevice:
     return device
 
 
+def revoke_all(volunteer: Volunteer, *, by: User | None) -> int:
+    """Revoke every device of the volunteer (a lost phone: the account is re-bound)."""
+    devices = [d for d in list_devices(volunteer) if d.is_active]
+    for device in devices:
+        revoke_device(device, by=by)
+    return len(devices)
+
+
 # ---- the post at the tap's time ------------------------------------------------------------
 
 def rotated_at(post: Post, version: int) -> datetime | None:

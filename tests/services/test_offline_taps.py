@@ -276,3 +276,14 @@ def test_a_bad_public_key_or_payload_is_refused(unit, volunteer, phone):
     assert bad.device_id == phone.device.id and records_of(volunteer) == []
     # the same public key registered again is the same device
     assert offline_taps.register_device(volunteer, phone.public_key).id == phone.device.id
+
+
+def test_rebinding_a_lost_phones_account_revokes_its_devices(unit, volunteer, phone):
+    from app.services import volunteers
+    second = Phone(volunteer)
+    admin = f.unit_admin(unit)
+    volunteers.rebind(volunteer, phone=f.unique_phone(), password="new-pass-2026-x", by=admin, identity_checked=True)
+    _db.session.commit()
+    assert [d.is_active for d in offline_taps.list_devices(volunteer)] == [False, False]
+    [result] = sync(volunteer, second.tap(posts.scan_url(make_post(unit)), now() - timedelta(hours=1)))
+    assert result.error_code == "device_revoked"

@@ -53,10 +53,13 @@ self.addEventListener('fetch', function (event) {
     event.waitUntil(caches.delete(PAGES));
     return;
   }
-  if (request.method !== 'GET') { return; }
   if (request.mode === 'navigate' && url.pathname.indexOf('/s/') === 0) {
+    // a post's QR (or its button, when the signal dropped after the page loaded): the shell
     event.respondWith(fetch(request).catch(function () { return cached(SHELL_URL); }));
-  } else if (request.mode === 'navigate' && url.pathname === HOME_URL) {
+    return;
+  }
+  if (request.method !== 'GET') { return; }
+  if (request.mode === 'navigate' && url.pathname === HOME_URL) {
     event.respondWith(keepHome(fetch(request)).catch(function () {
       return cached(HOME_URL).then(function (page) { return page || cached(SHELL_URL); });
     }));

@@ -70,7 +70,7 @@
       return scope.crypto.subtle.sign({name: 'ECDSA', hash: 'SHA-256'}, device.pair.privateKey,
                                       new TextEncoder().encode(payload))
         .then(function (signature) {
-          var tap = {device_id: device.id, payload: payload, signature: b64(signature),
+          var tap = {device_id: device.id, volunteer: device.volunteer, payload: payload, signature: b64(signature),
                      tapped_at: tappedAt.toISOString(), label: label || '', state: 'queued'};
           return run('taps', 'readwrite', function (s) { return s.add(tap); }).then(function (seq) {
             tap.seq = seq;
@@ -90,8 +90,10 @@
      the number sent; rejects when the server could not be reached or did not answer. */
   function flush() {
     if (flushing) { return flushing; }
-    flushing = Promise.all([all(), getMeta('csrf')]).then(function (got) {
-      var queued = got[0].filter(function (t) { return t.state === 'queued'; });
+    flushing = Promise.all([all(), getMeta('csrf'), getMeta('device')]).then(function (got) {
+      // only the signed-in volunteer's taps: another's wait until that volunteer logs in here again
+      var volunteer = got[2] ? String(got[2].volunteer) : null;
+      var queued = got[0].filter(function (t) { return t.state === 'queued' && String(t.volunteer) === volunteer; });
       if (!queued.length) { return 0; }
       return fetch('/me/taps', {
         method: 'POST', credentials: 'same-origin', redirect: 'manual', cache: 'no-store',
