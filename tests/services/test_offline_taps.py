@@ -287,3 +287,41 @@ def test_rebinding_a_lost_phones_account_revokes_its_devices(unit, volunteer, ph
     assert [d.is_active for d in offline_taps.list_devices(volunteer)] == [False, False]
     [result] = sync(volunteer, second.tap(posts.scan_url(make_post(unit)), now() - timedelta(hours=1)))
     assert result.error_code == "device_revoked"
+
+
+@pytest.mark.race
+def test_the_same_batch_uploaded_twice_at_once_counts_once(app, unit, volunteer, phone):
+    import threading
+
+    from app.models import Volunteer
+    code = posts.scan_url(make_post(unit, auto_approve=True))
+    t0 = now() - timedelta(hours=3)
+    taps = [phone.tap(code, t0), phone.tap(code, t0 + timedelta(hours=1))]
+    volunteer_id = volunteer.id
+    _db.session.commit()
+    _db.session.close()  # the test's own session must hold no lock while the uploads race
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def upload():
+        with app.app_context():
+            try:
+                barrier.wait()
+                results = offline_taps.sync(_db.session.get(Volunteer, volunteer_id), taps, sent_at=now())
+                outcomes.append([(r.outcome, r.action, r.replay) for r in results])
+                _db.session.commit()
+            except Exception as exc:
+                outcomes.append(repr(exc))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == sorted([[("accepted", "check_in", False), ("accepted", "check_out", False)]]
+                                      + [[("accepted", "check_in", True), ("accepted", "check_out", True)]] * 3)
+    assert _db.session.scalar(select(func.count()).select_from(ServiceRecord)) == 1
+    assert _db.session.scalar(select(func.count()).select_from(OfflineTap)) == 2
+    assert _db.session.get(Volunteer, volunteer_id).approved_seconds == 3600
