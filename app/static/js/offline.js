@@ -120,10 +120,12 @@
     }
     var steps = [Q.setMeta('csrf', config.csrf), ensureDevice()];
     if (config.postCode && config.postName) { steps.push(Q.setMeta('post:' + config.postCode, config.postName)); }
-    return Promise.all(steps).then(function () { return navigator.serviceWorker ? navigator.serviceWorker.ready : null; })
-      .then(upload).then(function () { root.dataset.offlineReady = '1'; }, function () {
-        root.dataset.offlineReady = 'error';
-      });
+    var setUp = Promise.all(steps);
+    var uploaded = setUp.then(upload, upload);  // the next page load uploads what is queued
+    var worker = 'serviceWorker' in navigator ? navigator.serviceWorker.ready : Promise.resolve();
+    return Promise.all([setUp, worker, uploaded]).then(function () { root.dataset.offlineReady = '1'; }, function () {
+      root.dataset.offlineReady = 'error';
+    });
   }
 
   /* The shell the service worker serves for a post's QR without signal. */
