@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
@@ -41,7 +41,7 @@ def portal_login(user: User) -> None:
     lang = session.get("lang")
     session.clear()
     login = accounts.start_login_session(user)
-    db.session.commit()
+    db.session.flush()
     session["login_session"] = login.id
     if lang:
         session["lang"] = lang
@@ -54,7 +54,7 @@ def portal_login(user: User) -> None:
 
 def portal_logout() -> None:
     accounts.end_login_session(session.get("login_session"))
-    db.session.commit()
+    db.session.flush()
     logout_user()
     session.clear()
 
@@ -110,3 +110,19 @@ def token_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+HOME_BY_ROLE = {
+    "platform_admin": "admin.dashboard",
+    "unit_admin": "admin.dashboard",
+    "merchant": "merchant.scan",
+    "volunteer": "volunteer.home",
+}
+
+
+def home_url() -> str:
+    """Where a signed-in user starts: their role's home page."""
+    endpoint = HOME_BY_ROLE.get(current_user.role) if current_user.is_authenticated else None
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return url_for("main.index")

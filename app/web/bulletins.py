@@ -10,10 +10,9 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Submi
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import bulletins, units
-from app.services.errors import DomainError, Forbidden
-from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
+from app.services.errors import Forbidden
+from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 ADMINS = ("platform_admin", "unit_admin")
@@ -58,13 +57,9 @@ def generate():
     form = GenerateForm()
     form.month.choices = bulletins.month_choices()
     if form.validate_on_submit():
-        try:
+        with domain_errors() as attempt:
             created = bulletins.generate_bulletins(form.month.data, by=current_user, revise=form.revise.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if attempt.ok:
             if created and form.revise.data:
                 flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created), "success")
             elif created:
@@ -79,15 +74,10 @@ def generate():
 def set_targets():
     form = TargetsForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors() as attempt:
             bulletins.set_targets(float(form.hours_per_volunteer_year.data), form.trainings_per_year.data,
                                   by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已保存考核目标，下次生成的通报将按新目标标注"), "success")
     else:
         flash(_("请填写有效的目标"), "danger")
@@ -147,13 +137,9 @@ def quarter():
         if current_user.role != "platform_admin":
             raise Forbidden(_("只有文明办管理员可以撰写季度点评"))
         if form.validate_on_submit():
-            try:
+            with domain_errors(form) as attempt:
                 bulletins.save_quarter_comment(unit_id, year, number, form.comment.data, by=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
+            if attempt.ok:
                 flash(_("已保存季度点评"), "success")
                 return redirect(url_for(".quarter", year=year, q=number, unit_id=unit_id))
     review = bulletins.quarter_review(unit_id, year, number)

@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import incentives, qr, stars, volunteers
 from app.services.clock import iso, now
 from app.services.errors import DomainError
+from app.web.forms import domain_errors
 
 bp = Blueprint("coupons", __name__)
 
@@ -40,13 +40,10 @@ def mine():
 @role_required("volunteer")
 def claim(offer_id: int):
     volunteer = volunteers.volunteer_of(current_user)
-    try:
+    with domain_errors() as attempt:
         coupon = incentives.claim_coupon(volunteer, incentives.get_offer(offer_id))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not attempt.ok:
         return redirect(url_for(".mine"))
-    db.session.commit()
     flash(_("领取成功！到店时出示优惠券二维码即可使用"), "success")
     return redirect(url_for(".show", coupon_id=coupon.id))
 
@@ -67,7 +64,6 @@ def code(coupon_id: int):
     try:
         text, expires = incentives.coupon_code(coupon)
     except DomainError as exc:
-        db.session.rollback()
         return jsonify({"status": coupon.status, "message": exc.message}), exc.status
     image = base64.b64encode(qr.png(text, box_size=8)).decode()
     response = jsonify({"code": text, "expires_at": iso(expires), "status": coupon.status,

@@ -91,7 +91,7 @@ class Attempt:
 
 
 @contextmanager
-def domain_errors(form: FlaskForm | None = None) -> Iterator[Attempt]:
+def domain_errors(form: FlaskForm | None = None, *, category: str = "danger") -> Iterator[Attempt]:
     """Run a service call; when it refuses (DomainError), undo whatever it wrote and show its
     messages beside the form's fields (or as a flash when there is no form)::
 
@@ -106,8 +106,9 @@ def domain_errors(form: FlaskForm | None = None) -> Iterator[Attempt]:
     except DomainError as exc:
         db.session.rollback()
         attempt.error = exc
-        if form is None:
-            flash(exc.message, "danger")
+        if form is None:  # no fields to show them beside: the specific messages, else the summary
+            flash(" ".join(message for messages in exc.fields.values() for message in messages) or exc.message,
+                  category)
         else:
             apply_errors(form, exc)
 

@@ -18,10 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import attendance, posters, posts, qr, units
-from app.services.errors import DomainError
-from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
 ADMINS = ("platform_admin", "unit_admin")
@@ -90,13 +88,9 @@ def new():
     _unit_choices(form)
     if form.validate_on_submit():
         units.ensure_can_manage_unit(current_user, form.unit_id.data)
-        try:
+        with domain_errors(form) as attempt:
             post = posts.create_post(form.unit_id.data, _input(form), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已创建服务岗“%(n)s”，可以打印二维码海报了", n=post.name), "success")
             return redirect(url_for(".show", post_id=post.id))
     return render_template("posts/form.html", form=form, post=None)
@@ -110,13 +104,9 @@ def show(post_id: int):
     _unit_choices(form)
     form.unit_id.data = post.unit_id
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             posts.update_post(post, _input(form), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已保存"), "success")
             return redirect(url_for(".show", post_id=post.id))
     return render_template("posts/form.html", form=form, post=post, scan_url=posts.scan_url(post))
@@ -128,7 +118,6 @@ def set_active(post_id: int):
     post = _post(post_id)
     active = request.form.get("active") == "1"
     posts.set_active(post, active, by=current_user)
-    db.session.commit()
     flash(_("服务岗已启用") if active else _("服务岗已停用，扫码将被拒绝"), "success")
     return redirect(url_for(".show", post_id=post.id))
 
@@ -137,7 +126,6 @@ def set_active(post_id: int):
 @role_required(*ADMINS)
 def rotate(post_id: int):
     post = posts.rotate_code(_post(post_id), by=current_user)
-    db.session.commit()
     flash(_("已更换二维码，旧海报已失效，请打印新海报"), "warning")
     return redirect(url_for(".show", post_id=post.id))
 
@@ -192,13 +180,9 @@ def kiosk_card(post_id: int):
     post = _post(post_id)
     form = KioskCardForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors() as attempt:
             result = attendance.kiosk_card_scan(post, form.code.data, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if attempt.ok:
             record = result.record
             name = record.volunteer.masked_name
             if result.action == "check_in":

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
 from app.services import bulletins, units
 from app.services.clock import iso
 from app.services.errors import Forbidden
@@ -70,7 +69,6 @@ def _readable(bulletin_id: int):
 @blp.response(200, Generated)
 def generate_bulletins(body):
     created = bulletins.generate_bulletins(body["month"], by=api_user())
-    db.session.commit()
     return {"created": created}
 
 

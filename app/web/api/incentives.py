@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
 from app.rate_limits import code_limited, documented_429
 from app.services import incentives, volunteers
 from app.services.clock import iso, parse_local
@@ -109,7 +108,6 @@ def create_merchant(body):
         approved=body["approved"], by=admin)
     user = incentives.create_merchant_account(merchant, username=body["username"], password=body["password"],
                                               name=body["contact_name"] or body["name"][:50], by=admin)
-    db.session.commit()
     return {"id": merchant.id, "status": merchant.status, "user_id": user.id}
 
 
@@ -125,7 +123,6 @@ def create_offer(body, merchant_id: int):
         if body[key] is not None:
             body[key] = parse_local(body[key])
     offer = incentives.create_offer(merchant, incentives.OfferInput(**body), by=user)
-    db.session.commit()
     return {"id": offer.id}
 
 
@@ -135,7 +132,6 @@ def create_offer(body, merchant_id: int):
 def claim_coupon(offer_id: int):
     volunteer = volunteers.volunteer_of(api_user())
     coupon = incentives.claim_coupon(volunteer, incentives.get_offer(offer_id))
-    db.session.commit()
     return coupon_json(coupon)
 
 
@@ -168,5 +164,4 @@ def verify_code(body):
 def redeem_coupon(body, coupon_id: int):
     user = api_user()
     coupon = incentives.redeem_with_code(coupon_id, body["code"], incentives.merchant_of(user), by=user)
-    db.session.commit()
     return coupon_json(coupon)
