@@ -137,6 +137,19 @@ def register_device(volunteer: Volunteer, public_key: str, *, label: str = "", b
     return device
 
 
+def register_at_login(user: User, public_key: str | None, *, label: str = "") -> int | None:
+    """The key a volunteer's phone made on the login page, registered with the login (so no
+    request of its own is needed); None when there is none, or it is refused (the phone
+    then makes a new one on its next page)."""
+    if not public_key or user.role != "volunteer" or user.volunteer is None:
+        return None
+    try:
+        with db.session.begin_nested():
+            return register_device(user.volunteer, public_key, label=label, by=user).id
+    except DomainError:
+        return None
+
+
 def device_of(volunteer: Volunteer, device_id: int) -> TapDevice:
     """One of the volunteer's devices; another's answers like a missing one."""
     device = db.session.get(TapDevice, device_id)

@@ -2,18 +2,15 @@
 the scan page shell it serves offline, the phone's signing key, and the upload of queued taps."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,6 +22,7 @@ from app.services import offline_taps, volunteers
 from app.services.errors import DomainError, ValidationFailed
 
 bp = Blueprint("offline", __name__)
+SERVICE_WORKER = "/static/js/sw.js"
 
 
 def _me():
@@ -50,12 +48,11 @@ def offline_taps_of(record) -> list:
     return offline_taps.taps_of_record(record.id)
 
 
-@bp.get("/sw.js")
-def service_worker():
-    # served from the root, so that it may control /s/… and /me/
-    response = send_from_directory(os.path.join(current_app.static_folder or "", "js"), "sw.js",
-                                   mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
+@bp.after_app_request
+def _service_worker_scope(response):
+    # the worker is a static file; this header lets it control /s/… and /me/ too
+    if request.path == SERVICE_WORKER:
+        response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 
@@ -89,14 +86,6 @@ def register_device():
     label = request.user_agent.string[:100]
     device = offline_taps.register_device(_me(), body["public_key"], label=label, by=current_user)
     return jsonify({"id": device.id, "active": device.is_active}), 201
-
-
-@bp.get("/me/devices/<int:device_id>.json")
-@role_required("volunteer")
-@_json_errors
-def device_state(device_id: int):
-    device = offline_taps.device_of(_me(), device_id)
-    return jsonify({"id": device.id, "active": device.is_active})
 
 
 @bp.get("/me/devices")

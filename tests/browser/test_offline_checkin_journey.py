@@ -38,13 +38,18 @@ def test_offline_check_in_is_queued_then_confirmed(app, live_server, browser_con
 
     context = browser_context("phone", permissions=["geolocation"], geolocation=RIVERSIDE)
     phone = context.new_page()
-    # 1. Online: log in; the home page installs the service worker and registers the phone's key.
+    separate_registrations = []
+    phone.on("request", lambda r: separate_registrations.append(r.url)
+             if r.method == "POST" and r.url.endswith("/me/devices") else None)
+    # 1. Online: log in (the login page makes the phone's key, the login registers it); the
+    #    home page installs the service worker.
     log_in(phone, username)
     expect(phone.get_by_role("heading", name="林志远")).to_be_visible()
     phone.wait_for_function("() => document.documentElement.dataset.offlineReady", timeout=15_000)
     assert phone.evaluate("() => document.documentElement.dataset.offlineReady") == "1"
     phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert read(select(func.count()).select_from(TapDevice).where(TapDevice.volunteer_id == volunteer_id)) == 1
+    assert separate_registrations == []  # the key came with the login, not by a request of its own
 
     # 2. The signal drops; 3. the camera opens the poster's URL and the volunteer taps.
     context.set_offline(True)

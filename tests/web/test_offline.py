@@ -47,9 +47,10 @@ def test_manifest_icons_and_service_worker(client):
     for icon in data["icons"]:
         image = client.get(icon["src"])
         assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"
-    worker = client.get("/sw.js")
-    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
-    assert worker.headers["Cache-Control"] == "no-cache"
+    worker = client.get("/static/js/sw.js")
+    assert worker.status_code == 200 and worker.headers["Service-Worker-Allowed"] == "/"
+    assert "javascript" in worker.mimetype
+    assert "Service-Worker-Allowed" not in client.get("/static/js/app.js").headers
     text = worker.get_data(as_text=True)
     for cached in ("/offline/scan", "/me/", "'sync'", "/logout"):
         assert cached in text
@@ -81,7 +82,7 @@ def test_the_page_registers_a_key_and_uploads_taps(client, volunteer, post):
     answer = client.post("/me/devices", json={"public_key": phone.public_key}, headers={"X-CSRFToken": token})
     assert answer.status_code == 201, answer.get_data(as_text=True)
     phone.device = _db.session.get(TapDevice, answer.json["id"])
-    assert client.get(f"/me/devices/{phone.device.id}.json").json == {"id": phone.device.id, "active": True}
+    assert answer.json == {"id": phone.device.id, "active": True}
     bad = client.post("/me/devices", json={"public_key": "AAAA"}, headers={"X-CSRFToken": token})
     assert bad.status_code == 422 and bad.json["error"]["fields"]["public_key"]
 
@@ -111,10 +112,9 @@ def test_a_volunteer_revokes_a_device_on_the_devices_page(client, volunteer, pos
     assert done.status_code == 302
     _db.session.expire_all()
     assert _db.session.get(TapDevice, phone.device.id).revoked_at is not None
-    assert client.get(f"/me/devices/{phone.device.id}.json").json["active"] is False
+    assert "已停用" in client.get("/me/devices").get_data(as_text=True)
     other = f.volunteer(f.unit(), name="王五")
     stranger = Phone(other)
-    assert client.get(f"/me/devices/{stranger.device.id}.json").status_code == 404
     assert f.post_form(client, f"/me/devices/{stranger.device.id}/revoke", {},
                        token_from="/me/devices").status_code == 404
 
@@ -155,3 +155,34 @@ def test_the_record_review_shows_the_device_time(client, unit, volunteer, post):
     assert "离线签到" in page and "手机时间偏差" in page
     device_time = t0.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
     assert device_time in page
+
+
+def test_the_key_made_on_the_login_page_is_registered_with_the_login(client, volunteer):
+    phone = Phone(volunteer, register=False)
+    token = f.csrf_token(client)
+    answer = client.post("/login", data={"username": volunteer.user.username, "password": f.PASSWORD,
+                                         "csrf_token": token, "device_key": phone.public_key})
+    assert answer.status_code == 302
+    [device] = offline_taps.list_devices(volunteer)
+    assert device.public_key == phone.public_key and device.is_active
+    home = client.get("/me/").get_data(as_text=True)
+    assert f'data-device="{device.id}"' in home
+    # the same phone logging in again keeps its device; a bad key never stands in the way
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/me/")})
+    again = client.post("/login", data={"username": volunteer.user.username, "password": f.PASSWORD,
+                                        "csrf_token": f.csrf_token(client), "device_key": phone.public_key})
+    assert again.status_code == 302 and len(offline_taps.list_devices(volunteer)) == 1
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/me/")})
+    bad = client.post("/login", data={"username": volunteer.user.username, "password": f.PASSWORD,
+                                      "csrf_token": f.csrf_token(client), "device_key": "bad\x00key"})
+    assert bad.status_code == 302 and len(offline_taps.list_devices(volunteer)) == 1
+    assert 'data-device=""' in client.get("/me/").get_data(as_text=True)
+
+
+def test_an_admins_login_registers_no_device(client, unit):
+    admin = f.unit_admin(unit)
+    phone_key = Phone(f.volunteer(unit), register=False).public_key
+    assert "js/login-key.js" in client.get("/login").get_data(as_text=True)
+    answer = client.post("/login", data={"username": admin.username, "password": f.PASSWORD,
+                                         "csrf_token": f.csrf_token(client), "device_key": phone_key})
+    assert answer.status_code == 302 and _db.session.scalar(select(TapDevice.id)) is None

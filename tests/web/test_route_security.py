@@ -16,7 +16,7 @@ PUBLIC = {
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
     # the installable app: its manifest, service worker and offline scan shell (no personal data)
-    "offline.manifest", "offline.service_worker", "offline.scan_shell",
+    "offline.manifest", "offline.scan_shell",
 }
 
 

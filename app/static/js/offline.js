@@ -63,15 +63,18 @@
     }).catch(function () {});
   }
 
-  /* The phone's key: made once, its public half registered while online; made again when
-     the server says the device was revoked or belongs to another volunteer. */
+  /* The phone's key: made on the login page and registered with the login (the page then
+     knows the device's id); made and registered here when that did not happen, or when an
+     upload said the device was revoked (tapqueue.js then forgets it). */
   function ensureDevice() {
-    return Q.getMeta('device').then(function (device) {
-      if (device && String(device.volunteer) === config.volunteer) {
-        return fetch('/me/devices/' + device.id + '.json', {credentials: 'same-origin', cache: 'no-store'})
-          .then(function (r) { return r.ok ? r.json() : {active: false}; })
-          .then(function (state) { return state.active ? device : register(); });
+    return Promise.all([Q.getMeta('device'), Q.getMeta('pending')]).then(function (got) {
+      var device = got[0], pending = got[1];
+      if (pending && config.device) {
+        device = {id: Number(config.device), volunteer: config.volunteer, pair: pending.pair,
+                  publicKey: pending.publicKey};
+        return Q.setMeta('device', device).then(function () { return Q.setMeta('pending', null); });
       }
+      if (device && String(device.volunteer) === config.volunteer) { return device; }
       return register();
     });
   }
@@ -86,7 +89,7 @@
         if (r.status !== 201) { throw new Error('register-' + r.status); }
         return r.json();
       }).then(function (answer) {
-        var device = {id: answer.id, volunteer: config.volunteer, pair: made.pair};
+        var device = {id: answer.id, volunteer: config.volunteer, pair: made.pair, publicKey: made.publicKey};
         return Q.setMeta('device', device).then(function () { return device; });
       });
     });
@@ -116,7 +119,7 @@
   /* A page served by the server for a volunteer: set everything up while online. */
   function online() {
     if ('serviceWorker' in navigator) {
-      navigator.serviceWorker.register('/sw.js').catch(function () {});
+      navigator.serviceWorker.register('/static/js/sw.js', {scope: '/'}).catch(function () {});
     }
     var steps = [Q.setMeta('csrf', config.csrf), ensureDevice()];
     if (config.postCode && config.postName) { steps.push(Q.setMeta('post:' + config.postCode, config.postName)); }

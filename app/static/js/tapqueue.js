@@ -106,12 +106,16 @@
         if (!response.ok || type.indexOf('json') < 0) { throw new Error('upload-' + response.status); }
         return response.json();
       }).then(function (body) {
+        var lost = false;
         queued.forEach(function (tap, i) {
           var result = body.results[i];
           tap.state = result.status === 'accepted' ? 'accepted' : 'refused';
           tap.result = result;
+          lost = lost || (result.error && (result.error.code === 'device_revoked' || result.error.code === 'unknown_device'));
         });
-        return save(queued).then(function () { return queued.length; });
+        // a revoked key is forgotten: the next volunteer page makes and registers a new one
+        return save(queued).then(function () { return lost ? setMeta('device', null) : null; })
+          .then(function () { return queued.length; });
       });
     });
     var done = function () { flushing = null; };
