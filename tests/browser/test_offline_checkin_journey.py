@@ -76,6 +76,14 @@ def test_offline_check_in_is_queued_then_confirmed(app, live_server, browser_con
     expect(confirmed).to_have_count(1, timeout=15_000)
     expect(confirmed).to_contain_text("已确认 · 签到")
     shot(phone, "volunteer-offline-confirmed")
+    # The volunteer home works without signal too: the service worker's copy, its chart's
+    # script running under the copy's own CSP nonce (a refused script would fail this test).
+    context.set_offline(True)
+    phone.goto("/me/")
+    expect(phone.get_by_role("heading", name="林志远")).to_be_visible()
+    expect(phone.locator(".offline-tap[data-state=accepted]")).to_have_count(1)
+    assert phone.evaluate("() => !!Chart.getChart(document.getElementById('hours-chart'))")
+    context.set_offline(False)
     settle()
     record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer_id))
     offline = db.session.scalar(select(OfflineTap).where(OfflineTap.record_id == record.id))
