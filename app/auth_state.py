@@ -41,7 +41,7 @@ def portal_login(user: User) -> None:
     lang = session.get("lang")
     session.clear()
     login = accounts.start_login_session(user)
-    db.session.flush()
+    db.session.commit()
     session["login_session"] = login.id
     if lang:
         session["lang"] = lang
@@ -54,7 +54,7 @@ def portal_login(user: User) -> None:
 
 def portal_logout() -> None:
     accounts.end_login_session(session.get("login_session"))
-    db.session.flush()
+    db.session.commit()
     logout_user()
     session.clear()
 
@@ -121,7 +121,7 @@ HOME_BY_ROLE = {
 
 
 def home_url() -> str:
-    """Where a signed-in user starts: their role's home page."""
+    """Where the signed-in user lands: their role's home page (the landing page otherwise)."""
     endpoint = HOME_BY_ROLE.get(current_user.role) if current_user.is_authenticated else None
     if endpoint and endpoint in current_app.view_functions:
         return url_for(endpoint)

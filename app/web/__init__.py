@@ -26,6 +26,7 @@ PAGE_MODULES = [
     "app.web.activities",
     "app.web.bulletins",
     "app.web.system",
+    "app.web.categories",
     "app.web.offline",
 ]
 
@@ -37,6 +38,7 @@ API_MODULES = [
     "app.web.api.attendance",
     "app.web.api.bulletins",
     "app.web.api.certificates",
+    "app.web.api.catalogues",
     "app.web.api.offline",
 ]
 

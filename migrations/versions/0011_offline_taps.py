@@ -1,7 +1,7 @@
 """offline check-in: tap devices and their signed taps
 
 Revision ID: 0011_offline_taps
-Revises: 0008_city_scale
+Revises: 0010_catalogues
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import app.models.base
 
 revision = "0011_offline_taps"
-down_revision = "0008_city_scale"
+down_revision = "0010_catalogues"
 branch_labels = None
 depends_on = None
 

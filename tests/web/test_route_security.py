@@ -15,7 +15,8 @@ PUBLIC = {
     # QR landing pages: GET explains and offers a login; the action needs one
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
-    # the installable app: its manifest, service worker and offline scan shell (no personal data)
+    "api_catalogues.list_categories",  # the catalogue forms and apps choose from
+    # the installable app: its manifest and the offline scan shell (no personal data)
     "offline.manifest", "offline.scan_shell",
 }
 
@@ -75,9 +76,10 @@ def test_portal_forms_refuse_a_post_without_csrf_token(app, client, db):
 @pytest.mark.parametrize("role", ["platform_admin", "unit_admin", "merchant", "volunteer"])
 def test_no_page_answers_500_to_any_role(app, client, db, role):
     """Every GET route, with the demo data loaded (so lists and detail pages have rows)."""
-    from app.services import bulletins, demo
+    from app.services import demo
+    from app.services.bulletins.snapshots import generate_bulletins
     demo.load()
-    bulletins.generate_bulletins()
+    generate_bulletins()
     db.session.commit()
     username, password = next((u, p) for r, u, p in demo.LOGINS if r == role)
     f.login(client, username, password)

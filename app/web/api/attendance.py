@@ -28,6 +28,7 @@ ADMINS = ("platform_admin", "unit_admin")
 
 class PostCreate(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=100))
+    category_id = Id(load_default=None, allow_none=True, metadata={"description": "from listCategories"})
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
@@ -95,6 +96,7 @@ class ScanResult(StrictSchema):
 class PostResult(StrictSchema):
     id = Id()
     name = Text()
+    category_id = Id(allow_none=True)
     scan_url = Text()
 
 
@@ -131,7 +133,7 @@ def create_post(body, unit_id: int):
     units.ensure_can_manage_unit(api_user(), unit_id)
     max_hours = body.pop("max_hours")
     post = posts.create_post(unit_id, posts.PostInput(**body, max_minutes=round(max_hours * 60)), by=api_user())
-    return {"id": post.id, "name": post.name, "scan_url": posts.scan_url(post)}
+    return {"id": post.id, "name": post.name, "category_id": post.category_id, "scan_url": posts.scan_url(post)}
 
 
 @blp.get("/posts/<int:post_id>/poster.png")
