@@ -1,7 +1,7 @@
 """offline check-in: tap devices and their signed taps
 
 Revision ID: 0011_offline_taps
-Revises: 0010_catalogues
+Revises: 0012_records_io
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import app.models.base
 
 revision = "0011_offline_taps"
-down_revision = "0010_catalogues"
+down_revision = "0012_records_io"
 branch_labels = None
 depends_on = None
 
