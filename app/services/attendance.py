@@ -133,10 +133,10 @@ def ensure_open(post: Post, at: datetime) -> None:
 
 
 def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
-             by: User | None = None, at_post: bool = False) -> ServiceRecord:
+             by: User | None = None, at_post: bool = False, flags: list[str] | None = None) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
     ensure_open(post, at)
-    flags = [] if at_post else fence_flags(post, lat, lng)
+    flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
     record = ledger.open_record(volunteer, post, at=at, source=source, flags=flags, lat=lat, lng=lng,
                                 by=by or volunteer.user)
     if record.post_id != post.id:  # a second tap raced this one and opened a session elsewhere first

@@ -96,7 +96,8 @@ def open_record(volunteer: Volunteer, post: Post, *, at: datetime, source: str, 
 
 
 # Flagged sessions always wait for a person; clean ones follow the post's policy.
-NEEDS_REVIEW = frozenset({"outside_fence", "capped", "auto_closed"})
+# (late_upload and clock_skew: an offline tap whose time a reviewer should look at)
+NEEDS_REVIEW = frozenset({"outside_fence", "capped", "auto_closed", "late_upload", "clock_skew"})
 
 
 def close_record(record: ServiceRecord, *, at: datetime, by: User, flags: list[str],

@@ -92,6 +92,21 @@ def read_token(kind: str, token: str, max_age: int | None = None) -> dict:
     return data
 
 
+def read_token_issued(kind: str, token: str) -> tuple[dict, datetime]:
+    """The payload of a timed token and when it was issued, whatever its age (a tap made
+    offline is judged by the moment of the tap, not of its upload)."""
+    serializer = _serializer(kind)
+    if not isinstance(serializer, URLSafeTimedSerializer):
+        raise CodeInvalid()
+    try:
+        data, issued = serializer.loads(token, return_timestamp=True)
+    except BadSignature:
+        raise CodeInvalid() from None
+    if not isinstance(data, dict):
+        raise CodeInvalid()
+    return data, issued
+
+
 def read_code(kind: str, code: str, max_age: int | None = None) -> dict:
     return read_token(kind, token_from_code(code, kind), max_age)
 

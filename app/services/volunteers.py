@@ -251,6 +251,8 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     user.username = phone
     user.password_hash = accounts.hash_password(password)
     accounts.end_all_sessions(user)
+    from app.services import offline_taps
+    offline_taps.revoke_all(volunteer, by=by)  # the lost phone's key signs nothing more
     audit.log("volunteer.rebound", volunteer, by=by, unit_id=volunteer.unit_id,
               old_phone=identity.mask_phone(old_phone or ""), new_phone=identity.mask_phone(phone))
     return volunteer

@@ -35,6 +35,7 @@ PAGE_MODULES = [
     "app.web.unit_profile",
     "app.web.insurance",
     "app.web.children",
+    "app.web.offline",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -48,6 +49,7 @@ API_MODULES = [
     "app.web.api.records_io",
     "app.web.api.catalogues",
     "app.web.api.people",
+    "app.web.api.offline",
 ]
 
 

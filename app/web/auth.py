@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from app.auth_state import home_url, portal_login, portal_logout, role_required
 from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
-from app.services import accounts, units, volunteers
+from app.services import accounts, offline_taps, units, volunteers
 from app.services.errors import NotAuthenticated
 from app.web.forms import BaseForm, domain_errors, safe_next
 
@@ -62,6 +62,8 @@ def login():
             form.password.errors.append(exc.message)
         else:
             portal_login(user)
+            session["tap_device"] = offline_taps.register_at_login(  # offline check-in's key, made by the page
+                user, request.form.get("device_key"), label=request.user_agent.string)
             flash(_("欢迎回来，%(name)s", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")) or home_url())
     return render_template("auth/login.html", form=form)

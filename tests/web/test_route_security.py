@@ -17,6 +17,8 @@ PUBLIC = {
     "guardian.consent",  # the link texted to a minor's guardian
     "activation.start", "activation.confirm",  # first login of a volunteer a unit registered
     "api_catalogues.list_categories", "api_catalogues.list_skills",  # the catalogues forms and apps choose from
+    # the installable app: its manifest and the offline scan shell (no personal data)
+    "offline.manifest", "offline.scan_shell",
 }
 
 

@@ -1,0 +1,79 @@
+"""Offline check-in: the devices whose keys sign taps made without signal, and the taps
+they upload later (each kept once, with what became of it)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.attendance import ServiceRecord
+
+
+class TapDevice(Model):
+    """A volunteer's phone browser: the public half of its ECDSA P-256 key (the private half
+    never leaves the browser). A revoked device's taps are refused."""
+
+    __tablename__ = "tap_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    # SubjectPublicKeyInfo (DER), base64
+    public_key: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class OfflineTap(Model):
+    """One signed tap, uploaded once: its idempotency key is unique per device, so a second
+    upload answers with the first one's result and counts nothing again."""
+
+    __tablename__ = "offline_taps"
+    __table_args__ = (
+        UniqueConstraint("device_id", "tap_key"),
+        CheckConstraint("outcome IN ('accepted','refused')", name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("tap_devices.id"))
+    tap_key: Mapped[str] = mapped_column(String(64))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    # the device's clock at the tap, and the moment taken for it (corrected by the offset)
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # server clock minus device clock, measured at upload
+    clock_offset_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    lat: Mapped[float | None] = mapped_column()
+    lng: Mapped[float | None] = mapped_column()
+    flags: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    outcome: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str | None] = mapped_column(String(10))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("service_records.id"), index=True)
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    # what the device signed, and the signature: the evidence behind the record
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(200))
+
+    device: Mapped[TapDevice] = relationship("TapDevice")
+    record: Mapped[ServiceRecord | None] = relationship("ServiceRecord")
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(",") if f]
