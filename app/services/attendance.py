@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, guardians, ledger, posts, qr
+from app.services import audit, guardians, ledger, needs, posts, qr
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
@@ -142,6 +142,7 @@ def ensure_open(post: Post, at: datetime) -> None:
 def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
              by: User | None = None, at_post: bool = False) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
+    needs.ensure_may_serve(volunteer, post)
     ensure_open(post, at)
     flags = [] if at_post else fence_flags(post, lat, lng)
     clash = ledger.overlapping(volunteer.id, at, None)

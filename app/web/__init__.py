@@ -27,6 +27,8 @@ PAGE_MODULES = [
     "app.web.bulletins",
     "app.web.system",
     "app.web.categories",
+    "app.web.needs",
+    "app.web.needs_admin",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -38,6 +40,7 @@ API_MODULES = [
     "app.web.api.bulletins",
     "app.web.api.certificates",
     "app.web.api.catalogues",
+    "app.web.api.needs",
 ]
 
 
