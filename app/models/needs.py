@@ -64,6 +64,8 @@ class Need(Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Served by the resident's wished date (in the deployment's zone), fixed when served.
+    served_on_time: Mapped[bool | None] = mapped_column()
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db, execute_dml
 from app.models import Need, NeedSignup, Post, ServiceRecord, Unit, User, Volunteer
 from app.services import audit, categories, identity, ledger, posts, sms, units
-from app.services.clock import local_today, now
+from app.services.clock import local, local_today, now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
@@ -326,7 +326,9 @@ def mark_served(need: Need, *, by: User) -> Need:
         ServiceRecord.post_id == need.post_id, ServiceRecord.status.in_(("pending", "approved")))))
     if need.status == "published" and not served:
         raise Conflict(_("还没有志愿者的服务记录，不能标记为已服务"))
-    _transition(need, ("published",), "served", by=by, status="served", served_at=now())
+    at = now()
+    _transition(need, ("published",), "served", by=by, status="served", served_at=at,
+                served_on_time=local(at).date() <= need.wished_date)
     if need.post is not None:
         posts.set_active(need.post, False, by=by)
     return need

@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('accepted_at', app.models.base.UTCDateTime(), nullable=True),
     sa.Column('published_at', app.models.base.UTCDateTime(), nullable=True),
     sa.Column('served_at', app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('served_on_time', sa.Boolean(), nullable=True),
     sa.Column('rated_at', app.models.base.UTCDateTime(), nullable=True),
     sa.Column('closed_at', app.models.base.UTCDateTime(), nullable=True),
     sa.CheckConstraint("source IN ('public','phone')", name=op.f('ck_needs_source')),
