@@ -16,6 +16,9 @@ PUBLIC = {
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
     "api_catalogues.list_categories",  # the catalogue forms and apps choose from
+    # residents ask without an account, then follow and rate their need by its code
+    "needs.new", "needs.track", "needs.rate", "api_needs.create_need", "api_needs.rate_need",
+    "api_needs.get_need_status",
 }
 
 
