@@ -188,6 +188,7 @@ def test_the_api_loop_create_list_dispatch_sign_up_rate_and_status(client, db):
     vheaders = f.api_token(client, volunteer.user.username)
     open_tasks = client.get("/api/v1/needs", headers=vheaders)
     assert open_tasks.status_code == 200 and [n["id"] for n in open_tasks.json["items"]] == [need_id]
+    assert open_tasks.json["items"][0]["resident"] is None  # volunteers see the task, not who asked
     signed = client.post(f"/api/v1/needs/{need_id}/signups", headers=vheaders)
     assert signed.status_code == 201 and signed.json["status"] == "pending"
     late = f.volunteer(unit)

@@ -42,7 +42,8 @@ class NeedOut(StrictSchema):
     wished_date = Text()
     unit_id = Id(allow_none=True)
     source = Text()
-    resident = Text(metadata={"description": "the resident's masked name and phone"})
+    resident = Text(allow_none=True, metadata={
+        "description": "the resident's masked name and phone (admins only; null for volunteers)"})
     decline_reason = Text(allow_none=True)
     merged_into_id = Id(allow_none=True)
     capacity = Int(allow_none=True)
@@ -96,11 +97,12 @@ class NeedStatus(StrictSchema):
     rating = Int(allow_none=True)
 
 
-def need_json(need) -> dict:
+def need_json(need, *, admin: bool = True) -> dict:
     return {"id": need.id, "number": need.number, "status": need.status, "status_label": needs.status_label(need.status),
             "category_id": need.category_id, "text": need.text, "place": need.place,
             "wished_date": need.wished_date.isoformat(), "unit_id": need.unit_id, "source": need.source,
-            "resident": f"{need.masked_name} {need.masked_phone}", "decline_reason": need.decline_reason,
+            "resident": f"{need.masked_name} {need.masked_phone}" if admin else None,
+            "decline_reason": need.decline_reason,
             "merged_into_id": need.merged_into_id, "capacity": need.capacity, "signup_count": need.signup_count,
             "rating": need.rating, "created_at": iso(need.created_at), "served_at": iso(need.served_at)}
 
@@ -133,7 +135,7 @@ def list_needs(query):
     user = api_user()
     if user.role == "volunteer":
         items = needs.open_tasks(volunteers.volunteer_of(user))
-        return {"items": [need_json(n) for n in items], "total": len(items)}
+        return {"items": [need_json(n, admin=False) for n in items], "total": len(items)}
     page = needs.list_needs(user, status=query["status"], page=query["page"])
     return {"items": [need_json(n) for n in page.items], "total": page.total}
 
