@@ -21,6 +21,10 @@ PAGE_MODULES = [
     "app.web.coupons",
     "app.web.posts",
     "app.web.records",
+    "app.web.records_io",
+    "app.web.exports",
+    "app.web.roster",
+    "app.web.activation",
     "app.web.scan",
     "app.web.guardian",
     "app.web.activities",
@@ -39,6 +43,7 @@ API_MODULES = [
     "app.web.api.attendance",
     "app.web.api.bulletins",
     "app.web.api.certificates",
+    "app.web.api.records_io",
     "app.web.api.catalogues",
     "app.web.api.needs",
 ]

@@ -1,7 +1,7 @@
 """residents' needs (微心愿): a need from the resident to the unit's task, the volunteers' sign-ups
 
 Revision ID: 0014_needs_residents
-Revises: 0010_catalogues
+Revises: 0012_records_io
 Create Date: 2026-11-30 01:06:41
 
 needs keeps the resident's name and phone only until they are purged after the retention
@@ -14,7 +14,7 @@ import app.models.base
 
 
 revision = "0014_needs_residents"
-down_revision = "0010_catalogues"
+down_revision = "0012_records_io"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
 from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
-from app.services import certificates, demo, guardians, posts, qr
+from app.services import certificates, demo, guardians, posts, qr, records_export
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, previous_month
 from app.services.incentives.coupons import claim_coupon, coupon_code
@@ -54,12 +54,14 @@ def world(db):
     needs.dispatch(need, "accept", by=unit_admin)
     needs.publish(need, 2, by=unit_admin)
     needs.sign_up(volunteer, need)
+    export = records_export.request_export(records_export.ExportRequest(
+        local_today() - timedelta(days=30), local_today()), by=unit_admin)
     _db.session.commit()
     return {
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
-                "user_id": unit_admin.id, "category_id": 1, "need_id": need.id},
+                "user_id": unit_admin.id, "category_id": 1, "need_id": need.id, "job_id": export.id},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},
@@ -91,6 +93,7 @@ def foreign_text(text: str, data: list[str]) -> list[str]:
 def visible_text(html: str) -> str:
     html = re.sub(r"(?s)<script\b.*?</script>|<style\b.*?</style>", " ", html)
     html = re.sub(r'(?s)<(?:option|input|textarea)\b[^>]*\bvalue="[^"]*"', " ", html)  # submitted values
+    html = re.sub(r"(?s)<textarea\b[^>]*>.*?</textarea>", " ", html)
     return re.sub(r"<[^>]+>", " ", html)
 
 
