@@ -266,10 +266,10 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
     cursors: dict[int, dict] = {}
     savepoint = db.session.begin_nested()
     try:
-        for number, raw, cells in rows:
+        for number, row_values, cells in rows:
             if monotonic_clock.monotonic() > deadline:
                 raise file_problem(_("文件太大，处理超时，请分成几个文件导入"))
-            problem = _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
+            problem = _import_row(number, row_values, cells, people, posts, unit_id, labels, cursors, by)
             if problem is None:
                 outcome.imported += 1
             else:

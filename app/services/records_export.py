@@ -232,8 +232,9 @@ def run_export(job_id: int) -> ExportJob:
     except Exception as exc:
         db.session.rollback()
         path.unlink(missing_ok=True)
-        job = db.session.get(ExportJob, job_id)
-        job.status, job.message, job.finished_at = "failed", str(exc)[:500], now()
+        failed = db.session.get(ExportJob, job_id)
+        assert failed is not None, "the job row is made before its thread starts"
+        failed.status, failed.message, failed.finished_at = "failed", str(exc)[:500], now()
         db.session.commit()
         raise
     job.status, job.file_name, job.finished_at = "done", name, now()

@@ -87,7 +87,7 @@ def _is_blank(row: list) -> bool:
     return all(cell_text(c) == "" for c in row)
 
 
-def read_sheet(data: bytes, filename: str, *, max_rows: int, known_headers: set[str] = frozenset()) -> Sheet:
+def read_sheet(data: bytes, filename: str, *, max_rows: int, known_headers: frozenset[str] | set[str] = frozenset()) -> Sheet:
     """The header and the non-blank data rows of the first sheet. The header is the first row,
     among the first few, that names at least two known columns; failing that, the first row
     with the most filled cells (a merged title fills one). More than max_rows data rows, or a
@@ -136,7 +136,7 @@ def _take_rows(sheet: Sheet, rows: list[list], first_number: int, max_rows: int,
             sheet.rows.append((first_number + offset, row))
 
 
-def _pick_header(head: list[list], known_headers: set[str]) -> Sheet:
+def _pick_header(head: list[list], known_headers: frozenset[str] | set[str]) -> Sheet:
     def known(row):
         return sum(1 for c in row if normalize_header(cell_text(c)) in known_headers)
 
