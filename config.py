@@ -94,6 +94,10 @@ class Config:
     # Text messages to guardians: "log" writes them to the log (phone masked); a gateway is
     # named as "package.module:factory", called with the app's config, giving an SmsSender.
     SMS_SENDER = os.environ.get("SMS_SENDER", "log")
+    # Residents' needs: the resident's name and phone are erased this many days after the need is
+    # closed; the admin overview lists needs waiting for dispatch longer than NEED_WAITING_DAYS.
+    NEED_RETENTION_DAYS = int(os.environ.get("NEED_RETENTION_DAYS", "30"))
+    NEED_WAITING_DAYS = int(os.environ.get("NEED_WAITING_DAYS", "3"))
 
     # Rate limits (app.rate_limits): counters in memory:// for one process; with several
     # workers or hosts use Redis (redis://host:6379/0) so that they share the counts.

@@ -67,6 +67,19 @@ def hours_verify_command():
     raise SystemExit(1)
 
 
+needs_cli = AppGroup("needs", help="Residents' needs.")
+
+
+@needs_cli.command("purge")
+def needs_purge_command():
+    """Erase residents' names and phones of needs closed longer than NEED_RETENTION_DAYS ago."""
+    from app.services import needs
+    from app.services.clock import now
+    purged = needs.purge_resident_data(now())
+    db.session.commit()
+    click.echo(f"purged the resident's data of {purged} need(s)")
+
+
 bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
 
 
@@ -193,7 +206,7 @@ def _checking_the_field_key(command: click.Command) -> None:
 
 def register_commands(app: Flask) -> None:
     from flask_migrate.cli import db as db_cli
-    for command in (users_cli, demo_command, perf_cli, hours_cli, bulletins_cli, scheduler_command):
+    for command in (users_cli, demo_command, perf_cli, hours_cli, bulletins_cli, needs_cli, scheduler_command):
         _checking_the_field_key(command)
         app.cli.add_command(command)
     db_cli.add_command(db_backup_command)

@@ -23,6 +23,9 @@ DEFAULT_LIMITS = {
     "certificate_check_per_ip": "30/minute;500/day",
     "password_reset_per_ip": "20/minute;100/hour",
     "password_reset_per_account": "10/minute;50/hour",
+    "need_per_ip": "5/minute;30/day",
+    "need_per_phone": "3/hour;5/day",
+    "need_code_per_ip": "20/minute;200/day",
 }
 
 RATE_LIMITED_429 = {
@@ -105,6 +108,16 @@ def code_limited(view):
 
 def password_reset_limited(view):
     return _shared("password-reset", "password_reset_per_ip", "password_reset_per_account", acting_user)(view)
+
+
+def need_limited(view):
+    """A resident's need (the public page and createNeed share the counters): per address and per phone."""
+    return _shared("need", "need_per_ip", "need_per_phone", registering_phone)(view)
+
+
+def need_code_limited(view):
+    """Look-ups and ratings by a need's tracking code: per address, so codes cannot be guessed."""
+    return _shared("need-code", "need_code_per_ip", None)(view)
 
 
 def certificate_check_limited(view):

@@ -7,6 +7,7 @@ from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
+from app.models.needs import Need, NeedSignup
 from app.models.offline import OfflineTap, TapDevice
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.records_io import ColumnMapping, ExportJob
@@ -17,7 +18,7 @@ from app.models.units import Unit
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin",
     "Certificate", "ColumnMapping", "Coupon", "ExportJob", "InsuranceCover", "InsuranceCoverMember",
-    "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "OfflineTap", "Post",
-    "QuarterReview", "SchedulerLease", "ServiceCategory", "ServiceRecord", "Setting", "Skill", "StarEvent",
-    "StarThreshold", "TapDevice", "Unit", "User", "Volunteer", "VolunteerSkill",
+    "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Need", "NeedSignup", "Offer",
+    "OfflineTap", "Post", "QuarterReview", "SchedulerLease", "ServiceCategory", "ServiceRecord", "Setting",
+    "Skill", "StarEvent", "StarThreshold", "TapDevice", "Unit", "User", "Volunteer", "VolunteerSkill",
 ]

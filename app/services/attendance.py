@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import guardians, ledger, posts, qr
+from app.services import guardians, ledger, needs, posts, qr
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
@@ -135,6 +135,7 @@ def ensure_open(post: Post, at: datetime) -> None:
 def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
              by: User | None = None, at_post: bool = False, flags: list[str] | None = None) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
+    needs.ensure_may_serve(volunteer, post)
     ensure_open(post, at)
     flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
     record = ledger.open_record(volunteer, post, at=at, source=source, flags=flags, lat=lat, lng=lng,

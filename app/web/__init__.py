@@ -36,6 +36,8 @@ PAGE_MODULES = [
     "app.web.insurance",
     "app.web.children",
     "app.web.offline",
+    "app.web.needs",
+    "app.web.needs_admin",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -50,6 +52,7 @@ API_MODULES = [
     "app.web.api.catalogues",
     "app.web.api.people",
     "app.web.api.offline",
+    "app.web.api.needs",
 ]
 
 

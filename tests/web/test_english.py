@@ -48,6 +48,13 @@ def world(db):
     city_bulletin = _db.session.scalar(select(Bulletin).where(Bulletin.unit_id.is_(None)))
     unit_admin = _db.session.scalar(select(User).where(User.username == "unit1"))
     merchant_user = _db.session.scalar(select(User).where(User.username == "merchant"))
+    from app.services import needs
+    need, _code = needs.submit_need(needs.NeedInput(category_id=1, text="帮忙买菜", place="幸福小区", name="王阿姨",
+                                                    phone="13812345678", wished_date=local_today(),
+                                                    unit_id=unit_admin.unit_id))
+    needs.dispatch(need, "accept", by=unit_admin)
+    needs.publish(need, 2, by=unit_admin)
+    needs.sign_up(volunteer, need)
     export = records_export.request_export(records_export.ExportRequest(
         local_today() - timedelta(days=30), local_today()), by=unit_admin)
     _db.session.commit()
@@ -55,7 +62,7 @@ def world(db):
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
-                "user_id": unit_admin.id, "category_id": 1, "job_id": export.id,
+                "user_id": unit_admin.id, "category_id": 1, "need_id": need.id, "job_id": export.id,
                 "cover_id": _db.session.scalar(select(InsuranceCover.id))},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],

@@ -19,6 +19,9 @@ PUBLIC = {
     "api_catalogues.list_categories", "api_catalogues.list_skills",  # the catalogues forms and apps choose from
     # the installable app: its manifest and the offline scan shell (no personal data)
     "offline.manifest", "offline.scan_shell",
+    # residents ask without an account, then follow and rate their need by its code
+    "needs.new", "needs.track", "needs.rate", "api_needs.create_need", "api_needs.rate_need",
+    "api_needs.get_need_status",
 }
 
 

@@ -44,7 +44,7 @@ def live_server(app):
 # Each pass runs with one role's token over the operations that role may call: the platform
 # admin's over every operation (so the volunteer's and merchant's are also tried by a caller
 # they must refuse), then the volunteer's and the merchant's over theirs.
-VOLUNTEER_OPS = ["getMe", "scan", "claimCoupon", "getCouponCode", "getCardCode"]
+VOLUNTEER_OPS = ["getMe", "scan", "claimCoupon", "getCouponCode", "getCardCode", "listNeeds", "signUpForNeed"]
 MERCHANT_OPS = ["getMe", "verifyCode", "redeemCoupon", "createOffer"]
 
 

@@ -21,6 +21,7 @@ from app.models import (
     Volunteer,
 )
 from app.services import audit
+from app.services.bulletins import needs as need_figures
 from app.services.bulletins.labels import flag_text, number_text
 from app.services.clock import now
 from app.services.errors import ValidationFailed
@@ -236,6 +237,7 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
     ranking = sorted(units, key=lambda u: (-this["service_hours"].get(u, 0), u))
     ranking_list = [{"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking]
     tops = top_volunteers(month)
+    needs = need_figures.month_figures(month)
     result: dict[int | None, dict] = {}
     for unit_id in list(units) + [None]:
         def pick(key, unit_id=unit_id):
@@ -264,6 +266,7 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
             "top_volunteers": tops.get(unit_id, []),
             "targets": goal,
             "flags": [],
+            "needs": needs.get(need_figures.CITY if unit_id is None else unit_id) or need_figures.empty(),
         })
         if unit_id is not None:
             hours_goal = goal["hours_per_volunteer_year"] * elapsed

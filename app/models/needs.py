@@ -1,0 +1,113 @@
+"""Residents' needs (微心愿 / 群众需求): 群众点单、中心派单、志愿者接单、群众评单."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.catalogues import ServiceCategory
+    from app.models.posts import Post
+    from app.models.units import Unit
+
+# submitted → accepted (with or without a unit) → published (a task with a capacity)
+# → served (the unit reports it done) → rated (the resident's 1–5); declined and merged end it.
+NEED_STATUSES = ("submitted", "accepted", "declined", "merged", "published", "served", "rated")
+NEED_SOURCES = ("public", "phone")
+SIGNUP_STATUSES = ("pending", "confirmed")
+
+
+class Need(Model):
+    """A resident's need. The resident's name and phone are kept only until the retention period
+    after the need is closed, then erased (purged_at); the tracking code is kept as a keyed hash."""
+
+    __tablename__ = "needs"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted','accepted','declined','merged','published','served','rated')",
+                        name="status"),
+        CheckConstraint("source IN ('public','phone')", name="source"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        CheckConstraint("capacity IS NULL OR signup_count <= capacity", name="signups_within_capacity"),
+        Index("ix_needs_unit_status", "unit_id", "status"),
+        Index("ix_needs_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="submitted", server_default="submitted")
+    source: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
+    category_id: Mapped[int] = mapped_column(ForeignKey("service_categories.id"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    place: Mapped[str] = mapped_column(String(200))
+    wished_date: Mapped[date] = mapped_column(Date)
+    resident_name: Mapped[str | None] = mapped_column(String(50))
+    resident_phone: Mapped[str | None] = mapped_column(String(11))
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"))
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None] = mapped_column()
+    signup_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The task's own code: a post of the unit made when the need is published, retired when served.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), unique=True)
+    rating: Mapped[int | None] = mapped_column()
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Served by the resident's wished date (in the deployment's zone), fixed when served.
+    served_on_time: Mapped[bool | None] = mapped_column()
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    category: Mapped[ServiceCategory] = relationship("ServiceCategory")
+    unit: Mapped[Unit | None] = relationship("Unit")
+    post: Mapped[Post | None] = relationship("Post")
+
+    @property
+    def number(self) -> str:
+        return f"XY{self.id:06d}"
+
+    @property
+    def masked_name(self) -> str:
+        if not self.resident_name:
+            return "—"
+        return self.resident_name[0] + "*" * max(1, len(self.resident_name) - 1)
+
+    @property
+    def masked_phone(self) -> str:
+        if not self.resident_phone:
+            return "—"
+        return self.resident_phone[:3] + "****" + self.resident_phone[-4:]
+
+    def __repr__(self) -> str:
+        return f"<Need {self.id} {self.status}>"
+
+
+class NeedSignup(Model):
+    """A volunteer's sign-up to a published need; the unit confirms who serves."""
+
+    __tablename__ = "need_signups"
+    __table_args__ = (
+        UniqueConstraint("need_id", "volunteer_id"),
+        CheckConstraint("status IN ('pending','confirmed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    need: Mapped[Need] = relationship("Need")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
