@@ -32,6 +32,8 @@ class Post(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
+    # The practice station (实践站) the post sits at, if any.
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
@@ -71,6 +73,7 @@ class Activity(Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

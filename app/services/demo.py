@@ -61,6 +61,9 @@ def load() -> bool:
         volunteer.created_at = now() - timedelta(days=400)
     load_attendance(admin, unit_list, people)
     load_incentives(admin)
+    from app.services import demo_organisation
+    stations = demo_organisation.load_places(admin, unit_list)
+    demo_organisation.load_teams(admin, unit_list, people, stations)
     db.session.flush()
     return True
 

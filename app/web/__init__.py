@@ -27,6 +27,8 @@ PAGE_MODULES = [
     "app.web.bulletins",
     "app.web.system",
     "app.web.categories",
+    "app.web.teams",
+    "app.web.places",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
