@@ -40,6 +40,7 @@ API_MODULES = [
     "app.web.api.bulletins",
     "app.web.api.certificates",
     "app.web.api.catalogues",
+    "app.web.api.teams",
 ]
 
 
