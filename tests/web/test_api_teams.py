@@ -11,7 +11,7 @@ OPERATIONS = {"listTeams", "createTeam", "listTeamMembers", "addTeamMember", "re
 def test_the_team_operations_are_in_the_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").json
     ids = {op.get("operationId") for path in spec["paths"].values() for op in path.values() if isinstance(op, dict)}
-    assert OPERATIONS <= ids
+    assert ids >= OPERATIONS
 
 
 def test_an_admin_builds_a_team_the_leader_records_attendance_others_are_refused(client, db):
