@@ -19,6 +19,7 @@ NAVIGATION = {
         ("records.index", _l("服务记录")), ("merchants_admin.index", _l("商家")),
         ("stars_admin.thresholds", _l("星级规则")), ("categories.index", _l("服务类别")),
         ("teams.index", _l("志愿服务队")), ("places.index", _l("实践阵地")),
+        ("projects.index", _l("项目")),
         ("certificates.index", _l("服务证明")),
         ("bulletins.index", _l("月通报")),
         ("system.jobs", _l("任务日志")),
@@ -26,7 +27,7 @@ NAVIGATION = {
     "unit_admin": [
         ("admin.dashboard", _l("概览")), ("admin.volunteers", _l("志愿者")),
         ("posts.index", _l("服务岗")), ("activities.index", _l("活动")), ("teams.index", _l("志愿服务队")),
-        ("places.index", _l("实践阵地")),
+        ("places.index", _l("实践阵地")), ("projects.index", _l("项目")),
         ("records.index", _l("服务记录")), ("certificates.index", _l("服务证明")),
         ("bulletins.index", _l("月通报")),
     ],
@@ -37,7 +38,7 @@ NAVIGATION = {
     "volunteer": [
         ("volunteer.home", _l("我的")), ("volunteer.records", _l("服务记录")),
         ("volunteer.card", _l("志愿者码")), ("coupons.mine", _l("优惠券")),
-        ("teams.index", _l("我带的队")),
+        ("teams.index", _l("我带的队")), ("projects.index", _l("项目")),
     ],
 }
 

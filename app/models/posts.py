@@ -34,6 +34,7 @@ class Post(Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     # The practice station (实践站) the post sits at, if any.
     station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
@@ -74,6 +75,7 @@ class Activity(Model):
     title: Mapped[str] = mapped_column(String(100))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -29,6 +29,7 @@ PAGE_MODULES = [
     "app.web.categories",
     "app.web.teams",
     "app.web.places",
+    "app.web.projects",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -41,6 +42,7 @@ API_MODULES = [
     "app.web.api.certificates",
     "app.web.api.catalogues",
     "app.web.api.teams",
+    "app.web.api.projects",
 ]
 
 

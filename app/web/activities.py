@@ -14,7 +14,7 @@ from app.auth_state import role_required
 from app.services import posts, volunteers
 from app.services.clock import now, parse_local
 from app.services.errors import Forbidden
-from app.web.forms import BaseForm, category_choices, db_int, domain_errors, station_choices
+from app.web.forms import BaseForm, category_choices, db_int, domain_errors, project_choices, station_choices
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -28,6 +28,7 @@ class ActivityForm(BaseForm):
     post_id = SelectField(_l("服务岗（可选）"), coerce=int)
     category_id = SelectField(_l("服务类别（不选则按服务岗）"), coerce=int)
     station_id = SelectField(_l("所在实践站（不选则按服务岗）"), coerce=int)
+    project_id = SelectField(_l("所属项目（不选则按服务岗）"), coerce=int)
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
     weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
@@ -42,6 +43,7 @@ def index():
         SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)]
     category_choices(form.category_id)
     station_choices(form.station_id, current_user.unit_id)
+    project_choices(form.project_id, current_user.unit_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             created = posts.create_activity(current_user.unit_id, posts.ActivityInput(
@@ -49,6 +51,7 @@ def index():
                 ends_at=parse_local(form.ends_at.data), post_id=form.post_id.data or None,
                 capacity=form.capacity.data, description=form.description.data,
                 category_id=form.category_id.data or None, station_id=form.station_id.data or None,
+                project_id=form.project_id.data or None,
                 weekly_count=form.weekly_count.data), by=current_user)
         if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")

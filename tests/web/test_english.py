@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
-from app.models import Activity, Bulletin, Post, PracticePlace, ServiceRecord, Team, User, Volunteer
+from app.models import Activity, Bulletin, Post, PracticePlace, Project, ServiceRecord, Team, User, Volunteer
 from app.services import certificates, demo, guardians, posts, qr
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, previous_month
@@ -54,6 +54,7 @@ def world(db):
                 "user_id": unit_admin.id, "category_id": 1,
                 "team_id": _db.session.scalar(select(Team.id).where(Team.name == "扶老助残第1小队")),
                 "member_id": 1,
+                "project_id": _db.session.scalar(select(Project.id).order_by(Project.id)),
                 "place_id": _db.session.scalar(select(PracticePlace.id).where(PracticePlace.name == "和平村新时代文明实践站"))},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
