@@ -2,7 +2,7 @@
 centres, institutes and stations (中心/所/站) with the units paired with them; service projects
 and their sign-ups; posts and activities at a station and in a project
 
-Revision ID: 0015_organisation_teams_places_projects
+Revision ID: 0015_organisation_model
 Revises: 0010_catalogues
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 import app.models.base
 
-revision = "0015_organisation_teams_places_projects"
+revision = "0015_organisation_model"
 down_revision = "0010_catalogues"
 branch_labels = None
 depends_on = None
