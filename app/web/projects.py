@@ -39,13 +39,27 @@ class ProjectForm(BaseForm):
         self.team_id.choices = [none] + [SelectChoice(r.team.id, r.team.name) for r in teams.team_rows(user)]
 
 
-@bp.route("/", methods=["GET", "POST"], endpoint="index")
+def _index(form: ProjectForm | None):
+    return render_template("projects/index.html", projects=projects.list_projects(), form=form,
+                           manages=form is not None), form_status(form) if form is not None else 200
+
+
+@bp.get("/", endpoint="index")
 def index():
-    form = ProjectForm()
-    manages = current_user.is_authenticated and current_user.role in ADMINS
-    if manages:
+    """Public: every project; an admin also gets the form to publish one."""
+    form = None
+    if current_user.is_authenticated and current_user.role in ADMINS:
+        form = ProjectForm()
         form.offer(current_user)
-    if manages and form.validate_on_submit():
+    return _index(form)
+
+
+@bp.post("/", endpoint="create")
+@role_required(*ADMINS)
+def create():
+    form = ProjectForm()
+    form.offer(current_user)
+    if form.validate_on_submit():
         with domain_errors(form) as attempt:
             project = projects.create_project(projects.ProjectInput(
                 title=form.title.data, purpose=form.purpose.data, starts_on=form.starts_on.data,
@@ -56,8 +70,7 @@ def index():
         if attempt.ok:
             flash(_("已发布项目“%(t)s”", t=project.title), "success")
             return redirect(url_for(".show", project_id=project.id))
-    return render_template("projects/index.html", projects=projects.list_projects(), form=form,
-                           manages=manages), form_status(form)
+    return _index(form)
 
 
 @bp.get("/<int:project_id>", endpoint="show")

@@ -16,6 +16,8 @@ PUBLIC = {
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
     "api_catalogues.list_categories",  # the catalogue forms and apps choose from
+    # service projects recruit in public: the list and each project's page (signing up needs a login)
+    "projects.index", "projects.show", "api_projects.list_projects", "api_projects.get_project",
 }
 
 
