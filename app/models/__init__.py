@@ -9,15 +9,17 @@ from app.models.incentives import Coupon, Merchant, Offer
 from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
+from app.models.records_io import ColumnMapping, ExportJob
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
 from app.models.units import Unit
 
 __all__ = [
-    "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
-    "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "Project", "ProjectSignup", "QuarterReview",
-    "PlacePairing", "PracticePlace", "SchedulerLease",
+    "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate",
+    "ColumnMapping", "Coupon", "ExportJob",
+    "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "Project", "ProjectSignup",
+    "QuarterReview", "PlacePairing", "PracticePlace", "SchedulerLease",
     "ServiceCategory", "ServiceRecord",
     "Setting", "StarEvent", "StarThreshold", "Team", "TeamMember", "Unit", "User", "Volunteer",
 ]

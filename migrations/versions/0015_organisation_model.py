@@ -3,7 +3,7 @@ centres, institutes and stations (中心/所/站) with the units paired with the
 and their sign-ups; posts and activities at a station and in a project
 
 Revision ID: 0015_organisation_model
-Revises: 0010_catalogues
+Revises: 0012_records_io
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,7 +11,7 @@ from alembic import op
 import app.models.base
 
 revision = "0015_organisation_model"
-down_revision = "0010_catalogues"
+down_revision = "0012_records_io"
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,7 @@ PUBLIC = {
     # QR landing pages: GET explains and offers a login; the action needs one
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
+    "activation.start", "activation.confirm",  # first login of a volunteer a unit registered
     "api_catalogues.list_categories",  # the catalogue forms and apps choose from
     # service projects recruit in public: the list and each project's page (signing up needs a login)
     "projects.index", "projects.show", "api_projects.list_projects", "api_projects.get_project",
