@@ -18,14 +18,17 @@ NAVIGATION = {
         ("admin.dashboard", _l("概览")), ("admin.units", _l("成员单位")),
         ("admin.volunteers", _l("志愿者")), ("posts.index", _l("服务岗")),
         ("records.index", _l("服务记录")), ("merchants_admin.index", _l("商家")),
-        ("stars_admin.thresholds", _l("星级规则")), ("categories.index", _l("服务类别")), ("unit_profile.registration", _l("登记率")), ("insurance.index", _l("保险")),
+        ("stars_admin.thresholds", _l("星级规则")), ("categories.index", _l("服务类别")),
+        ("unit_profile.registration", _l("登记率")), ("insurance.index", _l("保险")),
+        ("teams.index", _l("志愿服务队")), ("places.index", _l("实践阵地")), ("projects.index", _l("项目")),
         ("certificates.index", _l("服务证明")),
         ("bulletins.index", _l("月通报")), ("needs_admin.index", _l("群众需求")),
         ("system.jobs", _l("任务日志")),
     ],
     "unit_admin": [
-        ("admin.dashboard", _l("概览")), ("admin.volunteers", _l("志愿者")), ("unit_profile.mine", _l("本单位")), ("insurance.index", _l("保险")),
-        ("posts.index", _l("服务岗")), ("activities.index", _l("活动")),
+        ("admin.dashboard", _l("概览")), ("admin.volunteers", _l("志愿者")), ("unit_profile.mine", _l("本单位")),
+        ("insurance.index", _l("保险")), ("posts.index", _l("服务岗")), ("activities.index", _l("活动")),
+        ("teams.index", _l("志愿服务队")), ("places.index", _l("实践阵地")), ("projects.index", _l("项目")),
         ("records.index", _l("服务记录")), ("certificates.index", _l("服务证明")),
         ("bulletins.index", _l("月通报")), ("needs_admin.index", _l("群众需求")),
     ],
@@ -37,6 +40,7 @@ NAVIGATION = {
         ("volunteer.home", _l("我的")), ("volunteer.records", _l("服务记录")),
         ("volunteer.card", _l("志愿者码")), ("coupons.mine", _l("优惠券")), ("needs.tasks", _l("微心愿")),
         ("profile.edit", _l("我的资料")), ("children.index", _l("我的孩子")),
+        ("teams.index", _l("我带的队")), ("projects.index", _l("项目")),
     ],
 }
 

@@ -9,16 +9,20 @@ from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
 from app.models.offline import OfflineTap, TapDevice
+from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
+from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
+from app.models.teams import Team, TeamMember
 from app.models.units import Unit
 
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin",
     "Certificate", "ColumnMapping", "Coupon", "ExportJob", "InsuranceCover", "InsuranceCoverMember",
     "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Need", "NeedSignup", "Offer",
-    "OfflineTap", "Post", "QuarterReview", "SchedulerLease", "ServiceCategory", "ServiceRecord", "Setting",
-    "Skill", "StarEvent", "StarThreshold", "TapDevice", "Unit", "User", "Volunteer", "VolunteerSkill",
+    "OfflineTap", "PlacePairing", "Post", "PracticePlace", "Project", "ProjectSignup", "QuarterReview",
+    "SchedulerLease", "ServiceCategory", "ServiceRecord", "Setting", "Skill", "StarEvent", "StarThreshold",
+    "TapDevice", "Team", "TeamMember", "Unit", "User", "Volunteer", "VolunteerSkill",
 ]

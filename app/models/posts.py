@@ -32,6 +32,9 @@ class Post(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
+    # The practice station (实践站) the post sits at, if any.
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
@@ -77,6 +80,8 @@ class Activity(Model):
     requires_cover: Mapped[bool] = mapped_column(default=False, server_default="0")
     # 适合未成年人: pupils under 14 can be signed up (by an admin) only for these.
     for_minors: Mapped[bool] = mapped_column(default=False, server_default="0")
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -63,6 +63,13 @@ def load() -> bool:
     from app.services import demo_people
     demo_people.load(admin, unit_list, people)
     load_incentives(admin)
+    from app.services import demo_organisation
+    stations = demo_organisation.load_places(admin, unit_list)
+    team_list = demo_organisation.load_teams(admin, unit_list, people, stations)
+    from app.models import Post
+    from app.services import demo_projects
+    first_post = db.session.scalar(select(Post).where(Post.unit_id == unit_list[0].id).order_by(Post.id))
+    demo_projects.load_projects(admin, unit_list, team_list, first_post)
     db.session.flush()
     return True
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.extensions import db, execute_dml
 from app.models import Activity, ActivitySignup, Post, User, Volunteer
 from app.models.posts import ACTIVITY_KINDS
-from app.services import audit, categories, qr, skills
+from app.services import audit, categories, places, projects, qr, skills
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 
@@ -31,9 +31,12 @@ class PostInput:
     open_from: time | None = None
     open_until: time | None = None
     category_id: int | None = None
+    station_id: int | None = None  # a practice station the post's unit is paired with
+    project_id: int | None = None  # a service project of the unit or of its teams
 
 
-def _validated(data: PostInput, current_category: int | None = None) -> PostInput:
+def _validated(data: PostInput, current_category: int | None = None, *, unit_id: int,
+               current_station: int | None = None, current_project: int | None = None) -> PostInput:
     fields: dict[str, list[str]] = {}
     data.name = (data.name or "").strip()
     data.address = (data.address or "").strip() or None
@@ -64,13 +67,17 @@ def _validated(data: PostInput, current_category: int | None = None) -> PostInpu
         fields["open_until"] = [_("开放时间需同时填写开始和结束")]
     if bad_category := categories.check_choice(data.category_id, current=current_category):
         fields["category_id"] = bad_category
+    if bad_station := places.check_station_of_unit(data.station_id, unit_id, current=current_station):
+        fields["station_id"] = bad_station
+    if bad_project := projects.check_project_of_unit(data.project_id, unit_id, current=current_project):
+        fields["project_id"] = bad_project
     if fields:
         raise ValidationFailed(fields=fields)
     return data
 
 
 def create_post(unit_id: int, data: PostInput, *, by: User | None) -> Post:
-    data = _validated(data)
+    data = _validated(data, unit_id=unit_id)
     post = Post(unit_id=unit_id, **data.__dict__)
     db.session.add(post)
     db.session.flush()
@@ -79,7 +86,8 @@ def create_post(unit_id: int, data: PostInput, *, by: User | None) -> Post:
 
 
 def update_post(post: Post, data: PostInput, *, by: User | None) -> Post:
-    data = _validated(data, post.category_id)
+    data = _validated(data, post.category_id, unit_id=post.unit_id, current_station=post.station_id,
+                      current_project=post.project_id)
     changes = {k: v for k, v in data.__dict__.items() if getattr(post, k) != v}
     for key, value in changes.items():
         setattr(post, key, value)
@@ -141,6 +149,8 @@ class ActivityInput:
     skill_id: int | None = None  # a skill the activity asks for
     requires_cover: bool = False  # sign-ups need volunteer insurance on the day
     for_minors: bool = False  # 适合未成年人: pupils may be signed up
+    station_id: int | None = None  # None: the post's station, if it has a post
+    project_id: int | None = None  # None: the post's project, if it has a post
 
 
 def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> list[Activity]:
@@ -157,13 +167,19 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
         fields["capacity"] = [_("人数上限应在1到100000之间")]
     if not 1 <= data.weekly_count <= 52:
         fields["weekly_count"] = [_("每周重复次数应在1到52之间")]
-    category_id = data.category_id
+    category_id, station_id, project_id = data.category_id, data.station_id, data.project_id
     if data.post_id is not None:
         post = db.session.get(Post, data.post_id)
         if post is None or post.unit_id != unit_id:
             fields["post_id"] = [_("请选择本单位的服务岗")]
-        elif category_id is None:
-            category_id = post.category_id
+        else:
+            category_id = post.category_id if category_id is None else category_id
+            station_id = post.station_id if station_id is None else station_id
+            project_id = post.project_id if project_id is None else project_id
+    if bad_station := places.check_station_of_unit(data.station_id, unit_id):
+        fields["station_id"] = bad_station
+    if bad_project := projects.check_project_of_unit(data.project_id, unit_id):
+        fields["project_id"] = bad_project
     if bad_category := categories.check_choice(data.category_id):
         fields["category_id"] = bad_category
     if bad_skill := skills.check_choice(data.skill_id):
@@ -177,6 +193,7 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
         shift = timedelta(weeks=week)
         activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind, category_id=category_id,
                             skill_id=data.skill_id, requires_cover=data.requires_cover, for_minors=data.for_minors,
+                            station_id=station_id, project_id=project_id,
                             description=data.description, starts_at=data.starts_at + shift,
                             ends_at=data.ends_at + shift, capacity=data.capacity,
                             recurrence="weekly" if data.weekly_count > 1 else None)

@@ -12,7 +12,7 @@ from app.services import audit
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 
 
-def can_manage_unit(user: User, unit_id: int | None) -> bool:
+def can_manage_unit(user: User | None, unit_id: int | None) -> bool:
     """Platform admins act on every unit; a unit admin only on their own."""
     if user is None or not user.is_authenticated:
         return False

@@ -38,6 +38,9 @@ PAGE_MODULES = [
     "app.web.offline",
     "app.web.needs",
     "app.web.needs_admin",
+    "app.web.teams",
+    "app.web.places",
+    "app.web.projects",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -53,6 +56,8 @@ API_MODULES = [
     "app.web.api.people",
     "app.web.api.offline",
     "app.web.api.needs",
+    "app.web.api.teams",
+    "app.web.api.projects",
 ]
 
 

@@ -24,7 +24,15 @@ from app.services import posts, volunteers
 from app.services.clock import now, parse_local
 from app.services.errors import Forbidden, get_or_404
 from app.web.children_forms import ChildSignupForm
-from app.web.forms import BaseForm, category_choices, db_int, domain_errors, skill_choices
+from app.web.forms import (
+    BaseForm,
+    category_choices,
+    db_int,
+    domain_errors,
+    project_choices,
+    skill_choices,
+    station_choices,
+)
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -40,6 +48,8 @@ class ActivityForm(BaseForm):
     skill_id = SelectField(_l("需要的专业技能（可选）"), coerce=int)
     requires_cover = BooleanField(_l("报名须有志愿者保险"))
     for_minors = BooleanField(_l("适合未成年人（可为儿童报名）"))
+    station_id = SelectField(_l("所在实践站（不选则按服务岗）"), coerce=int)
+    project_id = SelectField(_l("所属项目（不选则按服务岗）"), coerce=int)
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
     weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
@@ -54,6 +64,8 @@ def index():
         SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)]
     category_choices(form.category_id)
     skill_choices(form.skill_id)
+    station_choices(form.station_id, current_user.unit_id)
+    project_choices(form.project_id, current_user.unit_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             created = posts.create_activity(current_user.unit_id, posts.ActivityInput(
@@ -62,6 +74,7 @@ def index():
                 capacity=form.capacity.data, description=form.description.data,
                 category_id=form.category_id.data or None, skill_id=form.skill_id.data or None,
                 requires_cover=form.requires_cover.data, for_minors=form.for_minors.data,
+                station_id=form.station_id.data or None, project_id=form.project_id.data or None,
                 weekly_count=form.weekly_count.data), by=current_user)
         if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")

@@ -136,6 +136,34 @@ def skill_choices(field, current: int | None = None) -> None:
         field.data = current or 0
 
 
+def station_choices(field, unit_id: int | None, current: int | None = None) -> None:
+    """Offer the practice stations a unit is paired with (all for the platform admin's None)
+    in a SelectField(coerce=int): 0 is none; the current station stays offered."""
+    from wtforms.fields.choices import SelectChoice
+
+    from app.services import places
+    offered = places.station_choices(unit_id)
+    if current and current not in {i for i, _n in offered}:
+        offered.append((current, places.get_place(current).name))
+    field.choices = [SelectChoice(0, _l("（不在实践站）"))] + [SelectChoice(i, n) for i, n in offered]
+    if field.data is None:
+        field.data = current or 0
+
+
+def project_choices(field, unit_id: int | None, current: int | None = None) -> None:
+    """Offer the current service projects of a unit and its teams (all for the platform admin's
+    None) in a SelectField(coerce=int): 0 is none; the current project stays offered."""
+    from wtforms.fields.choices import SelectChoice
+
+    from app.services import projects
+    offered = projects.project_choices(unit_id)
+    if current and current not in {i for i, _n in offered}:
+        offered.append((current, projects.get_project(current).title))
+    field.choices = [SelectChoice(0, _l("（不属于项目）"))] + [SelectChoice(i, n) for i, n in offered]
+    if field.data is None:
+        field.data = current or 0
+
+
 def form_status(form: FlaskForm) -> int:
     """422 for a form shown again with errors, 200 for a fresh one."""
     return 422 if any(field.errors for field in form) else 200

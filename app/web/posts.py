@@ -21,7 +21,15 @@ from app.auth_state import role_required
 from app.models import Post, Unit
 from app.services import attendance, posters, posts, qr, units
 from app.services.errors import get_or_404
-from app.web.forms import BaseForm, category_choices, db_int, domain_errors, send_bytes
+from app.web.forms import (
+    BaseForm,
+    category_choices,
+    db_int,
+    domain_errors,
+    project_choices,
+    send_bytes,
+    station_choices,
+)
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
 ADMINS = ("platform_admin", "unit_admin")
@@ -31,6 +39,8 @@ class PostForm(BaseForm):
     unit_id = SelectField(_l("成员单位"), coerce=int)
     name = StringField(_l("服务岗名称"), validators=[DataRequired(), Length(max=100)])
     category_id = SelectField(_l("服务类别"), coerce=int)
+    station_id = SelectField(_l("所在实践站（可选）"), coerce=int)
+    project_id = SelectField(_l("所属项目（可选）"), coerce=int)
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
     lat = DecimalField(_l("纬度（可选）"), places=6, validators=[Optional(), NumberRange(-90, 90)])
     lng = DecimalField(_l("经度（可选）"), places=6, validators=[Optional(), NumberRange(-180, 180)])
@@ -68,11 +78,15 @@ def _input(form: PostForm) -> posts.PostInput:
         lng=float(form.lng.data) if form.lng.data is not None else None,
         radius_m=form.radius_m.data, geofence_mode=form.geofence_mode.data, auto_approve=form.auto_approve.data,
         min_minutes=form.min_minutes.data, max_minutes=form.max_minutes.data,
-        open_from=form.open_from.data, open_until=form.open_until.data, category_id=form.category_id.data or None)
+        open_from=form.open_from.data, open_until=form.open_until.data, category_id=form.category_id.data or None,
+        station_id=form.station_id.data or None, project_id=form.project_id.data or None)
 
 
-def _unit_choices(form: PostForm, current_category: int | None = None) -> None:
+def _unit_choices(form: PostForm, current_category: int | None = None, current_station: int | None = None,
+                  current_project: int | None = None) -> None:
     category_choices(form.category_id, current_category)
+    station_choices(form.station_id, _scope(), current_station)
+    project_choices(form.project_id, _scope(), current_project)
     if current_user.role == "platform_admin":
         form.unit_id.choices = [SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)]
     else:
@@ -105,7 +119,7 @@ def new():
 def show(post_id: int):
     post = _post(post_id)
     form = PostForm(obj=post)
-    _unit_choices(form, post.category_id)
+    _unit_choices(form, post.category_id, post.station_id, post.project_id)
     form.unit_id.data = post.unit_id
     if form.validate_on_submit():
         with domain_errors(form) as attempt:

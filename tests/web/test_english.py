@@ -9,7 +9,18 @@ from pypdf import PdfReader
 from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
-from app.models import Activity, Bulletin, InsuranceCover, Post, ServiceRecord, User, Volunteer
+from app.models import (
+    Activity,
+    Bulletin,
+    InsuranceCover,
+    Post,
+    PracticePlace,
+    Project,
+    ServiceRecord,
+    Team,
+    User,
+    Volunteer,
+)
 from app.services import certificates, demo, guardians, posts, qr, records_export
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today
@@ -63,7 +74,11 @@ def world(db):
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
                 "user_id": unit_admin.id, "category_id": 1, "need_id": need.id, "job_id": export.id,
-                "cover_id": _db.session.scalar(select(InsuranceCover.id))},
+                "cover_id": _db.session.scalar(select(InsuranceCover.id)),
+                "team_id": _db.session.scalar(select(Team.id).where(Team.name == "扶老助残第1小队")),
+                "member_id": 1,
+                "project_id": _db.session.scalar(select(Project.id).order_by(Project.id)),
+                "place_id": _db.session.scalar(select(PracticePlace.id).where(PracticePlace.name == "和平村新时代文明实践站"))},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},

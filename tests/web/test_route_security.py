@@ -22,6 +22,8 @@ PUBLIC = {
     # residents ask without an account, then follow and rate their need by its code
     "needs.new", "needs.track", "needs.rate", "api_needs.create_need", "api_needs.rate_need",
     "api_needs.get_need_status",
+    # service projects recruit in public: the list and each project's page (signing up needs a login)
+    "projects.index", "projects.show", "api_projects.list_projects", "api_projects.get_project",
 }
 
 

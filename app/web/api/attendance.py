@@ -30,6 +30,8 @@ ADMINS = ("platform_admin", "unit_admin")
 class PostCreate(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     category_id = Id(load_default=None, allow_none=True, metadata={"description": "from listCategories"})
+    station_id = Id(load_default=None, allow_none=True, metadata={"description": "a practice station the unit is paired with"})
+    project_id = Id(load_default=None, allow_none=True, metadata={"description": "a project of the unit or its teams"})
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))

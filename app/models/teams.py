@@ -1,0 +1,65 @@
+"""Volunteer service teams (志愿服务队): 总队 → 大队 → 小队, and professional teams."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.places import PracticePlace
+    from app.models.units import Unit
+
+# corps 总队, brigade 大队, squad 小队; a professional team (专业志愿服务队) has a speciality.
+TEAM_LEVELS = ("corps", "brigade", "squad", "professional")
+# The level a team's parent must have (None: no parent allowed).
+PARENT_LEVEL = {"corps": None, "brigade": "corps", "squad": "brigade", "professional": "corps"}
+
+
+class Team(Model):
+    """A team; it belongs to a unit or to a practice station (exactly one of them)."""
+
+    __tablename__ = "teams"
+    __table_args__ = (
+        CheckConstraint("level IN ('corps','brigade','squad','professional')", name="level"),
+        CheckConstraint("(unit_id IS NULL) <> (station_id IS NULL)", name="one_owner"),
+        CheckConstraint("level <> 'professional' OR speciality IS NOT NULL", name="speciality"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(15))
+    speciality: Mapped[str | None] = mapped_column(String(50))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Team | None] = relationship("Team", remote_side="Team.id")
+    unit: Mapped[Unit | None] = relationship("Unit")
+    station: Mapped[PracticePlace | None] = relationship("PracticePlace")
+
+    def __repr__(self) -> str:
+        return f"<Team {self.id} {self.level} {self.name}>"
+
+
+class TeamMember(Model):
+    """A volunteer in a team (a volunteer can be in several); leaders record attendance."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    is_leader: Mapped[bool] = mapped_column(default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship("Team")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
