@@ -19,14 +19,14 @@ NAVIGATION = {
         ("records.index", _l("服务记录")), ("merchants_admin.index", _l("商家")),
         ("stars_admin.thresholds", _l("星级规则")), ("categories.index", _l("服务类别")),
         ("certificates.index", _l("服务证明")),
-        ("bulletins.index", _l("月通报")),
+        ("bulletins.index", _l("月通报")), ("office.index", _l("整改与任务")),
         ("system.jobs", _l("任务日志")),
     ],
     "unit_admin": [
         ("admin.dashboard", _l("概览")), ("admin.volunteers", _l("志愿者")),
         ("posts.index", _l("服务岗")), ("activities.index", _l("活动")),
         ("records.index", _l("服务记录")), ("certificates.index", _l("服务证明")),
-        ("bulletins.index", _l("月通报")),
+        ("bulletins.index", _l("月通报")), ("office.index", _l("整改与任务")),
     ],
     "merchant": [
         ("merchant.scan", _l("扫码核销")), ("merchant.offers", _l("优惠")),

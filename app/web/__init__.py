@@ -27,6 +27,7 @@ PAGE_MODULES = [
     "app.web.bulletins",
     "app.web.system",
     "app.web.categories",
+    "app.web.office",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -38,6 +39,7 @@ API_MODULES = [
     "app.web.api.bulletins",
     "app.web.api.certificates",
     "app.web.api.catalogues",
+    "app.web.api.office",
 ]
 
 

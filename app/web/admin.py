@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth_state import role_required
 from app.rate_limits import password_reset_limited
-from app.services import accounts, dashboard, guardians, sms, units, volunteers
+from app.services import accounts, dashboard, guardians, office_tasks, sms, units, volunteers
 from app.services.errors import NotFound
 from app.web.forms import BaseForm, db_int, domain_errors
 
@@ -51,7 +51,8 @@ def _unit_scope() -> int | None:
 @role_required("platform_admin", "unit_admin")
 def dashboard_view():
     security = accounts.repeated_failures() if current_user.role == "platform_admin" else None
-    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()), security=security)
+    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()), security=security,
+                           follow_up=office_tasks.follow_up(current_user))
 
 
 

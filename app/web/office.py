@@ -1,0 +1,203 @@
+"""The office's follow-up of its units: rectification items (整改) and task lists (任务清单).
+The platform admin raises and reviews them; a unit admin answers its own."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.auth_state import role_required
+from app.services import audit, office_tasks, rectifications, units
+from app.services.clock import local_today
+from app.services.rectifications import Upload
+from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+ADMINS = ("platform_admin", "unit_admin")
+
+
+class RaiseForm(BaseForm):
+    unit_id = SelectField(_l("责任单位"), coerce=int, validators=[DataRequired(_l("请选择责任单位"))])
+    finding = TextAreaField(_l("发现的问题"), validators=[DataRequired(), Length(max=rectifications.FINDING_MAX)])
+    source = StringField(_l("来源（如：2026年第三季度点评·无活动）"), validators=[Optional(), Length(max=rectifications.SOURCE_MAX)])
+    deadline = DateField(_l("整改期限"), validators=[DataRequired()])
+    submit = SubmitField(_l("下发整改事项"))
+
+
+class ReplyForm(BaseForm):
+    reply = TextAreaField(_l("整改情况"), validators=[DataRequired(), Length(max=rectifications.REPLY_MAX)])
+    files = MultipleFileField(_l("附件（PDF或图片，每个不超过5MB，最多5个）"))
+    submit = SubmitField(_l("提交答复"))
+
+
+class ReturnForm(BaseForm):
+    reason = StringField(_l("退回原因"), validators=[DataRequired(), Length(max=rectifications.REASON_MAX)])
+    submit = SubmitField(_l("退回重新整改"))
+
+
+class TaskForm(BaseForm):
+    title = StringField(_l("任务名称"), validators=[DataRequired(), Length(max=office_tasks.TITLE_MAX)])
+    text = TextAreaField(_l("任务内容"), validators=[DataRequired(), Length(max=office_tasks.TEXT_MAX)])
+    measure = SelectField(_l("完成标准"), choices=list(office_tasks.MEASURES.items()))
+    target = IntegerField(_l("目标数（按数字完成时填写）"),
+                          validators=[Optional(), NumberRange(min=1, max=office_tasks.TARGET_MAX)])
+    deadline = DateField(_l("截止日期"), validators=[DataRequired()])
+    all_units = BooleanField(_l("发给全部启用的成员单位"), default=True)
+    unit_ids = SelectMultipleField(_l("或选择成员单位"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("派发任务"))
+
+
+class TaskReplyForm(BaseForm):
+    reply = TextAreaField(_l("答复"), validators=[DataRequired(), Length(max=office_tasks.REPLY_MAX)])
+    submit = SubmitField(_l("提交答复"))
+
+
+def _unit_choices(field) -> None:
+    field.choices = [(u.id, u.name) for u in units.list_units(active_only=True)]
+
+
+@bp.get("/", endpoint="index")
+@role_required(*ADMINS)
+def index():
+    status = request.args.get("status")
+    items = rectifications.list_items(current_user, status=status)
+    if current_user.role == "platform_admin":
+        tasks = office_tasks.list_tasks()
+        return render_template("office/index.html", items=items, status=status, tasks=tasks, today=local_today(),
+                               task_summary=office_tasks.summary(tasks), mine=None)
+    return render_template("office/index.html", items=items, status=status, tasks=None, today=local_today(),
+                           mine=office_tasks.tasks_for(current_user))
+
+
+@bp.route("/rectifications/new", methods=["GET", "POST"], endpoint="raise_item")
+@role_required("platform_admin")
+def raise_item():
+    form = RaiseForm(unit_id=request.args.get("unit_id", type=db_int),
+                     source=(request.args.get("source") or "")[:rectifications.SOURCE_MAX] or None)
+    _unit_choices(form.unit_id)
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            item = rectifications.raise_item(form.unit_id.data, finding=form.finding.data, deadline=form.deadline.data,
+                                             source=form.source.data, by=current_user)
+        if attempt.ok:
+            flash(_("已向“%(u)s”下发整改事项", u=item.unit.name), "success")
+            return redirect(url_for(".item", item_id=item.id))
+    return render_template("office/raise.html", form=form), form_status(form)
+
+
+def _item_page(item, reply_form=None, return_form=None, status=200):
+    return render_template("office/item.html", item=item, trail=audit.trail(item), today=local_today(),
+                           overdue=rectifications.is_overdue(item), reply_form=reply_form or ReplyForm(),
+                           return_form=return_form or ReturnForm(prefix="r"), action_form=BaseForm()), status
+
+
+@bp.get("/rectifications/<int:item_id>", endpoint="item")
+@role_required(*ADMINS)
+def item(item_id: int):
+    return _item_page(rectifications.get_item(current_user, item_id))
+
+
+@bp.post("/rectifications/<int:item_id>/reply", endpoint="reply")
+@role_required("unit_admin")
+def reply(item_id: int):
+    item = rectifications.get_item(current_user, item_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        uploads = [Upload(f.filename or "", f.read(rectifications.FILE_MAX_BYTES + 1)) for f in form.files.data or []
+                   if getattr(f, "filename", None)]
+        with domain_errors(form) as attempt:
+            rectifications.reply(item, text=form.reply.data, files=uploads, by=current_user)
+        if attempt.ok:
+            flash(_("已提交整改答复，等待文明办审核"), "success")
+            return redirect(url_for(".item", item_id=item.id))
+    return _item_page(item, reply_form=form, status=422)
+
+
+@bp.post("/rectifications/<int:item_id>/close", endpoint="close")
+@role_required("platform_admin")
+def close(item_id: int):
+    item = rectifications.get_item(current_user, item_id)
+    if BaseForm().validate_on_submit():
+        with domain_errors() as attempt:
+            rectifications.close(item, by=current_user)
+        if attempt.ok:
+            flash(_("已销号"), "success")
+    return redirect(url_for(".item", item_id=item.id))
+
+
+@bp.post("/rectifications/<int:item_id>/return", endpoint="return_item")
+@role_required("platform_admin")
+def return_item(item_id: int):
+    item = rectifications.get_item(current_user, item_id)
+    form = ReturnForm(prefix="r")
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            rectifications.return_item(item, reason=form.reason.data, by=current_user)
+        if attempt.ok:
+            flash(_("已退回，单位须重新整改"), "success")
+            return redirect(url_for(".item", item_id=item.id))
+    return _item_page(item, return_form=form, status=422)
+
+
+@bp.get("/rectifications/<int:item_id>/files/<int:file_id>", endpoint="file")
+@role_required(*ADMINS)
+def file(item_id: int, file_id: int):
+    found = rectifications.get_file(current_user, item_id, file_id)
+    return send_bytes(found.data, found.filename, inline=False)
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"], endpoint="new_task")
+@role_required("platform_admin")
+def new_task():
+    form = TaskForm()
+    _unit_choices(form.unit_ids)
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            task = office_tasks.create_task(
+                title=form.title.data, text=form.text.data, measure=form.measure.data, target=form.target.data,
+                deadline=form.deadline.data, unit_ids=None if form.all_units.data else form.unit_ids.data,
+                by=current_user)
+        if attempt.ok:
+            flash(_("已向%(n)d个成员单位派发任务", n=len(task.assignments)), "success")
+            return redirect(url_for(".task", task_id=task.id))
+    return render_template("office/new_task.html", form=form), form_status(form)
+
+
+def _task_page(task, form=None, status=200):
+    rows = office_tasks.progress([a for a in task.assignments
+                                  if current_user.role == "platform_admin" or a.unit_id == current_user.unit_id])
+    return render_template("office/task.html", task=task, rows=rows, measures=office_tasks.MEASURES,
+                           form=form or TaskReplyForm()), status
+
+
+@bp.get("/tasks/<int:task_id>", endpoint="task")
+@role_required(*ADMINS)
+def task(task_id: int):
+    return _task_page(office_tasks.get_task(current_user, task_id))
+
+
+@bp.post("/tasks/<int:task_id>/reply", endpoint="task_reply")
+@role_required("unit_admin")
+def task_reply(task_id: int):
+    task = office_tasks.get_task(current_user, task_id)
+    form = TaskReplyForm()
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            office_tasks.reply(task, text=form.reply.data, by=current_user)
+        if attempt.ok:
+            flash(_("已提交答复"), "success")
+            return redirect(url_for(".task", task_id=task.id))
+    return _task_page(task, form, status=422)
