@@ -17,6 +17,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
@@ -51,7 +52,7 @@ class ReturnForm(BaseForm):
 class TaskForm(BaseForm):
     title = StringField(_l("任务名称"), validators=[DataRequired(), Length(max=office_tasks.TITLE_MAX)])
     text = TextAreaField(_l("任务内容"), validators=[DataRequired(), Length(max=office_tasks.TEXT_MAX)])
-    measure = SelectField(_l("完成标准"), choices=list(office_tasks.MEASURES.items()))
+    measure = SelectField(_l("完成标准"), choices=[SelectChoice(k, v) for k, v in office_tasks.MEASURES.items()])
     target = IntegerField(_l("目标数（按数字完成时填写）"),
                           validators=[Optional(), NumberRange(min=1, max=office_tasks.TARGET_MAX)])
     deadline = DateField(_l("截止日期"), validators=[DataRequired()])
@@ -66,7 +67,7 @@ class TaskReplyForm(BaseForm):
 
 
 def _unit_choices(field) -> None:
-    field.choices = [(u.id, u.name) for u in units.list_units(active_only=True)]
+    field.choices = [SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)]
 
 
 @bp.get("/", endpoint="index")

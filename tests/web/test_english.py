@@ -9,7 +9,17 @@ from pypdf import PdfReader
 from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
-from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
+from app.models import (
+    Activity,
+    Bulletin,
+    OfficeTask,
+    Post,
+    Rectification,
+    RectificationFile,
+    ServiceRecord,
+    User,
+    Volunteer,
+)
 from app.services import certificates, demo, guardians, posts, qr
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, previous_month
@@ -47,11 +57,18 @@ def world(db):
     city_bulletin = _db.session.scalar(select(Bulletin).where(Bulletin.unit_id.is_(None)))
     unit_admin = _db.session.scalar(select(User).where(User.username == "unit1"))
     merchant_user = _db.session.scalar(select(User).where(User.username == "merchant"))
+    item = _db.session.scalar(select(Rectification).where(Rectification.unit_id == volunteer.unit_id))
+    item_file = RectificationFile(item=item, filename="report.pdf", content_type="application/pdf", size=9,
+                                  data=b"%PDF-1.4\n")
+    _db.session.add(item_file)
+    task = _db.session.scalar(select(OfficeTask))
+    _db.session.commit()
     return {
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
-                "user_id": unit_admin.id, "category_id": 1},
+                "user_id": unit_admin.id, "category_id": 1, "item_id": item.id, "task_id": task.id,
+                "file_id": item_file.id},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},
