@@ -86,8 +86,10 @@ def index():
 @bp.route("/rectifications/new", methods=["GET", "POST"], endpoint="raise_item")
 @role_required("platform_admin")
 def raise_item():
+    # opened from a bulletin's or a review's flag: the unit, the source and the finding come along
     form = RaiseForm(unit_id=request.args.get("unit_id", type=db_int),
-                     source=(request.args.get("source") or "")[:rectifications.SOURCE_MAX] or None)
+                     source=(request.args.get("source") or "")[:rectifications.SOURCE_MAX] or None,
+                     finding=(request.args.get("finding") or "")[:rectifications.FINDING_MAX] or None)
     _unit_choices(form.unit_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:

@@ -144,3 +144,27 @@ def test_overdue_items_show_on_both_dashboards(app, db):
         client = app.test_client()
         f.login(client, user)
         assert "逾期未完成的整改事项 1 项" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_an_item_is_raised_from_a_bulletins_flag_with_its_text(app, db):
+    from app.models import Bulletin
+    from app.services.bulletins.snapshots import generate_bulletins
+    from app.services.clock import local_today as today
+    from app.services.clock import previous_month
+    office, unit_a, _unit_b, _admin_a, _admin_b = _people(db)
+    from datetime import timedelta as days
+
+    from app.services.clock import now
+    volunteer = f.volunteer(unit_a)  # registered before the month, no service: the unit's bulletin flags it
+    volunteer.created_at = now() - days(days=70)
+    month = previous_month(today().strftime("%Y-%m"))
+    generate_bulletins(month)
+    db.session.commit()
+    bulletin = db.session.scalar(select(Bulletin).where(Bulletin.unit_id == unit_a.id))
+    client = app.test_client()
+    f.login(client, office)
+    page = client.get(f"/bulletins/{bulletin.id}").get_data(as_text=True)
+    assert "下发整改" in page
+    link = page[page.index("/office/rectifications/new?"):].split('"')[0].replace("&amp;", "&")
+    form = client.get(link).get_data(as_text=True)
+    assert f'<option selected value="{unit_a.id}">' in form and "低于" in form
