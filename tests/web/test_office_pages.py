@@ -9,9 +9,10 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import select
 
-from app.models import OfficeTask, Rectification
+from app.models import Bulletin, OfficeTask, Rectification
 from app.services import office_tasks, rectifications
-from app.services.clock import local_today
+from app.services.bulletins.snapshots import generate_bulletins
+from app.services.clock import local_today, now, previous_month
 from tests import factories as f
 
 
@@ -147,17 +148,10 @@ def test_overdue_items_show_on_both_dashboards(app, db):
 
 
 def test_an_item_is_raised_from_a_bulletins_flag_with_its_text(app, db):
-    from app.models import Bulletin
-    from app.services.bulletins.snapshots import generate_bulletins
-    from app.services.clock import local_today as today
-    from app.services.clock import previous_month
     office, unit_a, _unit_b, _admin_a, _admin_b = _people(db)
-    from datetime import timedelta as days
-
-    from app.services.clock import now
     volunteer = f.volunteer(unit_a)  # registered before the month, no service: the unit's bulletin flags it
-    volunteer.created_at = now() - days(days=70)
-    month = previous_month(today().strftime("%Y-%m"))
+    volunteer.created_at = now() - timedelta(days=70)
+    month = previous_month(local_today().strftime("%Y-%m"))
     generate_bulletins(month)
     db.session.commit()
     bulletin = db.session.scalar(select(Bulletin).where(Bulletin.unit_id == unit_a.id))
