@@ -6,7 +6,14 @@ from app.models.bulletins import Bulletin, QuarterReview
 from app.models.catalogues import ServiceCategory
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
-from app.models.office import OfficeTask, OfficeTaskUnit, Rectification, RectificationFile
+from app.models.office import (
+    OfficeTask,
+    OfficeTaskUnit,
+    Rectification,
+    RectificationFile,
+    ScoreScheme,
+    ScoreSnapshot,
+)
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
@@ -15,7 +22,7 @@ from app.models.units import Unit
 __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
     "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "OfficeTask", "OfficeTaskUnit", "Post",
-    "QuarterReview", "Rectification", "RectificationFile",
+    "QuarterReview", "Rectification", "RectificationFile", "ScoreScheme", "ScoreSnapshot",
     "SchedulerLease",
     "ServiceCategory", "ServiceRecord",
     "Setting", "StarEvent", "StarThreshold", "Unit", "User", "Volunteer",

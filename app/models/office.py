@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -26,6 +26,7 @@ class Rectification(Model):
     finding: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))  # e.g. the review and flag it came from
     deadline: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the end of the deadline day in the zone
     status: Mapped[str] = mapped_column(String(10), default="open", server_default="open", index=True)
     reply: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -96,3 +97,30 @@ class OfficeTaskUnit(Model):
 
     task: Mapped[OfficeTask] = relationship("OfficeTask", back_populates="assignments")
     unit: Mapped[Unit] = relationship("Unit")
+
+
+class ScoreScheme(Model):
+    """A version of the office's indicator scheme (测评指标): weighted indicators, each with a
+    target. A period is scored with the version in force at its end; a new version never
+    changes a period already scored (its ScoreSnapshot stands)."""
+
+    __tablename__ = "score_schemes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    indicators: Mapped[list] = mapped_column(JSON)  # [{"key", "weight", "target"}]
+    effective_from: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScoreSnapshot(Model):
+    """The scores of an ended period, computed once with the scheme then in force and kept."""
+
+    __tablename__ = "score_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), unique=True)
+    scheme_version: Mapped[int] = mapped_column()
+    scores: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

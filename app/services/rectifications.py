@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Rectification, RectificationFile, Unit, User
 from app.services import audit
-from app.services.clock import local_today, now
+from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 FINDING_MAX = 2000
@@ -67,6 +67,7 @@ def raise_item(unit_id: int, *, finding: str, deadline: date | None, by: User,
     item = Rectification(unit_id=unit.id, finding=_text(finding, FINDING_MAX, "finding"),
                          source=_text(source, SOURCE_MAX, "source", required=False),
                          deadline=check_deadline(deadline), status="open", raised_by_id=by.id, raised_at=now())
+    item.due_at = start_of_day(item.deadline + timedelta(days=1))
     db.session.add(item)
     db.session.flush()
     audit.log("rectification.raised", item, by=by, unit_id=unit.id, deadline=item.deadline.isoformat())
