@@ -10,6 +10,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -21,8 +22,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
-from app.services import audit, office_tasks, rectifications, units
-from app.services.clock import local_today
+from app.services import audit, office_tasks, rectifications, scores, units
+from app.services.clock import local_today, previous_month
+from app.services.periods import Period
 from app.services.rectifications import Upload
 from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes
 
@@ -204,3 +206,65 @@ def task_reply(task_id: int):
             flash(_("已提交答复"), "success")
             return redirect(url_for(".task", task_id=task.id))
     return _task_page(task, form, status=422)
+
+
+def _period_arg() -> Period:
+    """?period=…, by default the last month that has ended."""
+    text = request.args.get("period") or previous_month()
+    return Period.parse(text[:10])
+
+
+@bp.get("/scores", endpoint="scores")
+@role_required(*ADMINS)
+def scores_page():
+    period = _period_arg()
+    result = scores.visible_scores(scores.scores(period), current_user)
+    return render_template("office/scores.html", result=result, period=period, labels=scores.INDICATORS,
+                           scheme_form=SchemeForm.for_current() if current_user.role == "platform_admin" else None)
+
+
+class SchemeForm(BaseForm):
+    """One weight and one target per indicator; an indicator with weight 0 is left out."""
+
+    submit = SubmitField(_l("保存为新版本（从今天起生效）"))
+
+    @classmethod
+    def for_current(cls, formdata=None) -> SchemeForm:
+        version, indicators = scores.current_scheme()
+        current = {row["key"]: row for row in indicators}
+        form_class = type("CurrentSchemeForm", (cls,), {})
+        for key, (label, yearly, unit) in scores.INDICATORS.items():
+            suffix = _("（每年）") if yearly else (_("（0–1的比率）") if unit == "%" else "")
+            setattr(form_class, f"w_{key}", IntegerField(
+                _("%(n)s · 权重", n=label), default=current.get(key, {}).get("weight", 0),
+                validators=[Optional(), NumberRange(min=0, max=100)]))
+            setattr(form_class, f"t_{key}", DecimalField(
+                _("%(n)s · 目标%(s)s", n=label, s=suffix), default=current.get(key, {}).get("target", 1),
+                places=None, validators=[Optional(), NumberRange(min=0, max=1_000_000)]))
+        form = form_class(formdata=formdata) if formdata is not None else form_class()
+        form.version = version
+        return form
+
+    def indicators(self) -> list[dict]:
+        rows = []
+        for key in scores.INDICATORS:
+            weight = getattr(self, f"w_{key}").data or 0
+            if weight:
+                target = getattr(self, f"t_{key}").data
+                rows.append({"key": key, "weight": weight, "target": float(target) if target is not None else 0})
+        return rows
+
+
+@bp.post("/scores/scheme", endpoint="save_scheme")
+@role_required("platform_admin")
+def save_scheme():
+    form = SchemeForm.for_current(request.form)
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            scheme = scores.save_scheme(form.indicators(), by=current_user)
+        if attempt.ok:
+            flash(_("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响", v=scheme.version), "success")
+            return redirect(url_for(".scores"))
+    period = _period_arg()
+    return render_template("office/scores.html", result=scores.scores(period), period=period,
+                           labels=scores.INDICATORS, scheme_form=form), 422

@@ -162,3 +162,31 @@ def test_an_item_is_raised_from_a_bulletins_flag_with_its_text(app, db):
     link = page[page.index("/office/rectifications/new?"):].split('"')[0].replace("&amp;", "&")
     form = client.get(link).get_data(as_text=True)
     assert f'<option selected value="{unit_a.id}">' in form and "低于" in form
+
+
+def test_scores_page_scheme_form_and_get_unit_scores(app, client, db):
+    office, unit_a, unit_b, admin_a, _admin_b = _people(db)
+    web = app.test_client()
+    f.login(web, office)
+    page = web.get("/office/scores?period=2026-09")
+    assert page.status_code == 200 and "scoreChart" in page.get_data(as_text=True)
+    assert web.get("/office/scores?period=2026-13").status_code == 422
+    form = {f"w_{key}": 0 for key in ("participation_rate", "trainings_per_volunteer", "activities_held",
+                                      "records_reviewed_on_time", "rectifications_on_time")}
+    bad = f.post_form(web, "/office/scores/scheme", {**form, "w_hours_per_volunteer": 90,
+                                                     "t_hours_per_volunteer": 20}, token_from="/office/scores")
+    assert bad.status_code == 422 and "权重之和应为100" in bad.get_data(as_text=True)
+    good = f.post_form(web, "/office/scores/scheme", {**form, "w_hours_per_volunteer": 100,
+                                                      "t_hours_per_volunteer": 20}, token_from="/office/scores")
+    assert good.status_code == 302
+    unit_web = app.test_client()
+    f.login(unit_web, admin_a)
+    assert "测评指标（当前" not in unit_web.get("/office/scores").get_data(as_text=True)  # the office's form only
+    assert unit_web.post("/office/scores/scheme").status_code in (400, 403)
+
+    headers = f.api_token(client, admin_a.username)
+    answer = client.get(f"/api/v1/scores?period={local_today():%Y-%m}", headers=headers)
+    assert answer.status_code == 200 and answer.json["partial"] is True and answer.json["scheme_version"] == 1
+    rows = {row["unit_id"]: row for row in answer.json["units"]}
+    assert rows[unit_a.id]["breakdown"] and rows[unit_b.id]["breakdown"] == []
+    assert client.get("/api/v1/scores?period=Q3", headers=headers).status_code == 422

@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.services import office_tasks, rectifications
+from app.services import office_tasks, rectifications, scores
 from app.services.errors import ValidationFailed
+from app.services.periods import Period
 from app.web.api.common import Bool, Id, Int, StrictSchema, Text, fields, iso, operation, validate
 
 blp = Blueprint("api_office", __name__, description="The office's follow-up: rectification items and tasks")
@@ -142,3 +143,43 @@ def list_tasks():
             by_task.setdefault(row.assignment.task_id, []).append(row)
         return {"items": [task_json(t, by_task.get(t.id, [])) for t in tasks]}
     return {"items": [task_json(r.assignment.task, [r]) for r in office_tasks.tasks_for(user)]}
+
+
+class ScoresQuery(StrictSchema):
+    period = Text(required=True, metadata={"description": "2026-10, 2026-Q3, 2026-H1 or 2026"})
+
+
+class Points(StrictSchema):
+    key = Text()
+    value = fields.Float()
+    target = fields.Float()
+    weight = Int()
+    points = fields.Float()
+
+
+class UnitScore(StrictSchema):
+    unit_id = Id()
+    unit = Text()
+    score = fields.Float()
+    rank = Int()
+    breakdown = fields.List(fields.Nested(Points), metadata={
+        "description": "empty for other units when a unit admin asks"})
+
+
+class Scores(StrictSchema):
+    period = Text()
+    scheme_version = Int(metadata={"description": "0: the built-in scheme"})
+    is_partial = Bool(data_key="partial", attribute="partial",
+                      metadata={"description": "the period has not ended: figures so far"})
+    indicators = fields.List(fields.Dict())
+    units = fields.List(fields.Nested(UnitScore))
+
+
+@blp.get("/scores")
+@operation(blp, "getUnitScores", *ADMINS)
+@blp.arguments(ScoresQuery, location="query")
+@blp.response(200, Scores)
+def get_unit_scores(query):
+    """Every unit's score for a period with the scheme in force at its end, its rank, and the
+    breakdown per indicator (a unit admin: its own unit's breakdown only)."""
+    return scores.visible_scores(scores.scores(Period.parse(query["period"])), api_user())
