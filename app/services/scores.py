@@ -7,9 +7,10 @@ score out of 100 for any period, with a breakdown and a rank.
   on time) are not.
 - Points of an indicator = weight × min(1, value ÷ target); the weights sum to 100.
 - A unit with nothing to measure for a rate (no records reviewed, no item due) has met it.
-- An ended period is scored once, with the scheme in force at its end, and the scores are kept
-  (ScoreSnapshot): a later scheme never rewrites it. A period still running is computed live
-  and marked partial.
+- An ended period is scored with the scheme in force at its end. The scheduler keeps it on the
+  1st (or the office does, with a button): kept scores (ScoreSnapshot) never change, whatever
+  scheme or record comes later. Until then it is computed on each look; a period still running
+  is marked partial.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from app.models import Rectification, ScoreScheme, ScoreSnapshot, ServiceRecord,
 from app.services import audit
 from app.services.bulletins.figures import period_aggregates
 from app.services.clock import local_today, now
-from app.services.errors import Forbidden, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.periods import Period
 
 REVIEW_DAYS = 7  # a record reviewed within this many days of its end was reviewed on time
@@ -178,10 +179,21 @@ def compute(period: Period) -> dict:
 
 
 def scores(period: Period) -> dict:
-    """An ended period's kept scores (computed and kept the first time); a running period's
-    live ones, marked partial."""
+    """A period's kept scores when it has them; otherwise computed now (changes nothing), and
+    marked partial while the period runs."""
+    kept = db.session.scalar(select(ScoreSnapshot).where(ScoreSnapshot.period == str(period)))
+    if kept is not None:
+        return {**kept.scores, "partial": False, "kept": True}
+    return {**compute(period), "partial": not period.has_ended(), "kept": False}
+
+
+def keep(period: Period, *, by: User | None = None) -> ScoreSnapshot:
+    """Score an ended period with the scheme in force at its end and keep it: a later scheme
+    or a late record never changes it. Keeping it again returns the kept one."""
+    if by is not None and by.role != "platform_admin":
+        raise Forbidden(_("只有文明办可以确定测评得分"))
     if not period.has_ended():
-        return {**compute(period), "partial": True}
+        raise Conflict(_("期间结束后才能确定得分"))
     kept = db.session.scalar(select(ScoreSnapshot).where(ScoreSnapshot.period == str(period)))
     if kept is None:
         result = compute(period)
@@ -189,7 +201,25 @@ def scores(period: Period) -> dict:
                              computed_at=now())
         db.session.add(kept)
         db.session.flush()
-    return {**kept.scores, "partial": False}
+        audit.log("scores.kept", kept, by=by, period=str(period), scheme_version=result["scheme_version"])
+    return kept
+
+
+def keep_ended(at) -> list[str]:
+    """The scheduler's run on the 1st: keep the month that just ended, and the quarter, half-year
+    and year that ended with it."""
+    from app.services.clock import local
+    last = local(at).date().replace(day=1) - timedelta(days=1)
+    periods = [Period("month", last.year, last.month)]
+    if last.month % 3 == 0:
+        periods.append(Period("quarter", last.year, last.month // 3))
+    if last.month % 6 == 0:
+        periods.append(Period("half", last.year, last.month // 6))
+    if last.month == 12:
+        periods.append(Period("year", last.year, 1))
+    for period in periods:
+        keep(period)
+    return [str(p) for p in periods]
 
 
 def visible_scores(result: dict, user: User) -> dict:

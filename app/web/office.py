@@ -220,7 +220,8 @@ def scores_page():
     period = _period_arg()
     result = scores.visible_scores(scores.scores(period), current_user)
     return render_template("office/scores.html", result=result, period=period, labels=scores.INDICATORS,
-                           scheme_form=SchemeForm.for_current() if current_user.role == "platform_admin" else None)
+                           scheme_form=SchemeForm.for_current() if current_user.role == "platform_admin" else None,
+                           action_form=BaseForm())
 
 
 class SchemeForm(BaseForm):
@@ -255,6 +256,19 @@ class SchemeForm(BaseForm):
         return rows
 
 
+@bp.post("/scores/keep", endpoint="keep_scores")
+@role_required("platform_admin")
+def keep_scores():
+    period = _period_arg()
+    if BaseForm().validate_on_submit():
+        with domain_errors() as attempt:
+            kept = scores.keep(period, by=current_user)
+        if attempt.ok:
+            flash(_("已确定%(p)s的测评得分（第%(v)d版指标），今后不再变化", p=period.label(), v=kept.scheme_version),
+                  "success")
+    return redirect(url_for(".scores", period=str(period)))
+
+
 @bp.post("/scores/scheme", endpoint="save_scheme")
 @role_required("platform_admin")
 def save_scheme():
@@ -267,4 +281,4 @@ def save_scheme():
             return redirect(url_for(".scores"))
     period = _period_arg()
     return render_template("office/scores.html", result=scores.scores(period), period=period,
-                           labels=scores.INDICATORS, scheme_form=form), 422
+                           labels=scores.INDICATORS, scheme_form=form, action_form=BaseForm()), 422

@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.services import rectifications, scores
 from app.services.bulletins import figures
-from app.services.errors import Forbidden, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.periods import Period
 from tests import factories as f
 
@@ -49,7 +49,7 @@ def _by_unit(result):
 
 def test_the_default_scheme_on_a_hand_computed_month(september):
     result = scores.scores(Period.parse("2026-09"))
-    assert result["scheme_version"] == 0 and result["partial"] is False
+    assert result["scheme_version"] == 0 and result["partial"] is False and result["kept"] is False
     rows = _by_unit(result)
     a, b, c = rows[september["a"].id], rows[september["b"].id], rows[september["c"].id]
     points = {x["key"]: x["points"] for x in a["breakdown"]}
@@ -76,13 +76,17 @@ def test_ties_share_a_rank_and_scores_stay_within_0_and_100(september):
         assert (r2 == r1) if s2 == s1 else (r2 > r1)
 
 
-def test_a_changed_scheme_scores_later_periods_and_never_rewrites_a_scored_one(september):
+def test_a_changed_scheme_scores_later_periods_and_never_rewrites_a_kept_one(september):
+    scores.keep(Period.parse("2026-09"))
     before = scores.scores(Period.parse("2026-09"))
+    assert before["kept"] is True
     scheme = scores.save_scheme([{"key": "hours_per_volunteer", "weight": 60, "target": 120},
                                  {"key": "participation_rate", "weight": 40, "target": 1}], by=september["office"])
     assert scheme.version == 1
     f.give_hours(september["a1"], 20, end=beijing(2026, 9, 10, 18))  # approved later, about September
     assert scores.scores(Period.parse("2026-09")) == before  # kept as it was scored
+    assert _by_unit(scores.compute(Period.parse("2026-09")))[september["a"].id]["breakdown"] != \
+        _by_unit(before)[september["a"].id]["breakdown"]  # computed afresh, it would differ
     running = scores.scores(Period.parse(scheme.effective_from.strftime("%Y-%m")))
     assert running["partial"] is True and running["scheme_version"] == 1
     assert [x["key"] for x in _by_unit(running)[september["a"].id]["breakdown"]] == [
@@ -142,3 +146,11 @@ def test_records_reviewed_within_seven_days_count_as_on_time(september):
     row = _by_unit(scores.compute(Period.parse("2026-09")))[september["a"].id]
     review = next(x for x in row["breakdown"] if x["key"] == "records_reviewed_on_time")
     assert review["value"] == 0.5 and review["points"] == pytest.approx(10 * 0.5 / 0.9, abs=0.01)
+
+
+def test_the_scheduler_keeps_the_month_and_the_quarter_that_ended(september):
+    assert scores.keep_ended(beijing(2026, 10, 1, 3)) == ["2026-09", "2026-Q3"]
+    assert scores.scores(Period.parse("2026-Q3"))["kept"] is True
+    assert scores.keep_ended(beijing(2026, 10, 1, 3)) == ["2026-09", "2026-Q3"]  # again: nothing new
+    with pytest.raises(Conflict):
+        scores.keep(Period.parse(f"{date.today():%Y}"))  # this year has not ended

@@ -9,7 +9,7 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import select
 
-from app.models import Bulletin, OfficeTask, Rectification
+from app.models import Bulletin, OfficeTask, Rectification, ScoreSnapshot
 from app.services import office_tasks, rectifications
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, now, previous_month
@@ -171,6 +171,10 @@ def test_scores_page_scheme_form_and_get_unit_scores(app, client, db):
     page = web.get("/office/scores?period=2026-09")
     assert page.status_code == 200 and "scoreChart" in page.get_data(as_text=True)
     assert web.get("/office/scores?period=2026-13").status_code == 422
+    assert "现在确定" in page.get_data(as_text=True)
+    kept = f.post_form(web, "/office/scores/keep?period=2026-09", {}, token_from="/office/scores?period=2026-09")
+    assert kept.status_code == 302 and db.session.scalar(select(ScoreSnapshot.period)) == "2026-09"
+    assert "本期得分已确定" in web.get("/office/scores?period=2026-09").get_data(as_text=True)
     form = {f"w_{key}": 0 for key in ("participation_rate", "trainings_per_volunteer", "activities_held",
                                       "records_reviewed_on_time", "rectifications_on_time")}
     bad = f.post_form(web, "/office/scores/scheme", {**form, "w_hours_per_volunteer": 90,

@@ -171,6 +171,7 @@ class Scores(StrictSchema):
     scheme_version = Int(metadata={"description": "0: the built-in scheme"})
     is_partial = Bool(data_key="partial", attribute="partial",
                       metadata={"description": "the period has not ended: figures so far"})
+    kept = Bool(metadata={"description": "the scores were kept after the period ended and no longer change"})
     indicators = fields.List(fields.Dict())
     units = fields.List(fields.Nested(UnitScore))
 
