@@ -90,6 +90,7 @@ bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
 def bulletins_generate_command(month, unit_id, revise):
     """Make the month's bulletins; those that exist are left alone (--revise: a new revision);
     mail them like the monthly job."""
+    from app.services import mailer
     from app.services.bulletins import mail as bulletin_mail
     from app.services.months import Month
     kind = "revised " if revise else ""
@@ -101,7 +102,7 @@ def bulletins_generate_command(month, unit_id, revise):
         click.echo(f"created {exc.counts['created']} {kind}bulletin(s) for {exc.counts['month']}")
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {counts['created']} {kind}bulletin(s) for {counts['month']}")
-    if bulletin_mail.mail_configured():
+    if mailer.configured():
         click.echo(f"mailed {counts['mailed']} bulletin(s)")
 
 

@@ -22,7 +22,7 @@ NAVIGATION = {
         ("unit_profile.registration", _l("登记率")), ("insurance.index", _l("保险")),
         ("teams.index", _l("志愿服务队")), ("places.index", _l("实践阵地")), ("projects.index", _l("项目")),
         ("certificates.index", _l("服务证明")),
-        ("bulletins.index", _l("月通报")), ("needs_admin.index", _l("群众需求")),
+        ("bulletins.index", _l("月通报")), ("needs_admin.index", _l("群众需求")), ("office.index", _l("整改与任务")),
         ("system.jobs", _l("任务日志")),
     ],
     "unit_admin": [
@@ -30,7 +30,7 @@ NAVIGATION = {
         ("insurance.index", _l("保险")), ("posts.index", _l("服务岗")), ("activities.index", _l("活动")),
         ("teams.index", _l("志愿服务队")), ("places.index", _l("实践阵地")), ("projects.index", _l("项目")),
         ("records.index", _l("服务记录")), ("certificates.index", _l("服务证明")),
-        ("bulletins.index", _l("月通报")), ("needs_admin.index", _l("群众需求")),
+        ("bulletins.index", _l("月通报")), ("needs_admin.index", _l("群众需求")), ("office.index", _l("整改与任务")),
     ],
     "merchant": [
         ("merchant.scan", _l("扫码核销")), ("merchant.offers", _l("优惠")),

@@ -35,10 +35,23 @@ def purge_need_residents(at: datetime) -> dict:
     return {"purged": needs.purge_resident_data(at)}
 
 
+def keep_scores(at: datetime) -> dict:
+    from app.services import scores
+    return {"kept": scores.keep_ended(at)}
+
+
+def office_mail(at: datetime) -> dict:
+    from app.services import office_mail as mail
+    return mail.send_due(at)
+
+
 JOBS = [
     Job("monthly_bulletins", _l("每月1日生成上月通报并发送邮件"), {"day": 1, "hour": 2, "minute": 0}, monthly_bulletins),
     Job("close_forgotten_sessions", _l("关闭超过服务岗最长计时仍未签退的记录"), {"minute": "*/5"}, close_forgotten_sessions),
     Job("expire_coupons", _l("把过期的优惠券标记为已过期"), {"minute": 7}, expire_coupons),
+    Job("keep_scores", _l("每月1日确定上月（及刚结束的季度、半年、年度）的单位测评得分"),
+        {"day": 1, "hour": 3, "minute": 0}, keep_scores),
+    Job("office_mail", _l("向成员单位发送整改事项、任务通知及到期提醒"), {"minute": "*/10"}, office_mail),
     Job("prune_login_failures", _l("删除30天前的登录失败记录"), {"hour": 3, "minute": 17}, prune_login_failures),
     Job("purge_need_residents", _l("删除办结超过保存期的群众需求中的姓名和电话"), {"hour": 3, "minute": 41},
         purge_need_residents),

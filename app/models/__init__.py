@@ -8,6 +8,14 @@ from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
+from app.models.office import (
+    OfficeTask,
+    OfficeTaskUnit,
+    Rectification,
+    RectificationFile,
+    ScoreScheme,
+    ScoreSnapshot,
+)
 from app.models.offline import OfflineTap, TapDevice
 from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
@@ -22,7 +30,8 @@ __all__ = [
     "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin",
     "Certificate", "ColumnMapping", "Coupon", "ExportJob", "InsuranceCover", "InsuranceCoverMember",
     "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Need", "NeedSignup", "Offer",
-    "OfflineTap", "PlacePairing", "Post", "PracticePlace", "Project", "ProjectSignup", "QuarterReview",
-    "SchedulerLease", "ServiceCategory", "ServiceRecord", "Setting", "Skill", "StarEvent", "StarThreshold",
+    "OfficeTask", "OfficeTaskUnit", "OfflineTap", "PlacePairing", "Post", "PracticePlace", "Project",
+    "ProjectSignup", "QuarterReview", "Rectification", "RectificationFile", "SchedulerLease", "ScoreScheme",
+    "ScoreSnapshot", "ServiceCategory", "ServiceRecord", "Setting", "Skill", "StarEvent", "StarThreshold",
     "TapDevice", "Team", "TeamMember", "Unit", "User", "Volunteer", "VolunteerSkill",
 ]

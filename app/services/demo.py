@@ -70,8 +70,29 @@ def load() -> bool:
     from app.services import demo_projects
     first_post = db.session.scalar(select(Post).where(Post.unit_id == unit_list[0].id).order_by(Post.id))
     demo_projects.load_projects(admin, unit_list, team_list, first_post)
+    load_office(admin, unit_list)
     db.session.flush()
     return True
+
+
+def load_office(admin: User, unit_list) -> None:
+    """The office's follow-up: an open rectification item, a closed one, a task with progress."""
+    from datetime import timedelta
+
+    from app.services import office_tasks, rectifications
+    from app.services.clock import local_today, now
+    rectifications.raise_item(unit_list[0].id, finding="本季度未开展志愿者培训，请制定培训计划并组织实施。",
+                              deadline=local_today() + timedelta(days=14), source="季度点评·无培训", by=admin)
+    closed = rectifications.raise_item(unit_list[1].id, finding="实践站志愿服务台账不完整。",
+                                       deadline=local_today() + timedelta(days=7), by=admin)
+    unit_admin = db.session.scalar(select(User).where(User.username == "unit2"))
+    assert unit_admin is not None, "created above"
+    rectifications.reply(closed, text="已补齐近三个月的活动记录和照片。", by=unit_admin)
+    rectifications.close(closed, by=admin)
+    task = office_tasks.create_task(title="学雷锋志愿服务月", text="各单位本月至少开展2场志愿服务活动。",
+                                    measure="activities", target=2, deadline=local_today() + timedelta(days=20),
+                                    unit_ids=None, by=admin)
+    task.starts_at = now() - timedelta(days=30)  # the month began before the demo was loaded
 
 
 DEMO_POSTS = [

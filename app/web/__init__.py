@@ -41,6 +41,7 @@ PAGE_MODULES = [
     "app.web.teams",
     "app.web.places",
     "app.web.projects",
+    "app.web.office",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -58,6 +59,7 @@ API_MODULES = [
     "app.web.api.needs",
     "app.web.api.teams",
     "app.web.api.projects",
+    "app.web.api.office",
 ]
 
 

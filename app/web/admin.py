@@ -11,7 +11,18 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.auth_state import role_required
 from app.models import Unit, User
 from app.rate_limits import password_reset_limited
-from app.services import accounts, dashboard, guardians, needs, political, skills, sms, units, volunteers
+from app.services import (
+    accounts,
+    dashboard,
+    guardians,
+    needs,
+    office_tasks,
+    political,
+    skills,
+    sms,
+    units,
+    volunteers,
+)
 from app.services.errors import NotFound, get_or_404
 from app.web.forms import BaseForm, db_int, domain_errors
 
@@ -53,7 +64,8 @@ def _unit_scope() -> int | None:
 def dashboard_view():
     security = accounts.repeated_failures() if current_user.role == "platform_admin" else None
     return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()), security=security,
-                           waiting_needs=needs.waiting_needs(_unit_scope()))
+                           waiting_needs=needs.waiting_needs(_unit_scope()),
+                           follow_up=office_tasks.follow_up(current_user))
 
 
 

@@ -67,7 +67,7 @@ class BaseForm(FlaskForm):
 
 def apply_errors(form: FlaskForm, exc: DomainError) -> None:
     """Show a service's per-field messages beside the fields; the rest as a flash."""
-    shown = False
+    shown, unplaced = False, []
     for name, messages in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
@@ -75,8 +75,12 @@ def apply_errors(form: FlaskForm, exc: DomainError) -> None:
                 field.errors = list(field.errors)
             field.errors.extend(messages)
             shown = True
-    if not shown or not exc.fields:
-        flash(exc.message, "danger")
+        else:
+            unplaced.extend(messages)
+    if unplaced and shown:
+        flash(" ".join(unplaced), "danger")
+    elif not shown:  # no field to put them beside: the specific messages, else the summary
+        flash(" ".join(unplaced) or exc.message, "danger")
 
 
 class Attempt:

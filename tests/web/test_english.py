@@ -13,9 +13,12 @@ from app.models import (
     Activity,
     Bulletin,
     InsuranceCover,
+    OfficeTask,
     Post,
     PracticePlace,
     Project,
+    Rectification,
+    RectificationFile,
     ServiceRecord,
     Team,
     User,
@@ -68,6 +71,11 @@ def world(db):
     needs.sign_up(volunteer, need)
     export = records_export.request_export(records_export.ExportRequest(
         local_today() - timedelta(days=30), local_today()), by=unit_admin)
+    item = _db.session.scalar(select(Rectification).where(Rectification.unit_id == volunteer.unit_id))
+    item_file = RectificationFile(item=item, filename="report.pdf", content_type="application/pdf", size=9,
+                                  data=b"%PDF-1.4\n")
+    _db.session.add(item_file)
+    task = _db.session.scalar(select(OfficeTask))
     _db.session.commit()
     return {
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
@@ -78,7 +86,8 @@ def world(db):
                 "team_id": _db.session.scalar(select(Team.id).where(Team.name == "扶老助残第1小队")),
                 "member_id": 1,
                 "project_id": _db.session.scalar(select(Project.id).order_by(Project.id)),
-                "place_id": _db.session.scalar(select(PracticePlace.id).where(PracticePlace.name == "和平村新时代文明实践站"))},
+                "place_id": _db.session.scalar(select(PracticePlace.id).where(PracticePlace.name == "和平村新时代文明实践站")),
+                "item_id": item.id, "task_id": task.id, "file_id": item_file.id},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},

@@ -150,11 +150,11 @@ def late_by_unit(month: Month, until) -> dict[str, dict[int, float]]:
             "late_records": {u: n for u, _s, n in rows}}
 
 
-def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float]]:
-    """Every per-unit figure of a month, each from one GROUP BY statement."""
-    start, end = month.bounds()
+def period_aggregates(start, end) -> dict[str, dict[int, float]]:
+    """The per-unit figures of any period [start, end) on the bulletins' bases, each from one
+    GROUP BY statement: what months, reviews and scores all count."""
     registered_by_end = Volunteer.created_at < end
-    # Active: registered by the month's end and with approved service in it, so active ⊆ registered.
+    # Active: registered by the period's end and with approved service in it, so active ⊆ registered.
     active_volunteers = (select(Volunteer.unit_id, func.count(func.distinct(ServiceRecord.volunteer_id)))
                          .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
                          .where(*_approved_in(start, end), registered_by_end)
@@ -163,18 +163,26 @@ def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float
     return {
         "registered_volunteers": _by_unit(select(Volunteer.unit_id, func.count(Volunteer.id))
                                           .where(registered_by_end).group_by(Volunteer.unit_id)),
-        "new_volunteers": _by_unit(select(Volunteer.unit_id, func.count(Volunteer.id))
-                                   .where(Volunteer.created_at >= start, Volunteer.created_at < end)
-                                   .group_by(Volunteer.unit_id)),
         "active_volunteers": _by_unit(active_volunteers),
         **_service_by_unit(start, end),
-        **_hosted_by_unit(start, end),
-        **late_by_unit(month, late_until or now()),
         "activities": _by_unit(select(Activity.unit_id, func.count(Activity.id)).where(held)
                                .group_by(Activity.unit_id)),
         "trainings": _by_unit(select(Activity.unit_id, func.count(Activity.id))
                               .where(held, Activity.kind == "training").group_by(Activity.unit_id)),
         "training_attendances": _by_unit(_attendances(start, end)),
+    }
+
+
+def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float]]:
+    """Every per-unit figure of a month, each from one GROUP BY statement."""
+    start, end = month.bounds()
+    return {
+        **period_aggregates(start, end),
+        "new_volunteers": _by_unit(select(Volunteer.unit_id, func.count(Volunteer.id))
+                                   .where(Volunteer.created_at >= start, Volunteer.created_at < end)
+                                   .group_by(Volunteer.unit_id)),
+        **_hosted_by_unit(start, end),
+        **late_by_unit(month, late_until or now()),
         "star_upgrades": _by_unit(select(Volunteer.unit_id, func.count(StarEvent.id))
                                   .join(Volunteer, Volunteer.id == StarEvent.volunteer_id)
                                   .where(StarEvent.to_level > StarEvent.from_level, StarEvent.at >= start,

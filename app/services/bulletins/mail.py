@@ -18,8 +18,9 @@ from flask_mailman import EmailMessage
 from sqlalchemy import or_, select, update
 
 from app.db_unavailable import safe_rollback
-from app.extensions import db, execute_dml, mail
+from app.extensions import db, execute_dml
 from app.models import Bulletin, Unit
+from app.services import mailer
 from app.services.bulletins.exports import pdf_bytes
 from app.services.bulletins.labels import title_of
 from app.services.bulletins.snapshots import generate_bulletins
@@ -39,10 +40,6 @@ class MailFailed(Exception):
         self.counts = counts
 
 
-def mail_configured() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
-
-
 def _claim(bulletin_id: int) -> bool:
     at = now()
     claimed = execute_dml(
@@ -51,14 +48,6 @@ def _claim(bulletin_id: int) -> bool:
         .values(mailing_at=at).execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return bool(claimed)
-
-
-def _connection():
-    config = current_app.config  # read at each use, so MAIL_* set after start-up apply
-    return mail.get_connection(backend="smtp", host=config["MAIL_SERVER"], port=config["MAIL_PORT"],
-                               username=config.get("MAIL_USERNAME") or "",
-                               password=config.get("MAIL_PASSWORD") or "",
-                               use_tls=bool(config.get("MAIL_USE_TLS")), timeout=30)
 
 
 def _message(bulletin: Bulletin) -> EmailMessage:
@@ -76,7 +65,7 @@ def _message(bulletin: Bulletin) -> EmailMessage:
 def mail_bulletins(month: Month, unit_id: int | None = None) -> int:
     """Send each unit's bulletin of the month to its contact address, once (when SMTP is set).
     Returns how many this call sent; raises the mail error after recording what was sent."""
-    if not mail_configured():
+    if not mailer.configured():
         return 0
     pending = list(db.session.scalars(select(Bulletin.id).join(Unit, Unit.id == Bulletin.unit_id).where(
         Bulletin.month == str(month), Bulletin.mailed_at.is_(None), Unit.contact_email.is_not(None),
@@ -94,7 +83,7 @@ def mail_bulletins(month: Month, unit_id: int | None = None) -> int:
                 message = _message(bulletin)
                 db.session.commit()  # end the read before waiting on the network (on SQLite it locks)
                 if connection is None:
-                    connection = _connection()
+                    connection = mailer.connection()
                     connection.open()
                 message.connection = connection
                 message.send()

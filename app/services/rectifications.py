@@ -1,0 +1,210 @@
+"""Rectification items (整改): the office raises one at a unit, from a review's flag or on its
+own; the unit admin replies with what was done, with files; the office closes it (销号) or
+returns it. Every step is kept in the audit trail."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Rectification, RectificationFile, Unit, User
+from app.services import audit
+from app.services.clock import local_today, now, start_of_day
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+FINDING_MAX = 2000
+REPLY_MAX = 2000
+REASON_MAX = 500
+SOURCE_MAX = 200
+DEADLINE_MAX_DAYS = 366
+FILE_MAX_BYTES = 5 * 1024 * 1024
+FILES_MAX = 5
+STATUSES = ("open", "replied", "closed")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: the name the browser gave and the bytes (read up to the limit + 1)."""
+
+    filename: str
+    data: bytes
+
+
+def _text(value: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationFailed(fields={field: [_("请填写此项")]})
+        return None
+    if len(value) > limit:
+        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
+    return value
+
+
+def check_deadline(deadline: date | None, field: str = "deadline") -> date:
+    """A deadline from today to a year ahead, counted in the deployment's zone."""
+    today = local_today()
+    if deadline is None:
+        raise ValidationFailed(fields={field: [_("请填写截止日期")]})
+    if deadline < today:
+        raise ValidationFailed(fields={field: [_("截止日期不能早于今天")]})
+    if deadline > today + timedelta(days=DEADLINE_MAX_DAYS):
+        raise ValidationFailed(fields={field: [_("截止日期不能超过一年以后")]})
+    return deadline
+
+
+def raise_item(unit_id: int, *, finding: str, deadline: date | None, by: User,
+               source: str | None = None) -> Rectification:
+    if by.role != "platform_admin":
+        raise Forbidden(_("只有文明办可以下发整改事项"))
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not unit.is_active:
+        raise ValidationFailed(fields={"unit_id": [_("请选择启用中的成员单位")]})
+    item = Rectification(unit_id=unit.id, finding=_text(finding, FINDING_MAX, "finding"),
+                         source=_text(source, SOURCE_MAX, "source", required=False),
+                         deadline=check_deadline(deadline), status="open", raised_by_id=by.id, raised_at=now())
+    item.due_at = start_of_day(item.deadline + timedelta(days=1))
+    db.session.add(item)
+    db.session.flush()
+    audit.log("rectification.raised", item, by=by, unit_id=unit.id, deadline=item.deadline.isoformat())
+    return item
+
+
+def _visible(user: User):
+    stmt = select(Rectification)
+    if user.role == "platform_admin":
+        return stmt
+    if user.role == "unit_admin" and user.unit_id is not None:
+        return stmt.where(Rectification.unit_id == user.unit_id)
+    return stmt.where(Rectification.id.is_(None))
+
+
+def get_item(user: User, item_id: int) -> Rectification:
+    """An item the user may see; another unit's reads as missing."""
+    item = db.session.scalar(_visible(user).where(Rectification.id == item_id))
+    if item is None:
+        raise NotFound(_("整改事项不存在"))
+    return item
+
+
+def list_items(user: User, *, status: str | None = None, limit: int = 500) -> list[Rectification]:
+    """Open ones first, the nearest deadline first."""
+    stmt = _visible(user)
+    if status in STATUSES:
+        stmt = stmt.where(Rectification.status == status)
+    return list(db.session.scalars(stmt.order_by((Rectification.status == "closed"), Rectification.deadline,
+                                                 Rectification.id).limit(limit)))
+
+
+def is_overdue(item: Rectification, today: date | None = None) -> bool:
+    return item.status != "closed" and item.deadline < (today or local_today())
+
+
+def overdue_count(unit_id: int | None = None) -> int:
+    """Items not closed whose deadline has passed (the zone's today), for one unit or all."""
+    stmt = select(func.count(Rectification.id)).where(Rectification.status != "closed",
+                                                      Rectification.deadline < local_today())
+    if unit_id is not None:
+        stmt = stmt.where(Rectification.unit_id == unit_id)
+    return db.session.scalar(stmt) or 0
+
+
+_SIGNATURES = ((b"%PDF-", "application/pdf", ".pdf"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+               (b"\xff\xd8\xff", "image/jpeg", ".jpg"))
+
+
+def _sniff(upload: Upload) -> tuple[str, str]:
+    """The file's type from its content, never from its name: PDF, PNG or JPEG."""
+    for magic, content_type, extension in _SIGNATURES:
+        if upload.data.startswith(magic):
+            if content_type != "application/pdf":
+                from PIL import Image
+                try:
+                    with Image.open(io.BytesIO(upload.data)) as image:
+                        image.verify()
+                except Exception:
+                    break
+            return content_type, extension
+    raise ValidationFailed(fields={"files": [_("附件“%(n)s”不是PDF或图片（PNG、JPEG）", n=_safe_name(upload.filename))]})
+
+
+def _safe_name(filename: str | None) -> str:
+    """The last part of the name, without control characters, at most 100 characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return name[:100] or "file"
+
+
+def _files(item: Rectification, uploads: list[Upload], by: User) -> list[RectificationFile]:
+    uploads = [u for u in uploads if u.data]
+    if len(item.files) + len(uploads) > FILES_MAX:
+        raise ValidationFailed(fields={"files": [_("每个整改事项最多%(n)d个附件", n=FILES_MAX)]})
+    kept = []
+    for upload in uploads:
+        if len(upload.data) > FILE_MAX_BYTES:
+            raise ValidationFailed(fields={"files": [_("附件“%(n)s”超过%(mb)dMB", n=_safe_name(upload.filename),
+                                                       mb=FILE_MAX_BYTES // (1024 * 1024))]})
+        content_type, extension = _sniff(upload)
+        name = _safe_name(upload.filename)
+        if not name.lower().endswith(extension) and not (extension == ".jpg" and name.lower().endswith(".jpeg")):
+            name = name[:96] + extension
+        kept.append(RectificationFile(item=item, filename=name, content_type=content_type, size=len(upload.data),
+                                      data=upload.data, uploaded_by_id=by.id, uploaded_at=now()))
+    return kept
+
+
+def reply(item: Rectification, *, text: str, by: User, files: list[Upload] | None = None) -> Rectification:
+    """The unit admin says what was done (a returned item may be answered again)."""
+    if by.role != "unit_admin" or by.unit_id != item.unit_id:
+        raise Forbidden(_("只有该单位的管理员可以答复整改事项"))
+    if item.status != "open":
+        raise Conflict(_("该整改事项已答复，等待文明办审核") if item.status == "replied" else _("该整改事项已销号"))
+    item.reply = _text(text, REPLY_MAX, "reply")
+    added = _files(item, files or [], by)
+    db.session.add_all(added)
+    item.status = "replied"
+    item.replied_at = now()
+    db.session.flush()
+    audit.log("rectification.replied", item, by=by, unit_id=item.unit_id, files=[f.filename for f in added])
+    return item
+
+
+def _office(by: User) -> None:
+    if by.role != "platform_admin":
+        raise Forbidden(_("只有文明办可以审核整改事项"))
+
+
+def close(item: Rectification, *, by: User) -> Rectification:
+    """The office accepts the reply: the item is closed (销号)."""
+    _office(by)
+    if item.status != "replied":
+        raise Conflict(_("单位答复后才能销号") if item.status == "open" else _("该整改事项已销号"))
+    item.status = "closed"
+    item.closed_at = now()
+    db.session.flush()
+    audit.log("rectification.closed", item, by=by, unit_id=item.unit_id)
+    return item
+
+
+def return_item(item: Rectification, *, reason: str, by: User) -> Rectification:
+    """The office does not accept the reply: the item is open again, with the reason."""
+    _office(by)
+    if item.status != "replied":
+        raise Conflict(_("只能退回已答复的整改事项"))
+    item.returned_reason = _text(reason, REASON_MAX, "reason")
+    item.status = "open"
+    db.session.flush()
+    audit.log("rectification.returned", item, by=by, unit_id=item.unit_id, reason=item.returned_reason)
+    return item
+
+
+def get_file(user: User, item_id: int, file_id: int) -> RectificationFile:
+    item = get_item(user, item_id)
+    found = next((f for f in item.files if f.id == file_id), None)
+    if found is None:
+        raise NotFound(_("附件不存在"))
+    return found
