@@ -15,7 +15,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.extensions import db
@@ -36,7 +36,7 @@ class PostForm(BaseForm):
     radius_m = IntegerField(_l("签到范围（米，可选）"), validators=[Optional(), NumberRange(10, 100000)])
     geofence_mode = SelectField(_l("超出范围时"), choices=[SelectChoice("refuse", _l("拒绝签到")),
                                                           SelectChoice("flag", _l("允许但标记待审核"))])
-    min_minutes = IntegerField(_l("最短计时（分钟）"), default=10, validators=[DataRequired(), NumberRange(0, 600)])
+    min_minutes = IntegerField(_l("最短计时（分钟）"), default=10, validators=[InputRequired(), NumberRange(0, 600)])
     max_minutes = IntegerField(_l("最长计时（分钟）"), default=480, validators=[DataRequired(), NumberRange(1, 1440)])
     open_from = TimeField(_l("开放时间起（可选）"), validators=[Optional()])
     open_until = TimeField(_l("开放时间止（可选）"), validators=[Optional()])

@@ -119,6 +119,19 @@ def test_admin_creates_a_post_and_rotates_its_code(client, db, scene):
     assert api.status_code == 400 and api.json["error"]["code"] == "code_rotated"
 
 
+def test_a_post_may_count_from_the_first_minute(client, db, scene):
+    f.login(client, scene["admin"])
+    response = f.post_form(client, "/admin/posts/new", {"unit_id": scene["unit"].id, "name": "零起计服务岗",
+                                                        "geofence_mode": "refuse", "min_minutes": 0,
+                                                        "max_minutes": 240}, token_from="/admin/posts/new")
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert posts.list_posts(scene["unit"].id)[-1].min_minutes == 0
+    empty = f.post_form(client, "/admin/posts/new", {"unit_id": scene["unit"].id, "name": "空白服务岗",
+                                                     "geofence_mode": "refuse", "min_minutes": "",
+                                                     "max_minutes": 240}, token_from="/admin/posts/new")
+    assert empty.status_code == 200 and "空白服务岗" not in [p.name for p in posts.list_posts(scene["unit"].id)]
+
+
 def test_bulk_approve_and_reject_with_reason(app, client, db, scene):
     volunteer = scene["volunteer"]
     start = now() - timedelta(days=2)
