@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db, execute_dml
 from app.models import Coupon, Merchant, Offer, User, Volunteer
-from app.services import accounts, audit, ledger, qr, stars
+from app.services import accounts, audit, counter_codes, ledger, qr, stars
 from app.services.clock import iso, local, month_of, now, start_of_day, zone
 from app.services.errors import (
     AlreadyRedeemed,
@@ -532,7 +532,7 @@ def read_counter_code(code: str) -> tuple[str, dict]:
 def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Verification:
     """Read a volunteer card or coupon code for a merchant (changes nothing)."""
     at = at or now()
-    kind, payload = read_counter_code(code)
+    kind, payload = read_counter_code(counter_codes.expand(code, merchant, at))
     coupon = None
     volunteer: Volunteer | None
     if kind == "coupon":
@@ -557,7 +557,7 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
 def redeem_with_code(coupon_id: int, code: str, merchant: Merchant, *, by: User | None,
                      at: datetime | None = None) -> Coupon:
     """Redeem against a scanned code: the coupon's own QR, or its holder's volunteer card."""
-    kind, payload = read_counter_code(code)
+    kind, payload = read_counter_code(counter_codes.expand(code, merchant, at))
     coupon = get_coupon(coupon_id)
     if (kind == "coupon" and payload.get("c") != coupon.id) or \
             (kind == "card" and payload.get("v") != coupon.volunteer_id):
