@@ -94,6 +94,9 @@ class Config:
     # Text messages to guardians: "log" writes them to the log (phone masked); a gateway is
     # named as "package.module:factory", called with the app's config, giving an SmsSender.
     SMS_SENDER = os.environ.get("SMS_SENDER", "log")
+    # 忘记密码 by a texted code: on with a gateway; RESET_BY_SMS=1 offers it with "log" too
+    # (development: the code is in the log). Otherwise the unit admin resets it face to face.
+    RESET_BY_SMS = _bool("RESET_BY_SMS")
 
     # Rate limits (app.rate_limits): counters in memory:// for one process; with several
     # workers or hosts use Redis (redis://host:6379/0) so that they share the counts.

@@ -23,6 +23,9 @@ DEFAULT_LIMITS = {
     "certificate_check_per_ip": "30/minute;500/day",
     "password_reset_per_ip": "20/minute;100/hour",
     "password_reset_per_account": "10/minute;50/hour",
+    # 忘记密码: texts cost money and a six-digit code must not be guessed
+    "password_forgot_per_ip": "10/minute;100/hour",
+    "password_forgot_per_account": "5/10 minutes;20/day",
 }
 
 RATE_LIMITED_429 = {
@@ -105,6 +108,11 @@ def code_limited(view):
 
 def password_reset_limited(view):
     return _shared("password-reset", "password_reset_per_ip", "password_reset_per_account", acting_user)(view)
+
+
+def forgot_password_limited(view):
+    return _shared("password-forgot", "password_forgot_per_ip", "password_forgot_per_account",
+                   registering_phone)(view)
 
 
 def certificate_check_limited(view):
