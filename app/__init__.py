@@ -45,14 +45,16 @@ def create_app(config_class=None, **overrides) -> Flask:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
 
-    from app import auth_state, db_unavailable, errors, formatting, rate_limits, security, static_files
+    from app import auth_state, db_unavailable, errors, formatting, rate_limits, security
     rate_limits.init_app(app)
     auth_state.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     db_unavailable.init_app(app)
     formatting.init_app(app)
+    from app import labels, static_files
     static_files.init_app(app)
+    labels.init_app(app)
 
     from app.web import register_blueprints
     register_blueprints(app)
