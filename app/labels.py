@@ -70,4 +70,6 @@ def schedule_text(trigger: dict) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(audit_label=audit_label, job_title=job_title, schedule_text=schedule_text)
+    from app.services.report_format import shared_ranks
+    app.jinja_env.filters.update(audit_label=audit_label, job_title=job_title, schedule_text=schedule_text,
+                                 shared_ranks=shared_ranks)

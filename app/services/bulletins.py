@@ -36,7 +36,7 @@ from app.models import (
     User,
     Volunteer,
 )
-from app.services import audit
+from app.services import audit, report_format
 from app.services.clock import local, month_bounds, now, parse_month, previous_month
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
@@ -281,7 +281,8 @@ def compute(month: str, late_until=None) -> dict[int | None, dict]:
             "unit": units[unit_id] if unit_id is not None else _("全市"),
             "month": month,
             "participation_rate": round(active / registered, 4) if registered else 0.0,
-            "rank": ranking.index(unit_id) + 1 if unit_id is not None else None,
+            "rank": report_format.rank_of(this["service_hours"].get(unit_id, 0), [r["hours"] for r in ranking_list])
+            if unit_id is not None else None,
             "units_ranked": len(ranking),
             "previous_hours": previous,
             "change_hours": round(hours - previous, 2),
@@ -459,7 +460,8 @@ def quarter_review(unit_id: int | None, year: int, quarter: int) -> dict:
         "trainings_goal": round(trainings_goal, 2),
         "flags": flags,
         "ranking": ranking,
-        "rank": next((i for i, r in enumerate(ranking, start=1) if r["unit_id"] == unit_id), None),
+        "rank": next((report_format.rank_of(r["hours"], [x["hours"] for x in ranking]) for r in ranking
+                      if r["unit_id"] == unit_id), None),
         "comment": comment.comment if comment else "",
         "comment_at": comment.updated_at if comment else None,
         "complete": len(present) == 3,
@@ -532,8 +534,9 @@ def quarter_xlsx_bytes(review: dict, name: str) -> bytes:
             m["late_hours"]]))
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
-    for index, row in enumerate(review["ranking"], start=1):
-        append_row(ranking, [index, row["unit"], row["hours"]])
+    for rank, row in zip(report_format.shared_ranks([r["hours"] for r in review["ranking"]]), review["ranking"],
+                         strict=True):
+        append_row(ranking, [rank, row["unit"], row["hours"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -559,12 +562,14 @@ def quarter_pdf_bytes(review: dict, name: str) -> bytes:
     flow += [pdf.paragraph(_("各月通报"), "heading"),
              pdf.table([[_("月份"), _("服务时长（小时）"), _("服务记录（条）"), _("补录至以往月份（条）")]] +
                        [[m["month"]] + ([_("未生成"), "", ""] if m.get("missing") else
-                                        [str(m["service_hours"]), str(m["records"]), str(m["late_records"])])
+                                        [report_format.hours_text(m["service_hours"]), str(m["records"]), str(m["late_records"])])
                         for m in review["months"]])]
     if review["ranking"]:
         flow += [pdf.paragraph(_("成员单位服务时长排名"), "heading"),
                  pdf.table([[_("排名"), _("成员单位"), _("服务时长（小时）")]] +
-                           [[str(i), r["unit"], str(r["hours"])] for i, r in enumerate(review["ranking"], start=1)])]
+                           [[str(rank), r["unit"], report_format.hours_text(r["hours"])] for rank, r in
+                            zip(report_format.shared_ranks([r["hours"] for r in review["ranking"]]),
+                                review["ranking"], strict=True)])]
     flow += [pdf.paragraph(_("文明办点评"), "heading"), pdf.paragraph(review["comment"] or _("（暂无点评）"))]
     return pdf.build(flow, title=title, on_page=pdf.page_footer(title))
 
@@ -643,7 +648,7 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
         if key == "participation_rate":
             value = f"{value * 100:.1f}%"
         elif isinstance(value, float):
-            value = f"{value:,.2f}".rstrip("0").rstrip(".")
+            value = report_format.hours_text(value)
         elif key == "rank":
             value = f"{value} / {figures['units_ranked']}"
         rows.append((str(label), str(value)))
@@ -697,8 +702,9 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     months.add_chart(chart, "D2")
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
-    for index, row in enumerate(figures["ranking"], start=1):
-        append_row(ranking, [index, row["unit"], row["hours"]])
+    for rank, row in zip(report_format.shared_ranks([r["hours"] for r in figures["ranking"]]), figures["ranking"],
+                         strict=True):
+        append_row(ranking, [rank, row["unit"], row["hours"]])
     people = workbook.create_sheet(_("志愿者时长明细"))
     append_row(people, [_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
     for row in volunteer_rows(bulletin):
@@ -755,8 +761,9 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
     if figures["top_volunteers"]:
         flow += [pdf.paragraph(_("本月服务时长前十名"), "heading"),
                  pdf.table([[_("名次"), _("志愿者"), _("编号"), _("服务时长（小时）")]] +
-                           [[str(i), v["name"], v["volunteer_no"], str(v["hours"])]
-                            for i, v in enumerate(figures["top_volunteers"], start=1)])]
+                           [[str(rank), v["name"], v["volunteer_no"], report_format.hours_text(v["hours"])]
+                            for rank, v in zip(report_format.shared_ranks([v["hours"] for v in figures["top_volunteers"]]),
+                                               figures["top_volunteers"], strict=True)])]
     return pdf.build(flow, title=title_of(bulletin), on_page=pdf.page_footer(title_of(bulletin)))
 
 
