@@ -70,6 +70,7 @@ def schedule_text(trigger: dict) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from app.services.certificates import period_text
     from app.services.report_format import shared_ranks
     app.jinja_env.filters.update(audit_label=audit_label, job_title=job_title, schedule_text=schedule_text,
-                                 shared_ranks=shared_ranks)
+                                 shared_ranks=shared_ranks, certificate_period=period_text)
