@@ -81,3 +81,28 @@ def test_post_pages_warn_when_posters_would_open_another_address(app, live_serve
         expect(warning).to_contain_text("http://127.0.0.1:5000")
         expect(warning).to_contain_text(live_server.url)
     check_a11y(desktop)
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_the_admin_menu_stays_on_one_line_in_english(live_server, browser_context, width):
+    admin = f.platform_admin()
+    db.session.commit()
+    settle()
+    page = browser_context("desktop", viewport={"width": width, "height": 900}).new_page()
+    page.goto("/login?lang=en")
+    page.get_by_label("Username or mobile").fill(admin.username)
+    page.get_by_label("Password", exact=True).fill(f.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/admin/")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    toggler = nav.get_by_role("button", name="Toggle navigation")
+    folded = toggler.is_visible()
+    if folded:  # a narrower screen: the menu folds into its button instead of wrapping
+        toggler.click()
+    links = [link for link in nav.locator("#nav").get_by_role("link").all() if link.is_visible()]
+    assert len(links) >= 10
+    boxes = [(link.inner_text(), link.bounding_box()) for link in links]
+    if not folded:
+        assert len({round(box["y"]) for _, box in boxes}) == 1, f"the menu wraps at {width}px: {boxes}"
+    assert max(box["height"] for _, box in boxes) < 50, boxes  # no label broken over lines ("中文" stacked)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
