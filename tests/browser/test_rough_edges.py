@@ -106,3 +106,87 @@ def test_the_admin_menu_stays_on_one_line_in_english(live_server, browser_contex
         assert len({round(box["y"]) for _, box in boxes}) == 1, f"the menu wraps at {width}px: {boxes}"
     assert max(box["height"] for _, box in boxes) < 50, boxes  # no label broken over lines ("中文" stacked)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+
+
+def test_forgot_password_by_a_texted_code(app, live_server, phone, caplog):
+    import logging
+    import re
+    volunteer = f.volunteer(f.unit("阳光街道"), name="王小明")
+    db.session.commit()
+    settle()
+    # Without an SMS gateway: the page sends the volunteer to the unit admin.
+    phone.goto("/login")
+    phone.get_by_role("link", name="忘记密码？").click()
+    expect(phone.locator("#reset-by-admin")).to_contain_text("当面核验")
+    check_a11y(phone)
+
+    app.config["RESET_BY_SMS"] = True  # the logging sender stands in for the gateway
+    phone.reload()
+    phone.get_by_label("手机号码").fill(volunteer.user.username)
+    with caplog.at_level(logging.INFO, logger="app.sms"):
+        phone.get_by_role("button", name="发送验证码").click()
+        expect(phone.get_by_role("alert").filter(has_text="如果该手机号已注册志愿者账号")).to_be_visible()
+    code = re.search(r"验证码是 (\d{6})", [r.getMessage() for r in caplog.records if r.name == "app.sms"][-1]).group(1)
+    expect(phone.get_by_label("手机号码")).to_have_value(volunteer.user.username)
+    phone.get_by_label("短信验证码").fill(code)
+    phone.get_by_label("新密码（至少8位）").fill("brand-new-pass-9")
+    phone.get_by_label("确认新密码").fill("brand-new-pass-9")
+    check_a11y(phone)
+    assert_fits_phone(phone)
+    phone.get_by_role("button", name="重置密码").click()
+    expect(phone.get_by_role("alert").filter(has_text="密码已重置")).to_be_visible()
+    expect(phone.get_by_label("用户名或手机号")).to_have_value(volunteer.user.username)
+    phone.get_by_label("密码", exact=True).fill("brand-new-pass-9")
+    phone.get_by_role("button", name="登录").click()
+    expect(phone.get_by_role("alert").filter(has_text="欢迎回来")).to_be_visible()
+
+
+def test_admin_pages_in_words_with_links_search_and_a_preset_that_asks_first(live_server, browser_context):
+    from datetime import timedelta
+
+    from app.services import attendance
+    from app.services.clock import now
+    platform = f.platform_admin()
+    unit = f.unit("阳光街道")
+    unit_admin = f.unit_admin(unit)
+    first = f.volunteer(unit, name="张伟")
+    from datetime import date
+    second = f.volunteer(unit, name="张伟", birth=date(1985, 6, 6))
+    post = posts.create_post(unit.id, posts.PostInput(name="社区图书角服务岗"), by=unit_admin)
+    started = now() - timedelta(hours=2)
+    record = attendance.scan(first, posts.scan_url(post), at=started).record
+    attendance.scan(first, posts.scan_url(post), at=started + timedelta(hours=1))
+    f.give_hours(second, 250)  # 1★ now; 2★ under the local preset
+    db.session.commit()
+    settle()
+
+    page = browser_context("desktop").new_page()
+    log_in(page, unit_admin.username)
+    page.goto("/admin/")
+    page.locator("#figure-pending").get_by_role("link", name="待审核记录").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/records/?status=pending")
+    # the record's history in words
+    page.goto(f"/admin/records/{record.id}")
+    history = page.get_by_role("list").filter(has_text="签到")
+    expect(history).to_contain_text("签退")
+    expect(page.get_by_text("record.checked_in")).to_have_count(0)
+    # 补录: find namesakes by name, told apart by the masked ID number
+    page.goto("/admin/records/new")
+    page.get_by_role("textbox", name="姓名或手机号").fill("张伟")
+    page.get_by_role("button", name="查找").click()
+    matches = page.locator("#volunteer-matches li")
+    expect(matches).to_have_count(2)
+    expect(matches.filter(has_text=second.id_number_masked)).to_have_count(1)
+    matches.filter(has_text=second.volunteer_no).get_by_role("link").click()
+    expect(page.get_by_label("志愿者编号")).to_have_value(second.volunteer_no)
+    check_a11y(page)
+
+    admin_page = browser_context("desktop").new_page()
+    log_in(admin_page, platform.username)
+    admin_page.goto("/admin/stars/")
+    admin_page.get_by_role("button").filter(has_text="地方标准").click()
+    # nothing changes until confirmed, and the page says how many levels would change
+    expect(admin_page.locator("#preset-impact")).to_contain_text("1 位志愿者的星级会改变（升星 1 人，降星 0 人）")
+    check_a11y(admin_page)
+    admin_page.get_by_role("button", name="确认套用").click()
+    expect(admin_page.get_by_role("alert").filter(has_text="已重新评定全部志愿者")).to_be_visible()
