@@ -30,15 +30,25 @@ run: install
 	@echo "Volunteer Star is running at http://$(HOST):$(PORT)  (Ctrl+C to stop); QR codes open $${BASE_URL:-http://$(HOST):$(PORT)}"
 	BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
-# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set.
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set. The two passes run at the same
+# time (the browser journeys run in the SQLite pass); the PostgreSQL pass's output follows the
+# SQLite pass's, whole, and the target fails when either pass fails.
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== the same suite on PostgreSQL =="; \
-		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS); \
-	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
+	@if [ -z "$$TEST_DATABASE_URL" ] && [ "$$REQUIRE_POSTGRES" = "1" ]; then \
 		echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set" >&2; exit 1; \
 	fi
+	@pg_log=$$(mktemp); pg_status=0; pg_pid=; \
+	if [ -n "$$TEST_DATABASE_URL" ]; then \
+		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS) >"$$pg_log" 2>&1 & pg_pid=$$!; \
+	fi; \
+	echo "== the suite on SQLite =="; \
+	$(PY) -m pytest $(PYTEST_ARGS); sqlite_status=$$?; \
+	if [ -n "$$pg_pid" ]; then \
+		wait $$pg_pid; pg_status=$$?; \
+		echo "== the same suite on PostgreSQL =="; cat "$$pg_log"; \
+	fi; \
+	rm -f "$$pg_log"; \
+	[ $$sqlite_status -eq 0 ] && [ $$pg_status -eq 0 ]
 
 # ruff (lint) over the code; the formatter owns line length.
 lint: install-test

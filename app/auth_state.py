@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
@@ -110,3 +110,19 @@ def token_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+HOME_BY_ROLE = {
+    "platform_admin": "admin.dashboard",
+    "unit_admin": "admin.dashboard",
+    "merchant": "merchant.scan",
+    "volunteer": "volunteer.home",
+}
+
+
+def home_url() -> str:
+    """Where the signed-in user lands: their role's home page (the landing page otherwise)."""
+    endpoint = HOME_BY_ROLE.get(current_user.role) if current_user.is_authenticated else None
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return url_for("main.index")

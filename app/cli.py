@@ -76,7 +76,7 @@ bulletins_cli = AppGroup("bulletins", help="Monthly bulletins.")
 def bulletins_generate_command(month, unit_id, revise):
     """Make the month's bulletins; those that exist are left alone (--revise: a new revision);
     mail them like the monthly job."""
-    from app.services import bulletin_mail
+    from app.services.bulletins import mail as bulletin_mail
     kind = "revised " if revise else ""
     try:
         counts = bulletin_mail.publish_month(month, unit_id, revise=revise)

@@ -10,7 +10,7 @@ from app.scheduling.runs import Job
 
 
 def monthly_bulletins(at: datetime) -> dict:
-    from app.services import bulletin_mail
+    from app.services.bulletins import mail as bulletin_mail
     from app.services.clock import month_of, previous_month
     return bulletin_mail.publish_month(previous_month(month_of(at)))  # the month before the fire's, in the zone
 
@@ -21,8 +21,8 @@ def close_forgotten_sessions(at: datetime) -> dict:
 
 
 def expire_coupons(at: datetime) -> dict:
-    from app.services import incentives
-    return {"expired": incentives.expire_coupons(at)}
+    from app.services.incentives import coupons
+    return {"expired": coupons.expire_coupons(at)}
 
 
 def prune_login_failures(at: datetime) -> dict:

@@ -11,6 +11,7 @@ from app.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
+    from app.models.catalogues import ServiceCategory
     from app.models.units import Unit
 
 ACTIVITY_KINDS = ("service", "training", "event")
@@ -30,6 +31,7 @@ class Post(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
@@ -46,6 +48,7 @@ class Post(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship("Unit")
+    category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
 
     @property
     def max_hours(self) -> float:
@@ -67,6 +70,7 @@ class Activity(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -81,6 +85,7 @@ class Activity(Model):
 
     unit: Mapped[Unit] = relationship("Unit")
     post: Mapped[Post | None] = relationship("Post")
+    category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
 
 
 class ActivitySignup(Model):

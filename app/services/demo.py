@@ -66,11 +66,11 @@ def load() -> bool:
 
 
 DEMO_POSTS = [
-    # unit index, name, address, auto-approve
-    (0, "市民服务中心志愿服务岗", "人民路100号市民服务中心一楼", False),
-    (0, "火车站爱心驿站", "火车站南广场", True),
-    (1, "阳光社区图书角", "阳光街道文化站二楼", False),
-    (1, "人民公园文明引导岗", "人民公园东门", True),
+    # unit index, name, address, auto-approve, service category
+    (0, "市民服务中心志愿服务岗", "人民路100号市民服务中心一楼", False, "社区服务"),
+    (0, "火车站爱心驿站", "火车站南广场", True, "交通劝导"),
+    (1, "阳光社区图书角", "阳光街道文化站二楼", False, "助学支教"),
+    (1, "人民公园文明引导岗", "人民公园东门", True, "文明劝导"),
 ]
 # approved hours of each demo volunteer: 1★, 2★, 3★, 0★, 1★, 2★ with the default scale
 DEMO_HOURS = [120, 320, 640, 40, 108, 305]
@@ -81,10 +81,12 @@ def load_attendance(admin: User, unit_list, people) -> None:
     so the demo volunteers stand at several star levels; a few records wait for review."""
     from datetime import datetime, time, timedelta
 
-    from app.services import ledger, posts
+    from app.services import categories, ledger, posts
     from app.services.clock import local_today, zone
-    made = [posts.create_post(unit_list[u].id, posts.PostInput(name=name, address=address, auto_approve=auto),
-                              by=admin) for u, name, address, auto in DEMO_POSTS]
+    category = {c.name: c.id for c in categories.list_categories()}
+    made = [posts.create_post(unit_list[u].id, posts.PostInput(name=name, address=address, auto_approve=auto,
+                                                               category_id=category.get(kind)),
+                              by=admin) for u, name, address, auto, kind in DEMO_POSTS]
     today = local_today()
     for unit in unit_list:
         unit_posts = [p for p in made if p.unit_id == unit.id]
@@ -92,7 +94,7 @@ def load_attendance(admin: User, unit_list, people) -> None:
         start = datetime.combine(next_wednesday, time(9, 0), tzinfo=zone())
         posts.create_activity(unit.id, posts.ActivityInput(
             title="每周三文明引导", kind="service", starts_at=start, ends_at=start + timedelta(hours=3),
-            post_id=unit_posts[0].id, capacity=20, weekly_count=8), by=admin)
+            post_id=unit_posts[0].id, capacity=20, weekly_count=8, category_id=category.get("文明劝导")), by=admin)
         training_day = datetime.combine(today.replace(day=1) - timedelta(days=10), time(14, 0), tzinfo=zone())
         posts.create_activity(unit.id, posts.ActivityInput(
             title="志愿服务礼仪培训", kind="training", starts_at=training_day,
@@ -125,16 +127,16 @@ DEMO_OFFERS = [
 
 def load_incentives(admin: User) -> bool:
     """The demo merchant (login merchant / merchant123), approved, with offers at 1★–3★."""
-    from app.services import incentives
+    from app.services.incentives import merchants, offers
     if db.session.scalar(select(User.id).where(User.username == "merchant")) is not None:
         return False
-    merchant = incentives.create_merchant(name="志愿者之家便利店", address="阳光街道人民路18号", category="零售",
+    merchant = merchants.create_merchant(name="志愿者之家便利店", address="阳光街道人民路18号", category="零售",
                                           contact_name="周店长", contact_phone="02088886666", by=admin,
                                           approved=True)
-    incentives.create_merchant_account(merchant, username="merchant", password="merchant123", name="周店长",
+    merchants.create_merchant_account(merchant, username="merchant", password="merchant123", name="周店长",
                                        by=admin)
     for title, description, min_star, quantity, limit in DEMO_OFFERS:
-        incentives.create_offer(merchant, incentives.OfferInput(
+        offers.create_offer(merchant, offers.OfferInput(
             title=title, description=description, min_star=min_star, quantity=quantity,
             per_volunteer_limit=limit, limit_period="month"), by=admin)
     return True

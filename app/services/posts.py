@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.extensions import db, execute_dml
 from app.models import Activity, ActivitySignup, Post, User, Volunteer
 from app.models.posts import ACTIVITY_KINDS
-from app.services import audit, qr
+from app.services import audit, categories, qr
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -30,9 +30,10 @@ class PostInput:
     max_minutes: int = 480
     open_from: time | None = None
     open_until: time | None = None
+    category_id: int | None = None
 
 
-def _validated(data: PostInput) -> PostInput:
+def _validated(data: PostInput, current_category: int | None = None) -> PostInput:
     fields: dict[str, list[str]] = {}
     data.name = (data.name or "").strip()
     data.address = (data.address or "").strip() or None
@@ -61,6 +62,8 @@ def _validated(data: PostInput) -> PostInput:
         fields["max_minutes"] = [_("最长计时不能少于最短计时")]
     if (data.open_from is None) != (data.open_until is None):
         fields["open_until"] = [_("开放时间需同时填写开始和结束")]
+    if bad_category := categories.check_choice(data.category_id, current=current_category):
+        fields["category_id"] = bad_category
     if fields:
         raise ValidationFailed(fields=fields)
     return data
@@ -76,7 +79,7 @@ def create_post(unit_id: int, data: PostInput, *, by: User | None) -> Post:
 
 
 def update_post(post: Post, data: PostInput, *, by: User | None) -> Post:
-    data = _validated(data)
+    data = _validated(data, post.category_id)
     changes = {k: v for k, v in data.__dict__.items() if getattr(post, k) != v}
     for key, value in changes.items():
         setattr(post, key, value)
@@ -141,6 +144,7 @@ class ActivityInput:
     capacity: int | None = None
     description: str | None = None
     weekly_count: int = 1  # how many weekly occurrences to create (1 = a single activity)
+    category_id: int | None = None  # None: the post's category, if it has a post
 
 
 def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> list[Activity]:
@@ -157,10 +161,15 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
         fields["capacity"] = [_("人数上限应在1到100000之间")]
     if not 1 <= data.weekly_count <= 52:
         fields["weekly_count"] = [_("每周重复次数应在1到52之间")]
+    category_id = data.category_id
     if data.post_id is not None:
         post = db.session.get(Post, data.post_id)
         if post is None or post.unit_id != unit_id:
             fields["post_id"] = [_("请选择本单位的服务岗")]
+        elif category_id is None:
+            category_id = post.category_id
+    if bad_category := categories.check_choice(data.category_id):
+        fields["category_id"] = bad_category
     if data.description and len(data.description) > 2000:
         fields["description"] = [_("说明不能超过2000字")]
     if fields:
@@ -168,7 +177,7 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
     created: list[Activity] = []
     for week in range(data.weekly_count):
         shift = timedelta(weeks=week)
-        activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind,
+        activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind, category_id=category_id,
                             description=data.description, starts_at=data.starts_at + shift,
                             ends_at=data.ends_at + shift, capacity=data.capacity,
                             recurrence="weekly" if data.weekly_count > 1 else None)

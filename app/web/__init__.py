@@ -27,6 +27,7 @@ PAGE_MODULES = [
     "app.web.activities",
     "app.web.bulletins",
     "app.web.system",
+    "app.web.categories",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -37,6 +38,7 @@ API_MODULES = [
     "app.web.api.attendance",
     "app.web.api.bulletins",
     "app.web.api.certificates",
+    "app.web.api.catalogues",
 ]
 
 

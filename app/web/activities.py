@@ -11,11 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import posts, volunteers
 from app.services.clock import now, parse_local
-from app.services.errors import DomainError, Forbidden
-from app.web.forms import BaseForm, apply_errors, db_int
+from app.services.errors import Forbidden
+from app.web.forms import BaseForm, category_choices, db_int, domain_errors
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -27,6 +26,7 @@ class ActivityForm(BaseForm):
     starts_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     post_id = SelectField(_l("服务岗（可选）"), coerce=int)
+    category_id = SelectField(_l("服务类别（不选则按服务岗）"), coerce=int)
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
     weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
@@ -39,18 +39,16 @@ def index():
     form = ActivityForm()
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [
         SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)]
+    category_choices(form.category_id)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             created = posts.create_activity(current_user.unit_id, posts.ActivityInput(
                 title=form.title.data, kind=form.kind.data, starts_at=parse_local(form.starts_at.data),
                 ends_at=parse_local(form.ends_at.data), post_id=form.post_id.data or None,
                 capacity=form.capacity.data, description=form.description.data,
+                category_id=form.category_id.data or None,
                 weekly_count=form.weekly_count.data), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")
             return redirect(url_for(".index"))
     return render_template("activities/index.html", form=form,
@@ -62,13 +60,9 @@ def index():
 def signup(activity_id: int):
     volunteer = volunteers.volunteer_of(current_user)
     activity = posts.get_activity(activity_id)
-    try:
+    with domain_errors(category="warning") as attempt:
         posts.sign_up(volunteer, activity)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
+    if attempt.ok:
         flash(_("报名成功：%(t)s", t=activity.title), "success")
     return redirect(url_for("volunteer.home"))
 
@@ -89,14 +83,10 @@ def attendance(activity_id: int):
         raise Forbidden(_("只能登记本单位活动的出勤"))
     form = BaseForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors() as attempt:
             ticked = {_id_or_zero(v) for v in request.form.getlist("attended")} - {0}
             marked, cleared = posts.mark_attendance(activity, ticked, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(" ".join(sum(exc.fields.values(), [])) or exc.message, "danger")
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已保存出勤：新登记 %(m)d 人，取消 %(c)d 人", m=marked, c=cleared), "success")
             return redirect(url_for(".attendance", activity_id=activity.id))
     return render_template("activities/attendance.html", activity=activity, form=form,

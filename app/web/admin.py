@@ -9,11 +9,10 @@ from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.rate_limits import password_reset_limited
 from app.services import accounts, dashboard, guardians, sms, units, volunteers
-from app.services.errors import DomainError, NotFound
-from app.web.forms import BaseForm, apply_errors, db_int
+from app.services.errors import NotFound
+from app.web.forms import BaseForm, db_int, domain_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -69,14 +68,10 @@ def units_view():
 def unit_new():
     form = UnitForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             unit = units.create_unit(name=form.name.data, contact_email=form.contact_email.data,
                                      by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已创建成员单位“%(name)s”", name=unit.name), "success")
             return redirect(url_for(".unit_detail", unit_id=unit.id))
     return render_template("admin/unit_form.html", form=form, unit=None)
@@ -90,14 +85,10 @@ def unit_detail(unit_id: int):
     form = UnitForm(obj=unit)
     admin_form = UnitAdminForm(prefix="admin")
     if current_user.role == "platform_admin" and form.submit.data and form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             units.update_unit(unit, name=form.name.data, contact_email=form.contact_email.data,
                               is_active=form.is_active.data, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已保存"), "success")
             return redirect(url_for(".unit_detail", unit_id=unit.id))
     return render_template("admin/unit_detail.html", unit=unit, form=form, admin_form=admin_form,
@@ -110,15 +101,11 @@ def unit_admin_new(unit_id: int):
     unit = units.get_unit(unit_id)
     admin_form = UnitAdminForm(prefix="admin")
     if admin_form.validate_on_submit():
-        try:
+        with domain_errors(admin_form) as attempt:
             user = accounts.create_user(username=admin_form.username.data, password=admin_form.password.data,
                                         role="unit_admin", name=admin_form.name.data, unit_id=unit.id,
                                         by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(admin_form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已为“%(unit)s”创建管理员 %(username)s", unit=unit.name, username=user.username), "success")
             return redirect(url_for(".unit_detail", unit_id=unit.id))
     return render_template("admin/unit_detail.html", unit=unit, form=UnitForm(obj=unit),
@@ -144,7 +131,6 @@ def unit_admin_active(unit_id: int, user_id: int):
     user = _unit_admin(unit_id, user_id)
     active = request.form.get("active") == "1"
     accounts.set_active(user, active, by=current_user)
-    db.session.commit()
     flash(_("已启用 %(u)s", u=user.username) if active else _("已停用 %(u)s，其登录已全部失效", u=user.username),
           "success")
     return redirect(url_for(".unit_detail", unit_id=unit_id))
@@ -157,13 +143,9 @@ def unit_admin_password(unit_id: int, user_id: int):
     user = _unit_admin(unit_id, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             accounts.reset_password(user, form.password.data, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已重置 %(u)s 的密码", u=user.username), "success")
             return redirect(url_for(".unit_detail", unit_id=unit_id))
     return render_template("admin/reset_password.html", form=form, user=user, unit_id=unit_id)
@@ -211,14 +193,10 @@ def volunteer_rebind(volunteer_id: int):
     volunteer = _managed_volunteer(volunteer_id)
     form = RebindForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             volunteers.rebind(volunteer, phone=form.phone.data, password=form.password.data, by=current_user,
                               identity_checked=form.identity_checked.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已重新绑定 %(name)s 的账号，请告知本人用新手机号和临时密码登录后修改密码",
                     name=volunteer.name), "success")
             return redirect(url_for(".volunteer_detail", volunteer_id=volunteer.id))
@@ -230,13 +208,10 @@ def volunteer_rebind(volunteer_id: int):
 def send_guardian_link(volunteer_id: int):
     """Send the guardian a fresh consent link; without an SMS gateway the admin is shown it to hand over."""
     volunteer = _managed_volunteer(volunteer_id)
-    try:
+    with domain_errors(category="warning") as attempt:
         link = guardians.send_consent_link(volunteer, by=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
+    if not attempt.ok:
         return redirect(url_for(".volunteer_detail", volunteer_id=volunteer_id))
-    db.session.commit()
     if sms.is_configured():
         flash(_("已向监护人手机发送确认短信"), "success")
         return redirect(url_for(".volunteer_detail", volunteer_id=volunteer_id))
@@ -249,13 +224,9 @@ def record_paper_consent(volunteer_id: int):
     volunteer = _managed_volunteer(volunteer_id)
     form = PaperConsentForm(prefix="paper")
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             guardians.record_paper_consent(volunteer, by=current_user, note=form.note.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已登记纸质监护人同意书，%(name)s 现在可以签到", name=volunteer.name), "success")
             return redirect(url_for(".volunteer_detail", volunteer_id=volunteer_id))
     return _volunteer_page(volunteer, form=form, status=422)

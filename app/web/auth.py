@@ -8,12 +8,12 @@ from flask_login import current_user
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from app.auth_state import portal_login, portal_logout, role_required
+from app.auth_state import home_url, portal_login, portal_logout, role_required
 from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, units, volunteers
-from app.services.errors import DomainError, NotAuthenticated
-from app.web.forms import BaseForm, apply_errors, domain_errors, safe_next
+from app.services.errors import NotAuthenticated
+from app.web.forms import BaseForm, domain_errors, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -62,7 +62,6 @@ class RegisterForm(BaseForm):
 @bp.route("/login", methods=["GET", "POST"])
 @login_limited
 def login():
-    from app.web.main import home_url
     if current_user.is_authenticated:
         return redirect(home_url())
     form = LoginForm()
@@ -112,7 +111,6 @@ def logout():
 def logout_everywhere():
     """End every session (other browsers and phones too) and every API token of the user."""
     accounts.sign_out_everywhere(current_user._get_current_object())
-    db.session.commit()
     portal_logout()
     flash(_("已在所有设备上退出，所有API令牌均已失效"), "info")
     return redirect(url_for("auth.login"))
@@ -124,16 +122,11 @@ def change_password():
     """Every role changes its own password here; the current one is asked for again."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             accounts.change_password(current_user._get_current_object(), old_password=form.old_password.data,
                                      new_password=form.password.data, keep_session=session.get("login_session"))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("密码已修改，其他设备上的登录和API令牌已失效"), "success")
-            from app.web.main import home_url
             return redirect(home_url())
     return render_template("auth/change_password.html", form=form)
 

@@ -10,10 +10,10 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Submi
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
-from app.extensions import db
-from app.services import bulletins, units
-from app.services.errors import DomainError, Forbidden
-from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
+from app.services import units
+from app.services.bulletins import exports, figures, labels, quarters, snapshots
+from app.services.errors import Forbidden
+from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 ADMINS = ("platform_admin", "unit_admin")
@@ -33,8 +33,8 @@ class TargetsForm(BaseForm):
 
 
 def _readable(bulletin_id: int):
-    bulletin = bulletins.get_bulletin(bulletin_id)
-    if not bulletins.can_read(current_user, bulletin):
+    bulletin = snapshots.get_bulletin(bulletin_id)
+    if not snapshots.can_read(current_user, bulletin):
         raise Forbidden(_("只能查看本单位的通报"))
     return bulletin
 
@@ -44,10 +44,10 @@ def _readable(bulletin_id: int):
 def index():
     is_platform = current_user.role == "platform_admin"
     generate_form = GenerateForm()
-    generate_form.month.choices = bulletins.month_choices()
-    goal = bulletins.targets()
+    generate_form.month.choices = figures.month_choices()
+    goal = figures.targets()
     targets_form = TargetsForm(data=goal)
-    items = bulletins.list_bulletins(None if is_platform else current_user.unit_id, include_city=is_platform)
+    items = snapshots.list_bulletins(None if is_platform else current_user.unit_id, include_city=is_platform)
     return render_template("bulletins/index.html", items=items, generate_form=generate_form,
                            targets_form=targets_form)
 
@@ -56,15 +56,11 @@ def index():
 @role_required("platform_admin")
 def generate():
     form = GenerateForm()
-    form.month.choices = bulletins.month_choices()
+    form.month.choices = figures.month_choices()
     if form.validate_on_submit():
-        try:
-            created = bulletins.generate_bulletins(form.month.data, by=current_user, revise=form.revise.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        with domain_errors() as attempt:
+            created = snapshots.generate_bulletins(form.month.data, by=current_user, revise=form.revise.data)
+        if attempt.ok:
             if created and form.revise.data:
                 flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created), "success")
             elif created:
@@ -79,15 +75,10 @@ def generate():
 def set_targets():
     form = TargetsForm()
     if form.validate_on_submit():
-        try:
-            bulletins.set_targets(float(form.hours_per_volunteer_year.data), form.trainings_per_year.data,
-                                  by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        with domain_errors() as attempt:
+            figures.set_targets(float(form.hours_per_volunteer_year.data), form.trainings_per_year.data,
+                                by=current_user)
+        if attempt.ok:
             flash(_("已保存考核目标，下次生成的通报将按新目标标注"), "success")
     else:
         flash(_("请填写有效的目标"), "danger")
@@ -99,22 +90,22 @@ def set_targets():
 def show(bulletin_id: int):
     bulletin = _readable(bulletin_id)
     return render_template("bulletins/show.html", bulletin=bulletin, f=bulletin.figures,
-                           title=bulletins.title_of(bulletin), rows=bulletins.figure_rows(bulletin.figures),
-                           flags=bulletins.flag_texts(bulletin.figures), generated=bulletins.stamp(bulletin.generated_at))
+                           title=labels.title_of(bulletin), rows=labels.figure_rows(bulletin.figures),
+                           flags=labels.flag_texts(bulletin.figures), generated=labels.stamp(bulletin.generated_at))
 
 
 @bp.get("/<int:bulletin_id>.pdf")
 @role_required(*ADMINS)
 def pdf(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_bytes(bulletins.pdf_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.pdf")
+    return send_bytes(exports.pdf_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.pdf")
 
 
 @bp.get("/<int:bulletin_id>.xlsx")
 @role_required(*ADMINS)
 def xlsx(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_bytes(bulletins.xlsx_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.xlsx",
+    return send_bytes(exports.xlsx_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.xlsx",
                       inline=False)
 
 
@@ -126,7 +117,7 @@ class QuarterCommentForm(BaseForm):
 def _quarter_args():
     """(unit_id, year, quarter, name) from the query string; the last complete quarter by default."""
     from app.services.clock import local_today
-    default_year, default_q = bulletins.last_complete_quarter(local_today())
+    default_year, default_q = quarters.last_complete_quarter(local_today())
     year = request.args.get("year", default_year, type=db_int)
     number = request.args.get("q", default_q, type=db_int)
     if not 2000 <= year <= 2100 or not 1 <= number <= 4:
@@ -147,37 +138,33 @@ def quarter():
         if current_user.role != "platform_admin":
             raise Forbidden(_("只有文明办管理员可以撰写季度点评"))
         if form.validate_on_submit():
-            try:
-                bulletins.save_quarter_comment(unit_id, year, number, form.comment.data, by=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
+            with domain_errors(form) as attempt:
+                quarters.save_quarter_comment(unit_id, year, number, form.comment.data, by=current_user)
+            if attempt.ok:
                 flash(_("已保存季度点评"), "success")
                 return redirect(url_for(".quarter", year=year, q=number, unit_id=unit_id))
-    review = bulletins.quarter_review(unit_id, year, number)
+    review = quarters.quarter_review(unit_id, year, number)
     if request.method == "GET":
         form.comment.data = review["comment"]
     return render_template("bulletins/quarter.html", review=review, year=year, q=number, name=name,
-                           unit_id=unit_id, form=form, rows=bulletins.quarter_rows(review),
+                           unit_id=unit_id, form=form, rows=quarters.quarter_rows(review),
                            units=units.list_units() if current_user.role == "platform_admin" else [])
 
 
 def _quarter_file(render, extension: str, *, inline: bool):
     unit_id, year, number, name = _quarter_args()
-    review = bulletins.quarter_review(unit_id, year, number)
-    scope = bulletins.scope_of(unit_id).replace(":", "-")
+    review = quarters.quarter_review(unit_id, year, number)
+    scope = figures.scope_of(unit_id).replace(":", "-")
     return send_bytes(render(review, name), f"quarter-{year}-q{number}-{scope}.{extension}", inline=inline)
 
 
 @bp.get("/quarter.pdf")
 @role_required(*ADMINS)
 def quarter_pdf():
-    return _quarter_file(bulletins.quarter_pdf_bytes, "pdf", inline=True)
+    return _quarter_file(exports.quarter_pdf_bytes, "pdf", inline=True)
 
 
 @bp.get("/quarter.xlsx")
 @role_required(*ADMINS)
 def quarter_xlsx():
-    return _quarter_file(bulletins.quarter_xlsx_bytes, "xlsx", inline=False)
+    return _quarter_file(exports.quarter_xlsx_bytes, "xlsx", inline=False)

@@ -1,6 +1,7 @@
 """Service certificates: unit admins issue and download them; anyone checks one by its QR."""
 from __future__ import annotations
 
+import contextlib
 import io
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -11,11 +12,10 @@ from wtforms import DateField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.rate_limits import certificate_check_limited
 from app.services import certificates, volunteers
-from app.services.errors import DomainError, NotFound
-from app.web.forms import BaseForm, apply_errors, db_int
+from app.services.errors import NotFound
+from app.web.forms import BaseForm, db_int, domain_errors
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
@@ -31,27 +31,26 @@ def _unit_scope() -> int | None:
     return None if current_user.role == "platform_admin" else current_user.unit_id
 
 
+def _prefill(form: IssueForm) -> None:
+    """Opened from a volunteer's page: their number is filled in. A volunteer of another unit
+    is treated as a missing one: nothing is shown."""
+    volunteer_id = request.args.get("volunteer_id", type=db_int)
+    if request.method == "GET" and volunteer_id:
+        with contextlib.suppress(NotFound):
+            form.volunteer_no.data = volunteers.get_for_admin(current_user, volunteer_id).volunteer_no
+
+
 @bp.route("/", methods=["GET", "POST"], endpoint="index")
 @role_required("unit_admin", "platform_admin")
 def index():
     form = IssueForm()
-    if request.method == "GET" and request.args.get("volunteer_id", type=db_int):
-        try:  # a volunteer of another unit is treated as a missing one: nothing is shown
-            volunteer = volunteers.get_for_admin(current_user, request.args.get("volunteer_id", type=db_int))
-        except NotFound:
-            volunteer = None
-        if volunteer is not None:
-            form.volunteer_no.data = volunteer.volunteer_no
+    _prefill(form)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             volunteer = volunteers.by_number(form.volunteer_no.data)
             cert = certificates.issue(volunteer, date_from=form.date_from.data, date_to=form.date_to.data,
                                       by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已开具证明 %(no)s", no=cert.cert_no), "success")
             return redirect(url_for(".index", issued=cert.id))
     issued = request.args.get("issued", type=db_int)

@@ -18,10 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
-from app.extensions import db
-from app.services import counter_codes, incentives, qr, stars, volunteers
+from app.services import qr, stars, volunteers
 from app.services.clock import iso, now
 from app.services.errors import DomainError
+from app.services.incentives import coupons, merchants, offers, typed_codes
+from app.web.forms import domain_errors
 
 bp = Blueprint("coupons", __name__)
 
@@ -31,8 +32,8 @@ bp = Blueprint("coupons", __name__)
 def mine():
     volunteer = volunteers.volunteer_of(current_user)
     return render_template("coupons/mine.html", volunteer=volunteer,
-                           coupons=incentives.volunteer_coupons(volunteer),
-                           offers=incentives.offers_for_volunteer(volunteer),
+                           coupons=coupons.volunteer_coupons(volunteer),
+                           offers=offers.offers_for_volunteer(volunteer),
                            next_star_at=stars.next_threshold_hours(volunteer), now=now())
 
 
@@ -40,13 +41,10 @@ def mine():
 @role_required("volunteer")
 def claim(offer_id: int):
     volunteer = volunteers.volunteer_of(current_user)
-    try:
-        coupon = incentives.claim_coupon(volunteer, incentives.get_offer(offer_id))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    with domain_errors() as attempt:
+        coupon = coupons.claim_coupon(volunteer, offers.get_offer(offer_id))
+    if not attempt.ok:
         return redirect(url_for(".mine"))
-    db.session.commit()
     flash(_("领取成功！到店时出示优惠券二维码即可使用"), "success")
     return redirect(url_for(".show", coupon_id=coupon.id))
 
@@ -54,35 +52,33 @@ def claim(offer_id: int):
 @bp.get("/coupons/<int:coupon_id>")
 @role_required("volunteer")
 def show(coupon_id: int):
-    coupon = incentives.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
+    coupon = coupons.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
     return render_template("coupons/show.html", coupon=coupon, lifetime=qr.lifetime("coupon"),
-                           typed_code=counter_codes.typed_code(coupon.id) if coupon.status == "issued" else None)
+                           typed_code=typed_codes.typed_code(coupon.id) if coupon.status == "issued" else None)
 
 
 @bp.get("/coupons/<int:coupon_id>/code.json")
 @role_required("volunteer")
 def code(coupon_id: int):
     """A fresh signed code and its QR image; the page asks again about every minute."""
-    coupon = incentives.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
+    coupon = coupons.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
     try:
-        text, expires = incentives.coupon_code(coupon)
+        text, expires = coupons.coupon_code(coupon)
     except DomainError as exc:
-        db.session.rollback()
         return jsonify({"status": coupon.status, "message": exc.message}), exc.status
     image = base64.b64encode(qr.png(text, box_size=8)).decode()
     response = jsonify({"code": text, "expires_at": iso(expires), "status": coupon.status,
-                        "typed_code": counter_codes.typed_code(coupon.id),
+                        "typed_code": typed_codes.typed_code(coupon.id),
                         "image": f"data:image/png;base64,{image}"})
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.get("/merchants")
-def merchants():
+@bp.get("/merchants", endpoint="merchants")
+def merchant_list():
     """Participating merchants and their offers, grouped by the star level they ask for."""
-    offers = incentives.public_offers()
     by_level: dict[int, list] = {}
-    for offer in offers:
+    for offer in offers.public_offers():
         by_level.setdefault(offer.min_star, []).append(offer)
     return render_template("coupons/merchants.html", by_level=sorted(by_level.items()),
                            thresholds=stars.thresholds())
@@ -90,7 +86,7 @@ def merchants():
 
 @bp.get("/merchants/<int:merchant_id>/logo")
 def logo(merchant_id: int):
-    merchant = incentives.get_merchant(merchant_id)
+    merchant = merchants.get_merchant(merchant_id)
     if not merchant.logo or merchant.status != "approved" and not (
             current_user.is_authenticated and current_user.role == "platform_admin"):
         abort(404)

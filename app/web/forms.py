@@ -18,8 +18,8 @@ from app.extensions import db
 from app.services.errors import DomainError
 from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, db_int, has_bad_chars, sane_year
 
-__all__ = ["Attempt", "BaseForm", "apply_errors", "db_int", "domain_errors", "form_status", "safe_back", "safe_next",
-           "send_bytes"]
+__all__ = ["Attempt", "BaseForm", "apply_errors", "category_choices", "db_int", "domain_errors", "form_status",
+           "safe_back", "safe_next", "send_bytes"]
 
 
 def _refuse_bad_chars(value):
@@ -91,7 +91,7 @@ class Attempt:
 
 
 @contextmanager
-def domain_errors(form: FlaskForm | None = None) -> Iterator[Attempt]:
+def domain_errors(form: FlaskForm | None = None, *, category: str = "danger") -> Iterator[Attempt]:
     """Run a service call; when it refuses (DomainError), undo whatever it wrote and show its
     messages beside the form's fields (or as a flash when there is no form)::
 
@@ -106,10 +106,24 @@ def domain_errors(form: FlaskForm | None = None) -> Iterator[Attempt]:
     except DomainError as exc:
         db.session.rollback()
         attempt.error = exc
-        if form is None:
-            flash(exc.message, "danger")
+        if form is None:  # no fields to show them beside: the specific messages, else the summary
+            flash(" ".join(message for messages in exc.fields.values() for message in messages) or exc.message,
+                  category)
         else:
             apply_errors(form, exc)
+
+
+def category_choices(field, current: int | None = None) -> None:
+    """Offer the service-category catalogue in a SelectField(coerce=int): 0 is 未分类; a
+    retired category only when the thing already carries it. A form posted without the
+    field keeps the current category."""
+    from wtforms.fields.choices import SelectChoice
+
+    from app.services import categories
+    field.choices = [SelectChoice(0, _l("（未分类）"))] + [
+        SelectChoice(cid, label) for cid, label in categories.choices(current)]
+    if field.data is None:
+        field.data = current or 0
 
 
 def form_status(form: FlaskForm) -> int:

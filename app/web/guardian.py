@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from app.extensions import db
 from app.services import guardians
 
 bp = Blueprint("guardian", __name__)
@@ -15,6 +14,5 @@ def consent(token: str):
     volunteer = guardians.volunteer_for_link(token)
     if request.method == "POST":
         guardians.confirm_by_link(token)
-        db.session.commit()
         return render_template("guardian/consent.html", volunteer=volunteer, done=True)
     return render_template("guardian/consent.html", volunteer=volunteer, done=False)

@@ -5,26 +5,11 @@ from flask import Blueprint, redirect, render_template, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from app.auth_state import home_url
 from app.extensions import db
 from app.web.forms import safe_back
 
 bp = Blueprint("main", __name__)
-
-HOME_BY_ROLE = {
-    "platform_admin": "admin.dashboard",
-    "unit_admin": "admin.dashboard",
-    "merchant": "merchant.scan",
-    "volunteer": "volunteer.home",
-}
-
-
-def home_url() -> str:
-    from flask import current_app
-    endpoint = HOME_BY_ROLE.get(current_user.role) if current_user.is_authenticated else None
-    if endpoint and endpoint in current_app.view_functions:
-        return url_for(endpoint)
-    return url_for("main.index")
-
 
 @bp.get("/")
 def index():

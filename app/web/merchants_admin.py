@@ -12,18 +12,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
-from app.services import incentives
-from app.services.errors import DomainError
-from app.web.forms import BaseForm, apply_errors
-from app.web.merchant import OfferForm, _period, export_figures, save_offer
+from app.services.incentives import figures, merchants, offers
+from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes
+from app.web.merchant_forms import OfferForm
 
 bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
 
 
 class MerchantForm(BaseForm):
     name = StringField(_l("商家名称"), validators=[DataRequired(), Length(max=100)])
-    category = SelectField(_l("类别"), choices=[SelectChoice("", "—")] + [SelectChoice(value, label) for value, label in incentives.CATEGORIES.items()],
+    category = SelectField(_l("类别"), choices=[SelectChoice("", "—")] + [SelectChoice(value, label) for value, label in merchants.CATEGORIES.items()],
                            validators=[Optional()])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
@@ -54,20 +52,16 @@ class LogoForm(BaseForm):
 def index():
     form = MerchantForm()
     if form.validate_on_submit():
-        try:
-            merchant = incentives.create_merchant(by=current_user, **form.values())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        with domain_errors(form) as attempt:
+            merchant = merchants.create_merchant(by=current_user, approved=False, **form.values())  # for review
+        if attempt.ok:
             flash(_("已登记商家“%(n)s”，请审核并为其创建账号", n=merchant.name), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
-    first, last, days = _period()
-    return render_template("merchants_admin/index.html", merchants=incentives.list_merchants(), form=form,
-                           categories=incentives.CATEGORIES,
-                           figures=incentives.redemption_figures(None, first, last), days=days), \
-        422 if form.errors else 200
+    first, last, days = figures.period(request.args.get("days", type=db_int))
+    return render_template("merchants_admin/index.html", merchants=merchants.list_merchants(), form=form,
+                           categories=merchants.CATEGORIES,
+                           figures=figures.redemption_figures(None, first, last), days=days), \
+        form_status(form)
 
 
 def _detail_page(merchant, status=200, **forms):
@@ -76,41 +70,33 @@ def _detail_page(merchant, status=200, **forms):
     forms.setdefault("logo_form", LogoForm(prefix="l"))
     forms.setdefault("offer_form", OfferForm(prefix="o"))
     return render_template("merchants_admin/detail.html", merchant=merchant,
-                           accounts=incentives.merchant_accounts(merchant.id),
-                           offers=incentives.merchant_offers(merchant.id),
-                           recent=incentives.recent_redemptions(merchant.id, limit=20), **forms), status
+                           accounts=merchants.merchant_accounts(merchant.id),
+                           offers=offers.merchant_offers(merchant.id),
+                           recent=figures.recent_redemptions(merchant.id, limit=20), **forms), status
 
 
 @bp.route("/<int:merchant_id>", methods=["GET", "POST"])
 @role_required("platform_admin")
 def detail(merchant_id: int):
-    merchant = incentives.get_merchant(merchant_id)
+    merchant = merchants.get_merchant(merchant_id)
     form = MerchantForm(obj=merchant, prefix="m")
     if form.validate_on_submit():
-        try:
-            incentives.update_merchant(merchant, by=current_user, **form.values())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            return _detail_page(merchant, 422, form=form)
-        db.session.commit()
-        flash(_("已保存"), "success")
-        return redirect(url_for(".detail", merchant_id=merchant.id))
-    return _detail_page(merchant, 422 if form.errors else 200, form=form)
+        with domain_errors(form) as attempt:
+            merchants.update_merchant(merchant, by=current_user, **form.values())
+        if attempt.ok:
+            flash(_("已保存"), "success")
+            return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _detail_page(merchant, form_status(form), form=form)
 
 
 @bp.post("/<int:merchant_id>/status")
 @role_required("platform_admin")
 def set_status(merchant_id: int):
-    merchant = incentives.get_merchant(merchant_id)
-    try:
-        incentives.set_status(merchant, request.form.get("status", ""), by=current_user,
+    merchant = merchants.get_merchant(merchant_id)
+    with domain_errors() as attempt:
+        merchants.set_status(merchant, request.form.get("status", ""), by=current_user,
                               reason=(request.form.get("reason") or "")[:200] or None)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    if attempt.ok:
         flash(_("商家已通过审核") if merchant.status == "approved" else _("商家已暂停"), "success")
     return redirect(url_for(".detail", merchant_id=merchant.id))
 
@@ -118,18 +104,14 @@ def set_status(merchant_id: int):
 @bp.post("/<int:merchant_id>/accounts")
 @role_required("platform_admin")
 def account_new(merchant_id: int):
-    merchant = incentives.get_merchant(merchant_id)
+    merchant = merchants.get_merchant(merchant_id)
     account_form = AccountForm(prefix="a")
     if account_form.validate_on_submit():
-        try:
-            user = incentives.create_merchant_account(merchant, username=account_form.username.data,
+        with domain_errors(account_form) as attempt:
+            user = merchants.create_merchant_account(merchant, username=account_form.username.data,
                                                       password=account_form.password.data,
                                                       name=account_form.name.data, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(account_form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已创建商家账号 %(u)s", u=user.username), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
     return _detail_page(merchant, 422, account_form=account_form)
@@ -138,16 +120,12 @@ def account_new(merchant_id: int):
 @bp.post("/<int:merchant_id>/logo")
 @role_required("platform_admin")
 def logo_upload(merchant_id: int):
-    merchant = incentives.get_merchant(merchant_id)
+    merchant = merchants.get_merchant(merchant_id)
     logo_form = LogoForm(prefix="l")
     if logo_form.validate_on_submit():
-        try:
-            incentives.set_logo(merchant, logo_form.logo.data.read(incentives.LOGO_MAX_BYTES + 1), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(logo_form, exc)
-        else:
-            db.session.commit()
+        with domain_errors(logo_form) as attempt:
+            merchants.set_logo(merchant, logo_form.logo.data.read(merchants.LOGO_MAX_BYTES + 1), by=current_user)
+        if attempt.ok:
             flash(_("已更新标志"), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
     return _detail_page(merchant, 422, logo_form=logo_form)
@@ -156,11 +134,12 @@ def logo_upload(merchant_id: int):
 @bp.post("/<int:merchant_id>/offers")
 @role_required("platform_admin")
 def offer_new(merchant_id: int):
-    merchant = incentives.get_merchant(merchant_id)
+    merchant = merchants.get_merchant(merchant_id)
     offer_form = OfferForm(prefix="o")
     if offer_form.validate_on_submit():
-        offer = save_offer(offer_form, merchant)
-        if offer is not None:
+        with domain_errors(offer_form) as attempt:
+            offer = offers.save_offer(merchant, offer_form.to_input(), by=current_user)
+        if attempt.ok:
             flash(_("已为“%(m)s”发布优惠“%(t)s”", m=merchant.name, t=offer.title), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
     return _detail_page(merchant, 422, offer_form=offer_form)
@@ -169,13 +148,16 @@ def offer_new(merchant_id: int):
 @bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])
 @role_required("platform_admin")
 def offer_edit(offer_id: int):
-    offer = incentives.get_offer(offer_id)
+    offer = offers.get_offer(offer_id)
     form = OfferForm(obj=offer)
     if request.method == "GET":
         form.fill(offer)
-    if form.validate_on_submit() and save_offer(form, offer.merchant, offer) is not None:
-        flash(_("已保存"), "success")
-        return redirect(url_for(".detail", merchant_id=offer.merchant_id))
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            offers.save_offer(offer.merchant, form.to_input(), offer, by=current_user)
+        if attempt.ok:
+            flash(_("已保存"), "success")
+            return redirect(url_for(".detail", merchant_id=offer.merchant_id))
     return render_template("merchant/offer_edit.html", merchant=offer.merchant, offer=offer, form=form)
 
 
@@ -184,6 +166,6 @@ def offer_edit(offer_id: int):
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         return redirect(url_for(".index"))
-    first, last, _days = _period()
-    return export_figures(incentives.redemption_figures(None, first, last), fmt,
-                          f"all-redemptions-{first.isoformat()}-{last.isoformat()}")
+    first, last, _days = figures.period(request.args.get("days", type=db_int))
+    return send_bytes(figures.redemptions_file(figures.redemption_figures(None, first, last), fmt),
+                      f"all-redemptions-{first.isoformat()}-{last.isoformat()}.{fmt}", inline=False)

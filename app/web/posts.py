@@ -20,10 +20,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import attendance, posters, posts, qr, units
-from app.services.errors import DomainError
-from app.web.forms import BaseForm, apply_errors, db_int, send_bytes
+from app.web.forms import BaseForm, category_choices, db_int, domain_errors, send_bytes
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
 ADMINS = ("platform_admin", "unit_admin")
@@ -32,6 +30,7 @@ ADMINS = ("platform_admin", "unit_admin")
 class PostForm(BaseForm):
     unit_id = SelectField(_l("成员单位"), coerce=int)
     name = StringField(_l("服务岗名称"), validators=[DataRequired(), Length(max=100)])
+    category_id = SelectField(_l("服务类别"), coerce=int)
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
     lat = DecimalField(_l("纬度（可选）"), places=6, validators=[Optional(), NumberRange(-90, 90)])
     lng = DecimalField(_l("经度（可选）"), places=6, validators=[Optional(), NumberRange(-180, 180)])
@@ -84,10 +83,11 @@ def _input(form: PostForm) -> posts.PostInput:
         lng=float(form.lng.data) if form.lng.data is not None else None,
         radius_m=form.radius_m.data, geofence_mode=form.geofence_mode.data, auto_approve=form.auto_approve.data,
         min_minutes=form.min_minutes.data, max_minutes=form.max_minutes.data,
-        open_from=form.open_from.data, open_until=form.open_until.data)
+        open_from=form.open_from.data, open_until=form.open_until.data, category_id=form.category_id.data or None)
 
 
-def _unit_choices(form: PostForm) -> None:
+def _unit_choices(form: PostForm, current_category: int | None = None) -> None:
+    category_choices(form.category_id, current_category)
     if current_user.role == "platform_admin":
         form.unit_id.choices = [SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)]
     else:
@@ -107,13 +107,9 @@ def new():
     _unit_choices(form)
     if form.validate_on_submit():
         units.ensure_can_manage_unit(current_user, form.unit_id.data)
-        try:
+        with domain_errors(form) as attempt:
             post = posts.create_post(form.unit_id.data, _input(form), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已创建服务岗“%(n)s”，可以打印二维码海报了", n=post.name), "success")
             return redirect(url_for(".show", post_id=post.id))
     return render_template("posts/form.html", form=form, post=None)
@@ -124,16 +120,12 @@ def new():
 def show(post_id: int):
     post = _post(post_id)
     form = PostForm(obj=post)
-    _unit_choices(form)
+    _unit_choices(form, post.category_id)
     form.unit_id.data = post.unit_id
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             posts.update_post(post, _input(form), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if attempt.ok:
             flash(_("已保存"), "success")
             return redirect(url_for(".show", post_id=post.id))
     return render_template("posts/form.html", form=form, post=post, scan_url=posts.scan_url(post))
@@ -145,7 +137,6 @@ def set_active(post_id: int):
     post = _post(post_id)
     active = request.form.get("active") == "1"
     posts.set_active(post, active, by=current_user)
-    db.session.commit()
     flash(_("服务岗已启用") if active else _("服务岗已停用，扫码将被拒绝"), "success")
     return redirect(url_for(".show", post_id=post.id))
 
@@ -154,7 +145,6 @@ def set_active(post_id: int):
 @role_required(*ADMINS)
 def rotate(post_id: int):
     post = posts.rotate_code(_post(post_id), by=current_user)
-    db.session.commit()
     flash(_("已更换二维码，旧海报已失效，请打印新海报"), "warning")
     return redirect(url_for(".show", post_id=post.id))
 
@@ -209,13 +199,9 @@ def kiosk_card(post_id: int):
     post = _post(post_id)
     form = KioskCardForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors() as attempt:
             result = attendance.kiosk_card_scan(post, form.code.data, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if attempt.ok:
             record = result.record
             name = record.volunteer.masked_name
             if result.action == "check_in":

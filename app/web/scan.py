@@ -50,7 +50,6 @@ def act(token: str):
     try:
         if request.form.get("action") == "check_out_elsewhere":
             attendance.check_out_elsewhere(volunteer, lat=lat, lng=lng)
-            db.session.commit()
             flash(_("已在其他服务岗签退"), "success")
             return redirect(url_for(".post_code", token=token))
         if request.form.get("action") == "switch_here":
@@ -59,13 +58,12 @@ def act(token: str):
         else:
             result = attendance.scan(volunteer, token, lat=lat, lng=lng, intent=request.form.get("intent"))
     except attendance.OpenElsewhere:
-        db.session.rollback()
+        db.session.rollback()  # the page asks whether to check out there first
         return redirect(url_for(".post_code", token=token))
     except DomainError as exc:
-        db.session.rollback()
+        db.session.rollback()  # a redirect would otherwise commit what the refused scan wrote
         flash(exc.message, "danger")
         return redirect(url_for(".post_code", token=token))
-    db.session.commit()
     return redirect(url_for(".result", record_id=result.record.id, action=result.action))
 
 

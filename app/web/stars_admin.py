@@ -10,10 +10,8 @@ from wtforms import IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import stars
-from app.services.errors import DomainError
-from app.web.forms import BaseForm, apply_errors
+from app.web.forms import BaseForm, domain_errors
 
 bp = Blueprint("stars_admin", __name__, url_prefix="/admin/stars")
 
@@ -32,7 +30,6 @@ class PresetForm(BaseForm):
 
 
 def _done(changed: int):
-    db.session.commit()
     flash(_("星级标准已更新，已重新评定全部志愿者：%(n)d人星级发生变化。", n=changed), "success")
     return redirect(url_for(".thresholds"))
 
@@ -43,13 +40,10 @@ def thresholds():
     current = stars.thresholds()
     form = ThresholdForm(data={f"level_{lvl}": hrs for lvl, hrs in current.items()})
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as attempt:
             changed = stars.set_thresholds({lvl: getattr(form, f"level_{lvl}").data for lvl in stars.LEVELS},
                                            by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
+        if attempt.ok:
             return _done(changed)
     return render_template("stars_admin/thresholds.html", form=form, preset_form=PresetForm(),
                            current=current, presets=stars.PRESETS, counts=stars.level_counts())

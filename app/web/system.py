@@ -5,7 +5,6 @@ from flask import Blueprint, render_template
 
 from app import scheduling
 from app.auth_state import role_required
-from app.jobs import JOBS
 
 bp = Blueprint("system", __name__, url_prefix="/admin/system")
 
@@ -13,5 +12,5 @@ bp = Blueprint("system", __name__, url_prefix="/admin/system")
 @bp.get("/jobs", endpoint="jobs")
 @role_required("platform_admin")
 def jobs():
-    return render_template("system/jobs.html", runs=scheduling.recent_runs(), jobs=JOBS,
+    return render_template("system/jobs.html", runs=scheduling.recent_runs(), jobs=scheduling.declared_jobs(),
                            lease=scheduling.lease_holder())

@@ -19,11 +19,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import certificates, guardians, qr, stars, volunteer_home, volunteers
 from app.services.clock import iso
-from app.services.errors import DomainError
-from app.web.forms import db_int
+from app.web.forms import db_int, domain_errors
 
 bp = Blueprint("volunteer", __name__, url_prefix="/me")
 
@@ -44,13 +42,9 @@ def home():
 @role_required("volunteer")
 def resend_guardian_link():
     """Text the guardian a fresh consent link (the old one stops working)."""
-    try:
+    with domain_errors(category="warning") as attempt:
         guardians.send_consent_link(_me(), by=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
+    if attempt.ok:
         flash(_("已重新向监护人手机发送确认短信"), "success")
     return redirect(url_for(".home"))
 
@@ -59,7 +53,6 @@ def resend_guardian_link():
 @role_required("volunteer")
 def stars_seen():
     stars.mark_seen(_me())
-    db.session.commit()
     return redirect(url_for(".home"))
 
 
@@ -114,5 +107,4 @@ def issue_certificate():
     """Issue the volunteer's own certificate (or find the unchanged one), then show its PDF."""
     date_from, date_to = request.form.get("from") or None, request.form.get("to") or None
     certificates.issue_once(_me(), date_from=date_from, date_to=date_to, by=current_user)
-    db.session.commit()
     return redirect(url_for(".certificate_pdf", **{"from": date_from, "to": date_to}), 303)

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.services import bulletins, ledger, posts
+from app.services import ledger, posts
+from app.services.bulletins.snapshots import generate_bulletins
 from tests import factories as f
 from tests.browser.helpers import check_a11y, settle, shot
 from tests.browser.test_foundation import log_in
@@ -42,7 +43,7 @@ def quarter(app):
     serve(zhang, 7, 10, 4)
     db.session.commit()
     for month in ("2026-07", "2026-08", "2026-09"):
-        bulletins.generate_bulletins(month)
+        generate_bulletins(month)
     db.session.commit()
     admin_a, boss = f.unit_admin(a, "jia_admin"), f.platform_admin("office")
     settle()

@@ -11,7 +11,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from app.services import incentives
+from app.services.incentives.merchants import create_merchant, create_merchant_account
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 from tests.browser.helpers import (
     assert_fits_phone,
@@ -27,10 +28,10 @@ pytestmark = pytest.mark.browser
 
 def test_two_star_volunteer_claims_and_merchant_redeems_on_phones(app, live_server, browser_context):
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="志愿者之家便利店", address="人民路18号", by=admin, approved=True)
-    incentives.create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD, name="周店长", by=admin)
+    merchant = create_merchant(name="志愿者之家便利店", address="人民路18号", by=admin, approved=True)
+    create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD, name="周店长", by=admin)
     for star, title in ((1, "饮品第二杯半价"), (2, "全场九折"), (3, "免费生活用品")):
-        incentives.create_offer(merchant, incentives.OfferInput(title=title, min_star=star), by=admin)
+        create_offer(merchant, OfferInput(title=title, min_star=star), by=admin)
     volunteer = f.volunteer(name="王小明")
     f.give_hours(volunteer, 300)
     username = volunteer.user.username

@@ -6,7 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.services import incentives
+from app.services.incentives.coupons import claim_coupon, coupon_code
+from app.services.incentives.merchants import create_merchant, create_merchant_account
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 from tests.browser.helpers import (
     assert_fits_phone,
@@ -23,12 +25,12 @@ def cafe_with_a_coupon():
     admin = f.platform_admin()
     volunteer = f.volunteer(f.unit("阳光街道"), name="王小明")
     f.give_hours(volunteer, 120)
-    cafe = incentives.create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
-    incentives.create_merchant_account(cafe, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
-    offer = incentives.create_offer(cafe, incentives.OfferInput(title="咖啡买一送一", min_star=1), by=admin)
-    coupon = incentives.claim_coupon(volunteer, offer)
+    cafe = create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
+    create_merchant_account(cafe, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
+    offer = create_offer(cafe, OfferInput(title="咖啡买一送一", min_star=1), by=admin)
+    coupon = claim_coupon(volunteer, offer)
     db.session.commit()
-    url, _ = incentives.coupon_code(coupon)
+    url, _ = coupon_code(coupon)
     db.session.commit()
     return url
 

@@ -9,8 +9,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post
-from app.services import attendance, incentives, posts
+from app.services import attendance, posts, qr
 from app.services.clock import now
+from app.services.incentives.counter import redeem
+from app.services.incentives.coupons import claim_coupon, coupon_code
+from app.services.incentives.merchants import create_merchant, create_merchant_account
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 from tests.browser.helpers import assert_fits_phone, check_a11y, shot
 from tests.browser.test_foundation import log_in
@@ -48,18 +52,18 @@ def scenario():
     admin = f.platform_admin()
     volunteer = f.volunteer(f.unit("阳光街道"), name="欧阳志愿")
     f.give_hours(volunteer, 320)
-    shop = incentives.create_merchant(name="志愿者之家便利店", address="人民路18号", by=admin, approved=True)
-    clerk = incentives.create_merchant_account(shop, username="shop", password=f.PASSWORD, name="周店长", by=admin)
-    offers = [incentives.create_offer(shop, incentives.OfferInput(title=title, min_star=star, description=text), by=admin)
+    shop = create_merchant(name="志愿者之家便利店", address="人民路18号", by=admin, approved=True)
+    clerk = create_merchant_account(shop, username="shop", password=f.PASSWORD, name="周店长", by=admin)
+    offers = [create_offer(shop, OfferInput(title=title, min_star=star, description=text), by=admin)
               for title, star, text in [("饮品第二杯半价", 1, "任意饮品"), ("全场九折", 2, "满30元可用"),
                                         ("免费领取生活用品一份", 3, "毛巾或洗衣液")]]
-    used = incentives.claim_coupon(volunteer, offers[0])
-    kept = incentives.claim_coupon(volunteer, offers[1])
+    used = claim_coupon(volunteer, offers[0])
+    kept = claim_coupon(volunteer, offers[1])
     db.session.flush()
-    incentives.redeem(used.id, shop, by=clerk)
+    redeem(used.id, shop, by=clerk)
     db.session.commit()
-    url, _ = incentives.coupon_code(kept)
-    card_url, _ = incentives.qr.make_url("card", {"v": volunteer.id})
+    url, _ = coupon_code(kept)
+    card_url, _ = qr.make_url("card", {"v": volunteer.id})
     post = posts.create_post(volunteer.unit_id, posts.PostInput(name="文化广场服务岗", address="文化广场东门"),
                              by=admin)
     db.session.commit()

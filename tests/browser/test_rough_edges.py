@@ -7,7 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.services import counter_codes, incentives, posts
+from app.services import posts
+from app.services.incentives import typed_codes
+from app.services.incentives.coupons import claim_coupon
+from app.services.incentives.merchants import create_merchant, create_merchant_account
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 from tests.browser.helpers import assert_fits_phone, check_a11y, settle
 
@@ -26,11 +30,11 @@ def test_merchant_offers_are_cards_on_a_phone_and_a_typed_code_redeems(live_serv
     admin = f.platform_admin()
     volunteer = f.volunteer(f.unit("阳光街道"), name="王小明")
     f.give_hours(volunteer, 120)
-    cafe = incentives.create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
-    incentives.create_merchant_account(cafe, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
-    offer = incentives.create_offer(cafe, incentives.OfferInput(title="咖啡买一送一", min_star=1, quantity=50),
+    cafe = create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
+    create_merchant_account(cafe, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
+    offer = create_offer(cafe, OfferInput(title="咖啡买一送一", min_star=1, quantity=50),
                                     by=admin)
-    coupon = incentives.claim_coupon(volunteer, offer)
+    coupon = claim_coupon(volunteer, offer)
     db.session.commit()
     settle()
 
@@ -39,7 +43,7 @@ def test_merchant_offers_are_cards_on_a_phone_and_a_typed_code_redeems(live_serv
     log_in(mine, volunteer.user.username)
     mine.goto(f"/coupons/{coupon.id}")
     typed = mine.locator("#typed-code")
-    expect(typed).to_have_text(counter_codes.typed_code(coupon.id)[:4] + " " + counter_codes.typed_code(coupon.id)[4:])
+    expect(typed).to_have_text(typed_codes.typed_code(coupon.id)[:4] + " " + typed_codes.typed_code(coupon.id)[4:])
     code = typed.inner_text()
     assert len(code.replace(" ", "")) == 8 and not set(code) & set("01OIL")
     check_a11y(mine)

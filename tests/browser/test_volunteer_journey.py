@@ -13,8 +13,11 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import ServiceRecord, User, Volunteer
-from app.services import incentives, ledger, posts, stars
+from app.services import ledger, posts, stars
 from app.services.clock import now
+from app.services.incentives.counter import verify_code
+from app.services.incentives.merchants import create_merchant
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 from tests.browser.helpers import (
     assert_fits_phone,
@@ -63,8 +66,8 @@ def test_volunteer_journey(app, live_server, phone):
     unit_admin = f.unit_admin(unit)
     stars.set_thresholds({1: 2, 2: 300, 3: 600, 4: 1000, 5: 1500}, by=admin)  # a first star after 2 h
     post = posts.create_post(unit.id, posts.PostInput(name="社区图书角服务岗", address="人民路25号"), by=admin)
-    shop = incentives.create_merchant(name="志愿者之家便利店", address="人民路18号", by=admin, approved=True)
-    incentives.create_offer(shop, incentives.OfferInput(title="饮品第二杯半价", min_star=1,
+    shop = create_merchant(name="志愿者之家便利店", address="人民路18号", by=admin, approved=True)
+    create_offer(shop, OfferInput(title="饮品第二杯半价", min_star=1,
                                                         description="凭券购买任意饮品"), by=admin)
     db.session.commit()
     poster_url = posts.scan_url(post)
@@ -142,6 +145,6 @@ def test_volunteer_journey(app, live_server, phone):
     assert_fits_phone(phone)
     # The code the page shows is one the merchant's counter accepts.
     settle()
-    verification = incentives.verify_code(url, shop)
+    verification = verify_code(url, shop)
     assert verification.coupon is not None and verification.coupon.volunteer_id == volunteer.id
     settle()

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from app.extensions import db as _db
 from app.models import ServiceRecord
-from app.services import bulletins, posts
+from app.services import posts
+from app.services.bulletins.figures import compute
 from tests import factories as f
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -61,7 +62,7 @@ def test_bulletin_invariants_hold_for_random_ledgers(app, db):
                     per_volunteer[people_ids[who]] = per_volunteer.get(people_ids[who], 0) + minutes * 60
             _db.session.flush()
 
-            figures = bulletins.compute(MONTH)
+            figures = compute(MONTH)
             city = figures[None]
             unit_figures = [figures[u.id] for u in units]
             slack = 0.01 * (len(records) + 1)

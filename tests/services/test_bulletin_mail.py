@@ -12,7 +12,8 @@ from app.extensions import db as _db
 from app.jobs import JOBS, JOBS_BY_NAME
 from app.models import Bulletin, JobClaim, JobRun
 from app.scheduling import Runner, execute
-from app.services import bulletin_mail, bulletins
+from app.services.bulletins.mail import mail_bulletins
+from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import now
 from tests import factories as f
 from tests.services.test_bulletins import inbox  # noqa: F401  (the aiosmtpd fixture)
@@ -34,7 +35,7 @@ def units(db):
 
 
 def test_two_racing_generators_send_one_mail_per_bulletin(app, units, inbox):  # noqa: F811
-    assert bulletins.generate_bulletins("2026-10") == 7  # six units and the city
+    assert generate_bulletins("2026-10") == 7  # six units and the city
     _db.session.commit()
     _db.session.close()
     barrier = threading.Barrier(2)
@@ -44,7 +45,7 @@ def test_two_racing_generators_send_one_mail_per_bulletin(app, units, inbox):  #
         with app.app_context():
             try:
                 barrier.wait()
-                sent.append(bulletin_mail.mail_bulletins("2026-10"))
+                sent.append(mail_bulletins("2026-10"))
             except Exception as exc:  # reported below
                 errors.append(exc)
             finally:

@@ -13,7 +13,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Bulletin
-from app.services import bulletin_mail, bulletins, ledger, posts
+from app.services import ledger, posts
+from app.services.bulletins.exports import pdf_bytes, xlsx_bytes
+from app.services.bulletins.figures import compute, today_month
+from app.services.bulletins.mail import mail_bulletins
+from app.services.bulletins.quarters import quarter_review
+from app.services.bulletins.snapshots import generate_bulletins, list_bulletins
 from app.services.errors import ValidationFailed
 from tests import factories as f
 
@@ -47,7 +52,7 @@ def test_a_record_at_2330_on_the_last_day_in_beijing_counts_in_that_month(city):
     record(city["a1"], late, 2)  # runs past midnight into October
     early = beijing(2026, 10, 1, 0, 30)  # 16:30 UTC on 30 September — October in Beijing
     record(city["a2"], early, 1)
-    september, october = bulletins.compute("2026-09"), bulletins.compute("2026-10")
+    september, october = compute("2026-09"), compute("2026-10")
     assert september[city["a"].id]["service_hours"] == 2 and september[city["a"].id]["records"] == 1
     assert october[city["a"].id]["service_hours"] == 1 and october[city["a"].id]["active_volunteers"] == 1
 
@@ -63,7 +68,7 @@ def test_figures_equal_hand_computed_values(city):
     posts.create_activity(city["a"].id, posts.ActivityInput(
         title="培训", kind="training", starts_at=beijing(2026, 10, 15, 14), ends_at=beijing(2026, 10, 15, 16)), by=None)
     _db.session.commit()
-    figures = bulletins.compute("2026-10")
+    figures = compute("2026-10")
     a, b, total = figures[city["a"].id], figures[city["b"].id], figures[None]
     assert (a["registered_volunteers"], a["active_volunteers"], a["participation_rate"]) == (2, 1, 0.5)
     assert (a["service_hours"], a["records"], a["activities"], a["trainings"]) == (5, 2, 1, 1)
@@ -78,34 +83,34 @@ def test_figures_equal_hand_computed_values(city):
 def test_units_below_targets_are_flagged(city):
     for day in range(1, 11):
         record(city["a1"], beijing(2026, 6, day, 9), 8)  # 80 h by June for 2 volunteers: 40 h each
-    figures = bulletins.compute("2026-06")
+    figures = compute("2026-06")
     assert not any("人均服务时长" in flag for flag in figures[city["a"].id]["flags"])
     assert any("人均服务时长" in flag for flag in figures[city["b"].id]["flags"])
     assert any("培训" in flag for flag in figures[city["a"].id]["flags"])  # none held by June, 1 expected
 
 
 def test_an_empty_month_gives_zeros_not_errors(city):
-    figures = bulletins.compute("2026-03")
+    figures = compute("2026-03")
     assert figures[city["a"].id]["service_hours"] == 0 and figures[city["a"].id]["participation_rate"] == 0
-    assert bulletins.generate_bulletins("2026-03") == 3
-    bulletin = bulletins.list_bulletins(city["a"].id)[0]
-    assert PdfReader(io.BytesIO(bulletins.pdf_bytes(bulletin))).pages
-    assert load_workbook(io.BytesIO(bulletins.xlsx_bytes(bulletin)))
+    assert generate_bulletins("2026-03") == 3
+    bulletin = list_bulletins(city["a"].id)[0]
+    assert PdfReader(io.BytesIO(pdf_bytes(bulletin))).pages
+    assert load_workbook(io.BytesIO(xlsx_bytes(bulletin)))
 
 
 def test_generating_again_is_a_no_op_and_snapshots_do_not_change(city):
     record(city["a1"], beijing(2026, 10, 3, 9), 3)
-    assert bulletins.generate_bulletins("2026-10") == 3
+    assert generate_bulletins("2026-10") == 3
     _db.session.commit()
     record(city["a1"], beijing(2026, 10, 5, 9), 3)  # approved later: the snapshot stays
-    assert bulletins.generate_bulletins("2026-10") == 0
+    assert generate_bulletins("2026-10") == 0
     _db.session.commit()
-    bulletin = bulletins.list_bulletins(city["a"].id)[0]
+    bulletin = list_bulletins(city["a"].id)[0]
     assert bulletin.figures["service_hours"] == 3
     with pytest.raises(ValidationFailed):
-        bulletins.generate_bulletins("2999-01")
+        generate_bulletins("2999-01")
     with pytest.raises(ValidationFailed):  # still running: a snapshot now would freeze half a month
-        bulletins.generate_bulletins(bulletins.today_month())
+        generate_bulletins(today_month())
 
 
 @pytest.mark.race
@@ -119,7 +124,7 @@ def test_two_racing_generators_make_one_bulletin_per_scope(app, city):
         with app.app_context():
             try:
                 barrier.wait()
-                created.append(bulletins.generate_bulletins("2026-10"))
+                created.append(generate_bulletins("2026-10"))
                 _db.session.commit()
             except Exception as exc:
                 errors.append(repr(exc))
@@ -138,11 +143,11 @@ def test_two_racing_generators_make_one_bulletin_per_scope(app, city):
 
 def test_pdf_and_xlsx_carry_the_same_figures(city):
     record(city["a1"], beijing(2026, 10, 3, 9), 3.5)
-    bulletins.generate_bulletins("2026-10")
-    bulletin = bulletins.list_bulletins(city["a"].id)[0]
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bulletins.pdf_bytes(bulletin))).pages)
+    generate_bulletins("2026-10")
+    bulletin = list_bulletins(city["a"].id)[0]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes(bulletin))).pages)
     assert "甲单位" in text and "2026年10月" in text and "3.5" in text
-    workbook = load_workbook(io.BytesIO(bulletins.xlsx_bytes(bulletin)))
+    workbook = load_workbook(io.BytesIO(xlsx_bytes(bulletin)))
     sheet = workbook.worksheets[0]
     values = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert values["服务时长（小时）"] == bulletin.figures["service_hours"] == 3.5
@@ -185,9 +190,9 @@ def inbox(app):
 
 def test_bulletins_are_mailed_to_unit_contacts(city, inbox):
     record(city["a1"], beijing(2026, 10, 3, 9), 3)
-    bulletins.generate_bulletins("2026-10")
-    assert bulletin_mail.mail_bulletins("2026-10") == 2
-    assert bulletin_mail.mail_bulletins("2026-10") == 0  # once only
+    generate_bulletins("2026-10")
+    assert mail_bulletins("2026-10") == 2
+    assert mail_bulletins("2026-10") == 0  # once only
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["unit@example.org", "unit@example.org"]
     message = email.message_from_bytes(inbox.messages[0].content, policy=email.policy.default)
     attachment = next(message.iter_attachments())
@@ -212,7 +217,7 @@ def test_top_volunteers_are_ten_per_unit_and_city_wide(city):
         person = f.volunteer(city["a"], name=f"志愿者{n:02d}")
         record(person, beijing(2026, 10, 5, 8), n + 1)
     record(city["b1"], beijing(2026, 10, 5, 8), 11.5)
-    figures = bulletins.compute("2026-10")
+    figures = compute("2026-10")
     a, b, total = figures[city["a"].id]["top_volunteers"], figures[city["b"].id]["top_volunteers"], figures[None]
     assert [v["hours"] for v in a] == [12, 11, 10, 9, 8, 7, 6, 5, 4, 3]
     assert [v["hours"] for v in b] == [11.5] and b[0]["name"] == "王*"
@@ -223,12 +228,12 @@ def test_top_volunteers_are_ten_per_unit_and_city_wide(city):
 def test_figures_take_a_fixed_number_of_queries_whatever_the_units(city, count_queries):
     record(city["a1"], beijing(2026, 10, 3, 9), 3)
     with count_queries() as few:
-        bulletins.compute("2026-10")
+        compute("2026-10")
     for n in range(6):
         extra = f.unit(f"新单位{n}")
         record(f.volunteer(extra, name=f"新人{n}"), beijing(2026, 10, 4, 9), 1)
     with count_queries() as many:
-        figures = bulletins.compute("2026-10")
+        figures = compute("2026-10")
     assert len(figures) == 9 and figures[city["a"].id]["rank"] == 1
     assert many["n"] == few["n"]
 
@@ -238,14 +243,14 @@ def test_quarterly_review_sums_its_three_bulletins(city):
     record(city["a1"], beijing(2026, 8, 3, 9), 3)
     record(city["a2"], beijing(2026, 9, 30, 23, 30), 1.5)  # September in Beijing
     for month in ("2026-07", "2026-08"):
-        bulletins.generate_bulletins(month)
-    partial = bulletins.quarter_review(city["a"].id, 2026, 3)
+        generate_bulletins(month)
+    partial = quarter_review(city["a"].id, 2026, 3)
     assert not partial["complete"] and partial["months"][2] == {"month": "2026-09", "missing": True}
-    bulletins.generate_bulletins("2026-09")
-    review = bulletins.quarter_review(city["a"].id, 2026, 3)
+    generate_bulletins("2026-09")
+    review = quarter_review(city["a"].id, 2026, 3)
     assert review["complete"] and review["service_hours"] == 6.5 and review["records"] == 3
     assert review["average_active_volunteers"] == 1
     assert [m["service_hours"] for m in review["months"]] == [2, 3, 1.5]
-    assert bulletins.quarter_review(None, 2026, 3)["service_hours"] == 6.5  # city-wide
+    assert quarter_review(None, 2026, 3)["service_hours"] == 6.5  # city-wide
     with pytest.raises(ValidationFailed):
-        bulletins.quarter_review(city["a"].id, 2026, 5)
+        quarter_review(city["a"].id, 2026, 5)

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 from pypdf import PdfReader
 
 from app.models import Bulletin
-from app.services import bulletins, pdf
+from app.services import pdf
+from app.services.bulletins.exports import pdf_bytes
+from app.services.bulletins.snapshots import generate_bulletins
 from app.services.report_format import hours_text, rank_of, shared_ranks
 from tests import factories as f
 
@@ -32,10 +34,10 @@ def test_bulletin_pdf_prints_whole_hours_and_ties_share_a_rank(app, db):
     october = datetime(2026, 10, 20, 4, 0, tzinfo=UTC)
     for name, hours in (("张一", 60), ("王二", 60), ("李三", 50)):
         f.give_hours(f.volunteer(unit, name=name), hours, end=october - timedelta(days=len(name)))
-    bulletins.generate_bulletins("2026-10")
+    generate_bulletins("2026-10")
     db.session.commit()
     bulletin = db.session.scalar(db.select(Bulletin).where(Bulletin.unit_id == unit.id))
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bulletins.pdf_bytes(bulletin))).pages)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes(bulletin))).pages)
     top = text[text.index("本月服务时长前十名"):]
     assert "60.0" not in top and "50.0" not in top
     # each cell on its own line: rank, masked name, number, hours

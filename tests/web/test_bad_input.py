@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from app.models import Bulletin, ServiceRecord, Unit
-from app.services import incentives, ledger
+from app.services import ledger
 from app.services.clock import local_today, now
 from app.services.errors import ValidationFailed
+from app.services.incentives.merchants import create_merchant, create_merchant_account
 from tests import factories as f
 from tests.web.test_api_errors import assert_error_shape
 
@@ -90,11 +91,11 @@ def test_create_token_refuses_nul_and_lone_surrogates(client, db, bad):
 def test_every_api_text_field_refuses_nul_and_lone_surrogates(client, db, admin_headers, bad):
     admin, headers = admin_headers
     unit = f.unit(admin=admin)
-    merchant = incentives.create_merchant(name="好味餐厅", by=admin, approved=True)
+    merchant = create_merchant(name="好味餐厅", by=admin, approved=True)
     db.session.commit()
     volunteer = f.volunteer(unit)
     volunteer_headers = f.api_token(client, volunteer.user.username)
-    shop = incentives.create_merchant_account(merchant, username="shop-nul", password=f.PASSWORD, name="店员",
+    shop = create_merchant_account(merchant, username="shop-nul", password=f.PASSWORD, name="店员",
                                               by=admin)
     db.session.commit()
     shop_headers = f.api_token(client, shop.username)
@@ -209,7 +210,7 @@ def test_the_ledger_refuses_records_before_2000_whatever_the_door(db):
 ])
 def test_create_offer_refuses_years_out_of_range(client, db, admin_headers, field, value):
     admin, headers = admin_headers
-    merchant = incentives.create_merchant(name="好味餐厅", by=admin, approved=True)
+    merchant = create_merchant(name="好味餐厅", by=admin, approved=True)
     db.session.commit()
     response = client.post(f"/api/v1/merchants/{merchant.id}/offers", headers=headers,
                            json={"title": "九折", "min_star": 1, field: value})
@@ -317,7 +318,7 @@ def test_a_unique_violation_that_escapes_a_service_is_409_or_a_form_message(app,
 def test_fractional_integers_are_refused_not_truncated(client, db, admin_headers):
     admin, headers = admin_headers
     unit = f.unit(admin=admin)
-    merchant = incentives.create_merchant(name="好味餐厅", by=admin, approved=True)
+    merchant = create_merchant(name="好味餐厅", by=admin, approved=True)
     db.session.commit()
     for field, body in [("min_star", {"title": "九折", "min_star": 2.5}),
                         ("per_volunteer_limit", {"title": "九折", "min_star": 1, "per_volunteer_limit": 2.5}),
@@ -358,12 +359,12 @@ def test_number_fields_refuse_nan_and_infinity_with_a_form_error(client, db, val
 def test_targets_refuse_nan(client, db):
     admin = f.platform_admin()
     f.login(client, admin)
-    from app.services import bulletins
-    before = bulletins.targets()
+    from app.services.bulletins.figures import targets
+    before = targets()
     response = f.post_form(client, "/bulletins/targets", {"hours_per_volunteer_year": "NaN",
                                                           "trainings_per_year": 2}, token_from="/bulletins/")
     assert response.status_code in (200, 302)
-    assert bulletins.targets() == before
+    assert targets() == before
 
 
 def test_a_nan_position_is_no_position_at_a_fenced_post(client, db):
@@ -383,7 +384,7 @@ def test_a_nan_position_is_no_position_at_a_fenced_post(client, db):
 def test_a_raw_form_value_with_nul_is_refused_by_the_service(client, db):
     from app.models import Merchant
     admin = f.platform_admin()
-    merchant = incentives.create_merchant(name="好味餐厅", by=admin, approved=False)
+    merchant = create_merchant(name="好味餐厅", by=admin, approved=False)
     db.session.commit()
     f.login(client, admin)
     response = f.post_form(client, f"/admin/merchants/{merchant.id}/status", {"status": "approved", "reason": NUL},

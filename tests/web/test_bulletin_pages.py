@@ -8,7 +8,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app.models import Volunteer
-from app.services import bulletins, ledger
+from app.services import ledger
+from app.services.bulletins.figures import targets, today_month
+from app.services.bulletins.snapshots import list_bulletins
 from tests import factories as f
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -26,7 +28,7 @@ def scene(app, db):
     again = app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"])
     assert "created 0" in again.output
     return {"a": a, "b": b, "admin_a": f.unit_admin(a, "admin_a"), "admin_b": f.unit_admin(b, "admin_b"),
-            "boss": f.platform_admin("boss"), "bulletin": bulletins.list_bulletins(a.id)[0]}
+            "boss": f.platform_admin("boss"), "bulletin": list_bulletins(a.id)[0]}
 
 
 def test_unit_admin_reads_own_bulletin_and_downloads_it(client, scene):
@@ -40,7 +42,7 @@ def test_unit_admin_reads_own_bulletin_and_downloads_it(client, scene):
     assert "甲单位" in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     xlsx = client.get(f"/bulletins/{bulletin_id}.xlsx")
     assert load_workbook(io.BytesIO(xlsx.data)).worksheets[0]["A1"].value.startswith("甲单位")
-    other = bulletins.list_bulletins(scene["b"].id)[0]
+    other = list_bulletins(scene["b"].id)[0]
     assert client.get(f"/bulletins/{other.id}").status_code == 403
     assert client.get(f"/bulletins/{other.id}.pdf").status_code == 403
     assert client.get("/bulletins/quarter?year=2026&q=4").status_code == 200
@@ -54,7 +56,7 @@ def test_platform_admin_generates_sets_targets_and_sees_the_job_log(client, db, 
     assert "已经生成过" in response.get_data(as_text=True)
     f.post_form(client, "/bulletins/targets", {"hours_per_volunteer_year": "30", "trainings_per_year": "3"},
                 token_from="/bulletins/")
-    assert bulletins.targets() == {"hours_per_volunteer_year": 30.0, "trainings_per_year": 3}
+    assert targets() == {"hours_per_volunteer_year": 30.0, "trainings_per_year": 3}
     from app import scheduling as scheduler
     from app.jobs import JOBS_BY_NAME
     scheduler.execute(JOBS_BY_NAME["expire_coupons"])
@@ -68,7 +70,7 @@ def test_bulletin_api(client, scene):
     boss = f.api_token(client, "boss")
     assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-10"}).json == {"created": 0}
     assert client.post("/api/v1/bulletins", headers=boss, json={"month": "2026-9"}).status_code == 422
-    running = bulletins.today_month()
+    running = today_month()
     refused = client.post("/api/v1/bulletins", headers=boss, json={"month": running})
     assert refused.status_code == 422 and "month" in refused.json["error"]["fields"]
     admin = f.api_token(client, "admin_a")
@@ -102,7 +104,7 @@ def test_platform_admin_issues_a_revision_from_the_page_and_the_api_shows_it(cli
     response = f.post_form(client, "/bulletins/generate", {"month": "2026-10", "revise": "y"},
                            token_from="/bulletins/", follow_redirects=True)
     assert "已发布 2026-10 的修订版通报 3 份" in response.get_data(as_text=True)
-    revised = [b for b in bulletins.list_bulletins(scene["a"].id) if b.revision == 1][0]
+    revised = [b for b in list_bulletins(scene["a"].id) if b.revision == 1][0]
     assert revised.figures["service_hours"] == 6 and scene["bulletin"].figures["service_hours"] == 4
     page = client.get(f"/bulletins/{revised.id}").get_data(as_text=True)
     assert "甲单位 2026年10月志愿服务月通报（修订版 1）" in page and "这是修订版 1" in page

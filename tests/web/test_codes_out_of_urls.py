@@ -11,7 +11,9 @@ from flask import request, request_started
 from PIL import Image
 
 from app.models import Coupon
-from app.services import incentives, posts
+from app.services import posts
+from app.services.incentives.merchants import create_merchant, create_merchant_account
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 
 
@@ -35,9 +37,9 @@ def seen_urls(app):
 
 def test_coupon_and_card_qrs_keep_the_code_out_of_path_and_query_and_the_counter_works(client, db, seen_urls):
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
-    incentives.create_merchant_account(merchant, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
-    offers = [incentives.create_offer(merchant, incentives.OfferInput(title=t, min_star=1), by=admin)
+    merchant = create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
+    create_merchant_account(merchant, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
+    offers = [create_offer(merchant, OfferInput(title=t, min_star=1), by=admin)
               for t in ("咖啡买一送一", "蛋糕八折")]
     db.session.commit()
     volunteer = f.volunteer(name="王小明")
@@ -77,8 +79,8 @@ def test_coupon_and_card_qrs_keep_the_code_out_of_path_and_query_and_the_counter
 
 def test_a_typed_code_is_posted_and_old_code_urls_are_gone(client, db):
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
-    incentives.create_merchant_account(merchant, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
+    merchant = create_merchant(name="街角咖啡", address="人民路1号", by=admin, approved=True)
+    create_merchant_account(merchant, username="cafe", password=f.PASSWORD, name="陈店员", by=admin)
     db.session.commit()
     f.login(client, "cafe")
     page = client.get("/merchant/").get_data(as_text=True)

@@ -10,8 +10,11 @@ from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
 from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
-from app.services import bulletins, certificates, demo, guardians, incentives, posts, qr
+from app.services import certificates, demo, guardians, posts, qr
+from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, previous_month
+from app.services.incentives.coupons import claim_coupon, coupon_code
+from app.services.incentives.offers import offers_for_volunteer
 from tests import factories as f
 
 CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -27,11 +30,11 @@ def world(db):
     """The demo data, plus a month's bulletins, a certificate, a coupon and a minor."""
     demo.load()
     _db.session.commit()
-    bulletins.generate_bulletins(previous_month(local_today().strftime("%Y-%m")))
+    generate_bulletins(previous_month(local_today().strftime("%Y-%m")))
     volunteer = _db.session.scalar(select(Volunteer).where(Volunteer.phone == "13800000001"))
     certificate = certificates.issue(volunteer, by=volunteer.user)
-    offer = next(view.offer for view in incentives.offers_for_volunteer(volunteer) if view.state == "claimable")
-    coupon = incentives.claim_coupon(volunteer, offer)
+    offer = next(view.offer for view in offers_for_volunteer(volunteer) if view.state == "claimable")
+    coupon = claim_coupon(volunteer, offer)
     minor = f.volunteer(volunteer.unit, name="李小龙", birth=local_today().replace(year=local_today().year - 16, day=1),
                         guardian_name="李大龙", guardian_phone="13912345678")
     guardian_link = guardians.send_consent_link(minor, by=None, at=minor.guardian_token_sent_at
@@ -48,8 +51,8 @@ def world(db):
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
-                "user_id": unit_admin.id},
-        "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": incentives.coupon_code(coupon)[0],
+                "user_id": unit_admin.id, "category_id": 1},
+        "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},
         "pdfs": [f"/bulletins/{unit_bulletin.id}.pdf", f"/bulletins/{city_bulletin.id}.pdf",

@@ -16,7 +16,8 @@ from app.models import (
     User,
     Volunteer,
 )
-from app.services import certificates, demo, incentives, posts, volunteer_home
+from app.services import certificates, demo, posts, volunteer_home
+from app.services.incentives.coupons import claim_coupon, coupon_code
 from tests import factories as f
 
 
@@ -40,16 +41,16 @@ def _url(rule, values: dict) -> str:
 
 @pytest.mark.parametrize("role", ["platform_admin", "unit_admin", "merchant", "volunteer"])
 def test_no_get_route_writes_a_row(app, client, db, role):
-    from app.services import bulletins
+    from app.services.bulletins.snapshots import generate_bulletins
     demo.load()
-    bulletins.generate_bulletins()
+    generate_bulletins()
     db.session.commit()
     volunteer = db.session.scalar(select(Volunteer).join(User).where(User.username == "13800000001"))
     # a certificate of a period exists; none of the whole record yet (a GET used to mint one)
     cert = certificates.issue(volunteer, by=volunteer.user, date_from="2000-01-01")
     offer = db.session.scalar(select(Offer).order_by(Offer.id).limit(1))
     coupon = db.session.scalar(select(Coupon).where(Coupon.volunteer_id == volunteer.id).limit(1)) or \
-        incentives.claim_coupon(volunteer, offer)
+        claim_coupon(volunteer, offer)
     db.session.commit()
     post = db.session.get(Post, _first_id(db, Post, Post.unit_id == volunteer.unit_id))
     values = {
@@ -64,7 +65,7 @@ def test_no_get_route_writes_a_row(app, client, db, role):
         "certificates.check": cert.verify_token,
         "scan.post_code": posts.scan_url(post).rsplit("/", 1)[-1],
         "merchant.card_code": volunteer_home.card_code(volunteer)[0].rsplit("/", 1)[-1],
-        "merchant.coupon_code": incentives.coupon_code(coupon)[0].rsplit("/", 1)[-1],
+        "merchant.coupon_code": coupon_code(coupon)[0].rsplit("/", 1)[-1],
     }
     username, password = next((u, p) for r, u, p in demo.LOGINS if r == role)
     f.login(client, username, password)

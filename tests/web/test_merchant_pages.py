@@ -12,8 +12,12 @@ from PIL import Image
 
 from app.extensions import db as _db
 from app.models import Coupon, Merchant
-from app.services import incentives, qr
+from app.services import qr
 from app.services.clock import local, now
+from app.services.incentives.counter import redeem
+from app.services.incentives.coupons import claim_coupon, coupon_code
+from app.services.incentives.merchants import create_merchant, create_merchant_account, set_logo
+from app.services.incentives.offers import OfferInput, create_offer, merchant_offers
 from tests import factories as f
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -22,10 +26,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 @pytest.fixture
 def scene(db):
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="志愿者之家便利店", address="人民路1号", by=admin, approved=True)
-    shop_user = incentives.create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD,
+    merchant = create_merchant(name="志愿者之家便利店", address="人民路1号", by=admin, approved=True)
+    shop_user = create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD,
                                                    name="店长", by=admin)
-    offers = {star: incentives.create_offer(merchant, incentives.OfferInput(title=f"{star}星礼遇", min_star=star),
+    offers = {star: create_offer(merchant, OfferInput(title=f"{star}星礼遇", min_star=star),
                                             by=admin) for star in (1, 2, 3)}
     db.session.commit()
     volunteer = f.volunteer(name="王小明")
@@ -84,7 +88,7 @@ def test_two_star_volunteer_claims_and_merchant_redeems_once_on_a_phone(client, 
 
 
 def test_card_code_shows_level_and_redeems_a_coupon_of_this_shop(client, scene):
-    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
+    coupon = claim_coupon(scene["volunteer"], scene["offers"][1])
     _db.session.commit()
     card, _exp = qr.make_url("card", {"v": scene["volunteer"].id})
     f.login(client, scene["shop"])
@@ -100,12 +104,12 @@ def test_card_code_shows_level_and_redeems_a_coupon_of_this_shop(client, scene):
 
 def test_counter_hides_offers_sold_out_or_used_up_by_the_volunteer(client, scene):
     volunteer, offers = scene["volunteer"], scene["offers"]
-    incentives.claim_coupon(volunteer, offers[1])  # its limit of one per month is used
-    limited = incentives.create_offer(scene["merchant"], incentives.OfferInput(
+    claim_coupon(volunteer, offers[1])  # its limit of one per month is used
+    limited = create_offer(scene["merchant"], OfferInput(
         title="限量礼遇", min_star=1, quantity=1), by=scene["admin"])
     rich = f.volunteer(name="钱多")
     f.give_hours(rich, 120)
-    incentives.claim_coupon(rich, limited)  # sold out by someone else
+    claim_coupon(rich, limited)  # sold out by someone else
     _db.session.commit()
     card, _exp = qr.make_url("card", {"v": volunteer.id})
     f.login(client, scene["shop"])
@@ -118,12 +122,12 @@ def test_counter_hides_offers_sold_out_or_used_up_by_the_volunteer(client, scene
 
 
 def test_other_merchant_and_expired_codes_are_refused_on_the_page(client, app, scene):
-    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
-    other = incentives.create_merchant(name="隔壁面包店", by=scene["admin"], approved=True)
-    incentives.create_merchant_account(other, username="baker", password=f.PASSWORD, name="面包师",
+    coupon = claim_coupon(scene["volunteer"], scene["offers"][1])
+    other = create_merchant(name="隔壁面包店", by=scene["admin"], approved=True)
+    create_merchant_account(other, username="baker", password=f.PASSWORD, name="面包师",
                                        by=scene["admin"])
     _db.session.commit()
-    code, _exp = incentives.coupon_code(coupon)
+    code, _exp = coupon_code(coupon)
     f.login(client, "baker")
     token = f.csrf_token(client, "/merchant/")
     page = client.post("/merchant/code", data={"csrf_token": token, "code": code}).get_data(as_text=True)
@@ -148,9 +152,9 @@ def test_pages_by_role(client, scene):
 
 
 def test_public_page_lists_offers_by_star_level(client, scene):
-    incentives.set_logo(scene["merchant"], PNG, by=None)
-    pending = incentives.create_merchant(name="未审核的店", by=None)
-    incentives.create_offer(pending, incentives.OfferInput(title="看不见的优惠"), by=None)
+    set_logo(scene["merchant"], PNG, by=None)
+    pending = create_merchant(name="未审核的店", by=None, approved=False)
+    create_offer(pending, OfferInput(title="看不见的优惠"), by=None)
     _db.session.commit()
     page = client.get("/merchants").get_data(as_text=True)
     assert page.index("1星礼遇") < page.index("2星礼遇") < page.index("3星礼遇")
@@ -182,7 +186,7 @@ def test_admin_registers_approves_and_publishes_for_a_merchant(client, scene):
     _db.session.expire_all()
     merchant = _db.session.get(Merchant, merchant.id)
     assert merchant.status == "approved" and merchant.logo == PNG
-    offer = incentives.merchant_offers(merchant.id)[0]
+    offer = merchant_offers(merchant.id)[0]
     assert (offer.title, offer.min_star, offer.quantity) == ("购书九折", 2, 50)
     client.post("/logout", data={"csrf_token": f.csrf_token(client, "/admin/merchants/")})
     f.login(client, "bookshop", "bookshop-1")
@@ -195,10 +199,10 @@ def test_merchant_publishes_and_edits_own_offers_only(client, scene):
                                                          "per_volunteer_limit": "2", "limit_period": "total",
                                                          "is_active": "y"})
     assert response.status_code == 302
-    offer = next(o for o in incentives.merchant_offers(scene["merchant"].id) if o.title == "满50减10")
+    offer = next(o for o in merchant_offers(scene["merchant"].id) if o.title == "满50减10")
     assert offer.per_volunteer_limit == 2 and offer.limit_period == "total"
-    other = incentives.create_merchant(name="别家", by=None, approved=True)
-    foreign = incentives.create_offer(other, incentives.OfferInput(title="别家的"), by=None)
+    other = create_merchant(name="别家", by=None, approved=True)
+    foreign = create_offer(other, OfferInput(title="别家的"), by=None)
     _db.session.commit()
     assert client.get(f"/merchant/offers/{foreign.id}").status_code == 403
     edit = f.post_form(client, f"/merchant/offers/{offer.id}", {"title": "满50减15", "min_star": "2",
@@ -211,13 +215,13 @@ def test_merchant_publishes_and_edits_own_offers_only(client, scene):
 def test_dashboard_figures_and_exports(client, scene):
     volunteer, merchant, shop = scene["volunteer"], scene["merchant"], scene["shop"]
     scene["offers"][1].per_volunteer_limit = None
-    first = incentives.claim_coupon(volunteer, scene["offers"][1], at=now() - timedelta(days=5))
-    second = incentives.claim_coupon(volunteer, scene["offers"][2])
-    third = incentives.claim_coupon(volunteer, scene["offers"][1])
+    first = claim_coupon(volunteer, scene["offers"][1], at=now() - timedelta(days=5))
+    second = claim_coupon(volunteer, scene["offers"][2])
+    third = claim_coupon(volunteer, scene["offers"][1])
     _db.session.commit()
-    incentives.redeem(first.id, merchant, by=shop, at=now() - timedelta(days=3))
-    incentives.redeem(second.id, merchant, by=shop)
-    incentives.redeem(third.id, merchant, by=shop)
+    redeem(first.id, merchant, by=shop, at=now() - timedelta(days=3))
+    redeem(second.id, merchant, by=shop)
+    redeem(third.id, merchant, by=shop)
     _db.session.commit()
     f.login(client, shop)
     page = client.get("/merchant/dashboard?days=7").get_data(as_text=True)
@@ -309,9 +313,9 @@ def test_openapi_lists_the_operations(client):
 
 
 def test_ten_simultaneous_api_redeems_one_wins(app, scene):
-    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
+    coupon = claim_coupon(scene["volunteer"], scene["offers"][1])
     _db.session.commit()
-    code, _exp = incentives.coupon_code(coupon)
+    code, _exp = coupon_code(coupon)
     coupon_id = coupon.id
     headers = f.api_token(app.test_client(), "shopkeeper")
     _db.session.commit()  # release the test's transaction (on SQLite it holds the write lock)
@@ -335,9 +339,30 @@ def test_ten_simultaneous_api_redeems_one_wins(app, scene):
     assert statuses.count((409, "already_redeemed")) == 9
 
 
+def test_who_registers_a_merchant_decides_how_it_starts(client, scene):
+    """The admin's page registers a shop for review; the API registers one with its login,
+    approved unless the request says otherwise: one service rule, stated by each door."""
+    f.login(client, scene["admin"])
+    f.post_form(client, "/admin/merchants/", {"name": "页面登记的店"})
+    admin_h = f.api_token(client, "boss")
+    by_api = client.post("/api/v1/merchants", json={"name": "接口登记的店", "username": "api-shop",
+                                                    "password": "api-shop-1"}, headers=admin_h)
+    held = client.post("/api/v1/merchants", json={"name": "接口待审的店", "username": "held-shop",
+                                                  "password": "held-shop-1", "approved": False}, headers=admin_h)
+    assert (by_api.status_code, by_api.json["status"], held.json["status"]) == (201, "approved", "pending")
+    status = dict(_db.session.execute(_db.select(Merchant.name, Merchant.status)).all())
+    assert (status["页面登记的店"], status["接口登记的店"], status["接口待审的店"]) == ("pending", "approved", "pending")
+    offer = {"title": "九折", "min_star": 1}
+    approved_h, held_h = f.api_token(client, "api-shop", "api-shop-1"), f.api_token(client, "held-shop", "held-shop-1")
+    assert client.post(f"/api/v1/merchants/{by_api.json['id']}/offers", json=offer, headers=approved_h).status_code == 201
+    assert client.post("/api/v1/merchant/verify", json={"code": "x"}, headers=held_h).status_code == 403
+    with pytest.raises(TypeError):  # no default: every caller says whether the shop starts approved
+        create_merchant(name="没说清楚的店", by=None)  # type: ignore[call-arg]
+
+
 def test_a_typed_eight_character_code_works_when_scanning_fails(client, app, scene):
-    from app.services import counter_codes
-    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
+    from app.services.incentives import typed_codes
+    coupon = claim_coupon(scene["volunteer"], scene["offers"][1])
     _db.session.commit()
     login_volunteer(client, scene["volunteer"])
     data = client.get(f"/coupons/{coupon.id}/code.json").json
@@ -361,17 +386,17 @@ def test_a_typed_eight_character_code_works_when_scanning_fails(client, app, sce
     assert _db.session.get(Coupon, coupon.id).status == "redeemed"
     # a code is valid for its window and the next one only, like the QR
     later = now() + timedelta(seconds=2 * (qr.lifetime("coupon") or 300) + 1)
-    assert counter_codes.typed_code(coupon.id, later) != typed
+    assert typed_codes.typed_code(coupon.id, later) != typed
 
 
 def test_another_shop_cannot_use_a_typed_code(client, scene):
-    from app.services import counter_codes
-    coupon = incentives.claim_coupon(scene["volunteer"], scene["offers"][1])
-    other = incentives.create_merchant(name="街角咖啡", by=scene["admin"], approved=True)
-    barista = incentives.create_merchant_account(other, username="barista", password=f.PASSWORD, name="陈",
+    from app.services.incentives import typed_codes
+    coupon = claim_coupon(scene["volunteer"], scene["offers"][1])
+    other = create_merchant(name="街角咖啡", by=scene["admin"], approved=True)
+    barista = create_merchant_account(other, username="barista", password=f.PASSWORD, name="陈",
                                                  by=scene["admin"])
     _db.session.commit()
     f.login(client, barista)
     token = f.csrf_token(client, "/merchant/")
-    refused = client.post("/merchant/code", data={"csrf_token": token, "code": counter_codes.typed_code(coupon.id)})
+    refused = client.post("/merchant/code", data={"csrf_token": token, "code": typed_codes.typed_code(coupon.id)})
     assert refused.status_code == 400

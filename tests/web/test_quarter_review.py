@@ -8,7 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app.services import bulletins, ledger
+from app.services import ledger
+from app.services.bulletins.quarters import last_complete_quarter, quarter_review
+from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today
 from tests import factories as f
 
@@ -28,14 +30,14 @@ def quarter(app, db):
     ledger.create_record(idle, started_at=start, ended_at=start + timedelta(hours=1), by=None)
     db.session.commit()
     for month in ("2026-07", "2026-08", "2026-09"):
-        bulletins.generate_bulletins(month)
+        generate_bulletins(month)
     db.session.commit()
     return {"a": a, "b": b, "admin_a": f.unit_admin(a, "admin_a"), "boss": f.platform_admin("boss")}
 
 
 def test_flags_are_pro_rated_to_the_quarter_and_units_are_ranked(quarter):
-    a = bulletins.quarter_review(quarter["a"].id, 2026, 3)
-    b = bulletins.quarter_review(quarter["b"].id, 2026, 3)
+    a = quarter_review(quarter["a"].id, 2026, 3)
+    b = quarter_review(quarter["b"].id, 2026, 3)
     # targets 25 h and 2 trainings a year: 6.25 h and 0.5 trainings a quarter
     assert (a["hours_goal"], a["trainings_goal"]) == (6.25, 0.5)
     assert a["hours_per_volunteer"] == 9 and not any("人均服务时长" in flag for flag in a["flags"])
@@ -53,11 +55,11 @@ def test_platform_admin_writes_the_comment_and_the_unit_admin_reads_it(app, clie
     saved = f.post_form(client, path, {"comment": "第三季度服务稳定，请加强培训。"}, follow_redirects=True)
     assert "已保存季度点评" in saved.get_data(as_text=True)
     too_long = f.post_form(client, path, {"comment": "长" * 5001})
-    assert too_long.status_code == 200 and "第三季度服务稳定" in bulletins.quarter_review(
+    assert too_long.status_code == 200 and "第三季度服务稳定" in quarter_review(
         quarter["a"].id, 2026, 3)["comment"]
     f.post_form(client, "/bulletins/quarter?year=2026&q=3", {"comment": "全市点评"})  # the city's own
-    assert bulletins.quarter_review(None, 2026, 3)["comment"] == "全市点评"
-    assert bulletins.quarter_review(quarter["a"].id, 2026, 3)["comment"] == "第三季度服务稳定，请加强培训。"
+    assert quarter_review(None, 2026, 3)["comment"] == "全市点评"
+    assert quarter_review(quarter["a"].id, 2026, 3)["comment"] == "第三季度服务稳定，请加强培训。"
     client = app.test_client()  # the unit admin, in a browser of their own
 
     f.login(client, quarter["admin_a"])
@@ -67,7 +69,7 @@ def test_platform_admin_writes_the_comment_and_the_unit_admin_reads_it(app, clie
     refused = f.post_form(client, "/bulletins/quarter?year=2026&q=3", {"comment": "改写"},
                           token_from="/bulletins/")
     assert refused.status_code == 403
-    assert bulletins.quarter_review(quarter["a"].id, 2026, 3)["comment"] == "第三季度服务稳定，请加强培训。"
+    assert quarter_review(quarter["a"].id, 2026, 3)["comment"] == "第三季度服务稳定，请加强培训。"
 
     pdf = client.get("/bulletins/quarter.pdf?year=2026&q=3")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
@@ -81,9 +83,9 @@ def test_platform_admin_writes_the_comment_and_the_unit_admin_reads_it(app, clie
 
 
 def test_the_quarter_page_defaults_to_the_last_complete_quarter(client, quarter):
-    assert bulletins.last_complete_quarter(date(2027, 2, 10)) == (2026, 4)
-    assert bulletins.last_complete_quarter(date(2026, 4, 1)) == (2026, 1)
-    assert bulletins.last_complete_quarter(date(2026, 12, 31)) == (2026, 3)
-    year, q = bulletins.last_complete_quarter(local_today())
+    assert last_complete_quarter(date(2027, 2, 10)) == (2026, 4)
+    assert last_complete_quarter(date(2026, 4, 1)) == (2026, 1)
+    assert last_complete_quarter(date(2026, 12, 31)) == (2026, 3)
+    year, q = last_complete_quarter(local_today())
     f.login(client, quarter["admin_a"])
     assert f"甲单位 {year}年第{q}季度点评" in client.get("/bulletins/quarter").get_data(as_text=True)

@@ -95,10 +95,10 @@ def test_registration_is_limited_per_phone_and_per_address(client, db):
 
 
 def test_verify_code_is_limited_per_merchant(client, db):
-    from app.services import incentives
+    from app.services.incentives.merchants import create_merchant, create_merchant_account
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="城东药房", address="人民路1号", by=admin, approved=True)
-    incentives.create_merchant_account(merchant, username="shop", password=f.PASSWORD, name="店长", by=admin)
+    merchant = create_merchant(name="城东药房", address="人民路1号", by=admin, approved=True)
+    create_merchant_account(merchant, username="shop", password=f.PASSWORD, name="店长", by=admin)
     db.session.commit()
     headers = f.api_token(client, "shop")
     for _ in range(3):
@@ -108,10 +108,10 @@ def test_verify_code_is_limited_per_merchant(client, db):
 
 
 def test_the_merchant_counter_page_is_limited_per_merchant(client, db):
-    from app.services import incentives
+    from app.services.incentives.merchants import create_merchant, create_merchant_account
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="城东药房", address="人民路1号", by=admin, approved=True)
-    incentives.create_merchant_account(merchant, username="shop", password=f.PASSWORD, name="店长", by=admin)
+    merchant = create_merchant(name="城东药房", address="人民路1号", by=admin, approved=True)
+    create_merchant_account(merchant, username="shop", password=f.PASSWORD, name="店长", by=admin)
     db.session.commit()
     f.login(client, "shop")
     token = f.csrf_token(client, "/merchant/")

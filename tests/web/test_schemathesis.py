@@ -51,20 +51,24 @@ MERCHANT_OPS = ["getMe", "verifyCode", "redeemCoupon", "createOffer"]
 def _seed(db):
     """A unit with an admin, a post, a volunteer with hours and a coupon, a merchant with an
     offer and last month's bulletins: small ids that generated requests will sometimes name."""
-    from app.services import accounts, bulletins, incentives, posts
+    from app.services import accounts, posts
+    from app.services.bulletins.snapshots import generate_bulletins
     from app.services.clock import previous_month
+    from app.services.incentives.coupons import claim_coupon
+    from app.services.incentives.merchants import create_merchant, create_merchant_account
+    from app.services.incentives.offers import OfferInput, create_offer
     admin = f.platform_admin()
     unit = f.unit(admin=admin)
     f.unit_admin(unit)
     posts.create_post(unit.id, posts.PostInput(name="图书馆服务岗"), by=None)
     volunteer = f.volunteer(unit)
     f.give_hours(volunteer, 30)
-    merchant = incentives.create_merchant(name="好味餐厅", by=admin, approved=True)
-    shop = incentives.create_merchant_account(merchant, username="shop-st", password=f.PASSWORD, name="店员", by=admin)
-    offer = incentives.create_offer(merchant, incentives.OfferInput(title="九折", min_star=0), by=admin)
+    merchant = create_merchant(name="好味餐厅", by=admin, approved=True)
+    shop = create_merchant_account(merchant, username="shop-st", password=f.PASSWORD, name="店员", by=admin)
+    offer = create_offer(merchant, OfferInput(title="九折", min_star=0), by=admin)
     db.session.flush()
-    incentives.claim_coupon(volunteer, offer)
-    bulletins.generate_bulletins(previous_month(), by=admin)
+    claim_coupon(volunteer, offer)
+    generate_bulletins(previous_month(), by=admin)
     tokens = {user: accounts.create_token(user.username, f.PASSWORD)[0] for user in (admin, volunteer.user, shop)}
     db.session.commit()
     return [(tokens[admin], None), (tokens[volunteer.user], VOLUNTEER_OPS), (tokens[shop], MERCHANT_OPS)]

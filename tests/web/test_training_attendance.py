@@ -6,7 +6,8 @@ import pytest
 
 from app.extensions import db as _db
 from app.models import ActivitySignup
-from app.services import attendance, bulletins, posts
+from app.services import attendance, posts
+from app.services.bulletins.figures import compute
 from app.services.clock import month_of, now, previous_month
 from tests import factories as f
 
@@ -66,6 +67,6 @@ def test_the_unit_admin_marks_attendance_and_trainings_count_by_it(client, train
 
     # the bulletin counts attendances (1 of the 3 signed up), not the training published
     month = month_of(activity.starts_at)
-    figures = bulletins.compute(month)[training["unit"].id]
+    figures = compute(month)[training["unit"].id]
     assert figures["trainings"] == 1 and figures["training_attendances"] == 1
-    assert bulletins.compute(previous_month(month))[training["unit"].id]["training_attendances"] == 0
+    assert compute(previous_month(month))[training["unit"].id]["training_attendances"] == 0

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import User
-from app.services import accounts, incentives
+from app.services import accounts
 from app.services.errors import ValidationFailed
+from app.services.incentives.merchants import create_merchant
 from tests import factories as f
 
 COMMON = "这个密码太常见"
@@ -51,7 +52,7 @@ def test_admin_doors_refuse_a_common_password(client, db):
     admin = f.platform_admin("boss")
     unit = f.unit(admin=admin)
     ua = f.unit_admin(unit)
-    merchant = incentives.create_merchant(name="城东药房", address="人民路1号", by=admin, approved=True)
+    merchant = create_merchant(name="城东药房", address="人民路1号", by=admin, approved=True)
     db.session.commit()
     before = _users(db)
     headers = f.api_token(client, "boss")

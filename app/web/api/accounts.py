@@ -125,7 +125,6 @@ def create_token(body):
     except NotAuthenticated:
         db.session.commit()  # keep the recorded failure: it counts towards the throttle
         raise
-    db.session.commit()
     return {"token": token, "role": record.user.role, "expires_at": iso(record.expires_at)}
 
 
@@ -141,7 +140,6 @@ def revoke_token():
     """The bearer token of this request stops working at once."""
     api_user()
     accounts.revoke_token(bearer_token())
-    db.session.commit()
     return ""
 
 
@@ -154,7 +152,6 @@ def change_password(body):
     user = accounts.change_password(api_user(), old_password=body["old_password"],
                                     new_password=body["new_password"], keep_token=bearer_token(),
                                     field="new_password")
-    db.session.commit()
     return {"id": user.id, "changed": True}
 
 
@@ -168,7 +165,6 @@ def register_volunteer(body):
     """The answer is the same whether or not the ID number or phone was registered before
     (README: Security): a known person gets no new account and should log in instead."""
     done = volunteers.register_public(volunteers.Registration(**body))
-    db.session.commit()
     return {"id": done.id, "volunteer_no": done.volunteer_no, "name": done.name,
             "star_level": done.star_level, "hours": done.hours}
 
@@ -205,7 +201,6 @@ def get_volunteer(volunteer_id: int):
 @blp.response(201, UnitResult)
 def create_unit(body):
     unit = units.create_unit(name=body["name"], contact_email=body["contact_email"], by=api_user())
-    db.session.commit()
     return {"id": unit.id, "name": unit.name}
 
 
@@ -217,5 +212,4 @@ def create_unit_admin(body, unit_id: int):
     units.get_unit(unit_id)
     user = accounts.create_user(username=body["username"], password=body["password"], role="unit_admin",
                                 name=body["name"], unit_id=unit_id, by=api_user())
-    db.session.commit()
     return {"id": user.id}

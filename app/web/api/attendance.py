@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
 from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
 from app.services.errors import ValidationFailed
@@ -29,6 +28,7 @@ ADMINS = ("platform_admin", "unit_admin")
 
 class PostCreate(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=100))
+    category_id = Id(load_default=None, allow_none=True, metadata={"description": "from listCategories"})
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
@@ -96,6 +96,7 @@ class ScanResult(StrictSchema):
 class PostResult(StrictSchema):
     id = Id()
     name = Text()
+    category_id = Id(allow_none=True)
     scan_url = Text()
 
 
@@ -132,8 +133,7 @@ def create_post(body, unit_id: int):
     units.ensure_can_manage_unit(api_user(), unit_id)
     max_hours = body.pop("max_hours")
     post = posts.create_post(unit_id, posts.PostInput(**body, max_minutes=round(max_hours * 60)), by=api_user())
-    db.session.commit()
-    return {"id": post.id, "name": post.name, "scan_url": posts.scan_url(post)}
+    return {"id": post.id, "name": post.name, "category_id": post.category_id, "scan_url": posts.scan_url(post)}
 
 
 @blp.get("/posts/<int:post_id>/poster.png")
@@ -152,7 +152,6 @@ def get_post_poster(post_id: int):
 def scan(body):
     volunteer = volunteers.volunteer_of(api_user())
     result = attendance.scan(volunteer, body["code"], lat=body["lat"], lng=body["lng"])
-    db.session.commit()
     return {"action": result.action, "record": record_json(result.record)}
 
 
@@ -173,7 +172,6 @@ def create_record(body, unit_id: int):
         user, unit_id=unit_id, volunteer_id=body["volunteer_id"], volunteer_no=body["volunteer_no"],
         name=body["name"], started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
         post=post, note=body["note"], before_registration=body["before_registration"])
-    db.session.commit()
     return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
 
 
@@ -200,7 +198,6 @@ def list_records(query, unit_id: int):
 @blp.response(200, RecordStatus)
 def approve_record(record_id: int):
     record = ledger.approve(_record(record_id), by=api_user())
-    db.session.commit()
     return {"id": record.id, "status": record.status}
 
 
@@ -210,5 +207,4 @@ def approve_record(record_id: int):
 @blp.response(200, RecordStatus)
 def reject_record(body, record_id: int):
     record = ledger.reject(_record(record_id), by=api_user(), reason=body["reason"])
-    db.session.commit()
     return {"id": record.id, "status": record.status}

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
-from app.services import bulletins, units
+from app.services import units
+from app.services.bulletins import exports, snapshots
 from app.services.clock import iso
 from app.services.errors import Forbidden
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
@@ -58,8 +58,8 @@ class BulletinOut(StrictSchema):
 
 
 def _readable(bulletin_id: int):
-    bulletin = bulletins.get_bulletin(bulletin_id)
-    if not bulletins.can_read(api_user(), bulletin):
+    bulletin = snapshots.get_bulletin(bulletin_id)
+    if not snapshots.can_read(api_user(), bulletin):
         raise Forbidden()
     return bulletin
 
@@ -69,8 +69,7 @@ def _readable(bulletin_id: int):
 @blp.arguments(GenerateBody)
 @blp.response(200, Generated)
 def generate_bulletins(body):
-    created = bulletins.generate_bulletins(body["month"], by=api_user())
-    db.session.commit()
+    created = snapshots.generate_bulletins(body["month"], by=api_user())
     return {"created": created}
 
 
@@ -80,7 +79,7 @@ def generate_bulletins(body):
 def list_bulletins(unit_id: int):
     units.get_unit(unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
-    return {"items": [{"id": b.id, "month": b.month, "revision": b.revision} for b in bulletins.list_bulletins(unit_id)]}
+    return {"items": [{"id": b.id, "month": b.month, "revision": b.revision} for b in snapshots.list_bulletins(unit_id)]}
 
 
 @blp.get("/bulletins/<int:bulletin_id>")
@@ -99,7 +98,7 @@ def get_bulletin(bulletin_id: int):
 @blp.response(200, content_type="application/pdf")
 def get_bulletin_pdf(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_bytes(bulletins.pdf_bytes(bulletin), f"bulletin-{bulletin.id}.pdf")
+    return send_bytes(exports.pdf_bytes(bulletin), f"bulletin-{bulletin.id}.pdf")
 
 
 @blp.get("/bulletins/<int:bulletin_id>.xlsx")
@@ -107,4 +106,4 @@ def get_bulletin_pdf(bulletin_id: int):
 @blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 def get_bulletin_xlsx(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_bytes(bulletins.xlsx_bytes(bulletin), f"bulletin-{bulletin.id}.xlsx", inline=False)
+    return send_bytes(exports.xlsx_bytes(bulletin), f"bulletin-{bulletin.id}.xlsx", inline=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
 from app.services import certificates, volunteers
 from app.services.clock import iso
 from app.web.api.common import Id, StrictSchema, Text, fields, hours, operation
@@ -57,5 +56,4 @@ def issue_certificate(body):
         volunteer = volunteers.get_for_admin(user, body["volunteer_id"])
     cert, created = certificates.issue_once(volunteer, date_from=body["date_from"], date_to=body["date_to"],
                                             by=user)
-    db.session.commit()
     return certificate_json(cert), 201 if created else 200

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.extensions import db
 from app.rate_limits import code_limited, documented_429
-from app.services import incentives, volunteers
+from app.services import volunteers
 from app.services.clock import iso, parse_local
+from app.services.incentives import counter, coupons, merchants, offers
 from app.web.api.common import (
     Bool,
     Id,
@@ -92,6 +92,20 @@ class VerificationResult(StrictSchema):
     issued_coupon_ids = fields.List(Id())
 
 
+def verification_json(result: counter.Verification) -> dict:
+    """What a merchant may see of a scanned code (VerificationResult)."""
+    coupon = None
+    if result.coupon is not None:
+        coupon = {"id": result.coupon.id, "offer_id": result.coupon.offer_id, "status": result.coupon.status,
+                  "title": result.coupon.offer.title, "expires_at": iso(result.coupon.expires_at),
+                  "redeemed_at": iso(result.coupon.redeemed_at), "redeemable": result.redeemable,
+                  "reason": str(result.refusal) if result.refusal else None}
+    return {"kind": result.kind,
+            "volunteer": {"masked_name": result.volunteer.masked_name, "star_level": result.volunteer.star_level},
+            "coupon": coupon, "eligible_offer_ids": [o.id for o in result.eligible_offers],
+            "issued_coupon_ids": [c.id for c in result.issued_coupons]}
+
+
 def coupon_json(coupon) -> dict:
     return {"id": coupon.id, "status": coupon.status, "offer_id": coupon.offer_id,
             "expires_at": iso(coupon.expires_at)}
@@ -102,14 +116,7 @@ def coupon_json(coupon) -> dict:
 @blp.arguments(MerchantCreate)
 @blp.response(201, MerchantResult)
 def create_merchant(body):
-    admin = api_user()
-    merchant = incentives.create_merchant(
-        name=body["name"], address=body["address"], category=body["category"],
-        contact_name=body["contact_name"], contact_phone=body["contact_phone"],
-        approved=body["approved"], by=admin)
-    user = incentives.create_merchant_account(merchant, username=body["username"], password=body["password"],
-                                              name=body["contact_name"] or body["name"][:50], by=admin)
-    db.session.commit()
+    merchant, user = merchants.register_with_login(by=api_user(), **body)
     return {"id": merchant.id, "status": merchant.status, "user_id": user.id}
 
 
@@ -119,13 +126,12 @@ def create_merchant(body):
 @blp.response(201, IdResult)
 def create_offer(body, merchant_id: int):
     user = api_user()
-    incentives.ensure_can_manage_merchant(user, merchant_id)
-    merchant = incentives.get_merchant(merchant_id)
+    merchants.ensure_can_manage_merchant(user, merchant_id)
+    merchant = merchants.get_merchant(merchant_id)
     for key in ("valid_from", "valid_until"):
         if body[key] is not None:
             body[key] = parse_local(body[key])
-    offer = incentives.create_offer(merchant, incentives.OfferInput(**body), by=user)
-    db.session.commit()
+    offer = offers.create_offer(merchant, offers.OfferInput(**body), by=user)
     return {"id": offer.id}
 
 
@@ -134,8 +140,7 @@ def create_offer(body, merchant_id: int):
 @blp.response(201, CouponResult)
 def claim_coupon(offer_id: int):
     volunteer = volunteers.volunteer_of(api_user())
-    coupon = incentives.claim_coupon(volunteer, incentives.get_offer(offer_id))
-    db.session.commit()
+    coupon = coupons.claim_coupon(volunteer, offers.get_offer(offer_id))
     return coupon_json(coupon)
 
 
@@ -143,8 +148,8 @@ def claim_coupon(offer_id: int):
 @operation(blp, "getCouponCode", "volunteer")
 @blp.response(200, CodeResult)
 def get_coupon_code(coupon_id: int):
-    coupon = incentives.own_coupon(volunteers.volunteer_of(api_user()), coupon_id)
-    code, expires = incentives.coupon_code(coupon)
+    coupon = coupons.own_coupon(volunteers.volunteer_of(api_user()), coupon_id)
+    code, expires = coupons.coupon_code(coupon)
     return {"code": code, "expires_at": iso(expires)}
 
 
@@ -155,8 +160,8 @@ def get_coupon_code(coupon_id: int):
 @blp.arguments(CodeBody)
 @blp.response(200, VerificationResult)
 def verify_code(body):
-    merchant = incentives.merchant_of(api_user())
-    return incentives.verify_code(body["code"], merchant).as_json()
+    merchant = merchants.merchant_of(api_user())
+    return verification_json(counter.verify_code(body["code"], merchant))
 
 
 @blp.post("/coupons/<int:coupon_id>/redeem")
@@ -167,6 +172,5 @@ def verify_code(body):
 @blp.response(200, CouponResult)
 def redeem_coupon(body, coupon_id: int):
     user = api_user()
-    coupon = incentives.redeem_with_code(coupon_id, body["code"], incentives.merchant_of(user), by=user)
-    db.session.commit()
+    coupon = counter.redeem_with_code(coupon_id, body["code"], merchants.merchant_of(user), by=user)
     return coupon_json(coupon)

@@ -20,7 +20,9 @@ from sqlalchemy import or_, select, update
 from app.db_unavailable import safe_rollback
 from app.extensions import db, execute_dml, mail
 from app.models import Bulletin, Unit
-from app.services import bulletins
+from app.services.bulletins.exports import pdf_bytes
+from app.services.bulletins.labels import title_of
+from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import now, previous_month
 
 log = logging.getLogger(__name__)
@@ -61,11 +63,11 @@ def _connection():
 def _message(bulletin: Bulletin) -> EmailMessage:
     assert bulletin.unit is not None, "only units' bulletins are mailed"
     message = EmailMessage(
-        subject=bulletins.title_of(bulletin),
+        subject=title_of(bulletin),
         body=_("%(unit)s：\n\n附件是贵单位 %(m)s 的志愿服务月通报，请查收。\n\n志愿星",
                unit=bulletin.unit.name, m=bulletin.month),
         from_email=current_app.config["MAIL_SENDER"], to=[bulletin.unit.contact_email])
-    message.attach(f"bulletin-{bulletin.month}-unit-{bulletin.unit_id}.pdf", bulletins.pdf_bytes(bulletin),
+    message.attach(f"bulletin-{bulletin.month}-unit-{bulletin.unit_id}.pdf", pdf_bytes(bulletin),
                    "application/pdf")
     return message
 
@@ -116,7 +118,7 @@ def publish_month(month: str | None = None, unit_id: int | None = None, *, revis
     server is down; then MailFailed carries the counts, and running this again makes none
     and mails only what is left."""
     month = month or previous_month()
-    created = bulletins.generate_bulletins(month, unit_id, revise=revise)
+    created = generate_bulletins(month, unit_id, revise=revise)
     db.session.commit()
     counts = {"month": month, "created": created, "mailed": 0}
     try:

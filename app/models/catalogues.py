@@ -1,0 +1,54 @@
+"""Catalogues kept by the platform admin: service categories (服务类别)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import Model
+from app.models.base import UTCDateTime, utcnow
+
+# The common categories every new deployment starts with (the migration seeds them):
+# (name, English name), in display order.
+DEFAULT_CATEGORIES = (
+    ("扶老助残", "Care for the elderly and disabled"),
+    ("助学支教", "Education support"),
+    ("医疗卫生", "Health care"),
+    ("法律服务", "Legal services"),
+    ("文明劝导", "Civility guidance"),
+    ("交通劝导", "Traffic guidance"),
+    ("环境保护", "Environmental protection"),
+    ("科普宣传", "Science outreach"),
+    ("文化体育", "Culture and sports"),
+    ("应急救援", "Emergency rescue"),
+    ("无偿献血", "Blood donation"),
+    ("社区服务", "Community service"),
+)
+
+
+class ServiceCategory(Model):
+    """What a service is about; posts, activities (and projects, needs) carry one."""
+
+    __tablename__ = "service_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(30), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    # An inactive category is kept for what already carries it but offered for nothing new.
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (English when there is one and English is chosen)."""
+        from flask_babel import get_locale
+        try:
+            english = get_locale() is not None and get_locale().language == "en"
+        except RuntimeError:  # outside a request
+            english = False
+        return self.name_en if english and self.name_en else self.name
+
+    def __repr__(self) -> str:
+        return f"<ServiceCategory {self.id} {self.name}>"

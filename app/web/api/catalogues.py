@@ -1,0 +1,40 @@
+"""API: the catalogues volunteers and admins choose from (service categories)."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from app.services import categories
+from app.web.api.common import Bool, Id, Int, StrictSchema, Text, fields, operation
+
+blp = Blueprint("api_catalogues", __name__, description="Catalogues: service categories")
+
+
+class CategoryOut(StrictSchema):
+    id = Id()
+    name = Text()
+    name_en = Text(allow_none=True)
+    position = Int()
+    active = Bool()
+
+
+class CategoryList(StrictSchema):
+    items = fields.List(fields.Nested(CategoryOut))
+
+
+class CategoryQuery(StrictSchema):
+    include_inactive = fields.Boolean(load_default=False, metadata={
+        "description": "also list retired categories (still carried by older posts and activities)"})
+
+
+def category_json(category) -> dict:
+    return {"id": category.id, "name": category.name, "name_en": category.name_en,
+            "position": category.position, "active": category.active}
+
+
+@blp.get("/categories")
+@operation(blp, "listCategories", public=True)
+@blp.arguments(CategoryQuery, location="query")
+@blp.response(200, CategoryList)
+def list_categories(query):
+    items = categories.list_categories(active_only=not query["include_inactive"])
+    return {"items": [category_json(c) for c in items]}
