@@ -7,12 +7,14 @@ from app.models.catalogues import ServiceCategory
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.posts import Activity, ActivitySignup, Post
+from app.models.records_io import ColumnMapping, ExportJob
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.units import Unit
 
 __all__ = [
-    "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate", "Coupon",
+    "ROLES", "ROLES_BY_NAME", "Activity", "ActivitySignup", "ApiToken", "AuditEntry", "Bulletin", "Certificate",
+    "ColumnMapping", "Coupon", "ExportJob",
     "JobClaim", "JobRun", "LoginFailure", "LoginSession", "Merchant", "Offer", "Post", "QuarterReview",
     "SchedulerLease",
     "ServiceCategory", "ServiceRecord",

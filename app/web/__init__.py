@@ -22,6 +22,10 @@ PAGE_MODULES = [
     "app.web.coupons",
     "app.web.posts",
     "app.web.records",
+    "app.web.records_io",
+    "app.web.exports",
+    "app.web.roster",
+    "app.web.activation",
     "app.web.scan",
     "app.web.guardian",
     "app.web.activities",
@@ -38,6 +42,7 @@ API_MODULES = [
     "app.web.api.attendance",
     "app.web.api.bulletins",
     "app.web.api.certificates",
+    "app.web.api.records_io",
     "app.web.api.catalogues",
 ]
 

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,7 +20,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
-from app.extensions import db
 from app.services import audit, ledger, posts, records_import, units, volunteers
 from app.services.clock import local, parse_local, start_of_day
 from app.services.errors import ValidationFailed
@@ -42,11 +40,6 @@ class ManualRecordForm(BaseForm):
     note = TextAreaField(_l("说明（补录原因）"), validators=[DataRequired(), Length(max=500)])
     before_registration = BooleanField(_l("补录注册前的服务"))
     submit = SubmitField(_l("补录并通过"))
-
-
-class ImportForm(BaseForm):
-    file = FileField(_l("填写好的模板（.xlsx）"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("请上传 .xlsx 文件"))])
-    submit = SubmitField(_l("导入"))
 
 
 class RejectForm(BaseForm):
@@ -190,27 +183,6 @@ def new():
             flash(_("已补录 %(name)s 的服务记录 %(h)s 小时", name=record.volunteer.name, h=record.hours), "success")
             return redirect(url_for(".show", record_id=record.id))
     return render_template("records/new.html", form=form, query=query, matches=matches)
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@role_required("unit_admin")
-def import_records():
-    form = ImportForm()
-    errors = {}
-    if form.validate_on_submit():
-        try:
-            count = records_import.import_xlsx(form.file.data.read(), current_user.unit_id, by=current_user)
-        except ValidationFailed as exc:
-            db.session.rollback()  # nothing of a refused file is kept
-            # the whole file's problem goes beside the file field; rows are listed by number
-            form.file.errors = list(exc.fields.get("file", []))
-            errors = {row: messages for row, messages in exc.fields.items() if row != "file"}
-            flash(exc.message, "danger")
-        else:
-            flash(_("已导入%(n)d条服务记录", n=count), "success")
-            return redirect(url_for(".index", status="approved"))
-    failed = bool(errors or form.file.errors)
-    return render_template("records/import.html", form=form, errors=errors), 422 if failed else 200
 
 
 @bp.get("/template.xlsx")

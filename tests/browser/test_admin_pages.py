@@ -35,12 +35,13 @@ def test_admin_pages_are_accessible(app, browser_context):
     log_in(page, platform.username)
     problems += sweep(page, admin_paths(app, "platform_admin") + [
         f"/admin/units/{unit_id}", f"/admin/volunteers/{volunteer_id}", "/admin/units/new",
-        f"/admin/merchants/{merchant_id}", "/certificates/"] + post_pages, "platform-", phone=False)
+        f"/admin/merchants/{merchant_id}", "/certificates/", "/admin/exports", "/admin/exports/profile"] + post_pages,
+        "platform-", phone=False)
 
     page = browser_context("desktop").new_page()
     log_in(page, unit_admin.username)
     problems += sweep(page, admin_paths(app, "unit_admin") + [
         f"/admin/units/{unit_id}", f"/admin/volunteers/{volunteer_id}", "/admin/records/new",
-        "/admin/records/import"] + post_pages, "unit-", phone=False)
+        "/admin/records/import", "/admin/exports", "/admin/volunteers/import"] + post_pages, "unit-", phone=False)
 
     assert not problems, "\n\n".join(problems)

@@ -78,7 +78,7 @@ def test_phone_pages_fit_and_are_accessible(app, browser_context):
 
     anonymous = browser_context("phone").new_page()
     poster_url = posts.scan_url(db.session.scalar(select(Post)))
-    problems += sweep(anonymous, ["/", "/login", "/register", "/privacy", "/merchants", poster_url], "anon-")
+    problems += sweep(anonymous, ["/", "/login", "/register", "/activate", "/privacy", "/merchants", poster_url], "anon-")
 
     phone = browser_context("phone").new_page()
     log_in(phone, volunteer.user.username)

@@ -103,19 +103,22 @@ def test_unit_admin_journey(app, live_server, desktop):
             [numbers[1], f"{day} 14:00", f"{day} 17:30", "", "社区活动"]]
     page.get_by_role("link", name="导入表格").click()
     check_a11y(page)
-    upload = page.get_by_label("填写好的模板（.xlsx）")
+    upload = page.get_by_label("表格文件（.xlsx 或 .csv）")
     upload.set_input_files(files=[{"name": "records.xlsx", "buffer": spreadsheet(
         good + [["ZY9999999999", f"{day} 09:00", f"{day} 10:00", "", ""]]),
         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
-    page.get_by_role("button", name="导入").click()
-    expect(page.get_by_role("alert").filter(has_text="以下行有错误")).to_contain_text("志愿者编号不存在")
+    page.get_by_role("button", name="上传并核对列").click()
+    expect(page.locator("#problems")).to_contain_text("第4行 · 志愿者编号：志愿者编号不存在")
     check_a11y(page)
     assert read(select(func.count()).select_from(ServiceRecord).where(ServiceRecord.source == "import")) == 0
 
-    page.get_by_label("填写好的模板（.xlsx）").set_input_files(files=[{
+    page.get_by_role("link", name="重新上传").click()
+    page.get_by_label("表格文件（.xlsx 或 .csv）").set_input_files(files=[{
         "name": "records.xlsx", "buffer": spreadsheet(good),
         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
-    page.get_by_role("button", name="导入").click()
+    page.get_by_role("button", name="上传并核对列").click()
+    expect(page.locator("#preview-ok")).to_contain_text("全部2行可以导入")
+    page.get_by_role("button", name="确认导入").click()
     expect(page.get_by_role("alert").filter(has_text="已导入2条服务记录")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="导入")).to_have_count(2)
     shot(page, "unit-records-imported")

@@ -10,7 +10,7 @@ from sqlalchemy import String, Text, select
 
 from app.extensions import db as _db
 from app.models import Activity, Bulletin, Post, ServiceRecord, User, Volunteer
-from app.services import certificates, demo, guardians, posts, qr
+from app.services import certificates, demo, guardians, posts, qr, records_export
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, previous_month
 from app.services.incentives.coupons import claim_coupon, coupon_code
@@ -47,11 +47,14 @@ def world(db):
     city_bulletin = _db.session.scalar(select(Bulletin).where(Bulletin.unit_id.is_(None)))
     unit_admin = _db.session.scalar(select(User).where(User.username == "unit1"))
     merchant_user = _db.session.scalar(select(User).where(User.username == "merchant"))
+    export = records_export.request_export(records_export.ExportRequest(
+        local_today() - timedelta(days=30), local_today()), by=unit_admin)
+    _db.session.commit()
     return {
         "ids": {"unit_id": volunteer.unit_id, "post_id": post.id, "volunteer_id": volunteer.id,
                 "record_id": record.id, "merchant_id": merchant_user.merchant_id, "offer_id": offer.id,
                 "coupon_id": coupon.id, "bulletin_id": unit_bulletin.id, "cert_id": certificate.id, "activity_id": activity.id,
-                "user_id": unit_admin.id, "category_id": 1},
+                "user_id": unit_admin.id, "category_id": 1, "job_id": export.id},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},
@@ -83,6 +86,7 @@ def foreign_text(text: str, data: list[str]) -> list[str]:
 def visible_text(html: str) -> str:
     html = re.sub(r"(?s)<script\b.*?</script>|<style\b.*?</style>", " ", html)
     html = re.sub(r'(?s)<(?:option|input|textarea)\b[^>]*\bvalue="[^"]*"', " ", html)  # submitted values
+    html = re.sub(r"(?s)<textarea\b[^>]*>.*?</textarea>", " ", html)
     return re.sub(r"<[^>]+>", " ", html)
 
 

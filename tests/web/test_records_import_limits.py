@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.models import ServiceRecord, Unit
-from app.services import records_import
+from app.services import mapped_import, records_import
 from tests import factories as f
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -134,8 +134,8 @@ def test_exactly_5000_rows_are_read(app, db):
         yield SHEET_HEAD + HEADER_ROW
         yield "".join(cell_row(n, "ZY404", "2026-10-01 09:00", "2026-10-01 10:00") for n in range(2, 5002))
         yield SHEET_TAIL
-    header, body = records_import._read_rows(with_sheet(rows()))
-    assert header[:3] == records_import.HEADERS[:3] and len(body) == 5000
+    sheet = mapped_import.read(with_sheet(rows()), "records.xlsx")
+    assert sheet.header[:3] == records_import.HEADERS[:3] and len(sheet.rows) == 5000
 
 
 @pytest.mark.parametrize("doctype, text", [

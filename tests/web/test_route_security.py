@@ -16,6 +16,7 @@ PUBLIC = {
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
     "password_reset.forgot", "password_reset.reset",  # 忘记密码: for those who cannot log in
+    "activation.start", "activation.confirm",  # first login of a volunteer a unit registered
     "api_catalogues.list_categories",  # the catalogue forms and apps choose from
 }
 

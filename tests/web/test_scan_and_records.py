@@ -13,6 +13,7 @@ from app.models import AuditEntry, ServiceRecord
 from app.services import attendance, posts
 from app.services.clock import local, now
 from tests import factories as f
+from tests.web import import_steps as steps
 
 
 @pytest.fixture
@@ -238,16 +239,14 @@ def test_import_is_all_or_nothing_with_row_errors(client, db, scene):
                 ["ZY404", "2026-10-02 09:00", "2026-10-02 12:00", "", ""],
                 [number, "2026-10-03 12:00", "2026-10-03 09:00", "", ""],
                 [number, "2026-10-04 09:00", "2026-10-04 12:00", "不存在的岗", ""]])
-    response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(bad), "records.xlsx")},
-                           content_type="multipart/form-data")
+    response = steps.import_file(client, bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "第3行" in page and "第4行" in page and "第5行" in page and "第2行" not in page
     assert db.session.scalar(select(func.count(ServiceRecord.id))) == 0 and scene["volunteer"].approved_seconds == 0
     good = xlsx([[number, "2026-10-01 09:00", "2026-10-01 12:00", "图书馆服务岗", "活动"],
                  [number, "2026-10-02 09:00", "2026-10-02 11:30", "", ""]])
-    response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(good), "records.xlsx")},
-                           content_type="multipart/form-data", token_from="/admin/records/import")
+    response = steps.import_file(client, good)
     assert response.status_code == 302
     db.session.expire_all()
     assert scene["volunteer"].hours == 5.5
@@ -256,8 +255,7 @@ def test_import_is_all_or_nothing_with_row_errors(client, db, scene):
 
 def test_import_refuses_a_file_that_is_not_a_spreadsheet(client, db, scene):
     f.login(client, scene["admin"])
-    response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(b"not a zip"), "x.xlsx")},
-                           content_type="multipart/form-data")
+    response = steps.upload(client, b"not a zip", "x.xlsx")
     assert response.status_code == 422 and "无法读取文件" in response.get_data(as_text=True)
 
 
@@ -268,10 +266,9 @@ def test_a_file_level_import_problem_reads_as_a_sentence_not_a_field_key(client,
     workbook.active.append(["张三", "2026-10-01", 3])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = f.post_form(client, "/admin/records/import", {"file": (io.BytesIO(buffer.getvalue()), "x.xlsx")},
-                           content_type="multipart/form-data")
+    response = steps.upload(client, buffer.getvalue(), "x.xlsx")
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "表头不符，请使用下载的模板" in page
+    assert response.status_code == 422 and "请指定能识别志愿者的列" in page
     assert "以下行有错误" not in page and "<strong>file</strong>" not in page
     assert not re.search(r"\bfile\s*[:：]", re.sub(r"<[^>]+>", " ", page))
 
@@ -280,7 +277,7 @@ def test_attendance_api(client, db, scene):
     admin = f.api_token(client, "sunadmin")
     created = client.post(f"/api/v1/units/{scene['unit'].id}/posts", headers=admin,
                           json={"name": "地铁站服务岗", "max_hours": 4, "auto_approve": True})
-    assert created.status_code == 201 and set(created.json) == {"id", "name", "scan_url"}
+    assert created.status_code == 201 and set(created.json) == {"id", "name", "category_id", "scan_url"}
     poster = client.get(f"/api/v1/posts/{created.json['id']}/poster.png", headers=admin)
     assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(poster.data)))] == [created.json["scan_url"]]
     volunteer = f.api_token(client, scene["volunteer"].user.username)

@@ -1,0 +1,59 @@
+"""First login of a volunteer a unit registered from its roster: the phone gets a code, and
+the volunteer chooses a password."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.auth_state import portal_login
+from app.rate_limits import registration_limited
+from app.services import activation
+from app.web.forms import BaseForm, domain_errors, form_status
+
+bp = Blueprint("activation", __name__, url_prefix="/activate")
+
+
+class PhoneForm(BaseForm):
+    phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)],
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    submit = SubmitField(_l("发送验证码"))
+
+
+class ActivateForm(BaseForm):
+    phone = HiddenField(validators=[DataRequired(), Length(max=20)])
+    code = StringField(_l("短信验证码"), validators=[DataRequired(), Length(max=6)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    password = PasswordField(_l("设置密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("激活并登录"))
+
+
+@bp.route("", methods=["GET", "POST"], endpoint="start")
+@registration_limited
+def start():
+    form = PhoneForm()
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            activation.send_code(form.phone.data)
+        if attempt.ok:
+            return render_template("auth/activate.html", form=ActivateForm(phone=form.phone.data), sent=True)
+    return render_template("auth/activate.html", form=form, sent=False), form_status(form)
+
+
+@bp.post("/confirm", endpoint="confirm")
+@registration_limited
+def confirm():
+    form = ActivateForm()
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            user = activation.activate(form.phone.data, form.code.data, form.password.data)
+        if attempt.ok:
+            portal_login(user)
+            flash(_("账号已激活，欢迎加入，%(name)s", name=user.name), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/activate.html", form=form, sent=True), form_status(form)
