@@ -337,7 +337,7 @@ def test_admin_corrects_a_record_without_editing_it(app, client, db, scene):
     assert f"记录 #{record.id}" in replacement and "提前离开" in replacement
     db.session.expire_all()
     assert scene["volunteer"].hours == 1.5
-    assert "record.corrected" in client.get(f"/admin/records/{record.id}").get_data(as_text=True)
+    assert "更正时间" in client.get(f"/admin/records/{record.id}").get_data(as_text=True)
     other = app.test_client()
     f.login(other, scene["other_admin"])
     assert f.post_form(other, f"/admin/records/{record.id}/correct", {"correct-reason": "x"},
