@@ -23,11 +23,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# The QR codes print BASE_URL: unless it is set, it follows HOST and PORT.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	@echo "Volunteer Star is running at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Volunteer Star is running at http://$(HOST):$(PORT)  (Ctrl+C to stop); QR codes open $${BASE_URL:-http://$(HOST):$(PORT)}"
+	BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set. The two passes run at the same
 # time (the browser journeys run in the SQLite pass); the PostgreSQL pass's output follows the

@@ -99,6 +99,10 @@ class Config:
     NEED_RETENTION_DAYS = int(os.environ.get("NEED_RETENTION_DAYS", "30"))
     NEED_WAITING_DAYS = int(os.environ.get("NEED_WAITING_DAYS", "3"))
 
+    # 忘记密码 by a texted code: on with a gateway; RESET_BY_SMS=1 offers it with "log" too
+    # (development: the code is in the log). Otherwise the unit admin resets it face to face.
+    RESET_BY_SMS = _bool("RESET_BY_SMS")
+
     # Rate limits (app.rate_limits): counters in memory:// for one process; with several
     # workers or hosts use Redis (redis://host:6379/0) so that they share the counts.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -52,6 +52,9 @@ def create_app(config_class=None, **overrides) -> Flask:
     errors.init_app(app)
     db_unavailable.init_app(app)
     formatting.init_app(app)
+    from app import labels, static_files
+    static_files.init_app(app)
+    labels.init_app(app)
 
     from app.web import register_blueprints
     register_blueprints(app)

@@ -26,6 +26,9 @@ DEFAULT_LIMITS = {
     "need_per_ip": "5/minute;30/day",
     "need_per_phone": "3/hour;5/day",
     "need_code_per_ip": "20/minute;200/day",
+    # 忘记密码: texts cost money and a six-digit code must not be guessed
+    "password_forgot_per_ip": "10/minute;100/hour",
+    "password_forgot_per_account": "5/10 minutes;20/day",
 }
 
 RATE_LIMITED_429 = {
@@ -118,6 +121,11 @@ def need_limited(view):
 def need_code_limited(view):
     """Look-ups and ratings by a need's tracking code: per address, so codes cannot be guessed."""
     return _shared("need-code", "need_code_per_ip", None)(view)
+
+
+def forgot_password_limited(view):
+    return _shared("password-forgot", "password_forgot_per_ip", "password_forgot_per_account",
+                   registering_phone)(view)
 
 
 def certificate_check_limited(view):

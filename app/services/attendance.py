@@ -30,6 +30,17 @@ class OutsideFence(DomainError):
     code = "outside_fence"
 
 
+class TooSoonToCheckOut(Conflict):
+    """签退 pressed within a minute of checking in: said plainly, the session stays open."""
+
+    code = "too_soon_to_check_out"
+
+    def __init__(self, record: ServiceRecord, seconds_left: int):
+        self.record = record
+        self.seconds_left = seconds_left
+        super().__init__(_("刚签到不足1分钟，请稍后再签退"), open_record_id=record.id, seconds_left=seconds_left)
+
+
 class OpenElsewhere(Conflict):
     """The volunteer is still checked in at another post."""
 
@@ -96,14 +107,23 @@ def fence_flags(post: Post, lat: float | None, lng: float | None, *, refuse: boo
 
 
 def scan(volunteer: Volunteer, code: str, *, lat: float | None = None, lng: float | None = None,
-         at: datetime | None = None, source: str = "scan", by: User | None = None) -> ScanResult:
+         at: datetime | None = None, source: str = "scan", by: User | None = None,
+         intent: str | None = None) -> ScanResult:
     """The one action of a post's QR: check in when nothing is open, check out when a
-    session is open at this post."""
-    return scan_post(volunteer, post_for_code(code), lat=lat, lng=lng, at=at, source=source, by=by)
+    session is open at this post. `intent` is the button the person pressed, when known:
+    a 签退 within a minute of checking in is refused with a reason instead of being taken
+    for a repeated 签到 tap."""
+    return scan_post(volunteer, post_for_code(code), lat=lat, lng=lng, at=at, source=source, by=by,
+                     intent=intent)
+
+
+def seconds_until_check_out(record: ServiceRecord, at: datetime) -> int:
+    """How long a session just opened must wait before a press checks it out (0: now)."""
+    return max(0, math.ceil(REPEAT_SCAN_SECONDS - (at - record.started_at).total_seconds()))
 
 
 def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, source="scan",
-              by: User | None = None) -> ScanResult:
+              by: User | None = None, intent: str | None = None) -> ScanResult:
     at = at or now()
     # A kiosk stands at the post: its reading vouches for the place, no phone position needed.
     at_post = source == "kiosk"
@@ -111,7 +131,10 @@ def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, 
     if current is not None:
         if current.post_id != post.id:
             raise OpenElsewhere(current)
-        if (at - current.started_at).total_seconds() < REPEAT_SCAN_SECONDS:
+        wait = seconds_until_check_out(current, at)
+        if wait and intent == "check_out":
+            raise TooSoonToCheckOut(current, wait)
+        if wait:
             return ScanResult("check_in", current, post)
         return ScanResult("check_out", check_out(current, lat=lat, lng=lng, at=at, by=by, at_post=at_post), post)
     return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by,

@@ -160,6 +160,24 @@ def for_unit(unit_id: int | None, limit: int = 50) -> list[Certificate]:
     return list(db.session.scalars(stmt.order_by(Certificate.id.desc()).limit(limit)))
 
 
+def service_period(cert: Certificate) -> tuple[date, date]:
+    """The period a certificate speaks for, always two days: an open start is its first record's
+    day (the volunteer's registration when it has none), an open end the day it was issued."""
+    issued_on = local(cert.issued_at).date()
+    start = cert.date_from
+    if start is None:
+        days = [r["date"] for r in cert.records or []]
+        start = date.fromisoformat(min(days)) if days else local(cert.volunteer.created_at).date()
+    return start, cert.date_to or issued_on
+
+
+def period_text(cert: Certificate) -> str:
+    """服务期间 in one natural wording everywhere: 2025年3月1日至2026年11月24日."""
+    from flask_babel import format_date
+    start, end = service_period(cert)
+    return _("%(start)s至%(end)s", start=format_date(start, "long"), end=format_date(end, "long"))
+
+
 @dataclass
 class Verification:
     cert_no: str
@@ -170,6 +188,7 @@ class Verification:
     issued_on: date
     date_from: date | None
     date_to: date | None
+    period: str = ""
 
 
 def verify(token: str) -> Verification:
@@ -181,7 +200,7 @@ def verify(token: str) -> Verification:
     return Verification(cert_no=cert.cert_no, masked_name=cert.volunteer.masked_name,
                         total_hours=hours(cert.total_seconds), star_level=cert.star_level,
                         unit_name=cert.unit.name, issued_on=local(cert.issued_at).date(),
-                        date_from=cert.date_from, date_to=cert.date_to)
+                        date_from=cert.date_from, date_to=cert.date_to, period=period_text(cert))
 
 
 def check_url(cert: Certificate) -> str:
@@ -194,6 +213,7 @@ def filename(cert: Certificate) -> str:
 
 def render_pdf(cert: Certificate) -> bytes:
     """The certificate as a PDF (A4), Chinese in the embedded font, with its check QR."""
+    from reportlab.lib import colors
     from reportlab.lib.units import mm
     from reportlab.platypus import Spacer, Table, TableStyle
 
@@ -202,24 +222,20 @@ def render_pdf(cert: Certificate) -> bytes:
     volunteer = cert.volunteer
     total = f"{hours(cert.total_seconds):.2f}"
     stars_text = _("%(n)d星", n=cert.star_level) if cert.star_level else _("暂无星级")
-    if cert.date_from or cert.date_to:
-        period = f"{cert.date_from.isoformat() if cert.date_from else _('注册起')} — " \
-                 f"{cert.date_to.isoformat() if cert.date_to else _('开具日')}"
-    else:
-        period = _("全部服务记录")
+    period = period_text(cert)
     issued_on = local(cert.issued_at).date().isoformat()
     story = [
         pdf.paragraph(_("志愿服务记录证明"), "title"),
-        pdf.paragraph(_("兹证明志愿者 %(name)s（志愿者编号 %(no)s，身份证号 %(id)s）在以下期间参加志愿服务，"
+        pdf.paragraph(_("兹证明志愿者 %(name)s（志愿者编号 %(no)s，身份证号 %(id)s）于%(period)s参加志愿服务，"
                         "经审核通过的服务时长共计 %(hours)s 小时，当前星级：%(stars)s。",
                         name=volunteer.name, no=volunteer.volunteer_no, id=volunteer.id_number_masked,
-                        hours=total, stars=stars_text)),
+                        period=period, hours=total, stars=stars_text)),
         Spacer(1, 3 * mm),
     ]
     facts = [
         [_("姓名"), volunteer.name, _("志愿者编号"), volunteer.volunteer_no],
         [_("身份证号"), volunteer.id_number_masked, _("星级"), stars_text],
-        [_("证明期间"), period, _("服务时长（小时）"), total],
+        [_("服务期间"), period, _("服务时长（小时）"), total],
         [_("开具单位"), cert.unit.name, _("证明编号"), cert.cert_no],
     ]
     story.append(pdf.table(facts, col_widths=[25 * mm, 60 * mm, 32 * mm, 57 * mm], header=False))
@@ -239,7 +255,12 @@ def render_pdf(cert: Certificate) -> bytes:
         pdf.paragraph(_("扫描右侧二维码或访问以下网址核验本证明真伪：")),
         pdf.paragraph(check_url(cert), "small"),
     ]
-    block = Table([[seal, pdf.qr_image(check_url(cert), 32 * mm)]], colWidths=[136 * mm, 38 * mm])
+    # a marked space where the issuing unit stamps its seal over the printed copy
+    stamp_here = Table([[pdf.paragraph(_("（盖章处）"), "center")]], colWidths=[38 * mm], rowHeights=[38 * mm])
+    stamp_here.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, colors.HexColor("#999999"), None, (3, 2)),
+                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    block = Table([[seal, stamp_here, pdf.qr_image(check_url(cert), 32 * mm)]],
+                  colWidths=[94 * mm, 42 * mm, 38 * mm])
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(block)
     return pdf.build(story, title=_("志愿服务记录证明 %(no)s", no=cert.cert_no),

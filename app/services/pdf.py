@@ -36,8 +36,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#444444")),
         "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER, spaceAfter=6 * mm),
+        # a heading never ends a page: it keeps with the table or chart it introduces
         "heading": ParagraphStyle("heading", parent=base, fontSize=13, leading=18, spaceBefore=4 * mm,
-                                  spaceAfter=2 * mm),
+                                  spaceAfter=2 * mm, keepWithNext=1),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13),
         "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
     }

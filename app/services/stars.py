@@ -144,6 +144,19 @@ def set_thresholds(table: dict, *, by: User | None) -> int:
     return regrade_all(by=by, table=clean)
 
 
+def preview_preset(name: str) -> tuple[str, int, int]:
+    """What applying a preset would do, changing nothing: (its label, how many volunteers
+    would go up a level or more, how many down)."""
+    if name not in PRESETS:
+        raise ValidationFailed(fields={"preset": [_("未知的星级标准")]})
+    label, table = PRESETS[name]
+    new_level = level_case(dict(table))
+    up, down = db.session.execute(select(
+        func.coalesce(func.sum(case((new_level > Volunteer.star_level, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((new_level < Volunteer.star_level, 1), else_=0)), 0))).one()
+    return str(label), int(up), int(down)
+
+
 def apply_preset(name: str, *, by: User | None) -> int:
     if name not in PRESETS:
         raise ValidationFailed(fields={"preset": [_("未知的星级标准")]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.hours import hours
 from app.models import Activity, ActivitySignup, Coupon, ServiceRecord, Volunteer
-from app.services import ledger, qr, stars
+from app.services import ledger, posts, qr, stars
 from app.services.clock import now
 from app.services.errors import CodeInvalid
 from app.services.months import Month
@@ -34,6 +35,8 @@ class Home:
     usable_coupons: int
     star_events: list = field(default_factory=list)
     star_message: str | None = None
+    open_record: ServiceRecord | None = None  # the session in progress, if any
+    open_post_path: str | None = None  # its post's scan page (where 签退 is pressed)
 
 
 def last_months(n: int, at: datetime | None = None) -> list[str]:
@@ -99,13 +102,15 @@ def home(volunteer: Volunteer) -> Home:
     table = stars.thresholds()
     month_hours, year_hours = period_hours(volunteer.id)
     events = stars.unseen_events(volunteer)
+    current = ledger.open_session(volunteer.id)
     return Home(
         volunteer=volunteer, total_hours=volunteer.hours, progress=stars.progress(volunteer, table),
         month_hours=month_hours, year_hours=year_hours,
         by_month=hours_by_month(volunteer.id, last_months(12)),
         recent_records=recent_records(volunteer.id), upcoming=upcoming_activities(volunteer),
         usable_coupons=usable_coupons(volunteer.id), star_events=events,
-        star_message=stars.new_star_message(events),
+        star_message=stars.new_star_message(events), open_record=current,
+        open_post_path=urlsplit(posts.scan_url(current.post)).path if current and current.post else None,
     )
 
 

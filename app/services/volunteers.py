@@ -70,8 +70,25 @@ def register_public(reg: Registration) -> Registered:
     return _register(reg, public=True)
 
 
-def _register(reg: Registration, *, public: bool) -> Registered:
-    """Register a volunteer by real name; under 14 refused, 14–17 need a guardian."""
+@dataclass
+class _Checked:
+    fields: dict[str, list[str]]
+    name: str
+    resident: identity.ResidentId | None = None
+    phone: str | None = None
+    unit: Unit | None = None
+    guardian_name: str | None = None
+    guardian_phone: str | None = None
+
+
+def registration_problems(reg: Registration) -> dict[str, list[str]]:
+    """Every field's objection to a registration at once, writing nothing (a form shows them
+    all together, even where its own checks already refused another field)."""
+    return _check(reg).fields
+
+
+def _check(reg: Registration) -> _Checked:
+    """Check a registration by real name; under 14 refused, 14–17 need a guardian."""
     fields: dict[str, list[str]] = {}
     name = (reg.name or "").strip()
     if not 2 <= len(name) <= 30:
@@ -114,8 +131,16 @@ def _register(reg: Registration, *, public: bool) -> Registered:
         accounts.validate_password(reg.password)
     except ValidationFailed as exc:
         fields.update(exc.fields)
-    if fields:
-        raise ValidationFailed(fields=fields)
+    return _Checked(fields, name, resident, phone, unit, guardian_name, guardian_phone)
+
+
+def _register(reg: Registration, *, public: bool) -> Registered:
+    """Register a volunteer by real name; under 14 refused, 14–17 need a guardian."""
+    checked = _check(reg)
+    if checked.fields:
+        raise ValidationFailed(fields=checked.fields)
+    name, resident, phone, unit = checked.name, checked.resident, checked.phone, checked.unit
+    guardian_name, guardian_phone = checked.guardian_name, checked.guardian_phone
     assert resident is not None and phone is not None and unit is not None, "each was validated above"
 
     id_hash = identity.keyed_hash(resident.number)

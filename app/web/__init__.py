@@ -12,6 +12,7 @@ from app.services.inputs import INT_MAX, has_bad_chars
 PAGE_MODULES = [
     "app.web.main",
     "app.web.auth",
+    "app.web.password_reset",
     "app.web.admin",
     "app.web.volunteer",
     "app.web.certificates",

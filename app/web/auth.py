@@ -33,7 +33,7 @@ class RegisterForm(BaseForm):
                             render_kw={"autocomplete": "off", "inputmode": "text"})
     phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)],
                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
-    unit_id = SelectField(_l("成员单位"), coerce=int, validators=[DataRequired()])
+    unit_id = SelectField(_l("成员单位"), coerce=int, validators=[DataRequired(_l("请选择成员单位"))])
     password = PasswordField(_l("密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("确认密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
@@ -44,6 +44,20 @@ class RegisterForm(BaseForm):
     consent = BooleanField(_l("我已阅读并同意隐私政策"), validators=[DataRequired(_l("请阅读并同意隐私政策"))])
     submit = SubmitField(_l("注册"))
 
+    def registration(self) -> volunteers.Registration:
+        return volunteers.Registration(
+            name=self.name.data or "", id_number=self.id_number.data or "", phone=self.phone.data or "",
+            password=self.password.data or "", consent=bool(self.consent.data), unit_id=self.unit_id.data or -1,
+            guardian_name=self.guardian_name.data, guardian_phone=self.guardian_phone.data)
+
+    def add_service_problems(self) -> None:
+        """The service's objections beside the fields the form's own checks let through, so one
+        submit shows every problem."""
+        for name, messages in volunteers.registration_problems(self.registration()).items():
+            field = getattr(self, name, None)
+            if field is not None and not field.errors:
+                field.errors = list(field.errors) + messages
+
 
 @bp.route("/login", methods=["GET", "POST"])
 @login_limited
@@ -51,12 +65,15 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_url())
     form = LoginForm()
+    next_url = safe_next(request.args.get("next"))
+    if request.method == "GET" and session.get("login_hint"):
+        form.username.data = session.pop("login_hint")
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
         except accounts.LoginThrottled as exc:
             form.password.errors.append(exc.message)
-            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.retry_after)}
+            return render_template("auth/login.html", form=form, next_url=next_url), 429, {"Retry-After": str(exc.retry_after)}
         except NotAuthenticated as exc:
             db.session.commit()  # keep the recorded failure: it counts towards the throttle
             form.password.errors.append(exc.message)
@@ -65,8 +82,8 @@ def login():
             session["tap_device"] = offline_taps.register_at_login(  # offline check-in's key, made by the page
                 user, request.form.get("device_key"), label=request.user_agent.string)
             flash(_("欢迎回来，%(name)s", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next")) or home_url())
-    return render_template("auth/login.html", form=form)
+            return redirect(next_url or home_url())
+    return render_template("auth/login.html", form=form, next_url=next_url)
 
 
 class ChangePasswordForm(BaseForm):
@@ -120,16 +137,18 @@ def change_password():
 @registration_limited
 def register():
     form = RegisterForm()
-    form.unit_id.choices = [(u.id, u.name) for u in units.list_units(active_only=True)]
+    form.unit_id.choices = [(0, _("请选择"))] + [(u.id, u.name) for u in units.list_units(active_only=True)]
+    next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            volunteers.register_public(volunteers.Registration(
-                name=form.name.data, id_number=form.id_number.data, phone=form.phone.data,
-                password=form.password.data, consent=form.consent.data, unit_id=form.unit_id.data,
-                guardian_name=form.guardian_name.data, guardian_phone=form.guardian_phone.data))
+            volunteers.register_public(form.registration())
         if attempt.ok:
             # The same answer whether or not the person was registered before: no login here
-            # (that would tell), the person logs in with the phone and password just chosen.
+            # (that would tell). The login page that follows has the phone filled in and goes
+            # on to where registration started (the post whose QR was scanned).
+            session["login_hint"] = (form.phone.data or "").strip()
             flash(_("注册申请已受理。") + str(volunteers.REGISTRATION_NOTICE), "info")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form)
+            return redirect(url_for("auth.login", next=next_url))
+    elif form.is_submitted():
+        form.add_service_problems()
+    return render_template("auth/register.html", form=form, next_url=next_url)

@@ -21,7 +21,7 @@ from app.auth_state import role_required
 from app.services import qr, stars, volunteers
 from app.services.clock import iso, now
 from app.services.errors import DomainError
-from app.services.incentives import coupons, merchants, offers
+from app.services.incentives import coupons, merchants, offers, typed_codes
 from app.web.forms import domain_errors
 
 bp = Blueprint("coupons", __name__)
@@ -53,8 +53,8 @@ def claim(offer_id: int):
 @role_required("volunteer")
 def show(coupon_id: int):
     coupon = coupons.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
-    return render_template("coupons/show.html", coupon=coupon,
-                           lifetime=qr.lifetime("coupon"))
+    return render_template("coupons/show.html", coupon=coupon, lifetime=qr.lifetime("coupon"),
+                           typed_code=typed_codes.typed_code(coupon.id) if coupon.status == "issued" else None)
 
 
 @bp.get("/coupons/<int:coupon_id>/code.json")
@@ -68,6 +68,7 @@ def code(coupon_id: int):
         return jsonify({"status": coupon.status, "message": exc.message}), exc.status
     image = base64.b64encode(qr.png(text, box_size=8)).decode()
     response = jsonify({"code": text, "expires_at": iso(expires), "status": coupon.status,
+                        "typed_code": typed_codes.typed_code(coupon.id),
                         "image": f"data:image/png;base64,{image}"})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,7 +1,9 @@
 """Unit admins manage service posts: settings, QR posters, code rotation, the kiosk screen."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +17,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.models import Post, Unit
@@ -47,7 +49,7 @@ class PostForm(BaseForm):
     radius_m = IntegerField(_l("签到范围（米，可选）"), validators=[Optional(), NumberRange(10, 100000)])
     geofence_mode = SelectField(_l("超出范围时"), choices=[SelectChoice("refuse", _l("拒绝签到")),
                                                           SelectChoice("flag", _l("允许但标记待审核"))])
-    min_minutes = IntegerField(_l("最短计时（分钟）"), default=10, validators=[DataRequired(), NumberRange(0, 600)])
+    min_minutes = IntegerField(_l("最短计时（分钟）"), default=10, validators=[InputRequired(), NumberRange(0, 600)])
     max_minutes = IntegerField(_l("最长计时（分钟）"), default=480, validators=[DataRequired(), NumberRange(1, 1440)])
     open_from = TimeField(_l("开放时间起（可选）"), validators=[Optional()])
     open_until = TimeField(_l("开放时间止（可选）"), validators=[Optional()])
@@ -59,6 +61,21 @@ class KioskCardForm(BaseForm):
     code = StringField(_l("志愿者码"), validators=[DataRequired(), Length(max=1000)],
                        render_kw={"autofocus": True, "autocomplete": "off"})
     submit = SubmitField(_l("签到 / 签退"))
+
+
+def _origin(url: str) -> tuple[str, str]:
+    """(host, port) of a URL, the scheme's default port filled in."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower(), str(parts.port or {"https": 443}.get(parts.scheme, 80))
+
+
+@bp.context_processor
+def _base_url_check() -> dict:
+    """Every printed poster opens BASE_URL: say so when this page is served from elsewhere
+    (the posters would point at an address phones cannot reach)."""
+    base = current_app.config["BASE_URL"]
+    differs = _origin(base) != _origin(request.host_url)
+    return {"base_url_mismatch": (base, request.host_url.rstrip("/")) if differs else None}
 
 
 def _scope() -> int | None:

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.models import ServiceRecord
-from app.services import audit, ledger, posts, records_import, units
+from app.services import audit, ledger, posts, records_import, units, volunteers
 from app.services.clock import local, parse_local, start_of_day
 from app.services.errors import ValidationFailed, get_or_404
 from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
@@ -162,6 +162,10 @@ def new():
     form = ManualRecordForm()
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [SelectChoice(p.id, p.name)
                                                             for p in posts.list_posts(current_user.unit_id)]
+    if request.method == "GET" and request.args.get("volunteer_no"):
+        form.volunteer_no.data = request.args["volunteer_no"][:20]  # picked from the search below
+    query = (request.args.get("q") or "").strip()[:30]
+    matches = volunteers.search(unit_id=current_user.unit_id, query=query, per_page=10).items if query else None
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             record = ledger.enter_manual_record(
@@ -176,7 +180,7 @@ def new():
                 return redirect(url_for(".index"))
             flash(_("已补录 %(name)s 的服务记录 %(h)s 小时", name=record.volunteer.name, h=record.hours), "success")
             return redirect(url_for(".show", record_id=record.id))
-    return render_template("records/new.html", form=form)
+    return render_template("records/new.html", form=form, query=query, matches=matches)
 
 
 @bp.get("/template.xlsx")

@@ -57,7 +57,7 @@ def act(token: str):
             result = attendance.switch_post(volunteer, token, lat=lat, lng=lng)
             flash(_("已在其他服务岗签退"), "success")
         else:
-            result = attendance.scan(volunteer, token, lat=lat, lng=lng)
+            result = attendance.scan(volunteer, token, lat=lat, lng=lng, intent=request.form.get("intent"))
     except attendance.OpenElsewhere:
         db.session.rollback()  # the page asks whether to check out there first
         return redirect(url_for(".post_code", token=token))

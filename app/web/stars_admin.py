@@ -56,5 +56,9 @@ def preset():
     if not form.validate_on_submit():
         flash(_("页面已过期，请刷新后重试"), "danger")
         return redirect(url_for(".thresholds"))
-    changed = stars.apply_preset(request.form.get("preset", ""), by=current_user)
-    return _done(changed)
+    name = request.form.get("preset", "")
+    if request.form.get("confirmed") != "1":  # first say what it would do; nothing changes yet
+        label, up, down = stars.preview_preset(name)
+        return render_template("stars_admin/confirm_preset.html", preset_form=form, name=name, label=label,
+                               up=up, down=down)
+    return _done(stars.apply_preset(name, by=current_user))

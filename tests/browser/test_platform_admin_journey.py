@@ -104,8 +104,11 @@ def test_platform_admin_runs_the_city(app, desktop):
     assert scheduler.execute(JOBS_BY_NAME["expire_coupons"]).status == "ok"
     nav_link(page, "任务日志").click()
     expect(page.get_by_role("heading", name="任务日志")).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="monthly_bulletins").first).to_be_visible()
-    run_row = page.get_by_role("row").filter(has_text="expire_coupons").filter(has_text="成功")
+    # in words: the job's Chinese name and its time, not internal names and cron fields
+    expect(page.get_by_role("row").filter(has_text="生成月通报").filter(has_text="每月1日 02:00").first).to_be_visible()
+    expect(page.get_by_text("monthly_bulletins")).to_have_count(0)
+    expect(page.get_by_text("'hour'")).to_have_count(0)
+    run_row = page.get_by_role("row").filter(has_text="优惠券过期处理").filter(has_text="成功")
     expect(run_row).to_have_count(1)
     shot(page, "platform-job-log")
     check_a11y(page)

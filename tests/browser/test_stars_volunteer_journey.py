@@ -146,6 +146,10 @@ def test_unit_admin_issues_a_certificate_and_platform_admin_changes_the_scale(ap
     expect(desk.get_by_label("1星（小时）")).to_have_value("100")
     check_a11y(desk)
     desk.get_by_role("button", name="地方标准（100/200/500/800/1000小时）").click()
+    # it asks first, saying how many volunteers' levels would change
+    expect(desk.locator("#preset-impact")).to_contain_text("1 位志愿者的星级会改变")
+    check_a11y(desk)
+    desk.get_by_role("button", name="确认套用").click()
     expect(desk.get_by_text("1人星级发生变化")).to_be_visible()
     expect(desk.get_by_label("2星（小时）")).to_have_value("200")
     shot(desk, "star-rules")

@@ -70,6 +70,22 @@ def test_a_repeated_scan_within_a_minute_is_not_a_check_out(unit):
     assert attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(seconds=61)).action == "check_out"
 
 
+def test_a_check_out_pressed_within_a_minute_says_why_and_keeps_the_session(unit):
+    volunteer = f.volunteer(unit)
+    post = make_post(unit)
+    t0 = now() - timedelta(hours=1)
+    first = attendance.scan(volunteer, posts.scan_url(post), at=t0)
+    with pytest.raises(attendance.TooSoonToCheckOut) as refused:
+        attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(seconds=40), intent="check_out")
+    assert refused.value.message == "刚签到不足1分钟，请稍后再签退" and refused.value.seconds_left == 20
+    assert first.record.status == "open"
+    # a repeated 签到 tap is still answered with the open session, and after a minute 签退 works
+    again = attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(seconds=41), intent="check_in")
+    assert again.action == "check_in" and again.record.id == first.record.id
+    done = attendance.scan(volunteer, posts.scan_url(post), at=t0 + timedelta(seconds=60), intent="check_out")
+    assert done.action == "check_out" and done.record.status == "pending"
+
+
 def test_below_the_minimum_counts_zero(unit):
     volunteer = f.volunteer(unit)
     post = make_post(unit, min_minutes=15)

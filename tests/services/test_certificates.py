@@ -160,3 +160,21 @@ def test_certificate_prints_only_the_first_and_last_character_of_the_id_number(s
     text = pdf_text(certificates.render_pdf(cert))
     assert number[0] + "*" * 16 + number[-1] in text
     assert number[-4:] not in text
+
+
+def test_the_period_reads_naturally_everywhere_and_the_pdf_has_a_space_for_the_seal(app, scene, db):
+    unit, admin, volunteer = scene
+    everything = certificates.issue(volunteer, by=admin)
+    ranged = certificates.issue(volunteer, date_from="2025-03-02", date_to="2025-03-31", by=admin)
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        today = local(everything.issued_at).date()
+        expected = f"2025年3月1日至{today.year}年{today.month}月{today.day}日"  # from the first record
+        assert certificates.period_text(everything) == expected
+        assert certificates.verify(everything.verify_token).period == expected
+        assert certificates.period_text(ranged) == "2025年3月2日至2025年3月31日"
+        text = pdf_text(certificates.render_pdf(everything))
+    assert "服务期间" in text and expected in text.replace("\n", "")
+    for stale in ("证明期间", "全部服务记录", "开具日 ", "注册起"):
+        assert stale not in text, stale
+    assert "盖章处" in text

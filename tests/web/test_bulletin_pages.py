@@ -62,7 +62,7 @@ def test_platform_admin_generates_sets_targets_and_sees_the_job_log(client, db, 
     from app.jobs import JOBS_BY_NAME
     scheduler.execute(JOBS_BY_NAME["expire_coupons"])
     log_page = client.get("/admin/system/jobs").get_data(as_text=True)
-    assert "expire_coupons" in log_page and "目前没有进程在执行定时任务" in log_page
+    assert "优惠券过期处理" in log_page and "每小时第7分" in log_page and "目前没有进程在执行定时任务" in log_page
     scheduler.acquire_lease(holder="web-1:4242")
     assert "web-1:4242" in client.get("/admin/system/jobs").get_data(as_text=True)
 

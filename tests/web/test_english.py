@@ -209,10 +209,14 @@ def test_every_pdf_and_the_certificate_check_read_in_english(app, world):
     page = visible_text(english_client(app).get(check).get_data(as_text=True))
     words = " ".join(page.split())
     assert "Volunteer " in words and "Volunteers" not in words
-    assert "From – Issued on" not in words and "all service up to the date of issue" in words
+    # one natural wording with two dates (an open period ends on the day of issue)
+    from babel.dates import format_date
+    issued = format_date(local_today(), "long", locale="en")
+    assert "From – Issued on" not in words and "date of issue" not in words
+    assert "Service period" in words and f" to {issued}" in words
     volunteer = _db.session.get(Volunteer, world["ids"]["volunteer_id"])
     dated = certificates.issue(volunteer, date_from=local_today().replace(day=1), by=volunteer.user)
     _db.session.commit()
     words = " ".join(visible_text(english_client(app).get(certificates.check_url(dated).replace(
         "http://vs.test", "")).get_data(as_text=True)).split())
-    assert f"from {local_today().replace(day=1).isoformat()} to the date of issue" in words
+    assert f"{format_date(local_today().replace(day=1), 'long', locale='en')} to {issued}" in words

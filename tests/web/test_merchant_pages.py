@@ -346,3 +346,45 @@ def test_who_registers_a_merchant_decides_how_it_starts(client, scene):
     assert client.post("/api/v1/merchant/verify", json={"code": "x"}, headers=held_h).status_code == 403
     with pytest.raises(TypeError):  # no default: every caller says whether the shop starts approved
         create_merchant(name="没说清楚的店", by=None)  # type: ignore[call-arg]
+
+
+def test_a_typed_eight_character_code_works_when_scanning_fails(client, app, scene):
+    from app.services.incentives import typed_codes
+    coupon = claim_coupon(scene["volunteer"], scene["offers"][1])
+    _db.session.commit()
+    login_volunteer(client, scene["volunteer"])
+    data = client.get(f"/coupons/{coupon.id}/code.json").json
+    typed = data["typed_code"]
+    assert len(typed) == 8 and not set(typed) & set("01OIL")
+    page = client.get(f"/coupons/{coupon.id}").get_data(as_text=True)
+    assert f"{typed[:4]} {typed[4:]}" in page
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/coupons/")})
+
+    f.login(client, scene["shop"])
+    token = f.csrf_token(client, "/merchant/")
+    read_out = f"{typed[:4].lower()} {typed[4:]}"  # typed as heard: lower case, a space
+    shown = client.post("/merchant/code", data={"csrf_token": token, "code": read_out})
+    assert shown.status_code == 200 and "王*明" in shown.get_data(as_text=True)
+    wrong = "".join("2" if ch != "2" else "3" for ch in typed)
+    refused = client.post("/merchant/code", data={"csrf_token": token, "code": wrong})
+    assert refused.status_code == 400 and "券码不正确或已过期" in refused.get_data(as_text=True)
+    done = client.post("/merchant/redeem", data={"csrf_token": token, "coupon_id": coupon.id, "code": read_out})
+    assert done.status_code == 302
+    _db.session.expire_all()
+    assert _db.session.get(Coupon, coupon.id).status == "redeemed"
+    # a code is valid for its window and the next one only, like the QR
+    later = now() + timedelta(seconds=2 * (qr.lifetime("coupon") or 300) + 1)
+    assert typed_codes.typed_code(coupon.id, later) != typed
+
+
+def test_another_shop_cannot_use_a_typed_code(client, scene):
+    from app.services.incentives import typed_codes
+    coupon = claim_coupon(scene["volunteer"], scene["offers"][1])
+    other = create_merchant(name="街角咖啡", by=scene["admin"], approved=True)
+    barista = create_merchant_account(other, username="barista", password=f.PASSWORD, name="陈",
+                                                 by=scene["admin"])
+    _db.session.commit()
+    f.login(client, barista)
+    token = f.csrf_token(client, "/merchant/")
+    refused = client.post("/merchant/code", data={"csrf_token": token, "code": typed_codes.typed_code(coupon.id)})
+    assert refused.status_code == 400

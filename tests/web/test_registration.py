@@ -223,3 +223,39 @@ def test_unit_admin_rebinds_an_account_after_a_face_to_face_check(client, app, d
     f.login(other, f.unit_admin(f.unit()))
     assert other.get(page).status_code == 404
     assert other.get(f"/admin/volunteers/{volunteer.id}").status_code == 404
+
+
+def test_every_problem_is_shown_at_once_and_what_was_typed_is_kept(client, db):
+    unit = f.unit("阳光社区")
+    # the form's own check (passwords differ) and the service's (bad ID number, bad phone)
+    # object in one answer; the name typed stays, the passwords are asked for again
+    data = form_data(unit, id_number="110105194912310021", phone="12345", confirm="other-pass-1")
+    html = f.post_form(client, "/register", data).get_data(as_text=True)
+    assert "校验位" in html and "11位中国大陆手机号码" in html and "两次输入的密码不一致" in html
+    assert 'value="李小龙"' in html and 'value="12345"' in html
+    assert "good-pass-123" not in html and "请重新输入两次密码" in html
+    assert db.session.scalar(select(Volunteer)) is None
+
+
+def test_the_unit_list_starts_on_choose_and_must_be_chosen(client, db):
+    unit = f.unit("阳光社区")
+    html = client.get("/register").get_data(as_text=True)
+    first_option = re.search(r'<select[^>]*id="unit_id"[^>]*>\s*<option([^>]*)>([^<]*)</option>', html)
+    assert first_option.group(2) == "请选择" and "selected" not in html.split('id="unit_id"')[1].split("</select>")[0]
+    html = f.post_form(client, "/register", form_data(unit, unit_id=0)).get_data(as_text=True)
+    assert "请选择成员单位" in html and "该字段是必填字段" not in html
+    assert db.session.scalar(select(Volunteer)) is None
+
+
+def test_registration_started_at_a_post_goes_on_to_login_with_the_phone_filled_in(client, db):
+    unit = f.unit("阳光社区")
+    data = form_data(unit)
+    response = f.post_form(client, "/register?next=/s/some-post-code", data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/s/some-post-code"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'value="{data["phone"]}"' in html
+    assert 'href="/register?next=/s/some-post-code"' in html
+    # a next that leaves the site is dropped
+    response = f.post_form(client, "/register?next=//evil.example/", form_data(unit), token_from="/register")
+    assert response.headers["Location"] == "/login"

@@ -15,6 +15,7 @@ PUBLIC = {
     # QR landing pages: GET explains and offers a login; the action needs one
     "merchant.coupon_code", "merchant.card_code", "scan.post_code", "scan.show",
     "guardian.consent",  # the link texted to a minor's guardian
+    "password_reset.forgot", "password_reset.reset",  # 忘记密码: for those who cannot log in
     "activation.start", "activation.confirm",  # first login of a volunteer a unit registered
     "api_catalogues.list_categories", "api_catalogues.list_skills",  # the catalogues forms and apps choose from
     # the installable app: its manifest and the offline scan shell (no personal data)

@@ -120,6 +120,19 @@ def test_admin_creates_a_post_and_rotates_its_code(client, db, scene):
     assert api.status_code == 400 and api.json["error"]["code"] == "code_rotated"
 
 
+def test_a_post_may_count_from_the_first_minute(client, db, scene):
+    f.login(client, scene["admin"])
+    response = f.post_form(client, "/admin/posts/new", {"unit_id": scene["unit"].id, "name": "零起计服务岗",
+                                                        "geofence_mode": "refuse", "min_minutes": 0,
+                                                        "max_minutes": 240}, token_from="/admin/posts/new")
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert posts.list_posts(scene["unit"].id)[-1].min_minutes == 0
+    empty = f.post_form(client, "/admin/posts/new", {"unit_id": scene["unit"].id, "name": "空白服务岗",
+                                                     "geofence_mode": "refuse", "min_minutes": "",
+                                                     "max_minutes": 240}, token_from="/admin/posts/new")
+    assert empty.status_code == 200 and "空白服务岗" not in [p.name for p in posts.list_posts(scene["unit"].id)]
+
+
 def test_bulk_approve_and_reject_with_reason(app, client, db, scene):
     volunteer = scene["volunteer"]
     start = now() - timedelta(days=2)
@@ -139,7 +152,8 @@ def test_bulk_approve_and_reject_with_reason(app, client, db, scene):
     db.session.expire_all()
     assert volunteer.hours == 1
     trail = client.get(f"/admin/records/{ids[0]}").get_data(as_text=True)
-    assert "record.approved" in trail and "record.rejected" in trail and "重复签到" in trail
+    assert "审核通过" in trail and "审核不通过" in trail and "重复签到" in trail
+    assert "record.approved" not in trail and "record.rejected" not in trail
     # another unit's admin can neither see nor touch it
     other = app.test_client()
     f.login(other, scene["other_admin"])
@@ -323,7 +337,7 @@ def test_admin_corrects_a_record_without_editing_it(app, client, db, scene):
     assert f"记录 #{record.id}" in replacement and "提前离开" in replacement
     db.session.expire_all()
     assert scene["volunteer"].hours == 1.5
-    assert "record.corrected" in client.get(f"/admin/records/{record.id}").get_data(as_text=True)
+    assert "更正时间" in client.get(f"/admin/records/{record.id}").get_data(as_text=True)
     other = app.test_client()
     f.login(other, scene["other_admin"])
     assert f.post_form(other, f"/admin/records/{record.id}/correct", {"correct-reason": "x"},

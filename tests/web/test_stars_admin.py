@@ -47,7 +47,13 @@ def test_bad_thresholds_are_shown_and_nothing_changes(client, scene, db):
 def test_apply_a_preset(client, scene, db):
     admin, a, _ = scene
     f.login(client, admin)
-    response = f.post_form(client, "/admin/stars/preset", {"preset": "local"}, token_from="/admin/stars/")
+    # first the page says how many volunteers' levels would change, and changes nothing
+    asked = f.post_form(client, "/admin/stars/preset", {"preset": "local"}, token_from="/admin/stars/")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "1 位志愿者的星级会改变（升星 1 人，降星 0 人）" in page
+    assert stars.thresholds() == stars.DEFAULT_THRESHOLDS
+    response = f.post_form(client, "/admin/stars/preset", {"preset": "local", "confirmed": "1"},
+                           token_from="/admin/stars/")
     assert response.status_code == 302
     assert "1人星级发生变化" in client.get("/admin/stars/").get_data(as_text=True)
     assert stars.thresholds() == {1: 100, 2: 200, 3: 500, 4: 800, 5: 1000}

@@ -22,6 +22,7 @@ from app.services.bulletins.labels import (
 )
 from app.services.bulletins.quarters import quarter_rows, quarter_title
 from app.services.clock import now
+from app.services.report_format import hours_text, shared_ranks
 from app.services.spreadsheets import append_row
 
 
@@ -47,8 +48,8 @@ def quarter_xlsx_bytes(review: dict, name: str) -> bytes:
             m["late_hours"]]))
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
-    for index, row in enumerate(review["ranking"], start=1):
-        append_row(ranking, [index, row["unit"], row["hours"]])
+    for rank, row in zip(shared_ranks([r["hours"] for r in review["ranking"]]), review["ranking"], strict=True):
+        append_row(ranking, [rank, row["unit"], row["hours"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -74,12 +75,13 @@ def quarter_pdf_bytes(review: dict, name: str) -> bytes:
     flow += [pdf.paragraph(_("各月通报"), "heading"),
              pdf.table([[_("月份"), _("服务时长（小时）"), _("服务记录（条）"), _("补录至以往月份（条）")]] +
                        [[m["month"]] + ([_("未生成"), "", ""] if m.get("missing") else
-                                        [str(m["service_hours"]), str(m["records"]), str(m["late_records"])])
+                                        [hours_text(m["service_hours"]), str(m["records"]), str(m["late_records"])])
                         for m in review["months"]])]
     if review["ranking"]:
         flow += [pdf.paragraph(_("成员单位服务时长排名"), "heading"),
                  pdf.table([[_("排名"), _("成员单位"), _("服务时长（小时）")]] +
-                           [[str(i), r["unit"], str(r["hours"])] for i, r in enumerate(review["ranking"], start=1)])]
+                           [[str(rank), r["unit"], hours_text(r["hours"])] for rank, r in
+                            zip(shared_ranks([r["hours"] for r in review["ranking"]]), review["ranking"], strict=True)])]
     flow += [pdf.paragraph(_("文明办点评"), "heading"), pdf.paragraph(review["comment"] or _("（暂无点评）"))]
     return pdf.build(flow, title=title, on_page=pdf.page_footer(title))
 
@@ -115,8 +117,8 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     people.add_xlsx_sheet(workbook, figures)
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
-    for index, row in enumerate(figures["ranking"], start=1):
-        append_row(ranking, [index, row["unit"], row["hours"]])
+    for rank, row in zip(shared_ranks([r["hours"] for r in figures["ranking"]]), figures["ranking"], strict=True):
+        append_row(ranking, [rank, row["unit"], row["hours"]])
     rows_sheet = workbook.create_sheet(_("志愿者时长明细"))
     append_row(rows_sheet, [_("志愿者编号"), _("姓名"), _("服务单位"), _("记录数"), _("服务时长（小时）")])
     for row in volunteer_rows(bulletin):
@@ -174,6 +176,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
     if figures["top_volunteers"]:
         flow += [pdf.paragraph(_("本月服务时长前十名"), "heading"),
                  pdf.table([[_("名次"), _("志愿者"), _("编号"), _("服务时长（小时）")]] +
-                           [[str(i), v["name"], v["volunteer_no"], str(v["hours"])]
-                            for i, v in enumerate(figures["top_volunteers"], start=1)])]
+                           [[str(rank), v["name"], v["volunteer_no"], hours_text(v["hours"])]
+                            for rank, v in zip(shared_ranks([v["hours"] for v in figures["top_volunteers"]]),
+                                               figures["top_volunteers"], strict=True)])]
     return pdf.build(flow, title=title_of(bulletin), on_page=pdf.page_footer(title_of(bulletin)))

@@ -20,7 +20,7 @@ from app.models import (
     User,
     Volunteer,
 )
-from app.services import audit
+from app.services import audit, report_format
 from app.services.bulletins import needs as need_figures
 from app.services.bulletins.labels import flag_text, number_text
 from app.services.clock import now
@@ -263,7 +263,8 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
             "unit": units[unit_id] if unit_id is not None else _("全市"),
             "month": str(month),
             "participation_rate": round(active / registered, 4) if registered else 0.0,
-            "rank": ranking.index(unit_id) + 1 if unit_id is not None else None,
+            "rank": report_format.rank_of(this["service_hours"].get(unit_id, 0), [r["hours"] for r in ranking_list])
+            if unit_id is not None else None,
             "units_ranked": len(ranking),
             "previous_hours": previous,
             "change_hours": round(hours - previous, 2),

@@ -9,6 +9,7 @@ from flask_babel import lazy_pgettext as _lp
 from app.models import Bulletin
 from app.services.clock import local
 from app.services.months import Month
+from app.services.report_format import hours_text
 
 
 def number_text(value: float) -> str:
@@ -72,7 +73,7 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
         if key == "participation_rate":
             value = f"{value * 100:.1f}%"
         elif isinstance(value, float):
-            value = f"{value:,.2f}".rstrip("0").rstrip(".")
+            value = hours_text(value)
         elif key == "rank":
             value = f"{value} / {figures['units_ranked']}"
         rows.append((str(label), str(value)))

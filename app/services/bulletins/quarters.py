@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Bulletin, QuarterReview, Unit, User
-from app.services import audit
+from app.services import audit, report_format
 from app.services.bulletins.figures import scope_of, targets
 from app.services.bulletins.labels import number_text
 from app.services.clock import now
@@ -90,7 +90,8 @@ def quarter_review(unit_id: int | None, year: int, quarter: int) -> dict:
         "trainings_goal": round(trainings_goal, 2),
         "flags": flags,
         "ranking": ranking,
-        "rank": next((i for i, r in enumerate(ranking, start=1) if r["unit_id"] == unit_id), None),
+        "rank": next((report_format.rank_of(r["hours"], [x["hours"] for x in ranking]) for r in ranking
+                      if r["unit_id"] == unit_id), None),
         "comment": comment.comment if comment else "",
         "comment_at": comment.updated_at if comment else None,
         "complete": len(present) == 3,

@@ -12,5 +12,6 @@ The modules, by concept:
 - offers: a merchant's offers, and what a volunteer can do about each one now;
 - coupons: claiming a coupon, a volunteer's coupons, their codes and expiry;
 - counter: reading a code at the merchant's counter and redeeming a coupon once;
+- typed_codes: the eight characters a volunteer reads out when the QR cannot be scanned;
 - figures: redemptions per day, offer and merchant.
 """

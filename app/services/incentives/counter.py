@@ -14,6 +14,7 @@ from app.models import Coupon, Merchant, Offer, User, Volunteer
 from app.services import audit, qr
 from app.services.clock import now
 from app.services.errors import CodeInvalid, Conflict
+from app.services.incentives import typed_codes
 from app.services.incentives.coupons import get_coupon, refusal
 from app.services.incentives.offers import eligible_offers
 
@@ -78,7 +79,7 @@ def read_counter_code(code: str) -> tuple[str, dict]:
 def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Verification:
     """Read a volunteer card or coupon code for a merchant (changes nothing)."""
     at = at or now()
-    kind, payload = read_counter_code(code)
+    kind, payload = read_counter_code(typed_codes.expand(code, merchant, at))
     coupon = None
     volunteer: Volunteer | None
     if kind == "coupon":
@@ -103,7 +104,7 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
 def redeem_with_code(coupon_id: int, code: str, merchant: Merchant, *, by: User | None,
                      at: datetime | None = None) -> Coupon:
     """Redeem against a scanned code: the coupon's own QR, or its holder's volunteer card."""
-    kind, payload = read_counter_code(code)
+    kind, payload = read_counter_code(typed_codes.expand(code, merchant, at))
     coupon = get_coupon(coupon_id)
     if (kind == "coupon" and payload.get("c") != coupon.id) or \
             (kind == "card" and payload.get("v") != coupon.volunteer_id):
