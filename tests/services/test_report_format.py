@@ -8,6 +8,7 @@ from app.models import Bulletin
 from app.services import pdf
 from app.services.bulletins.exports import pdf_bytes
 from app.services.bulletins.snapshots import generate_bulletins
+from app.services.months import Month
 from app.services.report_format import hours_text, rank_of, shared_ranks
 from tests import factories as f
 
@@ -34,7 +35,7 @@ def test_bulletin_pdf_prints_whole_hours_and_ties_share_a_rank(app, db):
     october = datetime(2026, 10, 20, 4, 0, tzinfo=UTC)
     for name, hours in (("张一", 60), ("王二", 60), ("李三", 50)):
         f.give_hours(f.volunteer(unit, name=name), hours, end=october - timedelta(days=len(name)))
-    generate_bulletins("2026-10")
+    generate_bulletins(Month(2026, 10))
     db.session.commit()
     bulletin = db.session.scalar(db.select(Bulletin).where(Bulletin.unit_id == unit.id))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes(bulletin))).pages)
