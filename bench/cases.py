@@ -9,8 +9,9 @@ from app.models import User, Volunteer
 
 
 def all_cases(app):
-    from app.services import bulletins, dashboard, ledger, stars, volunteer_home, volunteers
-    from app.services.clock import previous_month
+    from app.services import dashboard, ledger, stars, volunteer_home, volunteers
+    from app.services.bulletins import figures
+    from app.services.months import Month
 
     client = app.test_client()
     admin = db.session.scalar(select(User).where(User.role == "platform_admin"))
@@ -31,8 +32,8 @@ def all_cases(app):
     yield ("GET /admin/volunteers (page)", lambda: _ok(client.get("/admin/volunteers")), 10,
            "whole request, template included")
     yield ("GET /admin/ (page)", lambda: _ok(client.get("/admin/")), 10, "whole request")
-    month = previous_month()
-    yield ("monthly bulletin figures, all units + city", lambda: bulletins.compute(month), 3,
+    month = Month.current().previous()
+    yield ("monthly bulletin figures, all units + city", lambda: figures.compute(month), 3,
            "every figure of every unit's bulletin: a fixed number of GROUP BY queries")
     yield ("records review list, one unit, page 1", lambda: ledger.search_records(unit_id=some_unit, status="approved"),
            10, "50 records and the total")

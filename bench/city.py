@@ -116,10 +116,10 @@ REFERENCE_SQL = text("SELECT unit_id, sum(seconds), count(*) FROM service_record
 
 def bulletin_cases(app, env) -> list[dict]:
     from app.models import Bulletin
-    from app.services import bulletins
-    from app.services.clock import month_bounds, previous_month
-    month = previous_month()
-    start, end = (d.replace(tzinfo=None) for d in month_bounds(month))
+    from app.services.bulletins import snapshots
+    from app.services.months import Month
+    month = str(Month.current().previous())
+    start, end = (d.replace(tzinfo=None) for d in Month.parse(month).bounds())
 
     def clear():
         db.session.execute(Bulletin.__table__.delete().where(Bulletin.month == month))
@@ -130,7 +130,7 @@ def bulletin_cases(app, env) -> list[dict]:
         db.session.rollback()
 
     def product():
-        bulletins.generate_bulletins(month)
+        snapshots.generate_bulletins(Month.parse(month))
         db.session.commit()
 
     reference()  # a first read of the month's pages, for both
@@ -353,13 +353,12 @@ def _scan_load(server, people, tokens, seconds) -> dict:
 
 
 def _merchant_load(app, server, people, seconds) -> dict:
-    from app.services import incentives
-    merchant = incentives.create_merchant(name=f"压测商家{secrets.token_hex(3)}", by=None)
-    incentives.approve_merchant(merchant, by=None)
-    cashier = incentives.create_merchant_account(merchant, username=f"cashier{secrets.token_hex(4)}",
-                                                 password="bench-pass-1", name="cashier", by=None)
-    offer = incentives.create_offer(merchant, incentives.OfferInput(title="压测优惠", min_star=0, quantity=None,
-                                                                    per_volunteer_limit=None), by=None)
+    from app.services.incentives import merchants, offers
+    merchant = merchants.create_merchant(name=f"压测商家{secrets.token_hex(3)}", by=None, approved=True)
+    cashier = merchants.create_merchant_account(merchant, username=f"cashier{secrets.token_hex(4)}",
+                                                password="bench-pass-1", name="cashier", by=None)
+    offer = offers.create_offer(merchant, offers.OfferInput(title="压测优惠", min_star=0, quantity=None,
+                                                            per_volunteer_limit=None), by=None)
     db.session.flush()
     token = make_token(cashier.id)
     # Coupons as claim_coupon leaves them, inserted in one statement (claiming is not what is measured).
