@@ -13,7 +13,7 @@ var PAGES = 'vs-pages';
 var SHELL_URL = '/offline/scan';
 var HOME_URL = '/me/';
 var ASSETS = [SHELL_URL, '/manifest.webmanifest', '/static/vendor/bootstrap.min.css', '/static/css/app.css',
-              '/static/vendor/bootstrap.bundle.min.js', '/static/js/app.js', '/static/js/tapqueue.js',
+              '/static/js/app.js', '/static/js/tapqueue.js',
               '/static/js/offline.js', '/static/vendor/chart.umd.min.js', '/static/icons/icon-192.png'];
 
 self.addEventListener('install', function (event) {
