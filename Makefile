@@ -50,9 +50,10 @@ test: install-test
 	rm -f "$$pg_log"; \
 	[ $$sqlite_status -eq 0 ] && [ $$pg_status -eq 0 ]
 
-# ruff (lint) over the code; the formatter owns line length.
+# ruff (lint) over the code and its formatter over app/ (it owns line length); mypy.
 lint: install-test
 	$(VENV)/bin/ruff check app tests bench config.py wsgi.py
+	$(VENV)/bin/ruff format --check app
 	$(VENV)/bin/mypy
 
 # make bench: 20 000 volunteers / 200 000 records on SQLite (and PostgreSQL with BENCH_DATABASE_URL);

@@ -1,4 +1,5 @@
 """Volunteer Star (志愿星): the application factory."""
+
 from __future__ import annotations
 
 import contextlib
@@ -13,6 +14,7 @@ from config import INSTANCE_DIR, config_from_env, create_private_file, fill_inst
 
 def create_app(config_class=None, **overrides) -> Flask:
     from app.transaction import TransactionalFlask
+
     app = TransactionalFlask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
@@ -26,6 +28,7 @@ def create_app(config_class=None, **overrides) -> Flask:
         # Behind a reverse proxy, the client's address (rate limits, login records) comes from
         # the X-Forwarded-For the trusted proxies set, not from the proxy's own connection.
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         hops = int(app.config["TRUSTED_PROXY_COUNT"])
         # Flask documents wrapping wsgi_app for middleware; its stubs declare it a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -35,17 +38,22 @@ def create_app(config_class=None, **overrides) -> Flask:
 
     db.init_app(app)
     from app import sqlite
+
     with app.app_context():
         sqlite.configure(db.engine)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
-    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    api.init_app(
+        app,
+        spec_kwargs={"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}},
+    )
 
     from app import auth_state, db_unavailable, errors, formatting, rate_limits, security
+
     rate_limits.init_app(app)
     auth_state.init_app(app)
     security.init_app(app)
@@ -53,13 +61,16 @@ def create_app(config_class=None, **overrides) -> Flask:
     db_unavailable.init_app(app)
     formatting.init_app(app)
     from app import labels, static_files
+
     static_files.init_app(app)
     labels.init_app(app)
 
     from app.web import register_blueprints
+
     register_blueprints(app)
 
     from app.cli import register_commands
+
     register_commands(app)
 
     mail.init_app(app)
@@ -72,6 +83,7 @@ def create_app(config_class=None, **overrides) -> Flask:
 
     if _serving_with_flask_run(app):  # gunicorn workers start in gunicorn.conf.py instead
         from app.startup import serve
+
         serve(app)
     return app
 
@@ -81,6 +93,7 @@ def _serving_with_flask_run(app: Flask) -> bool:
     so the scheduler starts with the server and never with other commands or in tests."""
     import click
     from flask.helpers import get_debug_flag
+
     ctx = click.get_current_context(silent=True)
     if ctx is None or ctx.info_name != "run":
         return False
@@ -92,6 +105,7 @@ def _serving_with_flask_run(app: Flask) -> bool:
 
 def _select_locale():
     from flask import current_app, has_request_context
+
     if not has_request_context():
         return current_app.config.get("CLI_LOCALE", "zh_CN")
     lang = session.get("lang")
@@ -109,7 +123,7 @@ def _configure_engine(app: Flask) -> None:
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         _create_sqlite_file(uri)
     elif uri.startswith("postgresql://"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://") :]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -117,6 +131,7 @@ def _create_sqlite_file(uri: str) -> None:
     """Create the SQLite file owner-only before SQLite would create it 0644; its -wal and
     -shm files take the same mode from it."""
     from sqlalchemy.engine import make_url
+
     database = make_url(uri).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return
@@ -130,6 +145,5 @@ def _create_sqlite_file(uri: str) -> None:
 
 def _configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

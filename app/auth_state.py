@@ -1,5 +1,6 @@
 """Who is asking: portal users through Flask-Login with a server-side login session,
 API callers through bearer tokens (never through the cookie, so the API needs no CSRF)."""
+
 from __future__ import annotations
 
 from functools import wraps

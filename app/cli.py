@@ -1,4 +1,5 @@
 """flask commands: each parses options, calls a service, commits, and reports."""
+
 from __future__ import annotations
 
 import functools
@@ -29,9 +30,11 @@ def fail(exc: DomainError) -> None:
 def create_user_command(role, username, password, unit_id, name):
     """Create a platform_admin, unit_admin, merchant or volunteer account."""
     from app.services import accounts
+
     try:
-        user = accounts.create_user(username=username, password=password, role=role,
-                                    name=name or username, unit_id=unit_id)
+        user = accounts.create_user(
+            username=username, password=password, role=role, name=name or username, unit_id=unit_id
+        )
     except DomainError as exc:
         fail(exc)
     db.session.commit()
@@ -42,6 +45,7 @@ def create_user_command(role, username, password, unit_id, name):
 def demo_command():
     """Load demo data; a second run changes nothing."""
     from app.services import demo
+
     created = demo.load()
     db.session.commit()
     click.echo("demo data loaded" if created else "demo data already present; nothing changed")
@@ -57,13 +61,16 @@ def hours_verify_command():
     """Check every volunteer's cached total against the sum of approved records."""
     from app.hours import hours
     from app.services import ledger
+
     mismatches = ledger.ledger_mismatches()
     if not mismatches:
         click.echo("ok: every cached total equals the sum of approved records")
         return
     click.echo(f"{len(mismatches)} volunteer(s) whose cached total differs from the ledger:")
     for volunteer_id, number, cached, actual in mismatches:
-        click.echo(f"  {number} (id {volunteer_id}): cached {hours(cached):.2f} h, ledger {hours(actual):.2f} h")
+        click.echo(
+            f"  {number} (id {volunteer_id}): cached {hours(cached):.2f} h, ledger {hours(actual):.2f} h"
+        )
     raise SystemExit(1)
 
 
@@ -75,6 +82,7 @@ def needs_purge_command():
     """Erase residents' names and phones of needs closed longer than NEED_RETENTION_DAYS ago."""
     from app.services import needs
     from app.services.clock import now
+
     purged = needs.purge_resident_data(now())
     db.session.commit()
     click.echo(f"purged the resident's data of {purged} need(s)")
@@ -93,6 +101,7 @@ def bulletins_generate_command(month, unit_id, revise):
     from app.services import mailer
     from app.services.bulletins import mail as bulletin_mail
     from app.services.months import Month
+
     kind = "revised " if revise else ""
     try:
         counts = bulletin_mail.publish_month(Month.parse(month) if month else None, unit_id, revise=revise)
@@ -107,14 +116,19 @@ def bulletins_generate_command(month, unit_id, revise):
 
 
 @click.command("scheduler")
-@click.option("--run", "run_now", type=click.Choice(["monthly_bulletins", "close_forgotten_sessions",
-                                                     "expire_coupons"]), help="run one job now and exit")
+@click.option(
+    "--run",
+    "run_now",
+    type=click.Choice(["monthly_bulletins", "close_forgotten_sessions", "expire_coupons"]),
+    help="run one job now and exit",
+)
 def scheduler_command(run_now):
     """Run the scheduler's jobs in the foreground until stopped (SCHEDULER=off for the web)."""
     from flask import current_app
 
     from app import scheduling
     from app.jobs import JOBS, JOBS_BY_NAME
+
     if run_now:
         run = scheduling.execute(JOBS_BY_NAME[run_now], claim_run=False)
         click.echo(f"{run.job}: {run.status} {run.counts or ''} {run.message or ''}")
@@ -143,6 +157,7 @@ def perf_seed_command(volunteers, records, units):
     import time
 
     from app.services import perf
+
     bar, stage_now, last, began = None, None, 0, time.monotonic()
 
     def finish():
@@ -173,6 +188,7 @@ def perf_seed_command(volunteers, records, units):
 def db_backup_command(path):
     """Copy the SQLite database to PATH, consistently while the app runs (PostgreSQL: pg_dump -Fc)."""
     from app.services import backup
+
     try:
         pages = backup.backup_sqlite(path)
     except backup.BackupRefused as exc:
@@ -194,6 +210,7 @@ def _checking_the_field_key(command: click.Command) -> None:
     @functools.wraps(callback)
     def checked(*args, **kwargs):
         from app.startup import FieldKeyMismatch, check_field_key
+
         try:
             check_field_key()
         except FieldKeyMismatch as exc:
@@ -207,7 +224,16 @@ def _checking_the_field_key(command: click.Command) -> None:
 
 def register_commands(app: Flask) -> None:
     from flask_migrate.cli import db as db_cli
-    for command in (users_cli, demo_command, perf_cli, hours_cli, bulletins_cli, needs_cli, scheduler_command):
+
+    for command in (
+        users_cli,
+        demo_command,
+        perf_cli,
+        hours_cli,
+        bulletins_cli,
+        needs_cli,
+        scheduler_command,
+    ):
         _checking_the_field_key(command)
         app.cli.add_command(command)
     db_cli.add_command(db_backup_command)

@@ -5,6 +5,7 @@ fails with a driver error. The API answers 503 db_unavailable in the contract's 
 pages answer a short "try again" page that needs no database, and the session's end-of-request
 rollback on a dead connection is logged instead of escaping to the server as an HTML 500.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> None:
 def unavailable_response():
     """503 db_unavailable: the contract's JSON under /api/, else a page that needs no database."""
     from app.errors import error_body, wants_json
+
     safe_rollback()
     message = _("数据库暂时无法访问，请稍后再试")
     if wants_json():

@@ -1,4 +1,5 @@
 """Every error, mapped once: to the API's JSON shape under /api/, to a Chinese page elsewhere."""
+
 from __future__ import annotations
 
 import logging
@@ -16,9 +17,19 @@ from app.services.errors import CodeInvalid, DomainError
 
 log = logging.getLogger(__name__)
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "validation_failed", 429: "rate_limited", 500: "internal_error"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+}
 
 
 def wants_json() -> bool:
@@ -33,9 +44,15 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra) -> 
 
 def _http_messages(status: int) -> str:
     return {
-        400: _("请求无效"), 401: _("请先登录"), 403: _("没有权限访问此页面"),
-        404: _("页面不存在或已被删除"), 405: _("不支持此请求方法"), 409: _("与现有数据冲突"),
-        413: _("上传的文件太大"), 415: _("不支持的内容类型"), 422: _("提交的内容有误"),
+        400: _("请求无效"),
+        401: _("请先登录"),
+        403: _("没有权限访问此页面"),
+        404: _("页面不存在或已被删除"),
+        405: _("不支持此请求方法"),
+        409: _("与现有数据冲突"),
+        413: _("上传的文件太大"),
+        415: _("不支持的内容类型"),
+        422: _("提交的内容有误"),
         429: _("请求过于频繁，请稍后再试"),
         500: _("系统出了点问题，请稍后再试"),
     }.get(status, _("请求无法完成"))
@@ -53,7 +70,8 @@ def _webargs_fields(exc: HTTPException) -> tuple[dict, str | None]:
                 if isinstance(msgs, dict):  # nested schema
                     msgs = [f"{k}: {', '.join(map(str, v))}" for k, v in msgs.items()]
                 fields.setdefault(str(name), []).extend(
-                    str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))
+                    str(m) for m in (msgs if isinstance(msgs, list) else [msgs])
+                )
         elif isinstance(value, list):
             top_message = "; ".join(map(str, value))
     return fields, top_message
@@ -62,8 +80,13 @@ def _webargs_fields(exc: HTTPException) -> tuple[dict, str | None]:
 def render_error_page(status: int, message: str | None, title: str | None = None, code: str | None = None):
     """The Chinese error page; `message` None when the title says it all."""
     try:
-        return render_template("errors/error.html", status=status, message=message, code=code,
-                               title=title or _http_messages(status)), status
+        return render_template(
+            "errors/error.html",
+            status=status,
+            message=message,
+            code=code,
+            title=title or _http_messages(status),
+        ), status
     except (*UNAVAILABLE, DetachedInstanceError):
         # the page's menu needs the user, and the database is gone (or its session was dropped
         # because the connection died, leaving the user unloadable)
@@ -75,6 +98,7 @@ def _retry_after() -> int:
     import time
 
     from app.extensions import limiter
+
     current = limiter.current_limit
     if current is None:
         return 60
@@ -141,6 +165,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(error_body("conflict", message)), 409
         from app.web.forms import safe_back
+
         referrer = safe_back()
         if request.method == "POST" and referrer:
             flash(message, "danger")

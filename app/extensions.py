@@ -1,4 +1,5 @@
 """Extensions, created bare and bound to the application in create_app()."""
+
 from typing import TYPE_CHECKING, Any, cast
 
 from flask_babel import Babel
@@ -67,6 +68,8 @@ def execute_dml(statement: Executable) -> CursorResult[Any]:
     """Run an UPDATE or DELETE in the session; its result is a cursor result with a rowcount
     (Session.execute is typed as returning a plain Result)."""
     return cast(CursorResult[Any], db.session.execute(statement))
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

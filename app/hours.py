@@ -1,5 +1,6 @@
 """The ledger counts seconds; people read hours. One conversion, one rounding, for pages,
 API answers, exports and the command line alike."""
+
 from __future__ import annotations
 
 SECONDS_PER_HOUR = 3600

@@ -1,6 +1,7 @@
 """What screens call the codes the system keeps: an audit entry's action (record.approved →
 审核通过), a scheduled job's name and its time of day ({'day': 1, 'hour': 2, 'minute': 0} →
 每月1日 02:00). Templates use them as filters: audit_label, job_title, schedule_text."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -72,5 +73,11 @@ def schedule_text(trigger: dict) -> str:
 def init_app(app: Flask) -> None:
     from app.services.certificates import period_text
     from app.services.report_format import shared_ranks
-    app.jinja_env.filters.update(audit_label=audit_label, job_title=job_title, schedule_text=schedule_text,
-                                 shared_ranks=shared_ranks, certificate_period=period_text)
+
+    app.jinja_env.filters.update(
+        audit_label=audit_label,
+        job_title=job_title,
+        schedule_text=schedule_text,
+        shared_ranks=shared_ranks,
+        certificate_period=period_text,
+    )

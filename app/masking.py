@@ -1,5 +1,6 @@
 """Personal values shown in part: a name on a public list, a phone number in a log, an ID
 number on a page. The only way any of them is masked."""
+
 from __future__ import annotations
 
 
@@ -11,4 +12,4 @@ def mask(text: str | None, head: int = 1, tail: int = 1) -> str:
         return "*" * max(len(text), 1)
     if len(text) <= head + tail:
         return text[:head] + "*" * (len(text) - head)
-    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail:]
+    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail :]

@@ -3,6 +3,7 @@ merchant counter's codes, the public certificate check and password resets. Each
 limited per client address and per account; doors that do the same thing (the login page and
 createToken) share their counters. Limits come from config RATE_LIMITS (see DEFAULT_LIMITS);
 counters live in RATELIMIT_STORAGE_URI (memory:// for one process, Redis in production)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -74,6 +75,7 @@ def acting_user() -> str:
     if request.path.startswith("/api/"):
         from app.auth_state import api_user
         from app.services.errors import DomainError
+
         try:
             return f"user:{api_user().id}"
         except DomainError:
@@ -83,11 +85,15 @@ def acting_user() -> str:
 
 def _shared(scope: str, per_ip: str, per_account: str | None, account_key=None):
     """A decorator applying the scope's per-address and per-account limits (POST only)."""
-    limits = [limiter.shared_limit(_limit(per_ip), scope=f"{scope}:ip", key_func=client_address,
-                                   methods=["POST"])]
+    limits = [
+        limiter.shared_limit(_limit(per_ip), scope=f"{scope}:ip", key_func=client_address, methods=["POST"])
+    ]
     if per_account:
-        limits.append(limiter.shared_limit(_limit(per_account), scope=f"{scope}:account",
-                                           key_func=account_key, methods=["POST"]))
+        limits.append(
+            limiter.shared_limit(
+                _limit(per_account), scope=f"{scope}:account", key_func=account_key, methods=["POST"]
+            )
+        )
 
     def decorator(view):
         for limit in reversed(limits):
@@ -124,16 +130,19 @@ def need_code_limited(view):
 
 
 def forgot_password_limited(view):
-    return _shared("password-forgot", "password_forgot_per_ip", "password_forgot_per_account",
-                   registering_phone)(view)
+    return _shared(
+        "password-forgot", "password_forgot_per_ip", "password_forgot_per_account", registering_phone
+    )(view)
 
 
 def certificate_check_limited(view):
-    return limiter.limit(_limit("certificate_check_per_ip"), key_func=client_address,
-                         scope="certificate-check")(view)
+    return limiter.limit(
+        _limit("certificate_check_per_ip"), key_func=client_address, scope="certificate-check"
+    )(view)
 
 
 def documented_429(blp):
     """flask-smorest: document the 429 answer (error shape, Retry-After) on a limited operation."""
     from app.web.api.common import ERROR_SCHEMA
+
     return blp.alt_response(429, schema=ERROR_SCHEMA, **RATE_LIMITED_429)

@@ -1,5 +1,6 @@
 """Response headers that protect every page: a Content-Security-Policy with a per-request
 nonce for inline scripts, HSTS in production, and no caching of personal data."""
+
 from __future__ import annotations
 
 import secrets
@@ -19,18 +20,20 @@ def csp_nonce() -> str:
 def content_security_policy(nonce: str) -> str:
     # Styles come only from our files (inline style attributes were moved to app.css); images
     # may be data: URLs (QR codes drawn by the server, Bootstrap's icons).
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
 
 
 def _carries_personal_data() -> bool:
@@ -51,8 +54,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
         if app.config.get("HSTS_SECONDS"):
-            response.headers["Strict-Transport-Security"] = \
+            response.headers["Strict-Transport-Security"] = (
                 f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains"
+            )
         if _carries_personal_data():
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"

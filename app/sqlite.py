@@ -1,5 +1,6 @@
 """SQLite settings for a web app with several writers: WAL, foreign keys, and write
 transactions that take the lock at BEGIN so that read-then-write races serialize."""
+
 from __future__ import annotations
 
 from sqlalchemy import event

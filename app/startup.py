@@ -6,6 +6,7 @@ variable) they cannot be read and duplicate registrations are no longer caught. 
 keeps a keyed check value of the key (an HMAC, never the key), recorded at the first start,
 and a process started with another key refuses to start.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,9 +32,11 @@ class FieldKeyMismatch(RuntimeError):
     """FIELD_ENCRYPTION_KEY is not the key this database's personal data was encrypted with."""
 
 
-MISMATCH = ("FIELD_ENCRYPTION_KEY does not match this database: its encrypted ID numbers were written "
-            "with another key. Start with the key the database was made with (the FIELD_ENCRYPTION_KEY "
-            "variable, or instance/field_encryption_key kept from the old installation). Refusing to start.")
+MISMATCH = (
+    "FIELD_ENCRYPTION_KEY does not match this database: its encrypted ID numbers were written "
+    "with another key. Start with the key the database was made with (the FIELD_ENCRYPTION_KEY "
+    "variable, or instance/field_encryption_key kept from the old installation). Refusing to start."
+)
 
 
 def key_check_value(key: str) -> str:
@@ -43,6 +46,7 @@ def key_check_value(key: str) -> str:
 def _readable_with_this_key() -> bool:
     """For a database made before check values were kept: can this key read its ID numbers?"""
     from app.services import identity
+
     token = db.session.scalar(select(Volunteer.id_number_encrypted).limit(1))
     if token is None:
         return True
@@ -89,4 +93,5 @@ def serve(app: Flask) -> None:
         finally:
             db.session.remove()
     from app.scheduling import start_embedded
+
     start_embedded(app)

@@ -5,6 +5,7 @@ keeps them for a year and fetches a file again only when it changes.
 Only static files are compressed: pages carry CSRF tokens next to text a visitor can
 reflect, which compression would expose to a length-measuring attacker (BREACH).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,7 +51,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_BR_LEVEL", 9)
     app.config.setdefault("COMPRESS_LEVEL", 9)
     app.config.setdefault("COMPRESS_CACHE_BACKEND", lambda: _compressed)
-    app.config.setdefault("COMPRESS_CACHE_KEY", lambda req: f"{req.path}:{static_version(app, req.view_args['filename'])}")
+    app.config.setdefault(
+        "COMPRESS_CACHE_KEY", lambda req: f"{req.path}:{static_version(app, req.view_args['filename'])}"
+    )
     compress.init_app(app)
 
     @app.url_defaults

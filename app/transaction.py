@@ -6,6 +6,7 @@ raises never commits (its error handler answers, and the session is removed at t
 Views therefore never call commit or rollback themselves; the few that must keep a write of a
 failed request (a failed login's counter) commit it explicitly and say why.
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -86,11 +86,18 @@ class Volunteer(Model):
         CheckConstraint("sex IN ('M','F')", name="sex"),
         CheckConstraint("star_level BETWEEN 0 AND 5", name="star_level"),
         CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
-        CheckConstraint("guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')",
-                        name="guardian_consent_method"),
-        CheckConstraint("political_status IS NULL OR political_status IN ('party_member','probationary_member',"
-                        "'league_member','democratic_party','masses')", name="political_status"),
-        CheckConstraint("political_status IS NULL OR political_consent_at IS NOT NULL", name="political_consent"),
+        CheckConstraint(
+            "guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')",
+            name="guardian_consent_method",
+        ),
+        CheckConstraint(
+            "political_status IS NULL OR political_status IN ('party_member','probationary_member',"
+            "'league_member','democratic_party','masses')",
+            name="political_status",
+        ),
+        CheckConstraint(
+            "political_status IS NULL OR political_consent_at IS NOT NULL", name="political_consent"
+        ),
         CheckConstraint("phone IS NOT NULL OR guardian_id IS NOT NULL", name="phone_or_guardian"),
         Index("ix_volunteers_unit_star", "unit_id", "star_level"),
         # Search by a fragment of the name: a trigram GIN index on PostgreSQL (pg_trgm serves
@@ -137,8 +144,12 @@ class Volunteer(Model):
     user: Mapped[User] = relationship("User", back_populates="volunteer")
     unit: Mapped[Unit] = relationship("Unit")
     guardian: Mapped[Volunteer | None] = relationship("Volunteer", remote_side="Volunteer.id")
-    skills: Mapped[list[VolunteerSkill]] = relationship("VolunteerSkill", cascade="all, delete-orphan",
-                                                        passive_deletes=True, order_by="VolunteerSkill.skill_id")
+    skills: Mapped[list[VolunteerSkill]] = relationship(
+        "VolunteerSkill",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="VolunteerSkill.skill_id",
+    )
 
     @property
     def is_child(self) -> bool:

@@ -32,18 +32,37 @@ class ServiceRecord(Model):
         CheckConstraint("(status = 'open') = (ended_at IS NULL)", name="open_has_no_end"),
         # At most one open session per volunteer, enforced by the database: racing double
         # taps cannot open two.
-        Index("uq_service_records_one_open", "volunteer_id", unique=True,
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index(
+            "uq_service_records_one_open",
+            "volunteer_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
         Index("ix_service_records_volunteer_started", "volunteer_id", "started_at"),
         Index("ix_service_records_unit_status_started", "unit_id", "status", "started_at"),
         # Covering indexes, so that the hot reads are index-only scans: a volunteer's approved
         # hours by period (home page), and every record of a period (overview, bulletins).
-        Index("ix_service_records_volunteer_status_started", "volunteer_id", "status", "started_at", "seconds"),
-        Index("ix_service_records_status_started", "status", "started_at", "unit_id", "volunteer_id", "seconds", "id"),
+        Index(
+            "ix_service_records_volunteer_status_started", "volunteer_id", "status", "started_at", "seconds"
+        ),
+        Index(
+            "ix_service_records_status_started",
+            "status",
+            "started_at",
+            "unit_id",
+            "volunteer_id",
+            "seconds",
+            "id",
+        ),
         # Records waiting for review or still open: a small partial index for the counts.
-        Index("ix_service_records_unreviewed", "unit_id", "status",
-              sqlite_where=text("status IN ('open', 'pending')"),
-              postgresql_where=text("status IN ('open', 'pending')")),
+        Index(
+            "ix_service_records_unreviewed",
+            "unit_id",
+            "status",
+            sqlite_where=text("status IN ('open', 'pending')"),
+            postgresql_where=text("status IN ('open', 'pending')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

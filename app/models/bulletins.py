@@ -23,7 +23,9 @@ class Bulletin(Model):
     """
 
     __tablename__ = "bulletins"
-    __table_args__ = (UniqueConstraint("scope", "month", "revision", name="uq_bulletins_scope_month_revision"),)
+    __table_args__ = (
+        UniqueConstraint("scope", "month", "revision", name="uq_bulletins_scope_month_revision"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(20))
@@ -43,7 +45,9 @@ class QuarterReview(Model):
     one per (scope, year, quarter), written by the platform admin, read by the unit's admins."""
 
     __tablename__ = "quarter_reviews"
-    __table_args__ = (UniqueConstraint("scope", "year", "quarter", name="uq_quarter_reviews_scope_year_quarter"),)
+    __table_args__ = (
+        UniqueConstraint("scope", "year", "quarter", name="uq_quarter_reviews_scope_year_quarter"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(20))

@@ -1,4 +1,5 @@
 """Catalogues kept by the platform admin: service categories (服务类别) and skills (专业技能)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -37,6 +38,7 @@ class _Bilingual:
     def label(self) -> str:
         """The name in the reader's language (English when there is one and English is chosen)."""
         from flask_babel import get_locale
+
         try:
             english = get_locale() is not None and get_locale().language == "en"
         except RuntimeError:  # outside a request

@@ -17,9 +17,7 @@ class Merchant(Model):
     """A shop honouring volunteers' stars (商家礼遇)."""
 
     __tablename__ = "merchants"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending','approved','suspended')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('pending','approved','suspended')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)

@@ -1,4 +1,5 @@
 """Volunteer insurance (志愿者保险): covers an admin records, for a unit or a list of people."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -32,8 +33,9 @@ class InsuranceCover(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit = relationship("Unit")
-    members: Mapped[list[InsuranceCoverMember]] = relationship("InsuranceCoverMember", cascade="all, delete-orphan",
-                                                               passive_deletes=True)
+    members: Mapped[list[InsuranceCoverMember]] = relationship(
+        "InsuranceCoverMember", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class InsuranceCoverMember(Model):

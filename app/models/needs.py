@@ -1,4 +1,5 @@
 """Residents' needs (微心愿 / 群众需求): 群众点单、中心派单、志愿者接单、群众评单."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -29,8 +30,10 @@ class Need(Model):
 
     __tablename__ = "needs"
     __table_args__ = (
-        CheckConstraint("status IN ('submitted','accepted','declined','merged','published','served','rated')",
-                        name="status"),
+        CheckConstraint(
+            "status IN ('submitted','accepted','declined','merged','published','served','rated')",
+            name="status",
+        ),
         CheckConstraint("source IN ('public','phone')", name="source"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),

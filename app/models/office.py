@@ -1,5 +1,6 @@
 """The office's follow-up of its member units: rectification items (整改) and task lists
 (任务清单)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -40,7 +41,8 @@ class Rectification(Model):
     unit: Mapped[Unit] = relationship("Unit")
     raised_by: Mapped[User | None] = relationship("User")
     files: Mapped[list[RectificationFile]] = relationship(
-        "RectificationFile", order_by="RectificationFile.id", back_populates="item")
+        "RectificationFile", order_by="RectificationFile.id", back_populates="item"
+    )
 
 
 class RectificationFile(Model):
@@ -78,7 +80,8 @@ class OfficeTask(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignments: Mapped[list[OfficeTaskUnit]] = relationship(
-        "OfficeTaskUnit", order_by="OfficeTaskUnit.unit_id", back_populates="task")
+        "OfficeTaskUnit", order_by="OfficeTaskUnit.unit_id", back_populates="task"
+    )
 
 
 class OfficeTaskUnit(Model):

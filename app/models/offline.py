@@ -1,5 +1,6 @@
 """Offline check-in: the devices whose keys sign taps made without signal, and the taps
 they upload later (each kept once, with what became of it)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """新时代文明实践 places: the centre (中心), institutes (所) and stations (站), and the units
 that pair with (结对包保) institutes and stations."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """Service projects (志愿服务项目): a purpose, a period, an owner, targets and a budget source;
 activities and posts belong to a project and volunteers sign up on its public page."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -26,7 +27,9 @@ class Project(Model):
         CheckConstraint("(unit_id IS NULL) <> (team_id IS NULL)", name="one_owner"),
         CheckConstraint("ends_on >= starts_on", name="period"),
         CheckConstraint("target_volunteers IS NULL OR target_volunteers > 0", name="target_volunteers"),
-        CheckConstraint("target_beneficiaries IS NULL OR target_beneficiaries > 0", name="target_beneficiaries"),
+        CheckConstraint(
+            "target_beneficiaries IS NULL OR target_beneficiaries > 0", name="target_beneficiaries"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
 """Records in and out: a unit's remembered column mappings, and export jobs."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

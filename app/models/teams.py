@@ -1,4 +1,5 @@
 """Volunteer service teams (志愿服务队): 总队 → 大队 → 小队, and professional teams."""
+
 from __future__ import annotations
 
 from datetime import datetime

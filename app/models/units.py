@@ -14,8 +14,11 @@ class Unit(Model):
 
     __tablename__ = "units"
     __table_args__ = (
-        CheckConstraint("kind IS NULL OR kind IN ('government','institution','enterprise','school','community',"
-                        "'organisation')", name="kind"),
+        CheckConstraint(
+            "kind IS NULL OR kind IN ('government','institution','enterprise','school','community',"
+            "'organisation')",
+            name="kind",
+        ),
         CheckConstraint("headcount IS NULL OR headcount >= 1", name="headcount"),
     )
 

@@ -10,16 +10,31 @@ worker. The jobs themselves are listed in app.jobs; the business rules stay in a
 - runs: executing a job under its claim, with a job_runs row per attempt (the job log).
 - runner: the APScheduler wiring (heartbeat, fires, catch-up, retries) and its start.
 """
+
 from app.scheduling.leases import HOLDER, LEASE, acquire_lease, lease_holder, release_lease
 from app.scheduling.runner import Runner, build, start_embedded
 from app.scheduling.runs import Job, execute, latest_fire_time, recent_runs
 
-__all__ = ["HOLDER", "LEASE", "Job", "Runner", "acquire_lease", "build", "declared_jobs", "execute",
-           "latest_fire_time", "lease_holder", "recent_runs", "release_lease", "start_embedded"]
+__all__ = [
+    "HOLDER",
+    "LEASE",
+    "Job",
+    "Runner",
+    "acquire_lease",
+    "build",
+    "declared_jobs",
+    "execute",
+    "latest_fire_time",
+    "lease_holder",
+    "recent_runs",
+    "release_lease",
+    "start_embedded",
+]
 
 
 def declared_jobs() -> list[Job]:
     """The scheduler's jobs as app.jobs declares them (imported when asked, as app.jobs
     builds on this package)."""
     from app.jobs import JOBS
+
     return JOBS

@@ -4,6 +4,7 @@ the run's state so that the lease holder can run again what failed or what a dea
 status: running (its holder is at it), ok, retry (failed; again at next_attempt_at), failed
 (gave up after the attempt limit).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -25,13 +26,23 @@ def _utc(fire_time: datetime) -> datetime:
 
 def claim(job: str, fire_time: datetime, holder: str, at: datetime) -> bool:
     """True for the one process that may run this job at this fire time. Commits."""
-    db.session.execute(delete(JobClaim).where(JobClaim.fire_time < at - KEEP,
-                                              JobClaim.status.in_(("ok", "failed")))
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(JobClaim)
+        .where(JobClaim.fire_time < at - KEEP, JobClaim.status.in_(("ok", "failed")))
+        .execution_options(synchronize_session=False)
+    )
     try:
         with db.session.begin_nested():
-            db.session.add(JobClaim(job=job, fire_time=_utc(fire_time), holder=holder, status="running",
-                                    attempts=1, claimed_at=at))
+            db.session.add(
+                JobClaim(
+                    job=job,
+                    fire_time=_utc(fire_time),
+                    holder=holder,
+                    status="running",
+                    attempts=1,
+                    claimed_at=at,
+                )
+            )
     except IntegrityError:
         db.session.commit()
         return False
@@ -57,30 +68,53 @@ def finish(job: str, fire_time: datetime, attempts: int, ok: bool, at: datetime)
         status, next_at = "retry", at + backoff(attempts)
     else:
         status, next_at = "failed", None
-    db.session.execute(update(JobClaim).where(JobClaim.job == job, JobClaim.fire_time == _utc(fire_time))
-                       .values(status=status, next_attempt_at=next_at)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(JobClaim)
+        .where(JobClaim.job == job, JobClaim.fire_time == _utc(fire_time))
+        .values(status=status, next_attempt_at=next_at)
+        .execution_options(synchronize_session=False)
+    )
     return status
 
 
 def due(holder: str, at: datetime) -> list[JobClaim]:
     """Claims to run again now: failed ones whose wait is over, and running ones whose holder
     has lost its lease (a process killed mid-job)."""
-    return list(db.session.scalars(select(JobClaim).where(or_(
-        and_(JobClaim.status == "retry", JobClaim.next_attempt_at <= at),
-        and_(JobClaim.status == "running", JobClaim.holder != holder,
-             JobClaim.holder.not_in(live_holders(at)), JobClaim.attempts < max_attempts())))
-        .order_by(JobClaim.fire_time)))
+    return list(
+        db.session.scalars(
+            select(JobClaim)
+            .where(
+                or_(
+                    and_(JobClaim.status == "retry", JobClaim.next_attempt_at <= at),
+                    and_(
+                        JobClaim.status == "running",
+                        JobClaim.holder != holder,
+                        JobClaim.holder.not_in(live_holders(at)),
+                        JobClaim.attempts < max_attempts(),
+                    ),
+                )
+            )
+            .order_by(JobClaim.fire_time)
+        )
+    )
 
 
 def take_over(found: JobClaim, holder: str, at: datetime) -> bool:
     """Make `holder` the claim's runner for one more attempt, if nobody changed it since it
     was read (a conditional UPDATE, so two holders cannot both take it). Commits."""
     taken = execute_dml(
-        update(JobClaim).where(JobClaim.job == found.job, JobClaim.fire_time == found.fire_time,
-                               JobClaim.status == found.status, JobClaim.holder == found.holder,
-                               JobClaim.attempts == found.attempts)
-        .values(holder=holder, status="running", attempts=found.attempts + 1, claimed_at=at, next_attempt_at=None)
-        .execution_options(synchronize_session=False)).rowcount
+        update(JobClaim)
+        .where(
+            JobClaim.job == found.job,
+            JobClaim.fire_time == found.fire_time,
+            JobClaim.status == found.status,
+            JobClaim.holder == found.holder,
+            JobClaim.attempts == found.attempts,
+        )
+        .values(
+            holder=holder, status="running", attempts=found.attempts + 1, claimed_at=at, next_attempt_at=None
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     return bool(taken)

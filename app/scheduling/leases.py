@@ -3,6 +3,7 @@
 Taken and renewed by a conditional UPDATE (mine, or expired) and, the very first time, by an
 INSERT that the primary key lets only one process win — race-safe on SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,9 @@ def lease_seconds() -> float:
     return float(current_app.config.get("SCHEDULER_LEASE_SECONDS", 60))
 
 
-def acquire_lease(name: str = LEASE, holder: str = HOLDER, seconds: float | None = None,
-                  at: datetime | None = None) -> bool:
+def acquire_lease(
+    name: str = LEASE, holder: str = HOLDER, seconds: float | None = None, at: datetime | None = None
+) -> bool:
     """Take or renew a lease; true while `holder` has it, false while another unexpired
     holder does. Commits, so the lease is visible to the other processes at once."""
     at = at or now()
@@ -35,9 +37,12 @@ def acquire_lease(name: str = LEASE, holder: str = HOLDER, seconds: float | None
     # the new row; on SQLite writers are serialized (BEGIN IMMEDIATE). Either way one wins.
     taken = execute_dml(
         update(SchedulerLease)
-        .where(SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= at))
+        .where(
+            SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= at)
+        )
         .values(holder=holder, expires_at=until)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not taken:
         try:
             with db.session.begin_nested():
@@ -51,15 +56,19 @@ def acquire_lease(name: str = LEASE, holder: str = HOLDER, seconds: float | None
 
 def release_lease(name: str = LEASE, holder: str = HOLDER) -> None:
     """Give a lease up (at shutdown), so a stand-by takes over without waiting for expiry."""
-    db.session.execute(delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(SchedulerLease)
+        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
 def lease_holder(name: str = LEASE, at: datetime | None = None) -> SchedulerLease | None:
     """The lease's current row, if unexpired (for the job log)."""
-    return db.session.scalar(select(SchedulerLease).where(SchedulerLease.name == name,
-                                                          SchedulerLease.expires_at > (at or now())))
+    return db.session.scalar(
+        select(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.expires_at > (at or now()))
+    )
 
 
 def live_holders(at: datetime):

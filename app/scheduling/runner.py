@@ -2,6 +2,7 @@
 that has just taken the lease catches up on the latest fire of each job (a month back, so a
 deploy on the 1st at 02:30 still makes last month's bulletins); and at each heartbeat the
 holder runs again what failed (after its backoff) or what a dead holder left running."""
+
 from __future__ import annotations
 
 import atexit
@@ -51,7 +52,9 @@ class Runner:
             interrupted = found.status == "running"
             if claims.take_over(found, self.holder, at):
                 if interrupted:
-                    log.warning("job %s at %s: %s stopped mid-run; running it again", job.name, fire_time, previous)
+                    log.warning(
+                        "job %s at %s: %s stopped mid-run; running it again", job.name, fire_time, previous
+                    )
                     runs.close_interrupted_runs(job.name, fire_time, previous, at)
                     db.session.commit()
                 runs.attempt(job, fire_time, number, holder=self.holder)
@@ -106,12 +109,27 @@ def build(app: Flask, jobs: list[runs.Job], blocking: bool = False, holder: str 
     triggers = {job.name: CronTrigger(timezone=zone, **job.trigger) for job in jobs}
     runner = Runner(app, jobs, triggers, holder)
     scheduler.runner = runner
-    scheduler.add_job(runner.heartbeat, IntervalTrigger(seconds=heartbeat, timezone=zone),
-                      id="_lease", name="lease", next_run_time=now(), coalesce=True, max_instances=1)
+    scheduler.add_job(
+        runner.heartbeat,
+        IntervalTrigger(seconds=heartbeat, timezone=zone),
+        id="_lease",
+        name="lease",
+        next_run_time=now(),
+        coalesce=True,
+        max_instances=1,
+    )
     for job in jobs:
-        scheduler.add_job(runner.fire, triggers[job.name], args=[job], id=job.name, name=job.name,
-                          coalesce=True, max_instances=1, misfire_grace_time=runs.MISFIRE_SECONDS,
-                          replace_existing=True)
+        scheduler.add_job(
+            runner.fire,
+            triggers[job.name],
+            args=[job],
+            id=job.name,
+            name=job.name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=runs.MISFIRE_SECONDS,
+            replace_existing=True,
+        )
     scheduler.add_listener(lambda _event: runner.release(), EVENT_SCHEDULER_SHUTDOWN)
     if not blocking:
         atexit.register(lambda: scheduler.running and scheduler.shutdown(wait=False))
@@ -126,6 +144,7 @@ def start_embedded(app: Flask):
     if "scheduler" in app.extensions:
         return app.extensions["scheduler"]
     from app.jobs import JOBS
+
     scheduler = build(app, JOBS)
     scheduler.start()
     app.extensions["scheduler"] = scheduler

@@ -1,4 +1,5 @@
 """Running one job: under its claim, with a job_runs row per attempt (the job log)."""
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,9 @@ def latest_fire_time(trigger, at: datetime, window: timedelta = timedelta(second
         fire = trigger.get_next_fire_time(None, at - span)
         if fire is not None and fire <= at:
             latest = fire
-            while (fire := trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))) is not None \
-                    and fire <= at:
+            while (
+                fire := trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+            ) is not None and fire <= at:
                 latest = fire
             return latest
         if span >= window:
@@ -47,8 +49,9 @@ def latest_fire_time(trigger, at: datetime, window: timedelta = timedelta(second
         span *= 2
 
 
-def execute(job: Job, fire_time: datetime | None = None, *, claim_run: bool = True,
-            holder: str = HOLDER) -> JobRun | None:
+def execute(
+    job: Job, fire_time: datetime | None = None, *, claim_run: bool = True, holder: str = HOLDER
+) -> JobRun | None:
     """Claim this job's fire time and run it (see attempt()). Returns None when another
     process has this run. claim_run=False runs it by hand, outside the claims."""
     fire_time = fire_time or now().replace(microsecond=0)
@@ -58,11 +61,20 @@ def execute(job: Job, fire_time: datetime | None = None, *, claim_run: bool = Tr
     return attempt(job, fire_time, 1, holder=holder, claimed=claim_run)
 
 
-def attempt(job: Job, fire_time: datetime, number: int, *, holder: str = HOLDER, claimed: bool = True) -> JobRun:
+def attempt(
+    job: Job, fire_time: datetime, number: int, *, holder: str = HOLDER, claimed: bool = True
+) -> JobRun:
     """One attempt: call the job's service and keep a job_runs row with counts, duration and
     any failure; a claimed run that failed is marked for a retry after a backoff."""
-    run = JobRun(job=job.name, started_at=now(), status="running", counts={}, fire_time=fire_time,
-                 attempt=number, holder=holder)
+    run = JobRun(
+        job=job.name,
+        started_at=now(),
+        status="running",
+        counts={},
+        fire_time=fire_time,
+        attempt=number,
+        holder=holder,
+    )
     db.session.add(run)
     db.session.commit()
     run_id = run.id
@@ -93,12 +105,22 @@ def attempt(job: Job, fire_time: datetime, number: int, *, holder: str = HOLDER,
 
 def close_interrupted_runs(job: str, fire_time: datetime, holder: str, at: datetime) -> None:
     """Runs left "running" by a holder that died are closed in the log as interrupted."""
-    db.session.execute(update(JobRun).where(JobRun.job == job, JobRun.fire_time == fire_time,
-                                            JobRun.holder == holder, JobRun.status == "running")
-                       .values(status="failed", finished_at=at,
-                               message=f"interrupted: {holder} stopped before the job ended")
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(JobRun)
+        .where(
+            JobRun.job == job,
+            JobRun.fire_time == fire_time,
+            JobRun.holder == holder,
+            JobRun.status == "running",
+        )
+        .values(
+            status="failed", finished_at=at, message=f"interrupted: {holder} stopped before the job ended"
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def recent_runs(limit: int = 100) -> list[JobRun]:
-    return list(db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit))
+    )

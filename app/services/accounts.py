@@ -1,4 +1,5 @@
 """Accounts, passwords, portal login sessions and API tokens."""
+
 from __future__ import annotations
 
 import functools
@@ -34,6 +35,8 @@ def _hasher_for_app() -> PasswordHasher:
     if cost not in _hashers:
         _hashers[cost] = PasswordHasher(time_cost=cost[0], memory_cost=cost[1], parallelism=1)
     return _hashers[cost]
+
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -72,13 +75,27 @@ def validate_password(password: str) -> None:
     if len(password) > 128:
         raise ValidationFailed(fields={"password": [_("密码不能超过128位")]})
     if is_common_password(password):
-        raise ValidationFailed(fields={"password": [
-            _("这个密码太常见，很容易被猜中，请换一个（不要用生日、连续或重复的数字、键盘上相邻的字母）")]})
+        raise ValidationFailed(
+            fields={
+                "password": [
+                    _(
+                        "这个密码太常见，很容易被猜中，请换一个（不要用生日、连续或重复的数字、键盘上相邻的字母）"
+                    )
+                ]
+            }
+        )
 
 
-def create_user(*, username: str, password: str, role: str, name: str,
-                unit_id: int | None = None, merchant_id: int | None = None,
-                by: User | None = None) -> User:
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    name: str,
+    unit_id: int | None = None,
+    merchant_id: int | None = None,
+    by: User | None = None,
+) -> User:
     """Create a login; a unit admin is bound to one existing unit."""
     username = (username or "").strip()
     fields: dict[str, list[str]] = {}
@@ -95,9 +112,14 @@ def create_user(*, username: str, password: str, role: str, name: str,
     validate_password(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_("用户名已被使用"), fields={"username": [_("用户名已被使用")]})
-    user = User(username=username, password_hash=hash_password(password), role=role,
-                name=name.strip(), unit_id=unit_id if role == "unit_admin" else None,
-                merchant_id=merchant_id if role == "merchant" else None)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        name=name.strip(),
+        unit_id=unit_id if role == "unit_admin" else None,
+        merchant_id=merchant_id if role == "merchant" else None,
+    )
     db.session.add(user)
     db.session.flush()
     audit.log("user.created", user, by=by, unit_id=user.unit_id, role=role, username=username)
@@ -131,9 +153,13 @@ def _login_name(username: str | None) -> str:
 
 
 def _failures_since(name: str, since) -> list:
-    return list(db.session.scalars(
-        select(LoginFailure.at).where(LoginFailure.username == name, LoginFailure.at > since)
-        .order_by(LoginFailure.at.desc())))
+    return list(
+        db.session.scalars(
+            select(LoginFailure.at)
+            .where(LoginFailure.username == name, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc())
+        )
+    )
 
 
 def login_delay(username: str, at=None) -> int:
@@ -158,8 +184,12 @@ def _record_failure(name: str, user: User | None, ip: str | None, at) -> None:
     if user is not None:
         audit.log("login.failed", user, unit_id=user.unit_id)
     if count >= FREE_FAILURES:
-        log.warning("repeated login failures: %d in the last hour for name %r, latest from %s",
-                    count, name, ip or "unknown address")
+        log.warning(
+            "repeated login failures: %d in the last hour for name %r, latest from %s",
+            count,
+            name,
+            ip or "unknown address",
+        )
 
 
 def authenticate(username: str, password: str, *, ip: str | None = None) -> User:
@@ -187,8 +217,11 @@ KEEP_LOGIN_FAILURES = timedelta(days=30)
 
 def prune_login_failures(at) -> int:
     """Forget failed logins older than KEEP_LOGIN_FAILURES (scheduler job); how many went."""
-    return execute_dml(delete(LoginFailure).where(LoginFailure.at < at - KEEP_LOGIN_FAILURES)
-                              .execution_options(synchronize_session=False)).rowcount
+    return execute_dml(
+        delete(LoginFailure)
+        .where(LoginFailure.at < at - KEEP_LOGIN_FAILURES)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def repeated_failures(hours: int = 24, at_least: int = FREE_FAILURES) -> dict[str, list[dict]]:
@@ -200,11 +233,21 @@ def repeated_failures(hours: int = 24, at_least: int = FREE_FAILURES) -> dict[st
         rows = db.session.execute(
             select(column, func.count(LoginFailure.id), func.max(LoginFailure.at))
             .where(LoginFailure.at > since, column.is_not(None))
-            .group_by(column).having(func.count(LoginFailure.id) >= at_least)
-            .order_by(func.count(LoginFailure.id).desc(), column).limit(50))
+            .group_by(column)
+            .having(func.count(LoginFailure.id) >= at_least)
+            .order_by(func.count(LoginFailure.id).desc(), column)
+            .limit(50)
+        )
         result[key] = [{"value": value, "failures": count, "last_at": last} for value, count, last in rows]
-    known = set(db.session.scalars(select(User.username).where(
-        User.username.in_([r["value"] for r in result["names"]])))) if result["names"] else set()
+    known = (
+        set(
+            db.session.scalars(
+                select(User.username).where(User.username.in_([r["value"] for r in result["names"]]))
+            )
+        )
+        if result["names"]
+        else set()
+    )
     for row in result["names"]:
         row["exists"] = row["value"] in known
     return result
@@ -213,10 +256,16 @@ def repeated_failures(hours: int = 24, at_least: int = FREE_FAILURES) -> dict[st
 def end_all_sessions(user: User) -> None:
     """Log the user out everywhere: portal sessions end, API tokens are revoked."""
     at = now()
-    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id,
-                                                  LoginSession.ended_at.is_(None)).values(ended_at=at))
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                              ApiToken.revoked_at.is_(None)).values(revoked_at=at))
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
 
 
 def end_other_sessions(user: User, *, keep_session: str | None = None, keep_token: str | None = None) -> None:
@@ -238,9 +287,15 @@ def sign_out_everywhere(user: User) -> None:
     audit.log("user.signed_out_everywhere", user, by=user, unit_id=user.unit_id)
 
 
-def change_password(user: User, *, old_password: str, new_password: str,
-                    keep_session: str | None = None, keep_token: str | None = None,
-                    field: str = "password") -> User:
+def change_password(
+    user: User,
+    *,
+    old_password: str,
+    new_password: str,
+    keep_session: str | None = None,
+    keep_token: str | None = None,
+    field: str = "password",
+) -> User:
     """The user's own new password; the current one must be given (a borrowed phone or an
     unlocked desk is not enough). Other sessions and tokens end; the one in use stays.
     `field` names the new password's field in the caller's form or body."""
@@ -260,8 +315,11 @@ def change_password(user: User, *, old_password: str, new_password: str,
 
 def revoke_token(token: str) -> None:
     """The bearer token stops working at once."""
-    db.session.execute(update(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                                              ApiToken.revoked_at.is_(None)).values(revoked_at=now()))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
 
 
 def set_active(user: User, active: bool, *, by: User) -> User:
@@ -301,8 +359,10 @@ def session_limits(user: User) -> tuple[timedelta | None, timedelta]:
     config = current_app.config
     if user.role == "volunteer":
         return None, timedelta(days=config["VOLUNTEER_SESSION_DAYS"])
-    return (timedelta(minutes=config["PORTAL_SESSION_IDLE_MINUTES"]),
-            timedelta(hours=config["PORTAL_SESSION_ABSOLUTE_HOURS"]))
+    return (
+        timedelta(minutes=config["PORTAL_SESSION_IDLE_MINUTES"]),
+        timedelta(hours=config["PORTAL_SESSION_ABSOLUTE_HOURS"]),
+    )
 
 
 def login_session_valid(session_id: str | None, user: User) -> bool:
@@ -327,9 +387,11 @@ def login_session_valid(session_id: str | None, user: User) -> bool:
 
 def end_login_session(session_id: str | None) -> None:
     if session_id:
-        db.session.execute(update(LoginSession).where(LoginSession.id == session_id,
-                                                      LoginSession.ended_at.is_(None))
-                           .values(ended_at=now()))
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+            .values(ended_at=now())
+        )
 
 
 def _token_digest(token: str) -> str:
@@ -340,8 +402,12 @@ def create_token(username: str, password: str, *, ip: str | None = None) -> tupl
     user = authenticate(username, password, ip=ip)
     token = secrets.token_urlsafe(32)
     hours = current_app.config["API_TOKEN_LIFETIME_HOURS"]
-    record = ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=now(),
-                      expires_at=now() + timedelta(hours=hours))
+    record = ApiToken(
+        user_id=user.id,
+        token_hash=_token_digest(token),
+        created_at=now(),
+        expires_at=now() + timedelta(hours=hours),
+    )
     db.session.add(record)
     db.session.flush()
     return token, record

@@ -4,6 +4,7 @@ until its owner proves the phone with a texted code and chooses one.
 The code is not stored: it is an HMAC of the account, its (pending) password hash and a
 ten-minute window, so it stops working once the account is activated or the window passes.
 Answers never tell whether a phone has an account waiting."""
+
 from __future__ import annotations
 
 import hashlib

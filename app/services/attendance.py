@@ -3,6 +3,7 @@
 A volunteer has at most one open session anywhere; the database enforces it with the partial
 unique index uq_service_records_one_open, so two taps racing each other cannot open two.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,7 +39,9 @@ class TooSoonToCheckOut(Conflict):
     def __init__(self, record: ServiceRecord, seconds_left: int):
         self.record = record
         self.seconds_left = seconds_left
-        super().__init__(_("刚签到不足1分钟，请稍后再签退"), open_record_id=record.id, seconds_left=seconds_left)
+        super().__init__(
+            _("刚签到不足1分钟，请稍后再签退"), open_record_id=record.id, seconds_left=seconds_left
+        )
 
 
 class OpenElsewhere(Conflict):
@@ -48,8 +51,11 @@ class OpenElsewhere(Conflict):
 
     def __init__(self, record: ServiceRecord):
         self.record = record
-        super().__init__(_("您仍在“%(post)s”签到中，请先在那里签退", post=record.post.name if record.post else "-"),
-                         open_record_id=record.id, open_post_id=record.post_id)
+        super().__init__(
+            _("您仍在“%(post)s”签到中，请先在那里签退", post=record.post.name if record.post else "-"),
+            open_record_id=record.id,
+            open_post_id=record.post_id,
+        )
 
 
 @dataclass
@@ -106,15 +112,24 @@ def fence_flags(post: Post, lat: float | None, lng: float | None, *, refuse: boo
     return ["outside_fence"]
 
 
-def scan(volunteer: Volunteer, code: str, *, lat: float | None = None, lng: float | None = None,
-         at: datetime | None = None, source: str = "scan", by: User | None = None,
-         intent: str | None = None) -> ScanResult:
+def scan(
+    volunteer: Volunteer,
+    code: str,
+    *,
+    lat: float | None = None,
+    lng: float | None = None,
+    at: datetime | None = None,
+    source: str = "scan",
+    by: User | None = None,
+    intent: str | None = None,
+) -> ScanResult:
     """The one action of a post's QR: check in when nothing is open, check out when a
     session is open at this post. `intent` is the button the person pressed, when known:
     a 签退 within a minute of checking in is refused with a reason instead of being taken
     for a repeated 签到 tap."""
-    return scan_post(volunteer, post_for_code(code), lat=lat, lng=lng, at=at, source=source, by=by,
-                     intent=intent)
+    return scan_post(
+        volunteer, post_for_code(code), lat=lat, lng=lng, at=at, source=source, by=by, intent=intent
+    )
 
 
 def seconds_until_check_out(record: ServiceRecord, at: datetime) -> int:
@@ -122,8 +137,17 @@ def seconds_until_check_out(record: ServiceRecord, at: datetime) -> int:
     return max(0, math.ceil(REPEAT_SCAN_SECONDS - (at - record.started_at).total_seconds()))
 
 
-def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, source="scan",
-              by: User | None = None, intent: str | None = None) -> ScanResult:
+def scan_post(
+    volunteer: Volunteer,
+    post: Post,
+    *,
+    lat=None,
+    lng=None,
+    at=None,
+    source="scan",
+    by: User | None = None,
+    intent: str | None = None,
+) -> ScanResult:
     at = at or now()
     # A kiosk stands at the post: its reading vouches for the place, no phone position needed.
     at_post = source == "kiosk"
@@ -136,9 +160,14 @@ def scan_post(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at=None, 
             raise TooSoonToCheckOut(current, wait)
         if wait:
             return ScanResult("check_in", current, post)
-        return ScanResult("check_out", check_out(current, lat=lat, lng=lng, at=at, by=by, at_post=at_post), post)
-    return ScanResult("check_in", check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by,
-                                           at_post=at_post), post)
+        return ScanResult(
+            "check_out", check_out(current, lat=lat, lng=lng, at=at, by=by, at_post=at_post), post
+        )
+    return ScanResult(
+        "check_in",
+        check_in(volunteer, post, lat=lat, lng=lng, at=at, source=source, by=by, at_post=at_post),
+        post,
+    )
 
 
 def ensure_open(post: Post, at: datetime) -> None:
@@ -151,27 +180,51 @@ def ensure_open(post: Post, at: datetime) -> None:
     else:  # open across midnight, e.g. 22:00–06:00
         is_open = moment >= post.open_from or moment <= post.open_until
     if not is_open:
-        raise Conflict(_("该服务岗的开放时间为 %(a)s–%(b)s，现在不能签到",
-                         a=post.open_from.strftime("%H:%M"), b=post.open_until.strftime("%H:%M")))
+        raise Conflict(
+            _(
+                "该服务岗的开放时间为 %(a)s–%(b)s，现在不能签到",
+                a=post.open_from.strftime("%H:%M"),
+                b=post.open_until.strftime("%H:%M"),
+            )
+        )
 
 
-def check_in(volunteer: Volunteer, post: Post, *, lat=None, lng=None, at: datetime, source: str = "scan",
-             by: User | None = None, at_post: bool = False, flags: list[str] | None = None) -> ServiceRecord:
+def check_in(
+    volunteer: Volunteer,
+    post: Post,
+    *,
+    lat=None,
+    lng=None,
+    at: datetime,
+    source: str = "scan",
+    by: User | None = None,
+    at_post: bool = False,
+    flags: list[str] | None = None,
+) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
     needs.ensure_may_serve(volunteer, post)
     ensure_open(post, at)
     flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
-    record = ledger.open_record(volunteer, post, at=at, source=source, flags=flags, lat=lat, lng=lng,
-                                by=by or volunteer.user)
+    record = ledger.open_record(
+        volunteer, post, at=at, source=source, flags=flags, lat=lat, lng=lng, by=by or volunteer.user
+    )
     if record.post_id != post.id:  # a second tap raced this one and opened a session elsewhere first
         raise OpenElsewhere(record)
     posts.attend_by_check_in(volunteer.id, post.id, at)  # a sign-up to an activity on now is attended
     return record
 
 
-def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: User | None = None,
-              flags: list[str] | None = None, at_post: bool = False,
-              refuse_outside: bool | None = None) -> ServiceRecord:
+def check_out(
+    record: ServiceRecord,
+    *,
+    lat=None,
+    lng=None,
+    at: datetime,
+    by: User | None = None,
+    flags: list[str] | None = None,
+    at_post: bool = False,
+    refuse_outside: bool | None = None,
+) -> ServiceRecord:
     """Close an open session, with the fence's verdict on where the volunteer stands."""
     post = record.post
     assert post is not None, "an open session is at a post"
@@ -181,7 +234,9 @@ def check_out(record: ServiceRecord, *, lat=None, lng=None, at: datetime, by: Us
     return ledger.close_record(record, at=at, lat=lat, lng=lng, flags=extra, by=by or record.volunteer.user)
 
 
-def check_out_elsewhere(volunteer: Volunteer, *, at: datetime | None = None, lat=None, lng=None) -> ServiceRecord:
+def check_out_elsewhere(
+    volunteer: Volunteer, *, at: datetime | None = None, lat=None, lng=None
+) -> ServiceRecord:
     """End the session left open at another post (the choice offered on the scan page).
     The volunteer is elsewhere by now, so a fenced post flags the record for review
     instead of refusing: refusing would leave the session stuck open."""
@@ -191,7 +246,9 @@ def check_out_elsewhere(volunteer: Volunteer, *, at: datetime | None = None, lat
     return check_out(current, at=at or now(), lat=lat, lng=lng, refuse_outside=False)
 
 
-def switch_post(volunteer: Volunteer, code: str, *, lat=None, lng=None, at: datetime | None = None) -> ScanResult:
+def switch_post(
+    volunteer: Volunteer, code: str, *, lat=None, lng=None, at: datetime | None = None
+) -> ScanResult:
     """The other choice of the scan page: end the session left open at another post and
     check in at this one, in one step (nothing changes if the check-in is refused)."""
     at = at or now()
@@ -211,7 +268,8 @@ def close_forgotten_sessions(at: datetime) -> int:
     candidates = db.session.execute(
         select(ServiceRecord.id, ServiceRecord.volunteer_id, ServiceRecord.started_at, Post.max_minutes)
         .join(Post, Post.id == ServiceRecord.post_id)
-        .where(ServiceRecord.status == "open")).all()
+        .where(ServiceRecord.status == "open")
+    ).all()
     closed = 0
     for record_id, volunteer_id, started_at, max_minutes in candidates:
         limit = started_at + timedelta(minutes=max_minutes)

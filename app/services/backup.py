@@ -1,4 +1,5 @@
 """A consistent copy of the embedded SQLite database, taken while the application runs."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,10 @@ def backup_sqlite(path: str) -> int:
     """Copy the database to `path` with SQLite's online backup API (a consistent snapshot even
     while writers run); returns the number of pages copied."""
     if db.engine.dialect.name != "sqlite":
-        raise BackupRefused("flask db backup copies the SQLite database; for PostgreSQL use "
-                            "pg_dump -Fc (see the README's Backup and restore)")
+        raise BackupRefused(
+            "flask db backup copies the SQLite database; for PostgreSQL use "
+            "pg_dump -Fc (see the README's Backup and restore)"
+        )
     if os.path.exists(path):
         raise BackupRefused(f"{path} exists; give a new file")
     pages = 0

@@ -4,6 +4,7 @@ Posts and activities (and whatever else later carries a `category_id` that refer
 `service_categories`) choose from it; a category in use cannot be removed, only retired
 (made inactive), so that what already carries it keeps its figures.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -30,7 +31,9 @@ def list_categories(active_only: bool = False) -> list[ServiceCategory]:
     return list(db.session.scalars(stmt))
 
 
-def _clean(name: str | None, name_en: str | None, *, keep: ServiceCategory | None = None) -> tuple[str, str | None]:
+def _clean(
+    name: str | None, name_en: str | None, *, keep: ServiceCategory | None = None
+) -> tuple[str, str | None]:
     name = " ".join((name or "").split())
     name_en = " ".join((name_en or "").split()) or None
     fields: dict[str, list[str]] = {}
@@ -60,8 +63,9 @@ def create_category(name: str, name_en: str | None = None, *, by: User | None) -
     return category
 
 
-def rename_category(category: ServiceCategory, name: str, name_en: str | None = None, *,
-                    by: User | None) -> ServiceCategory:
+def rename_category(
+    category: ServiceCategory, name: str, name_en: str | None = None, *, by: User | None
+) -> ServiceCategory:
     _ensure_platform_admin(by)
     name, name_en = _clean(name, name_en, keep=category)
     old = category.name
@@ -89,8 +93,9 @@ def _referring_columns():
 
 
 def in_use(category: ServiceCategory) -> bool:
-    return any(db.session.scalar(select(exists().where(column == category.id)))
-               for column in _referring_columns())
+    return any(
+        db.session.scalar(select(exists().where(column == category.id))) for column in _referring_columns()
+    )
 
 
 def remove_category(category: ServiceCategory, *, by: User | None) -> None:

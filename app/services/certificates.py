@@ -1,6 +1,7 @@
 """Service certificates (志愿服务记录证明): a snapshot of a volunteer's approved records over
 a date range, numbered, verifiable through a public check page by a random token, and
 rendered as a PDF with the embedded Chinese font."""
+
 from __future__ import annotations
 
 import secrets
@@ -55,11 +56,16 @@ def parse_range(date_from: str | date | None, date_to: str | date | None) -> tup
 
 def snapshot(volunteer: Volunteer, date_from: date | None, date_to: date | None) -> list[dict]:
     """The approved records of the volunteer that started within the range (local days)."""
-    stmt = (select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer.id,
-                                        ServiceRecord.status == "approved")
-            .options(selectinload(ServiceRecord.post), selectinload(ServiceRecord.activity),
-                     selectinload(ServiceRecord.unit))
-            .order_by(ServiceRecord.started_at, ServiceRecord.id))
+    stmt = (
+        select(ServiceRecord)
+        .where(ServiceRecord.volunteer_id == volunteer.id, ServiceRecord.status == "approved")
+        .options(
+            selectinload(ServiceRecord.post),
+            selectinload(ServiceRecord.activity),
+            selectinload(ServiceRecord.unit),
+        )
+        .order_by(ServiceRecord.started_at, ServiceRecord.id)
+    )
     if date_from:
         stmt = stmt.where(ServiceRecord.started_at >= start_of_day(date_from))
     if date_to:
@@ -67,13 +73,17 @@ def snapshot(volunteer: Volunteer, date_from: date | None, date_to: date | None)
     records = list(db.session.scalars(stmt.limit(MAX_RECORDS + 1)))
     if len(records) > MAX_RECORDS:
         raise ValidationFailed(fields={"date_from": [_("记录过多，请缩小日期范围")]})
-    return [{
-        "id": r.id,
-        "date": local(r.started_at).date().isoformat(),
-        "place": (r.activity.title if r.activity else None) or (r.post.name if r.post else None)
-                 or _("%(unit)s（补录）", unit=r.unit.name),
-        "seconds": r.seconds,
-    } for r in records]
+    return [
+        {
+            "id": r.id,
+            "date": local(r.started_at).date().isoformat(),
+            "place": (r.activity.title if r.activity else None)
+            or (r.post.name if r.post else None)
+            or _("%(unit)s（补录）", unit=r.unit.name),
+            "seconds": r.seconds,
+        }
+        for r in records
+    ]
 
 
 def _may_issue(by: User, volunteer: Volunteer) -> None:
@@ -87,8 +97,14 @@ def _may_issue(by: User, volunteer: Volunteer) -> None:
     units.ensure_can_manage_unit(by, volunteer.unit_id)
 
 
-def issue(volunteer: Volunteer, *, date_from: date | None = None, date_to: date | None = None,
-          by: User, reuse: bool = False) -> Certificate:
+def issue(
+    volunteer: Volunteer,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    by: User,
+    reuse: bool = False,
+) -> Certificate:
     """Issue a numbered certificate of the volunteer's approved records in the range.
     A volunteer may certify only themself, a unit admin only their unit's volunteers.
     With reuse, an earlier certificate of the same range and identical records is returned
@@ -97,12 +113,20 @@ def issue(volunteer: Volunteer, *, date_from: date | None = None, date_to: date 
 
 
 def _same_range(date_from: date | None, date_to: date | None):
-    return (Certificate.date_from.is_(None) if date_from is None else Certificate.date_from == date_from,
-            Certificate.date_to.is_(None) if date_to is None else Certificate.date_to == date_to)
+    return (
+        Certificate.date_from.is_(None) if date_from is None else Certificate.date_from == date_from,
+        Certificate.date_to.is_(None) if date_to is None else Certificate.date_to == date_to,
+    )
 
 
-def issue_once(volunteer: Volunteer, *, date_from: date | str | None = None, date_to: date | str | None = None,
-               by: User, reuse: bool = True) -> tuple[Certificate, bool]:
+def issue_once(
+    volunteer: Volunteer,
+    *,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    by: User,
+    reuse: bool = True,
+) -> tuple[Certificate, bool]:
     """issue(), telling whether a certificate was made (True) or an unchanged one returned."""
     _may_issue(by, volunteer)
     date_from, date_to = parse_range(date_from, date_to)
@@ -110,43 +134,74 @@ def issue_once(volunteer: Volunteer, *, date_from: date | str | None = None, dat
     total = sum(r["seconds"] for r in records)
     if reuse:
         earlier = db.session.scalars(
-            select(Certificate).where(Certificate.volunteer_id == volunteer.id,
-                                      *_same_range(date_from, date_to),
-                                      Certificate.total_seconds == total,
-                                      Certificate.star_level == volunteer.star_level,
-                                      Certificate.unit_id == volunteer.unit_id)
-            .order_by(Certificate.id.desc()).limit(5)).all()
+            select(Certificate)
+            .where(
+                Certificate.volunteer_id == volunteer.id,
+                *_same_range(date_from, date_to),
+                Certificate.total_seconds == total,
+                Certificate.star_level == volunteer.star_level,
+                Certificate.unit_id == volunteer.unit_id,
+            )
+            .order_by(Certificate.id.desc())
+            .limit(5)
+        ).all()
         for cert in earlier:
             if cert.records == records:
                 return cert, False
     token = secrets.token_urlsafe(24)
-    cert = Certificate(cert_no="tmp-" + token[:24], verify_token=token, volunteer_id=volunteer.id,
-                       unit_id=volunteer.unit_id, date_from=date_from, date_to=date_to, total_seconds=total,
-                       star_level=volunteer.star_level, records=records, issued_at=now(), issued_by_id=by.id)
+    cert = Certificate(
+        cert_no="tmp-" + token[:24],
+        verify_token=token,
+        volunteer_id=volunteer.id,
+        unit_id=volunteer.unit_id,
+        date_from=date_from,
+        date_to=date_to,
+        total_seconds=total,
+        star_level=volunteer.star_level,
+        records=records,
+        issued_at=now(),
+        issued_by_id=by.id,
+    )
     db.session.add(cert)
     db.session.flush()
     # The number is the row id, so concurrent issues never collide.
     cert.cert_no = f"VS{local(cert.issued_at).year}-{cert.id:06d}"
     db.session.flush()
-    audit.log("certificate.issued", cert, by=by, unit_id=cert.unit_id, volunteer_id=volunteer.id,
-              cert_no=cert.cert_no, total_seconds=total, records=len(records))
+    audit.log(
+        "certificate.issued",
+        cert,
+        by=by,
+        unit_id=cert.unit_id,
+        volunteer_id=volunteer.id,
+        cert_no=cert.cert_no,
+        total_seconds=total,
+        records=len(records),
+    )
     return cert, True
 
 
-def latest(volunteer: Volunteer, date_from: date | str | None = None,
-           date_to: date | str | None = None) -> Certificate | None:
+def latest(
+    volunteer: Volunteer, date_from: date | str | None = None, date_to: date | str | None = None
+) -> Certificate | None:
     """The newest certificate already issued to the volunteer for exactly this period (reads only)."""
     date_from, date_to = parse_range(date_from, date_to)
     return db.session.scalars(
-        select(Certificate).where(Certificate.volunteer_id == volunteer.id, *_same_range(date_from, date_to))
-        .order_by(Certificate.id.desc()).limit(1)).first()
+        select(Certificate)
+        .where(Certificate.volunteer_id == volunteer.id, *_same_range(date_from, date_to))
+        .order_by(Certificate.id.desc())
+        .limit(1)
+    ).first()
 
 
 def ensure_can_view(user: User, cert: Certificate) -> None:
     """Its volunteer, an admin of the issuing unit, or the platform admin."""
     if user.role == "volunteer" and user.volunteer is not None and user.volunteer.id == cert.volunteer_id:
         return
-    if user.role == "volunteer" and user.volunteer is not None and cert.volunteer.guardian_id == user.volunteer.id:
+    if (
+        user.role == "volunteer"
+        and user.volunteer is not None
+        and cert.volunteer.guardian_id == user.volunteer.id
+    ):
         return  # a guardian, for their child
     if user.role in ("unit_admin", "platform_admin") and units.can_manage_unit(user, cert.unit_id):
         return
@@ -174,6 +229,7 @@ def service_period(cert: Certificate) -> tuple[date, date]:
 def period_text(cert: Certificate) -> str:
     """服务期间 in one natural wording everywhere: 2025年3月1日至2026年11月24日."""
     from flask_babel import format_date
+
     start, end = service_period(cert)
     return _("%(start)s至%(end)s", start=format_date(start, "long"), end=format_date(end, "long"))
 
@@ -193,14 +249,24 @@ class Verification:
 
 def verify(token: str) -> Verification:
     """What the public check page may show: no full name, no ID, no phone, no records."""
-    cert = db.session.scalar(select(Certificate).where(Certificate.verify_token == (token or "")[:64])) \
-        if token else None
+    cert = (
+        db.session.scalar(select(Certificate).where(Certificate.verify_token == (token or "")[:64]))
+        if token
+        else None
+    )
     if cert is None:
         raise NotFound(_("未找到该证明，可能不是本平台开具的"))
-    return Verification(cert_no=cert.cert_no, masked_name=cert.volunteer.masked_name,
-                        total_hours=hours(cert.total_seconds), star_level=cert.star_level,
-                        unit_name=cert.unit.name, issued_on=local(cert.issued_at).date(),
-                        date_from=cert.date_from, date_to=cert.date_to, period=period_text(cert))
+    return Verification(
+        cert_no=cert.cert_no,
+        masked_name=cert.volunteer.masked_name,
+        total_hours=hours(cert.total_seconds),
+        star_level=cert.star_level,
+        unit_name=cert.unit.name,
+        issued_on=local(cert.issued_at).date(),
+        date_from=cert.date_from,
+        date_to=cert.date_to,
+        period=period_text(cert),
+    )
 
 
 def check_url(cert: Certificate) -> str:
@@ -226,10 +292,18 @@ def render_pdf(cert: Certificate) -> bytes:
     issued_on = local(cert.issued_at).date().isoformat()
     story = [
         pdf.paragraph(_("志愿服务记录证明"), "title"),
-        pdf.paragraph(_("兹证明志愿者 %(name)s（志愿者编号 %(no)s，身份证号 %(id)s）于%(period)s参加志愿服务，"
-                        "经审核通过的服务时长共计 %(hours)s 小时，当前星级：%(stars)s。",
-                        name=volunteer.name, no=volunteer.volunteer_no, id=volunteer.id_number_masked,
-                        period=period, hours=total, stars=stars_text)),
+        pdf.paragraph(
+            _(
+                "兹证明志愿者 %(name)s（志愿者编号 %(no)s，身份证号 %(id)s）于%(period)s参加志愿服务，"
+                "经审核通过的服务时长共计 %(hours)s 小时，当前星级：%(stars)s。",
+                name=volunteer.name,
+                no=volunteer.volunteer_no,
+                id=volunteer.id_number_masked,
+                period=period,
+                hours=total,
+                stars=stars_text,
+            )
+        ),
         Spacer(1, 3 * mm),
     ]
     facts = [
@@ -256,12 +330,24 @@ def render_pdf(cert: Certificate) -> bytes:
         pdf.paragraph(check_url(cert), "small"),
     ]
     # a marked space where the issuing unit stamps its seal over the printed copy
-    stamp_here = Table([[pdf.paragraph(_("（盖章处）"), "center")]], colWidths=[38 * mm], rowHeights=[38 * mm])
-    stamp_here.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, colors.HexColor("#999999"), None, (3, 2)),
-                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    block = Table([[seal, stamp_here, pdf.qr_image(check_url(cert), 32 * mm)]],
-                  colWidths=[94 * mm, 42 * mm, 38 * mm])
+    stamp_here = Table(
+        [[pdf.paragraph(_("（盖章处）"), "center")]], colWidths=[38 * mm], rowHeights=[38 * mm]
+    )
+    stamp_here.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, colors.HexColor("#999999"), None, (3, 2)),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    block = Table(
+        [[seal, stamp_here, pdf.qr_image(check_url(cert), 32 * mm)]], colWidths=[94 * mm, 42 * mm, 38 * mm]
+    )
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(block)
-    return pdf.build(story, title=_("志愿服务记录证明 %(no)s", no=cert.cert_no),
-                     on_page=pdf.page_footer(_("志愿星 · 志愿服务记录证明 %(no)s", no=cert.cert_no)))
+    return pdf.build(
+        story,
+        title=_("志愿服务记录证明 %(no)s", no=cert.cert_no),
+        on_page=pdf.page_footer(_("志愿星 · 志愿服务记录证明 %(no)s", no=cert.cert_no)),
+    )

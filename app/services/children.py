@@ -3,6 +3,7 @@ child to their own account. The child gets a volunteer number but no login; the 
 the relationship are recorded. A child is signed up (by an admin) only for activities marked
 适合未成年人, and their records are entered by an admin, never by a scan. The guardian sees the
 child's hours and downloads the child's certificate."""
+
 from __future__ import annotations
 
 import secrets
@@ -42,8 +43,11 @@ def max_children() -> int:
 
 
 def children_of(guardian: Volunteer) -> list[Volunteer]:
-    return list(db.session.scalars(select(Volunteer).where(Volunteer.guardian_id == guardian.id)
-                                   .order_by(Volunteer.id)))
+    return list(
+        db.session.scalars(
+            select(Volunteer).where(Volunteer.guardian_id == guardian.id).order_by(Volunteer.id)
+        )
+    )
 
 
 def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunteer:
@@ -69,7 +73,9 @@ def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunt
     if fields:
         raise ValidationFailed(fields=fields)
     assert resident is not None
-    count = db.session.scalar(select(func.count(Volunteer.id)).where(Volunteer.guardian_id == guardian.id)) or 0
+    count = (
+        db.session.scalar(select(func.count(Volunteer.id)).where(Volunteer.guardian_id == guardian.id)) or 0
+    )
     if count >= max_children():
         raise Conflict(_("每位监护人最多添加%(n)d名儿童", n=max_children()))
     id_hash = identity.keyed_hash(resident.number)
@@ -77,21 +83,42 @@ def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunt
         raise Conflict(_("该身份证号码已注册"), fields={"id_number": [_("该身份证号码已注册")]})
     number = volunteers._new_volunteer_no()
     # A login row that can never be used: no password verifies against it and it is inactive.
-    user = accounts.create_user(username=f"child-{number}", password=secrets.token_urlsafe(32), role="volunteer",
-                                name=name)
+    user = accounts.create_user(
+        username=f"child-{number}", password=secrets.token_urlsafe(32), role="volunteer", name=name
+    )
     user.active = False
     user.password_hash = "!"
     at = now()
     child = Volunteer(
-        id=volunteers._allocate_volunteer_id(), user_id=user.id, volunteer_no=number, name=name,
-        id_number_encrypted=identity.encrypt(resident.number), id_number_hash=id_hash,
-        id_number_masked=identity.mask_id_number(resident.number), phone=None, birth_date=resident.birth_date,
-        sex=resident.sex, unit_id=guardian.unit_id, guardian_id=guardian.id, guardian_relationship=data.relationship,
-        guardian_name=guardian.name, guardian_phone=guardian.phone, consent_at=at, guardian_consent_at=at)
+        id=volunteers._allocate_volunteer_id(),
+        user_id=user.id,
+        volunteer_no=number,
+        name=name,
+        id_number_encrypted=identity.encrypt(resident.number),
+        id_number_hash=id_hash,
+        id_number_masked=identity.mask_id_number(resident.number),
+        phone=None,
+        birth_date=resident.birth_date,
+        sex=resident.sex,
+        unit_id=guardian.unit_id,
+        guardian_id=guardian.id,
+        guardian_relationship=data.relationship,
+        guardian_name=guardian.name,
+        guardian_phone=guardian.phone,
+        consent_at=at,
+        guardian_consent_at=at,
+    )
     db.session.add(child)
     db.session.flush()
-    audit.log("volunteer.child_registered", child, by=by, unit_id=child.unit_id, guardian_id=guardian.id,
-              relationship=data.relationship, volunteer_no=number)
+    audit.log(
+        "volunteer.child_registered",
+        child,
+        by=by,
+        unit_id=child.unit_id,
+        guardian_id=guardian.id,
+        relationship=data.relationship,
+        volunteer_no=number,
+    )
     return child
 
 

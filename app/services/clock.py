@@ -1,4 +1,5 @@
 """Time in one place: stored in UTC, days and months counted in the deployment's zone."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
@@ -32,6 +33,7 @@ def start_of_day(day: date) -> datetime:
 
 # Months as text, for callers that keep 'YYYY-MM' strings; app.services.months.Month is the value.
 
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """UTC [start, end) of a calendar month 'YYYY-MM' in the deployment's zone."""
     return Month.parse(month).bounds()
@@ -60,5 +62,3 @@ def parse_local(value: str | datetime) -> datetime:
 
 def iso(dt: datetime | None) -> str | None:
     return local(dt).isoformat(timespec="seconds") if dt else None
-
-

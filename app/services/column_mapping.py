@@ -1,6 +1,7 @@
 """Which column of a unit's own spreadsheet holds which field: proposals from common header
 names (and from what the unit chose last time), the admin's corrections, and the unit's
 remembered mapping."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,15 +24,22 @@ class Field:
 
 
 RECORD_FIELDS = (
-    Field("id_number", _l("身份证号"), ("证件号码", "身份证号", "身份证号码", "证件号", "身份证", "公民身份号码")),
+    Field(
+        "id_number",
+        _l("身份证号"),
+        ("证件号码", "身份证号", "身份证号码", "证件号", "身份证", "公民身份号码"),
+    ),
     Field("volunteer_no", _l("志愿者编号"), ("志愿者编号", "编号", "志愿者号", "注册编号")),
     Field("name", _l("姓名"), ("姓名", "志愿者姓名", "名字")),
     Field("phone", _l("手机号"), ("手机号", "手机号码", "联系电话", "电话", "手机", "联系方式")),
     Field("service_date", _l("服务日期"), ("服务日期", "日期", "活动日期")),
     Field("started_at", _l("开始时间"), ("开始时间", "服务开始时间", "签到时间", "起始时间")),
     Field("ended_at", _l("结束时间"), ("结束时间", "服务结束时间", "签退时间", "截止时间")),
-    Field("hours", _l("服务时长（小时）"), ("服务时长（小时）", "服务时长", "时长", "时长（小时）", "小时数",
-                                        "服务小时数", "志愿服务时长")),
+    Field(
+        "hours",
+        _l("服务时长（小时）"),
+        ("服务时长（小时）", "服务时长", "时长", "时长（小时）", "小时数", "服务小时数", "志愿服务时长"),
+    ),
     Field("content", _l("服务内容"), ("服务内容", "内容", "备注", "说明")),
     Field("place", _l("服务地点"), ("服务地点", "地点")),
     Field("post", _l("服务岗"), ("服务岗", "岗位", "服务岗位")),
@@ -39,7 +47,11 @@ RECORD_FIELDS = (
 )
 ROSTER_FIELDS = (
     Field("name", _l("姓名"), ("姓名", "志愿者姓名", "名字")),
-    Field("id_number", _l("身份证号"), ("证件号码", "身份证号", "身份证号码", "证件号", "身份证", "公民身份号码")),
+    Field(
+        "id_number",
+        _l("身份证号"),
+        ("证件号码", "身份证号", "身份证号码", "证件号", "身份证", "公民身份号码"),
+    ),
     Field("phone", _l("手机号"), ("手机号", "手机号码", "联系电话", "电话", "手机", "联系方式")),
     Field("guardian_name", _l("监护人姓名"), ("监护人姓名", "监护人")),
     Field("guardian_phone", _l("监护人手机号"), ("监护人手机号", "监护人电话", "监护人联系电话")),
@@ -58,8 +70,9 @@ def known_headers(kind: str) -> set[str]:
 def _remembered(unit_id: int | None, kind: str) -> dict[str, str]:
     if unit_id is None:
         return {}
-    row = db.session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit_id,
-                                                        ColumnMapping.kind == kind))
+    row = db.session.scalar(
+        select(ColumnMapping).where(ColumnMapping.unit_id == unit_id, ColumnMapping.kind == kind)
+    )
     return dict(row.columns) if row else {}
 
 
@@ -115,8 +128,11 @@ def check(mapping: list[str | None], *, kind: str) -> None:
     if kind == "records":
         if not ({"id_number"} <= have or {"volunteer_no"} <= have or {"name", "phone"} <= have):
             problems.append(str(_("请指定能识别志愿者的列：身份证号、志愿者编号，或姓名加手机号")))
-        if not ({"started_at", "ended_at"} <= have or {"service_date", "hours"} <= have
-                or {"started_at", "hours"} <= have):
+        if not (
+            {"started_at", "ended_at"} <= have
+            or {"service_date", "hours"} <= have
+            or {"started_at", "hours"} <= have
+        ):
             problems.append(str(_("请指定服务时间的列：开始和结束时间，或服务日期加服务时长")))
     else:
         missing = [valid[c].label for c in ("name", "id_number", "phone") if c not in have]
@@ -129,8 +145,9 @@ def check(mapping: list[str | None], *, kind: str) -> None:
 def remember(unit_id: int, kind: str, header: list[str], mapping: list[str | None]) -> None:
     """Keep the unit's choice, by header text, for its next file (added to what it chose for
     other headers before)."""
-    row = db.session.scalar(select(ColumnMapping).where(ColumnMapping.unit_id == unit_id,
-                                                        ColumnMapping.kind == kind))
+    row = db.session.scalar(
+        select(ColumnMapping).where(ColumnMapping.unit_id == unit_id, ColumnMapping.kind == kind)
+    )
     columns = dict(row.columns) if row else {}
     for text, code in zip(header, mapping, strict=False):
         key = normalize_header(text)

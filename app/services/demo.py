@@ -1,5 +1,6 @@
 """Demo data for the embedded default: a platform admin, two units with admins, posts,
 volunteers with records at several star levels, a merchant with offers."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -39,35 +40,61 @@ def load() -> bool:
     """Create the demo data unless it is already there; True when something was created."""
     if db.session.scalar(select(User.id).where(User.username == "admin")) is not None:
         return False
-    admin = accounts.create_user(username="admin", password="admin-star-2026", role="platform_admin",
-                                 name="文明办管理员")
+    admin = accounts.create_user(
+        username="admin", password="admin-star-2026", role="platform_admin", name="文明办管理员"
+    )
     unit_list = [
         units.create_unit(name="市民政局", contact_email="minzheng@example.org", by=admin),
         units.create_unit(name="阳光街道办事处", contact_email="yangguang@example.org", by=admin),
     ]
-    accounts.create_user(username="unit1", password="unit12345", role="unit_admin",
-                         name="民政局管理员", unit_id=unit_list[0].id, by=admin)
-    accounts.create_user(username="unit2", password="unit12345", role="unit_admin",
-                         name="阳光街道管理员", unit_id=unit_list[1].id, by=admin)
+    accounts.create_user(
+        username="unit1",
+        password="unit12345",
+        role="unit_admin",
+        name="民政局管理员",
+        unit_id=unit_list[0].id,
+        by=admin,
+    )
+    accounts.create_user(
+        username="unit2",
+        password="unit12345",
+        role="unit_admin",
+        name="阳光街道管理员",
+        unit_id=unit_list[1].id,
+        by=admin,
+    )
     people = []
     for seq, (name, phone, birth, sex_digit, unit_index) in enumerate(DEMO_VOLUNTEERS, start=10):
-        people.append(volunteers.register(volunteers.Registration(
-            name=name, id_number=demo_id_number(birth, seq, sex_digit), phone=phone,
-            password="volunteer-star-2026", consent=True, unit_id=unit_list[unit_index].id)))
+        people.append(
+            volunteers.register(
+                volunteers.Registration(
+                    name=name,
+                    id_number=demo_id_number(birth, seq, sex_digit),
+                    phone=phone,
+                    password="volunteer-star-2026",
+                    consent=True,
+                    unit_id=unit_list[unit_index].id,
+                )
+            )
+        )
     from datetime import timedelta
 
     from app.services.clock import now
+
     for volunteer in people:  # the demo people have served for about a year
         volunteer.created_at = now() - timedelta(days=400)
     load_attendance(admin, unit_list, people)
     from app.services import demo_people
+
     demo_people.load(admin, unit_list, people)
     load_incentives(admin)
     from app.services import demo_organisation
+
     stations = demo_organisation.load_places(admin, unit_list)
     team_list = demo_organisation.load_teams(admin, unit_list, people, stations)
     from app.models import Post
     from app.services import demo_projects
+
     first_post = db.session.scalar(select(Post).where(Post.unit_id == unit_list[0].id).order_by(Post.id))
     demo_projects.load_projects(admin, unit_list, team_list, first_post)
     load_office(admin, unit_list)
@@ -81,17 +108,33 @@ def load_office(admin: User, unit_list) -> None:
 
     from app.services import office_tasks, rectifications
     from app.services.clock import local_today, now
-    rectifications.raise_item(unit_list[0].id, finding="本季度未开展志愿者培训，请制定培训计划并组织实施。",
-                              deadline=local_today() + timedelta(days=14), source="季度点评·无培训", by=admin)
-    closed = rectifications.raise_item(unit_list[1].id, finding="实践站志愿服务台账不完整。",
-                                       deadline=local_today() + timedelta(days=7), by=admin)
+
+    rectifications.raise_item(
+        unit_list[0].id,
+        finding="本季度未开展志愿者培训，请制定培训计划并组织实施。",
+        deadline=local_today() + timedelta(days=14),
+        source="季度点评·无培训",
+        by=admin,
+    )
+    closed = rectifications.raise_item(
+        unit_list[1].id,
+        finding="实践站志愿服务台账不完整。",
+        deadline=local_today() + timedelta(days=7),
+        by=admin,
+    )
     unit_admin = db.session.scalar(select(User).where(User.username == "unit2"))
     assert unit_admin is not None, "created above"
     rectifications.reply(closed, text="已补齐近三个月的活动记录和照片。", by=unit_admin)
     rectifications.close(closed, by=admin)
-    task = office_tasks.create_task(title="学雷锋志愿服务月", text="各单位本月至少开展2场志愿服务活动。",
-                                    measure="activities", target=2, deadline=local_today() + timedelta(days=20),
-                                    unit_ids=None, by=admin)
+    task = office_tasks.create_task(
+        title="学雷锋志愿服务月",
+        text="各单位本月至少开展2场志愿服务活动。",
+        measure="activities",
+        target=2,
+        deadline=local_today() + timedelta(days=20),
+        unit_ids=None,
+        by=admin,
+    )
     task.starts_at = now() - timedelta(days=30)  # the month began before the demo was loaded
 
 
@@ -113,38 +156,77 @@ def load_attendance(admin: User, unit_list, people) -> None:
 
     from app.services import categories, ledger, posts
     from app.services.clock import local_today, zone
+
     category = {c.name: c.id for c in categories.list_categories()}
-    made = [posts.create_post(unit_list[u].id, posts.PostInput(name=name, address=address, auto_approve=auto,
-                                                               category_id=category.get(kind)),
-                              by=admin) for u, name, address, auto, kind in DEMO_POSTS]
+    made = [
+        posts.create_post(
+            unit_list[u].id,
+            posts.PostInput(name=name, address=address, auto_approve=auto, category_id=category.get(kind)),
+            by=admin,
+        )
+        for u, name, address, auto, kind in DEMO_POSTS
+    ]
     today = local_today()
     for unit in unit_list:
         unit_posts = [p for p in made if p.unit_id == unit.id]
         next_wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
         start = datetime.combine(next_wednesday, time(9, 0), tzinfo=zone())
-        posts.create_activity(unit.id, posts.ActivityInput(
-            title="每周三文明引导", kind="service", starts_at=start, ends_at=start + timedelta(hours=3),
-            post_id=unit_posts[0].id, capacity=20, weekly_count=8, category_id=category.get("文明劝导")), by=admin)
+        posts.create_activity(
+            unit.id,
+            posts.ActivityInput(
+                title="每周三文明引导",
+                kind="service",
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                post_id=unit_posts[0].id,
+                capacity=20,
+                weekly_count=8,
+                category_id=category.get("文明劝导"),
+            ),
+            by=admin,
+        )
         training_day = datetime.combine(today.replace(day=1) - timedelta(days=10), time(14, 0), tzinfo=zone())
-        posts.create_activity(unit.id, posts.ActivityInput(
-            title="志愿服务礼仪培训", kind="training", starts_at=training_day,
-            ends_at=training_day + timedelta(hours=2), capacity=50), by=admin)
+        posts.create_activity(
+            unit.id,
+            posts.ActivityInput(
+                title="志愿服务礼仪培训",
+                kind="training",
+                starts_at=training_day,
+                ends_at=training_day + timedelta(hours=2),
+                capacity=50,
+            ),
+            by=admin,
+        )
     for volunteer, hours in zip(people, DEMO_HOURS, strict=True):
         unit_posts = [p for p in made if p.unit_id == volunteer.unit_id]
         remaining, day = hours, 2
         while remaining > 0:
             length = min(4, remaining)
             start = datetime.combine(today - timedelta(days=day), time(9, 0), tzinfo=zone())
-            ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=length), by=admin,
-                                 source="import", post=unit_posts[day % len(unit_posts)], status="approved")
+            ledger.create_record(
+                volunteer,
+                started_at=start,
+                ended_at=start + timedelta(hours=length),
+                by=admin,
+                source="import",
+                post=unit_posts[day % len(unit_posts)],
+                status="approved",
+            )
             remaining -= length
             day += 2
     # yesterday afternoon's scans, waiting for the unit admin
     for volunteer in people[:2]:
         start = datetime.combine(today - timedelta(days=1), time(14, 0), tzinfo=zone())
         post = next(p for p in made if p.unit_id == volunteer.unit_id and not p.auto_approve)
-        ledger.create_record(volunteer, started_at=start, ended_at=start + timedelta(hours=2, minutes=30),
-                             by=None, source="scan", post=post, status="pending")
+        ledger.create_record(
+            volunteer,
+            started_at=start,
+            ended_at=start + timedelta(hours=2, minutes=30),
+            by=None,
+            source="scan",
+            post=post,
+            status="pending",
+        )
 
 
 DEMO_OFFERS = [
@@ -158,15 +240,32 @@ DEMO_OFFERS = [
 def load_incentives(admin: User) -> bool:
     """The demo merchant (login merchant / merchant123), approved, with offers at 1★–3★."""
     from app.services.incentives import merchants, offers
+
     if db.session.scalar(select(User.id).where(User.username == "merchant")) is not None:
         return False
-    merchant = merchants.create_merchant(name="志愿者之家便利店", address="阳光街道人民路18号", category="零售",
-                                          contact_name="周店长", contact_phone="02088886666", by=admin,
-                                          approved=True)
-    merchants.create_merchant_account(merchant, username="merchant", password="merchant123", name="周店长",
-                                       by=admin)
+    merchant = merchants.create_merchant(
+        name="志愿者之家便利店",
+        address="阳光街道人民路18号",
+        category="零售",
+        contact_name="周店长",
+        contact_phone="02088886666",
+        by=admin,
+        approved=True,
+    )
+    merchants.create_merchant_account(
+        merchant, username="merchant", password="merchant123", name="周店长", by=admin
+    )
     for title, description, min_star, quantity, limit in DEMO_OFFERS:
-        offers.create_offer(merchant, offers.OfferInput(
-            title=title, description=description, min_star=min_star, quantity=quantity,
-            per_volunteer_limit=limit, limit_period="month"), by=admin)
+        offers.create_offer(
+            merchant,
+            offers.OfferInput(
+                title=title,
+                description=description,
+                min_star=min_star,
+                quantity=quantity,
+                per_volunteer_limit=limit,
+                limit_period="month",
+            ),
+            by=admin,
+        )
     return True

@@ -1,5 +1,6 @@
 """Domain exceptions raised by services; app.errors maps each once to a page and to the
 API error shape {"error": {"code", "message", "fields"}}."""
+
 from __future__ import annotations
 
 from typing import TypeVar
@@ -106,10 +107,18 @@ class CouponExpired(Conflict):
 
 # How a missing row of each kind is named in the NotFound that get_or_404 raises.
 MISSING = {
-    Activity: _l("活动不存在"), Bulletin: _l("通报不存在"), Certificate: _l("证明不存在"),
-    Coupon: _l("优惠券不存在"), Merchant: _l("商家不存在"), Offer: _l("优惠不存在"), Post: _l("服务岗不存在"),
-    ServiceCategory: _l("服务类别不存在"), ServiceRecord: _l("服务记录不存在"), Unit: _l("成员单位不存在"),
-    User: _l("账号不存在"), Volunteer: _l("志愿者不存在"),
+    Activity: _l("活动不存在"),
+    Bulletin: _l("通报不存在"),
+    Certificate: _l("证明不存在"),
+    Coupon: _l("优惠券不存在"),
+    Merchant: _l("商家不存在"),
+    Offer: _l("优惠不存在"),
+    Post: _l("服务岗不存在"),
+    ServiceCategory: _l("服务类别不存在"),
+    ServiceRecord: _l("服务记录不存在"),
+    Unit: _l("成员单位不存在"),
+    User: _l("账号不存在"),
+    Volunteer: _l("志愿者不存在"),
 }
 
 

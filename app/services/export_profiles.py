@@ -2,6 +2,7 @@
 plus project, post, unit, status and record number), and "national platform batch import",
 which follows the national system's batch-import order for service hours and can be edited
 in settings, since provincial sites differ."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -34,16 +35,34 @@ EXPORT_FIELDS = {
     "status": "状态",
 }
 FIELD_LABELS = {
-    "record_no": _l("记录编号"), "name": _l("姓名"), "id_type": _l("证件类型"), "id_number": _l("证件号码"),
-    "volunteer_no": _l("志愿者编号"), "content": _l("服务内容"), "started_at": _l("开始时间"),
-    "ended_at": _l("结束时间"), "hours": _l("服务时长（小时）"), "place": _l("服务地点"), "evaluation": _l("服务评价"),
-    "project": _l("项目名称"), "post": _l("服务岗"), "unit": _l("单位"), "status": _l("状态"),
+    "record_no": _l("记录编号"),
+    "name": _l("姓名"),
+    "id_type": _l("证件类型"),
+    "id_number": _l("证件号码"),
+    "volunteer_no": _l("志愿者编号"),
+    "content": _l("服务内容"),
+    "started_at": _l("开始时间"),
+    "ended_at": _l("结束时间"),
+    "hours": _l("服务时长（小时）"),
+    "place": _l("服务地点"),
+    "evaluation": _l("服务评价"),
+    "project": _l("项目名称"),
+    "post": _l("服务岗"),
+    "unit": _l("单位"),
+    "status": _l("状态"),
 }
 STANDARD = list(EXPORT_FIELDS)
 NATIONAL_KEY = "export_profile_national"
-NATIONAL_DEFAULT = [("name", "姓名"), ("id_type", "证件类型"), ("id_number", "证件号码"),
-                    ("started_at", "服务开始时间"), ("ended_at", "服务结束时间"), ("hours", "服务时长（小时）"),
-                    ("content", "服务内容"), ("place", "服务地点")]
+NATIONAL_DEFAULT = [
+    ("name", "姓名"),
+    ("id_type", "证件类型"),
+    ("id_number", "证件号码"),
+    ("started_at", "服务开始时间"),
+    ("ended_at", "服务结束时间"),
+    ("hours", "服务时长（小时）"),
+    ("content", "服务内容"),
+    ("place", "服务地点"),
+]
 PROFILES = {"standard": _l("本平台格式（全部字段）"), "national": _l("全国志愿服务信息系统批量导入")}
 MAX_COLUMNS = 40
 
@@ -59,8 +78,9 @@ def national() -> list[tuple[str, str]]:
     setting = db.session.get(Setting, NATIONAL_KEY)
     if setting is None or not isinstance(setting.value, dict):
         return list(NATIONAL_DEFAULT)
-    return [(c["field"], c["title"]) for c in setting.value.get("columns", [])
-            if c.get("field") in EXPORT_FIELDS] or list(NATIONAL_DEFAULT)
+    return [
+        (c["field"], c["title"]) for c in setting.value.get("columns", []) if c.get("field") in EXPORT_FIELDS
+    ] or list(NATIONAL_DEFAULT)
 
 
 def as_text(cols: list[tuple[str, str]]) -> str:

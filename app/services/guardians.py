@@ -4,6 +4,7 @@ Rule: a minor may register and log in at once, but checks in (a post's QR, a kio
 the card) only after a guardian has agreed — by opening the link sent to the guardian's
 phone, or by a signed paper form that a unit admin records with a note. Both are audited.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,8 +54,12 @@ def ensure_may_check_in(volunteer: Volunteer) -> None:
     if volunteer.guardian_id is not None:  # a pupil under 14: records are entered by an admin
         raise GuardianConsentRequired(_("儿童志愿者不能扫码签到，服务记录由活动管理员录入"))
     if needs_consent(volunteer):
-        raise GuardianConsentRequired(_("监护人确认同意前暂不能签到。确认短信已发送到监护人手机，"
-                                        "也可请所在单位管理员登记纸质监护人同意书。"))
+        raise GuardianConsentRequired(
+            _(
+                "监护人确认同意前暂不能签到。确认短信已发送到监护人手机，"
+                "也可请所在单位管理员登记纸质监护人同意书。"
+            )
+        )
 
 
 def _digest(token: str) -> str:
@@ -81,20 +86,37 @@ def send_consent_link(volunteer: Volunteer, *, by: User | None, at: datetime | N
     volunteer.guardian_token_sent_at = at
     db.session.flush()
     url = link_url(token)
-    sms.send(volunteer.guardian_phone,
-             _("【志愿星】%(name)s申请注册为志愿者。您是其监护人，如同意其参加志愿服务，请在%(days)d天内打开链接确认：%(url)s",
-               name=volunteer.name, days=LINK_DAYS, url=url))
-    audit.log("volunteer.guardian_link_sent", volunteer, by=by, unit_id=volunteer.unit_id,
-              guardian_phone=mask_phone(volunteer.guardian_phone), sms=sms.is_configured())
+    sms.send(
+        volunteer.guardian_phone,
+        _(
+            "【志愿星】%(name)s申请注册为志愿者。您是其监护人，如同意其参加志愿服务，请在%(days)d天内打开链接确认：%(url)s",
+            name=volunteer.name,
+            days=LINK_DAYS,
+            url=url,
+        ),
+    )
+    audit.log(
+        "volunteer.guardian_link_sent",
+        volunteer,
+        by=by,
+        unit_id=volunteer.unit_id,
+        guardian_phone=mask_phone(volunteer.guardian_phone),
+        sms=sms.is_configured(),
+    )
     return url
 
 
 def volunteer_for_link(token: str, at: datetime | None = None) -> Volunteer:
     """The minor a guardian's link names; refused once used, replaced or older than LINK_DAYS."""
     at = at or now()
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.guardian_token_hash == _digest(token or "")))
-    if volunteer is None or volunteer.guardian_token_sent_at is None \
-            or at - volunteer.guardian_token_sent_at > timedelta(days=LINK_DAYS):
+    volunteer = db.session.scalar(
+        select(Volunteer).where(Volunteer.guardian_token_hash == _digest(token or ""))
+    )
+    if (
+        volunteer is None
+        or volunteer.guardian_token_sent_at is None
+        or at - volunteer.guardian_token_sent_at > timedelta(days=LINK_DAYS)
+    ):
         raise NotFound(_("确认链接无效或已过期，请让志愿者重新发送"))
     return volunteer
 
@@ -106,21 +128,33 @@ def confirm_by_link(token: str, at: datetime | None = None) -> Volunteer:
     volunteer.guardian_consent_at, volunteer.guardian_consent_method = at, "sms"
     volunteer.guardian_token_hash = None
     db.session.flush()
-    audit.log("volunteer.guardian_consent", volunteer, by=None, unit_id=volunteer.unit_id, method="sms",
-              guardian_phone=mask_phone(volunteer.guardian_phone) if volunteer.guardian_phone else None)
+    audit.log(
+        "volunteer.guardian_consent",
+        volunteer,
+        by=None,
+        unit_id=volunteer.unit_id,
+        method="sms",
+        guardian_phone=mask_phone(volunteer.guardian_phone) if volunteer.guardian_phone else None,
+    )
     return volunteer
 
 
-def record_paper_consent(volunteer: Volunteer, *, by: User, note: str, at: datetime | None = None) -> Volunteer:
+def record_paper_consent(
+    volunteer: Volunteer, *, by: User, note: str, at: datetime | None = None
+) -> Volunteer:
     """A unit admin records the guardian's signed paper form, with a note (where it is kept)."""
     note = (note or "").strip()
     if not note or len(note) > 500:
-        raise ValidationFailed(fields={"note": [_("请填写说明，例如同意书的签署日期和存放位置（不超过500字）")]})
+        raise ValidationFailed(
+            fields={"note": [_("请填写说明，例如同意书的签署日期和存放位置（不超过500字）")]}
+        )
     if volunteer.guardian_consent_at is not None:
         raise Conflict(_("监护人已确认同意"))
     volunteer.guardian_consent_at, volunteer.guardian_consent_method = at or now(), "paper"
     volunteer.guardian_consent_note = note
     volunteer.guardian_token_hash = None
     db.session.flush()
-    audit.log("volunteer.guardian_consent", volunteer, by=by, unit_id=volunteer.unit_id, method="paper", note=note)
+    audit.log(
+        "volunteer.guardian_consent", volunteer, by=by, unit_id=volunteer.unit_id, method="paper", note=note
+    )
     return volunteer

@@ -3,6 +3,7 @@ registration rate (registered volunteers ÷ headcount) against the platform's ta
 
 A headcount below the registered count is accepted but flagged; a rate never shows above 100 %.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -124,8 +125,9 @@ def units_by_kind(active_only: bool = True) -> list[tuple[str | None, str, int]]
     if active_only:
         stmt = stmt.where(Unit.is_active.is_(True))
     counts = {kind: n for kind, n in db.session.execute(stmt)}
-    rows: list[tuple[str | None, str, int]] = [(kind, str(label), counts.get(kind, 0))
-                                               for kind, label in UNIT_KINDS.items()]
+    rows: list[tuple[str | None, str, int]] = [
+        (kind, str(label), counts.get(kind, 0)) for kind, label in UNIT_KINDS.items()
+    ]
     if counts.get(None):
         rows.append((None, _("未设置"), counts[None]))
     return rows

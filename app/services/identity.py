@@ -3,6 +3,7 @@
 The ID number is personal data: stored only encrypted (Fernet), found by a keyed hash
 (HMAC-SHA256), shown masked. It never goes to logs, pages or API answers in clear.
 """
+
 from __future__ import annotations
 
 import base64

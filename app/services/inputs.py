@@ -1,6 +1,7 @@
 """What every door checks before a value reaches the database: ids that fit an INTEGER column,
 text without NUL or lone surrogates (no driver or encoder accepts them), and dates in a sane
 range. The web forms, the API schemas and the services share these rules."""
+
 from __future__ import annotations
 
 import re
@@ -40,4 +41,5 @@ def sane_year(value: date | datetime) -> bool:
 def service_year_ok(year: int) -> bool:
     """Service records and bulletins: 2000 up to next year in the deployment's zone."""
     from app.services.clock import local_today
+
     return SERVICE_MIN_YEAR <= year <= local_today().year + 1

@@ -1,6 +1,7 @@
 """Volunteer insurance (志愿者保险): covers recorded by admins, whether a volunteer is covered
 on a day, the insured list for the insurer (masked IDs; full IDs for the platform admin only,
 every access audited), and activities that require cover."""
+
 from __future__ import annotations
 
 import io
@@ -69,21 +70,40 @@ def create_cover(data: CoverInput, *, by: User) -> InsuranceCover:
         if not numbers or len(numbers) > MAX_LIST:
             fields["volunteer_nos"] = [_("请填写被保险志愿者的编号（1到%(n)d个）", n=MAX_LIST)]
         else:
-            found = {v.volunteer_no: v for v in db.session.scalars(
-                select(Volunteer).where(Volunteer.volunteer_no.in_(numbers), Volunteer.unit_id == data.unit_id))}
+            found = {
+                v.volunteer_no: v
+                for v in db.session.scalars(
+                    select(Volunteer).where(
+                        Volunteer.volunteer_no.in_(numbers), Volunteer.unit_id == data.unit_id
+                    )
+                )
+            }
             missing = [n for n in numbers if n not in found]
             if missing:
                 fields["volunteer_nos"] = [_("本单位没有这些编号的志愿者：%(n)s", n="、".join(missing[:10]))]
             members = [found[n] for n in numbers if n in found]
     if fields:
         raise ValidationFailed(fields=fields)
-    cover = InsuranceCover(insurer=insurer, policy_no=policy_no, starts_on=data.starts_on, ends_on=data.ends_on,
-                           scope=data.scope, unit_id=data.unit_id, created_by_id=by.id)
+    cover = InsuranceCover(
+        insurer=insurer,
+        policy_no=policy_no,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        scope=data.scope,
+        unit_id=data.unit_id,
+        created_by_id=by.id,
+    )
     cover.members = [InsuranceCoverMember(volunteer_id=v.id) for v in members]
     db.session.add(cover)
     db.session.flush()
-    audit.log("insurance.cover_created", cover, by=by, unit_id=cover.unit_id, scope=cover.scope,
-              members=len(members))
+    audit.log(
+        "insurance.cover_created",
+        cover,
+        by=by,
+        unit_id=cover.unit_id,
+        scope=cover.scope,
+        members=len(members),
+    )
     return cover
 
 
@@ -103,14 +123,23 @@ def list_covers(unit_id: int | None) -> list[InsuranceCover]:
 
 def cover_on(volunteer: Volunteer, day: date) -> InsuranceCover | None:
     """A cover in force for the volunteer on the day, or None."""
-    listed = exists(select(InsuranceCoverMember.id).where(
-        InsuranceCoverMember.cover_id == InsuranceCover.id, InsuranceCoverMember.volunteer_id == volunteer.id))
+    listed = exists(
+        select(InsuranceCoverMember.id).where(
+            InsuranceCoverMember.cover_id == InsuranceCover.id,
+            InsuranceCoverMember.volunteer_id == volunteer.id,
+        )
+    )
     return db.session.scalar(
         select(InsuranceCover)
-        .where(InsuranceCover.unit_id == volunteer.unit_id, InsuranceCover.starts_on <= day,
-               InsuranceCover.ends_on >= day,
-               or_(InsuranceCover.scope == "unit", listed))
-        .order_by(InsuranceCover.ends_on.desc()).limit(1))
+        .where(
+            InsuranceCover.unit_id == volunteer.unit_id,
+            InsuranceCover.starts_on <= day,
+            InsuranceCover.ends_on >= day,
+            or_(InsuranceCover.scope == "unit", listed),
+        )
+        .order_by(InsuranceCover.ends_on.desc())
+        .limit(1)
+    )
 
 
 def insured(cover: InsuranceCover) -> list[Volunteer]:
@@ -119,7 +148,8 @@ def insured(cover: InsuranceCover) -> list[Volunteer]:
         stmt = stmt.where(Volunteer.unit_id == cover.unit_id)
     else:
         stmt = stmt.join(InsuranceCoverMember, InsuranceCoverMember.volunteer_id == Volunteer.id).where(
-            InsuranceCoverMember.cover_id == cover.id)
+            InsuranceCoverMember.cover_id == cover.id
+        )
     return list(db.session.scalars(stmt))
 
 
@@ -127,20 +157,41 @@ def export_xlsx(cover: InsuranceCover, *, by: User, full_ids: bool) -> bytes:
     """The insured list for the insurer. Masked ID numbers; full ones only for the platform
     admin. Every export is audited (with which kind it was)."""
     from openpyxl import Workbook
+
     if full_ids and by.role != "platform_admin":
         raise Forbidden(_("只有平台管理员可以导出完整身份证号"))
     people = insured(cover)
-    audit.log("insurance.list_exported", cover, by=by, unit_id=cover.unit_id, full_ids=full_ids, rows=len(people))
+    audit.log(
+        "insurance.list_exported", cover, by=by, unit_id=cover.unit_id, full_ids=full_ids, rows=len(people)
+    )
     book = Workbook()
     sheet = book.active
     sheet.title = "insured"
-    append_row(sheet, [_("保险公司"), cover.insurer, _("保单号"), cover.policy_no,
-                       _("保险期间"), f"{cover.starts_on:%Y-%m-%d} – {cover.ends_on:%Y-%m-%d}"])
+    append_row(
+        sheet,
+        [
+            _("保险公司"),
+            cover.insurer,
+            _("保单号"),
+            cover.policy_no,
+            _("保险期间"),
+            f"{cover.starts_on:%Y-%m-%d} – {cover.ends_on:%Y-%m-%d}",
+        ],
+    )
     append_row(sheet, [_("志愿者编号"), _("姓名"), _("性别"), _("出生日期"), _("身份证号"), _("成员单位")])
     for v in people:
         number = identity.decrypt(v.id_number_encrypted) if full_ids else v.id_number_masked
-        append_row(sheet, [v.volunteer_no, v.name, _("男") if v.sex == "M" else _("女"), f"{v.birth_date:%Y-%m-%d}",
-                           number, cover.unit.name])
+        append_row(
+            sheet,
+            [
+                v.volunteer_no,
+                v.name,
+                _("男") if v.sex == "M" else _("女"),
+                f"{v.birth_date:%Y-%m-%d}",
+                number,
+                cover.unit.name,
+            ],
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -5,6 +5,7 @@ be rejected, with a reason, and a corrected record entered); the cached total
 Volunteer.approved_seconds always equals the sum of approved records, because every
 status change adjusts it in the same transaction with one atomic UPDATE.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -41,15 +42,15 @@ def countable_seconds(raw_seconds: int, post: Post | None) -> tuple[int, list[st
 def lock_volunteer(volunteer_id: int) -> Volunteer:
     """Serialize ledger changes of one volunteer (row lock on PostgreSQL; SQLite takes the
     database write lock at BEGIN, see app.sqlite)."""
-    volunteer = db.session.scalar(
-        select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update())
+    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update())
     if volunteer is None:
         raise NotFound(_("志愿者不存在"))
     return volunteer
 
 
-def overlapping(volunteer_id: int, started_at: datetime, ended_at: datetime | None,
-                exclude_id: int | None = None) -> ServiceRecord | None:
+def overlapping(
+    volunteer_id: int, started_at: datetime, ended_at: datetime | None, exclude_id: int | None = None
+) -> ServiceRecord | None:
     """Another live (open, pending or approved) record of the volunteer that overlaps."""
     end = ended_at or datetime.max.replace(tzinfo=started_at.tzinfo)
     stmt = select(ServiceRecord).where(
@@ -68,21 +69,42 @@ def open_session(volunteer_id: int, *, lock: bool = False) -> ServiceRecord | No
     lock, read under the volunteer's ledger lock, so that no other tap changes it meanwhile."""
     if lock:
         lock_volunteer(volunteer_id)
-    return db.session.scalar(select(ServiceRecord).where(
-        ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "open"))
+    return db.session.scalar(
+        select(ServiceRecord).where(
+            ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "open"
+        )
+    )
 
 
-def open_record(volunteer: Volunteer, post: Post, *, at: datetime, source: str, by: User,
-                flags: list[str], lat: float | None = None, lng: float | None = None) -> ServiceRecord:
+def open_record(
+    volunteer: Volunteer,
+    post: Post,
+    *,
+    at: datetime,
+    source: str,
+    by: User,
+    flags: list[str],
+    lat: float | None = None,
+    lng: float | None = None,
+) -> ServiceRecord:
     """Open a session at a post (a check-in), unless it starts inside another record of the
     volunteer. A second open session cannot exist (uq_service_records_one_open): a tap that
     loses that race gets the session that won, wherever it is."""
     clash = overlapping(volunteer.id, at, None)
     if clash is not None and clash.status != "open":
         raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
-    record = ServiceRecord(volunteer_id=volunteer.id, unit_id=post.unit_id, post_id=post.id, started_at=at,
-                           status="open", source=source, flags=",".join(flags), check_in_lat=lat,
-                           check_in_lng=lng, created_by_id=by.id)
+    record = ServiceRecord(
+        volunteer_id=volunteer.id,
+        unit_id=post.unit_id,
+        post_id=post.id,
+        started_at=at,
+        status="open",
+        source=source,
+        flags=",".join(flags),
+        check_in_lat=lat,
+        check_in_lng=lng,
+        created_by_id=by.id,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(record)
@@ -100,8 +122,15 @@ def open_record(volunteer: Volunteer, post: Post, *, at: datetime, source: str, 
 NEEDS_REVIEW = frozenset({"outside_fence", "capped", "auto_closed", "late_upload", "clock_skew"})
 
 
-def close_record(record: ServiceRecord, *, at: datetime, by: User, flags: list[str],
-                 lat: float | None = None, lng: float | None = None) -> ServiceRecord:
+def close_record(
+    record: ServiceRecord,
+    *,
+    at: datetime,
+    by: User,
+    flags: list[str],
+    lat: float | None = None,
+    lng: float | None = None,
+) -> ServiceRecord:
     """open → pending (a check-out): the countable time follows the post's minimum and
     maximum; a clean record at a post that approves by itself counts at once."""
     post = record.post
@@ -113,16 +142,28 @@ def close_record(record: ServiceRecord, *, at: datetime, by: User, flags: list[s
     record.flags = ",".join(dict.fromkeys(record.flag_list + flags + cap_flags))
     record.status = "pending"
     db.session.flush()
-    audit.log("record.checked_out", record, by=by, unit_id=record.unit_id, seconds=seconds, flags=record.flags)
+    audit.log(
+        "record.checked_out", record, by=by, unit_id=record.unit_id, seconds=seconds, flags=record.flags
+    )
     if post is not None and post.auto_approve and not set(record.flag_list) & NEEDS_REVIEW:
         approve(record, by=None)
     return record
 
 
-def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datetime, by: User | None,
-                  source: str = "manual", post: Post | None = None, activity=None,
-                  note: str | None = None, status: str = "approved", flags: list[str] | None = None,
-                  unit_id: int | None = None) -> ServiceRecord:
+def create_record(
+    volunteer: Volunteer,
+    *,
+    started_at: datetime,
+    ended_at: datetime,
+    by: User | None,
+    source: str = "manual",
+    post: Post | None = None,
+    activity=None,
+    note: str | None = None,
+    status: str = "approved",
+    flags: list[str] | None = None,
+    unit_id: int | None = None,
+) -> ServiceRecord:
     """Enter a finished record (补录 or import). Approved ones count at once."""
     fields: dict[str, list[str]] = {}
     if ended_at <= started_at:
@@ -142,33 +183,54 @@ def create_record(volunteer: Volunteer, *, started_at: datetime, ended_at: datet
     lock_volunteer(volunteer.id)
     clash = overlapping(volunteer.id, started_at, ended_at)
     if clash is not None:
-        raise Conflict(_("与该志愿者已有的服务记录时间重叠（记录 #%(id)d）", id=clash.id),
-                       fields={"started_at": [_("时间与已有记录重叠")]})
+        raise Conflict(
+            _("与该志愿者已有的服务记录时间重叠（记录 #%(id)d）", id=clash.id),
+            fields={"started_at": [_("时间与已有记录重叠")]},
+        )
     seconds, auto_flags = countable_seconds(int((ended_at - started_at).total_seconds()), post)
     record = ServiceRecord(
-        volunteer_id=volunteer.id, unit_id=unit_id or (post.unit_id if post else volunteer.unit_id),
-        post_id=post.id if post else None, activity_id=activity.id if activity else None,
-        started_at=started_at, ended_at=ended_at, seconds=seconds, status="pending", source=source,
-        flags=",".join(dict.fromkeys((flags or []) + auto_flags)), note=note,
+        volunteer_id=volunteer.id,
+        unit_id=unit_id or (post.unit_id if post else volunteer.unit_id),
+        post_id=post.id if post else None,
+        activity_id=activity.id if activity else None,
+        started_at=started_at,
+        ended_at=ended_at,
+        seconds=seconds,
+        status="pending",
+        source=source,
+        flags=",".join(dict.fromkeys((flags or []) + auto_flags)),
+        note=note,
         created_by_id=by.id if by else None,
     )
     db.session.add(record)
     db.session.flush()
-    audit.log("record.created", record, by=by, unit_id=record.unit_id, source=source,
-              seconds=seconds, volunteer_id=volunteer.id)
+    audit.log(
+        "record.created",
+        record,
+        by=by,
+        unit_id=record.unit_id,
+        source=source,
+        seconds=seconds,
+        volunteer_id=volunteer.id,
+    )
     if status == "approved":
         approve(record, by=by)
     return record
 
 
-def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volunteer_no: str | None = None,
-                             name: str | None = None) -> tuple[Volunteer, bool]:
+def find_volunteer_for_entry(
+    by: User, *, volunteer_id: int | None = None, volunteer_no: str | None = None, name: str | None = None
+) -> tuple[Volunteer, bool]:
     """Whom an admin may enter a record for: a volunteer of a unit the admin manages (by id or
     number), or a volunteer of another unit named by volunteer number AND name together, as on
     a paper sign-in sheet (returned with True: such a record goes to that unit for review).
     Anything else, including a bare id of another unit's volunteer, answers like a missing one."""
-    missing = NotFound(_("志愿者不存在"), fields={"volunteer_id": [_("未找到该志愿者")]} if volunteer_id is not None
-                       else {"volunteer_no": [_("未找到该编号的志愿者")]})
+    missing = NotFound(
+        _("志愿者不存在"),
+        fields={"volunteer_id": [_("未找到该志愿者")]}
+        if volunteer_id is not None
+        else {"volunteer_no": [_("未找到该编号的志愿者")]},
+    )
     volunteer = None
     if volunteer_id is not None:
         volunteer = db.session.get(Volunteer, volunteer_id)
@@ -183,10 +245,19 @@ def find_volunteer_for_entry(by: User, *, volunteer_id: int | None = None, volun
     raise missing
 
 
-def enter_manual_record(by: User, *, unit_id: int | None = None, started_at: datetime, ended_at: datetime,
-                        volunteer_id: int | None = None, volunteer_no: str | None = None,
-                        name: str | None = None, post_id: int | None = None,
-                        note: str | None = None, before_registration: bool = False) -> ServiceRecord:
+def enter_manual_record(
+    by: User,
+    *,
+    unit_id: int | None = None,
+    started_at: datetime,
+    ended_at: datetime,
+    volunteer_id: int | None = None,
+    volunteer_no: str | None = None,
+    name: str | None = None,
+    post_id: int | None = None,
+    note: str | None = None,
+    before_registration: bool = False,
+) -> ServiceRecord:
     """补录 by an admin, for unit_id (a unit admin's own unit when not given; the platform admin
     may leave it open, and the record then goes to the post's unit or the volunteer's). A post
     must be one of that unit. A record for the admin's own volunteers counts at once; one for
@@ -200,22 +271,42 @@ def enter_manual_record(by: User, *, unit_id: int | None = None, started_at: dat
     elif by.role != "platform_admin":
         raise NotFound(_("成员单位不存在"))
     post = get_or_404(Post, post_id) if post_id is not None else None
-    volunteer, other_unit = find_volunteer_for_entry(by, volunteer_id=volunteer_id, volunteer_no=volunteer_no,
-                                                     name=name)
+    volunteer, other_unit = find_volunteer_for_entry(
+        by, volunteer_id=volunteer_id, volunteer_no=volunteer_no, name=name
+    )
     if post is not None and unit_id is not None and post.unit_id != unit_id:
         raise NotFound(fields={"post_id": [_("不是本单位的服务岗")]})
     flags = _history_flags(volunteer, started_at, note, before_registration)
     if other_unit:
-        return create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
-                             post=post, note=note, status="pending", flags=["other_unit", *flags],
-                             unit_id=volunteer.unit_id)
+        return create_record(
+            volunteer,
+            started_at=started_at,
+            ended_at=ended_at,
+            by=by,
+            source="manual",
+            post=post,
+            note=note,
+            status="pending",
+            flags=["other_unit", *flags],
+            unit_id=volunteer.unit_id,
+        )
     target = unit_id or (post.unit_id if post else volunteer.unit_id)
-    return create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
-                         post=post, note=note, flags=flags, unit_id=target)
+    return create_record(
+        volunteer,
+        started_at=started_at,
+        ended_at=ended_at,
+        by=by,
+        source="manual",
+        post=post,
+        note=note,
+        flags=flags,
+        unit_id=target,
+    )
 
 
-def _history_flags(volunteer: Volunteer, started_at: datetime, note: str | None,
-                   before_registration: bool) -> list[str]:
+def _history_flags(
+    volunteer: Volunteer, started_at: datetime, note: str | None, before_registration: bool
+) -> list[str]:
     """Service dated before the volunteer registered is entered only when the admin marks it as
     history from before registration, with a note; it then carries the pre_registration flag,
     so reviewers see it in every list."""
@@ -226,8 +317,15 @@ def _history_flags(volunteer: Volunteer, started_at: datetime, note: str | None,
         when = local(registered).strftime("%Y-%m-%d %H:%M")
         raise ValidationFailed(
             _("该记录早于志愿者的注册时间（%(t)s）", t=when),
-            fields={"started_at": [_("早于志愿者的注册时间（%(t)s）；如确为注册前的服务，请勾选“补录注册前的服务”并写明说明",
-                                      t=when)]})
+            fields={
+                "started_at": [
+                    _(
+                        "早于志愿者的注册时间（%(t)s）；如确为注册前的服务，请勾选“补录注册前的服务”并写明说明",
+                        t=when,
+                    )
+                ]
+            },
+        )
     if not (note or "").strip():
         raise ValidationFailed(fields={"note": [_("补录注册前的服务须写明说明")]})
     return [PRE_REGISTRATION]
@@ -248,8 +346,11 @@ def volunteer_filter(by: User, volunteer_id: int | None) -> int | None:
 
 
 def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
-    db.session.execute(update(Volunteer).where(Volunteer.id == volunteer_id)
-                       .values(approved_seconds=Volunteer.approved_seconds + delta))
+    db.session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer_id)
+        .values(approved_seconds=Volunteer.approved_seconds + delta)
+    )
     volunteer = db.session.get(Volunteer, volunteer_id)
     assert volunteer is not None, "a record's volunteer exists (foreign key)"
     db.session.refresh(volunteer, ["approved_seconds", "star_level"])
@@ -262,16 +363,20 @@ def _move(record: ServiceRecord, sources: tuple[str, ...], **values) -> bool:
     of two reviewers acting at once only one moves the record; False if it was not in
     `sources` (the record is read afresh either way)."""
     done = execute_dml(
-        update(ServiceRecord).where(ServiceRecord.id == record.id, ServiceRecord.status.in_(sources))
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        update(ServiceRecord)
+        .where(ServiceRecord.id == record.id, ServiceRecord.status.in_(sources))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.refresh(record)
     return bool(done)
 
 
 def approve(record: ServiceRecord, *, by: User | None) -> ServiceRecord:
     """pending → approved, once; the hours count from now on."""
-    if not _move(record, ("pending",), status="approved", reviewed_by_id=by.id if by else None,
-                 reviewed_at=now()):
+    if not _move(
+        record, ("pending",), status="approved", reviewed_by_id=by.id if by else None, reviewed_at=now()
+    ):
         raise Conflict(_("只能审核通过待审核的记录（当前状态：%(s)s）", s=record.status))
     _add_to_total(record.volunteer_id, record.seconds)
     audit.log("record.approved", record, by=by, unit_id=record.unit_id, seconds=record.seconds)
@@ -284,18 +389,32 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
     if not reason or len(reason) > 500:
         raise ValidationFailed(fields={"reason": [_("请填写不通过的原因（不超过500字）")]})
     was = record.status
-    if not _move(record, ("pending", "approved"), status="rejected", reject_reason=reason,
-                 reviewed_by_id=by.id if by else None, reviewed_at=now()):
+    if not _move(
+        record,
+        ("pending", "approved"),
+        status="rejected",
+        reject_reason=reason,
+        reviewed_by_id=by.id if by else None,
+        reviewed_at=now(),
+    ):
         raise Conflict(_("该记录当前不能驳回（当前状态：%(s)s）", s=record.status))
     if was == "approved":
         _add_to_total(record.volunteer_id, -record.seconds)
-    audit.log("record.rejected", record, by=by, unit_id=record.unit_id, reason=reason,
-              was=was, seconds=record.seconds)
+    audit.log(
+        "record.rejected",
+        record,
+        by=by,
+        unit_id=record.unit_id,
+        reason=reason,
+        was=was,
+        seconds=record.seconds,
+    )
     return record
 
 
-def correct(record: ServiceRecord, *, started_at: datetime, ended_at: datetime, by: User | None,
-            reason: str) -> ServiceRecord:
+def correct(
+    record: ServiceRecord, *, started_at: datetime, ended_at: datetime, by: User | None, reason: str
+) -> ServiceRecord:
     """Correct a record's times without editing it: the old one is rejected with the reason
     and an approved replacement pointing back at it (corrects_id) is entered, in one step."""
     reason = (reason or "").strip()
@@ -305,32 +424,63 @@ def correct(record: ServiceRecord, *, started_at: datetime, ended_at: datetime, 
         raise Conflict(_("只能更正待审核或已通过的记录（当前状态：%(s)s）", s=record.status))
     volunteer = lock_volunteer(record.volunteer_id)
     reject(record, by=by, reason=_("更正：%(reason)s", reason=reason))
-    replacement = create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
-                                post=record.post, activity=record.activity, note=reason, status="pending",
-                                flags=["corrected"], unit_id=record.unit_id)
+    replacement = create_record(
+        volunteer,
+        started_at=started_at,
+        ended_at=ended_at,
+        by=by,
+        source="manual",
+        post=record.post,
+        activity=record.activity,
+        note=reason,
+        status="pending",
+        flags=["corrected"],
+        unit_id=record.unit_id,
+    )
     replacement.corrects_id = record.id
     db.session.flush()
-    audit.log("record.corrected", record, by=by, unit_id=record.unit_id, reason=reason,
-              replacement_id=replacement.id)
+    audit.log(
+        "record.corrected",
+        record,
+        by=by,
+        unit_id=record.unit_id,
+        reason=reason,
+        replacement_id=replacement.id,
+    )
     return approve(replacement, by=by)
 
 
 def ledger_mismatches() -> list[tuple[int, str, int, int]]:
     """Volunteers whose cached total differs from the sum of approved records:
     (volunteer_id, volunteer_no, cached_seconds, ledger_seconds). One set-based query."""
-    ledger = (select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.seconds).label("total"))
-              .where(ServiceRecord.status == "approved").group_by(ServiceRecord.volunteer_id).subquery())
+    ledger = (
+        select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.seconds).label("total"))
+        .where(ServiceRecord.status == "approved")
+        .group_by(ServiceRecord.volunteer_id)
+        .subquery()
+    )
     ledger_total = func.coalesce(ledger.c.total, 0)
     rows = db.session.execute(
         select(Volunteer.id, Volunteer.volunteer_no, Volunteer.approved_seconds, ledger_total)
         .outerjoin(ledger, ledger.c.volunteer_id == Volunteer.id)
-        .where(Volunteer.approved_seconds != ledger_total).order_by(Volunteer.id)).all()
+        .where(Volunteer.approved_seconds != ledger_total)
+        .order_by(Volunteer.id)
+    ).all()
     return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
 
 
-def search_records(*, unit_id: int | None, status: str | None = None, volunteer_id: int | None = None,
-                   post_id: int | None = None, date_from: datetime | None = None,
-                   date_to: datetime | None = None, flagged: bool = False, page: int = 1, per_page: int = 50):
+def search_records(
+    *,
+    unit_id: int | None,
+    status: str | None = None,
+    volunteer_id: int | None = None,
+    post_id: int | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    flagged: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+):
     """A page of a unit's records (or all units'), newest first, with the total."""
     from sqlalchemy.orm import selectinload
 
@@ -349,10 +499,17 @@ def search_records(*, unit_id: int | None, status: str | None = None, volunteer_
         stmt = stmt.where(ServiceRecord.started_at < date_to)
     if flagged:
         stmt = stmt.where(ServiceRecord.flags != "")
-    return paginate(stmt, page=page, per_page=per_page,
-                    order_by=(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()),
-                    load=(selectinload(ServiceRecord.volunteer), selectinload(ServiceRecord.post),
-                          selectinload(ServiceRecord.created_by)))
+    return paginate(
+        stmt,
+        page=page,
+        per_page=per_page,
+        order_by=(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()),
+        load=(
+            selectinload(ServiceRecord.volunteer),
+            selectinload(ServiceRecord.post),
+            selectinload(ServiceRecord.created_by),
+        ),
+    )
 
 
 def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None) -> int:
@@ -367,8 +524,9 @@ def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None)
     return approved
 
 
-def hours_by_month(months: list[str], *, volunteer_id: int | None = None,
-                   unit_id: int | None = None) -> list[tuple[str, float]]:
+def hours_by_month(
+    months: list[str], *, volunteer_id: int | None = None, unit_id: int | None = None
+) -> list[tuple[str, float]]:
     """Approved hours per calendar month (deployment zone) of the given consecutive months, of
     one volunteer, one unit's ledger, or everything — one GROUP BY. Months are matched by
     their UTC bounds, so it works the same on every database."""
@@ -376,13 +534,28 @@ def hours_by_month(months: list[str], *, volunteer_id: int | None = None,
 
     from app.models.base import UTCDateTime
     from app.services.clock import month_bounds
+
     utc = UTCDateTime()
     bounds = {m: month_bounds(m) for m in months}
-    label = case(*[(and_(ServiceRecord.started_at >= literal(start, utc), ServiceRecord.started_at < literal(end, utc)), m)
-                   for m, (start, end) in bounds.items()], else_=None)
+    label = case(
+        *[
+            (
+                and_(
+                    ServiceRecord.started_at >= literal(start, utc),
+                    ServiceRecord.started_at < literal(end, utc),
+                ),
+                m,
+            )
+            for m, (start, end) in bounds.items()
+        ],
+        else_=None,
+    )
     first, last = bounds[months[0]][0], bounds[months[-1]][1]
-    conditions = [ServiceRecord.status == "approved", ServiceRecord.started_at >= first,
-                  ServiceRecord.started_at < last]
+    conditions = [
+        ServiceRecord.status == "approved",
+        ServiceRecord.started_at >= first,
+        ServiceRecord.started_at < last,
+    ]
     if volunteer_id is not None:
         conditions.append(ServiceRecord.volunteer_id == volunteer_id)
     if unit_id is not None:
@@ -390,6 +563,9 @@ def hours_by_month(months: list[str], *, volunteer_id: int | None = None,
     # Grouped through a subquery: PostgreSQL would not match a GROUP BY expression whose
     # bound parameters are rendered a second time.
     labelled = select(label.label("month"), ServiceRecord.seconds).where(*conditions).subquery()
-    rows = dict(db.session.execute(
-        select(labelled.c.month, func.sum(labelled.c.seconds)).group_by(labelled.c.month)).all())
+    rows = dict(
+        db.session.execute(
+            select(labelled.c.month, func.sum(labelled.c.seconds)).group_by(labelled.c.month)
+        ).all()
+    )
     return [(m, hours(rows.get(m))) for m in months]

@@ -1,4 +1,5 @@
 """The SMTP connection every outgoing mail uses, from the MAIL_* settings read at each use."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -12,10 +13,15 @@ def configured() -> bool:
 
 def connection():
     config = current_app.config  # read at each use, so MAIL_* set after start-up apply
-    return mail.get_connection(backend="smtp", host=config["MAIL_SERVER"], port=config["MAIL_PORT"],
-                               username=config.get("MAIL_USERNAME") or "",
-                               password=config.get("MAIL_PASSWORD") or "",
-                               use_tls=bool(config.get("MAIL_USE_TLS")), timeout=30)
+    return mail.get_connection(
+        backend="smtp",
+        host=config["MAIL_SERVER"],
+        port=config["MAIL_PORT"],
+        username=config.get("MAIL_USERNAME") or "",
+        password=config.get("MAIL_PASSWORD") or "",
+        use_tls=bool(config.get("MAIL_USE_TLS")),
+        timeout=30,
+    )
 
 
 def sender() -> str:

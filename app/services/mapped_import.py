@@ -4,6 +4,7 @@ Each row is matched to a volunteer by ID number (through the keyed hash), by vol
 number, or by name plus phone; its time comes from a start and an end, or from a date and a
 duration. Every row is checked first and nothing is imported unless every row is good; the
 problems are kept as (row, column, reason) for an XLSX error report."""
+
 from __future__ import annotations
 
 import contextlib
@@ -57,7 +58,9 @@ class Outcome:
     def by_row(self) -> dict[str, list[str]]:
         rows: dict[str, list[str]] = {}
         for p in self.problems:
-            rows.setdefault(_("第%(n)d行", n=p.row), []).append(f"{p.column}：{p.reason}" if p.column else p.reason)
+            rows.setdefault(_("第%(n)d行", n=p.row), []).append(
+                f"{p.column}：{p.reason}" if p.column else p.reason
+            )
         return rows
 
 
@@ -66,13 +69,18 @@ class ImportRefused(ValidationFailed):
 
     def __init__(self, outcome: Outcome, message: str | None = None):
         rows = {o.row for o in outcome.problems}
-        super().__init__(message or _("有%(n)d行数据有误，未导入任何记录", n=len(rows)), fields=outcome.by_row(),
-                         problems=[{"row": p.row, "column": p.column, "reason": p.reason} for p in outcome.problems])
+        super().__init__(
+            message or _("有%(n)d行数据有误，未导入任何记录", n=len(rows)),
+            fields=outcome.by_row(),
+            problems=[{"row": p.row, "column": p.column, "reason": p.reason} for p in outcome.problems],
+        )
         self.outcome = outcome
 
 
 def read(data: bytes, filename: str) -> Sheet:
-    return read_sheet(data, filename, max_rows=MAX_ROWS, known_headers=column_mapping.known_headers("records"))
+    return read_sheet(
+        data, filename, max_rows=MAX_ROWS, known_headers=column_mapping.known_headers("records")
+    )
 
 
 def _parse_day(value) -> date:
@@ -81,8 +89,9 @@ def _parse_day(value) -> date:
     if isinstance(value, date):
         return value
     text = cell_text(value)
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or \
-        re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text
+    )
     if not match:
         raise ValueError(_("日期格式应为 YYYY-MM-DD"))
     try:
@@ -112,7 +121,9 @@ def _parse_moment(value, day: date | None) -> datetime:
             except ValueError:
                 raise ValueError(_("时间无效")) from None
         else:
-            text = re.sub(r"^(\d{4})-(\d{1,2})-(\d{1,2})", lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text)
+            text = re.sub(
+                r"^(\d{4})-(\d{1,2})-(\d{1,2})", lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text
+            )
             text = re.sub(r" (\d):", r" 0\1:", text)
             try:
                 moment = datetime.fromisoformat(text)
@@ -157,7 +168,7 @@ class _People:
         found: dict[str, Volunteer] = {}
         values_list = sorted(values)
         for start in range(0, len(values_list), LOOKUP_CHUNK):
-            chunk = values_list[start:start + LOOKUP_CHUNK]
+            chunk = values_list[start : start + LOOKUP_CHUNK]
             for volunteer in db.session.scalars(select(Volunteer).where(column.in_(chunk))):
                 found[getattr(volunteer, column.key)] = volunteer
         return found
@@ -309,8 +320,17 @@ def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
         parts.append(_("地点：%(p)s", p=cells["place"]))
     note = "；".join(p for p in parts if p)[:500] or None
     try:
-        ledger.create_record(volunteer, started_at=started, ended_at=ended, by=by, source="import", post=post,
-                             unit_id=unit_id, note=note, status="approved")
+        ledger.create_record(
+            volunteer,
+            started_at=started,
+            ended_at=ended,
+            by=by,
+            source="import",
+            post=post,
+            unit_id=unit_id,
+            note=note,
+            status="approved",
+        )
     except DomainError as exc:
         code = next(iter(exc.fields), "")
         reason = "；".join(m for msgs in exc.fields.values() for m in msgs) or exc.message
@@ -351,6 +371,7 @@ def error_report(problems: list[Problem]) -> bytes:
 class Review:
     """What the mapping page shows: the file's columns, the mapping, and how an import went
     (or would go): its outcome, or why it cannot start."""
+
     sheet: Sheet
     mapping: list[str | None]
     outcome: Outcome | None = None
@@ -361,8 +382,15 @@ class Review:
         return not self.refusal and self.outcome is not None and not self.outcome.problems
 
 
-def review(data: bytes, filename: str, unit_id: int, *, by: User,
-           mapping: list[str | None] | dict[str, str] | None = None, commit: bool = False) -> Review:
+def review(
+    data: bytes,
+    filename: str,
+    unit_id: int,
+    *,
+    by: User,
+    mapping: list[str | None] | dict[str, str] | None = None,
+    commit: bool = False,
+) -> Review:
     """Read the file, take the given mapping (or propose one), and import (commit) or only
     try (a preview that leaves nothing behind). An import that went through is remembered as
     the unit's mapping. A mapping is a field per column, or {header text: field}."""
@@ -371,7 +399,7 @@ def review(data: bytes, filename: str, unit_id: int, *, by: User,
         mapping = column_mapping.from_names(mapping, sheet.header, kind="records")
     if mapping is None:
         mapping = column_mapping.propose(sheet.header, unit_id=unit_id, kind="records")
-    mapping = (list(mapping) + [None] * len(sheet.header))[:len(sheet.header)]
+    mapping = (list(mapping) + [None] * len(sheet.header))[: len(sheet.header)]
     result = Review(sheet, mapping)
     try:
         result.outcome = run(sheet, mapping, unit_id, by=by, dry_run=not commit)
@@ -379,7 +407,9 @@ def review(data: bytes, filename: str, unit_id: int, *, by: User,
         result.outcome = exc.outcome
         result.refusal = [exc.message]
     except ValidationFailed as exc:
-        result.refusal = exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
+        result.refusal = (
+            exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
+        )
     if commit and result.ok:
         column_mapping.remember(unit_id, "records", sheet.header, mapping)
     return result

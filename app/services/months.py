@@ -4,6 +4,7 @@ Doors (the page, the API, the CLI, the scheduler's job) parse the text once with
 `Month.parse`, and services pass the value on; `str(month)` gives the text back for storage
 (a bulletin's `month` column, its figures' JSON) and for every format the contract fixes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,18 +35,21 @@ class Month:
             from flask_babel import gettext as _
 
             from app.services.errors import ValidationFailed
+
             raise ValidationFailed(fields={"month": [_("月份格式应为 YYYY-MM")]}) from None
 
     @classmethod
     def of(cls, moment: datetime) -> Month:
         """The month a moment falls in, in the deployment's zone."""
         from app.services.clock import local
+
         day = local(moment)
         return cls(day.year, day.month)
 
     @classmethod
     def current(cls) -> Month:
         from app.services.clock import now
+
         return cls.of(now())
 
     @classmethod
@@ -72,6 +76,7 @@ class Month:
     def start(self) -> datetime:
         """The UTC instant the month begins in the deployment's zone."""
         from app.services.clock import start_of_day
+
         return start_of_day(self.first_day())
 
     @property

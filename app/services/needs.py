@@ -6,6 +6,7 @@ The resident's name and phone are personal data: shown masked, read in full only
 admins of the need (and that reading is audited), erased RETENTION_DAYS after the need is
 closed. The resident's tracking code is handed out once and kept only as a keyed hash.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -94,16 +95,32 @@ def submit_need(data: NeedInput, *, by: User | None = None) -> tuple[Need, str]:
             data.unit_id = by.unit_id
     data = _validated(data)
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
-    need = Need(code_hash=_code_hash(code), source="phone" if by else "public", category_id=data.category_id,
-                text=data.text, place=data.place, wished_date=data.wished_date, resident_name=data.name,
-                resident_phone=data.phone, unit_id=data.unit_id, created_by_id=by.id if by else None,
-                created_at=now())
+    need = Need(
+        code_hash=_code_hash(code),
+        source="phone" if by else "public",
+        category_id=data.category_id,
+        text=data.text,
+        place=data.place,
+        wished_date=data.wished_date,
+        resident_name=data.name,
+        resident_phone=data.phone,
+        unit_id=data.unit_id,
+        created_by_id=by.id if by else None,
+        created_at=now(),
+    )
     db.session.add(need)
     db.session.flush()
     audit.log("need.submitted", need, by=by, unit_id=need.unit_id, source=need.source)
     if sms.is_configured():
-        sms.send(data.phone, _("您的需求已收到，编号%(n)s，查询码%(c)s。查询与评价：%(u)s",
-                               n=need.number, c=code, u=tracking_url()))
+        sms.send(
+            data.phone,
+            _(
+                "您的需求已收到，编号%(n)s，查询码%(c)s。查询与评价：%(u)s",
+                n=need.number,
+                c=code,
+                u=tracking_url(),
+            ),
+        )
     return need, code
 
 
@@ -115,10 +132,14 @@ def tracking_url(code: str | None = None) -> str:
 
 # Reading -------------------------------------------------------------------------------------
 
+
 def can_manage(user: User | None, need: Need) -> bool:
     """The platform admin handles every need; a unit admin the needs with their unit."""
-    return user is not None and units.can_manage_unit(user, need.unit_id) and (
-        user.role == "platform_admin" or need.unit_id is not None)
+    return (
+        user is not None
+        and units.can_manage_unit(user, need.unit_id)
+        and (user.role == "platform_admin" or need.unit_id is not None)
+    )
 
 
 def get_need(need_id: int) -> Need:
@@ -137,7 +158,11 @@ def need_for_admin(user: User, need_id: int) -> Need:
 
 
 def by_code(code: str) -> Need:
-    need = db.session.scalar(select(Need).where(Need.code_hash == _code_hash(code))) if normalize_code(code) else None
+    need = (
+        db.session.scalar(select(Need).where(Need.code_hash == _code_hash(code)))
+        if normalize_code(code)
+        else None
+    )
     if need is None:
         raise NotFound(_("查询码不正确"), fields={"code": [_("查询码不正确，请核对")]})
     return need
@@ -156,6 +181,7 @@ def resident_contact(need: Need, user: User | None) -> tuple[str, str]:
 def list_needs(user: User, *, status: str | None = None, page: int = 1, per_page: int = 50):
     """A page of the needs the admin handles, newest first."""
     from app.services.volunteers import Page
+
     stmt = select(Need)
     if user.role != "platform_admin":
         stmt = stmt.where(Need.unit_id == user.unit_id)
@@ -163,17 +189,27 @@ def list_needs(user: User, *, status: str | None = None, page: int = 1, per_page
         stmt = stmt.where(Need.status == status)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
-    items = list(db.session.scalars(stmt.options(selectinload(Need.category), selectinload(Need.unit))
-                                    .order_by(Need.created_at.desc(), Need.id.desc())
-                                    .limit(per_page).offset((page - 1) * per_page)))
+    items = list(
+        db.session.scalars(
+            stmt.options(selectinload(Need.category), selectinload(Need.unit))
+            .order_by(Need.created_at.desc(), Need.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return Page(items, total, page, per_page)
 
 
 def waiting_needs(unit_id: int | None, *, days: int | None = None, at: datetime | None = None) -> list[Need]:
     """Needs still waiting for dispatch or publication longer than `days` (NEED_WAITING_DAYS)."""
-    days = days if days is not None else int(current_app.config.get("NEED_WAITING_DAYS", DEFAULT_WAITING_DAYS))
-    stmt = select(Need).options(selectinload(Need.category)).where(
-        Need.status.in_(OPEN_STATUSES), Need.created_at < (at or now()) - timedelta(days=days))
+    days = (
+        days if days is not None else int(current_app.config.get("NEED_WAITING_DAYS", DEFAULT_WAITING_DAYS))
+    )
+    stmt = (
+        select(Need)
+        .options(selectinload(Need.category))
+        .where(Need.status.in_(OPEN_STATUSES), Need.created_at < (at or now()) - timedelta(days=days))
+    )
     if unit_id is not None:
         stmt = stmt.where(Need.unit_id == unit_id)
     return list(db.session.scalars(stmt.order_by(Need.created_at).limit(100)))
@@ -181,22 +217,49 @@ def waiting_needs(unit_id: int | None, *, days: int | None = None, at: datetime 
 
 # Status changes ------------------------------------------------------------------------------
 
-def _transition(need: Need, from_statuses: tuple[str, ...], action: str, *, by: User | None,
-                reason: str | None = None, **values) -> Need:
+
+def _transition(
+    need: Need,
+    from_statuses: tuple[str, ...],
+    action: str,
+    *,
+    by: User | None,
+    reason: str | None = None,
+    **values,
+) -> Need:
     """Move the need from one of from_statuses, once, and write the audit entry."""
     was = need.status
-    done = execute_dml(update(Need).where(Need.id == need.id, Need.status.in_(from_statuses))
-                       .values(**values).execution_options(synchronize_session=False)).rowcount
+    done = execute_dml(
+        update(Need)
+        .where(Need.id == need.id, Need.status.in_(from_statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.refresh(need)
     if not done:
         raise Conflict(_("该需求当前的状态不能进行此操作（当前：%(s)s）", s=status_label(need.status)))
-    audit.log(f"need.{action}", need, by=by, unit_id=need.unit_id, reason=reason, was=was,
-              status=need.status, **{k: v for k, v in values.items() if k in ("merged_into_id", "capacity")})
+    audit.log(
+        f"need.{action}",
+        need,
+        by=by,
+        unit_id=need.unit_id,
+        reason=reason,
+        was=was,
+        status=need.status,
+        **{k: v for k, v in values.items() if k in ("merged_into_id", "capacity")},
+    )
     return need
 
 
-def dispatch(need: Need, action: str, *, by: User, unit_id: int | None = None, into_id: int | None = None,
-             reason: str | None = None) -> Need:
+def dispatch(
+    need: Need,
+    action: str,
+    *,
+    by: User,
+    unit_id: int | None = None,
+    into_id: int | None = None,
+    reason: str | None = None,
+) -> Need:
     """派单: accept (optionally to a unit), assign to a unit, merge into another need, or decline
     with a reason the resident sees."""
     if not can_manage(by, need):
@@ -212,19 +275,35 @@ def dispatch(need: Need, action: str, *, by: User, unit_id: int | None = None, i
         values: dict = {"status": "accepted", "accepted_at": need.accepted_at or at}
         if unit_id is not None:
             values["unit_id"] = unit_id
-        return _transition(need, OPEN_STATUSES, "assigned" if unit_id is not None else "accepted", by=by, **values)
+        return _transition(
+            need, OPEN_STATUSES, "assigned" if unit_id is not None else "accepted", by=by, **values
+        )
     if action == "decline":
         reason = (reason or "").strip()
         if not reason or len(reason) > REASON_MAX:
             raise ValidationFailed(fields={"reason": [_("请填写不受理的原因（群众可见，不超过500字）")]})
-        return _transition(need, OPEN_STATUSES, "declined", by=by, reason=reason, status="declined",
-                           decline_reason=reason, closed_at=at)
+        return _transition(
+            need,
+            OPEN_STATUSES,
+            "declined",
+            by=by,
+            reason=reason,
+            status="declined",
+            decline_reason=reason,
+            closed_at=at,
+        )
     if action == "merge":
         other = db.session.get(Need, into_id) if into_id else None
-        if other is None or other.id == need.id or not can_manage(by, other) or other.status in ("declined", "merged"):
+        if (
+            other is None
+            or other.id == need.id
+            or not can_manage(by, other)
+            or other.status in ("declined", "merged")
+        ):
             raise ValidationFailed(fields={"into_id": [_("请填写要合并到的另一条有效需求的编号")]})
-        return _transition(need, OPEN_STATUSES, "merged", by=by, status="merged", merged_into_id=other.id,
-                           closed_at=at)
+        return _transition(
+            need, OPEN_STATUSES, "merged", by=by, status="merged", merged_into_id=other.id, closed_at=at
+        )
     raise ValidationFailed(fields={"action": [_("无效的操作")]})
 
 
@@ -237,24 +316,44 @@ def publish(need: Need, capacity: int, *, by: User) -> Need:
         raise ValidationFailed(fields={"capacity": [_("招募人数应在1到100之间")]})
     if need.status != "accepted":
         raise Conflict(_("该需求当前的状态不能进行此操作（当前：%(s)s）", s=status_label(need.status)))
-    post = posts.create_post(need.unit_id, posts.PostInput(
-        name=f"{_('微心愿')} {need.number}", address=need.place[:200], auto_approve=True, min_minutes=0,
-        category_id=need.category_id), by=by)
-    return _transition(need, ("accepted",), "published", by=by, status="published", capacity=capacity,
-                       post_id=post.id, published_at=now())
+    post = posts.create_post(
+        need.unit_id,
+        posts.PostInput(
+            name=f"{_('微心愿')} {need.number}",
+            address=need.place[:200],
+            auto_approve=True,
+            min_minutes=0,
+            category_id=need.category_id,
+        ),
+        by=by,
+    )
+    return _transition(
+        need,
+        ("accepted",),
+        "published",
+        by=by,
+        status="published",
+        capacity=capacity,
+        post_id=post.id,
+        published_at=now(),
+    )
 
 
 def sign_up(volunteer: Volunteer, need: Need) -> NeedSignup:
     """接单: take one place of a published need; the capacity holds under simultaneous sign-ups."""
     if need.status != "published":
         raise Conflict(_("该需求当前不在招募中"))
-    if db.session.scalar(select(exists().where(NeedSignup.need_id == need.id, NeedSignup.volunteer_id == volunteer.id))):
+    if db.session.scalar(
+        select(exists().where(NeedSignup.need_id == need.id, NeedSignup.volunteer_id == volunteer.id))
+    ):
         raise Conflict(_("您已报名该需求"))
     signup = NeedSignup(need_id=need.id, volunteer_id=volunteer.id, created_at=now())
-    taken = execute_dml(update(Need).where(Need.id == need.id, Need.status == "published",
-                                           Need.signup_count < Need.capacity)
-                        .values(signup_count=Need.signup_count + 1)
-                        .execution_options(synchronize_session=False)).rowcount
+    taken = execute_dml(
+        update(Need)
+        .where(Need.id == need.id, Need.status == "published", Need.signup_count < Need.capacity)
+        .values(signup_count=Need.signup_count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not taken:
         raise Conflict(_("该需求的名额已满"))
     try:
@@ -268,8 +367,14 @@ def sign_up(volunteer: Volunteer, need: Need) -> NeedSignup:
 
 
 def signups(need: Need) -> list[NeedSignup]:
-    return list(db.session.scalars(select(NeedSignup).options(selectinload(NeedSignup.volunteer))
-                                   .where(NeedSignup.need_id == need.id).order_by(NeedSignup.id)))
+    return list(
+        db.session.scalars(
+            select(NeedSignup)
+            .options(selectinload(NeedSignup.volunteer))
+            .where(NeedSignup.need_id == need.id)
+            .order_by(NeedSignup.id)
+        )
+    )
 
 
 def confirm(need: Need, signup_id: int, *, by: User) -> NeedSignup:
@@ -279,9 +384,12 @@ def confirm(need: Need, signup_id: int, *, by: User) -> NeedSignup:
     signup = db.session.get(NeedSignup, signup_id)
     if signup is None or signup.need_id != need.id:
         raise NotFound(_("报名不存在"))
-    done = execute_dml(update(NeedSignup).where(NeedSignup.id == signup.id, NeedSignup.status == "pending")
-                       .values(status="confirmed", confirmed_at=now())
-                       .execution_options(synchronize_session=False)).rowcount
+    done = execute_dml(
+        update(NeedSignup)
+        .where(NeedSignup.id == signup.id, NeedSignup.status == "pending")
+        .values(status="confirmed", confirmed_at=now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.refresh(signup)
     if not done:
         raise Conflict(_("该志愿者已确认"))
@@ -290,8 +398,17 @@ def confirm(need: Need, signup_id: int, *, by: User) -> NeedSignup:
 
 
 def _confirmed(need: Need, volunteer_id: int) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        NeedSignup.need_id == need.id, NeedSignup.volunteer_id == volunteer_id, NeedSignup.status == "confirmed"))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    NeedSignup.need_id == need.id,
+                    NeedSignup.volunteer_id == volunteer_id,
+                    NeedSignup.status == "confirmed",
+                )
+            )
+        )
+    )
 
 
 def ensure_may_serve(volunteer: Volunteer, post: Post) -> None:
@@ -303,8 +420,9 @@ def ensure_may_serve(volunteer: Volunteer, post: Post) -> None:
         raise Forbidden(_("只有单位确认的志愿者可以在此需求签到"))
 
 
-def record_service(need: Need, volunteer_id: int, *, started_at: datetime, ended_at: datetime,
-                   by: User) -> ServiceRecord:
+def record_service(
+    need: Need, volunteer_id: int, *, started_at: datetime, ended_at: datetime, by: User
+) -> ServiceRecord:
     """The unit enters a confirmed volunteer's service on the need (the ledger's manual entry)."""
     if not can_manage(by, need) or need.unit_id is None:
         raise NotFound(_("需求不存在"))
@@ -314,21 +432,41 @@ def record_service(need: Need, volunteer_id: int, *, started_at: datetime, ended
         raise ValidationFailed(fields={"volunteer_id": [_("请选择单位已确认的志愿者")]})
     volunteer = db.session.get(Volunteer, volunteer_id)
     assert volunteer is not None, "a sign-up's volunteer exists"
-    return ledger.create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
-                                post=need.post, note=f"{_('微心愿')} {need.number}", unit_id=need.unit_id)
+    return ledger.create_record(
+        volunteer,
+        started_at=started_at,
+        ended_at=ended_at,
+        by=by,
+        source="manual",
+        post=need.post,
+        note=f"{_('微心愿')} {need.number}",
+        unit_id=need.unit_id,
+    )
 
 
 def mark_served(need: Need, *, by: User) -> Need:
     """The unit reports the need served: at least one record of service on it must exist."""
     if not can_manage(by, need):
         raise NotFound(_("需求不存在"))
-    served = need.post_id is not None and db.session.scalar(select(exists().where(
-        ServiceRecord.post_id == need.post_id, ServiceRecord.status.in_(("pending", "approved")))))
+    served = need.post_id is not None and db.session.scalar(
+        select(
+            exists().where(
+                ServiceRecord.post_id == need.post_id, ServiceRecord.status.in_(("pending", "approved"))
+            )
+        )
+    )
     if need.status == "published" and not served:
         raise Conflict(_("还没有志愿者的服务记录，不能标记为已服务"))
     at = now()
-    _transition(need, ("published",), "served", by=by, status="served", served_at=at,
-                served_on_time=local(at).date() <= need.wished_date)
+    _transition(
+        need,
+        ("published",),
+        "served",
+        by=by,
+        status="served",
+        served_at=at,
+        served_on_time=local(at).date() <= need.wished_date,
+    )
     if need.post is not None:
         posts.set_active(need.post, False, by=by)
     return need
@@ -346,46 +484,86 @@ def rate(code: str, rating: int, comment: str | None) -> Need:
     if need.status != "served":
         raise Conflict(_("服务完成后才能评价") if need.status != "rated" else _("您已评价过该需求"))
     at = now()
-    return _transition(need, ("served",), "rated", by=None, status="rated", rating=rating, rating_comment=comment,
-                       rated_at=at, closed_at=at)
+    return _transition(
+        need,
+        ("served",),
+        "rated",
+        by=None,
+        status="rated",
+        rating=rating,
+        rating_comment=comment,
+        rated_at=at,
+        closed_at=at,
+    )
 
 
 def purge_resident_data(at: datetime) -> int:
     """Erase the resident's name and phone from needs closed (or served and left unrated) more than
     NEED_RETENTION_DAYS ago. One statement."""
     cutoff = at - timedelta(days=int(current_app.config.get("NEED_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)))
-    return execute_dml(update(Need).where(
-        Need.purged_at.is_(None),
-        or_(Need.closed_at < cutoff, (Need.status == "served") & (Need.served_at < cutoff)))
+    return execute_dml(
+        update(Need)
+        .where(
+            Need.purged_at.is_(None),
+            or_(Need.closed_at < cutoff, (Need.status == "served") & (Need.served_at < cutoff)),
+        )
         .values(resident_name=None, resident_phone=None, purged_at=at)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 # Volunteers' side ----------------------------------------------------------------------------
 
+
 def open_tasks(volunteer: Volunteer) -> list[Need]:
     """Published needs with places left, the volunteer's own unit first, then by wished date."""
-    return list(db.session.scalars(
-        select(Need).options(selectinload(Need.category), selectinload(Need.unit))
-        .where(Need.status == "published", Need.signup_count < Need.capacity)
-        .order_by((Need.unit_id == volunteer.unit_id).desc(), Need.wished_date, Need.id).limit(100)))
+    return list(
+        db.session.scalars(
+            select(Need)
+            .options(selectinload(Need.category), selectinload(Need.unit))
+            .where(Need.status == "published", Need.signup_count < Need.capacity)
+            .order_by((Need.unit_id == volunteer.unit_id).desc(), Need.wished_date, Need.id)
+            .limit(100)
+        )
+    )
 
 
 def my_signups(volunteer: Volunteer) -> list[NeedSignup]:
-    return list(db.session.scalars(
-        select(NeedSignup).options(selectinload(NeedSignup.need).selectinload(Need.category))
-        .where(NeedSignup.volunteer_id == volunteer.id).order_by(NeedSignup.id.desc()).limit(100)))
+    return list(
+        db.session.scalars(
+            select(NeedSignup)
+            .options(selectinload(NeedSignup.need).selectinload(Need.category))
+            .where(NeedSignup.volunteer_id == volunteer.id)
+            .order_by(NeedSignup.id.desc())
+            .limit(100)
+        )
+    )
 
 
 def status_label(status: str) -> str:
-    return {"submitted": _("待受理"), "accepted": _("已受理"), "declined": _("未受理"), "merged": _("已合并"),
-            "published": _("招募志愿者中"), "served": _("已服务，待评价"), "rated": _("已评价")}.get(status, status)
+    return {
+        "submitted": _("待受理"),
+        "accepted": _("已受理"),
+        "declined": _("未受理"),
+        "merged": _("已合并"),
+        "published": _("招募志愿者中"),
+        "served": _("已服务，待评价"),
+        "rated": _("已评价"),
+    }.get(status, status)
 
 
 def action_label(action: str) -> str:
     """How an audit entry of a need reads in its trail."""
-    return {"need.submitted": _("提交"), "need.accepted": _("受理"), "need.assigned": _("派单"),
-            "need.declined": _("不受理"), "need.merged": _("合并"), "need.published": _("发布为任务"),
-            "need.signed_up": _("志愿者报名"), "need.volunteer_confirmed": _("确认志愿者"),
-            "need.served": _("标记已服务"), "need.rated": _("群众评价"),
-            "need.contact_viewed": _("查看联系方式")}.get(action, action)
+    return {
+        "need.submitted": _("提交"),
+        "need.accepted": _("受理"),
+        "need.assigned": _("派单"),
+        "need.declined": _("不受理"),
+        "need.merged": _("合并"),
+        "need.published": _("发布为任务"),
+        "need.signed_up": _("志愿者报名"),
+        "need.volunteer_confirmed": _("确认志愿者"),
+        "need.served": _("标记已服务"),
+        "need.rated": _("群众评价"),
+        "need.contact_viewed": _("查看联系方式"),
+    }.get(action, action)

@@ -5,6 +5,7 @@ from the ledger within the task's window, set-based; a reply task is done when t
 The figures use the bulletins' bases (docs/bulletin-figures.md): hours are the approved hours of
 the unit's own volunteers, records started in the window; activities and trainings are those the
 unit held (not cancelled, started in the window)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,16 @@ def _text(value: str | None, limit: int, field: str) -> str:
     return value
 
 
-def create_task(*, title: str, text: str, measure: str, target: int | None, deadline: date | None,
-                unit_ids: list[int] | None, by: User) -> OfficeTask:
+def create_task(
+    *,
+    title: str,
+    text: str,
+    measure: str,
+    target: int | None,
+    deadline: date | None,
+    unit_ids: list[int] | None,
+    by: User,
+) -> OfficeTask:
     """unit_ids None sends the task to every active unit."""
     if by.role != "platform_admin":
         raise Forbidden(_("只有文明办可以派发任务"))
@@ -78,9 +87,17 @@ def create_task(*, title: str, text: str, measure: str, target: int | None, dead
     if fields:
         raise ValidationFailed(fields=fields)
     deadline = check_deadline(deadline)
-    task = OfficeTask(title=_text(title, TITLE_MAX, "title"), text=_text(text, TEXT_MAX, "text"), measure=measure,
-                      target=None if measure == "reply" else target, deadline=deadline, starts_at=now(),
-                      due_at=start_of_day(deadline + timedelta(days=1)), created_by_id=by.id, created_at=now())
+    task = OfficeTask(
+        title=_text(title, TITLE_MAX, "title"),
+        text=_text(text, TEXT_MAX, "text"),
+        measure=measure,
+        target=None if measure == "reply" else target,
+        deadline=deadline,
+        starts_at=now(),
+        due_at=start_of_day(deadline + timedelta(days=1)),
+        created_by_id=by.id,
+        created_at=now(),
+    )
     task.assignments = [OfficeTaskUnit(unit_id=unit_id) for unit_id in units]
     db.session.add(task)
     db.session.flush()
@@ -91,8 +108,10 @@ def create_task(*, title: str, text: str, measure: str, target: int | None, dead
 def get_task(user: User, task_id: int) -> OfficeTask:
     """The platform admin reads any task; a unit admin only those sent to the unit."""
     task = db.session.get(OfficeTask, task_id)
-    if task is None or (user.role != "platform_admin" and (
-            user.role != "unit_admin" or all(a.unit_id != user.unit_id for a in task.assignments))):
+    if task is None or (
+        user.role != "platform_admin"
+        and (user.role != "unit_admin" or all(a.unit_id != user.unit_id for a in task.assignments))
+    ):
         raise NotFound(_("任务不存在"))
     return task
 
@@ -104,21 +123,36 @@ def _figures(assignment_ids: list[int]) -> dict[int, float]:
     values: dict[int, float] = {}
     a, t = OfficeTaskUnit, OfficeTask
     in_window = and_(ServiceRecord.started_at >= t.starts_at, ServiceRecord.started_at < t.due_at)
-    hours = (select(a.id, func.coalesce(func.sum(ServiceRecord.seconds), 0))
-             .join(t, t.id == a.task_id)
-             .join(Volunteer, Volunteer.unit_id == a.unit_id)
-             .join(ServiceRecord, and_(ServiceRecord.volunteer_id == Volunteer.id,
-                                       ServiceRecord.status == "approved", in_window))
-             .where(a.id.in_(assignment_ids), t.measure == "hours").group_by(a.id))
+    hours = (
+        select(a.id, func.coalesce(func.sum(ServiceRecord.seconds), 0))
+        .join(t, t.id == a.task_id)
+        .join(Volunteer, Volunteer.unit_id == a.unit_id)
+        .join(
+            ServiceRecord,
+            and_(ServiceRecord.volunteer_id == Volunteer.id, ServiceRecord.status == "approved", in_window),
+        )
+        .where(a.id.in_(assignment_ids), t.measure == "hours")
+        .group_by(a.id)
+    )
     for assignment_id, seconds in db.session.execute(hours):
         values[assignment_id] = round(seconds / 3600, 2)
     for measure, kinds in (("activities", None), ("trainings", ("training",))):
-        held = and_(Activity.unit_id == a.unit_id, Activity.is_cancelled.is_(False), Activity.starts_at >= t.starts_at,
-                    Activity.starts_at < t.due_at, Activity.starts_at <= now())
+        held = and_(
+            Activity.unit_id == a.unit_id,
+            Activity.is_cancelled.is_(False),
+            Activity.starts_at >= t.starts_at,
+            Activity.starts_at < t.due_at,
+            Activity.starts_at <= now(),
+        )
         if kinds is not None:
             held = and_(held, Activity.kind.in_(kinds))
-        counts = (select(a.id, func.count(Activity.id)).join(t, t.id == a.task_id).join(Activity, held)
-                  .where(a.id.in_(assignment_ids), t.measure == measure).group_by(a.id))
+        counts = (
+            select(a.id, func.count(Activity.id))
+            .join(t, t.id == a.task_id)
+            .join(Activity, held)
+            .where(a.id.in_(assignment_ids), t.measure == measure)
+            .group_by(a.id)
+        )
         for assignment_id, count in db.session.execute(counts):
             values[assignment_id] = count
     return values
@@ -143,9 +177,15 @@ def tasks_for(user: User, *, open_only: bool = False, limit: int = 200) -> list[
     """A unit admin's tasks (open ones first, the nearest deadline first), with progress."""
     if user.role != "unit_admin" or user.unit_id is None:
         return []
-    assignments = list(db.session.scalars(
-        select(OfficeTaskUnit).join(OfficeTask, OfficeTask.id == OfficeTaskUnit.task_id)
-        .where(OfficeTaskUnit.unit_id == user.unit_id).order_by(OfficeTask.deadline, OfficeTask.id).limit(limit)))
+    assignments = list(
+        db.session.scalars(
+            select(OfficeTaskUnit)
+            .join(OfficeTask, OfficeTask.id == OfficeTaskUnit.task_id)
+            .where(OfficeTaskUnit.unit_id == user.unit_id)
+            .order_by(OfficeTask.deadline, OfficeTask.id)
+            .limit(limit)
+        )
+    )
     rows = progress(assignments)
     if open_only:
         rows = [row for row in rows if not row.done]
@@ -153,8 +193,11 @@ def tasks_for(user: User, *, open_only: bool = False, limit: int = 200) -> list[
 
 
 def list_tasks(limit: int = 200) -> list[OfficeTask]:
-    return list(db.session.scalars(select(OfficeTask).order_by(OfficeTask.deadline.desc(), OfficeTask.id.desc())
-                                   .limit(limit)))
+    return list(
+        db.session.scalars(
+            select(OfficeTask).order_by(OfficeTask.deadline.desc(), OfficeTask.id.desc()).limit(limit)
+        )
+    )
 
 
 def summary(tasks: list[OfficeTask]) -> dict[int, tuple[int, int]]:
@@ -204,9 +247,13 @@ class FollowUp:
 def follow_up(user: User) -> FollowUp:
     from app.models import Rectification
     from app.services.rectifications import overdue_count
+
     unit_id = None if user.role == "platform_admin" else user.unit_id
     replied = select(func.count(Rectification.id)).where(Rectification.status == "replied")
     if unit_id is not None:
         replied = replied.where(Rectification.unit_id == unit_id)
-    return FollowUp(overdue_items=overdue_count(unit_id), replied_items=db.session.scalar(replied) or 0,
-                    open_tasks=tasks_for(user, open_only=True))
+    return FollowUp(
+        overdue_items=overdue_count(unit_id),
+        replied_items=db.session.scalar(replied) or 0,
+        open_tasks=tasks_for(user, open_only=True),
+    )

@@ -17,6 +17,7 @@ one's result. The tap then checks in or out by the same ledger rules as an onlin
 open session at a time, no overlapping records), so a tap that would overlap an online
 session is refused with the reason.
 """
+
 from __future__ import annotations
 
 import base64
@@ -86,12 +87,23 @@ class TapResult:
     def as_dict(self) -> dict:
         record = self.record
         return {
-            "id": self.key, "status": self.outcome, "action": self.action, "replay": self.replay,
-            "counted_at": iso(self.counted_at), "flags": self.flags,
-            "record": None if record is None else {
-                "id": record.id, "post_id": record.post_id, "post_name": record.post.name if record.post else None,
-                "started_at": iso(record.started_at), "ended_at": iso(record.ended_at),
-                "hours": round(record.seconds / 3600, 2), "status": record.status},
+            "id": self.key,
+            "status": self.outcome,
+            "action": self.action,
+            "replay": self.replay,
+            "counted_at": iso(self.counted_at),
+            "flags": self.flags,
+            "record": None
+            if record is None
+            else {
+                "id": record.id,
+                "post_id": record.post_id,
+                "post_name": record.post.name if record.post else None,
+                "started_at": iso(record.started_at),
+                "ended_at": iso(record.ended_at),
+                "hours": round(record.seconds / 3600, 2),
+                "status": record.status,
+            },
             "error": None if self.error_code is None else {"code": self.error_code, "message": self.message},
         }
 
@@ -103,6 +115,7 @@ class TapRefused(DomainError):
 
 # ---- devices -------------------------------------------------------------------------------
 
+
 def _load_public_key(public_key: str) -> ec.EllipticCurvePublicKey:
     try:
         key = serialization.load_der_public_key(base64.b64decode(public_key, validate=True))
@@ -113,23 +126,31 @@ def _load_public_key(public_key: str) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def register_device(volunteer: Volunteer, public_key: str, *, label: str = "", by: User | None = None) -> TapDevice:
+def register_device(
+    volunteer: Volunteer, public_key: str, *, label: str = "", by: User | None = None
+) -> TapDevice:
     """Register a phone's public key to the volunteer (the same key again returns its device)."""
     public_key = (public_key or "").strip()
     if len(public_key) > 400:
         raise ValidationFailed(fields={"public_key": [_("应为 ECDSA P-256 公钥（SPKI，Base64）")]})
     _load_public_key(public_key)
     ledger.lock_volunteer(volunteer.id)
-    existing = db.session.scalar(select(TapDevice).where(
-        TapDevice.volunteer_id == volunteer.id, TapDevice.public_key == public_key))
+    existing = db.session.scalar(
+        select(TapDevice).where(TapDevice.volunteer_id == volunteer.id, TapDevice.public_key == public_key)
+    )
     if existing is not None:
         if not existing.is_active:
             raise Conflict(_("该设备密钥已停用，请重新生成"))
         return existing
-    active = db.session.scalar(select(func.count()).select_from(TapDevice).where(
-        TapDevice.volunteer_id == volunteer.id, TapDevice.revoked_at.is_(None)))
+    active = db.session.scalar(
+        select(func.count())
+        .select_from(TapDevice)
+        .where(TapDevice.volunteer_id == volunteer.id, TapDevice.revoked_at.is_(None))
+    )
     if (active or 0) >= MAX_ACTIVE_DEVICES:
-        raise Conflict(_("离线签到设备已达 %(n)d 台，请先在“离线签到设备”中停用不用的设备", n=MAX_ACTIVE_DEVICES))
+        raise Conflict(
+            _("离线签到设备已达 %(n)d 台，请先在“离线签到设备”中停用不用的设备", n=MAX_ACTIVE_DEVICES)
+        )
     device = TapDevice(volunteer_id=volunteer.id, public_key=public_key, label=(label or "")[:100])
     db.session.add(device)
     db.session.flush()
@@ -159,8 +180,13 @@ def device_of(volunteer: Volunteer, device_id: int) -> TapDevice:
 
 
 def list_devices(volunteer: Volunteer) -> list[TapDevice]:
-    return list(db.session.scalars(select(TapDevice).where(TapDevice.volunteer_id == volunteer.id)
-                                   .order_by(TapDevice.revoked_at.is_not(None), TapDevice.id.desc())))
+    return list(
+        db.session.scalars(
+            select(TapDevice)
+            .where(TapDevice.volunteer_id == volunteer.id)
+            .order_by(TapDevice.revoked_at.is_not(None), TapDevice.id.desc())
+        )
+    )
 
 
 def revoke_device(device: TapDevice, *, by: User | None) -> TapDevice:
@@ -182,12 +208,18 @@ def revoke_all(volunteer: Volunteer, *, by: User | None) -> int:
 
 # ---- the post at the tap's time ------------------------------------------------------------
 
+
 def rotated_at(post: Post, version: int) -> datetime | None:
     """When the post's code became `version` (from the audit trail of rotations)."""
     entries = db.session.execute(
-        select(AuditEntry.at, AuditEntry.data).where(
-            AuditEntry.action == "post.code_rotated", AuditEntry.object_type == "Post",
-            AuditEntry.object_id == post.id).order_by(AuditEntry.at)).all()
+        select(AuditEntry.at, AuditEntry.data)
+        .where(
+            AuditEntry.action == "post.code_rotated",
+            AuditEntry.object_type == "Post",
+            AuditEntry.object_id == post.id,
+        )
+        .order_by(AuditEntry.at)
+    ).all()
     return next((at for at, data in entries if (data or {}).get("code_version") == version), None)
 
 
@@ -218,6 +250,7 @@ def post_at(code: str, at: datetime) -> Post:
 
 
 # ---- sync ----------------------------------------------------------------------------------
+
 
 def _verify(device: TapDevice, payload: str, signature: str) -> bool:
     """ECDSA P-256 with SHA-256 over the payload's UTF-8 bytes. WebCrypto gives the raw
@@ -254,8 +287,14 @@ def _parse(payload: str) -> _Tap:
     if not isinstance(data, dict):
         raise bad
     key, code, when = data.get("id"), data.get("code"), data.get("tapped_at")
-    if not (isinstance(key, str) and TAP_KEY.match(key) and isinstance(code, str) and 0 < len(code) <= 1000
-            and isinstance(when, str) and len(when) <= 40):
+    if not (
+        isinstance(key, str)
+        and TAP_KEY.match(key)
+        and isinstance(code, str)
+        and 0 < len(code) <= 1000
+        and isinstance(when, str)
+        and len(when) <= 40
+    ):
         raise bad
     try:
         device_time = datetime.fromisoformat(when)
@@ -276,32 +315,58 @@ def _refused(key: str | None, code: str, message: str) -> TapResult:
 
 
 def _stored_result(tap: OfflineTap) -> TapResult:
-    return TapResult(key=tap.tap_key, outcome=tap.outcome, action=tap.action, record=tap.record,
-                     flags=tap.flag_list, error_code=tap.error_code, message=tap.reason,
-                     counted_at=tap.counted_at, replay=True)
+    return TapResult(
+        key=tap.tap_key,
+        outcome=tap.outcome,
+        action=tap.action,
+        record=tap.record,
+        flags=tap.flag_list,
+        error_code=tap.error_code,
+        message=tap.reason,
+        counted_at=tap.counted_at,
+        replay=True,
+    )
 
 
-def _scan_at(volunteer: Volunteer, post: Post, tap: _Tap, at: datetime, flags: list[str]) -> attendance.ScanResult:
+def _scan_at(
+    volunteer: Volunteer, post: Post, tap: _Tap, at: datetime, flags: list[str]
+) -> attendance.ScanResult:
     """The one action of a post's QR at the tap's time, by the ledger's rules for a scan."""
     current = ledger.open_session(volunteer.id, lock=True)
     if current is None:
-        return attendance.ScanResult("check_in", attendance.check_in(
-            volunteer, post, lat=tap.lat, lng=tap.lng, at=at, flags=flags), post)
+        return attendance.ScanResult(
+            "check_in",
+            attendance.check_in(volunteer, post, lat=tap.lat, lng=tap.lng, at=at, flags=flags),
+            post,
+        )
     if at < current.started_at:
-        raise Conflict(_("此次离线签到早于您进行中的签到（%(post)s），一次只能有一段服务",
-                         post=current.post.name if current.post else "-"))
+        raise Conflict(
+            _(
+                "此次离线签到早于您进行中的签到（%(post)s），一次只能有一段服务",
+                post=current.post.name if current.post else "-",
+            )
+        )
     if current.post_id != post.id:
         raise attendance.OpenElsewhere(current)
     if (at - current.started_at).total_seconds() < attendance.REPEAT_SCAN_SECONDS:
         return attendance.ScanResult("check_in", current, post)
-    return attendance.ScanResult("check_out", attendance.check_out(
-        current, lat=tap.lat, lng=tap.lng, at=at, flags=flags), post)
+    return attendance.ScanResult(
+        "check_out", attendance.check_out(current, lat=tap.lat, lng=tap.lng, at=at, flags=flags), post
+    )
 
 
-def _take(volunteer: Volunteer, device: TapDevice, item: TapIn, tap: _Tap, *, offset: timedelta,
-          received_at: datetime) -> TapResult:
-    existing = db.session.scalar(select(OfflineTap).where(
-        OfflineTap.device_id == device.id, OfflineTap.tap_key == tap.key))
+def _take(
+    volunteer: Volunteer,
+    device: TapDevice,
+    item: TapIn,
+    tap: _Tap,
+    *,
+    offset: timedelta,
+    received_at: datetime,
+) -> TapResult:
+    existing = db.session.scalar(
+        select(OfflineTap).where(OfflineTap.device_id == device.id, OfflineTap.tap_key == tap.key)
+    )
     if existing is not None:
         return _stored_result(existing)
     at = tap.device_time + offset
@@ -325,21 +390,43 @@ def _take(volunteer: Volunteer, device: TapDevice, item: TapIn, tap: _Tap, *, of
             scanned = _scan_at(volunteer, post, tap, at, flags)
             result.action, result.record = scanned.action, scanned.record
     except DomainError as exc:
-        result = TapResult(key=tap.key, outcome="refused", flags=flags, error_code=exc.code,
-                           message=exc.message, counted_at=at)
-    db.session.add(OfflineTap(
-        device_id=device.id, tap_key=tap.key, volunteer_id=volunteer.id, post_id=post_id,
-        device_time=tap.device_time, counted_at=at, received_at=received_at,
-        clock_offset_seconds=round(offset.total_seconds()), lat=tap.lat, lng=tap.lng, flags=",".join(flags),
-        outcome=result.outcome, action=result.action, record_id=result.record.id if result.record else None,
-        error_code=result.error_code, reason=(result.message or "")[:300] or None,
-        payload=item.payload, signature=item.signature))
+        result = TapResult(
+            key=tap.key,
+            outcome="refused",
+            flags=flags,
+            error_code=exc.code,
+            message=exc.message,
+            counted_at=at,
+        )
+    db.session.add(
+        OfflineTap(
+            device_id=device.id,
+            tap_key=tap.key,
+            volunteer_id=volunteer.id,
+            post_id=post_id,
+            device_time=tap.device_time,
+            counted_at=at,
+            received_at=received_at,
+            clock_offset_seconds=round(offset.total_seconds()),
+            lat=tap.lat,
+            lng=tap.lng,
+            flags=",".join(flags),
+            outcome=result.outcome,
+            action=result.action,
+            record_id=result.record.id if result.record else None,
+            error_code=result.error_code,
+            reason=(result.message or "")[:300] or None,
+            payload=item.payload,
+            signature=item.signature,
+        )
+    )
     db.session.flush()
     return result
 
 
-def sync(volunteer: Volunteer, taps: list[TapIn], *, sent_at: datetime,
-         received_at: datetime | None = None) -> list[TapResult]:
+def sync(
+    volunteer: Volunteer, taps: list[TapIn], *, sent_at: datetime, received_at: datetime | None = None
+) -> list[TapResult]:
     """Take a batch of signed taps, in the order they were made; one result per tap, in the
     order given. `sent_at` is the device's clock when it sent the batch."""
     if len(taps) > MAX_BATCH:
@@ -357,7 +444,11 @@ def sync(volunteer: Volunteer, taps: list[TapIn], *, sent_at: datetime,
             results[index] = _refused(None, "unknown_device", _("未登记的设备，请联网后重新打开志愿星"))
         elif not device.is_active:
             results[index] = _refused(None, "device_revoked", _("该设备已停用，离线签到不被接受"))
-        elif len(item.payload) > 2000 or len(item.signature) > 200 or not _verify(device, item.payload, item.signature):
+        elif (
+            len(item.payload) > 2000
+            or len(item.signature) > 200
+            or not _verify(device, item.payload, item.signature)
+        ):
             results[index] = _refused(None, "bad_signature", _("签名无效，离线签到不被接受"))
         else:
             try:
@@ -374,5 +465,10 @@ def sync(volunteer: Volunteer, taps: list[TapIn], *, sent_at: datetime,
 
 def taps_of_record(record_id: int) -> list[OfflineTap]:
     """The offline taps that made or closed a record (its device times), oldest first."""
-    return list(db.session.scalars(select(OfflineTap).where(OfflineTap.record_id == record_id)
-                                   .order_by(OfflineTap.counted_at, OfflineTap.id)))
+    return list(
+        db.session.scalars(
+            select(OfflineTap)
+            .where(OfflineTap.record_id == record_id)
+            .order_by(OfflineTap.counted_at, OfflineTap.id)
+        )
+    )

@@ -1,4 +1,5 @@
 """Long lists a page at a time: one count and one page of rows, whatever the list."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,12 +22,16 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def paginate(stmt: Select, *, page: int, per_page: int, order_by: tuple[Any, ...],
-             load: tuple[Any, ...] = ()) -> Page:
+def paginate(
+    stmt: Select, *, page: int, per_page: int, order_by: tuple[Any, ...], load: tuple[Any, ...] = ()
+) -> Page:
     """Page `page` (from 1) of the rows of `stmt` in `order_by`, with `load` options for what
     each row shows, and the count of all of them."""
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = max(1, page)
-    items = list(db.session.scalars(
-        stmt.options(*load).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)))
+    items = list(
+        db.session.scalars(
+            stmt.options(*load).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
     return Page(items, total, page, per_page)

@@ -6,6 +6,7 @@ The code is derived, not stored: a keyed hash of the account, its current passwo
 ten-minute window. It ends when the window passes or the password changes (so it works once).
 Answers never tell whether a phone is registered; both doors are rate-limited per address and
 per phone (app.rate_limits)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,9 @@ def by_sms() -> bool:
 
 
 def _volunteer_login(phone: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == phone, User.role == "volunteer",
-                                                User.active.is_(True)))
+    return db.session.scalar(
+        select(User).where(User.username == phone, User.role == "volunteer", User.active.is_(True))
+    )
 
 
 def _unit_of(user: User) -> int | None:
@@ -61,8 +63,13 @@ def send_code(phone: str, *, at: datetime | None = None) -> None:
     user = _volunteer_login(phone)
     if user is None:
         return
-    sms.send(phone, _("【志愿星】您的重置密码验证码是 %(code)s，10分钟内有效。如非本人操作，请忽略本短信。",
-                      code=_code(user, _window(at or now()))))
+    sms.send(
+        phone,
+        _(
+            "【志愿星】您的重置密码验证码是 %(code)s，10分钟内有效。如非本人操作，请忽略本短信。",
+            code=_code(user, _window(at or now())),
+        ),
+    )
     audit.log("user.password_reset_code_sent", user, by=None, unit_id=_unit_of(user))
 
 

@@ -1,6 +1,7 @@
 """PDF building blocks shared by certificates, bulletins and posters: the embedded CJK font
 (so Chinese renders on a machine with no Chinese fonts), paragraph styles, tables and QR
 images. Pure helpers: values in, bytes out."""
+
 from __future__ import annotations
 
 import io
@@ -34,11 +35,22 @@ def styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")
     return {
         "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#444444")),
-        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER, spaceAfter=6 * mm),
+        "small": ParagraphStyle(
+            "small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#444444")
+        ),
+        "title": ParagraphStyle(
+            "title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER, spaceAfter=6 * mm
+        ),
         # a heading never ends a page: it keeps with the table or chart it introduces
-        "heading": ParagraphStyle("heading", parent=base, fontSize=13, leading=18, spaceBefore=4 * mm,
-                                  spaceAfter=2 * mm, keepWithNext=1),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=base,
+            fontSize=13,
+            leading=18,
+            spaceBefore=4 * mm,
+            spaceAfter=2 * mm,
+            keepWithNext=1,
+        ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13),
         "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
     }
@@ -47,14 +59,17 @@ def styles() -> dict[str, ParagraphStyle]:
 def paragraph(text: str, style: str = "body") -> Paragraph:
     """A paragraph of plain text (escaped: names typed by users are never markup)."""
     from xml.sax.saxutils import escape
+
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), styles()[style])
 
 
-def table(rows: list[list], col_widths: list[float] | None = None, header: bool = True,
-          repeat_header: bool = True) -> Table:
+def table(
+    rows: list[list], col_widths: list[float] | None = None, header: bool = True, repeat_header: bool = True
+) -> Table:
     """A grid table in the CJK font; string cells become wrapping paragraphs."""
     cell = styles()["cell"]
     from xml.sax.saxutils import escape
+
     data = [[Paragraph(escape(str(c)), cell) if isinstance(c, str) else c for c in row] for row in rows]
     result = Table(data, colWidths=col_widths, repeatRows=1 if header and repeat_header else 0)
     style = [
@@ -73,16 +88,32 @@ def table(rows: list[list], col_widths: list[float] | None = None, header: bool 
 def qr_image(text: str, size: float = 30 * mm) -> Image:
     """A QR code of text as a flowable image (lossless PNG, so it stays scannable)."""
     from app.services import qr
+
     return Image(io.BytesIO(qr.png(text, box_size=8, border=4)), width=size, height=size)
 
 
-def build(flowables: list, *, title: str, author: str = "志愿星", pagesize=A4,
-          margins: float = 18 * mm, on_page=None) -> bytes:
+def build(
+    flowables: list,
+    *,
+    title: str,
+    author: str = "志愿星",
+    pagesize=A4,
+    margins: float = 18 * mm,
+    on_page=None,
+) -> bytes:
     """Lay out flowables into a PDF and return its bytes."""
     register_font()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=pagesize, title=title, author=author,
-                            leftMargin=margins, rightMargin=margins, topMargin=margins, bottomMargin=margins)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        title=title,
+        author=author,
+        leftMargin=margins,
+        rightMargin=margins,
+        topMargin=margins,
+        bottomMargin=margins,
+    )
     kwargs = {"onFirstPage": on_page, "onLaterPages": on_page} if on_page else {}
     doc.build(flowables, **kwargs)
     return buffer.getvalue()
@@ -90,6 +121,7 @@ def build(flowables: list, *, title: str, author: str = "志愿星", pagesize=A4
 
 def page_footer(text: str):
     """An on_page callback that prints text and the page number at the bottom of each page."""
+
     def draw(canvas, doc):
         canvas.saveState()
         canvas.setFont(register_font(), 8)
@@ -97,4 +129,5 @@ def page_footer(text: str):
         canvas.drawString(doc.leftMargin, 10 * mm, text)
         canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, 10 * mm, str(canvas.getPageNumber()))
         canvas.restoreState()
+
     return draw

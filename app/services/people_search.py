@@ -1,5 +1,6 @@
 """Admins' search of volunteers by what they are and what they did: exact name, number or
 phone, a skill they have, a service category they served in."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, exists, or_, select
@@ -14,9 +15,15 @@ def served_in_category(category_id: int):
         select(ServiceRecord.id)
         .outerjoin(Activity, Activity.id == ServiceRecord.activity_id)
         .outerjoin(Post, Post.id == ServiceRecord.post_id)
-        .where(ServiceRecord.volunteer_id == Volunteer.id, ServiceRecord.status == "approved",
-               or_(Activity.category_id == category_id,
-                   and_(ServiceRecord.activity_id.is_(None), Post.category_id == category_id))))
+        .where(
+            ServiceRecord.volunteer_id == Volunteer.id,
+            ServiceRecord.status == "approved",
+            or_(
+                Activity.category_id == category_id,
+                and_(ServiceRecord.activity_id.is_(None), Post.category_id == category_id),
+            ),
+        )
+    )
 
 
 def filtered(stmt: Select, filters: dict) -> Select:
@@ -27,8 +34,13 @@ def filtered(stmt: Select, filters: dict) -> Select:
     if phone := (filters.get("phone") or "").strip():
         stmt = stmt.where(Volunteer.phone == phone)
     if (skill_id := filters.get("skill_id")) is not None:
-        stmt = stmt.where(exists(select(VolunteerSkill.id).where(
-            VolunteerSkill.volunteer_id == Volunteer.id, VolunteerSkill.skill_id == skill_id)))
+        stmt = stmt.where(
+            exists(
+                select(VolunteerSkill.id).where(
+                    VolunteerSkill.volunteer_id == Volunteer.id, VolunteerSkill.skill_id == skill_id
+                )
+            )
+        )
     if (category_id := filters.get("category_id")) is not None:
         stmt = stmt.where(served_in_category(category_id))
     return stmt

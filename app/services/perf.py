@@ -14,6 +14,7 @@ The shape of the data:
   k equal slots and one record inside each slot;
 - every ID number is really encrypted (Fernet, about 11 µs a row) and its keyed hash is unique.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,20 +93,36 @@ def _records_of(count: int, end_ts: int, rng: random.Random) -> Iterator[tuple[i
         yield start, start + seconds, seconds
 
 
-def seed(volunteers: int, records: int, units: int = 5, seed_value: int = 1) -> Iterator[tuple[str, int, int]]:
+def seed(
+    volunteers: int, records: int, units: int = 5, seed_value: int = 1
+) -> Iterator[tuple[str, int, int]]:
     """Insert units, posts, volunteers and approved records; yields (stage, done, of) as it
     goes, so a command can show progress. The caller commits (then may call vacuum())."""
     rng = random.Random(seed_value)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     start_unit = db.session.execute(select(func.coalesce(func.max(Unit.id), 0))).scalar_one() + 1
-    db.session.execute(insert(Unit), [{"name": f"压测单位{start_unit + i}", "is_active": True,
-                                       "created_at": now()} for i in range(units)])
+    db.session.execute(
+        insert(Unit),
+        [{"name": f"压测单位{start_unit + i}", "is_active": True, "created_at": now()} for i in range(units)],
+    )
     unit_ids = list(db.session.scalars(select(Unit.id).where(Unit.id >= start_unit).order_by(Unit.id)))
-    db.session.execute(insert(Post), [
-        {"unit_id": u, "name": f"服务岗{u}-{k}", "min_minutes": 10, "max_minutes": 480, "created_at": now()}
-        for u in unit_ids for k in range(3)])
-    post_rows = db.session.execute(select(Post.unit_id, Post.id).where(Post.unit_id >= start_unit)
-                                   .order_by(Post.id)).all()
+    db.session.execute(
+        insert(Post),
+        [
+            {
+                "unit_id": u,
+                "name": f"服务岗{u}-{k}",
+                "min_minutes": 10,
+                "max_minutes": 480,
+                "created_at": now(),
+            }
+            for u in unit_ids
+            for k in range(3)
+        ],
+    )
+    post_rows = db.session.execute(
+        select(Post.unit_id, Post.id).where(Post.unit_id >= start_unit).order_by(Post.id)
+    ).all()
     post_ids: dict[int, list[int]] = {}
     for unit_id, post_id in post_rows:
         post_ids.setdefault(unit_id, []).append(post_id)
@@ -138,21 +155,33 @@ def seed(volunteers: int, records: int, units: int = 5, seed_value: int = 1) -> 
 
 def _set_totals(first_volunteer: int, postgres: bool) -> None:
     """Cached totals from the ledger, then star levels: set-based statements."""
-    totals = (select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.seconds).label("total"))
-              .where(ServiceRecord.status == "approved", ServiceRecord.volunteer_id >= first_volunteer)
-              .group_by(ServiceRecord.volunteer_id).subquery())
+    totals = (
+        select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.seconds).label("total"))
+        .where(ServiceRecord.status == "approved", ServiceRecord.volunteer_id >= first_volunteer)
+        .group_by(ServiceRecord.volunteer_id)
+        .subquery()
+    )
     if postgres:  # one pass over the records, joined to the volunteers by hash
         for table in BULK_TABLES:  # statistics first, for the plans of what follows
             db.session.execute(text(f"ANALYZE {table}"))
-        db.session.execute(update(Volunteer).where(Volunteer.id == totals.c.volunteer_id)
-                           .values(approved_seconds=totals.c.total))
+        db.session.execute(
+            update(Volunteer)
+            .where(Volunteer.id == totals.c.volunteer_id)
+            .values(approved_seconds=totals.c.total)
+        )
     else:
-        total = (select(func.sum(ServiceRecord.seconds)).where(
-            ServiceRecord.volunteer_id == Volunteer.id, ServiceRecord.status == "approved")
-            .scalar_subquery())
-        db.session.execute(update(Volunteer).where(Volunteer.id >= first_volunteer)
-                           .values(approved_seconds=func.coalesce(total, 0)))
+        total = (
+            select(func.sum(ServiceRecord.seconds))
+            .where(ServiceRecord.volunteer_id == Volunteer.id, ServiceRecord.status == "approved")
+            .scalar_subquery()
+        )
+        db.session.execute(
+            update(Volunteer)
+            .where(Volunteer.id >= first_volunteer)
+            .values(approved_seconds=func.coalesce(total, 0))
+        )
     from app.services import stars
+
     stars.regrade_all(by=None)
 
 
@@ -161,7 +190,12 @@ class _Plan:
 
     def __init__(self, rng, unit_ids, post_ids, first_user, first_volunteer, counts, end_ts):
         self.rng, self.unit_ids, self.post_ids = rng, unit_ids, post_ids
-        self.first_user, self.first_volunteer, self.counts, self.end_ts = first_user, first_volunteer, counts, end_ts
+        self.first_user, self.first_volunteer, self.counts, self.end_ts = (
+            first_user,
+            first_volunteer,
+            counts,
+            end_ts,
+        )
 
     def people(self, start: int, size: int) -> Iterator[tuple]:
         """(volunteer_id, user_id, phone, name, encrypted, keyed hash, masked, birth day index,
@@ -172,12 +206,19 @@ class _Plan:
         for i in range(start, start + size):
             n = self.first_volunteer + i
             number = _id_number(n)
-            yield (n, self.first_user + i, f"17{n:09d}",
-                   rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-                   fernet.encrypt(number.encode()).decode(),
-                   hmac.new(lookup_key, number.encode(), hashlib.sha256).hexdigest(),
-                   identity.mask_id_number(number), n % 15000, "MF"[n % 2],
-                   self.unit_ids[n % len(self.unit_ids)], rng.randrange(0, 730))
+            yield (
+                n,
+                self.first_user + i,
+                f"17{n:09d}",
+                rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                fernet.encrypt(number.encode()).decode(),
+                hmac.new(lookup_key, number.encode(), hashlib.sha256).hexdigest(),
+                identity.mask_id_number(number),
+                n % 15000,
+                "MF"[n % 2],
+                self.unit_ids[n % len(self.unit_ids)],
+                rng.randrange(0, 730),
+            )
 
     def records(self) -> Iterator[tuple[int, int, int, int, int, int]]:
         """(volunteer_id, unit_id, post_id, start, end, seconds), volunteer after volunteer."""
@@ -199,15 +240,39 @@ def _seed_batched(plan: _Plan, volunteers: int, records: int) -> Iterator[tuple[
     while done < volunteers:
         size = min(BATCH, volunteers - done)
         users, people = [], []
-        for n, uid, phone, name, encrypted, hashed, masked, birth, sex, unit_id, days in plan.people(done, size):
-            users.append({"id": uid, "username": phone, "password_hash": password_hash, "role": "volunteer",
-                          "name": "志愿者", "active": True, "created_at": at})
-            people.append({"id": n, "user_id": uid, "volunteer_no": f"PF{n:010d}", "name": name,
-                           "id_number_encrypted": encrypted, "id_number_hash": hashed,
-                           "id_number_masked": masked, "phone": phone,
-                           "birth_date": born + timedelta(days=birth), "sex": sex, "unit_id": unit_id,
-                           "consent_at": at, "created_at": at - timedelta(days=days),
-                           "approved_seconds": 0, "star_level": 0})
+        for n, uid, phone, name, encrypted, hashed, masked, birth, sex, unit_id, days in plan.people(
+            done, size
+        ):
+            users.append(
+                {
+                    "id": uid,
+                    "username": phone,
+                    "password_hash": password_hash,
+                    "role": "volunteer",
+                    "name": "志愿者",
+                    "active": True,
+                    "created_at": at,
+                }
+            )
+            people.append(
+                {
+                    "id": n,
+                    "user_id": uid,
+                    "volunteer_no": f"PF{n:010d}",
+                    "name": name,
+                    "id_number_encrypted": encrypted,
+                    "id_number_hash": hashed,
+                    "id_number_masked": masked,
+                    "phone": phone,
+                    "birth_date": born + timedelta(days=birth),
+                    "sex": sex,
+                    "unit_id": unit_id,
+                    "consent_at": at,
+                    "created_at": at - timedelta(days=days),
+                    "approved_seconds": 0,
+                    "star_level": 0,
+                }
+            )
         db.session.execute(insert(User), users)
         db.session.execute(insert(Volunteer), people)
         done += size
@@ -215,10 +280,20 @@ def _seed_batched(plan: _Plan, volunteers: int, records: int) -> Iterator[tuple[
     rows, done = [], 0
     for vid, unit_id, post_id, start, end, seconds in plan.records():
         ended = datetime.fromtimestamp(end, UTC)
-        rows.append({"volunteer_id": vid, "unit_id": unit_id, "post_id": post_id,
-                     "started_at": datetime.fromtimestamp(start, UTC), "ended_at": ended,
-                     "seconds": seconds, "status": "approved", "source": "import", "flags": "",
-                     "created_at": ended})
+        rows.append(
+            {
+                "volunteer_id": vid,
+                "unit_id": unit_id,
+                "post_id": post_id,
+                "started_at": datetime.fromtimestamp(start, UTC),
+                "ended_at": ended,
+                "seconds": seconds,
+                "status": "approved",
+                "source": "import",
+                "flags": "",
+                "created_at": ended,
+            }
+        )
         if len(rows) == BATCH:
             db.session.execute(insert(ServiceRecord), rows)
             done += len(rows)
@@ -231,6 +306,7 @@ def _seed_batched(plan: _Plan, volunteers: int, records: int) -> Iterator[tuple[
 
 
 # PostgreSQL ----------------------------------------------------------------------------------
+
 
 class _Timestamps:
     """Naive-UTC text of epoch seconds, fast: a day's date text and a second-of-day table."""
@@ -251,18 +327,26 @@ def _bulk_ddl(conn) -> tuple[list[str], list[str]]:
     """(drop, create) statements of the foreign keys, the unique constraints and the indexes that
     back no constraint on BULK_TABLES (the primary keys stay), read from the catalog so that new migrations are covered too."""
     tables = ", ".join(f"'{t}'::regclass" for t in BULK_TABLES)
-    fks = conn.execute(text(
-        f"SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        f"WHERE contype IN ('f', 'u') AND conrelid IN ({tables}) "
-        f"ORDER BY contype, conrelid::regclass::text, conname")).all()
-    indexes = conn.execute(text(
-        f"SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        f"WHERE i.indrelid IN ({tables}) AND NOT EXISTS "
-        f"(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1")).all()
+    fks = conn.execute(
+        text(
+            f"SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            f"WHERE contype IN ('f', 'u') AND conrelid IN ({tables}) "
+            f"ORDER BY contype, conrelid::regclass::text, conname"
+        )
+    ).all()
+    indexes = conn.execute(
+        text(
+            f"SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            f"WHERE i.indrelid IN ({tables}) AND NOT EXISTS "
+            f"(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1"
+        )
+    ).all()
     drop = [f'ALTER TABLE {t} DROP CONSTRAINT "{name}"' for t, name, _d in fks]
     drop += [f'DROP INDEX "{name}"' for name, _d in indexes]
     create = [definition for _n, definition in indexes]
-    create += [f'ALTER TABLE {t} ADD CONSTRAINT "{name}" {definition}' for t, name, definition in reversed(fks)]
+    create += [
+        f'ALTER TABLE {t} ADD CONSTRAINT "{name}" {definition}' for t, name, definition in reversed(fks)
+    ]
     return drop, create
 
 
@@ -279,21 +363,30 @@ def _copy_postgres(plan: _Plan, volunteers: int, records: int) -> Iterator[tuple
         while done < volunteers:
             size = min(COPY_BLOCK, volunteers - done)
             users, people = [], []
-            for n, uid, phone, name, encrypted, hashed, masked, birth, sex, unit_id, days in plan.people(done, size):
+            for n, uid, phone, name, encrypted, hashed, masked, birth, sex, unit_id, days in plan.people(
+                done, size
+            ):
                 users.append(f"{uid}\t{phone}\t{password_hash}\tvolunteer\t志愿者\tt\t{at_text}\n")
-                people.append(f"{n}\t{uid}\tPF{n:010d}\t{name}\t{encrypted}\t{hashed}\t{masked}\t{phone}\t"
-                              f"{births[birth]}\t{sex}\t{unit_id}\t{at_text}\t{registered[days]}\t0\t0\n")
-            with cur.copy("COPY users (id, username, password_hash, role, name, active, created_at) "
-                          "FROM STDIN") as copy:
+                people.append(
+                    f"{n}\t{uid}\tPF{n:010d}\t{name}\t{encrypted}\t{hashed}\t{masked}\t{phone}\t"
+                    f"{births[birth]}\t{sex}\t{unit_id}\t{at_text}\t{registered[days]}\t0\t0\n"
+                )
+            with cur.copy(
+                "COPY users (id, username, password_hash, role, name, active, created_at) FROM STDIN"
+            ) as copy:
                 copy.write("".join(users))
-            with cur.copy("COPY volunteers (id, user_id, volunteer_no, name, id_number_encrypted, "
-                          "id_number_hash, id_number_masked, phone, birth_date, sex, unit_id, consent_at, "
-                          "created_at, approved_seconds, star_level) FROM STDIN") as copy:
+            with cur.copy(
+                "COPY volunteers (id, user_id, volunteer_no, name, id_number_encrypted, "
+                "id_number_hash, id_number_masked, phone, birth_date, sex, unit_id, consent_at, "
+                "created_at, approved_seconds, star_level) FROM STDIN"
+            ) as copy:
                 copy.write("".join(people))
             done += size
             yield "volunteers", done, volunteers
         for table in ("users", "volunteers"):  # rows came with explicit ids
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
 
         # Records are generated volunteer after volunteer, spooled by month and loaded month
         # after month, so the table's physical order follows time as a live ledger's does.
@@ -309,7 +402,8 @@ def _copy_postgres(plan: _Plan, volunteers: int, records: int) -> Iterator[tuple
                     ended = stamp(end)
                     files[(start - begin) // month_len].write(
                         f"{vid}\t{unit_id}\t{post_id}\t{stamp(start)}\t{ended}\t{seconds}\t"
-                        f"approved\timport\t\t{ended}\n")
+                        f"approved\timport\t\t{ended}\n"
+                    )
                     written += 1
                     if written % 200_000 == 0:
                         yield "generate", written, records

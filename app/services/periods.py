@@ -1,5 +1,6 @@
 """Periods the office reviews and scores: a month (2026-10), a quarter (2026-Q3), a half-year
 (2026-H1) or a year (2026), counted in the deployment's zone like every month of the product."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ class Period:
             raise ValidationFailed(fields={field: [_("期间的格式应为 2026-10、2026-Q3、2026-H1 或 2026")]})
         year = int(match.group(1))
         if not SANE_MIN_YEAR <= year <= SANE_MAX_YEAR:
-            raise ValidationFailed(fields={field: [_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)]})
+            raise ValidationFailed(
+                fields={field: [_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)]}
+            )
         month, quarter, half = match.group(2), match.group(3), match.group(4)
         if month is not None:
             if not 1 <= int(month) <= 12:
@@ -42,8 +45,12 @@ class Period:
         return cls("year", year, 1)
 
     def __str__(self) -> str:
-        return {"month": f"{self.year}-{self.number:02d}", "quarter": f"{self.year}-Q{self.number}",
-                "half": f"{self.year}-H{self.number}", "year": f"{self.year}"}[self.kind]
+        return {
+            "month": f"{self.year}-{self.number:02d}",
+            "quarter": f"{self.year}-Q{self.number}",
+            "half": f"{self.year}-H{self.number}",
+            "year": f"{self.year}",
+        }[self.kind]
 
     @property
     def months(self) -> int:

@@ -3,6 +3,7 @@ platform admin. Units pair with (结对包保) institutes and stations; a unit p
 station, or with the institute above it, sees that station's figures. Posts, activities and
 teams can sit at a station.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ from app.models.places import PLACE_LEVELS, PLACE_PARENT
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-LEVEL_LABELS = {"centre": _l("新时代文明实践中心"), "institute": _l("新时代文明实践所"),
-                "station": _l("新时代文明实践站")}
+LEVEL_LABELS = {
+    "centre": _l("新时代文明实践中心"),
+    "institute": _l("新时代文明实践所"),
+    "station": _l("新时代文明实践站"),
+}
 
 
 def _ensure_platform_admin(by: User | None) -> None:
@@ -47,12 +51,14 @@ def list_places() -> list[PracticePlace]:
         for place in children.get(parent_id, []):
             ordered.append(place)
             walk(place.id)
+
     walk(None)
     return ordered
 
 
-def create_place(*, name: str, level: str, parent_id: int | None = None, address: str | None = None,
-                 by: User) -> PracticePlace:
+def create_place(
+    *, name: str, level: str, parent_id: int | None = None, address: str | None = None, by: User
+) -> PracticePlace:
     _ensure_platform_admin(by)
     name = " ".join((name or "").split())
     address = " ".join((address or "").split()) or None
@@ -71,12 +77,14 @@ def create_place(*, name: str, level: str, parent_id: int | None = None, address
         if wanted is None and parent_id is not None:
             fields["parent_id"] = [_("实践中心没有上级")]
         elif wanted is not None and (parent is None or parent.level != wanted):
-            fields["parent_id"] = [_("%(level)s须隶属于一个%(parent)s", level=LEVEL_LABELS[level],
-                                     parent=LEVEL_LABELS[wanted])]
+            fields["parent_id"] = [
+                _("%(level)s须隶属于一个%(parent)s", level=LEVEL_LABELS[level], parent=LEVEL_LABELS[wanted])
+            ]
     if fields:
         raise ValidationFailed(fields=fields)
-    place = PracticePlace(name=name, level=level, parent_id=parent_id if PLACE_PARENT[level] else None,
-                          address=address)
+    place = PracticePlace(
+        name=name, level=level, parent_id=parent_id if PLACE_PARENT[level] else None, address=address
+    )
     db.session.add(place)
     db.session.flush()
     audit.log("place.created", place, by=by, name=name, level=level)
@@ -90,8 +98,12 @@ def pair(place: PracticePlace, unit_id: int, *, by: User) -> PlacePairing:
         raise ValidationFailed(fields={"place_id": [_("成员单位只与实践所、实践站结对")]})
     if db.session.get(Unit, unit_id) is None:
         raise NotFound(_("成员单位不存在"), fields={"unit_id": [_("成员单位不存在")]})
-    if db.session.scalar(select(PlacePairing.id).where(PlacePairing.place_id == place.id,
-                                                        PlacePairing.unit_id == unit_id)) is not None:
+    if (
+        db.session.scalar(
+            select(PlacePairing.id).where(PlacePairing.place_id == place.id, PlacePairing.unit_id == unit_id)
+        )
+        is not None
+    ):
         raise Conflict(_("该单位已与此处结对"), fields={"unit_id": [_("该单位已与此处结对")]})
     pairing = PlacePairing(place_id=place.id, unit_id=unit_id)
     db.session.add(pairing)
@@ -102,8 +114,9 @@ def pair(place: PracticePlace, unit_id: int, *, by: User) -> PlacePairing:
 
 def unpair(place: PracticePlace, unit_id: int, *, by: User) -> None:
     _ensure_platform_admin(by)
-    pairing = db.session.scalar(select(PlacePairing).where(PlacePairing.place_id == place.id,
-                                                            PlacePairing.unit_id == unit_id))
+    pairing = db.session.scalar(
+        select(PlacePairing).where(PlacePairing.place_id == place.id, PlacePairing.unit_id == unit_id)
+    )
     if pairing is None:
         raise NotFound(_("没有这个结对"))
     audit.log("place.unpaired", place, by=by, unit_id=unit_id)
@@ -112,15 +125,25 @@ def unpair(place: PracticePlace, unit_id: int, *, by: User) -> None:
 
 
 def paired_units(place: PracticePlace) -> list[Unit]:
-    return list(db.session.scalars(select(Unit).join(PlacePairing, PlacePairing.unit_id == Unit.id)
-                                   .where(PlacePairing.place_id == place.id).order_by(Unit.id)))
+    return list(
+        db.session.scalars(
+            select(Unit)
+            .join(PlacePairing, PlacePairing.unit_id == Unit.id)
+            .where(PlacePairing.place_id == place.id)
+            .order_by(Unit.id)
+        )
+    )
 
 
 def stations_of_unit(unit_id: int | None):
     """A select of the ids of stations a unit is paired with, directly or through their institute."""
-    paired = select(PlacePairing.place_id).where(PlacePairing.unit_id == (unit_id if unit_id is not None else -1))
-    return select(PracticePlace.id).where(PracticePlace.level == "station",
-                                          or_(PracticePlace.id.in_(paired), PracticePlace.parent_id.in_(paired)))
+    paired = select(PlacePairing.place_id).where(
+        PlacePairing.unit_id == (unit_id if unit_id is not None else -1)
+    )
+    return select(PracticePlace.id).where(
+        PracticePlace.level == "station",
+        or_(PracticePlace.id.in_(paired), PracticePlace.parent_id.in_(paired)),
+    )
 
 
 def is_paired(unit_id: int | None, place_id: int) -> bool:
@@ -129,8 +152,14 @@ def is_paired(unit_id: int | None, place_id: int) -> bool:
     if place is None or unit_id is None:
         return False
     ids = [place.id] + ([place.parent_id] if place.level == "station" and place.parent_id else [])
-    return db.session.scalar(select(PlacePairing.id).where(PlacePairing.unit_id == unit_id,
-                                                           PlacePairing.place_id.in_(ids)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(PlacePairing.id)
+            .where(PlacePairing.unit_id == unit_id, PlacePairing.place_id.in_(ids))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def can_see_place(user: User | None, place: PracticePlace) -> bool:
@@ -187,31 +216,47 @@ class StationFigures:
     hours: float
 
 
-def station_figures(station: PracticePlace, *, start: datetime | None = None,
-                    end: datetime | None = None) -> StationFigures:
+def station_figures(
+    station: PracticePlace, *, start: datetime | None = None, end: datetime | None = None
+) -> StationFigures:
     """What happened at a station: its posts, activities and teams, and the approved service
     at its posts or its activities (records, distinct volunteers, hours) in [start, end)."""
-    at_station = or_(ServiceRecord.post_id.in_(select(Post.id).where(Post.station_id == station.id)),
-                     ServiceRecord.activity_id.in_(select(Activity.id).where(Activity.station_id == station.id)))
+    at_station = or_(
+        ServiceRecord.post_id.in_(select(Post.id).where(Post.station_id == station.id)),
+        ServiceRecord.activity_id.in_(select(Activity.id).where(Activity.station_id == station.id)),
+    )
     conditions = [ServiceRecord.status == "approved", at_station]
     if start is not None:
         conditions.append(ServiceRecord.started_at >= start)
     if end is not None:
         conditions.append(ServiceRecord.started_at < end)
     records, volunteers, seconds = db.session.execute(
-        select(func.count(ServiceRecord.id), func.count(func.distinct(ServiceRecord.volunteer_id)),
-               func.coalesce(func.sum(ServiceRecord.seconds), 0)).where(*conditions)).one()
+        select(
+            func.count(ServiceRecord.id),
+            func.count(func.distinct(ServiceRecord.volunteer_id)),
+            func.coalesce(func.sum(ServiceRecord.seconds), 0),
+        ).where(*conditions)
+    ).one()
+
     def count(column) -> int:
         return db.session.scalar(select(func.count()).where(column == station.id)) or 0
-    return StationFigures(station, count(Post.station_id), count(Activity.station_id),
-                          count(Team.station_id), int(records or 0), int(volunteers or 0),
-                          round(int(seconds or 0) / 3600, 2))
+
+    return StationFigures(
+        station,
+        count(Post.station_id),
+        count(Activity.station_id),
+        count(Team.station_id),
+        int(records or 0),
+        int(volunteers or 0),
+        round(int(seconds or 0) / 3600, 2),
+    )
 
 
 def places_with_pairings() -> list[tuple[PracticePlace, list[Unit]]]:
     places = list_places()
     pairs: dict[int, list[Unit]] = {}
-    for pairing in db.session.scalars(select(PlacePairing).options(selectinload(PlacePairing.unit))
-                                      .order_by(PlacePairing.id)):
+    for pairing in db.session.scalars(
+        select(PlacePairing).options(selectinload(PlacePairing.unit)).order_by(PlacePairing.id)
+    ):
         pairs.setdefault(pairing.place_id, []).append(pairing.unit)
     return [(p, pairs.get(p.id, [])) for p in places]

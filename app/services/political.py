@@ -4,6 +4,7 @@ Only the volunteer and the admins of the volunteer's own unit see it. It never a
 public page, in a merchant's answer or in an export of single people; bulletins count
 Party-member volunteers (党员志愿者) and their hours only as aggregates.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,8 +43,12 @@ def set_status(volunteer: Volunteer, status: str | None, *, consent: bool, by: U
     volunteer.political_status = status
     volunteer.political_consent_at = now() if status is not None else None
     db.session.flush()
-    audit.log("volunteer.political_status_set" if status else "volunteer.political_status_withdrawn", volunteer,
-              by=by, unit_id=volunteer.unit_id)  # the value itself stays out of the audit trail
+    audit.log(
+        "volunteer.political_status_set" if status else "volunteer.political_status_withdrawn",
+        volunteer,
+        by=by,
+        unit_id=volunteer.unit_id,
+    )  # the value itself stays out of the audit trail
     return volunteer
 
 
@@ -51,7 +56,9 @@ def can_see(viewer: User | None, volunteer: Volunteer) -> bool:
     """The volunteer and the admins of the volunteer's own unit; nobody else (not the platform admin)."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return False
-    return viewer.id == volunteer.user_id or (viewer.role == "unit_admin" and viewer.unit_id == volunteer.unit_id)
+    return viewer.id == volunteer.user_id or (
+        viewer.role == "unit_admin" and viewer.unit_id == volunteer.unit_id
+    )
 
 
 def status_for(viewer: User | None, volunteer: Volunteer) -> str | None:
@@ -64,14 +71,23 @@ def status_for(viewer: User | None, volunteer: Volunteer) -> str | None:
 def party_figures(unit_id: int | None, start: datetime, end: datetime) -> dict:
     """Aggregates only: Party-member volunteers (registered by `end`) and their approved hours
     in [start, end), for a unit or the city."""
-    members = select(func.count(Volunteer.id)).where(Volunteer.political_status.in_(PARTY),
-                                                     Volunteer.created_at < end)
-    seconds = (select(func.coalesce(func.sum(ServiceRecord.seconds), 0))
-               .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-               .where(Volunteer.political_status.in_(PARTY), ServiceRecord.status == "approved",
-                      ServiceRecord.started_at >= start, ServiceRecord.started_at < end))
+    members = select(func.count(Volunteer.id)).where(
+        Volunteer.political_status.in_(PARTY), Volunteer.created_at < end
+    )
+    seconds = (
+        select(func.coalesce(func.sum(ServiceRecord.seconds), 0))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(
+            Volunteer.political_status.in_(PARTY),
+            ServiceRecord.status == "approved",
+            ServiceRecord.started_at >= start,
+            ServiceRecord.started_at < end,
+        )
+    )
     if unit_id is not None:
         members = members.where(Volunteer.unit_id == unit_id)
         seconds = seconds.where(ServiceRecord.unit_id == unit_id)
-    return {"party_members": db.session.scalar(members) or 0,
-            "party_member_hours": round((db.session.scalar(seconds) or 0) / 3600, 2)}
+    return {
+        "party_members": db.session.scalar(members) or 0,
+        "party_member_hours": round((db.session.scalar(seconds) or 0) / 3600, 2),
+    }

@@ -1,5 +1,6 @@
 """Printable QR posters of service posts: an A4 PNG, an A4 PDF, and a PDF sheet of all posts
 of a unit. Pure helpers: a post in, bytes out."""
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,11 @@ def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, font, fill="#222222"
 
 
 def _instructions() -> list[str]:
-    return [_("用手机相机扫描二维码，点击按钮即可签到"), _("离开时再扫一次，即可签退并累计服务时长"),
-            _("首次使用请先注册志愿者账号")]
+    return [
+        _("用手机相机扫描二维码，点击按钮即可签到"),
+        _("离开时再扫一次，即可签退并累计服务时长"),
+        _("首次使用请先注册志愿者账号"),
+    ]
 
 
 def poster_png(post: Post) -> bytes:
@@ -49,8 +53,13 @@ def poster_png(post: Post) -> bytes:
         y = _centered(draw, y, line, _font(40))
     if post.address:
         _centered(draw, y + 20, post.address, _font(32), fill="#555555")
-    _centered(draw, A4_PX[1] - 70, _("志愿星 · 二维码编号 %(id)d-%(v)d", id=post.id, v=post.code_version),
-              _font(26), fill="#777777")
+    _centered(
+        draw,
+        A4_PX[1] - 70,
+        _("志愿星 · 二维码编号 %(id)d-%(v)d", id=post.id, v=post.code_version),
+        _font(26),
+        fill="#777777",
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(150, 150))
     return buffer.getvalue()

@@ -1,4 +1,5 @@
 """Service posts (志愿服务岗) and activities: their settings, QR codes and sign-ups."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,14 @@ class PostInput:
     project_id: int | None = None  # a service project of the unit or of its teams
 
 
-def _validated(data: PostInput, current_category: int | None = None, *, unit_id: int,
-               current_station: int | None = None, current_project: int | None = None) -> PostInput:
+def _validated(
+    data: PostInput,
+    current_category: int | None = None,
+    *,
+    unit_id: int,
+    current_station: int | None = None,
+    current_project: int | None = None,
+) -> PostInput:
     fields: dict[str, list[str]] = {}
     data.name = (data.name or "").strip()
     data.address = (data.address or "").strip() or None
@@ -86,13 +93,23 @@ def create_post(unit_id: int, data: PostInput, *, by: User | None) -> Post:
 
 
 def update_post(post: Post, data: PostInput, *, by: User | None) -> Post:
-    data = _validated(data, post.category_id, unit_id=post.unit_id, current_station=post.station_id,
-                      current_project=post.project_id)
+    data = _validated(
+        data,
+        post.category_id,
+        unit_id=post.unit_id,
+        current_station=post.station_id,
+        current_project=post.project_id,
+    )
     changes = {k: v for k, v in data.__dict__.items() if getattr(post, k) != v}
     for key, value in changes.items():
         setattr(post, key, value)
-    audit.log("post.updated", post, by=by, unit_id=post.unit_id,
-              **{k: str(v) if v is not None else None for k, v in changes.items()})
+    audit.log(
+        "post.updated",
+        post,
+        by=by,
+        unit_id=post.unit_id,
+        **{k: str(v) if v is not None else None for k, v in changes.items()},
+    )
     return post
 
 
@@ -105,8 +122,7 @@ def set_active(post: Post, active: bool, *, by: User | None) -> Post:
 
 def rotate_code(post: Post, *, by: User | None) -> Post:
     """Retire every printed poster of the post: old codes carry the old version."""
-    db.session.execute(update(Post).where(Post.id == post.id)
-                       .values(code_version=Post.code_version + 1))
+    db.session.execute(update(Post).where(Post.id == post.id).values(code_version=Post.code_version + 1))
     db.session.refresh(post)
     audit.log("post.code_rotated", post, by=by, unit_id=post.unit_id, code_version=post.code_version)
     return post
@@ -134,6 +150,7 @@ def kiosk_code(post: Post) -> tuple[str, datetime]:
 
 
 # Activities ---------------------------------------------------------------------------------
+
 
 @dataclass
 class ActivityInput:
@@ -191,12 +208,23 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
     created: list[Activity] = []
     for week in range(data.weekly_count):
         shift = timedelta(weeks=week)
-        activity = Activity(unit_id=unit_id, post_id=data.post_id, title=title, kind=data.kind, category_id=category_id,
-                            skill_id=data.skill_id, requires_cover=data.requires_cover, for_minors=data.for_minors,
-                            station_id=station_id, project_id=project_id,
-                            description=data.description, starts_at=data.starts_at + shift,
-                            ends_at=data.ends_at + shift, capacity=data.capacity,
-                            recurrence="weekly" if data.weekly_count > 1 else None)
+        activity = Activity(
+            unit_id=unit_id,
+            post_id=data.post_id,
+            title=title,
+            kind=data.kind,
+            category_id=category_id,
+            skill_id=data.skill_id,
+            requires_cover=data.requires_cover,
+            for_minors=data.for_minors,
+            station_id=station_id,
+            project_id=project_id,
+            description=data.description,
+            starts_at=data.starts_at + shift,
+            ends_at=data.ends_at + shift,
+            capacity=data.capacity,
+            recurrence="weekly" if data.weekly_count > 1 else None,
+        )
         db.session.add(activity)
         db.session.flush()
         activity.series_id = created[0].id if created else activity.id
@@ -210,8 +238,11 @@ def list_activities(unit_id: int | None, upcoming_only: bool = False) -> list[Ac
     if unit_id is not None:
         stmt = stmt.where(Activity.unit_id == unit_id)
     if upcoming_only:
-        stmt = stmt.where(Activity.ends_at > now(), Activity.is_cancelled.is_(False)).order_by(None) \
+        stmt = (
+            stmt.where(Activity.ends_at > now(), Activity.is_cancelled.is_(False))
+            .order_by(None)
             .order_by(Activity.starts_at)
+        )
     return list(db.session.scalars(stmt.limit(200)))
 
 
@@ -219,20 +250,25 @@ def sign_up(volunteer: Volunteer, activity: Activity) -> ActivitySignup:
     """Take one place of the activity; capacity holds under simultaneous sign-ups."""
     if activity.is_cancelled or activity.ends_at <= now():
         raise Conflict(_("该活动已结束或已取消"))
-    exists = db.session.scalar(select(ActivitySignup.id).where(
-        ActivitySignup.activity_id == activity.id, ActivitySignup.volunteer_id == volunteer.id))
+    exists = db.session.scalar(
+        select(ActivitySignup.id).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.volunteer_id == volunteer.id
+        )
+    )
     if exists is not None:
         raise Conflict(_("您已报名该活动"))
     if activity.requires_cover:
         from app.services import insurance
         from app.services.clock import local
+
         if insurance.cover_on(volunteer, local(activity.starts_at).date()) is None:
             raise insurance.CoverRequired()
     stmt = update(Activity).where(Activity.id == activity.id)
     if activity.capacity is not None:
         stmt = stmt.where(Activity.signup_count < Activity.capacity)
-    taken = execute_dml(stmt.values(signup_count=Activity.signup_count + 1)
-                               .execution_options(synchronize_session=False)).rowcount
+    taken = execute_dml(
+        stmt.values(signup_count=Activity.signup_count + 1).execution_options(synchronize_session=False)
+    ).rowcount
     if not taken:
         raise Conflict(_("该活动名额已满"))
     signup = ActivitySignup(activity_id=activity.id, volunteer_id=volunteer.id, created_at=now())
@@ -252,21 +288,34 @@ EARLY_CHECK_IN = timedelta(minutes=30)
 
 def attend_by_check_in(volunteer_id: int, post_id: int, at: datetime) -> int:
     """Mark the volunteer's sign-ups to activities at this post that are on now; one statement."""
-    on_now = select(Activity.id).where(Activity.post_id == post_id, Activity.is_cancelled.is_(False),
-                                       Activity.starts_at <= at + EARLY_CHECK_IN, Activity.ends_at >= at)
+    on_now = select(Activity.id).where(
+        Activity.post_id == post_id,
+        Activity.is_cancelled.is_(False),
+        Activity.starts_at <= at + EARLY_CHECK_IN,
+        Activity.ends_at >= at,
+    )
     return execute_dml(
         update(ActivitySignup)
-        .where(ActivitySignup.volunteer_id == volunteer_id, ActivitySignup.attended_at.is_(None),
-               ActivitySignup.activity_id.in_(on_now))
+        .where(
+            ActivitySignup.volunteer_id == volunteer_id,
+            ActivitySignup.attended_at.is_(None),
+            ActivitySignup.activity_id.in_(on_now),
+        )
         .values(attended_at=at, attendance_source="checkin")
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def list_signups(activity: Activity) -> list[ActivitySignup]:
     """The activity's sign-ups by volunteer number; those with the skill it asks for first."""
-    signups = list(db.session.scalars(select(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
-                                      .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
-                                      .order_by(Volunteer.volunteer_no)))
+    signups = list(
+        db.session.scalars(
+            select(ActivitySignup)
+            .where(ActivitySignup.activity_id == activity.id)
+            .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
+            .order_by(Volunteer.volunteer_no)
+        )
+    )
     order = skills.holders_first([s.volunteer_id for s in signups], activity.skill_id)
     by_volunteer = {s.volunteer_id: s for s in signups}
     return [by_volunteer[v] for v in order]
@@ -295,6 +344,12 @@ def mark_attendance(activity: Activity, attended_volunteer_ids: set[int], *, by:
             signup.attended_at, signup.attendance_source = None, None
             cleared += 1
     db.session.flush()
-    audit.log("activity.attendance_marked", activity, by=by, unit_id=activity.unit_id, marked=marked,
-              cleared=cleared)
+    audit.log(
+        "activity.attendance_marked",
+        activity,
+        by=by,
+        unit_id=activity.unit_id,
+        marked=marked,
+        cleared=cleared,
+    )
     return marked, cleared

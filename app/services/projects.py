@@ -2,6 +2,7 @@
 volunteers and beneficiaries, and a budget source. Activities and posts belong to a project;
 volunteers sign up on its public page; the page shows what the project has done so far.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,10 +78,18 @@ def _validated(data: ProjectInput, by: User) -> ProjectInput:
             fields["team_id"] = [_("请选择您管理的志愿服务队")]
     if fields:
         raise ValidationFailed(fields=fields)
-    return ProjectInput(title=title, purpose=purpose, starts_on=data.starts_on, ends_on=data.ends_on,
-                        unit_id=data.unit_id, team_id=data.team_id, category_id=data.category_id,
-                        target_volunteers=data.target_volunteers, target_beneficiaries=data.target_beneficiaries,
-                        budget_source=budget)
+    return ProjectInput(
+        title=title,
+        purpose=purpose,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        unit_id=data.unit_id,
+        team_id=data.team_id,
+        category_id=data.category_id,
+        target_volunteers=data.target_volunteers,
+        target_beneficiaries=data.target_beneficiaries,
+        budget_source=budget,
+    )
 
 
 def create_project(data: ProjectInput, *, by: User) -> Project:
@@ -104,22 +113,39 @@ def sign_up(volunteer: Volunteer, project: Project) -> ProjectSignup:
     """A volunteer joins a project's recruitment, once, until the project ends."""
     if project.ends_on < local_today():
         raise Conflict(_("项目已结束，不能再报名"))
-    if db.session.scalar(select(ProjectSignup.id).where(ProjectSignup.project_id == project.id,
-                                                         ProjectSignup.volunteer_id == volunteer.id)) is not None:
+    if (
+        db.session.scalar(
+            select(ProjectSignup.id).where(
+                ProjectSignup.project_id == project.id, ProjectSignup.volunteer_id == volunteer.id
+            )
+        )
+        is not None
+    ):
         raise Conflict(_("您已报名该项目"))
     signup = ProjectSignup(project_id=project.id, volunteer_id=volunteer.id)
     db.session.add(signup)
     db.session.flush()
-    db.session.execute(update(Project).where(Project.id == project.id)
-                       .values(signup_count=Project.signup_count + 1).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Project)
+        .where(Project.id == project.id)
+        .values(signup_count=Project.signup_count + 1)
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(project, ["signup_count"])
     audit.log("project.signed_up", project, by=volunteer.user, volunteer_id=volunteer.id)
     return signup
 
 
 def signed_up(volunteer: Volunteer | None, project: Project) -> bool:
-    return volunteer is not None and db.session.scalar(select(ProjectSignup.id).where(
-        ProjectSignup.project_id == project.id, ProjectSignup.volunteer_id == volunteer.id)) is not None
+    return (
+        volunteer is not None
+        and db.session.scalar(
+            select(ProjectSignup.id).where(
+                ProjectSignup.project_id == project.id, ProjectSignup.volunteer_id == volunteer.id
+            )
+        )
+        is not None
+    )
 
 
 @dataclass
@@ -133,15 +159,21 @@ class ProjectFigures:
 
 def figures(project: Project) -> ProjectFigures:
     """What the project has done to date: approved service at its posts or in its activities."""
-    in_project = or_(ServiceRecord.post_id.in_(select(Post.id).where(Post.project_id == project.id)),
-                     ServiceRecord.activity_id.in_(select(Activity.id).where(Activity.project_id == project.id)))
+    in_project = or_(
+        ServiceRecord.post_id.in_(select(Post.id).where(Post.project_id == project.id)),
+        ServiceRecord.activity_id.in_(select(Activity.id).where(Activity.project_id == project.id)),
+    )
     volunteers, seconds = db.session.execute(
-        select(func.count(func.distinct(ServiceRecord.volunteer_id)), func.coalesce(func.sum(ServiceRecord.seconds), 0))
-        .where(ServiceRecord.status == "approved", in_project)).one()
+        select(
+            func.count(func.distinct(ServiceRecord.volunteer_id)),
+            func.coalesce(func.sum(ServiceRecord.seconds), 0),
+        ).where(ServiceRecord.status == "approved", in_project)
+    ).one()
     posts = db.session.scalar(select(func.count()).where(Post.project_id == project.id)) or 0
     activities = db.session.scalar(select(func.count()).where(Activity.project_id == project.id)) or 0
-    return ProjectFigures(project.signup_count, posts, activities, int(volunteers or 0),
-                          round(int(seconds or 0) / 3600, 2))
+    return ProjectFigures(
+        project.signup_count, posts, activities, int(volunteers or 0), round(int(seconds or 0) / 3600, 2)
+    )
 
 
 def check_project_of_unit(project_id: int | None, unit_id: int, *, current: int | None = None) -> list[str]:
@@ -161,7 +193,9 @@ def _unit_runs(project: Project, unit_id: int) -> bool:
     team = db.session.get(Team, project.team_id)
     if team is None:
         return False
-    return team.unit_id == unit_id or (team.station_id is not None and places.is_paired(unit_id, team.station_id))
+    return team.unit_id == unit_id or (
+        team.station_id is not None and places.is_paired(unit_id, team.station_id)
+    )
 
 
 def project_choices(unit_id: int | None) -> list[tuple[int, str]]:

@@ -12,6 +12,7 @@ Card and coupon codes are short-lived keys to a person's coupons, so they travel
 browsers never send the fragment, and no access log (ours, gunicorn's, a proxy's) records it.
 The page /q/ or /c/ reads it with a script and POSTs it. Posters keep their printed URLs.
 """
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,11 @@ from app.services.errors import CodeExpired, CodeInvalid
 
 PATHS = {"post": "s", "kiosk": "s", "card": "c", "coupon": "q"}
 IN_FRAGMENT = {"card", "coupon"}
-LIFETIME_CONFIG = {"kiosk": "KIOSK_CODE_SECONDS", "card": "CARD_CODE_SECONDS",
-                   "coupon": "COUPON_CODE_SECONDS"}
+LIFETIME_CONFIG = {
+    "kiosk": "KIOSK_CODE_SECONDS",
+    "card": "CARD_CODE_SECONDS",
+    "coupon": "COUPON_CODE_SECONDS",
+}
 
 
 def _serializer(kind: str) -> URLSafeSerializer | URLSafeTimedSerializer:

@@ -5,6 +5,7 @@ progress for the page that waits on it.
 
 ID numbers are masked; a full-ID export is the platform admin's only, after entering the
 password again, and the audit trail keeps who asked for it, for which unit and period."""
+
 from __future__ import annotations
 
 import contextlib
@@ -65,7 +66,8 @@ def _scope(req: ExportRequest, by: User) -> int | None:
 def _records(job: ExportJob):
     stmt = select(ServiceRecord).where(
         ServiceRecord.started_at >= start_of_day(job.date_from),
-        ServiceRecord.started_at < start_of_day(job.date_to + timedelta(days=1)))
+        ServiceRecord.started_at < start_of_day(job.date_to + timedelta(days=1)),
+    )
     if job.unit_id is not None:
         stmt = stmt.where(ServiceRecord.unit_id == job.unit_id)
     if job.status_filter:
@@ -93,16 +95,35 @@ def request_export(req: ExportRequest, *, by: User) -> ExportJob:
         if by.role != "platform_admin":
             raise Forbidden(_("只有平台管理员可以导出完整身份证号"))
         if not req.password or not accounts.check_password(by, req.password):
-            raise ValidationFailed(_("密码不正确"), fields={"password": [_("密码不正确，导出完整身份证号须重新输入密码")]})
-    job = ExportJob(requested_by_id=by.id, unit_id=unit_id, date_from=req.date_from, date_to=req.date_to,
-                    status_filter=req.status, profile=req.profile, file_format=req.file_format,
-                    full_ids=req.full_ids, status="queued", created_at=now())
+            raise ValidationFailed(
+                _("密码不正确"), fields={"password": [_("密码不正确，导出完整身份证号须重新输入密码")]}
+            )
+    job = ExportJob(
+        requested_by_id=by.id,
+        unit_id=unit_id,
+        date_from=req.date_from,
+        date_to=req.date_to,
+        status_filter=req.status,
+        profile=req.profile,
+        file_format=req.file_format,
+        full_ids=req.full_ids,
+        status="queued",
+        created_at=now(),
+    )
     db.session.add(job)
     db.session.flush()
     job.total = db.session.scalar(select(func.count()).select_from(_records(job).subquery())) or 0
-    audit.log("records.export_requested", job, by=by, unit_id=unit_id, full_ids=req.full_ids,
-              profile=req.profile, date_from=req.date_from.isoformat(), date_to=req.date_to.isoformat(),
-              records=job.total)
+    audit.log(
+        "records.export_requested",
+        job,
+        by=by,
+        unit_id=unit_id,
+        full_ids=req.full_ids,
+        profile=req.profile,
+        date_from=req.date_from.isoformat(),
+        date_to=req.date_to.isoformat(),
+        records=job.total,
+    )
     return job
 
 
@@ -217,9 +238,17 @@ def run_export(job_id: int) -> ExportJob:
         last_id = 0
         while True:
             batch = db.session.scalars(
-                _records(job).where(ServiceRecord.id > last_id).order_by(ServiceRecord.id).limit(BATCH)
-                .options(joinedload(ServiceRecord.volunteer), joinedload(ServiceRecord.post),
-                         joinedload(ServiceRecord.activity), joinedload(ServiceRecord.unit))).all()
+                _records(job)
+                .where(ServiceRecord.id > last_id)
+                .order_by(ServiceRecord.id)
+                .limit(BATCH)
+                .options(
+                    joinedload(ServiceRecord.volunteer),
+                    joinedload(ServiceRecord.post),
+                    joinedload(ServiceRecord.activity),
+                    joinedload(ServiceRecord.unit),
+                )
+            ).all()
             if not batch:
                 break
             for record in batch:
@@ -244,6 +273,7 @@ def run_export(job_id: int) -> ExportJob:
 
 def start_in_background(app: Flask, job_id: int) -> None:
     """Run the export in a thread of this process (call it after the job is committed)."""
+
     def work():
         with app.app_context():
             try:
@@ -265,4 +295,3 @@ def export_file(job: ExportJob, *, by: User) -> tuple[Path, str]:
     if not path.is_file():
         raise NotFound(_("导出文件已过期，请重新导出"))
     return path, f"service-records-{job.date_from:%Y%m%d}-{job.date_to:%Y%m%d}.{job.file_format}"
-

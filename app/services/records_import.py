@@ -1,5 +1,6 @@
 """The records import template, and the limits every uploaded workbook meets before any of
 its XML is parsed (the import itself is app.services.mapped_import)."""
+
 from __future__ import annotations
 
 import io
@@ -44,8 +45,9 @@ def _refuse_bombs(data: bytes) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise unreadable from None
     total = sum(m.file_size for m in members)
-    packed_too_well = any(m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1)
-                          for m in members)
+    packed_too_well = any(
+        m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members
+    )
     if total > MAX_UNPACKED or packed_too_well or len(members) > MAX_MEMBERS:
         raise file_problem(_("文件解压后过大，请每次导入不超过%(n)d行", n=MAX_ROWS))
 

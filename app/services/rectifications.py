@@ -1,6 +1,7 @@
 """Rectification items (整改): the office raises one at a unit, from a review's flag or on its
 own; the unit admin replies with what was done, with files; the office closes it (销号) or
 returns it. Every step is kept in the audit trail."""
+
 from __future__ import annotations
 
 import io
@@ -57,16 +58,23 @@ def check_deadline(deadline: date | None, field: str = "deadline") -> date:
     return deadline
 
 
-def raise_item(unit_id: int, *, finding: str, deadline: date | None, by: User,
-               source: str | None = None) -> Rectification:
+def raise_item(
+    unit_id: int, *, finding: str, deadline: date | None, by: User, source: str | None = None
+) -> Rectification:
     if by.role != "platform_admin":
         raise Forbidden(_("只有文明办可以下发整改事项"))
     unit = db.session.get(Unit, unit_id)
     if unit is None or not unit.is_active:
         raise ValidationFailed(fields={"unit_id": [_("请选择启用中的成员单位")]})
-    item = Rectification(unit_id=unit.id, finding=_text(finding, FINDING_MAX, "finding"),
-                         source=_text(source, SOURCE_MAX, "source", required=False),
-                         deadline=check_deadline(deadline), status="open", raised_by_id=by.id, raised_at=now())
+    item = Rectification(
+        unit_id=unit.id,
+        finding=_text(finding, FINDING_MAX, "finding"),
+        source=_text(source, SOURCE_MAX, "source", required=False),
+        deadline=check_deadline(deadline),
+        status="open",
+        raised_by_id=by.id,
+        raised_at=now(),
+    )
     item.due_at = start_of_day(item.deadline + timedelta(days=1))
     db.session.add(item)
     db.session.flush()
@@ -96,8 +104,13 @@ def list_items(user: User, *, status: str | None = None, limit: int = 500) -> li
     stmt = _visible(user)
     if status in STATUSES:
         stmt = stmt.where(Rectification.status == status)
-    return list(db.session.scalars(stmt.order_by((Rectification.status == "closed"), Rectification.deadline,
-                                                 Rectification.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            stmt.order_by((Rectification.status == "closed"), Rectification.deadline, Rectification.id).limit(
+                limit
+            )
+        )
+    )
 
 
 def is_overdue(item: Rectification, today: date | None = None) -> bool:
@@ -106,15 +119,19 @@ def is_overdue(item: Rectification, today: date | None = None) -> bool:
 
 def overdue_count(unit_id: int | None = None) -> int:
     """Items not closed whose deadline has passed (the zone's today), for one unit or all."""
-    stmt = select(func.count(Rectification.id)).where(Rectification.status != "closed",
-                                                      Rectification.deadline < local_today())
+    stmt = select(func.count(Rectification.id)).where(
+        Rectification.status != "closed", Rectification.deadline < local_today()
+    )
     if unit_id is not None:
         stmt = stmt.where(Rectification.unit_id == unit_id)
     return db.session.scalar(stmt) or 0
 
 
-_SIGNATURES = ((b"%PDF-", "application/pdf", ".pdf"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-               (b"\xff\xd8\xff", "image/jpeg", ".jpg"))
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
 
 
 def _sniff(upload: Upload) -> tuple[str, str]:
@@ -123,13 +140,16 @@ def _sniff(upload: Upload) -> tuple[str, str]:
         if upload.data.startswith(magic):
             if content_type != "application/pdf":
                 from PIL import Image
+
                 try:
                     with Image.open(io.BytesIO(upload.data)) as image:
                         image.verify()
                 except Exception:
                     break
             return content_type, extension
-    raise ValidationFailed(fields={"files": [_("附件“%(n)s”不是PDF或图片（PNG、JPEG）", n=_safe_name(upload.filename))]})
+    raise ValidationFailed(
+        fields={"files": [_("附件“%(n)s”不是PDF或图片（PNG、JPEG）", n=_safe_name(upload.filename))]}
+    )
 
 
 def _safe_name(filename: str | None) -> str:
@@ -146,14 +166,34 @@ def _files(item: Rectification, uploads: list[Upload], by: User) -> list[Rectifi
     kept = []
     for upload in uploads:
         if len(upload.data) > FILE_MAX_BYTES:
-            raise ValidationFailed(fields={"files": [_("附件“%(n)s”超过%(mb)dMB", n=_safe_name(upload.filename),
-                                                       mb=FILE_MAX_BYTES // (1024 * 1024))]})
+            raise ValidationFailed(
+                fields={
+                    "files": [
+                        _(
+                            "附件“%(n)s”超过%(mb)dMB",
+                            n=_safe_name(upload.filename),
+                            mb=FILE_MAX_BYTES // (1024 * 1024),
+                        )
+                    ]
+                }
+            )
         content_type, extension = _sniff(upload)
         name = _safe_name(upload.filename)
-        if not name.lower().endswith(extension) and not (extension == ".jpg" and name.lower().endswith(".jpeg")):
+        if not name.lower().endswith(extension) and not (
+            extension == ".jpg" and name.lower().endswith(".jpeg")
+        ):
             name = name[:96] + extension
-        kept.append(RectificationFile(item=item, filename=name, content_type=content_type, size=len(upload.data),
-                                      data=upload.data, uploaded_by_id=by.id, uploaded_at=now()))
+        kept.append(
+            RectificationFile(
+                item=item,
+                filename=name,
+                content_type=content_type,
+                size=len(upload.data),
+                data=upload.data,
+                uploaded_by_id=by.id,
+                uploaded_at=now(),
+            )
+        )
     return kept
 
 
@@ -162,7 +202,9 @@ def reply(item: Rectification, *, text: str, by: User, files: list[Upload] | Non
     if by.role != "unit_admin" or by.unit_id != item.unit_id:
         raise Forbidden(_("只有该单位的管理员可以答复整改事项"))
     if item.status != "open":
-        raise Conflict(_("该整改事项已答复，等待文明办审核") if item.status == "replied" else _("该整改事项已销号"))
+        raise Conflict(
+            _("该整改事项已答复，等待文明办审核") if item.status == "replied" else _("该整改事项已销号")
+        )
     item.reply = _text(text, REPLY_MAX, "reply")
     added = _files(item, files or [], by)
     db.session.add_all(added)

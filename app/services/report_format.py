@@ -1,4 +1,5 @@
 """How reports write numbers: hours without a needless ".0", and ranks that ties share."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -5,6 +5,7 @@ Each row is a real-name registration: the ID number is validated, the minors' ru
 set: the volunteer activates the account by phone on first login (app.services.activation).
 A person already registered, or named twice in the file, is reported on that row, never
 merged silently; the file is registered whole or not at all."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,11 +61,17 @@ def _check_row(row: _Row, labels: dict, today) -> tuple | None:
             bad("id_number", _("未满14周岁暂不能注册为志愿者"))
         elif age < volunteers.ADULT_AGE:
             if not guardian_name or len(guardian_name) > 30:
-                bad("guardian_name" if "guardian_name" in labels else "id_number", _("未满18周岁需填写监护人姓名"))
+                bad(
+                    "guardian_name" if "guardian_name" in labels else "id_number",
+                    _("未满18周岁需填写监护人姓名"),
+                )
             try:
                 guardian_phone = identity.normalize_phone(cells.get("guardian_phone", ""))
             except ValueError:
-                bad("guardian_phone" if "guardian_phone" in labels else "id_number", _("未满18周岁需填写监护人手机号码"))
+                bad(
+                    "guardian_phone" if "guardian_phone" in labels else "id_number",
+                    _("未满18周岁需填写监护人手机号码"),
+                )
     if row.problems:
         return None
     return name, resident, phone, guardian_name, guardian_phone
@@ -78,15 +85,20 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
     labels = {code: sheet.column_name(i) for i, code in enumerate(mapping) if code}
     positions = {code: i for i, code in enumerate(mapping) if code}
     today = local_today()
-    rows = [_Row(n, {code: cell_text(raw[i]) for code, i in positions.items()}) for n, raw in sheet.rows
-            if not any("示例" in cell_text(c) for c in raw)]
+    rows = [
+        _Row(n, {code: cell_text(raw[i]) for code, i in positions.items()})
+        for n, raw in sheet.rows
+        if not any("示例" in cell_text(c) for c in raw)
+    ]
     checked = [(row, _check_row(row, labels, today)) for row in rows]
     hashes = {identity.keyed_hash(v[1].number): row.number for row, v in checked if v}
     phones = {v[2] for _row, v in checked if v}
-    known_hashes = set(db.session.scalars(select(Volunteer.id_number_hash)
-                                          .where(Volunteer.id_number_hash.in_(list(hashes)))))
-    known_phones = set(db.session.scalars(select(Volunteer.phone).where(Volunteer.phone.in_(list(phones))))) | \
-        set(db.session.scalars(select(User.username).where(User.username.in_(list(phones)))))
+    known_hashes = set(
+        db.session.scalars(select(Volunteer.id_number_hash).where(Volunteer.id_number_hash.in_(list(hashes))))
+    )
+    known_phones = set(
+        db.session.scalars(select(Volunteer.phone).where(Volunteer.phone.in_(list(phones))))
+    ) | set(db.session.scalars(select(User.username).where(User.username.in_(list(phones)))))
     first_seen: dict[str, int] = {}
     outcome = Outcome()
     minors: list[Volunteer] = []
@@ -100,12 +112,15 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
             id_hash = identity.keyed_hash(resident.number)
             problems = []
             for key, code, known, message in (
-                    (id_hash, "id_number", known_hashes, _("该身份证号码已注册，未重复登记")),
-                    (phone, "phone", known_phones, _("该手机号码已被其他账号使用"))):
+                (id_hash, "id_number", known_hashes, _("该身份证号码已注册，未重复登记")),
+                (phone, "phone", known_phones, _("该手机号码已被其他账号使用")),
+            ):
                 if key in known:
                     problems.append(Problem(row.number, labels[code], message))
                 elif key in first_seen:
-                    problems.append(Problem(row.number, labels[code], _("与第%(n)d行重复", n=first_seen[key])))
+                    problems.append(
+                        Problem(row.number, labels[code], _("与第%(n)d行重复", n=first_seen[key]))
+                    )
             first_seen.setdefault(id_hash, row.number)
             first_seen.setdefault(phone, row.number)
             if problems:
@@ -116,8 +131,9 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
             if guardians.needs_consent(volunteer):
                 minors.append(volunteer)
         if outcome.problems:
-            raise ImportRefused(outcome, _("有%(n)d行数据有误，未登记任何志愿者",
-                                           n=len({p.row for p in outcome.problems})))
+            raise ImportRefused(
+                outcome, _("有%(n)d行数据有误，未登记任何志愿者", n=len({p.row for p in outcome.problems}))
+            )
     except BaseException:
         savepoint.rollback()
         raise
@@ -135,16 +151,31 @@ def _register(name, resident, phone, guardian_name, guardian_phone, unit_id, by)
     db.session.add(user)
     db.session.flush()
     volunteer = Volunteer(
-        id=volunteers._allocate_volunteer_id(), user_id=user.id, volunteer_no=volunteers._new_volunteer_no(),
-        name=name, id_number_encrypted=identity.encrypt(resident.number),
-        id_number_hash=identity.keyed_hash(resident.number), id_number_masked=identity.mask_id_number(resident.number),
-        phone=phone, birth_date=resident.birth_date, sex=resident.sex, unit_id=unit_id,
-        guardian_name=guardian_name if guardian_phone else None, guardian_phone=guardian_phone,
-        consent_at=now())
+        id=volunteers._allocate_volunteer_id(),
+        user_id=user.id,
+        volunteer_no=volunteers._new_volunteer_no(),
+        name=name,
+        id_number_encrypted=identity.encrypt(resident.number),
+        id_number_hash=identity.keyed_hash(resident.number),
+        id_number_masked=identity.mask_id_number(resident.number),
+        phone=phone,
+        birth_date=resident.birth_date,
+        sex=resident.sex,
+        unit_id=unit_id,
+        guardian_name=guardian_name if guardian_phone else None,
+        guardian_phone=guardian_phone,
+        consent_at=now(),
+    )
     db.session.add(volunteer)
     db.session.flush()
-    audit.log("volunteer.registered", volunteer, by=by, unit_id=unit_id, volunteer_no=volunteer.volunteer_no,
-              source="roster_import")
+    audit.log(
+        "volunteer.registered",
+        volunteer,
+        by=by,
+        unit_id=unit_id,
+        volunteer_no=volunteer.volunteer_no,
+        source="roster_import",
+    )
     return volunteer
 
 
@@ -160,20 +191,29 @@ class Review:
         return not self.refusal and self.outcome is not None and not self.outcome.problems
 
 
-def review(data: bytes, filename: str, unit_id: int, *, by: User, mapping: list[str | None] | None = None,
-           commit: bool = False) -> Review:
+def review(
+    data: bytes,
+    filename: str,
+    unit_id: int,
+    *,
+    by: User,
+    mapping: list[str | None] | None = None,
+    commit: bool = False,
+) -> Review:
     """Read, map (or propose), and register (commit) or only try the roster."""
     sheet = read(data, filename)
     if mapping is None:
         mapping = column_mapping.propose(sheet.header, unit_id=unit_id, kind="roster")
-    mapping = (list(mapping) + [None] * len(sheet.header))[:len(sheet.header)]
+    mapping = (list(mapping) + [None] * len(sheet.header))[: len(sheet.header)]
     result = Review(sheet, mapping)
     try:
         result.outcome = run(sheet, mapping, unit_id, by=by, dry_run=not commit)
     except ImportRefused as exc:
         result.outcome, result.refusal = exc.outcome, [exc.message]
     except ValidationFailed as exc:
-        result.refusal = exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
+        result.refusal = (
+            exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
+        )
     if commit and result.ok:
         column_mapping.remember(unit_id, "roster", sheet.header, mapping)
     return result

@@ -12,6 +12,7 @@ score out of 100 for any period, with a breakdown and a rank.
   scheme or record comes later. Until then it is computed on each look; a period still running
   is marked partial.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -62,8 +63,12 @@ def validate_indicators(indicators: list[dict]) -> list[dict]:
         if not isinstance(weight, int) or isinstance(weight, bool) or not 0 < weight <= 100:
             problems.append(_("“%(n)s”的权重应为1–100的整数", n=INDICATORS[key][0]))
             continue
-        if not isinstance(target, int | float) or isinstance(target, bool) or not 0 < target <= 1_000_000 \
-                or (INDICATORS[key][2] == "%" and target > 1):
+        if (
+            not isinstance(target, int | float)
+            or isinstance(target, bool)
+            or not 0 < target <= 1_000_000
+            or (INDICATORS[key][2] == "%" and target > 1)
+        ):
             problems.append(_("“%(n)s”的目标值应为正数（比率不超过1）", n=INDICATORS[key][0]))
             continue
         cleaned.append({"key": key, "weight": weight, "target": float(target)})
@@ -82,8 +87,13 @@ def save_scheme(indicators: list[dict], *, by: User) -> ScoreScheme:
         raise Forbidden(_("只有文明办可以设置测评指标"))
     cleaned = validate_indicators(indicators)
     version = (db.session.scalar(select(func.max(ScoreScheme.version))) or 0) + 1
-    scheme = ScoreScheme(version=version, indicators=cleaned, effective_from=local_today(), created_by_id=by.id,
-                         created_at=now())
+    scheme = ScoreScheme(
+        version=version,
+        indicators=cleaned,
+        effective_from=local_today(),
+        created_by_id=by.id,
+        created_at=now(),
+    )
     db.session.add(scheme)
     db.session.flush()
     audit.log("scores.scheme_saved", scheme, by=by, version=version, indicators=cleaned)
@@ -94,8 +104,12 @@ def scheme_for(period: Period) -> tuple[int, list[dict]]:
     """(version, indicators) in force at the period's end; the built-in scheme (version 0)
     before the office saved any."""
     last_day = period.next_first_day() - timedelta(days=1)
-    scheme = db.session.scalar(select(ScoreScheme).where(ScoreScheme.effective_from <= last_day)
-                               .order_by(ScoreScheme.version.desc()).limit(1))
+    scheme = db.session.scalar(
+        select(ScoreScheme)
+        .where(ScoreScheme.effective_from <= last_day)
+        .order_by(ScoreScheme.version.desc())
+        .limit(1)
+    )
     if scheme is None:
         return 0, DEFAULT_SCHEME
     return scheme.version, scheme.indicators
@@ -116,26 +130,54 @@ def _rates(start, end) -> dict[str, dict[int, float]]:
     """On-time review (records of each unit's posts reviewed in the period) and rectification
     items due in the period closed by their deadline, per unit: one statement each."""
     reviewed = db.session.execute(
-        select(ServiceRecord.unit_id, func.count(ServiceRecord.id),
-               func.sum(case((_within_days(ServiceRecord.reviewed_at, ServiceRecord.ended_at, REVIEW_DAYS), 1),
-                             else_=0)))
-        .where(ServiceRecord.reviewed_at >= start, ServiceRecord.reviewed_at < end,
-               ServiceRecord.ended_at.is_not(None), ServiceRecord.status.in_(("approved", "rejected")))
-        .group_by(ServiceRecord.unit_id)).all()
+        select(
+            ServiceRecord.unit_id,
+            func.count(ServiceRecord.id),
+            func.sum(
+                case(
+                    (_within_days(ServiceRecord.reviewed_at, ServiceRecord.ended_at, REVIEW_DAYS), 1), else_=0
+                )
+            ),
+        )
+        .where(
+            ServiceRecord.reviewed_at >= start,
+            ServiceRecord.reviewed_at < end,
+            ServiceRecord.ended_at.is_not(None),
+            ServiceRecord.status.in_(("approved", "rejected")),
+        )
+        .group_by(ServiceRecord.unit_id)
+    ).all()
     items = db.session.execute(
-        select(Rectification.unit_id, func.count(Rectification.id),
-               func.sum(case(((Rectification.status == "closed") & (Rectification.closed_at <= Rectification.due_at), 1),
-                             else_=0)))
+        select(
+            Rectification.unit_id,
+            func.count(Rectification.id),
+            func.sum(
+                case(
+                    (
+                        (Rectification.status == "closed")
+                        & (Rectification.closed_at <= Rectification.due_at),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
         .where(Rectification.due_at > start, Rectification.due_at <= end)
-        .group_by(Rectification.unit_id)).all()
-    return {"records_reviewed_on_time": {u: (on or 0) / n for u, n, on in reviewed if n},
-            "rectifications_on_time": {u: (on or 0) / n for u, n, on in items if n}}
+        .group_by(Rectification.unit_id)
+    ).all()
+    return {
+        "records_reviewed_on_time": {u: (on or 0) / n for u, n, on in reviewed if n},
+        "rectifications_on_time": {u: (on or 0) / n for u, n, on in items if n},
+    }
 
 
 def _values(period: Period) -> tuple[list[Unit], dict[int, dict[str, float]]]:
     start, end = period.bounds()
-    units = list(db.session.scalars(select(Unit).where(Unit.is_active.is_(True), Unit.created_at < end)
-                                    .order_by(Unit.id)))
+    units = list(
+        db.session.scalars(
+            select(Unit).where(Unit.is_active.is_(True), Unit.created_at < end).order_by(Unit.id)
+        )
+    )
     figures = period_aggregates(start, end)
     rates = _rates(start, end)
     years = period.months / 12
@@ -143,10 +185,15 @@ def _values(period: Period) -> tuple[list[Unit], dict[int, dict[str, float]]]:
     for unit in units:
         registered = figures["registered_volunteers"].get(unit.id, 0)
         values[unit.id] = {
-            "hours_per_volunteer": figures["service_hours"].get(unit.id, 0) / registered / years if registered else 0,
-            "participation_rate": figures["active_volunteers"].get(unit.id, 0) / registered if registered else 0,
-            "trainings_per_volunteer": (figures["training_attendances"].get(unit.id, 0) / registered / years
-                                        if registered else 0),
+            "hours_per_volunteer": figures["service_hours"].get(unit.id, 0) / registered / years
+            if registered
+            else 0,
+            "participation_rate": figures["active_volunteers"].get(unit.id, 0) / registered
+            if registered
+            else 0,
+            "trainings_per_volunteer": (
+                figures["training_attendances"].get(unit.id, 0) / registered / years if registered else 0
+            ),
             "activities_held": figures["activities"].get(unit.id, 0) / years,
             "records_reviewed_on_time": rates["records_reviewed_on_time"].get(unit.id, 1.0),
             "rectifications_on_time": rates["rectifications_on_time"].get(unit.id, 1.0),
@@ -159,8 +206,15 @@ def _score(indicators: list[dict], values: dict[str, float]) -> tuple[float, lis
     for row in indicators:
         value = values[row["key"]]
         points = row["weight"] * min(1.0, value / row["target"])
-        breakdown.append({"key": row["key"], "value": round(value, 4), "target": row["target"],
-                          "weight": row["weight"], "points": round(points, 2)})
+        breakdown.append(
+            {
+                "key": row["key"],
+                "value": round(value, 4),
+                "target": row["target"],
+                "weight": row["weight"],
+                "points": round(points, 2),
+            }
+        )
     return round(sum(b["points"] for b in breakdown), 2), breakdown
 
 
@@ -197,8 +251,9 @@ def keep(period: Period, *, by: User | None = None) -> ScoreSnapshot:
     kept = db.session.scalar(select(ScoreSnapshot).where(ScoreSnapshot.period == str(period)))
     if kept is None:
         result = compute(period)
-        kept = ScoreSnapshot(period=str(period), scheme_version=result["scheme_version"], scores=result,
-                             computed_at=now())
+        kept = ScoreSnapshot(
+            period=str(period), scheme_version=result["scheme_version"], scores=result, computed_at=now()
+        )
         db.session.add(kept)
         db.session.flush()
         audit.log("scores.kept", kept, by=by, period=str(period), scheme_version=result["scheme_version"])
@@ -209,6 +264,7 @@ def keep_ended(at) -> list[str]:
     """The scheduler's run on the 1st: keep the month that just ended, and the quarter, half-year
     and year that ended with it."""
     from app.services.clock import local
+
     last = local(at).date().replace(day=1) - timedelta(days=1)
     periods = [Period("month", last.year, last.month)]
     if last.month % 3 == 0:

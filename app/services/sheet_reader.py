@@ -1,6 +1,7 @@
 """Reading a unit's own spreadsheet (XLSX, or CSV in UTF-8 or GB18030), streamed and bounded:
 the header row is found below any merged title rows, and rows are read one at a time up to a
 limit, so a huge or hostile file is refused early and never held whole in memory."""
+
 from __future__ import annotations
 
 import codecs
@@ -24,6 +25,7 @@ SNIFF_BYTES = 64 * 1024
 class Sheet:
     """The header (texts, one per column), its 1-based row number, and the data rows after it
     (each with its 1-based row number in the file)."""
+
     header: list[str]
     header_row: int
     rows: list[tuple[int, list]] = field(default_factory=list)
@@ -37,7 +39,11 @@ def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else value.strftime("%Y-%m-%d")
+        return (
+            value.strftime("%Y-%m-%d %H:%M")
+            if (value.hour, value.minute) != (0, 0)
+            else value.strftime("%Y-%m-%d")
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):
@@ -87,7 +93,9 @@ def _is_blank(row: list) -> bool:
     return all(cell_text(c) == "" for c in row)
 
 
-def read_sheet(data: bytes, filename: str, *, max_rows: int, known_headers: frozenset[str] | set[str] = frozenset()) -> Sheet:
+def read_sheet(
+    data: bytes, filename: str, *, max_rows: int, known_headers: frozenset[str] | set[str] = frozenset()
+) -> Sheet:
     """The header and the non-blank data rows of the first sheet. The header is the first row,
     among the first few, that names at least two known columns; failing that, the first row
     with the most filled cells (a merged title fills one). More than max_rows data rows, or a
@@ -106,7 +114,7 @@ def read_sheet(data: bytes, filename: str, *, max_rows: int, known_headers: froz
                 if len(head) < HEADER_SEARCH_ROWS:
                     continue
                 sheet = _pick_header(head, known_headers)
-                _take_rows(sheet, head[sheet.header_row:], sheet.header_row, max_rows, too_many)
+                _take_rows(sheet, head[sheet.header_row :], sheet.header_row, max_rows, too_many)
                 continue
             if scanned > 4 * max_rows + HEADER_SEARCH_ROWS:  # blank rows too: reading stops early
                 raise too_many
@@ -122,7 +130,7 @@ def read_sheet(data: bytes, filename: str, *, max_rows: int, known_headers: froz
         if not head:
             raise file_problem(_("文件中没有数据行"))
         sheet = _pick_header(head, known_headers)
-        _take_rows(sheet, head[sheet.header_row:], sheet.header_row, max_rows, too_many)
+        _take_rows(sheet, head[sheet.header_row :], sheet.header_row, max_rows, too_many)
     width = len(sheet.header)
     sheet.rows = [(n, (list(r) + [None] * width)[:width]) for n, r in sheet.rows]
     return sheet

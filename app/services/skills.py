@@ -1,5 +1,6 @@
 """Professional skills (专业技能): the catalogue, a volunteer's own skills with notes, and the
 order in which an activity's staff are picked (holders of the skill it asks for first)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -46,7 +47,9 @@ def clean_note(note: str | None) -> str | None:
     return " ".join((note or "").split()) or None
 
 
-def set_skills(volunteer: Volunteer, wanted: dict[int, str | None], *, by: User | None) -> list[VolunteerSkill]:
+def set_skills(
+    volunteer: Volunteer, wanted: dict[int, str | None], *, by: User | None
+) -> list[VolunteerSkill]:
     """Replace the volunteer's skills with `wanted` ({skill id: note}). A skill must be in the
     catalogue and active (a retired one only when already held); notes are trimmed, at most
     NOTE_MAX characters."""
@@ -81,8 +84,13 @@ def holders_first(volunteer_ids: list[int], skill_id: int | None) -> list[int]:
     """The ids in their order, those who have the skill moved to the front (stable)."""
     if skill_id is None or not volunteer_ids:
         return list(volunteer_ids)
-    holders = set(db.session.scalars(select(VolunteerSkill.volunteer_id).where(
-        VolunteerSkill.skill_id == skill_id, VolunteerSkill.volunteer_id.in_(volunteer_ids))))
+    holders = set(
+        db.session.scalars(
+            select(VolunteerSkill.volunteer_id).where(
+                VolunteerSkill.skill_id == skill_id, VolunteerSkill.volunteer_id.in_(volunteer_ids)
+            )
+        )
+    )
     return [v for v in volunteer_ids if v in holders] + [v for v in volunteer_ids if v not in holders]
 
 

@@ -1,6 +1,7 @@
 """Text messages to phones (a guardian's consent link). The product talks to an SmsSender;
 which one is configuration: SMS_SENDER = "log" (the default, for development and for
 deployments without a gateway) or "package.module:factory" naming a gateway's adapter."""
+
 from __future__ import annotations
 
 import importlib

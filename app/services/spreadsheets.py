@@ -4,6 +4,7 @@ A cell whose text starts with = + - @ (or a tab or carriage return) is run as a 
 spreadsheet programs: an offer titled =HYPERLINK(...) would become a live link in an admin's
 export (CSV/formula injection, OWASP). Every export writes its rows through this module, so
 text is always stored as text and such a value is prefixed with an apostrophe."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

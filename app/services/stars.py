@@ -4,6 +4,7 @@ The thresholds live in the database and the platform admin edits them; a change 
 every volunteer at once with set-based statements, and every change of level (up, or down
 after a rejection) is kept as a StarEvent the volunteer is told about.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -61,8 +62,12 @@ def progress(volunteer: Volunteer, table: dict[int, int] | None = None) -> dict:
         return {"next_level": None, "next_hours": None, "missing_hours": 0, "percent": 100}
     span = max(nxt - floor, 1)
     percent = int(max(0.0, min(1.0, (done - floor) / span)) * 100)
-    return {"next_level": volunteer.star_level + 1, "next_hours": nxt,
-            "missing_hours": round(max(0.0, nxt - done), 2), "percent": percent}
+    return {
+        "next_level": volunteer.star_level + 1,
+        "next_hours": nxt,
+        "missing_hours": round(max(0.0, nxt - done), 2),
+        "percent": percent,
+    }
 
 
 def apply_level(volunteer: Volunteer, table: dict[int, int] | None = None) -> StarEvent | None:
@@ -70,8 +75,9 @@ def apply_level(volunteer: Volunteer, table: dict[int, int] | None = None) -> St
     new_level = level_for_seconds(volunteer.approved_seconds, table)
     if new_level == volunteer.star_level:
         return None
-    event = StarEvent(volunteer_id=volunteer.id, from_level=volunteer.star_level,
-                      to_level=new_level, at=now())
+    event = StarEvent(
+        volunteer_id=volunteer.id, from_level=volunteer.star_level, to_level=new_level, at=now()
+    )
     volunteer.star_level = new_level
     db.session.add(event)
     return event
@@ -99,7 +105,8 @@ def validate_thresholds(table: dict) -> dict[int, int]:
     for level in LEVELS[1:]:
         if level in clean and level - 1 in clean and clean[level] <= clean[level - 1]:
             fields.setdefault(f"level_{level}", []).append(
-                _("%(n)d星的小时数必须高于%(m)d星", n=level, m=level - 1))
+                _("%(n)d星的小时数必须高于%(m)d星", n=level, m=level - 1)
+            )
     if fields:
         raise ValidationFailed(fields=fields)
     return clean
@@ -107,7 +114,9 @@ def validate_thresholds(table: dict) -> dict[int, int]:
 
 def level_case(table: dict[int, int]):
     """SQL expression: the level a volunteer's cached total earns under table."""
-    whens = [(Volunteer.approved_seconds >= in_seconds(table[lvl]), lvl) for lvl in sorted(table, reverse=True)]
+    whens = [
+        (Volunteer.approved_seconds >= in_seconds(table[lvl]), lvl) for lvl in sorted(table, reverse=True)
+    ]
     return case(*whens, else_=0)
 
 
@@ -121,11 +130,17 @@ def regrade_all(*, by: User | None, table: dict[int, int] | None = None) -> int:
     db.session.execute(
         insert(StarEvent).from_select(
             ["volunteer_id", "from_level", "to_level", "at"],
-            select(Volunteer.id, Volunteer.star_level, new_level, literal(now(), UTCDateTime()))
-            .where(changed)))
+            select(Volunteer.id, Volunteer.star_level, new_level, literal(now(), UTCDateTime())).where(
+                changed
+            ),
+        )
+    )
     count = execute_dml(
-        update(Volunteer).where(changed).values(star_level=new_level)
-        .execution_options(synchronize_session=False)).rowcount
+        update(Volunteer)
+        .where(changed)
+        .values(star_level=new_level)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     # Objects already in the session must not keep their old level.
     for obj in db.session.identity_map.values():
         if isinstance(obj, Volunteer):
@@ -139,7 +154,9 @@ def set_thresholds(table: dict, *, by: User | None) -> int:
     clean = validate_thresholds(table)
     old = thresholds()
     db.session.execute(delete(StarThreshold))
-    db.session.execute(insert(StarThreshold), [{"level": lvl, "min_hours": hrs} for lvl, hrs in clean.items()])
+    db.session.execute(
+        insert(StarThreshold), [{"level": lvl, "min_hours": hrs} for lvl, hrs in clean.items()]
+    )
     audit.log("stars.thresholds_changed", None, by=by, old=old, new=clean)
     return regrade_all(by=by, table=clean)
 
@@ -151,9 +168,12 @@ def preview_preset(name: str) -> tuple[str, int, int]:
         raise ValidationFailed(fields={"preset": [_("未知的星级标准")]})
     label, table = PRESETS[name]
     new_level = level_case(dict(table))
-    up, down = db.session.execute(select(
-        func.coalesce(func.sum(case((new_level > Volunteer.star_level, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((new_level < Volunteer.star_level, 1), else_=0)), 0))).one()
+    up, down = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((new_level > Volunteer.star_level, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((new_level < Volunteer.star_level, 1), else_=0)), 0),
+        )
+    ).one()
     return str(label), int(up), int(down)
 
 
@@ -165,22 +185,30 @@ def apply_preset(name: str, *, by: User | None) -> int:
 
 def level_counts() -> dict[int, int]:
     """How many volunteers hold each level (0–5)."""
-    rows = dict(db.session.execute(
-        select(Volunteer.star_level, func.count()).group_by(Volunteer.star_level)).all())
+    rows = dict(
+        db.session.execute(select(Volunteer.star_level, func.count()).group_by(Volunteer.star_level)).all()
+    )
     return {lvl: rows.get(lvl, 0) for lvl in range(0, 6)}
 
 
 def unseen_events(volunteer: Volunteer) -> list[StarEvent]:
     """Level changes the volunteer has not been told about yet, oldest first."""
-    return list(db.session.scalars(
-        select(StarEvent).where(StarEvent.volunteer_id == volunteer.id, StarEvent.seen_at.is_(None))
-        .order_by(StarEvent.at, StarEvent.id)))
+    return list(
+        db.session.scalars(
+            select(StarEvent)
+            .where(StarEvent.volunteer_id == volunteer.id, StarEvent.seen_at.is_(None))
+            .order_by(StarEvent.at, StarEvent.id)
+        )
+    )
 
 
 def mark_seen(volunteer: Volunteer) -> int:
     return execute_dml(
-        update(StarEvent).where(StarEvent.volunteer_id == volunteer.id, StarEvent.seen_at.is_(None))
-        .values(seen_at=now()).execution_options(synchronize_session=False)).rowcount
+        update(StarEvent)
+        .where(StarEvent.volunteer_id == volunteer.id, StarEvent.seen_at.is_(None))
+        .values(seen_at=now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def new_star_message(events: list[StarEvent]) -> str | None:

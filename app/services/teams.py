@@ -6,6 +6,7 @@ teams of stations the unit is paired with; a team leader (a volunteer) sees only
 they lead and records those teams' attendance, which enters the ledger pending the unit's
 review.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,12 @@ from app.models.teams import PARENT_LEVEL, TEAM_LEVELS
 from app.services import audit, ledger, places, units
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-LEVEL_LABELS = {"corps": _l("总队"), "brigade": _l("大队"), "squad": _l("小队"), "professional": _l("专业志愿服务队")}
+LEVEL_LABELS = {
+    "corps": _l("总队"),
+    "brigade": _l("大队"),
+    "squad": _l("小队"),
+    "professional": _l("专业志愿服务队"),
+}
 TEAM_LEADER_FLAG = "team_leader"  # a record a team leader entered
 
 
@@ -39,8 +45,17 @@ def _volunteer_of(user: User | None) -> Volunteer | None:
 
 def leads(user: User | None, team: Team) -> bool:
     volunteer = _volunteer_of(user)
-    return volunteer is not None and db.session.scalar(select(TeamMember.id).where(
-        TeamMember.team_id == team.id, TeamMember.volunteer_id == volunteer.id, TeamMember.is_leader.is_(True))) is not None
+    return (
+        volunteer is not None
+        and db.session.scalar(
+            select(TeamMember.id).where(
+                TeamMember.team_id == team.id,
+                TeamMember.volunteer_id == volunteer.id,
+                TeamMember.is_leader.is_(True),
+            )
+        )
+        is not None
+    )
 
 
 def can_manage_team(user: User | None, team: Team) -> bool:
@@ -102,28 +117,56 @@ def _validated(data: TeamInput, by: User) -> TeamInput:
         fields.update(_parent_problems(data))
     if fields:
         raise ValidationFailed(fields=fields)
-    return TeamInput(name=name, level=data.level, speciality=speciality if data.level == "professional" else None,
-                     parent_id=data.parent_id, unit_id=data.unit_id, station_id=data.station_id)
+    return TeamInput(
+        name=name,
+        level=data.level,
+        speciality=speciality if data.level == "professional" else None,
+        parent_id=data.parent_id,
+        unit_id=data.unit_id,
+        station_id=data.station_id,
+    )
 
 
 def _parent_problems(data: TeamInput) -> dict[str, list[str]]:
     wanted = PARENT_LEVEL[data.level]
     if data.parent_id is None:
         if data.level in ("brigade", "squad"):
-            return {"parent_id": [_("%(level)s须隶属于一支%(parent)s", level=LEVEL_LABELS[data.level],
-                                    parent=LEVEL_LABELS[wanted or ""])]}
+            return {
+                "parent_id": [
+                    _(
+                        "%(level)s须隶属于一支%(parent)s",
+                        level=LEVEL_LABELS[data.level],
+                        parent=LEVEL_LABELS[wanted or ""],
+                    )
+                ]
+            }
         return {}
     parent = db.session.get(Team, data.parent_id)
     if wanted is None or parent is None or parent.level != wanted:
-        return {"parent_id": [_("上级队伍的层级不对：%(level)s只能隶属于%(parent)s", level=LEVEL_LABELS[data.level],
-                                parent=LEVEL_LABELS[wanted]) if wanted else _("总队没有上级队伍")]}
+        return {
+            "parent_id": [
+                _(
+                    "上级队伍的层级不对：%(level)s只能隶属于%(parent)s",
+                    level=LEVEL_LABELS[data.level],
+                    parent=LEVEL_LABELS[wanted],
+                )
+                if wanted
+                else _("总队没有上级队伍")
+            ]
+        }
     return {}
 
 
 def create_team(data: TeamInput, *, by: User) -> Team:
     data = _validated(data, by)
-    team = Team(name=data.name, level=data.level, speciality=data.speciality, parent_id=data.parent_id,
-                unit_id=data.unit_id, station_id=data.station_id)
+    team = Team(
+        name=data.name,
+        level=data.level,
+        speciality=data.speciality,
+        parent_id=data.parent_id,
+        unit_id=data.unit_id,
+        station_id=data.station_id,
+    )
     db.session.add(team)
     db.session.flush()
     audit.log("team.created", team, by=by, unit_id=team.unit_id, name=team.name, level=team.level)
@@ -139,8 +182,9 @@ def _visible(user: User):
         stations = places.stations_of_unit(user.unit_id)
         return stmt.where(or_(Team.unit_id == user.unit_id, Team.station_id.in_(stations)))
     volunteer = _volunteer_of(user)
-    led = select(TeamMember.team_id).where(TeamMember.volunteer_id == (volunteer.id if volunteer else -1),
-                                           TeamMember.is_leader.is_(True))
+    led = select(TeamMember.team_id).where(
+        TeamMember.volunteer_id == (volunteer.id if volunteer else -1), TeamMember.is_leader.is_(True)
+    )
     return stmt.where(Team.id.in_(led))
 
 
@@ -154,46 +198,84 @@ class TeamRow:
 
 def team_rows(user: User, *, unit_id: int | None = None) -> list[TeamRow]:
     """The teams a user may see, with counts by team: members, leaders, members' hours. Two queries."""
-    stmt = _visible(user).options(selectinload(Team.unit), selectinload(Team.station), selectinload(Team.parent))
+    stmt = _visible(user).options(
+        selectinload(Team.unit), selectinload(Team.station), selectinload(Team.parent)
+    )
     if unit_id is not None:
         stmt = stmt.where(Team.unit_id == unit_id)
     teams = list(db.session.scalars(stmt.order_by(Team.id)))
-    counts = {row[0]: row[1:] for row in db.session.execute(
-        select(TeamMember.team_id, func.count(TeamMember.id),
-               func.sum(func.cast(TeamMember.is_leader, db.Integer)), func.sum(Volunteer.approved_seconds))
-        .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
-        .where(TeamMember.team_id.in_([t.id for t in teams])).group_by(TeamMember.team_id))}
-    return [TeamRow(t, int(counts.get(t.id, (0,))[0] or 0), int((counts.get(t.id, (0, 0))[1]) or 0),
-                    round(int((counts.get(t.id, (0, 0, 0))[2]) or 0) / 3600, 2)) for t in teams]
+    counts = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                TeamMember.team_id,
+                func.count(TeamMember.id),
+                func.sum(func.cast(TeamMember.is_leader, db.Integer)),
+                func.sum(Volunteer.approved_seconds),
+            )
+            .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
+            .where(TeamMember.team_id.in_([t.id for t in teams]))
+            .group_by(TeamMember.team_id)
+        )
+    }
+    return [
+        TeamRow(
+            t,
+            int(counts.get(t.id, (0,))[0] or 0),
+            int((counts.get(t.id, (0, 0))[1]) or 0),
+            round(int((counts.get(t.id, (0, 0, 0))[2]) or 0) / 3600, 2),
+        )
+        for t in teams
+    ]
 
 
 def members(team: Team) -> list[TeamMember]:
-    return list(db.session.scalars(
-        select(TeamMember).options(selectinload(TeamMember.volunteer)).where(TeamMember.team_id == team.id)
-        .order_by(TeamMember.is_leader.desc(), TeamMember.id)))
+    return list(
+        db.session.scalars(
+            select(TeamMember)
+            .options(selectinload(TeamMember.volunteer))
+            .where(TeamMember.team_id == team.id)
+            .order_by(TeamMember.is_leader.desc(), TeamMember.id)
+        )
+    )
 
 
 def teams_of(volunteer: Volunteer) -> list[TeamMember]:
     """A volunteer's memberships (a volunteer can be in several teams)."""
-    return list(db.session.scalars(
-        select(TeamMember).options(selectinload(TeamMember.team)).where(TeamMember.volunteer_id == volunteer.id)
-        .order_by(TeamMember.id)))
+    return list(
+        db.session.scalars(
+            select(TeamMember)
+            .options(selectinload(TeamMember.team))
+            .where(TeamMember.volunteer_id == volunteer.id)
+            .order_by(TeamMember.id)
+        )
+    )
 
 
 def add_member(team: Team, *, volunteer_no: str, name: str, leader: bool = False, by: User) -> TeamMember:
     """Add a volunteer, named by volunteer number AND name together (any unit's volunteer may
     join; the pair keeps a number alone from revealing who it is)."""
     ensure_can_manage_team(by, team)
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == (volunteer_no or "").strip()))
+    volunteer = db.session.scalar(
+        select(Volunteer).where(Volunteer.volunteer_no == (volunteer_no or "").strip())
+    )
     if volunteer is None or volunteer.name != (name or "").strip():
         raise NotFound(_("志愿者不存在"), fields={"volunteer_no": [_("未找到编号和姓名相符的志愿者")]})
-    if db.session.scalar(select(TeamMember.id).where(TeamMember.team_id == team.id,
-                                                      TeamMember.volunteer_id == volunteer.id)) is not None:
+    if (
+        db.session.scalar(
+            select(TeamMember.id).where(
+                TeamMember.team_id == team.id, TeamMember.volunteer_id == volunteer.id
+            )
+        )
+        is not None
+    ):
         raise Conflict(_("%(n)s已在本队", n=volunteer.name), fields={"volunteer_no": [_("该志愿者已在本队")]})
     member = TeamMember(team_id=team.id, volunteer_id=volunteer.id, is_leader=leader)
     db.session.add(member)
     db.session.flush()
-    audit.log("team.member_added", team, by=by, unit_id=team.unit_id, volunteer_id=volunteer.id, leader=leader)
+    audit.log(
+        "team.member_added", team, by=by, unit_id=team.unit_id, volunteer_id=volunteer.id, leader=leader
+    )
     return member
 
 
@@ -208,8 +290,13 @@ def set_leader(member: TeamMember, leader: bool, *, by: User) -> TeamMember:
     ensure_can_manage_team(by, member.team)
     member.is_leader = leader
     db.session.flush()
-    audit.log("team.leader_set" if leader else "team.leader_unset", member.team, by=by,
-              unit_id=member.team.unit_id, volunteer_id=member.volunteer_id)
+    audit.log(
+        "team.leader_set" if leader else "team.leader_unset",
+        member.team,
+        by=by,
+        unit_id=member.team.unit_id,
+        volunteer_id=member.volunteer_id,
+    )
     return member
 
 
@@ -221,35 +308,60 @@ def remove_member(member: TeamMember, *, by: User) -> None:
     db.session.flush()
 
 
-def record_attendance(team: Team, *, member_id: int, started_at: datetime, ended_at: datetime,
-                      note: str | None, by: User) -> ServiceRecord:
+def record_attendance(
+    team: Team, *, member_id: int, started_at: datetime, ended_at: datetime, note: str | None, by: User
+) -> ServiceRecord:
     """A leader (or a manager) records a member's service for the team. It enters the ledger
     pending, flagged, in the review list of the team's unit (of the member's own unit for a
     station's team), so an admin approves what a volunteer entered."""
     ensure_can_see_team(by, team)
     member = get_member(team, member_id)
     volunteer = member.volunteer
-    return ledger.create_record(volunteer, started_at=started_at, ended_at=ended_at, by=by, source="manual",
-                                note=note, status="pending", flags=[TEAM_LEADER_FLAG],
-                                unit_id=team.unit_id or volunteer.unit_id)
+    return ledger.create_record(
+        volunteer,
+        started_at=started_at,
+        ended_at=ended_at,
+        by=by,
+        source="manual",
+        note=note,
+        status="pending",
+        flags=[TEAM_LEADER_FLAG],
+        unit_id=team.unit_id or volunteer.unit_id,
+    )
 
 
 def team_records(team: Team, *, limit: int = 50) -> list[ServiceRecord]:
     """The latest records the team's leaders entered for its members (newest first)."""
     member_ids = select(TeamMember.volunteer_id).where(TeamMember.team_id == team.id)
-    leader_users = (select(Volunteer.user_id).join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
-                    .where(TeamMember.team_id == team.id, TeamMember.is_leader.is_(True)))
-    return list(db.session.scalars(
-        select(ServiceRecord).options(selectinload(ServiceRecord.volunteer))
-        .where(ServiceRecord.volunteer_id.in_(member_ids), ServiceRecord.flags.contains(TEAM_LEADER_FLAG),
-               ServiceRecord.created_by_id.in_(leader_users))
-        .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()).limit(limit)))
+    leader_users = (
+        select(Volunteer.user_id)
+        .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
+        .where(TeamMember.team_id == team.id, TeamMember.is_leader.is_(True))
+    )
+    return list(
+        db.session.scalars(
+            select(ServiceRecord)
+            .options(selectinload(ServiceRecord.volunteer))
+            .where(
+                ServiceRecord.volunteer_id.in_(member_ids),
+                ServiceRecord.flags.contains(TEAM_LEADER_FLAG),
+                ServiceRecord.created_by_id.in_(leader_users),
+            )
+            .order_by(ServiceRecord.started_at.desc(), ServiceRecord.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def choices_for(user: User) -> dict[str, list[tuple[int, str]]]:
     """What a team form offers this user: units, stations and possible parent teams."""
-    unit_rows = [(u.id, u.name) for u in units.list_units(active_only=True) if units.can_manage_unit(user, u.id)]
+    unit_rows = [
+        (u.id, u.name) for u in units.list_units(active_only=True) if units.can_manage_unit(user, u.id)
+    ]
     station_rows = [(p.id, p.name) for p in places.visible_stations(user)]
-    parent_rows = [(r.team.id, f"{LEVEL_LABELS[r.team.level]} · {r.team.name}") for r in team_rows(user)
-                   if r.team.level in ("corps", "brigade")]
+    parent_rows = [
+        (r.team.id, f"{LEVEL_LABELS[r.team.level]} · {r.team.name}")
+        for r in team_rows(user)
+        if r.team.level in ("corps", "brigade")
+    ]
     return {"units": unit_rows, "stations": station_rows, "parents": parent_rows}

@@ -1,4 +1,5 @@
 """Member units and who may act on them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,8 +46,10 @@ def _validate(name: str, contact_email: str | None, unit_id: int | None = None) 
         raise ValidationFailed(fields=fields)
     # Case-folded in Python: SQL's lower() folds only ASCII on SQLite ('Ÿ' vs 'ÿ').
     folded = name.casefold()
-    clash = next((uid for uid, other in db.session.execute(select(Unit.id, Unit.name))
-                  if other.casefold() == folded), None)
+    clash = next(
+        (uid for uid, other in db.session.execute(select(Unit.id, Unit.name)) if other.casefold() == folded),
+        None,
+    )
     if clash is not None and clash != unit_id:
         raise Conflict(_("已有同名的成员单位"), fields={"name": [_("已有同名的成员单位")]})
     return name, email
@@ -64,8 +67,11 @@ def create_unit(*, name: str, contact_email: str | None = None, by: User) -> Uni
 def update_unit(unit: Unit, *, name: str, contact_email: str | None, is_active: bool, by: User) -> Unit:
     name, email = _validate(name, contact_email, unit.id)
     changes: dict[str, Any]
-    changes = {k: v for k, v in (("name", name), ("contact_email", email), ("is_active", is_active))
-               if getattr(unit, k) != v}
+    changes = {
+        k: v
+        for k, v in (("name", name), ("contact_email", email), ("is_active", is_active))
+        if getattr(unit, k) != v
+    }
     for key, value in changes.items():
         setattr(unit, key, value)
     audit.log("unit.updated", unit, by=by, unit_id=unit.id, **changes)
@@ -73,5 +79,8 @@ def update_unit(unit: Unit, *, name: str, contact_email: str | None, is_active: 
 
 
 def unit_admins(unit_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.role == "unit_admin", User.unit_id == unit_id).order_by(User.id)))
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == "unit_admin", User.unit_id == unit_id).order_by(User.id)
+        )
+    )

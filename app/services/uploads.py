@@ -1,6 +1,7 @@
 """An uploaded spreadsheet kept between the steps of an import (map the columns, preview,
 import): stored under the instance folder and named by a signed token that only its
 uploader can use, for a few hours."""
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,7 @@ ALLOWED = (".xlsx", ".csv")
 def private_folder(name: str) -> Path:
     """A folder under instance/ that only the owner may enter (files hold personal data)."""
     from config import make_private_dir
+
     folder = Path(current_app.instance_path) / name
     make_private_dir(folder)
     return folder
@@ -48,7 +50,9 @@ def _prune(folder: Path) -> None:
 def extension(filename: str) -> str:
     ext = os.path.splitext(filename or "")[1].lower()
     if ext not in ALLOWED:
-        raise ValidationFailed(_("请上传 .xlsx 或 .csv 文件"), fields={"file": [_("请上传 .xlsx 或 .csv 文件")]})
+        raise ValidationFailed(
+            _("请上传 .xlsx 或 .csv 文件"), fields={"file": [_("请上传 .xlsx 或 .csv 文件")]}
+        )
     return ext
 
 

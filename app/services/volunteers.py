@@ -1,4 +1,5 @@
 """Real-name volunteer registration and look-ups."""
+
 from __future__ import annotations
 
 import secrets
@@ -19,8 +20,10 @@ from app.services.pages import Page, paginate
 MIN_AGE = 14
 ADULT_AGE = 18
 # What every public registration answer says, new person or known one (README: Security).
-REGISTRATION_NOTICE = _l("如果您尚未注册，账号已创建，请用手机号和密码登录；如果您已有账号，请直接登录，"
-                         "忘记密码或更换了手机号请联系所在单位管理员当面核验后重新绑定。")
+REGISTRATION_NOTICE = _l(
+    "如果您尚未注册，账号已创建，请用手机号和密码登录；如果您已有账号，请直接登录，"
+    "忘记密码或更换了手机号请联系所在单位管理员当面核验后重新绑定。"
+)
 
 
 @dataclass
@@ -47,6 +50,7 @@ def _new_volunteer_no() -> str:
 class Registered:
     """The answer to a registration, alike whether or not the person was registered before:
     `volunteer` is None when nothing was created (the ID number or phone was known)."""
+
     volunteer: Volunteer | None
     id: int
     volunteer_no: str
@@ -144,33 +148,50 @@ def _register(reg: Registration, *, public: bool) -> Registered:
     assert resident is not None and phone is not None and unit is not None, "each was validated above"
 
     id_hash = identity.keyed_hash(resident.number)
-    existing = db.session.scalar(select(Volunteer).where(Volunteer.id_number_hash == id_hash)) or \
-        db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
-    taken = existing is not None or \
-        db.session.scalar(select(User.id).where(User.username == phone)) is not None
+    existing = db.session.scalar(
+        select(Volunteer).where(Volunteer.id_number_hash == id_hash)
+    ) or db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+    taken = (
+        existing is not None or db.session.scalar(select(User.id).where(User.username == phone)) is not None
+    )
     if taken and not public:
         raise Conflict(_("该身份证号码或手机号码已注册"))
     if taken:
         # Say nothing about who is registered: same work (the password hash dominates),
         # same answer; the person is asked to log in or to have their unit admin re-bind it.
         accounts.hash_password(reg.password)
-        audit.log("volunteer.registration_repeated", existing, unit_id=existing.unit_id if existing else None,
-                  same_id_number=existing is not None and existing.id_number_hash == id_hash)
-        return Registered(volunteer=None, id=_allocate_volunteer_id(), volunteer_no=_new_volunteer_no(), name=name)
+        audit.log(
+            "volunteer.registration_repeated",
+            existing,
+            unit_id=existing.unit_id if existing else None,
+            same_id_number=existing is not None and existing.id_number_hash == id_hash,
+        )
+        return Registered(
+            volunteer=None, id=_allocate_volunteer_id(), volunteer_no=_new_volunteer_no(), name=name
+        )
 
     user = accounts.create_user(username=phone, password=reg.password, role="volunteer", name=name)
     volunteer = Volunteer(
-        id=_allocate_volunteer_id(), user_id=user.id, volunteer_no=_new_volunteer_no(), name=name,
-        id_number_encrypted=identity.encrypt(resident.number), id_number_hash=id_hash,
-        id_number_masked=identity.mask_id_number(resident.number), phone=phone,
-        birth_date=resident.birth_date, sex=resident.sex, unit_id=unit.id,
-        guardian_name=guardian_name if guardian_phone else None, guardian_phone=guardian_phone,
+        id=_allocate_volunteer_id(),
+        user_id=user.id,
+        volunteer_no=_new_volunteer_no(),
+        name=name,
+        id_number_encrypted=identity.encrypt(resident.number),
+        id_number_hash=id_hash,
+        id_number_masked=identity.mask_id_number(resident.number),
+        phone=phone,
+        birth_date=resident.birth_date,
+        sex=resident.sex,
+        unit_id=unit.id,
+        guardian_name=guardian_name if guardian_phone else None,
+        guardian_phone=guardian_phone,
         consent_at=now(),
     )
     db.session.add(volunteer)
     db.session.flush()
-    audit.log("volunteer.registered", volunteer, by=user, unit_id=unit.id,
-               volunteer_no=volunteer.volunteer_no)
+    audit.log(
+        "volunteer.registered", volunteer, by=user, unit_id=unit.id, volunteer_no=volunteer.volunteer_no
+    )
     if guardians.needs_consent(volunteer):
         guardians.send_consent_link(volunteer, by=user)
     return Registered(volunteer=volunteer, id=volunteer.id, volunteer_no=volunteer.volunteer_no, name=name)
@@ -187,6 +208,7 @@ def _allocate_volunteer_id() -> int:
     from sqlalchemy import func, text
 
     from app.models import Setting
+
     if db.session.get_bind().dialect.name == "postgresql":
         return int(db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('volunteers', 'id'))")))
     mark = db.session.get(Setting, ID_HIGH_WATER)
@@ -204,6 +226,7 @@ def get_for_admin(user: User, volunteer_id: int | None, field: str = "volunteer_
     """A volunteer the admin may act on. One of another unit answers exactly like a missing
     id, so bare ids outside the admin's unit reveal nothing."""
     from app.services import units
+
     volunteer = db.session.get(Volunteer, volunteer_id) if volunteer_id else None
     if volunteer is None or not units.can_manage_unit(user, volunteer.unit_id):
         raise NotFound(_("志愿者不存在"), fields={field: [_("未找到该志愿者")]})
@@ -212,7 +235,9 @@ def get_for_admin(user: User, volunteer_id: int | None, field: str = "volunteer_
 
 def by_number(volunteer_no: str, field: str = "volunteer_no") -> Volunteer:
     """The volunteer with this public number; a per-field error when there is none."""
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == (volunteer_no or "").strip()))
+    volunteer = db.session.scalar(
+        select(Volunteer).where(Volunteer.volunteer_no == (volunteer_no or "").strip())
+    )
     if volunteer is None:
         raise NotFound(_("志愿者不存在"), fields={field: [_("未找到该编号的志愿者")]})
     return volunteer
@@ -224,23 +249,31 @@ def volunteer_of(user: User) -> Volunteer:
     return user.volunteer
 
 
-def search(*, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50,
-           filters: dict | None = None) -> Page:
+def search(
+    *, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50, filters: dict | None = None
+) -> Page:
     """Volunteers of a unit (or all), by name, volunteer number or phone (`query`: any of
     them), and by `filters`: name, volunteer_no, phone, skill_id, category_id (served in it)."""
     from sqlalchemy import or_
 
     from app.services import people_search
+
     stmt = select(Volunteer)
     if unit_id is not None:
         stmt = stmt.where(Volunteer.unit_id == unit_id)
     if query:
         like = f"%{query}%"
-        stmt = stmt.where(or_(Volunteer.name.like(like), Volunteer.volunteer_no == query,
-                              Volunteer.phone == query))
+        stmt = stmt.where(
+            or_(Volunteer.name.like(like), Volunteer.volunteer_no == query, Volunteer.phone == query)
+        )
     stmt = people_search.filtered(stmt, filters or {})
-    return paginate(stmt, page=page, per_page=per_page, order_by=(Volunteer.id.desc(),),
-                    load=(selectinload(Volunteer.unit), selectinload(Volunteer.skills)))
+    return paginate(
+        stmt,
+        page=page,
+        per_page=per_page,
+        order_by=(Volunteer.id.desc(),),
+        load=(selectinload(Volunteer.unit), selectinload(Volunteer.skills)),
+    )
 
 
 def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identity_checked: bool) -> Volunteer:
@@ -250,6 +283,7 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     if volunteer.guardian_id is not None:
         raise Conflict(_("儿童志愿者没有登录账号，不能重新绑定"))
     from app.services import units
+
     units.ensure_can_manage_unit(by, volunteer.unit_id)
     fields: dict[str, list[str]] = {}
     if identity_checked is not True:
@@ -267,17 +301,27 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     user = volunteer.user
     if phone != volunteer.phone or phone != user.username:
         clash_user = db.session.scalar(select(User.id).where(User.username == phone, User.id != user.id))
-        clash_volunteer = db.session.scalar(select(Volunteer.id).where(Volunteer.phone == phone,
-                                                                       Volunteer.id != volunteer.id))
+        clash_volunteer = db.session.scalar(
+            select(Volunteer.id).where(Volunteer.phone == phone, Volunteer.id != volunteer.id)
+        )
         if clash_user is not None or clash_volunteer is not None:
-            raise Conflict(_("该手机号码已被其他账号使用"), fields={"phone": [_("该手机号码已被其他账号使用")]})
+            raise Conflict(
+                _("该手机号码已被其他账号使用"), fields={"phone": [_("该手机号码已被其他账号使用")]}
+            )
     old_phone = volunteer.phone
     volunteer.phone = phone
     user.username = phone
     user.password_hash = accounts.hash_password(password)
     accounts.end_all_sessions(user)
     from app.services import offline_taps
+
     offline_taps.revoke_all(volunteer, by=by)  # the lost phone's key signs nothing more
-    audit.log("volunteer.rebound", volunteer, by=by, unit_id=volunteer.unit_id,
-              old_phone=identity.mask_phone(old_phone or ""), new_phone=identity.mask_phone(phone))
+    audit.log(
+        "volunteer.rebound",
+        volunteer,
+        by=by,
+        unit_id=volunteer.unit_id,
+        old_phone=identity.mask_phone(old_phone or ""),
+        new_phone=identity.mask_phone(phone),
+    )
     return volunteer

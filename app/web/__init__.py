@@ -1,4 +1,5 @@
 """Blueprints: thin doors that parse input, check access, call a service, render or return."""
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -65,8 +66,10 @@ API_MODULES = [
 
 
 # 1..2147483647 (INT_MAX) in decimal without leading zeros, digit by digit.
-_ID_PATTERN = (r"(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}"
-               r"|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
+_ID_PATTERN = (
+    r"(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}"
+    r"|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])"
+)
 
 
 class IdConverter(IntegerConverter):
@@ -88,15 +91,18 @@ def _refuse_bad_chars_in_url():
     (404); a page's query string is a bad request (400). The API's query strings go through
     their schemas, which answer 422 per field."""
     from flask import abort, request
+
     if has_bad_chars(request.path):
         abort(404)
     if not request.path.startswith("/api/") and any(
-            has_bad_chars(key) or has_bad_chars(value) for key, value in request.args.items(multi=True)):
+        has_bad_chars(key) or has_bad_chars(value) for key, value in request.args.items(multi=True)
+    ):
         abort(400)
 
 
 def register_blueprints(app: Flask) -> None:
     from app.extensions import api, csrf
+
     app.url_map.converters["int"] = IdConverter
     app.before_request(_refuse_bad_chars_in_url)
     for name in PAGE_MODULES:

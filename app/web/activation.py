@@ -1,5 +1,6 @@
 """First login of a volunteer a unit registered from its roster: the phone gets a code, and
 the volunteer chooses a password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -17,19 +18,31 @@ bp = Blueprint("activation", __name__, url_prefix="/activate")
 
 
 class PhoneForm(BaseForm):
-    phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    phone = StringField(
+        _l("手机号码"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
     submit = SubmitField(_l("发送验证码"))
 
 
 class ActivateForm(BaseForm):
     phone = HiddenField(validators=[DataRequired(), Length(max=20)])
-    code = StringField(_l("短信验证码"), validators=[DataRequired(), Length(max=6)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
-    password = PasswordField(_l("设置密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("确认密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-                            render_kw={"autocomplete": "new-password"})
+    code = StringField(
+        _l("短信验证码"),
+        validators=[DataRequired(), Length(max=6)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    password = PasswordField(
+        _l("设置密码（至少8位）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("确认密码"),
+        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("激活并登录"))
 
 

@@ -1,5 +1,6 @@
 """Activities: unit admins plan services, trainings and events (also weekly series);
 volunteers sign up from their home page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -39,8 +40,14 @@ bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 class ActivityForm(BaseForm):
     title = StringField(_l("活动名称"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("类型"), choices=[SelectChoice("service", _l("志愿服务")), SelectChoice("training", _l("培训")),
-                                          SelectChoice("event", _l("活动"))])
+    kind = SelectField(
+        _l("类型"),
+        choices=[
+            SelectChoice("service", _l("志愿服务")),
+            SelectChoice("training", _l("培训")),
+            SelectChoice("event", _l("活动")),
+        ],
+    )
     starts_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     post_id = SelectField(_l("服务岗（可选）"), coerce=int)
@@ -51,7 +58,9 @@ class ActivityForm(BaseForm):
     station_id = SelectField(_l("所在实践站（不选则按服务岗）"), coerce=int)
     project_id = SelectField(_l("所属项目（不选则按服务岗）"), coerce=int)
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
-    weekly_count = IntegerField(_l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)])
+    weekly_count = IntegerField(
+        _l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)]
+    )
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("发布活动"))
 
@@ -61,26 +70,40 @@ class ActivityForm(BaseForm):
 def index():
     form = ActivityForm()
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [
-        SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)]
+        SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)
+    ]
     category_choices(form.category_id)
     skill_choices(form.skill_id)
     station_choices(form.station_id, current_user.unit_id)
     project_choices(form.project_id, current_user.unit_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            created = posts.create_activity(current_user.unit_id, posts.ActivityInput(
-                title=form.title.data, kind=form.kind.data, starts_at=parse_local(form.starts_at.data),
-                ends_at=parse_local(form.ends_at.data), post_id=form.post_id.data or None,
-                capacity=form.capacity.data, description=form.description.data,
-                category_id=form.category_id.data or None, skill_id=form.skill_id.data or None,
-                requires_cover=form.requires_cover.data, for_minors=form.for_minors.data,
-                station_id=form.station_id.data or None, project_id=form.project_id.data or None,
-                weekly_count=form.weekly_count.data), by=current_user)
+            created = posts.create_activity(
+                current_user.unit_id,
+                posts.ActivityInput(
+                    title=form.title.data,
+                    kind=form.kind.data,
+                    starts_at=parse_local(form.starts_at.data),
+                    ends_at=parse_local(form.ends_at.data),
+                    post_id=form.post_id.data or None,
+                    capacity=form.capacity.data,
+                    description=form.description.data,
+                    category_id=form.category_id.data or None,
+                    skill_id=form.skill_id.data or None,
+                    requires_cover=form.requires_cover.data,
+                    for_minors=form.for_minors.data,
+                    station_id=form.station_id.data or None,
+                    project_id=form.project_id.data or None,
+                    weekly_count=form.weekly_count.data,
+                ),
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")
             return redirect(url_for(".index"))
-    return render_template("activities/index.html", form=form,
-                           activities=posts.list_activities(current_user.unit_id))
+    return render_template(
+        "activities/index.html", form=form, activities=posts.list_activities(current_user.unit_id)
+    )
 
 
 @bp.post("/<int:activity_id>/signup")
@@ -117,6 +140,11 @@ def attendance(activity_id: int):
         if attempt.ok:
             flash(_("已保存出勤：新登记 %(m)d 人，取消 %(c)d 人", m=marked, c=cleared), "success")
             return redirect(url_for(".attendance", activity_id=activity.id))
-    return render_template("activities/attendance.html", activity=activity, form=form,
-                           child_form=ChildSignupForm(prefix="child"),
-                           signups=posts.list_signups(activity), started=activity.starts_at <= now())
+    return render_template(
+        "activities/attendance.html",
+        activity=activity,
+        form=form,
+        child_form=ChildSignupForm(prefix="child"),
+        signups=posts.list_signups(activity),
+        started=activity.starts_at <= now(),
+    )

@@ -1,4 +1,5 @@
 """Admin portal: overview, member units and their admins, volunteers."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -31,7 +32,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 class UnitForm(BaseForm):
     name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=100)])
-    contact_email = StringField(_l("联系邮箱（接收月通报）"), validators=[Optional(), Email(), Length(max=200)])
+    contact_email = StringField(
+        _l("联系邮箱（接收月通报）"), validators=[Optional(), Email(), Length(max=200)]
+    )
     is_active = BooleanField(_l("启用"), default=True)
     submit = SubmitField(_l("保存"))
 
@@ -39,18 +42,28 @@ class UnitForm(BaseForm):
 class UnitAdminForm(BaseForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
-    password = PasswordField(_l("初始密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("初始密码（至少8位）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("创建管理员"))
 
 
 class RebindForm(BaseForm):
-    phone = StringField(_l("新的手机号码（登录名）"), validators=[DataRequired(), Length(max=20)],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
-    password = PasswordField(_l("临时密码（至少8位，请本人登录后修改）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
-    identity_checked = BooleanField(_l("我已当面核验本人身份证件原件"),
-                                    validators=[DataRequired(_l("请先当面核验本人身份证件"))])
+    phone = StringField(
+        _l("新的手机号码（登录名）"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    password = PasswordField(
+        _l("临时密码（至少8位，请本人登录后修改）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    identity_checked = BooleanField(
+        _l("我已当面核验本人身份证件原件"), validators=[DataRequired(_l("请先当面核验本人身份证件"))]
+    )
     submit = SubmitField(_l("重新绑定"))
 
 
@@ -63,18 +76,21 @@ def _unit_scope() -> int | None:
 @role_required("platform_admin", "unit_admin")
 def dashboard_view():
     security = accounts.repeated_failures() if current_user.role == "platform_admin" else None
-    return render_template("admin/dashboard.html", overview=dashboard.overview(_unit_scope()), security=security,
-                           waiting_needs=needs.waiting_needs(_unit_scope()),
-                           follow_up=office_tasks.follow_up(current_user))
-
+    return render_template(
+        "admin/dashboard.html",
+        overview=dashboard.overview(_unit_scope()),
+        security=security,
+        waiting_needs=needs.waiting_needs(_unit_scope()),
+        follow_up=office_tasks.follow_up(current_user),
+    )
 
 
 @bp.get("/units", endpoint="units")
 @role_required("platform_admin")
 def units_view():
-    return render_template("admin/units.html", units=units.list_units(),
-                           counts=dashboard.volunteer_counts_by_unit())
-
+    return render_template(
+        "admin/units.html", units=units.list_units(), counts=dashboard.volunteer_counts_by_unit()
+    )
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -83,8 +99,9 @@ def unit_new():
     form = UnitForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            unit = units.create_unit(name=form.name.data, contact_email=form.contact_email.data,
-                                     by=current_user)
+            unit = units.create_unit(
+                name=form.name.data, contact_email=form.contact_email.data, by=current_user
+            )
         if attempt.ok:
             flash(_("已创建成员单位“%(name)s”", name=unit.name), "success")
             return redirect(url_for(".unit_detail", unit_id=unit.id))
@@ -100,13 +117,23 @@ def unit_detail(unit_id: int):
     admin_form = UnitAdminForm(prefix="admin")
     if current_user.role == "platform_admin" and form.submit.data and form.validate_on_submit():
         with domain_errors(form) as attempt:
-            units.update_unit(unit, name=form.name.data, contact_email=form.contact_email.data,
-                              is_active=form.is_active.data, by=current_user)
+            units.update_unit(
+                unit,
+                name=form.name.data,
+                contact_email=form.contact_email.data,
+                is_active=form.is_active.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已保存"), "success")
             return redirect(url_for(".unit_detail", unit_id=unit.id))
-    return render_template("admin/unit_detail.html", unit=unit, form=form, admin_form=admin_form,
-                           admins=units.unit_admins(unit.id))
+    return render_template(
+        "admin/unit_detail.html",
+        unit=unit,
+        form=form,
+        admin_form=admin_form,
+        admins=units.unit_admins(unit.id),
+    )
 
 
 @bp.post("/units/<int:unit_id>/admins")
@@ -116,19 +143,34 @@ def unit_admin_new(unit_id: int):
     admin_form = UnitAdminForm(prefix="admin")
     if admin_form.validate_on_submit():
         with domain_errors(admin_form) as attempt:
-            user = accounts.create_user(username=admin_form.username.data, password=admin_form.password.data,
-                                        role="unit_admin", name=admin_form.name.data, unit_id=unit.id,
-                                        by=current_user)
+            user = accounts.create_user(
+                username=admin_form.username.data,
+                password=admin_form.password.data,
+                role="unit_admin",
+                name=admin_form.name.data,
+                unit_id=unit.id,
+                by=current_user,
+            )
         if attempt.ok:
-            flash(_("已为“%(unit)s”创建管理员 %(username)s", unit=unit.name, username=user.username), "success")
+            flash(
+                _("已为“%(unit)s”创建管理员 %(username)s", unit=unit.name, username=user.username), "success"
+            )
             return redirect(url_for(".unit_detail", unit_id=unit.id))
-    return render_template("admin/unit_detail.html", unit=unit, form=UnitForm(obj=unit),
-                           admin_form=admin_form, admins=units.unit_admins(unit.id)), 422
+    return render_template(
+        "admin/unit_detail.html",
+        unit=unit,
+        form=UnitForm(obj=unit),
+        admin_form=admin_form,
+        admins=units.unit_admins(unit.id),
+    ), 422
 
 
 class ResetPasswordForm(BaseForm):
-    password = PasswordField(_l("新密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("新密码（至少8位）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("重置密码"))
 
 
@@ -145,8 +187,12 @@ def unit_admin_active(unit_id: int, user_id: int):
     user = _unit_admin(unit_id, user_id)
     active = request.form.get("active") == "1"
     accounts.set_active(user, active, by=current_user)
-    flash(_("已启用 %(u)s", u=user.username) if active else _("已停用 %(u)s，其登录已全部失效", u=user.username),
-          "success")
+    flash(
+        _("已启用 %(u)s", u=user.username)
+        if active
+        else _("已停用 %(u)s，其登录已全部失效", u=user.username),
+        "success",
+    )
     return redirect(url_for(".unit_detail", unit_id=unit_id))
 
 
@@ -173,10 +219,15 @@ def volunteers_view():
     unit_id = _unit_scope() if current_user.role == "unit_admin" else request.args.get("unit_id", type=db_int)
     skill_id = request.args.get("skill_id", type=db_int) or None
     result = volunteers.search(unit_id=unit_id, query=query, page=page, filters={"skill_id": skill_id})
-    return render_template("admin/volunteers.html", result=result, query=query, unit_id=unit_id,
-                           units=units.list_units() if current_user.role == "platform_admin" else [],
-                           skills=skills.list_skills(), skill_id=skill_id)
-
+    return render_template(
+        "admin/volunteers.html",
+        result=result,
+        query=query,
+        unit_id=unit_id,
+        units=units.list_units() if current_user.role == "platform_admin" else [],
+        skills=skills.list_skills(),
+        skill_id=skill_id,
+    )
 
 
 class PaperConsentForm(BaseForm):
@@ -190,11 +241,15 @@ def _managed_volunteer(volunteer_id: int):
 
 
 def _volunteer_page(volunteer, form=None, guardian_link=None, status=200):
-    return render_template("admin/volunteer_detail.html", volunteer=volunteer,
-                           consent_state=guardians.consent_state(volunteer),
-                           paper_form=form or PaperConsentForm(prefix="paper"),
-                           sms_configured=sms.is_configured(), guardian_link=guardian_link,
-                           political_status=political.status_for(current_user, volunteer)), status
+    return render_template(
+        "admin/volunteer_detail.html",
+        volunteer=volunteer,
+        consent_state=guardians.consent_state(volunteer),
+        paper_form=form or PaperConsentForm(prefix="paper"),
+        sms_configured=sms.is_configured(),
+        guardian_link=guardian_link,
+        political_status=political.status_for(current_user, volunteer),
+    ), status
 
 
 @bp.get("/volunteers/<int:volunteer_id>")
@@ -211,11 +266,21 @@ def volunteer_rebind(volunteer_id: int):
     form = RebindForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            volunteers.rebind(volunteer, phone=form.phone.data, password=form.password.data, by=current_user,
-                              identity_checked=form.identity_checked.data)
+            volunteers.rebind(
+                volunteer,
+                phone=form.phone.data,
+                password=form.password.data,
+                by=current_user,
+                identity_checked=form.identity_checked.data,
+            )
         if attempt.ok:
-            flash(_("已重新绑定 %(name)s 的账号，请告知本人用新手机号和临时密码登录后修改密码",
-                    name=volunteer.name), "success")
+            flash(
+                _(
+                    "已重新绑定 %(name)s 的账号，请告知本人用新手机号和临时密码登录后修改密码",
+                    name=volunteer.name,
+                ),
+                "success",
+            )
             return redirect(url_for(".volunteer_detail", volunteer_id=volunteer.id))
     return render_template("admin/volunteer_rebind.html", form=form, volunteer=volunteer)
 

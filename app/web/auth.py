@@ -1,4 +1,5 @@
 """Portal login and logout; volunteer self-registration on the phone."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -19,36 +20,66 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(BaseForm):
-    username = StringField(_l("用户名或手机号"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("用户名或手机号"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("密码"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField(_l("登录"))
 
 
 class RegisterForm(BaseForm):
-    name = StringField(_l("真实姓名"), validators=[DataRequired(), Length(min=2, max=30)],
-                       render_kw={"autocomplete": "name"})
-    id_number = StringField(_l("身份证号码"), validators=[DataRequired(), Length(min=18, max=18)],
-                            render_kw={"autocomplete": "off", "inputmode": "text"})
-    phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    name = StringField(
+        _l("真实姓名"), validators=[DataRequired(), Length(min=2, max=30)], render_kw={"autocomplete": "name"}
+    )
+    id_number = StringField(
+        _l("身份证号码"),
+        validators=[DataRequired(), Length(min=18, max=18)],
+        render_kw={"autocomplete": "off", "inputmode": "text"},
+    )
+    phone = StringField(
+        _l("手机号码"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
     unit_id = SelectField(_l("成员单位"), coerce=int, validators=[DataRequired(_l("请选择成员单位"))])
-    password = PasswordField(_l("密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("确认密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("密码（至少8位）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("确认密码"),
+        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
+        render_kw={"autocomplete": "new-password"},
+    )
     guardian_name = StringField(_l("监护人姓名（未满18周岁必填）"), validators=[Optional(), Length(max=30)])
-    guardian_phone = StringField(_l("监护人手机号（未满18周岁必填）"), validators=[Optional(), Length(max=20)],
-                                 render_kw={"inputmode": "tel"})
-    consent = BooleanField(_l("我已阅读并同意隐私政策"), validators=[DataRequired(_l("请阅读并同意隐私政策"))])
+    guardian_phone = StringField(
+        _l("监护人手机号（未满18周岁必填）"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "tel"},
+    )
+    consent = BooleanField(
+        _l("我已阅读并同意隐私政策"), validators=[DataRequired(_l("请阅读并同意隐私政策"))]
+    )
     submit = SubmitField(_l("注册"))
 
     def registration(self) -> volunteers.Registration:
         return volunteers.Registration(
-            name=self.name.data or "", id_number=self.id_number.data or "", phone=self.phone.data or "",
-            password=self.password.data or "", consent=bool(self.consent.data), unit_id=self.unit_id.data or -1,
-            guardian_name=self.guardian_name.data, guardian_phone=self.guardian_phone.data)
+            name=self.name.data or "",
+            id_number=self.id_number.data or "",
+            phone=self.phone.data or "",
+            password=self.password.data or "",
+            consent=bool(self.consent.data),
+            unit_id=self.unit_id.data or -1,
+            guardian_name=self.guardian_name.data,
+            guardian_phone=self.guardian_phone.data,
+        )
 
     def add_service_problems(self) -> None:
         """The service's objections beside the fields the form's own checks let through, so one
@@ -73,26 +104,42 @@ def login():
             user = accounts.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
         except accounts.LoginThrottled as exc:
             form.password.errors.append(exc.message)
-            return render_template("auth/login.html", form=form, next_url=next_url), 429, {"Retry-After": str(exc.retry_after)}
+            return (
+                render_template("auth/login.html", form=form, next_url=next_url),
+                429,
+                {"Retry-After": str(exc.retry_after)},
+            )
         except NotAuthenticated as exc:
             db.session.commit()  # keep the recorded failure: it counts towards the throttle
             form.password.errors.append(exc.message)
         else:
             portal_login(user)
-            session["tap_device"] = offline_taps.register_at_login(  # offline check-in's key, made by the page
-                user, request.form.get("device_key"), label=request.user_agent.string)
+            session["tap_device"] = (
+                offline_taps.register_at_login(  # offline check-in's key, made by the page
+                    user, request.form.get("device_key"), label=request.user_agent.string
+                )
+            )
             flash(_("欢迎回来，%(name)s", name=user.name), "success")
             return redirect(next_url or home_url())
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 
 class ChangePasswordForm(BaseForm):
-    old_password = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=128)],
-                                 render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("新密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-                            render_kw={"autocomplete": "new-password"})
+    old_password = PasswordField(
+        _l("当前密码"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("新密码（至少8位）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("确认新密码"),
+        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("修改密码"))
 
 
@@ -125,8 +172,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            accounts.change_password(current_user._get_current_object(), old_password=form.old_password.data,
-                                     new_password=form.password.data, keep_session=session.get("login_session"))
+            accounts.change_password(
+                current_user._get_current_object(),
+                old_password=form.old_password.data,
+                new_password=form.password.data,
+                keep_session=session.get("login_session"),
+            )
         if attempt.ok:
             flash(_("密码已修改，其他设备上的登录和API令牌已失效"), "success")
             return redirect(home_url())

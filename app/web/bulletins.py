@@ -1,5 +1,6 @@
 """Monthly bulletins in the portal: lists, the bulletin page with charts, PDF and XLSX,
 quarterly reviews, and the platform admin's targets and generation."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -28,8 +29,9 @@ class GenerateForm(BaseForm):
 
 
 class TargetsForm(BaseForm):
-    hours_per_volunteer_year = DecimalField(_l("人均年服务时长目标（小时）"), places=1,
-                                            validators=[DataRequired(), NumberRange(0, 1000)])
+    hours_per_volunteer_year = DecimalField(
+        _l("人均年服务时长目标（小时）"), places=1, validators=[DataRequired(), NumberRange(0, 1000)]
+    )
     trainings_per_year = IntegerField(_l("每年培训次数目标"), validators=[NumberRange(0, 100)])
     submit = SubmitField(_l("保存目标"))
 
@@ -50,8 +52,9 @@ def index():
     goal = figures.targets()
     targets_form = TargetsForm(data=goal)
     items = snapshots.list_bulletins(None if is_platform else current_user.unit_id, include_city=is_platform)
-    return render_template("bulletins/index.html", items=items, generate_form=generate_form,
-                           targets_form=targets_form)
+    return render_template(
+        "bulletins/index.html", items=items, generate_form=generate_form, targets_form=targets_form
+    )
 
 
 @bp.post("/generate")
@@ -61,11 +64,15 @@ def generate():
     form.month.choices = [str(month) for month in figures.month_choices()]
     if form.validate_on_submit():
         with domain_errors() as attempt:
-            created = snapshots.generate_bulletins(Month.parse(form.month.data), by=current_user,
-                                                   revise=form.revise.data)
+            created = snapshots.generate_bulletins(
+                Month.parse(form.month.data), by=current_user, revise=form.revise.data
+            )
         if attempt.ok:
             if created and form.revise.data:
-                flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created), "success")
+                flash(
+                    _("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created),
+                    "success",
+                )
             elif created:
                 flash(_("已生成 %(m)s 的通报 %(n)d 份", m=form.month.data, n=created), "success")
             else:
@@ -79,8 +86,9 @@ def set_targets():
     form = TargetsForm()
     if form.validate_on_submit():
         with domain_errors() as attempt:
-            figures.set_targets(float(form.hours_per_volunteer_year.data), form.trainings_per_year.data,
-                                by=current_user)
+            figures.set_targets(
+                float(form.hours_per_volunteer_year.data), form.trainings_per_year.data, by=current_user
+            )
         if attempt.ok:
             flash(_("已保存考核目标，下次生成的通报将按新目标标注"), "success")
     else:
@@ -92,25 +100,36 @@ def set_targets():
 @role_required(*ADMINS)
 def show(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return render_template("bulletins/show.html", bulletin=bulletin, f=bulletin.figures,
-                           title=labels.title_of(bulletin), rows=labels.figure_rows(bulletin.figures),
-                           flags=labels.flag_texts(bulletin.figures), generated=labels.stamp(bulletin.generated_at),
-                           categories=people.category_table(bulletin.figures))
+    return render_template(
+        "bulletins/show.html",
+        bulletin=bulletin,
+        f=bulletin.figures,
+        title=labels.title_of(bulletin),
+        rows=labels.figure_rows(bulletin.figures),
+        flags=labels.flag_texts(bulletin.figures),
+        generated=labels.stamp(bulletin.generated_at),
+        categories=people.category_table(bulletin.figures),
+    )
 
 
 @bp.get("/<int:bulletin_id>.pdf")
 @role_required(*ADMINS)
 def pdf(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_bytes(exports.pdf_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.pdf")
+    return send_bytes(
+        exports.pdf_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.pdf"
+    )
 
 
 @bp.get("/<int:bulletin_id>.xlsx")
 @role_required(*ADMINS)
 def xlsx(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    return send_bytes(exports.xlsx_bytes(bulletin), f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.xlsx",
-                      inline=False)
+    return send_bytes(
+        exports.xlsx_bytes(bulletin),
+        f"bulletin-{bulletin.month}-{bulletin.scope.replace(':', '-')}.xlsx",
+        inline=False,
+    )
 
 
 class QuarterCommentForm(BaseForm):
@@ -121,12 +140,17 @@ class QuarterCommentForm(BaseForm):
 def _quarter_args():
     """(unit_id, year, quarter, name) from the query string; the last complete quarter by default."""
     from app.services.clock import local_today
+
     default_year, default_q = quarters.last_complete_quarter(local_today())
     year = request.args.get("year", default_year, type=db_int)
     number = request.args.get("q", default_q, type=db_int)
     if not 2000 <= year <= 2100 or not 1 <= number <= 4:
         abort(404)
-    unit_id = current_user.unit_id if current_user.role == "unit_admin" else request.args.get("unit_id", type=db_int)
+    unit_id = (
+        current_user.unit_id
+        if current_user.role == "unit_admin"
+        else request.args.get("unit_id", type=db_int)
+    )
     if unit_id is not None:
         units.ensure_can_manage_unit(current_user, unit_id)
     name = get_or_404(Unit, unit_id).name if unit_id else _("全市")
@@ -150,9 +174,17 @@ def quarter():
     review = quarters.quarter_review(unit_id, year, number)
     if request.method == "GET":
         form.comment.data = review["comment"]
-    return render_template("bulletins/quarter.html", review=review, year=year, q=number, name=name,
-                           unit_id=unit_id, form=form, rows=quarters.quarter_rows(review),
-                           units=units.list_units() if current_user.role == "platform_admin" else [])
+    return render_template(
+        "bulletins/quarter.html",
+        review=review,
+        year=year,
+        q=number,
+        name=name,
+        unit_id=unit_id,
+        form=form,
+        rows=quarters.quarter_rows(review),
+        units=units.list_units() if current_user.role == "platform_admin" else [],
+    )
 
 
 def _quarter_file(render, extension: str, *, inline: bool):

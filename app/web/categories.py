@@ -1,4 +1,5 @@
 """The platform admin keeps the service-category catalogue: add, rename, retire, remove."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -25,8 +26,9 @@ class CategoryForm(BaseForm):
 
 def _page(form: CategoryForm, editing: int | None = None):
     items = categories.list_categories()
-    return render_template("categories/index.html", form=form, categories=items, editing=editing,
-                           action_form=BaseForm()), form_status(form)
+    return render_template(
+        "categories/index.html", form=form, categories=items, editing=editing, action_form=BaseForm()
+    ), form_status(form)
 
 
 @bp.route("/", methods=["GET", "POST"], endpoint="index")

@@ -1,4 +1,5 @@
 """Service certificates: unit admins issue and download them; anyone checks one by its QR."""
+
 from __future__ import annotations
 
 import contextlib
@@ -49,14 +50,16 @@ def index():
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             volunteer = volunteers.by_number(form.volunteer_no.data)
-            cert = certificates.issue(volunteer, date_from=form.date_from.data, date_to=form.date_to.data,
-                                      by=current_user)
+            cert = certificates.issue(
+                volunteer, date_from=form.date_from.data, date_to=form.date_to.data, by=current_user
+            )
         if attempt.ok:
             flash(_("已开具证明 %(no)s", no=cert.cert_no), "success")
             return redirect(url_for(".index", issued=cert.id))
     issued = request.args.get("issued", type=db_int)
-    return render_template("certificates/index.html", form=form, issued=issued,
-                           items=certificates.for_unit(_unit_scope()))
+    return render_template(
+        "certificates/index.html", form=form, issued=issued, items=certificates.for_unit(_unit_scope())
+    )
 
 
 @bp.get("/<int:cert_id>.pdf", endpoint="pdf")
@@ -64,9 +67,12 @@ def index():
 def pdf(cert_id: int):
     cert = get_or_404(Certificate, cert_id)
     certificates.ensure_can_view(current_user, cert)
-    return send_file(io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf",
-                     as_attachment=request.args.get("download") == "1",
-                     download_name=certificates.filename(cert))
+    return send_file(
+        io.BytesIO(certificates.render_pdf(cert)),
+        mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1",
+        download_name=certificates.filename(cert),
+    )
 
 
 @bp.get("/check/<token>", endpoint="check")

@@ -1,5 +1,6 @@
 """Pupils under 14: the guardian adds a child and sees the child's hours and certificate; an
 admin signs a child up for an activity 适合未成年人."""
+
 from __future__ import annotations
 
 import io
@@ -25,7 +26,9 @@ bp = Blueprint("children", __name__)
 class ChildForm(BaseForm):
     name = StringField(_l("儿童姓名"), validators=[DataRequired(), Length(max=30)])
     id_number = StringField(_l("儿童身份证号码"), validators=[DataRequired(), Length(max=18)])
-    relationship = SelectField(_l("与儿童的关系"), choices=[SelectChoice(k, v) for k, v in children.RELATIONSHIPS.items()])
+    relationship = SelectField(
+        _l("与儿童的关系"), choices=[SelectChoice(k, v) for k, v in children.RELATIONSHIPS.items()]
+    )
     consent = BooleanField(_l("我是该儿童的监护人，同意其参加志愿服务并由本人代为管理"))
     submit = SubmitField(_l("添加儿童"))
 
@@ -37,15 +40,27 @@ def index():
     form = ChildForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            child = children.register_child(guardian, children.ChildInput(
-                name=form.name.data, id_number=form.id_number.data, relationship=form.relationship.data,
-                consent=form.consent.data), by=current_user)
+            child = children.register_child(
+                guardian,
+                children.ChildInput(
+                    name=form.name.data,
+                    id_number=form.id_number.data,
+                    relationship=form.relationship.data,
+                    consent=form.consent.data,
+                ),
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已添加儿童“%(n)s”，志愿者编号 %(no)s", n=child.name, no=child.volunteer_no), "success")
             return redirect(url_for(".index"))
-    return render_template("children/index.html", form=form, kids=children.children_of(guardian),
-                           relationships=children.RELATIONSHIPS, limit=children.max_children(),
-                           issue_form=BaseForm()), form_status(form)
+    return render_template(
+        "children/index.html",
+        form=form,
+        kids=children.children_of(guardian),
+        relationships=children.RELATIONSHIPS,
+        limit=children.max_children(),
+        issue_form=BaseForm(),
+    ), form_status(form)
 
 
 @bp.post("/me/children/<int:child_id>/certificate", endpoint="issue_certificate")
@@ -65,8 +80,12 @@ def certificate_pdf(child_id: int):
     if cert is None:
         flash(_("请先开具证明"), "warning")
         return redirect(url_for(".index"))
-    return send_file(io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf",
-                     as_attachment=request.args.get("download") == "1", download_name=certificates.filename(cert))
+    return send_file(
+        io.BytesIO(certificates.render_pdf(cert)),
+        mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1",
+        download_name=certificates.filename(cert),
+    )
 
 
 @bp.post("/activities/<int:activity_id>/children", endpoint="sign_up")

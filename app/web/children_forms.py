@@ -1,4 +1,5 @@
 """Forms shared by the pages that deal with pupils under 14 (the activity register offers one)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

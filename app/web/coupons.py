@@ -1,5 +1,6 @@
 """Volunteer coupon pages (my coupons, claim, the refreshing coupon QR) and the public list
 of participating merchants and their offers by star level."""
+
 from __future__ import annotations
 
 import base64
@@ -31,10 +32,14 @@ bp = Blueprint("coupons", __name__)
 @role_required("volunteer")
 def mine():
     volunteer = volunteers.volunteer_of(current_user)
-    return render_template("coupons/mine.html", volunteer=volunteer,
-                           coupons=coupons.volunteer_coupons(volunteer),
-                           offers=offers.offers_for_volunteer(volunteer),
-                           next_star_at=stars.next_threshold_hours(volunteer), now=now())
+    return render_template(
+        "coupons/mine.html",
+        volunteer=volunteer,
+        coupons=coupons.volunteer_coupons(volunteer),
+        offers=offers.offers_for_volunteer(volunteer),
+        next_star_at=stars.next_threshold_hours(volunteer),
+        now=now(),
+    )
 
 
 @bp.post("/offers/<int:offer_id>/claim")
@@ -53,8 +58,12 @@ def claim(offer_id: int):
 @role_required("volunteer")
 def show(coupon_id: int):
     coupon = coupons.own_coupon(volunteers.volunteer_of(current_user), coupon_id)
-    return render_template("coupons/show.html", coupon=coupon, lifetime=qr.lifetime("coupon"),
-                           typed_code=typed_codes.typed_code(coupon.id) if coupon.status == "issued" else None)
+    return render_template(
+        "coupons/show.html",
+        coupon=coupon,
+        lifetime=qr.lifetime("coupon"),
+        typed_code=typed_codes.typed_code(coupon.id) if coupon.status == "issued" else None,
+    )
 
 
 @bp.get("/coupons/<int:coupon_id>/code.json")
@@ -67,9 +76,15 @@ def code(coupon_id: int):
     except DomainError as exc:
         return jsonify({"status": coupon.status, "message": exc.message}), exc.status
     image = base64.b64encode(qr.png(text, box_size=8)).decode()
-    response = jsonify({"code": text, "expires_at": iso(expires), "status": coupon.status,
-                        "typed_code": typed_codes.typed_code(coupon.id),
-                        "image": f"data:image/png;base64,{image}"})
+    response = jsonify(
+        {
+            "code": text,
+            "expires_at": iso(expires),
+            "status": coupon.status,
+            "typed_code": typed_codes.typed_code(coupon.id),
+            "image": f"data:image/png;base64,{image}",
+        }
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -80,15 +95,22 @@ def merchant_list():
     by_level: dict[int, list] = {}
     for offer in offers.public_offers():
         by_level.setdefault(offer.min_star, []).append(offer)
-    return render_template("coupons/merchants.html", by_level=sorted(by_level.items()),
-                           thresholds=stars.thresholds())
+    return render_template(
+        "coupons/merchants.html", by_level=sorted(by_level.items()), thresholds=stars.thresholds()
+    )
 
 
 @bp.get("/merchants/<int:merchant_id>/logo")
 def logo(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
-    if not merchant.logo or merchant.status != "approved" and not (
-            current_user.is_authenticated and current_user.role == "platform_admin"):
+    if (
+        not merchant.logo
+        or merchant.status != "approved"
+        and not (current_user.is_authenticated and current_user.role == "platform_admin")
+    ):
         abort(404)
-    return Response(merchant.logo, mimetype=merchant.logo_mimetype,
-                    headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        merchant.logo,
+        mimetype=merchant.logo_mimetype,
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,6 +1,7 @@
 """Admins export records of a unit or the city for a period (XLSX or CSV, with a column
 profile) as a background job: the page shows its progress and a download link; the platform
 admin edits the national platform profile."""
+
 from __future__ import annotations
 
 from flask import (
@@ -34,19 +35,28 @@ class ExportForm(BaseForm):
     date_from = DateField(_l("开始日期"), validators=[DataRequired()])
     date_to = DateField(_l("结束日期"), validators=[DataRequired()])
     unit_id = SelectField(_l("范围"), coerce=int, validators=[Optional()])
-    profile = SelectField(_l("列格式"), choices=[SelectChoice(k, v) for k, v in export_profiles.PROFILES.items()])
-    file_format = SelectField(_l("文件类型"), choices=[SelectChoice("xlsx", "Excel (.xlsx)"),
-                                                           SelectChoice("csv", "CSV (.csv)")])
+    profile = SelectField(
+        _l("列格式"), choices=[SelectChoice(k, v) for k, v in export_profiles.PROFILES.items()]
+    )
+    file_format = SelectField(
+        _l("文件类型"), choices=[SelectChoice("xlsx", "Excel (.xlsx)"), SelectChoice("csv", "CSV (.csv)")]
+    )
     status = SelectField(_l("记录状态"), choices=STATUS_CHOICES)
     full_ids = BooleanField(_l("导出完整身份证号（将记入审计日志）"))
-    password = PasswordField(_l("导出完整身份证号须再次输入您的密码"), validators=[Optional(), Length(max=128)],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("导出完整身份证号须再次输入您的密码"),
+        validators=[Optional(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField(_l("开始导出"))
 
 
 class ProfileForm(BaseForm):
-    columns = TextAreaField(_l("列（每行一列：列标题=字段代码）"), validators=[DataRequired(), Length(max=4000)],
-                            render_kw={"rows": 12})
+    columns = TextAreaField(
+        _l("列（每行一列：列标题=字段代码）"),
+        validators=[DataRequired(), Length(max=4000)],
+        render_kw={"rows": 12},
+    )
     submit = SubmitField(_l("保存"))
 
 
@@ -54,7 +64,9 @@ def _export_form() -> ExportForm:
     today = local_today()
     form = ExportForm(date_from=today.replace(day=1), date_to=today)
     if current_user.role == "platform_admin":
-        form.unit_id.choices = [SelectChoice(0, _("全市"))] + [SelectChoice(u.id, u.name) for u in units.list_units()]
+        form.unit_id.choices = [SelectChoice(0, _("全市"))] + [
+            SelectChoice(u.id, u.name) for u in units.list_units()
+        ]
     else:
         del form.unit_id, form.full_ids, form.password
     return form
@@ -67,13 +79,19 @@ def new_export():
     if form.validate_on_submit():
         is_platform = current_user.role == "platform_admin"
         with domain_errors(form) as attempt:
-            job = records_export.request_export(records_export.ExportRequest(
-                date_from=form.date_from.data, date_to=form.date_to.data,
-                unit_id=(form.unit_id.data or None) if is_platform else current_user.unit_id,
-                file_format=form.file_format.data, profile=form.profile.data,
-                status=None if form.status.data == "all" else form.status.data,
-                full_ids=is_platform and form.full_ids.data,
-                password=form.password.data if is_platform else None), by=current_user)
+            job = records_export.request_export(
+                records_export.ExportRequest(
+                    date_from=form.date_from.data,
+                    date_to=form.date_to.data,
+                    unit_id=(form.unit_id.data or None) if is_platform else current_user.unit_id,
+                    file_format=form.file_format.data,
+                    profile=form.profile.data,
+                    status=None if form.status.data == "all" else form.status.data,
+                    full_ids=is_platform and form.full_ids.data,
+                    password=form.password.data if is_platform else None,
+                ),
+                by=current_user,
+            )
         if attempt.ok:
             app, job_id = current_app._get_current_object(), job.id
 
@@ -81,6 +99,7 @@ def new_export():
             def start(response):  # after the commit: the job's row is there for the thread
                 records_export.start_in_background(app, job_id)
                 return response
+
             return redirect(url_for(".show", job_id=job.id))
     return render_template("exports/new.html", form=form), form_status(form)
 
@@ -95,8 +114,14 @@ def show(job_id: int):
 @role_required(*ADMINS)
 def status(job_id: int):
     job = records_export.get_job(job_id, by=current_user)
-    return {"id": job.id, "status": job.status, "progress": job.progress, "done": job.done, "total": job.total,
-            "download_url": url_for(".download", job_id=job.id) if job.status == "done" else None}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "progress": job.progress,
+        "done": job.done,
+        "total": job.total,
+        "download_url": url_for(".download", job_id=job.id) if job.status == "done" else None,
+    }
 
 
 @bp.get("/<int:job_id>/file", endpoint="download")
@@ -118,4 +143,6 @@ def profile():
             return redirect(url_for(".profile"))
     elif not form.is_submitted():
         form.columns.data = export_profiles.as_text(export_profiles.national())
-    return render_template("exports/profile.html", form=form, fields=export_profiles.FIELD_LABELS), form_status(form)
+    return render_template(
+        "exports/profile.html", form=form, fields=export_profiles.FIELD_LABELS
+    ), form_status(form)

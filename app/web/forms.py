@@ -1,4 +1,5 @@
 """Helpers shared by the portal's forms."""
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,19 @@ from app.extensions import db
 from app.services.errors import DomainError
 from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, db_int, has_bad_chars, sane_year
 
-__all__ = ["Attempt", "BaseForm", "apply_errors", "category_choices", "db_int", "domain_errors", "form_status",
-           "safe_back", "safe_next", "send_bytes", "skill_choices"]
+__all__ = [
+    "Attempt",
+    "BaseForm",
+    "apply_errors",
+    "category_choices",
+    "db_int",
+    "domain_errors",
+    "form_status",
+    "safe_back",
+    "safe_next",
+    "send_bytes",
+    "skill_choices",
+]
 
 
 def _refuse_bad_chars(value):
@@ -111,8 +123,10 @@ def domain_errors(form: FlaskForm | None = None, *, category: str = "danger") ->
         db.session.rollback()
         attempt.error = exc
         if form is None:  # no fields to show them beside: the specific messages, else the summary
-            flash(" ".join(message for messages in exc.fields.values() for message in messages) or exc.message,
-                  category)
+            flash(
+                " ".join(message for messages in exc.fields.values() for message in messages) or exc.message,
+                category,
+            )
         else:
             apply_errors(form, exc)
 
@@ -124,8 +138,10 @@ def category_choices(field, current: int | None = None) -> None:
     from wtforms.fields.choices import SelectChoice
 
     from app.services import categories
+
     field.choices = [SelectChoice(0, _l("（未分类）"))] + [
-        SelectChoice(cid, label) for cid, label in categories.choices(current)]
+        SelectChoice(cid, label) for cid, label in categories.choices(current)
+    ]
     if field.data is None:
         field.data = current or 0
 
@@ -135,7 +151,10 @@ def skill_choices(field, current: int | None = None) -> None:
     from wtforms.fields.choices import SelectChoice
 
     from app.services import skills
-    field.choices = [SelectChoice(0, _l("（不限）"))] + [SelectChoice(sid, label) for sid, label in skills.choices(current)]
+
+    field.choices = [SelectChoice(0, _l("（不限）"))] + [
+        SelectChoice(sid, label) for sid, label in skills.choices(current)
+    ]
     if field.data is None:
         field.data = current or 0
 
@@ -146,6 +165,7 @@ def station_choices(field, unit_id: int | None, current: int | None = None) -> N
     from wtforms.fields.choices import SelectChoice
 
     from app.services import places
+
     offered = places.station_choices(unit_id)
     if current and current not in {i for i, _n in offered}:
         offered.append((current, places.get_place(current).name))
@@ -160,6 +180,7 @@ def project_choices(field, unit_id: int | None, current: int | None = None) -> N
     from wtforms.fields.choices import SelectChoice
 
     from app.services import projects
+
     offered = projects.project_choices(unit_id)
     if current and current not in {i for i, _n in offered}:
         offered.append((current, projects.get_project(current).title))
@@ -191,6 +212,7 @@ def safe_back(default: str | None = None) -> str | None:
     """The page the request came from, when it is this site's (a form posted from a list goes
     back to that list, filters kept); otherwise default."""
     from flask import request
+
     referrer = request.referrer
     return referrer if referrer and referrer.startswith(request.host_url) else default
 
@@ -201,6 +223,8 @@ def send_bytes(data: bytes, filename: str, *, inline: bool = True):
     import mimetypes
 
     from flask import send_file
+
     mimetype = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(
-        filename[filename.rfind("."):], mimetypes.guess_type(filename)[0] or "application/octet-stream")
+        filename[filename.rfind(".") :], mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
     return send_file(io.BytesIO(data), mimetype=mimetype, download_name=filename, as_attachment=not inline)

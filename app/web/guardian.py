@@ -1,5 +1,6 @@
 """The page a guardian's text message links to: GET shows whom it is about (changing
 nothing); the one button agrees to the minor's volunteering."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request

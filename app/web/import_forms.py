@@ -1,4 +1,5 @@
 """Forms shared by the spreadsheet imports (records and roster): upload, then map the columns."""
+
 from __future__ import annotations
 
 from flask import request

@@ -1,4 +1,5 @@
 """Volunteer insurance for admins: record a cover, see who it covers, export the insured list."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -23,10 +24,14 @@ class CoverForm(BaseForm):
     policy_no = StringField(_l("保单号"), validators=[DataRequired(), Length(max=50)])
     starts_on = DateField(_l("保险起期"), validators=[DataRequired()])
     ends_on = DateField(_l("保险止期"), validators=[DataRequired()])
-    scope = SelectField(_l("保障范围"), choices=[SelectChoice("unit", _l("本单位全部志愿者")),
-                                               SelectChoice("list", _l("名单中的志愿者"))])
-    volunteer_nos = TextAreaField(_l("志愿者编号名单（按名单投保时填写，每行一个或用逗号分隔）"),
-                                  validators=[Optional(), Length(max=100_000)])
+    scope = SelectField(
+        _l("保障范围"),
+        choices=[SelectChoice("unit", _l("本单位全部志愿者")), SelectChoice("list", _l("名单中的志愿者"))],
+    )
+    volunteer_nos = TextAreaField(
+        _l("志愿者编号名单（按名单投保时填写，每行一个或用逗号分隔）"),
+        validators=[Optional(), Length(max=100_000)],
+    )
     submit = SubmitField(_l("登记保险"))
 
 
@@ -38,28 +43,41 @@ def _scope() -> int | None:
 @role_required(*ADMINS)
 def index():
     form = CoverForm()
-    form.unit_id.choices = [SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)
-                            if units.can_manage_unit(current_user, u.id)]
+    form.unit_id.choices = [
+        SelectChoice(u.id, u.name)
+        for u in units.list_units(active_only=True)
+        if units.can_manage_unit(current_user, u.id)
+    ]
     if form.validate_on_submit():
         numbers = (form.volunteer_nos.data or "").replace(",", "\n").replace("，", "\n").split()
         with domain_errors(form) as attempt:
-            cover = insurance.create_cover(insurance.CoverInput(
-                insurer=form.insurer.data, policy_no=form.policy_no.data, starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data, scope=form.scope.data, unit_id=form.unit_id.data,
-                volunteer_nos=numbers), by=current_user)
+            cover = insurance.create_cover(
+                insurance.CoverInput(
+                    insurer=form.insurer.data,
+                    policy_no=form.policy_no.data,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    scope=form.scope.data,
+                    unit_id=form.unit_id.data,
+                    volunteer_nos=numbers,
+                ),
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已登记保险：%(p)s", p=cover.policy_no), "success")
             return redirect(url_for(".show", cover_id=cover.id))
-    return render_template("insurance/index.html", form=form, covers=insurance.list_covers(_scope())), \
-        form_status(form)
+    return render_template(
+        "insurance/index.html", form=form, covers=insurance.list_covers(_scope())
+    ), form_status(form)
 
 
 @bp.get("/<int:cover_id>", endpoint="show")
 @role_required(*ADMINS)
 def show(cover_id: int):
     cover = insurance.get_cover(cover_id, by=current_user)
-    return render_template("insurance/show.html", cover=cover, people=insurance.insured(cover)[:500],
-                           form=BaseForm())
+    return render_template(
+        "insurance/show.html", cover=cover, people=insurance.insured(cover)[:500], form=BaseForm()
+    )
 
 
 @bp.post("/<int:cover_id>/insured.xlsx", endpoint="export")

@@ -1,4 +1,5 @@
 """Landing, privacy notice, language switch, health check."""
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, session, url_for
@@ -10,6 +11,7 @@ from app.extensions import db
 from app.web.forms import safe_back
 
 bp = Blueprint("main", __name__)
+
 
 @bp.get("/")
 def index():
@@ -26,6 +28,7 @@ def privacy():
 @bp.get("/lang/<code>")
 def set_language(code: str):
     from flask import current_app
+
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(safe_back(url_for("main.index")))

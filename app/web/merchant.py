@@ -1,5 +1,6 @@
 """Merchant portal (phone first): scan or type a code, see eligibility, redeem once; the
 pages a coupon QR (/q/#<token>) or volunteer card QR (/c/#<token>) opens; offers; figures."""
+
 from __future__ import annotations
 
 from flask import (
@@ -25,14 +26,16 @@ bp = Blueprint("merchant", __name__)
 
 # ------------------------------------------------------------------ at the counter
 
+
 @bp.get("/merchant/", endpoint="scan")
 @role_required("merchant")
 def scan():
     """Type or paste a code (or a USB scanner types it); the camera app opens /q/ or /c/ itself.
     Codes travel in POST bodies only, never in a URL an access log would keep."""
     merchant = merchants.merchant_of(current_user)
-    return render_template("merchant/scan.html", merchant=merchant,
-                           recent=figures.recent_redemptions(merchant.id, limit=5))
+    return render_template(
+        "merchant/scan.html", merchant=merchant, recent=figures.recent_redemptions(merchant.id, limit=5)
+    )
 
 
 def _counter(code: str, status: int = 200):
@@ -64,8 +67,9 @@ def redeem():
     code = (request.form.get("code") or "").strip()
     merchant = merchants.merchant_of(current_user)
     try:
-        coupon = counter.redeem_with_code(request.form.get("coupon_id", type=db_int) or 0, code, merchant,
-                                             by=current_user)
+        coupon = counter.redeem_with_code(
+            request.form.get("coupon_id", type=db_int) or 0, code, merchant, by=current_user
+        )
     except DomainError as exc:
         flash(exc.message, "danger")
         return _counter(code, exc.status)  # 4xx: nothing of the refused redemption is kept
@@ -107,6 +111,7 @@ def redeemed(coupon_id: int):
 
 # ------------------------------------------------------------------ offers
 
+
 @bp.route("/merchant/offers", methods=["GET", "POST"], endpoint="offers")
 @role_required("merchant")
 def offer_list():
@@ -118,8 +123,9 @@ def offer_list():
         if attempt.ok:
             flash(_("已发布优惠“%(t)s”", t=offer.title), "success")
             return redirect(url_for(".offers"))
-    return render_template("merchant/offers.html", merchant=merchant, offers=offers.merchant_offers(merchant.id),
-                           form=form), form_status(form)
+    return render_template(
+        "merchant/offers.html", merchant=merchant, offers=offers.merchant_offers(merchant.id), form=form
+    ), form_status(form)
 
 
 @bp.route("/merchant/offers/<int:offer_id>", methods=["GET", "POST"])
@@ -142,14 +148,19 @@ def offer_edit(offer_id: int):
 
 # ------------------------------------------------------------------ figures
 
+
 @bp.get("/merchant/dashboard", endpoint="dashboard")
 @role_required("merchant")
 def dashboard():
     merchant = merchants.merchant_of(current_user)
     first, last, days = figures.period(request.args.get("days", type=db_int))
-    return render_template("merchant/dashboard.html", merchant=merchant, days=days,
-                           figures=figures.redemption_figures(merchant.id, first, last),
-                           recent=figures.recent_redemptions(merchant.id, limit=20))
+    return render_template(
+        "merchant/dashboard.html",
+        merchant=merchant,
+        days=days,
+        figures=figures.redemption_figures(merchant.id, first, last),
+        recent=figures.recent_redemptions(merchant.id, limit=20),
+    )
 
 
 @bp.get("/merchant/dashboard.<fmt>")
@@ -159,5 +170,8 @@ def dashboard_export(fmt: str):
         return redirect(url_for(".dashboard"))
     merchant = merchants.merchant_of(current_user)
     first, last, _days = figures.period(request.args.get("days", type=db_int))
-    return send_bytes(figures.redemptions_file(figures.redemption_figures(merchant.id, first, last), fmt),
-                      f"redemptions-{first.isoformat()}-{last.isoformat()}.{fmt}", inline=False)
+    return send_bytes(
+        figures.redemptions_file(figures.redemption_figures(merchant.id, first, last), fmt),
+        f"redemptions-{first.isoformat()}-{last.isoformat()}.{fmt}",
+        inline=False,
+    )

@@ -1,5 +1,6 @@
 """Platform admin: register and approve merchants and their accounts, publish offers for
 them, and see every merchant's redemptions."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -21,29 +22,44 @@ bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
 
 class MerchantForm(BaseForm):
     name = StringField(_l("商家名称"), validators=[DataRequired(), Length(max=100)])
-    category = SelectField(_l("类别"), choices=[SelectChoice("", "—")] + [SelectChoice(value, label) for value, label in merchants.CATEGORIES.items()],
-                           validators=[Optional()])
+    category = SelectField(
+        _l("类别"),
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(value, label) for value, label in merchants.CATEGORIES.items()],
+        validators=[Optional()],
+    )
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20)])
     submit = SubmitField(_l("保存"))
 
     def values(self) -> dict:
-        return {"name": self.name.data, "category": self.category.data or None, "address": self.address.data,
-                "contact_name": self.contact_name.data, "contact_phone": self.contact_phone.data}
+        return {
+            "name": self.name.data,
+            "category": self.category.data or None,
+            "address": self.address.data,
+            "contact_name": self.contact_name.data,
+            "contact_phone": self.contact_phone.data,
+        }
 
 
 class AccountForm(BaseForm):
     name = StringField(_l("店员姓名"), validators=[DataRequired(), Length(max=50)])
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
-    password = PasswordField(_l("初始密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("初始密码（至少8位）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("创建商家账号"))
 
 
 class LogoForm(BaseForm):
-    logo = FileField(_l("标志（PNG或JPEG，不超过512KB）"), validators=[FileRequired()],
-                     render_kw={"accept": "image/png,image/jpeg"})
+    logo = FileField(
+        _l("标志（PNG或JPEG，不超过512KB）"),
+        validators=[FileRequired()],
+        render_kw={"accept": "image/png,image/jpeg"},
+    )
     submit = SubmitField(_l("上传"))
 
 
@@ -53,15 +69,21 @@ def index():
     form = MerchantForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            merchant = merchants.create_merchant(by=current_user, approved=False, **form.values())  # for review
+            merchant = merchants.create_merchant(
+                by=current_user, approved=False, **form.values()
+            )  # for review
         if attempt.ok:
             flash(_("已登记商家“%(n)s”，请审核并为其创建账号", n=merchant.name), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
     first, last, days = figures.period(request.args.get("days", type=db_int))
-    return render_template("merchants_admin/index.html", merchants=merchants.list_merchants(), form=form,
-                           categories=merchants.CATEGORIES,
-                           figures=figures.redemption_figures(None, first, last), days=days), \
-        form_status(form)
+    return render_template(
+        "merchants_admin/index.html",
+        merchants=merchants.list_merchants(),
+        form=form,
+        categories=merchants.CATEGORIES,
+        figures=figures.redemption_figures(None, first, last),
+        days=days,
+    ), form_status(form)
 
 
 def _detail_page(merchant, status=200, **forms):
@@ -69,10 +91,14 @@ def _detail_page(merchant, status=200, **forms):
     forms.setdefault("account_form", AccountForm(prefix="a"))
     forms.setdefault("logo_form", LogoForm(prefix="l"))
     forms.setdefault("offer_form", OfferForm(prefix="o"))
-    return render_template("merchants_admin/detail.html", merchant=merchant,
-                           accounts=merchants.merchant_accounts(merchant.id),
-                           offers=offers.merchant_offers(merchant.id),
-                           recent=figures.recent_redemptions(merchant.id, limit=20), **forms), status
+    return render_template(
+        "merchants_admin/detail.html",
+        merchant=merchant,
+        accounts=merchants.merchant_accounts(merchant.id),
+        offers=offers.merchant_offers(merchant.id),
+        recent=figures.recent_redemptions(merchant.id, limit=20),
+        **forms,
+    ), status
 
 
 @bp.route("/<int:merchant_id>", methods=["GET", "POST"])
@@ -94,8 +120,12 @@ def detail(merchant_id: int):
 def set_status(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
     with domain_errors() as attempt:
-        merchants.set_status(merchant, request.form.get("status", ""), by=current_user,
-                              reason=(request.form.get("reason") or "")[:200] or None)
+        merchants.set_status(
+            merchant,
+            request.form.get("status", ""),
+            by=current_user,
+            reason=(request.form.get("reason") or "")[:200] or None,
+        )
     if attempt.ok:
         flash(_("商家已通过审核") if merchant.status == "approved" else _("商家已暂停"), "success")
     return redirect(url_for(".detail", merchant_id=merchant.id))
@@ -108,9 +138,13 @@ def account_new(merchant_id: int):
     account_form = AccountForm(prefix="a")
     if account_form.validate_on_submit():
         with domain_errors(account_form) as attempt:
-            user = merchants.create_merchant_account(merchant, username=account_form.username.data,
-                                                      password=account_form.password.data,
-                                                      name=account_form.name.data, by=current_user)
+            user = merchants.create_merchant_account(
+                merchant,
+                username=account_form.username.data,
+                password=account_form.password.data,
+                name=account_form.name.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已创建商家账号 %(u)s", u=user.username), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
@@ -124,7 +158,9 @@ def logo_upload(merchant_id: int):
     logo_form = LogoForm(prefix="l")
     if logo_form.validate_on_submit():
         with domain_errors(logo_form) as attempt:
-            merchants.set_logo(merchant, logo_form.logo.data.read(merchants.LOGO_MAX_BYTES + 1), by=current_user)
+            merchants.set_logo(
+                merchant, logo_form.logo.data.read(merchants.LOGO_MAX_BYTES + 1), by=current_user
+            )
         if attempt.ok:
             flash(_("已更新标志"), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
@@ -167,5 +203,8 @@ def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         return redirect(url_for(".index"))
     first, last, _days = figures.period(request.args.get("days", type=db_int))
-    return send_bytes(figures.redemptions_file(figures.redemption_figures(None, first, last), fmt),
-                      f"all-redemptions-{first.isoformat()}-{last.isoformat()}.{fmt}", inline=False)
+    return send_bytes(
+        figures.redemptions_file(figures.redemption_figures(None, first, last), fmt),
+        f"all-redemptions-{first.isoformat()}-{last.isoformat()}.{fmt}",
+        inline=False,
+    )

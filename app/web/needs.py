@@ -1,5 +1,6 @@
 """Residents' needs, the public and the volunteers' side: a resident asks without an account
 (rate-limited), follows the need by its code and rates it; volunteers see open tasks and sign up."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -29,7 +30,9 @@ def new():
         with domain_errors(form) as attempt:
             need, code = needs.submit_need(form.need_input(_poster_unit()))
         if attempt.ok:
-            return render_template("needs/submitted.html", need=need, code=code, link=needs.tracking_url(code))
+            return render_template(
+                "needs/submitted.html", need=need, code=code, link=needs.tracking_url(code)
+            )
     return render_template("needs/new.html", form=form), form_status(form)
 
 
@@ -56,16 +59,22 @@ def rate():
         if attempt.ok:
             flash(_("感谢您的评价！"), "success")
             rating = None
-    return render_template("needs/track.html", form=CodeForm(code=request.form.get("code", "")), need=need,
-                           rating=rating), 200 if rating is None else 422
+    return render_template(
+        "needs/track.html", form=CodeForm(code=request.form.get("code", "")), need=need, rating=rating
+    ), 200 if rating is None else 422
 
 
 @bp.get("/tasks", endpoint="tasks")
 @role_required("volunteer")
 def tasks():
     volunteer = volunteers.volunteer_of(current_user)
-    return render_template("needs/tasks.html", volunteer=volunteer, tasks=needs.open_tasks(volunteer),
-                           mine=needs.my_signups(volunteer), form=CodeForm())
+    return render_template(
+        "needs/tasks.html",
+        volunteer=volunteer,
+        tasks=needs.open_tasks(volunteer),
+        mine=needs.my_signups(volunteer),
+        form=CodeForm(),
+    )
 
 
 @bp.post("/<int:need_id>/signup", endpoint="signup")

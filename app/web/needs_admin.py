@@ -1,6 +1,7 @@
 """Residents' needs, the admins' desk: the list (and what waits too long), a need taken down
 from a phone call, dispatch (accept, assign, merge, decline), publication as a task,
 confirming volunteers, entering their service, and reporting the need served."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -22,11 +23,19 @@ ADMINS = ("platform_admin", "unit_admin")
 @role_required(*ADMINS)
 def index():
     status = request.args.get("status") or None
-    page = needs.list_needs(current_user, status=status if status in needs.STATUSES else None,
-                            page=request.args.get("page", 1, type=int) or 1)
+    page = needs.list_needs(
+        current_user,
+        status=status if status in needs.STATUSES else None,
+        page=request.args.get("page", 1, type=int) or 1,
+    )
     scope = None if current_user.role == "platform_admin" else current_user.unit_id
-    return render_template("needs/admin_index.html", page=page, status=status, waiting_needs=needs.waiting_needs(scope),
-                           statuses=needs.STATUSES)
+    return render_template(
+        "needs/admin_index.html",
+        page=page,
+        status=status,
+        waiting_needs=needs.waiting_needs(scope),
+        statuses=needs.STATUSES,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"], endpoint="new")
@@ -38,22 +47,35 @@ def new():
         with domain_errors(form) as attempt:
             need, code = needs.submit_need(form.need_input(), by=current_user)
         if attempt.ok:
-            return render_template("needs/submitted.html", need=need, code=code, link=needs.tracking_url(code),
-                                   by_phone=True)
+            return render_template(
+                "needs/submitted.html", need=need, code=code, link=needs.tracking_url(code), by_phone=True
+            )
     return render_template("needs/admin_new.html", form=form), form_status(form)
 
 
 def _detail(need, *, contact=None, status: int = 200, **forms):
     dispatch = forms.get("dispatch") or DispatchForm()
     dispatch.unit_id.choices = [SelectChoice(0, _("（不指定）"))] + [
-        SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)]
+        SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)
+    ]
     entry = forms.get("entry") or ServiceEntryForm()
     signups = needs.signups(need)
-    entry.volunteer_id.choices = [SelectChoice(s.volunteer_id, f"{s.volunteer.name} {s.volunteer.volunteer_no}")
-                                  for s in signups if s.status == "confirmed"]
-    return render_template("needs/admin_detail.html", need=need, contact=contact, signups=signups,
-                           trail=audit.trail(need), dispatch=dispatch, publish=forms.get("publish") or PublishForm(),
-                           entry=entry, action_form=BaseForm()), status
+    entry.volunteer_id.choices = [
+        SelectChoice(s.volunteer_id, f"{s.volunteer.name} {s.volunteer.volunteer_no}")
+        for s in signups
+        if s.status == "confirmed"
+    ]
+    return render_template(
+        "needs/admin_detail.html",
+        need=need,
+        contact=contact,
+        signups=signups,
+        trail=audit.trail(need),
+        dispatch=dispatch,
+        publish=forms.get("publish") or PublishForm(),
+        entry=entry,
+        action_form=BaseForm(),
+    ), status
 
 
 @bp.get("/<int:need_id>", endpoint="detail")
@@ -81,12 +103,21 @@ def dispatch(need_id: int):
     form.unit_id.choices = [SelectChoice(0, "")] + [SelectChoice(u.id, u.name) for u in units.list_units()]
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            needs.dispatch(need, form.action.data, by=current_user, unit_id=form.unit_id.data or None,
-                           into_id=form.into_id.data, reason=form.reason.data)
+            needs.dispatch(
+                need,
+                form.action.data,
+                by=current_user,
+                unit_id=form.unit_id.data or None,
+                into_id=form.into_id.data,
+                reason=form.reason.data,
+            )
         if attempt.ok:
             flash(_("已处理：%(s)s", s=needs.status_label(need.status)), "success")
-            return redirect(url_for(".detail", need_id=need.id) if needs.can_manage(current_user, need)
-                            else url_for(".index"))
+            return redirect(
+                url_for(".detail", need_id=need.id)
+                if needs.can_manage(current_user, need)
+                else url_for(".index")
+            )
     return _detail(need, dispatch=form, status=422)
 
 
@@ -124,8 +155,13 @@ def record(need_id: int):
     form.volunteer_id.choices = [SelectChoice(s.volunteer_id, "") for s in needs.signups(need)]
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            entered = needs.record_service(need, form.volunteer_id.data, started_at=parse_local(form.started_at.data),
-                                           ended_at=parse_local(form.ended_at.data), by=current_user)
+            entered = needs.record_service(
+                need,
+                form.volunteer_id.data,
+                started_at=parse_local(form.started_at.data),
+                ended_at=parse_local(form.ended_at.data),
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已录入%(h)s小时", h=entered.hours), "success")
             return redirect(url_for(".detail", need_id=need.id))

@@ -1,5 +1,6 @@
 """The office's follow-up of its units: rectification items (整改) and task lists (任务清单).
 The platform admin raises and reviews them; a unit admin answers its own."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -34,8 +35,13 @@ ADMINS = ("platform_admin", "unit_admin")
 
 class RaiseForm(BaseForm):
     unit_id = SelectField(_l("责任单位"), coerce=int, validators=[DataRequired(_l("请选择责任单位"))])
-    finding = TextAreaField(_l("发现的问题"), validators=[DataRequired(), Length(max=rectifications.FINDING_MAX)])
-    source = StringField(_l("来源（如：2026年第三季度点评·无活动）"), validators=[Optional(), Length(max=rectifications.SOURCE_MAX)])
+    finding = TextAreaField(
+        _l("发现的问题"), validators=[DataRequired(), Length(max=rectifications.FINDING_MAX)]
+    )
+    source = StringField(
+        _l("来源（如：2026年第三季度点评·无活动）"),
+        validators=[Optional(), Length(max=rectifications.SOURCE_MAX)],
+    )
     deadline = DateField(_l("整改期限"), validators=[DataRequired()])
     submit = SubmitField(_l("下发整改事项"))
 
@@ -54,9 +60,13 @@ class ReturnForm(BaseForm):
 class TaskForm(BaseForm):
     title = StringField(_l("任务名称"), validators=[DataRequired(), Length(max=office_tasks.TITLE_MAX)])
     text = TextAreaField(_l("任务内容"), validators=[DataRequired(), Length(max=office_tasks.TEXT_MAX)])
-    measure = SelectField(_l("完成标准"), choices=[SelectChoice(k, v) for k, v in office_tasks.MEASURES.items()])
-    target = IntegerField(_l("目标数（按数字完成时填写）"),
-                          validators=[Optional(), NumberRange(min=1, max=office_tasks.TARGET_MAX)])
+    measure = SelectField(
+        _l("完成标准"), choices=[SelectChoice(k, v) for k, v in office_tasks.MEASURES.items()]
+    )
+    target = IntegerField(
+        _l("目标数（按数字完成时填写）"),
+        validators=[Optional(), NumberRange(min=1, max=office_tasks.TARGET_MAX)],
+    )
     deadline = DateField(_l("截止日期"), validators=[DataRequired()])
     all_units = BooleanField(_l("发给全部启用的成员单位"), default=True)
     unit_ids = SelectMultipleField(_l("或选择成员单位"), coerce=int, validate_choice=False)
@@ -79,24 +89,44 @@ def index():
     items = rectifications.list_items(current_user, status=status)
     if current_user.role == "platform_admin":
         tasks = office_tasks.list_tasks()
-        return render_template("office/index.html", items=items, status=status, tasks=tasks, today=local_today(),
-                               task_summary=office_tasks.summary(tasks), mine=None)
-    return render_template("office/index.html", items=items, status=status, tasks=None, today=local_today(),
-                           mine=office_tasks.tasks_for(current_user))
+        return render_template(
+            "office/index.html",
+            items=items,
+            status=status,
+            tasks=tasks,
+            today=local_today(),
+            task_summary=office_tasks.summary(tasks),
+            mine=None,
+        )
+    return render_template(
+        "office/index.html",
+        items=items,
+        status=status,
+        tasks=None,
+        today=local_today(),
+        mine=office_tasks.tasks_for(current_user),
+    )
 
 
 @bp.route("/rectifications/new", methods=["GET", "POST"], endpoint="raise_item")
 @role_required("platform_admin")
 def raise_item():
     # opened from a bulletin's or a review's flag: the unit, the source and the finding come along
-    form = RaiseForm(unit_id=request.args.get("unit_id", type=db_int),
-                     source=(request.args.get("source") or "")[:rectifications.SOURCE_MAX] or None,
-                     finding=(request.args.get("finding") or "")[:rectifications.FINDING_MAX] or None)
+    form = RaiseForm(
+        unit_id=request.args.get("unit_id", type=db_int),
+        source=(request.args.get("source") or "")[: rectifications.SOURCE_MAX] or None,
+        finding=(request.args.get("finding") or "")[: rectifications.FINDING_MAX] or None,
+    )
     _unit_choices(form.unit_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            item = rectifications.raise_item(form.unit_id.data, finding=form.finding.data, deadline=form.deadline.data,
-                                             source=form.source.data, by=current_user)
+            item = rectifications.raise_item(
+                form.unit_id.data,
+                finding=form.finding.data,
+                deadline=form.deadline.data,
+                source=form.source.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已向“%(u)s”下发整改事项", u=item.unit.name), "success")
             return redirect(url_for(".item", item_id=item.id))
@@ -104,9 +134,16 @@ def raise_item():
 
 
 def _item_page(item, reply_form=None, return_form=None, status=200):
-    return render_template("office/item.html", item=item, trail=audit.trail(item), today=local_today(),
-                           overdue=rectifications.is_overdue(item), reply_form=reply_form or ReplyForm(),
-                           return_form=return_form or ReturnForm(prefix="r"), action_form=BaseForm()), status
+    return render_template(
+        "office/item.html",
+        item=item,
+        trail=audit.trail(item),
+        today=local_today(),
+        overdue=rectifications.is_overdue(item),
+        reply_form=reply_form or ReplyForm(),
+        return_form=return_form or ReturnForm(prefix="r"),
+        action_form=BaseForm(),
+    ), status
 
 
 @bp.get("/rectifications/<int:item_id>", endpoint="item")
@@ -121,8 +158,11 @@ def reply(item_id: int):
     item = rectifications.get_item(current_user, item_id)
     form = ReplyForm()
     if form.validate_on_submit():
-        uploads = [Upload(f.filename or "", f.read(rectifications.FILE_MAX_BYTES + 1)) for f in form.files.data or []
-                   if getattr(f, "filename", None)]
+        uploads = [
+            Upload(f.filename or "", f.read(rectifications.FILE_MAX_BYTES + 1))
+            for f in form.files.data or []
+            if getattr(f, "filename", None)
+        ]
         with domain_errors(form) as attempt:
             rectifications.reply(item, text=form.reply.data, files=uploads, by=current_user)
         if attempt.ok:
@@ -172,9 +212,14 @@ def new_task():
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             task = office_tasks.create_task(
-                title=form.title.data, text=form.text.data, measure=form.measure.data, target=form.target.data,
-                deadline=form.deadline.data, unit_ids=None if form.all_units.data else form.unit_ids.data,
-                by=current_user)
+                title=form.title.data,
+                text=form.text.data,
+                measure=form.measure.data,
+                target=form.target.data,
+                deadline=form.deadline.data,
+                unit_ids=None if form.all_units.data else form.unit_ids.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已向%(n)d个成员单位派发任务", n=len(task.assignments)), "success")
             return redirect(url_for(".task", task_id=task.id))
@@ -182,10 +227,16 @@ def new_task():
 
 
 def _task_page(task, form=None, status=200):
-    rows = office_tasks.progress([a for a in task.assignments
-                                  if current_user.role == "platform_admin" or a.unit_id == current_user.unit_id])
-    return render_template("office/task.html", task=task, rows=rows, measures=office_tasks.MEASURES,
-                           form=form or TaskReplyForm()), status
+    rows = office_tasks.progress(
+        [
+            a
+            for a in task.assignments
+            if current_user.role == "platform_admin" or a.unit_id == current_user.unit_id
+        ]
+    )
+    return render_template(
+        "office/task.html", task=task, rows=rows, measures=office_tasks.MEASURES, form=form or TaskReplyForm()
+    ), status
 
 
 @bp.get("/tasks/<int:task_id>", endpoint="task")
@@ -219,9 +270,14 @@ def _period_arg() -> Period:
 def scores_page():
     period = _period_arg()
     result = scores.visible_scores(scores.scores(period), current_user)
-    return render_template("office/scores.html", result=result, period=period, labels=scores.INDICATORS,
-                           scheme_form=SchemeForm.for_current() if current_user.role == "platform_admin" else None,
-                           action_form=BaseForm())
+    return render_template(
+        "office/scores.html",
+        result=result,
+        period=period,
+        labels=scores.INDICATORS,
+        scheme_form=SchemeForm.for_current() if current_user.role == "platform_admin" else None,
+        action_form=BaseForm(),
+    )
 
 
 class SchemeForm(BaseForm):
@@ -236,12 +292,25 @@ class SchemeForm(BaseForm):
         form_class = type("CurrentSchemeForm", (cls,), {})
         for key, (label, yearly, unit) in scores.INDICATORS.items():
             suffix = _("（每年）") if yearly else (_("（0–1的比率）") if unit == "%" else "")
-            setattr(form_class, f"w_{key}", IntegerField(
-                _("%(n)s · 权重", n=label), default=current.get(key, {}).get("weight", 0),
-                validators=[Optional(), NumberRange(min=0, max=100)]))
-            setattr(form_class, f"t_{key}", DecimalField(
-                _("%(n)s · 目标%(s)s", n=label, s=suffix), default=current.get(key, {}).get("target", 1),
-                places=None, validators=[Optional(), NumberRange(min=0, max=1_000_000)]))
+            setattr(
+                form_class,
+                f"w_{key}",
+                IntegerField(
+                    _("%(n)s · 权重", n=label),
+                    default=current.get(key, {}).get("weight", 0),
+                    validators=[Optional(), NumberRange(min=0, max=100)],
+                ),
+            )
+            setattr(
+                form_class,
+                f"t_{key}",
+                DecimalField(
+                    _("%(n)s · 目标%(s)s", n=label, s=suffix),
+                    default=current.get(key, {}).get("target", 1),
+                    places=None,
+                    validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+                ),
+            )
         form = form_class(formdata=formdata) if formdata is not None else form_class()
         form.version = version
         return form
@@ -252,7 +321,9 @@ class SchemeForm(BaseForm):
             weight = getattr(self, f"w_{key}").data or 0
             if weight:
                 target = getattr(self, f"t_{key}").data
-                rows.append({"key": key, "weight": weight, "target": float(target) if target is not None else 0})
+                rows.append(
+                    {"key": key, "weight": weight, "target": float(target) if target is not None else 0}
+                )
         return rows
 
 
@@ -264,8 +335,14 @@ def keep_scores():
         with domain_errors() as attempt:
             kept = scores.keep(period, by=current_user)
         if attempt.ok:
-            flash(_("已确定%(p)s的测评得分（第%(v)d版指标），今后不再变化", p=period.label(), v=kept.scheme_version),
-                  "success")
+            flash(
+                _(
+                    "已确定%(p)s的测评得分（第%(v)d版指标），今后不再变化",
+                    p=period.label(),
+                    v=kept.scheme_version,
+                ),
+                "success",
+            )
     return redirect(url_for(".scores", period=str(period)))
 
 
@@ -277,8 +354,16 @@ def save_scheme():
         with domain_errors(form) as attempt:
             scheme = scores.save_scheme(form.indicators(), by=current_user)
         if attempt.ok:
-            flash(_("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响", v=scheme.version), "success")
+            flash(
+                _("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响", v=scheme.version), "success"
+            )
             return redirect(url_for(".scores"))
     period = _period_arg()
-    return render_template("office/scores.html", result=scores.scores(period), period=period,
-                           labels=scores.INDICATORS, scheme_form=form, action_form=BaseForm()), 422
+    return render_template(
+        "office/scores.html",
+        result=scores.scores(period),
+        period=period,
+        labels=scores.INDICATORS,
+        scheme_form=form,
+        action_form=BaseForm(),
+    ), 422

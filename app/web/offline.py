@@ -1,5 +1,6 @@
 """The installable phone app and check-in without signal: the manifest, the service worker,
 the scan page shell it serves offline, the phone's signing key, and the upload of queued taps."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,6 +40,7 @@ def _json_errors(view):
             return view(*args, **kwargs)
         except DomainError as exc:
             return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
+
     return wrapped
 
 
@@ -58,13 +60,30 @@ def _service_worker_scope(response):
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    icons = [{"src": url_for("static", filename=f"icons/{name}-{size}.png"), "sizes": f"{size}x{size}",
-              "type": "image/png", "purpose": purpose}
-             for name, purpose in (("icon", "any"), ("maskable", "maskable")) for size in (192, 512)]
-    response = jsonify({"name": _("志愿星"), "short_name": _("志愿星"), "lang": "zh-CN",
-                        "description": _("志愿服务岗扫码签到、服务时长与星级"),
-                        "start_url": url_for("volunteer.home"), "scope": "/", "display": "standalone",
-                        "background_color": "#ffffff", "theme_color": "#b3261e", "icons": icons})
+    icons = [
+        {
+            "src": url_for("static", filename=f"icons/{name}-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": purpose,
+        }
+        for name, purpose in (("icon", "any"), ("maskable", "maskable"))
+        for size in (192, 512)
+    ]
+    response = jsonify(
+        {
+            "name": _("志愿星"),
+            "short_name": _("志愿星"),
+            "lang": "zh-CN",
+            "description": _("志愿服务岗扫码签到、服务时长与星级"),
+            "start_url": url_for("volunteer.home"),
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#b3261e",
+            "icons": icons,
+        }
+    )
     response.mimetype = "application/manifest+json"
     return response
 
@@ -114,7 +133,11 @@ def sync_taps():
 def parse_batch(body) -> tuple[datetime, list[offline_taps.TapIn]]:
     """{sent_at, taps: [{device_id, payload, signature}]} as the page's script sends it."""
     bad = ValidationFailed(fields={"taps": [_("离线签到数据无效")]})
-    if not isinstance(body, dict) or not isinstance(body.get("taps"), list) or not isinstance(body.get("sent_at"), str):
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("taps"), list)
+        or not isinstance(body.get("sent_at"), str)
+    ):
         raise bad
     try:
         sent_at = datetime.fromisoformat(body["sent_at"])
@@ -124,9 +147,14 @@ def parse_batch(body) -> tuple[datetime, list[offline_taps.TapIn]]:
         raise bad
     taps = []
     for item in body["taps"]:
-        if not (isinstance(item, dict) and isinstance(item.get("device_id"), int)
-                and not isinstance(item.get("device_id"), bool) and 0 < item["device_id"] < 2**31
-                and isinstance(item.get("payload"), str) and isinstance(item.get("signature"), str)):
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("device_id"), int)
+            and not isinstance(item.get("device_id"), bool)
+            and 0 < item["device_id"] < 2**31
+            and isinstance(item.get("payload"), str)
+            and isinstance(item.get("signature"), str)
+        ):
             raise bad
         taps.append(offline_taps.TapIn(item["device_id"], item["payload"], item["signature"]))
     return sent_at, taps

@@ -1,4 +1,5 @@
 """忘记密码: a volunteer resets the password by a texted code, or is told to see the unit admin."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
@@ -16,20 +17,35 @@ SENT = _l("如果该手机号已注册志愿者账号，验证码短信已发出
 
 
 class ForgotForm(BaseForm):
-    phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    phone = StringField(
+        _l("手机号码"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
     submit = SubmitField(_l("发送验证码"))
 
 
 class ResetForm(BaseForm):
-    phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)],
-                        render_kw={"autocomplete": "username", "inputmode": "tel"})
-    code = StringField(_l("短信验证码"), validators=[DataRequired(), Length(max=12)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
-    password = PasswordField(_l("新密码（至少8位）"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-                            render_kw={"autocomplete": "new-password"})
+    phone = StringField(
+        _l("手机号码"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "username", "inputmode": "tel"},
+    )
+    code = StringField(
+        _l("短信验证码"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    password = PasswordField(
+        _l("新密码（至少8位）"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("确认新密码"),
+        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("重置密码"))
 
 

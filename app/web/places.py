@@ -1,5 +1,6 @@
 """新时代文明实践 places: the platform admin keeps the centre, institutes and stations and
 pairs units with them; a paired unit sees its stations' figures."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -41,19 +42,29 @@ def _unit_choices(form: PairForm) -> PairForm:
 def index():
     form = PlaceForm()
     form.parent_id.choices = [SelectChoice(0, _l("（无）"))] + [
-        SelectChoice(p.id, p.name) for p in places.list_places() if p.level != "station"]
+        SelectChoice(p.id, p.name) for p in places.list_places() if p.level != "station"
+    ]
     if current_user.role == "platform_admin" and form.validate_on_submit():
         with domain_errors(form) as attempt:
-            place = places.create_place(name=form.name.data, level=form.level.data,
-                                        parent_id=form.parent_id.data or None, address=form.address.data,
-                                        by=current_user)
+            place = places.create_place(
+                name=form.name.data,
+                level=form.level.data,
+                parent_id=form.parent_id.data or None,
+                address=form.address.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已添加“%(n)s”", n=place.name), "success")
             return redirect(url_for(".index"))
     visible = {p.id for p in places.visible_places(current_user)}
     rows = [(p, paired) for p, paired in places.places_with_pairings() if p.id in visible]
-    return render_template("places/index.html", rows=rows, form=form, labels=places.LEVEL_LABELS,
-                           pair_form=_unit_choices(PairForm(formdata=None))), form_status(form)
+    return render_template(
+        "places/index.html",
+        rows=rows,
+        form=form,
+        labels=places.LEVEL_LABELS,
+        pair_form=_unit_choices(PairForm(formdata=None)),
+    ), form_status(form)
 
 
 @bp.get("/<int:place_id>", endpoint="show")
@@ -61,12 +72,20 @@ def index():
 def show(place_id: int):
     place = places.get_place(place_id)
     places.ensure_can_see_place(current_user, place)
-    stations = [place] if place.level == "station" else [
-        p for p in places.visible_stations(current_user) if p.parent_id == place.id]
+    stations = (
+        [place]
+        if place.level == "station"
+        else [p for p in places.visible_stations(current_user) if p.parent_id == place.id]
+    )
     start, end = month_bounds(local_today().strftime("%Y-%m"))
     figures = [(places.station_figures(s, start=start, end=end), places.station_figures(s)) for s in stations]
-    return render_template("places/show.html", place=place, figures=figures, labels=places.LEVEL_LABELS,
-                           paired=places.paired_units(place))
+    return render_template(
+        "places/show.html",
+        place=place,
+        figures=figures,
+        labels=places.LEVEL_LABELS,
+        paired=places.paired_units(place),
+    )
 
 
 @bp.post("/<int:place_id>/pair", endpoint="pair")

@@ -1,4 +1,5 @@
 """Unit admins manage service posts: settings, QR posters, code rotation, the kiosk screen."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -47,10 +48,16 @@ class PostForm(BaseForm):
     lat = DecimalField(_l("纬度（可选）"), places=6, validators=[Optional(), NumberRange(-90, 90)])
     lng = DecimalField(_l("经度（可选）"), places=6, validators=[Optional(), NumberRange(-180, 180)])
     radius_m = IntegerField(_l("签到范围（米，可选）"), validators=[Optional(), NumberRange(10, 100000)])
-    geofence_mode = SelectField(_l("超出范围时"), choices=[SelectChoice("refuse", _l("拒绝签到")),
-                                                          SelectChoice("flag", _l("允许但标记待审核"))])
-    min_minutes = IntegerField(_l("最短计时（分钟）"), default=10, validators=[InputRequired(), NumberRange(0, 600)])
-    max_minutes = IntegerField(_l("最长计时（分钟）"), default=480, validators=[DataRequired(), NumberRange(1, 1440)])
+    geofence_mode = SelectField(
+        _l("超出范围时"),
+        choices=[SelectChoice("refuse", _l("拒绝签到")), SelectChoice("flag", _l("允许但标记待审核"))],
+    )
+    min_minutes = IntegerField(
+        _l("最短计时（分钟）"), default=10, validators=[InputRequired(), NumberRange(0, 600)]
+    )
+    max_minutes = IntegerField(
+        _l("最长计时（分钟）"), default=480, validators=[DataRequired(), NumberRange(1, 1440)]
+    )
     open_from = TimeField(_l("开放时间起（可选）"), validators=[Optional()])
     open_until = TimeField(_l("开放时间止（可选）"), validators=[Optional()])
     auto_approve = BooleanField(_l("签退后自动审核通过（无异常标记时）"))
@@ -58,8 +65,11 @@ class PostForm(BaseForm):
 
 
 class KioskCardForm(BaseForm):
-    code = StringField(_l("志愿者码"), validators=[DataRequired(), Length(max=1000)],
-                       render_kw={"autofocus": True, "autocomplete": "off"})
+    code = StringField(
+        _l("志愿者码"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autofocus": True, "autocomplete": "off"},
+    )
     submit = SubmitField(_l("签到 / 签退"))
 
 
@@ -90,17 +100,29 @@ def _post(post_id: int):
 
 def _input(form: PostForm) -> posts.PostInput:
     return posts.PostInput(
-        name=form.name.data, address=form.address.data,
+        name=form.name.data,
+        address=form.address.data,
         lat=float(form.lat.data) if form.lat.data is not None else None,
         lng=float(form.lng.data) if form.lng.data is not None else None,
-        radius_m=form.radius_m.data, geofence_mode=form.geofence_mode.data, auto_approve=form.auto_approve.data,
-        min_minutes=form.min_minutes.data, max_minutes=form.max_minutes.data,
-        open_from=form.open_from.data, open_until=form.open_until.data, category_id=form.category_id.data or None,
-        station_id=form.station_id.data or None, project_id=form.project_id.data or None)
+        radius_m=form.radius_m.data,
+        geofence_mode=form.geofence_mode.data,
+        auto_approve=form.auto_approve.data,
+        min_minutes=form.min_minutes.data,
+        max_minutes=form.max_minutes.data,
+        open_from=form.open_from.data,
+        open_until=form.open_until.data,
+        category_id=form.category_id.data or None,
+        station_id=form.station_id.data or None,
+        project_id=form.project_id.data or None,
+    )
 
 
-def _unit_choices(form: PostForm, current_category: int | None = None, current_station: int | None = None,
-                  current_project: int | None = None) -> None:
+def _unit_choices(
+    form: PostForm,
+    current_category: int | None = None,
+    current_station: int | None = None,
+    current_project: int | None = None,
+) -> None:
     category_choices(form.category_id, current_category)
     station_choices(form.station_id, _scope(), current_station)
     project_choices(form.project_id, _scope(), current_project)
@@ -202,8 +224,12 @@ def kiosk(post_id: int):
 def kiosk_code(post_id: int):
     url, expires = posts.kiosk_code(_post(post_id))
     import base64
-    response = jsonify(code=url, expires_at=expires.isoformat(),
-                       png="data:image/png;base64," + base64.b64encode(qr.png(url, box_size=8)).decode())
+
+    response = jsonify(
+        code=url,
+        expires_at=expires.isoformat(),
+        png="data:image/png;base64," + base64.b64encode(qr.png(url, box_size=8)).decode(),
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,4 +1,5 @@
 """The volunteer's own profile: professional skills with notes, political status with its consent."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,9 +18,14 @@ bp = Blueprint("profile", __name__, url_prefix="/me/profile")
 
 
 class ProfileForm(BaseForm):
-    political_status = SelectField(_l("政治面貌（可选）"), choices=[SelectChoice("", _l("不填写"))] + [
-        SelectChoice(code, label) for code, label in political.STATUSES.items()])
-    political_consent = BooleanField(_l("我同意本单位管理员查看我的政治面貌（仅用于党员志愿者等汇总统计，不公开、不导出）"))
+    political_status = SelectField(
+        _l("政治面貌（可选）"),
+        choices=[SelectChoice("", _l("不填写"))]
+        + [SelectChoice(code, label) for code, label in political.STATUSES.items()],
+    )
+    political_consent = BooleanField(
+        _l("我同意本单位管理员查看我的政治面貌（仅用于党员志愿者等汇总统计，不公开、不导出）")
+    )
 
 
 def _chosen_skills() -> dict[int, str | None]:
@@ -38,21 +44,35 @@ def _chosen_skills() -> dict[int, str | None]:
 @role_required("volunteer")
 def edit():
     volunteer = volunteers.volunteer_of(current_user)
-    form = ProfileForm(data={"political_status": volunteer.political_status or "",
-                             "political_consent": volunteer.political_consent_at is not None})
+    form = ProfileForm(
+        data={
+            "political_status": volunteer.political_status or "",
+            "political_consent": volunteer.political_consent_at is not None,
+        }
+    )
     error = None
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             skills.set_skills(volunteer, _chosen_skills(), by=current_user)
-            political.set_status(volunteer, form.political_status.data or None, consent=form.political_consent.data,
-                                 by=current_user)
+            political.set_status(
+                volunteer,
+                form.political_status.data or None,
+                consent=form.political_consent.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已保存我的资料"), "success")
             return redirect(url_for(".edit"))
         error = attempt.error
     held = {vs.skill_id: vs.note or "" for vs in volunteer.skills}
     messages = error.fields.get("skills", []) if error else []
-    return render_template("profile/edit.html", form=form, volunteer=volunteer, held=held, messages=messages,
-                           catalogue=[s for s in skills.list_skills() if s.active or s.id in held],
-                           note_max=skills.NOTE_MAX, cover=insurance.cover_on(volunteer, local_today())), \
-        422 if error else 200
+    return render_template(
+        "profile/edit.html",
+        form=form,
+        volunteer=volunteer,
+        held=held,
+        messages=messages,
+        catalogue=[s for s in skills.list_skills() if s.active or s.id in held],
+        note_max=skills.NOTE_MAX,
+        cover=insurance.cover_on(volunteer, local_today()),
+    ), 422 if error else 200

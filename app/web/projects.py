@@ -1,5 +1,6 @@
 """Service projects: admins set them up; anyone reads the public project page, with what it
 has done to date; volunteers sign up there."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -26,22 +27,30 @@ class ProjectForm(BaseForm):
     ends_on = DateField(_l("结束日期"), validators=[DataRequired()])
     unit_id = SelectField(_l("负责单位"), coerce=int)
     team_id = SelectField(_l("或负责队伍"), coerce=int)
-    target_volunteers = IntegerField(_l("计划招募志愿者（人）"), validators=[Optional(), NumberRange(1, 10_000_000)])
-    target_beneficiaries = IntegerField(_l("计划服务人次"), validators=[Optional(), NumberRange(1, 10_000_000)])
+    target_volunteers = IntegerField(
+        _l("计划招募志愿者（人）"), validators=[Optional(), NumberRange(1, 10_000_000)]
+    )
+    target_beneficiaries = IntegerField(
+        _l("计划服务人次"), validators=[Optional(), NumberRange(1, 10_000_000)]
+    )
     budget_source = StringField(_l("经费来源（如政府购买服务）"), validators=[Optional(), Length(max=50)])
     submit = SubmitField(_l("发布项目"))
 
     def offer(self, user) -> None:
         none = SelectChoice(0, _l("（无）"))
         category_choices(self.category_id)
-        self.unit_id.choices = [none] + [SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)
-                                         if units.can_manage_unit(user, u.id)]
+        self.unit_id.choices = [none] + [
+            SelectChoice(u.id, u.name)
+            for u in units.list_units(active_only=True)
+            if units.can_manage_unit(user, u.id)
+        ]
         self.team_id.choices = [none] + [SelectChoice(r.team.id, r.team.name) for r in teams.team_rows(user)]
 
 
 def _index(form: ProjectForm | None):
-    return render_template("projects/index.html", projects=projects.list_projects(), form=form,
-                           manages=form is not None), form_status(form) if form is not None else 200
+    return render_template(
+        "projects/index.html", projects=projects.list_projects(), form=form, manages=form is not None
+    ), form_status(form) if form is not None else 200
 
 
 @bp.get("/", endpoint="index")
@@ -61,12 +70,21 @@ def create():
     form.offer(current_user)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            project = projects.create_project(projects.ProjectInput(
-                title=form.title.data, purpose=form.purpose.data, starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data, unit_id=form.unit_id.data or None, team_id=form.team_id.data or None,
-                category_id=form.category_id.data or None, target_volunteers=form.target_volunteers.data,
-                target_beneficiaries=form.target_beneficiaries.data, budget_source=form.budget_source.data),
-                by=current_user)
+            project = projects.create_project(
+                projects.ProjectInput(
+                    title=form.title.data,
+                    purpose=form.purpose.data,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    unit_id=form.unit_id.data or None,
+                    team_id=form.team_id.data or None,
+                    category_id=form.category_id.data or None,
+                    target_volunteers=form.target_volunteers.data,
+                    target_beneficiaries=form.target_beneficiaries.data,
+                    budget_source=form.budget_source.data,
+                ),
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已发布项目“%(t)s”", t=project.title), "success")
             return redirect(url_for(".show", project_id=project.id))
@@ -76,9 +94,16 @@ def create():
 @bp.get("/<int:project_id>", endpoint="show")
 def show(project_id: int):
     project = projects.get_project(project_id)
-    volunteer = current_user.volunteer if current_user.is_authenticated and current_user.role == "volunteer" else None
-    return render_template("projects/show.html", project=project, figures=projects.figures(project),
-                           signed_up=projects.signed_up(volunteer, project), action_form=BaseForm())
+    volunteer = (
+        current_user.volunteer if current_user.is_authenticated and current_user.role == "volunteer" else None
+    )
+    return render_template(
+        "projects/show.html",
+        project=project,
+        figures=projects.figures(project),
+        signed_up=projects.signed_up(volunteer, project),
+        action_form=BaseForm(),
+    )
 
 
 @bp.post("/<int:project_id>/signup", endpoint="signup")

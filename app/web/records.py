@@ -1,5 +1,6 @@
 """Unit admins review the ledger: filters, bulk approval, rejection with a reason, manual
 entry (补录), spreadsheet import, and each record's audit trail."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -34,7 +35,9 @@ STATUSES = ("pending", "approved", "rejected", "open")
 
 class ManualRecordForm(BaseForm):
     volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
-    name = StringField(_l("姓名（其他单位的志愿者须填写，与编号一致）"), validators=[Optional(), Length(max=50)])
+    name = StringField(
+        _l("姓名（其他单位的志愿者须填写，与编号一致）"), validators=[Optional(), Length(max=50)]
+    )
     started_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ended_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     post_id = SelectField(_l("服务岗（可选）"), coerce=int, validators=[Optional()])
@@ -49,8 +52,12 @@ class RejectForm(BaseForm):
 
 
 class CorrectForm(BaseForm):
-    started_at = DateTimeLocalField(_l("更正后的开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    ended_at = DateTimeLocalField(_l("更正后的结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    started_at = DateTimeLocalField(
+        _l("更正后的开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    ended_at = DateTimeLocalField(
+        _l("更正后的结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
     reason = StringField(_l("更正原因"), validators=[DataRequired(), Length(max=480)])
     submit = SubmitField(_l("更正"))
 
@@ -74,7 +81,9 @@ def _date_arg(name: str):
     except ValueError:
         return None
     if day is not None and not sane_year(day):
-        raise ValidationFailed(fields={name: [_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)]})
+        raise ValidationFailed(
+            fields={name: [_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)]}
+        )
     return start_of_day(day) if day else None
 
 
@@ -86,13 +95,22 @@ def index():
         status = "pending"
     date_to = _date_arg("to")
     result = ledger.search_records(
-        unit_id=_unit_id(), status=status,
+        unit_id=_unit_id(),
+        status=status,
         volunteer_id=ledger.volunteer_filter(current_user, request.args.get("volunteer_id", type=db_int)),
-        post_id=request.args.get("post_id", type=db_int), date_from=_date_arg("from"),
+        post_id=request.args.get("post_id", type=db_int),
+        date_from=_date_arg("from"),
         date_to=date_to + timedelta(days=1) if date_to else None,
-        flagged=request.args.get("flagged") == "1", page=request.args.get("page", 1, type=db_int))
-    return render_template("records/index.html", result=result, status=status,
-                           posts=posts.list_posts(_unit_id()), reject_form=RejectForm())
+        flagged=request.args.get("flagged") == "1",
+        page=request.args.get("page", 1, type=db_int),
+    )
+    return render_template(
+        "records/index.html",
+        result=result,
+        status=status,
+        posts=posts.list_posts(_unit_id()),
+        reject_form=RejectForm(),
+    )
 
 
 @bp.post("/approve")
@@ -107,8 +125,11 @@ def approve_selected():
     if not ids:
         flash(_("请先勾选要通过的记录"), "warning")
     else:
-        count = ledger.approve_many(ids, unit_id=None if current_user.role == "platform_admin"
-                                    else current_user.unit_id, by=current_user)
+        count = ledger.approve_many(
+            ids,
+            unit_id=None if current_user.role == "platform_admin" else current_user.unit_id,
+            by=current_user,
+        )
         flash(_("已审核通过%(n)d条记录", n=count), "success")
     return redirect(safe_back(url_for(".index")))
 
@@ -132,10 +153,18 @@ def reject(record_id: int):
 @role_required(*ADMINS)
 def show(record_id: int):
     record = _record(record_id)
-    correct_form = CorrectForm(prefix="correct", started_at=local(record.started_at).replace(tzinfo=None),
-                               ended_at=local(record.ended_at).replace(tzinfo=None) if record.ended_at else None)
-    return render_template("records/show.html", record=record, trail=audit.trail(record),
-                           reject_form=RejectForm(), correct_form=correct_form)
+    correct_form = CorrectForm(
+        prefix="correct",
+        started_at=local(record.started_at).replace(tzinfo=None),
+        ended_at=local(record.ended_at).replace(tzinfo=None) if record.ended_at else None,
+    )
+    return render_template(
+        "records/show.html",
+        record=record,
+        trail=audit.trail(record),
+        reject_form=RejectForm(),
+        correct_form=correct_form,
+    )
 
 
 @bp.post("/<int:record_id>/correct")
@@ -146,39 +175,67 @@ def correct(record_id: int):
     form = CorrectForm(prefix="correct")
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            replacement = ledger.correct(record, started_at=parse_local(form.started_at.data),
-                                         ended_at=parse_local(form.ended_at.data), by=current_user,
-                                         reason=form.reason.data)
+            replacement = ledger.correct(
+                record,
+                started_at=parse_local(form.started_at.data),
+                ended_at=parse_local(form.ended_at.data),
+                by=current_user,
+                reason=form.reason.data,
+            )
         if attempt.ok:
-            flash(_("已更正，新记录 #%(id)d 计入 %(h)s 小时", id=replacement.id, h=replacement.hours), "success")
+            flash(
+                _("已更正，新记录 #%(id)d 计入 %(h)s 小时", id=replacement.id, h=replacement.hours), "success"
+            )
             return redirect(url_for(".show", record_id=replacement.id))
-    return render_template("records/show.html", record=record, trail=audit.trail(record),
-                           reject_form=RejectForm(), correct_form=form), 422
+    return render_template(
+        "records/show.html",
+        record=record,
+        trail=audit.trail(record),
+        reject_form=RejectForm(),
+        correct_form=form,
+    ), 422
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def new():
     form = ManualRecordForm()
-    form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [SelectChoice(p.id, p.name)
-                                                            for p in posts.list_posts(current_user.unit_id)]
+    form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [
+        SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id)
+    ]
     if request.method == "GET" and request.args.get("volunteer_no"):
         form.volunteer_no.data = request.args["volunteer_no"][:20]  # picked from the search below
     query = (request.args.get("q") or "").strip()[:30]
-    matches = volunteers.search(unit_id=current_user.unit_id, query=query, per_page=10).items if query else None
+    matches = (
+        volunteers.search(unit_id=current_user.unit_id, query=query, per_page=10).items if query else None
+    )
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             record = ledger.enter_manual_record(
-                current_user, volunteer_no=form.volunteer_no.data, name=form.name.data,
-                started_at=parse_local(form.started_at.data), ended_at=parse_local(form.ended_at.data),
-                post_id=form.post_id.data or None, note=form.note.data,
-                before_registration=form.before_registration.data)
+                current_user,
+                volunteer_no=form.volunteer_no.data,
+                name=form.name.data,
+                started_at=parse_local(form.started_at.data),
+                ended_at=parse_local(form.ended_at.data),
+                post_id=form.post_id.data or None,
+                note=form.note.data,
+                before_registration=form.before_registration.data,
+            )
         if attempt.ok:
             if record.status == "pending":
-                flash(_("已补录 %(name)s 的服务记录 %(h)s 小时，已交其所在单位审核",
-                        name=record.volunteer.name, h=record.hours), "success")
+                flash(
+                    _(
+                        "已补录 %(name)s 的服务记录 %(h)s 小时，已交其所在单位审核",
+                        name=record.volunteer.name,
+                        h=record.hours,
+                    ),
+                    "success",
+                )
                 return redirect(url_for(".index"))
-            flash(_("已补录 %(name)s 的服务记录 %(h)s 小时", name=record.volunteer.name, h=record.hours), "success")
+            flash(
+                _("已补录 %(name)s 的服务记录 %(h)s 小时", name=record.volunteer.name, h=record.hours),
+                "success",
+            )
             return redirect(url_for(".show", record_id=record.id))
     return render_template("records/new.html", form=form, query=query, matches=matches)
 

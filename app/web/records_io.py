@@ -1,5 +1,6 @@
 """Unit admins import records from their own spreadsheets: upload, map the columns, preview
 with row errors, import all or nothing, and download the error report."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -18,10 +19,17 @@ bp = Blueprint("records_io", __name__, url_prefix="/admin/records/import")
 def _page(review, form, status=200):
     if review.outcome is not None and review.outcome.problems:
         uploads.keep_report(form.token.data, mapped_import.error_report(review.outcome.problems))
-    return render_template("records/import_map.html", review=review, form=form,
-                           fields=column_mapping.RECORD_FIELDS, preview=mapped_import.preview_rows(review.sheet),
-                           title=_("核对列并导入"), map_url=url_for(".map"), errors_url=url_for(".errors"),
-                           upload_url=url_for(".upload")), status
+    return render_template(
+        "records/import_map.html",
+        review=review,
+        form=form,
+        fields=column_mapping.RECORD_FIELDS,
+        preview=mapped_import.preview_rows(review.sheet),
+        title=_("核对列并导入"),
+        map_url=url_for(".map"),
+        errors_url=url_for(".errors"),
+        upload_url=url_for(".upload"),
+    ), status
 
 
 @bp.route("", methods=["GET", "POST"], endpoint="upload")
@@ -49,8 +57,9 @@ def map_columns():
         return redirect(url_for(".upload"))
     data, name = uploads.load(form.token.data, current_user)
     mapping = mapping_from_form("records")
-    review = mapped_import.review(data, name, current_user.unit_id, by=current_user, mapping=mapping,
-                                  commit=bool(form.submit.data))
+    review = mapped_import.review(
+        data, name, current_user.unit_id, by=current_user, mapping=mapping, commit=bool(form.submit.data)
+    )
     if form.submit.data and review.ok:
         flash(_("已导入%(n)d条服务记录", n=review.outcome.imported), "success")
         return redirect(url_for("records.index", status="approved"))
@@ -64,4 +73,3 @@ def error_report():
     if not form.validate_on_submit():
         return redirect(url_for(".upload"))
     return send_bytes(uploads.load_report(form.token.data, current_user), "import-errors.xlsx", inline=False)
-

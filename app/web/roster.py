@@ -1,5 +1,6 @@
 """Unit admins register their volunteers from their own roster sheet: upload, map the
 columns, preview with row errors (duplicates included), register all or nothing."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -18,10 +19,17 @@ bp = Blueprint("roster", __name__, url_prefix="/admin/volunteers/import")
 def _page(review, form, status=200):
     if review.outcome is not None and review.outcome.problems:
         uploads.keep_report(form.token.data, mapped_import.error_report(review.outcome.problems))
-    return render_template("records/import_map.html", review=review, form=form,
-                           fields=column_mapping.ROSTER_FIELDS, preview=mapped_import.preview_rows(review.sheet),
-                           title=_("核对列并登记志愿者"), map_url=url_for(".map"), errors_url=url_for(".errors"),
-                           upload_url=url_for(".upload")), status
+    return render_template(
+        "records/import_map.html",
+        review=review,
+        form=form,
+        fields=column_mapping.ROSTER_FIELDS,
+        preview=mapped_import.preview_rows(review.sheet),
+        title=_("核对列并登记志愿者"),
+        map_url=url_for(".map"),
+        errors_url=url_for(".errors"),
+        upload_url=url_for(".upload"),
+    ), status
 
 
 @bp.route("", methods=["GET", "POST"], endpoint="upload")
@@ -48,8 +56,14 @@ def map_columns():
         flash(_("请重新上传文件"), "warning")
         return redirect(url_for(".upload"))
     data, name = uploads.load(form.token.data, current_user)
-    review = roster_import.review(data, name, current_user.unit_id, by=current_user,
-                                  mapping=mapping_from_form("roster"), commit=bool(form.submit.data))
+    review = roster_import.review(
+        data,
+        name,
+        current_user.unit_id,
+        by=current_user,
+        mapping=mapping_from_form("roster"),
+        commit=bool(form.submit.data),
+    )
     if form.submit.data and review.ok:
         flash(_("已登记%(n)d名志愿者，他们首次登录时用手机号激活账号", n=review.outcome.imported), "success")
         return redirect(url_for("admin.volunteers"))

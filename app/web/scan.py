@@ -1,5 +1,6 @@
 """What a phone's camera opens: a post's QR. GET shows the post and one button (it never
 changes anything); POST checks in or out."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,5 +75,6 @@ def result(record_id: int):
     record = get_or_404(ServiceRecord, record_id)
     if record.volunteer_id != volunteers.volunteer_of(current_user).id:
         from app.services.errors import NotFound
+
         raise NotFound()
     return render_template("scan/result.html", record=record, action=request.args.get("action"))

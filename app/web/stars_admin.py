@@ -1,5 +1,6 @@
 """Star rules for the platform admin: edit the thresholds or apply a preset; everyone is
 regraded at once."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,11 +18,21 @@ bp = Blueprint("stars_admin", __name__, url_prefix="/admin/stars")
 
 
 class ThresholdForm(BaseForm):
-    level_1 = IntegerField(_l("1星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
-    level_2 = IntegerField(_l("2星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
-    level_3 = IntegerField(_l("3星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
-    level_4 = IntegerField(_l("4星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
-    level_5 = IntegerField(_l("5星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)])
+    level_1 = IntegerField(
+        _l("1星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)]
+    )
+    level_2 = IntegerField(
+        _l("2星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)]
+    )
+    level_3 = IntegerField(
+        _l("3星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)]
+    )
+    level_4 = IntegerField(
+        _l("4星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)]
+    )
+    level_5 = IntegerField(
+        _l("5星（小时）"), validators=[InputRequired(), NumberRange(min=1, max=stars.MAX_HOURS)]
+    )
     submit = SubmitField(_l("保存并重新评定"))
 
 
@@ -41,12 +52,19 @@ def thresholds():
     form = ThresholdForm(data={f"level_{lvl}": hrs for lvl, hrs in current.items()})
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            changed = stars.set_thresholds({lvl: getattr(form, f"level_{lvl}").data for lvl in stars.LEVELS},
-                                           by=current_user)
+            changed = stars.set_thresholds(
+                {lvl: getattr(form, f"level_{lvl}").data for lvl in stars.LEVELS}, by=current_user
+            )
         if attempt.ok:
             return _done(changed)
-    return render_template("stars_admin/thresholds.html", form=form, preset_form=PresetForm(),
-                           current=current, presets=stars.PRESETS, counts=stars.level_counts())
+    return render_template(
+        "stars_admin/thresholds.html",
+        form=form,
+        preset_form=PresetForm(),
+        current=current,
+        presets=stars.PRESETS,
+        counts=stars.level_counts(),
+    )
 
 
 @bp.post("/preset", endpoint="preset")
@@ -59,6 +77,7 @@ def preset():
     name = request.form.get("preset", "")
     if request.form.get("confirmed") != "1":  # first say what it would do; nothing changes yet
         label, up, down = stars.preview_preset(name)
-        return render_template("stars_admin/confirm_preset.html", preset_form=form, name=name, label=label,
-                               up=up, down=down)
+        return render_template(
+            "stars_admin/confirm_preset.html", preset_form=form, name=name, label=label, up=up, down=down
+        )
     return _done(stars.apply_preset(name, by=current_user))

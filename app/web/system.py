@@ -1,4 +1,5 @@
 """The job log: runs of the scheduler's jobs, for the platform admin."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -12,5 +13,9 @@ bp = Blueprint("system", __name__, url_prefix="/admin/system")
 @bp.get("/jobs", endpoint="jobs")
 @role_required("platform_admin")
 def jobs():
-    return render_template("system/jobs.html", runs=scheduling.recent_runs(), jobs=scheduling.declared_jobs(),
-                           lease=scheduling.lease_holder())
+    return render_template(
+        "system/jobs.html",
+        runs=scheduling.recent_runs(),
+        jobs=scheduling.declared_jobs(),
+        lease=scheduling.lease_holder(),
+    )

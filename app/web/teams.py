@@ -1,5 +1,6 @@
 """Teams (志愿服务队): admins build the hierarchy and keep members and leaders; a leader sees
 only the teams they lead and records their attendance."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -22,8 +23,10 @@ ADMINS = ("platform_admin", "unit_admin")
 class TeamForm(BaseForm):
     name = StringField(_l("队伍名称"), validators=[DataRequired(), Length(max=100)])
     level = SelectField(_l("层级"), choices=[SelectChoice(k, v) for k, v in teams.LEVEL_LABELS.items()])
-    speciality = StringField(_l("专业方向（专业志愿服务队填写，如医疗、法律、科普、电力）"),
-                             validators=[Optional(), Length(max=50)])
+    speciality = StringField(
+        _l("专业方向（专业志愿服务队填写，如医疗、法律、科普、电力）"),
+        validators=[Optional(), Length(max=50)],
+    )
     parent_id = SelectField(_l("上级队伍"), coerce=int)
     unit_id = SelectField(_l("所属成员单位"), coerce=int)
     station_id = SelectField(_l("或所属实践站"), coerce=int)
@@ -59,25 +62,42 @@ def index():
     form.offer(current_user)
     if current_user.role in ADMINS and form.validate_on_submit():
         with domain_errors(form) as attempt:
-            team = teams.create_team(teams.TeamInput(
-                name=form.name.data, level=form.level.data, speciality=form.speciality.data,
-                parent_id=form.parent_id.data or None, unit_id=form.unit_id.data or None,
-                station_id=form.station_id.data or None), by=current_user)
+            team = teams.create_team(
+                teams.TeamInput(
+                    name=form.name.data,
+                    level=form.level.data,
+                    speciality=form.speciality.data,
+                    parent_id=form.parent_id.data or None,
+                    unit_id=form.unit_id.data or None,
+                    station_id=form.station_id.data or None,
+                ),
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已建立“%(n)s”", n=team.name), "success")
             return redirect(url_for(".show", team_id=team.id))
-    return render_template("teams/index.html", rows=teams.team_rows(current_user), form=form,
-                           labels=teams.LEVEL_LABELS), form_status(form)
+    return render_template(
+        "teams/index.html", rows=teams.team_rows(current_user), form=form, labels=teams.LEVEL_LABELS
+    ), form_status(form)
 
 
 def _team_page(team, member_form: MemberForm, attendance: AttendanceForm):
     members = teams.members(team)
-    attendance.member_id.choices = [SelectChoice(m.id, f"{m.volunteer.name}（{m.volunteer.volunteer_no}）")
-                                    for m in members]
+    attendance.member_id.choices = [
+        SelectChoice(m.id, f"{m.volunteer.name}（{m.volunteer.volunteer_no}）") for m in members
+    ]
     status = max(form_status(member_form), form_status(attendance))
-    return render_template("teams/show.html", team=team, members=members, member_form=member_form,
-                           attendance=attendance, records=teams.team_records(team), labels=teams.LEVEL_LABELS,
-                           manages=teams.can_manage_team(current_user, team), action_form=BaseForm()), status
+    return render_template(
+        "teams/show.html",
+        team=team,
+        members=members,
+        member_form=member_form,
+        attendance=attendance,
+        records=teams.team_records(team),
+        labels=teams.LEVEL_LABELS,
+        manages=teams.can_manage_team(current_user, team),
+        action_form=BaseForm(),
+    ), status
 
 
 @bp.route("/<int:team_id>", methods=["GET", "POST"], endpoint="show")
@@ -88,8 +108,13 @@ def show(team_id: int):
     member_form = MemberForm(prefix="member")
     if member_form.submit.data and member_form.validate_on_submit():
         with domain_errors(member_form) as attempt:
-            member = teams.add_member(team, volunteer_no=member_form.volunteer_no.data, name=member_form.name.data,
-                                      leader=member_form.leader.data, by=current_user)
+            member = teams.add_member(
+                team,
+                volunteer_no=member_form.volunteer_no.data,
+                name=member_form.name.data,
+                leader=member_form.leader.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("%(n)s已加入本队", n=member.volunteer.name), "success")
             return redirect(url_for(".show", team_id=team.id))
@@ -105,9 +130,14 @@ def attendance(team_id: int):
     form.member_id.choices = [SelectChoice(m.id, "") for m in teams.members(team)]
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            teams.record_attendance(team, member_id=form.member_id.data, started_at=parse_local(form.started_at.data),
-                                    ended_at=parse_local(form.ended_at.data), note=form.note.data or None,
-                                    by=current_user)
+            teams.record_attendance(
+                team,
+                member_id=form.member_id.data,
+                started_at=parse_local(form.started_at.data),
+                ended_at=parse_local(form.ended_at.data),
+                note=form.note.data or None,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已记录考勤，待单位审核后计入服务时长"), "success")
             return redirect(url_for(".show", team_id=team.id))

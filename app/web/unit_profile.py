@@ -1,5 +1,6 @@
 """A unit's kind and headcount (在册人数) with its registration rate; the platform admin's
 registration target and the city's units by kind."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -20,9 +21,14 @@ bp = Blueprint("unit_profile", __name__, url_prefix="/admin")
 
 
 class UnitProfileForm(BaseForm):
-    kind = SelectField(_l("单位类型"), choices=[SelectChoice("", _l("未设置"))] + [
-        SelectChoice(code, label) for code, label in headcounts.UNIT_KINDS.items()])
-    headcount = IntegerField(_l("在册人数（可选）"), validators=[Optional(), NumberRange(1, headcounts.HEADCOUNT_MAX)])
+    kind = SelectField(
+        _l("单位类型"),
+        choices=[SelectChoice("", _l("未设置"))]
+        + [SelectChoice(code, label) for code, label in headcounts.UNIT_KINDS.items()],
+    )
+    headcount = IntegerField(
+        _l("在册人数（可选）"), validators=[Optional(), NumberRange(1, headcounts.HEADCOUNT_MAX)]
+    )
     submit = SubmitField(_l("保存"))
 
 
@@ -45,15 +51,22 @@ def edit(unit_id: int):
     form = UnitProfileForm(data={"kind": unit.kind or "", "headcount": unit.headcount})
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            headcounts.set_profile(unit, kind=form.kind.data or None, headcount=form.headcount.data, by=current_user)
+            headcounts.set_profile(
+                unit, kind=form.kind.data or None, headcount=form.headcount.data, by=current_user
+            )
         if attempt.ok:
             if headcounts.registration(unit).flagged:
                 flash(_("已保存。注意：在册人数少于已登记的志愿者人数，请核实"), "warning")
             else:
                 flash(_("已保存"), "success")
             return redirect(url_for(".edit", unit_id=unit.id))
-    return render_template("unit_profile/edit.html", unit=unit, form=form, reg=headcounts.registration(unit),
-                           kind_label=headcounts.kind_label), form_status(form)
+    return render_template(
+        "unit_profile/edit.html",
+        unit=unit,
+        form=form,
+        reg=headcounts.registration(unit),
+        kind_label=headcounts.kind_label,
+    ), form_status(form)
 
 
 @bp.route("/registration", methods=["GET", "POST"], endpoint="registration")
@@ -67,6 +80,11 @@ def registration():
             flash(_("已保存登记率目标"), "success")
             return redirect(url_for(".registration"))
     all_units = units.list_units(active_only=True)
-    return render_template("unit_profile/registration.html", form=form, units=all_units,
-                           regs=headcounts.registrations(all_units), by_kind=headcounts.units_by_kind(),
-                           kind_label=headcounts.kind_label), form_status(form)
+    return render_template(
+        "unit_profile/registration.html",
+        form=form,
+        units=all_units,
+        regs=headcounts.registrations(all_units),
+        by_kind=headcounts.units_by_kind(),
+        kind_label=headcounts.kind_label,
+    ), form_status(form)

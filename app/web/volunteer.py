@@ -1,4 +1,5 @@
 """The volunteer's phone pages: home, records, volunteer card, own certificate."""
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,12 @@ def _me():
 @role_required("volunteer")
 def home():
     coupons_url = url_for("coupons.mine") if "coupons.mine" in current_app.view_functions else None
-    return render_template("volunteer/home.html", home=volunteer_home.home(_me()), coupons_url=coupons_url,
-                           consent_needed=guardians.needs_consent(_me()))
+    return render_template(
+        "volunteer/home.html",
+        home=volunteer_home.home(_me()),
+        coupons_url=coupons_url,
+        consent_needed=guardians.needs_consent(_me()),
+    )
 
 
 @bp.post("/guardian/resend")
@@ -66,8 +71,12 @@ def records():
 def _card_payload(volunteer) -> dict:
     code, expires_at = volunteer_home.card_code(volunteer)
     image = base64.b64encode(qr.png(code, box_size=8)).decode()
-    return {"code": code, "expires_at": iso(expires_at), "image": f"data:image/png;base64,{image}",
-            "refresh_in": max(10, int(current_app.config["CARD_CODE_SECONDS"] * 0.8))}
+    return {
+        "code": code,
+        "expires_at": iso(expires_at),
+        "image": f"data:image/png;base64,{image}",
+        "refresh_in": max(10, int(current_app.config["CARD_CODE_SECONDS"] * 0.8)),
+    }
 
 
 @bp.get("/card", endpoint="card")
@@ -94,11 +103,15 @@ def certificate_pdf():
     date_from, date_to = request.args.get("from"), request.args.get("to")
     cert = certificates.latest(_me(), date_from, date_to)
     if cert is None:
-        return render_template("volunteer/certificate_missing.html", date_from=date_from or "",
-                               date_to=date_to or ""), 404
+        return render_template(
+            "volunteer/certificate_missing.html", date_from=date_from or "", date_to=date_to or ""
+        ), 404
     return send_file(
-        io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf",
-        as_attachment=request.args.get("download") == "1", download_name=certificates.filename(cert))
+        io.BytesIO(certificates.render_pdf(cert)),
+        mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1",
+        download_name=certificates.filename(cert),
+    )
 
 
 @bp.post("/certificate", endpoint="issue_certificate")

@@ -1,6 +1,7 @@
 """The figures of a month's bulletins: set-based aggregates per unit (one GROUP BY each), the
 top volunteers and the units' ranking, the targets the flags compare against, and the rows
 behind a bulletin's hours. docs/bulletin-figures.md defines every figure."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,8 +51,10 @@ def set_targets(hours_per_volunteer_year: float, trainings_per_year: int, *, by:
         fields["trainings_per_year"] = [_("应在0到100之间")]
     if fields:
         raise ValidationFailed(fields=fields)
-    value: dict[str, Any] = {"hours_per_volunteer_year": hours_per_volunteer_year,
-                             "trainings_per_year": trainings_per_year}
+    value: dict[str, Any] = {
+        "hours_per_volunteer_year": hours_per_volunteer_year,
+        "trainings_per_year": trainings_per_year,
+    }
     setting = db.session.get(Setting, "bulletin_targets")
     if setting is None:
         db.session.add(Setting(key="bulletin_targets", value=value, updated_at=now()))
@@ -71,12 +74,17 @@ def set_targets(hours_per_volunteer_year: float, trainings_per_year: int, *, by:
 # other units' volunteers as another. Only activities held count by the organising unit.
 # The definitions are written down in docs/bulletin-figures.md.
 
+
 def _by_unit(stmt) -> dict[int, float]:
     return {unit_id: value or 0 for unit_id, value in db.session.execute(stmt).all()}
 
 
 def _approved_in(start, end):
-    return (ServiceRecord.status == "approved", ServiceRecord.started_at >= start, ServiceRecord.started_at < end)
+    return (
+        ServiceRecord.status == "approved",
+        ServiceRecord.started_at >= start,
+        ServiceRecord.started_at < end,
+    )
 
 
 def hours_by_unit(start, end) -> tuple[dict[int, float], dict[int, int]]:
@@ -86,7 +94,8 @@ def hours_by_unit(start, end) -> tuple[dict[int, float], dict[int, int]]:
         select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
         .where(*_approved_in(start, end))
-        .group_by(Volunteer.unit_id)).all()
+        .group_by(Volunteer.unit_id)
+    ).all()
     return ({u: round((s or 0) / 3600, 2) for u, s, _n in rows}, {u: n for u, _s, n in rows})
 
 
@@ -94,16 +103,23 @@ def _service_by_unit(start, end) -> dict[str, dict[int, float]]:
     """Hours and records per home unit, with the part given at other units' posts: one statement."""
     elsewhere = ServiceRecord.unit_id != Volunteer.unit_id
     rows = db.session.execute(
-        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id),
-               func.sum(case((elsewhere, ServiceRecord.seconds), else_=0)),
-               func.sum(case((elsewhere, 1), else_=0)))
+        select(
+            Volunteer.unit_id,
+            func.sum(ServiceRecord.seconds),
+            func.count(ServiceRecord.id),
+            func.sum(case((elsewhere, ServiceRecord.seconds), else_=0)),
+            func.sum(case((elsewhere, 1), else_=0)),
+        )
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
         .where(*_approved_in(start, end))
-        .group_by(Volunteer.unit_id)).all()
-    return {"service_hours": {u: round((s or 0) / 3600, 2) for u, s, _n, _o, _c in rows},
-            "records": {u: n for u, _s, n, _o, _c in rows},
-            "other_units_hours": {u: round((o or 0) / 3600, 2) for u, _s, _n, o, _c in rows},
-            "other_units_records": {u: c or 0 for u, _s, _n, _o, c in rows}}
+        .group_by(Volunteer.unit_id)
+    ).all()
+    return {
+        "service_hours": {u: round((s or 0) / 3600, 2) for u, s, _n, _o, _c in rows},
+        "records": {u: n for u, _s, n, _o, _c in rows},
+        "other_units_hours": {u: round((o or 0) / 3600, 2) for u, _s, _n, o, _c in rows},
+        "other_units_records": {u: c or 0 for u, _s, _n, _o, c in rows},
+    }
 
 
 def _hosted_by_unit(start, end) -> dict[str, dict[int, float]]:
@@ -112,26 +128,39 @@ def _hosted_by_unit(start, end) -> dict[str, dict[int, float]]:
         select(ServiceRecord.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
         .where(*_approved_in(start, end), ServiceRecord.unit_id != Volunteer.unit_id)
-        .group_by(ServiceRecord.unit_id)).all()
-    return {"hosted_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
-            "hosted_records": {u: n for u, _s, n in rows}}
+        .group_by(ServiceRecord.unit_id)
+    ).all()
+    return {
+        "hosted_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
+        "hosted_records": {u: n for u, _s, n in rows},
+    }
 
 
 def _attendances(start, end):
     """Attended sign-ups to training activities held in [start, end), per home unit."""
-    return (select(Volunteer.unit_id, func.count(ActivitySignup.id))
-            .join(Activity, Activity.id == ActivitySignup.activity_id)
-            .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
-            .where(ActivitySignup.attended_at.is_not(None), Activity.kind == "training",
-                   Activity.is_cancelled.is_(False), Activity.starts_at >= start, Activity.starts_at < end)
-            .group_by(Volunteer.unit_id))
+    return (
+        select(Volunteer.unit_id, func.count(ActivitySignup.id))
+        .join(Activity, Activity.id == ActivitySignup.activity_id)
+        .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
+        .where(
+            ActivitySignup.attended_at.is_not(None),
+            Activity.kind == "training",
+            Activity.is_cancelled.is_(False),
+            Activity.starts_at >= start,
+            Activity.starts_at < end,
+        )
+        .group_by(Volunteer.unit_id)
+    )
 
 
 def late_window(month: Month, until) -> tuple:
     """(after, until]: approvals that no earlier bulletin saw. `after` is when last month's
     original bulletins were made (the earliest of them), or the month's start if none were."""
-    previous = db.session.scalar(select(func.min(Bulletin.generated_at)).where(
-        Bulletin.month == str(month.previous()), Bulletin.revision == 0))
+    previous = db.session.scalar(
+        select(func.min(Bulletin.generated_at)).where(
+            Bulletin.month == str(month.previous()), Bulletin.revision == 0
+        )
+    )
     return previous or month.start, until
 
 
@@ -143,11 +172,18 @@ def late_by_unit(month: Month, until) -> dict[str, dict[int, float]]:
     rows = db.session.execute(
         select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(ServiceRecord.status == "approved", ServiceRecord.started_at < start,
-               ServiceRecord.reviewed_at > after, ServiceRecord.reviewed_at <= until)
-        .group_by(Volunteer.unit_id)).all()
-    return {"late_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
-            "late_records": {u: n for u, _s, n in rows}}
+        .where(
+            ServiceRecord.status == "approved",
+            ServiceRecord.started_at < start,
+            ServiceRecord.reviewed_at > after,
+            ServiceRecord.reviewed_at <= until,
+        )
+        .group_by(Volunteer.unit_id)
+    ).all()
+    return {
+        "late_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
+        "late_records": {u: n for u, _s, n in rows},
+    }
 
 
 def period_aggregates(start, end) -> dict[str, dict[int, float]]:
@@ -155,20 +191,29 @@ def period_aggregates(start, end) -> dict[str, dict[int, float]]:
     GROUP BY statement: what months, reviews and scores all count."""
     registered_by_end = Volunteer.created_at < end
     # Active: registered by the period's end and with approved service in it, so active ⊆ registered.
-    active_volunteers = (select(Volunteer.unit_id, func.count(func.distinct(ServiceRecord.volunteer_id)))
-                         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-                         .where(*_approved_in(start, end), registered_by_end)
-                         .group_by(Volunteer.unit_id))
+    active_volunteers = (
+        select(Volunteer.unit_id, func.count(func.distinct(ServiceRecord.volunteer_id)))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(*_approved_in(start, end), registered_by_end)
+        .group_by(Volunteer.unit_id)
+    )
     held = (Activity.starts_at >= start) & (Activity.starts_at < end) & Activity.is_cancelled.is_(False)
     return {
-        "registered_volunteers": _by_unit(select(Volunteer.unit_id, func.count(Volunteer.id))
-                                          .where(registered_by_end).group_by(Volunteer.unit_id)),
+        "registered_volunteers": _by_unit(
+            select(Volunteer.unit_id, func.count(Volunteer.id))
+            .where(registered_by_end)
+            .group_by(Volunteer.unit_id)
+        ),
         "active_volunteers": _by_unit(active_volunteers),
         **_service_by_unit(start, end),
-        "activities": _by_unit(select(Activity.unit_id, func.count(Activity.id)).where(held)
-                               .group_by(Activity.unit_id)),
-        "trainings": _by_unit(select(Activity.unit_id, func.count(Activity.id))
-                              .where(held, Activity.kind == "training").group_by(Activity.unit_id)),
+        "activities": _by_unit(
+            select(Activity.unit_id, func.count(Activity.id)).where(held).group_by(Activity.unit_id)
+        ),
+        "trainings": _by_unit(
+            select(Activity.unit_id, func.count(Activity.id))
+            .where(held, Activity.kind == "training")
+            .group_by(Activity.unit_id)
+        ),
         "training_attendances": _by_unit(_attendances(start, end)),
     }
 
@@ -178,15 +223,19 @@ def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float
     start, end = month.bounds()
     return {
         **period_aggregates(start, end),
-        "new_volunteers": _by_unit(select(Volunteer.unit_id, func.count(Volunteer.id))
-                                   .where(Volunteer.created_at >= start, Volunteer.created_at < end)
-                                   .group_by(Volunteer.unit_id)),
+        "new_volunteers": _by_unit(
+            select(Volunteer.unit_id, func.count(Volunteer.id))
+            .where(Volunteer.created_at >= start, Volunteer.created_at < end)
+            .group_by(Volunteer.unit_id)
+        ),
         **_hosted_by_unit(start, end),
         **late_by_unit(month, late_until or now()),
-        "star_upgrades": _by_unit(select(Volunteer.unit_id, func.count(StarEvent.id))
-                                  .join(Volunteer, Volunteer.id == StarEvent.volunteer_id)
-                                  .where(StarEvent.to_level > StarEvent.from_level, StarEvent.at >= start,
-                                         StarEvent.at < end).group_by(Volunteer.unit_id)),
+        "star_upgrades": _by_unit(
+            select(Volunteer.unit_id, func.count(StarEvent.id))
+            .join(Volunteer, Volunteer.id == StarEvent.volunteer_id)
+            .where(StarEvent.to_level > StarEvent.from_level, StarEvent.at >= start, StarEvent.at < end)
+            .group_by(Volunteer.unit_id)
+        ),
     }
 
 
@@ -197,18 +246,31 @@ def top_volunteers(month: Month, limit: int = TOP) -> dict[int | None, list[dict
     total = func.sum(ServiceRecord.seconds)
     order = (total.desc(), Volunteer.volunteer_no)
     per_volunteer = (
-        select(Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id, total.label("seconds"),
-               func.row_number().over(partition_by=Volunteer.unit_id, order_by=order).label("in_unit"),
-               func.row_number().over(order_by=order).label("in_city"))
+        select(
+            Volunteer.name,
+            Volunteer.volunteer_no,
+            Volunteer.unit_id,
+            total.label("seconds"),
+            func.row_number().over(partition_by=Volunteer.unit_id, order_by=order).label("in_unit"),
+            func.row_number().over(order_by=order).label("in_city"),
+        )
         .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
         .where(*_approved_in(start, end))
-        .group_by(Volunteer.id, Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id)).subquery()
+        .group_by(Volunteer.id, Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id)
+    ).subquery()
     rows = db.session.execute(
-        select(per_volunteer).where((per_volunteer.c.in_unit <= limit) | (per_volunteer.c.in_city <= limit))
-        .order_by(per_volunteer.c.in_city)).all()
+        select(per_volunteer)
+        .where((per_volunteer.c.in_unit <= limit) | (per_volunteer.c.in_city <= limit))
+        .order_by(per_volunteer.c.in_city)
+    ).all()
     result: dict[int | None, list[dict]] = {None: []}
     for name, number, unit, seconds, in_unit, in_city in rows:  # at most limit × (units + 1) rows
-        entry = {"name": _mask(name), "volunteer_no": number, "unit_id": unit, "hours": round(seconds / 3600, 2)}
+        entry = {
+            "name": _mask(name),
+            "volunteer_no": number,
+            "unit_id": unit,
+            "hours": round(seconds / 3600, 2),
+        }
         if in_unit <= limit:
             result.setdefault(unit, []).append(entry)
         if in_city <= limit:
@@ -222,8 +284,19 @@ def _mask(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*"
 
 
-SUMMED = ("registered_volunteers", "new_volunteers", "active_volunteers", "records", "other_units_records",
-          "hosted_records", "late_records", "activities", "trainings", "training_attendances", "star_upgrades")
+SUMMED = (
+    "registered_volunteers",
+    "new_volunteers",
+    "active_volunteers",
+    "records",
+    "other_units_records",
+    "hosted_records",
+    "late_records",
+    "activities",
+    "trainings",
+    "training_attendances",
+    "star_upgrades",
+)
 SUMMED_HOURS = ("service_hours", "other_units_hours", "hosted_hours", "late_hours")
 
 
@@ -238,16 +311,21 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
     hours_ytd = hours_by_unit(year_start, month_end)[0]
     attended_ytd = _by_unit(_attendances(year_start, month_end))
     chart_months = month.back(CHART_MONTHS)
-    series = {m: (hours_by_unit(*m.bounds())[0] if m != month else this["service_hours"]) for m in chart_months}
+    series = {
+        m: (hours_by_unit(*m.bounds())[0] if m != month else this["service_hours"]) for m in chart_months
+    }
     goal = targets()
     elapsed = month.number / 12
 
     ranking = sorted(units, key=lambda u: (-this["service_hours"].get(u, 0), u))
-    ranking_list = [{"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking]
+    ranking_list = [
+        {"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking
+    ]
     tops = top_volunteers(month)
     needs = need_figures.month_figures(month)
     result: dict[int | None, dict] = {}
     for unit_id in list(units) + [None]:
+
         def pick(key, unit_id=unit_id):
             values = this[key]
             if unit_id is None:
@@ -256,27 +334,47 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
 
         figures = {key: pick(key) for key in SUMMED}
         figures.update({key: round(pick(key), 2) for key in SUMMED_HOURS})
-        registered, active, hours = (figures["registered_volunteers"], figures["active_volunteers"],
-                                     figures["service_hours"])
-        previous = round(sum(before.get(u, 0) for u in units) if unit_id is None else before.get(unit_id, 0), 2)
-        figures.update({
-            "unit": units[unit_id] if unit_id is not None else _("全市"),
-            "month": str(month),
-            "participation_rate": round(active / registered, 4) if registered else 0.0,
-            "rank": report_format.rank_of(this["service_hours"].get(unit_id, 0), [r["hours"] for r in ranking_list])
-            if unit_id is not None else None,
-            "units_ranked": len(ranking),
-            "previous_hours": previous,
-            "change_hours": round(hours - previous, 2),
-            "change_rate": round((hours - previous) / previous, 4) if previous else None,
-            "hours_by_month": [{"month": str(m), "hours": round(sum(series[m].get(u, 0) for u in units) if unit_id is None
-                                                           else series[m].get(unit_id, 0), 2)} for m in chart_months],
-            "ranking": ranking_list,
-            "top_volunteers": tops.get(unit_id, []),
-            "targets": goal,
-            "flags": [],
-            "needs": needs.get(need_figures.CITY if unit_id is None else unit_id) or need_figures.empty(),
-        })
+        registered, active, hours = (
+            figures["registered_volunteers"],
+            figures["active_volunteers"],
+            figures["service_hours"],
+        )
+        previous = round(
+            sum(before.get(u, 0) for u in units) if unit_id is None else before.get(unit_id, 0), 2
+        )
+        figures.update(
+            {
+                "unit": units[unit_id] if unit_id is not None else _("全市"),
+                "month": str(month),
+                "participation_rate": round(active / registered, 4) if registered else 0.0,
+                "rank": report_format.rank_of(
+                    this["service_hours"].get(unit_id, 0), [r["hours"] for r in ranking_list]
+                )
+                if unit_id is not None
+                else None,
+                "units_ranked": len(ranking),
+                "previous_hours": previous,
+                "change_hours": round(hours - previous, 2),
+                "change_rate": round((hours - previous) / previous, 4) if previous else None,
+                "hours_by_month": [
+                    {
+                        "month": str(m),
+                        "hours": round(
+                            sum(series[m].get(u, 0) for u in units)
+                            if unit_id is None
+                            else series[m].get(unit_id, 0),
+                            2,
+                        ),
+                    }
+                    for m in chart_months
+                ],
+                "ranking": ranking_list,
+                "top_volunteers": tops.get(unit_id, []),
+                "targets": goal,
+                "flags": [],
+                "needs": needs.get(need_figures.CITY if unit_id is None else unit_id) or need_figures.empty(),
+            }
+        )
         if unit_id is not None:
             hours_goal = goal["hours_per_volunteer_year"] * elapsed
             per_volunteer = hours_ytd.get(unit_id, 0) / registered if registered else 0
@@ -286,8 +384,14 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
             trainings_goal = goal["trainings_per_year"] * elapsed
             attended = attended_ytd.get(unit_id, 0) / registered if registered else 0
             if registered and attended < trainings_goal:
-                items.append({"kind": "trainings", "n": number_text(attended), "g": number_text(trainings_goal),
-                              "y": number_text(goal["trainings_per_year"])})
+                items.append(
+                    {
+                        "kind": "trainings",
+                        "n": number_text(attended),
+                        "g": number_text(trainings_goal),
+                        "y": number_text(goal["trainings_per_year"]),
+                    }
+                )
             figures["flags"] = [flag_text(item) for item in items]
             figures["hours_ytd"] = round(hours_ytd.get(unit_id, 0), 2)
         result[unit_id] = figures
@@ -299,17 +403,24 @@ def volunteer_rows(bulletin: Bulletin) -> list[tuple]:
     reviewed by the time the bulletin was made, per unit whose post the service was at."""
     start, end = Month.parse(bulletin.month).bounds()
     total = func.sum(ServiceRecord.seconds)
-    stmt = (select(Volunteer.volunteer_no, Volunteer.name, Unit.name, func.count(ServiceRecord.id), total)
-            .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
-            .join(Unit, Unit.id == ServiceRecord.unit_id)
-            .where(ServiceRecord.status == "approved", ServiceRecord.started_at >= start,
-                   ServiceRecord.started_at < end,
-                   and_(ServiceRecord.reviewed_at.is_(None) | (ServiceRecord.reviewed_at <= bulletin.generated_at)))
-            .group_by(Volunteer.volunteer_no, Volunteer.name, Unit.name)
-            .order_by(total.desc(), Volunteer.volunteer_no))
+    stmt = (
+        select(Volunteer.volunteer_no, Volunteer.name, Unit.name, func.count(ServiceRecord.id), total)
+        .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
+        .join(Unit, Unit.id == ServiceRecord.unit_id)
+        .where(
+            ServiceRecord.status == "approved",
+            ServiceRecord.started_at >= start,
+            ServiceRecord.started_at < end,
+            and_(ServiceRecord.reviewed_at.is_(None) | (ServiceRecord.reviewed_at <= bulletin.generated_at)),
+        )
+        .group_by(Volunteer.volunteer_no, Volunteer.name, Unit.name)
+        .order_by(total.desc(), Volunteer.volunteer_no)
+    )
     if bulletin.unit_id is not None:  # the unit's own volunteers, wherever they served
         stmt = stmt.where(Volunteer.unit_id == bulletin.unit_id)
-    return [(no, _mask(name), unit, n, round(s / 3600, 2)) for no, name, unit, n, s in db.session.execute(stmt)]
+    return [
+        (no, _mask(name), unit, n, round(s / 3600, 2)) for no, name, unit, n, s in db.session.execute(stmt)
+    ]
 
 
 def month_choices(count: int = 12) -> list[Month]:

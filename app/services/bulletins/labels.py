@@ -1,5 +1,6 @@
 """How a bulletin reads: its title, the figures' labels and rows, its flags and its time
 stamps, in the reader's language (the snapshot keeps numbers, not sentences)."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -53,8 +54,12 @@ def shown(figures: dict, key: str) -> bool:
 def flag_text(item: dict) -> str:
     if item["kind"] == "hours":
         return _("人均服务时长 %(h)s 小时，低于截至本月的目标 %(g)s 小时", h=item["h"], g=item["g"])
-    return _("今年人均参加培训 %(n)s 次，少于截至本月应达到的 %(g)s 次（全年 %(y)s 次按月折算）",
-             n=item["n"], g=item["g"], y=item["y"])
+    return _(
+        "今年人均参加培训 %(n)s 次，少于截至本月应达到的 %(g)s 次（全年 %(y)s 次按月折算）",
+        n=item["n"],
+        g=item["g"],
+        y=item["y"],
+    )
 
 
 def flag_texts(figures: dict) -> list[str]:
@@ -78,6 +83,7 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
             value = f"{value} / {figures['units_ranked']}"
         rows.append((str(label), str(value)))
     from app.services.bulletins import people
+
     return rows + people.rows(figures)
 
 

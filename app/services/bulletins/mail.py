@@ -7,6 +7,7 @@ committed after each message. A claim left by a process that died mid-send is ta
 it is STALE. Unlike most services this one commits: a message that left must be recorded at
 once, whatever happens to the next.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,9 +44,15 @@ class MailFailed(Exception):
 def _claim(bulletin_id: int) -> bool:
     at = now()
     claimed = execute_dml(
-        update(Bulletin).where(Bulletin.id == bulletin_id, Bulletin.mailed_at.is_(None),
-                               or_(Bulletin.mailing_at.is_(None), Bulletin.mailing_at < at - STALE))
-        .values(mailing_at=at).execution_options(synchronize_session=False)).rowcount
+        update(Bulletin)
+        .where(
+            Bulletin.id == bulletin_id,
+            Bulletin.mailed_at.is_(None),
+            or_(Bulletin.mailing_at.is_(None), Bulletin.mailing_at < at - STALE),
+        )
+        .values(mailing_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     return bool(claimed)
 
@@ -54,11 +61,17 @@ def _message(bulletin: Bulletin) -> EmailMessage:
     assert bulletin.unit is not None, "only units' bulletins are mailed"
     message = EmailMessage(
         subject=title_of(bulletin),
-        body=_("%(unit)s：\n\n附件是贵单位 %(m)s 的志愿服务月通报，请查收。\n\n志愿星",
-               unit=bulletin.unit.name, m=bulletin.month),
-        from_email=current_app.config["MAIL_SENDER"], to=[bulletin.unit.contact_email])
-    message.attach(f"bulletin-{bulletin.month}-unit-{bulletin.unit_id}.pdf", pdf_bytes(bulletin),
-                   "application/pdf")
+        body=_(
+            "%(unit)s：\n\n附件是贵单位 %(m)s 的志愿服务月通报，请查收。\n\n志愿星",
+            unit=bulletin.unit.name,
+            m=bulletin.month,
+        ),
+        from_email=current_app.config["MAIL_SENDER"],
+        to=[bulletin.unit.contact_email],
+    )
+    message.attach(
+        f"bulletin-{bulletin.month}-unit-{bulletin.unit_id}.pdf", pdf_bytes(bulletin), "application/pdf"
+    )
     return message
 
 
@@ -67,10 +80,19 @@ def mail_bulletins(month: Month, unit_id: int | None = None) -> int:
     Returns how many this call sent; raises the mail error after recording what was sent."""
     if not mailer.configured():
         return 0
-    pending = list(db.session.scalars(select(Bulletin.id).join(Unit, Unit.id == Bulletin.unit_id).where(
-        Bulletin.month == str(month), Bulletin.mailed_at.is_(None), Unit.contact_email.is_not(None),
-        Bulletin.unit_id == unit_id if unit_id is not None else Bulletin.unit_id.is_not(None))
-        .order_by(Bulletin.id)))
+    pending = list(
+        db.session.scalars(
+            select(Bulletin.id)
+            .join(Unit, Unit.id == Bulletin.unit_id)
+            .where(
+                Bulletin.month == str(month),
+                Bulletin.mailed_at.is_(None),
+                Unit.contact_email.is_not(None),
+                Bulletin.unit_id == unit_id if unit_id is not None else Bulletin.unit_id.is_not(None),
+            )
+            .order_by(Bulletin.id)
+        )
+    )
     sent = 0
     connection = None
     try:
@@ -89,8 +111,12 @@ def mail_bulletins(month: Month, unit_id: int | None = None) -> int:
                 message.send()
             except Exception:
                 safe_rollback()
-                db.session.execute(update(Bulletin).where(Bulletin.id == bulletin_id)
-                                   .values(mailing_at=None).execution_options(synchronize_session=False))
+                db.session.execute(
+                    update(Bulletin)
+                    .where(Bulletin.id == bulletin_id)
+                    .values(mailing_at=None)
+                    .execution_options(synchronize_session=False)
+                )
                 db.session.commit()  # free the claim: the next attempt sends it
                 raise
             bulletin.mailed_at = now()

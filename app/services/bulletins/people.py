@@ -6,6 +6,7 @@ also counts its units by kind.
 Like the other figures, hours and records count by the volunteer's home unit; activities by
 the organising unit. A record's category is its activity's, else its post's; none is 未分类.
 """
+
 from __future__ import annotations
 
 from flask_babel import get_locale
@@ -36,34 +37,65 @@ def _grouped(stmt) -> dict:
 def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
     """The figures of this module for each unit in unit_ids and for the city (None)."""
     start, end = month.bounds()
-    approved = (ServiceRecord.status == "approved", ServiceRecord.started_at >= start, ServiceRecord.started_at < end)
+    approved = (
+        ServiceRecord.status == "approved",
+        ServiceRecord.started_at >= start,
+        ServiceRecord.started_at < end,
+    )
     category = func.coalesce(Activity.category_id, Post.category_id)
     service = db.session.execute(
-        select(Volunteer.unit_id, category, func.coalesce(func.sum(ServiceRecord.seconds), 0), func.count(ServiceRecord.id))
+        select(
+            Volunteer.unit_id,
+            category,
+            func.coalesce(func.sum(ServiceRecord.seconds), 0),
+            func.count(ServiceRecord.id),
+        )
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
         .outerjoin(Activity, Activity.id == ServiceRecord.activity_id)
         .outerjoin(Post, Post.id == ServiceRecord.post_id)
-        .where(*approved).group_by(Volunteer.unit_id, category)).all()
+        .where(*approved)
+        .group_by(Volunteer.unit_id, category)
+    ).all()
     held = db.session.execute(
         select(Activity.unit_id, Activity.category_id, func.count(Activity.id))
         .where(Activity.starts_at >= start, Activity.starts_at < end, Activity.is_cancelled.is_(False))
-        .group_by(Activity.unit_id, Activity.category_id)).all()
+        .group_by(Activity.unit_id, Activity.category_id)
+    ).all()
     registered_by_end = Volunteer.created_at < end
-    adults = _grouped(select(Volunteer.unit_id, func.count(Volunteer.id))
-                      .where(registered_by_end, Volunteer.guardian_id.is_(None)).group_by(Volunteer.unit_id))
-    party = _grouped(select(Volunteer.unit_id, func.count(Volunteer.id))
-                     .where(registered_by_end, Volunteer.political_status.in_(PARTY)).group_by(Volunteer.unit_id))
-    party_seconds = _grouped(select(Volunteer.unit_id, func.sum(ServiceRecord.seconds))
-                             .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-                             .where(*approved, Volunteer.political_status.in_(PARTY)).group_by(Volunteer.unit_id))
-    kids = _grouped(select(Volunteer.unit_id, func.count(Volunteer.id))
-                    .where(registered_by_end, Volunteer.guardian_id.is_not(None)).group_by(Volunteer.unit_id))
-    kid_seconds = _grouped(select(Volunteer.unit_id, func.sum(ServiceRecord.seconds))
-                           .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-                           .where(*approved, Volunteer.guardian_id.is_not(None)).group_by(Volunteer.unit_id))
+    adults = _grouped(
+        select(Volunteer.unit_id, func.count(Volunteer.id))
+        .where(registered_by_end, Volunteer.guardian_id.is_(None))
+        .group_by(Volunteer.unit_id)
+    )
+    party = _grouped(
+        select(Volunteer.unit_id, func.count(Volunteer.id))
+        .where(registered_by_end, Volunteer.political_status.in_(PARTY))
+        .group_by(Volunteer.unit_id)
+    )
+    party_seconds = _grouped(
+        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(*approved, Volunteer.political_status.in_(PARTY))
+        .group_by(Volunteer.unit_id)
+    )
+    kids = _grouped(
+        select(Volunteer.unit_id, func.count(Volunteer.id))
+        .where(registered_by_end, Volunteer.guardian_id.is_not(None))
+        .group_by(Volunteer.unit_id)
+    )
+    kid_seconds = _grouped(
+        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds))
+        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+        .where(*approved, Volunteer.guardian_id.is_not(None))
+        .group_by(Volunteer.unit_id)
+    )
     headcount = _grouped(select(Unit.id, Unit.headcount).where(Unit.headcount.is_not(None)))
-    names = {c.id: (c.name, c.name_en) for c in db.session.scalars(
-        select(ServiceCategory).order_by(ServiceCategory.position, ServiceCategory.id))}
+    names = {
+        c.id: (c.name, c.name_en)
+        for c in db.session.scalars(
+            select(ServiceCategory).order_by(ServiceCategory.position, ServiceCategory.id)
+        )
+    }
     target = headcounts.target()
 
     def total(values: dict, units: list[int] | None) -> float:
@@ -80,13 +112,22 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
                 row["records"] += records
         for host, held_category, n in held:
             if units is None or host in units:
-                per.setdefault(held_category, {"hours": 0.0, "records": 0, "activities": 0})["activities"] += n
+                per.setdefault(held_category, {"hours": 0.0, "records": 0, "activities": 0})[
+                    "activities"
+                ] += n
         order = list(names) + [None]
-        by_category = [{"category_id": cat, "name": names[cat][0] if cat in names else None,
-                        "name_en": names[cat][1] if cat in names else None,
-                        "hours": round(per[cat]["hours"], 2), "records": per[cat]["records"],
-                        "activities": per[cat]["activities"]}
-                       for cat in order if cat in per]
+        by_category = [
+            {
+                "category_id": cat,
+                "name": names[cat][0] if cat in names else None,
+                "name_en": names[cat][1] if cat in names else None,
+                "hours": round(per[cat]["hours"], 2),
+                "records": per[cat]["records"],
+                "activities": per[cat]["activities"],
+            }
+            for cat in order
+            if cat in per
+        ]
         registered: float
         base: float | None
         if unit_id is None:  # the city: units with a headcount, everyone registered in them
@@ -97,7 +138,9 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
         figures = {
             "by_category": by_category,
             "registration_target": target,
-            "registration_flagged": bool(base is not None and base and unit_id is not None and base < registered),
+            "registration_flagged": bool(
+                base is not None and base and unit_id is not None and base < registered
+            ),
             "party_members": int(total(party, units)),
             "party_member_hours": round(total(party_seconds, units) / 3600, 2),
             "children": int(total(kids, units)),
@@ -107,7 +150,9 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
             figures["headcount"] = int(base)
             figures["registration_rate"] = round(min(1.0, registered / base), 4)
         if unit_id is None:
-            figures["units_by_kind"] = [{"kind": kind, "units": n} for kind, _label, n in headcounts.units_by_kind()]
+            figures["units_by_kind"] = [
+                {"kind": kind, "units": n} for kind, _label, n in headcounts.units_by_kind()
+            ]
         result[unit_id] = figures
     return result
 
@@ -140,7 +185,9 @@ def rows(figures: dict) -> list[tuple[str, str]]:
 
 
 def category_table(figures: dict) -> list[tuple[str, float, int, int]]:
-    return [(category_label(r), r["hours"], r["records"], r["activities"]) for r in figures.get("by_category", [])]
+    return [
+        (category_label(r), r["hours"], r["records"], r["activities"]) for r in figures.get("by_category", [])
+    ]
 
 
 def category_headers() -> list[str]:
@@ -152,6 +199,7 @@ def add_xlsx_sheet(workbook, figures: dict) -> None:
     from openpyxl.chart import BarChart, Reference
 
     from app.services.spreadsheets import append_row
+
     if "by_category" not in figures:
         return
     sheet = workbook.create_sheet(_("服务类别"))
@@ -170,10 +218,17 @@ def add_xlsx_sheet(workbook, figures: dict) -> None:
 
 def pdf_flow(figures: dict, bar_chart) -> list:
     from app.services import pdf
+
     table = category_table(figures)
     if not table:
         return []
-    return [pdf.paragraph(_("按服务类别统计"), "heading"),
-            bar_chart(_("各服务类别服务时长（小时）"), [r[0] for r in reversed(table)], [r[1] for r in reversed(table)],
-                      horizontal=True),
-            pdf.table([category_headers()] + [[r[0], str(r[1]), str(r[2]), str(r[3])] for r in table])]
+    return [
+        pdf.paragraph(_("按服务类别统计"), "heading"),
+        bar_chart(
+            _("各服务类别服务时长（小时）"),
+            [r[0] for r in reversed(table)],
+            [r[1] for r in reversed(table)],
+            horizontal=True,
+        ),
+        pdf.table([category_headers()] + [[r[0], str(r[1]), str(r[2]), str(r[3])] for r in table]),
+    ]

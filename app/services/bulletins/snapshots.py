@@ -1,5 +1,6 @@
 """Bulletins are snapshots: storing a month's bulletins for every unit and the city (once;
 a revision is a new numbered row), and reading them back."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -20,13 +21,18 @@ from app.services.months import Month
 def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = (module.insert(Bulletin).values(rows).on_conflict_do_nothing(index_elements=["scope", "month", "revision"])
-            .returning(Bulletin.id))
+    stmt = (
+        module.insert(Bulletin)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["scope", "month", "revision"])
+        .returning(Bulletin.id)
+    )
     return len(db.session.execute(stmt).all())
 
 
-def generate_bulletins(month: Month | None = None, unit_id: int | None = None, *, by: User | None = None,
-                       revise: bool = False) -> int:
+def generate_bulletins(
+    month: Month | None = None, unit_id: int | None = None, *, by: User | None = None, revise: bool = False
+) -> int:
     """Make the month's bulletins (default: last month) for every unit and the city, or for
     one unit; those that exist are left as they are. With revise, issue the next numbered
     revision (修订版 1, 2, …) of each, recomputed from today's ledger; the original and earlier
@@ -42,8 +48,11 @@ def generate_bulletins(month: Month | None = None, unit_id: int | None = None, *
     revision_of: dict[str, int] = {}
     late_until = at
     if revise:
-        existing = db.session.execute(select(Bulletin.scope, func.max(Bulletin.revision), func.min(Bulletin.generated_at))
-                                      .where(Bulletin.month == str(month)).group_by(Bulletin.scope)).all()
+        existing = db.session.execute(
+            select(Bulletin.scope, func.max(Bulletin.revision), func.min(Bulletin.generated_at))
+            .where(Bulletin.month == str(month))
+            .group_by(Bulletin.scope)
+        ).all()
         revision_of = {scope: latest + 1 for scope, latest, _first in existing}
         # a revision's late figure keeps the original's window: later approvals belong to the next month's
         late_until = min((first for _s, _l, first in existing), default=at)
@@ -55,12 +64,25 @@ def generate_bulletins(month: Month | None = None, unit_id: int | None = None, *
         if unit_id is not None and u != unit_id:
             continue
         revision = revision_of.get(scope_of(u), 0)
-        rows.append({"scope": scope_of(u), "unit_id": u, "month": str(month), "revision": revision,
-                     "figures": {**figures, "revision": revision}, "generated_at": at})
+        rows.append(
+            {
+                "scope": scope_of(u),
+                "unit_id": u,
+                "month": str(month),
+                "revision": revision,
+                "figures": {**figures, "revision": revision},
+                "generated_at": at,
+            }
+        )
     created = _insert_ignoring_duplicates(rows)
     if created:
-        audit.log("bulletins.revised" if revise else "bulletins.generated", None, by=by, month=str(month),
-                  created=created)
+        audit.log(
+            "bulletins.revised" if revise else "bulletins.generated",
+            None,
+            by=by,
+            month=str(month),
+            created=created,
+        )
     return created
 
 

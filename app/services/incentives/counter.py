@@ -1,5 +1,6 @@
 """At the merchant's counter: read a scanned or typed code (a coupon's or a volunteer card's),
 see what the holder may use here, and redeem a coupon at most once."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,16 +25,28 @@ def redeem(coupon_id: int, merchant: Merchant, *, by: User | None, at: datetime 
     UPDATE; whoever does not change the row is told why."""
     at = at or now()
     done = execute_dml(
-        update(Coupon).where(Coupon.id == coupon_id, Coupon.status == "issued",
-                             Coupon.merchant_id == merchant.id, Coupon.expires_at > at)
+        update(Coupon)
+        .where(
+            Coupon.id == coupon_id,
+            Coupon.status == "issued",
+            Coupon.merchant_id == merchant.id,
+            Coupon.expires_at > at,
+        )
         .values(status="redeemed", redeemed_at=at, redeemed_by_id=by.id if by else None)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     coupon = get_coupon(coupon_id)
     db.session.refresh(coupon)
     if not done:
         raise refusal(coupon, merchant, at) or Conflict(_("该优惠券当前不能核销"))
-    audit.log("coupon.redeemed", coupon, by=by, merchant_id=merchant.id, offer_id=coupon.offer_id,
-              volunteer_id=coupon.volunteer_id)
+    audit.log(
+        "coupon.redeemed",
+        coupon,
+        by=by,
+        merchant_id=merchant.id,
+        offer_id=coupon.offer_id,
+        volunteer_id=coupon.volunteer_id,
+    )
     return coupon
 
 
@@ -92,21 +105,37 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
         if volunteer is None:
             raise CodeInvalid(_("志愿者不存在"))
     eligible = eligible_offers(volunteer, merchant, at)
-    issued = list(db.session.scalars(
-        select(Coupon).where(Coupon.volunteer_id == volunteer.id, Coupon.merchant_id == merchant.id,
-                             Coupon.status == "issued", Coupon.expires_at > at)
-        .options(selectinload(Coupon.offer)).order_by(Coupon.expires_at)))
-    return Verification(kind=kind, volunteer=volunteer, coupon=coupon,
-                        refusal=refusal(coupon, merchant, at) if coupon else None,
-                        eligible_offers=eligible, issued_coupons=issued)
+    issued = list(
+        db.session.scalars(
+            select(Coupon)
+            .where(
+                Coupon.volunteer_id == volunteer.id,
+                Coupon.merchant_id == merchant.id,
+                Coupon.status == "issued",
+                Coupon.expires_at > at,
+            )
+            .options(selectinload(Coupon.offer))
+            .order_by(Coupon.expires_at)
+        )
+    )
+    return Verification(
+        kind=kind,
+        volunteer=volunteer,
+        coupon=coupon,
+        refusal=refusal(coupon, merchant, at) if coupon else None,
+        eligible_offers=eligible,
+        issued_coupons=issued,
+    )
 
 
-def redeem_with_code(coupon_id: int, code: str, merchant: Merchant, *, by: User | None,
-                     at: datetime | None = None) -> Coupon:
+def redeem_with_code(
+    coupon_id: int, code: str, merchant: Merchant, *, by: User | None, at: datetime | None = None
+) -> Coupon:
     """Redeem against a scanned code: the coupon's own QR, or its holder's volunteer card."""
     kind, payload = read_counter_code(typed_codes.expand(code, merchant, at))
     coupon = get_coupon(coupon_id)
-    if (kind == "coupon" and payload.get("c") != coupon.id) or \
-            (kind == "card" and payload.get("v") != coupon.volunteer_id):
+    if (kind == "coupon" and payload.get("c") != coupon.id) or (
+        kind == "card" and payload.get("v") != coupon.volunteer_id
+    ):
         raise CodeInvalid(_("二维码与该优惠券不符"))
     return redeem(coupon.id, merchant, by=by, at=at)

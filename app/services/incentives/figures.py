@@ -1,4 +1,5 @@
 """Redemption figures: per local day, per offer and per merchant, each one GROUP BY query."""
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,9 @@ PERIODS = (7, 30, 90, 365)  # the days a figures page offers; 30 unless asked
 def _local_day(column):
     """A column's calendar day in the deployment's zone, as 'YYYY-MM-DD', in SQL."""
     if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone(current_app.config["TIMEZONE"], func.timezone("UTC", column)),
-                            "YYYY-MM-DD")
+        return func.to_char(
+            func.timezone(current_app.config["TIMEZONE"], func.timezone("UTC", column)), "YYYY-MM-DD"
+        )
     offset = int(now().astimezone(zone()).utcoffset().total_seconds())
     return func.strftime("%Y-%m-%d", column, f"{offset:+d} seconds")
 
@@ -47,25 +49,41 @@ def redemption_figures(merchant_id: int | None, first: date, last: date) -> dict
             .join(Coupon, and_(Coupon.offer_id == Offer.id, *where))
             .join(Merchant, Merchant.id == Offer.merchant_id)
             .group_by(Offer.id, Offer.title, Merchant.name, Offer.min_star)
-            .order_by(func.count(Coupon.id).desc(), Offer.id))]
+            .order_by(func.count(Coupon.id).desc(), Offer.id)
+        )
+    ]
     by_merchant = [
         {"merchant_id": r[0], "merchant": r[1], "redeemed": int(r[2])}
         for r in db.session.execute(
             select(Merchant.id, Merchant.name, func.count(Coupon.id))
             .join(Coupon, and_(Coupon.merchant_id == Merchant.id, *where))
-            .group_by(Merchant.id, Merchant.name).order_by(func.count(Coupon.id).desc(), Merchant.id))]
+            .group_by(Merchant.id, Merchant.name)
+            .order_by(func.count(Coupon.id).desc(), Merchant.id)
+        )
+    ]
     claim_where = [Coupon.claimed_at >= start, Coupon.claimed_at < end]
     if merchant_id is not None:
         claim_where.append(Coupon.merchant_id == merchant_id)
     claimed = db.session.execute(select(func.count(Coupon.id)).where(*claim_where)).scalar_one()
-    return {"first": first, "last": last, "by_day": by_day, "by_offer": by_offer, "by_merchant": by_merchant,
-            "redeemed": sum(n for _d, n in by_day), "claimed": int(claimed)}
+    return {
+        "first": first,
+        "last": last,
+        "by_day": by_day,
+        "by_offer": by_offer,
+        "by_merchant": by_merchant,
+        "redeemed": sum(n for _d, n in by_day),
+        "claimed": int(claimed),
+    }
 
 
 def recent_redemptions(merchant_id: int | None, limit: int = 50) -> list[Coupon]:
-    stmt = (select(Coupon).where(Coupon.status == "redeemed")
-            .options(selectinload(Coupon.offer), selectinload(Coupon.merchant), selectinload(Coupon.volunteer))
-            .order_by(Coupon.redeemed_at.desc(), Coupon.id.desc()).limit(limit))
+    stmt = (
+        select(Coupon)
+        .where(Coupon.status == "redeemed")
+        .options(selectinload(Coupon.offer), selectinload(Coupon.merchant), selectinload(Coupon.volunteer))
+        .order_by(Coupon.redeemed_at.desc(), Coupon.id.desc())
+        .limit(limit)
+    )
     if merchant_id is not None:
         stmt = stmt.where(Coupon.merchant_id == merchant_id)
     return list(db.session.scalars(stmt))

@@ -1,5 +1,6 @@
 """Merchants: registering, approving and suspending them, their staff logins and logos. A
 merchant honours coupons only once approved."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -16,8 +17,14 @@ from app.services.inputs import has_bad_chars
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 # stored value → label shown in the admin's language
-CATEGORIES = {"餐饮": _l("餐饮"), "零售": _l("零售"), "生活服务": _l("生活服务"), "文化休闲": _l("文化休闲"),
-              "医疗健康": _l("医疗健康"), "其他": _l("其他")}
+CATEGORIES = {
+    "餐饮": _l("餐饮"),
+    "零售": _l("零售"),
+    "生活服务": _l("生活服务"),
+    "文化休闲": _l("文化休闲"),
+    "医疗健康": _l("医疗健康"),
+    "其他": _l("其他"),
+}
 
 
 def get_merchant(merchant_id: int) -> Merchant:
@@ -61,9 +68,16 @@ def _merchant_fields(name, address, category, contact_name, contact_phone) -> di
     return fields
 
 
-def create_merchant(*, name: str, by: User | None, approved: bool, address: str | None = None,
-                    category: str | None = None, contact_name: str | None = None,
-                    contact_phone: str | None = None) -> Merchant:
+def create_merchant(
+    *,
+    name: str,
+    by: User | None,
+    approved: bool,
+    address: str | None = None,
+    category: str | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+) -> Merchant:
     """Register a merchant; it honours coupons once approved. Whether it starts approved is
     the caller's decision, always stated (no default):
 
@@ -79,32 +93,61 @@ def create_merchant(*, name: str, by: User | None, approved: bool, address: str 
     name = name.strip()
     if db.session.scalar(select(Merchant.id).where(Merchant.name == name)) is not None:
         raise Conflict(_("已有同名的商家"), fields={"name": [_("已有同名的商家")]})
-    merchant = Merchant(name=name, address=(address or "").strip() or None, category=category or None,
-                        contact_name=(contact_name or "").strip() or None,
-                        contact_phone=(contact_phone or "").strip() or None,
-                        status="approved" if approved else "pending", created_at=now())
+    merchant = Merchant(
+        name=name,
+        address=(address or "").strip() or None,
+        category=category or None,
+        contact_name=(contact_name or "").strip() or None,
+        contact_phone=(contact_phone or "").strip() or None,
+        status="approved" if approved else "pending",
+        created_at=now(),
+    )
     db.session.add(merchant)
     db.session.flush()
     audit.log("merchant.created", merchant, by=by, name=name, status=merchant.status)
     return merchant
 
 
-def register_with_login(*, name: str, username: str, password: str, by: User | None, approved: bool,
-                        address: str | None = None, category: str | None = None, contact_name: str | None = None,
-                        contact_phone: str | None = None) -> tuple[Merchant, User]:
+def register_with_login(
+    *,
+    name: str,
+    username: str,
+    password: str,
+    by: User | None,
+    approved: bool,
+    address: str | None = None,
+    category: str | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+) -> tuple[Merchant, User]:
     """A merchant and its first staff login in one step (the API's createMerchant); the login
     is named after the contact, or the shop when there is none. See create_merchant on
     `approved`."""
-    merchant = create_merchant(name=name, by=by, approved=approved, address=address, category=category,
-                               contact_name=contact_name, contact_phone=contact_phone)
-    login = create_merchant_account(merchant, username=username, password=password,
-                                    name=contact_name or name[:50], by=by)
+    merchant = create_merchant(
+        name=name,
+        by=by,
+        approved=approved,
+        address=address,
+        category=category,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    login = create_merchant_account(
+        merchant, username=username, password=password, name=contact_name or name[:50], by=by
+    )
     return merchant, login
 
 
-def update_merchant(merchant: Merchant, *, by: User | None, name: str, address: str | None = None,
-                    category: str | None = None, contact_name: str | None = None,
-                    contact_phone: str | None = None) -> Merchant:
+def update_merchant(
+    merchant: Merchant,
+    *,
+    by: User | None,
+    name: str,
+    address: str | None = None,
+    category: str | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+) -> Merchant:
     fields = _merchant_fields(name, address, category, contact_name, contact_phone)
     if fields:
         raise ValidationFailed(fields=fields)
@@ -112,7 +155,11 @@ def update_merchant(merchant: Merchant, *, by: User | None, name: str, address: 
     clash = db.session.scalar(select(Merchant.id).where(Merchant.name == name, Merchant.id != merchant.id))
     if clash is not None:
         raise Conflict(_("已有同名的商家"), fields={"name": [_("已有同名的商家")]})
-    merchant.name, merchant.address, merchant.category = name, (address or "").strip() or None, category or None
+    merchant.name, merchant.address, merchant.category = (
+        name,
+        (address or "").strip() or None,
+        category or None,
+    )
     merchant.contact_name = (contact_name or "").strip() or None
     merchant.contact_phone = (contact_phone or "").strip() or None
     db.session.flush()
@@ -129,8 +176,13 @@ def set_status(merchant: Merchant, status: str, *, by: User | None, reason: str 
     was = merchant.status
     merchant.status = status
     db.session.flush()
-    audit.log("merchant.approved" if status == "approved" else "merchant.suspended", merchant, by=by,
-              reason=reason, was=was)
+    audit.log(
+        "merchant.approved" if status == "approved" else "merchant.suspended",
+        merchant,
+        by=by,
+        reason=reason,
+        was=was,
+    )
     return merchant
 
 
@@ -142,11 +194,13 @@ def suspend_merchant(merchant: Merchant, *, by: User | None, reason: str | None 
     return set_status(merchant, "suspended", by=by, reason=reason)
 
 
-def create_merchant_account(merchant: Merchant, *, username: str, password: str, name: str,
-                            by: User | None) -> User:
+def create_merchant_account(
+    merchant: Merchant, *, username: str, password: str, name: str, by: User | None
+) -> User:
     """A login for the merchant's staff, bound to this merchant."""
-    return accounts.create_user(username=username, password=password, role="merchant", name=name,
-                                merchant_id=merchant.id, by=by)
+    return accounts.create_user(
+        username=username, password=password, role="merchant", name=name, merchant_id=merchant.id, by=by
+    )
 
 
 def merchant_accounts(merchant_id: int) -> list[User]:

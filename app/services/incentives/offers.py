@@ -1,5 +1,6 @@
 """Offers: a merchant's offers (star level, window, quota, per-volunteer limit), the live
 ones, and what one volunteer can do about each now."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,17 +66,32 @@ def create_offer(merchant: Merchant, data: OfferInput, *, by: User | None) -> Of
     if by is not None:
         ensure_can_manage_merchant(by, merchant.id)
     _validate_offer(data)
-    offer = Offer(merchant_id=merchant.id, title=data.title.strip(), description=(data.description or "").strip() or None,
-                  min_star=data.min_star, quantity=data.quantity, claimed_count=0,
-                  # null(): an explicit None would get the column's default of 1
-                  per_volunteer_limit=null() if data.per_volunteer_limit is None else data.per_volunteer_limit,
-                  limit_period=data.limit_period,
-                  valid_from=data.valid_from, valid_until=data.valid_until, is_active=data.is_active,
-                  created_at=now())
+    offer = Offer(
+        merchant_id=merchant.id,
+        title=data.title.strip(),
+        description=(data.description or "").strip() or None,
+        min_star=data.min_star,
+        quantity=data.quantity,
+        claimed_count=0,
+        # null(): an explicit None would get the column's default of 1
+        per_volunteer_limit=null() if data.per_volunteer_limit is None else data.per_volunteer_limit,
+        limit_period=data.limit_period,
+        valid_from=data.valid_from,
+        valid_until=data.valid_until,
+        is_active=data.is_active,
+        created_at=now(),
+    )
     db.session.add(offer)
     db.session.flush()
-    audit.log("offer.created", offer, by=by, merchant_id=merchant.id, title=offer.title, min_star=offer.min_star,
-              quantity=offer.quantity)
+    audit.log(
+        "offer.created",
+        offer,
+        by=by,
+        merchant_id=merchant.id,
+        title=offer.title,
+        min_star=offer.min_star,
+        quantity=offer.quantity,
+    )
     return offer
 
 
@@ -85,15 +101,19 @@ def update_offer(offer: Offer, data: OfferInput, *, by: User | None) -> Offer:
     _validate_offer(data, offer)
     offer.title, offer.description = data.title.strip(), (data.description or "").strip() or None
     offer.min_star, offer.per_volunteer_limit, offer.limit_period = (
-        data.min_star, data.per_volunteer_limit, data.limit_period)
+        data.min_star,
+        data.per_volunteer_limit,
+        data.limit_period,
+    )
     offer.valid_from, offer.valid_until, offer.is_active = data.valid_from, data.valid_until, data.is_active
     # The quota may shrink only down to what is already claimed, checked again in SQL.
     if data.quantity != offer.quantity:
         stmt = update(Offer).where(Offer.id == offer.id)
         if data.quantity is not None:
             stmt = stmt.where(Offer.claimed_count <= data.quantity)
-        done = execute_dml(stmt.values(quantity=data.quantity)
-                                  .execution_options(synchronize_session=False)).rowcount
+        done = execute_dml(
+            stmt.values(quantity=data.quantity).execution_options(synchronize_session=False)
+        ).rowcount
         if not done:
             raise ValidationFailed(fields={"quantity": [_("总量不能少于已领取的数量")]})
         db.session.refresh(offer)
@@ -111,23 +131,37 @@ def save_offer(merchant: Merchant, data: OfferInput, offer: Offer | None = None,
 
 
 def merchant_offers(merchant_id: int) -> list[Offer]:
-    return list(db.session.scalars(select(Offer).where(Offer.merchant_id == merchant_id)
-                                   .order_by(Offer.min_star, Offer.id)))
+    return list(
+        db.session.scalars(
+            select(Offer).where(Offer.merchant_id == merchant_id).order_by(Offer.min_star, Offer.id)
+        )
+    )
 
 
 def _live_offers_stmt(at: datetime):
     """Offers a volunteer could claim now: active, in window, of an approved merchant."""
-    return (select(Offer).join(Merchant, Merchant.id == Offer.merchant_id)
-            .where(Merchant.status == "approved", Offer.is_active.is_(True),
-                   or_(Offer.valid_from.is_(None), Offer.valid_from <= at),
-                   or_(Offer.valid_until.is_(None), Offer.valid_until > at)))
+    return (
+        select(Offer)
+        .join(Merchant, Merchant.id == Offer.merchant_id)
+        .where(
+            Merchant.status == "approved",
+            Offer.is_active.is_(True),
+            or_(Offer.valid_from.is_(None), Offer.valid_from <= at),
+            or_(Offer.valid_until.is_(None), Offer.valid_until > at),
+        )
+    )
 
 
 def public_offers(at: datetime | None = None) -> list[Offer]:
     """The participating merchants' live offers, by star level then merchant."""
     at = at or now()
-    return list(db.session.scalars(_live_offers_stmt(at).options(selectinload(Offer.merchant))
-                                   .order_by(Offer.min_star, Merchant.name, Offer.id)))
+    return list(
+        db.session.scalars(
+            _live_offers_stmt(at)
+            .options(selectinload(Offer.merchant))
+            .order_by(Offer.min_star, Merchant.name, Offer.id)
+        )
+    )
 
 
 def period_key(offer: Offer, at: datetime) -> str:
@@ -156,17 +190,30 @@ def offer_views(volunteer: Volunteer, offers: list[Offer], at: datetime) -> list
     """What this volunteer can do about each offer now: the one rule of eligibility that the
     offers page, the merchant's counter and verifyCode share (one query for the claims)."""
     # claims per (offer, period): a 'month' offer counts this month's, a 'total' one all
-    claimed = {(r[0], r[1]): r[2] for r in db.session.execute(
-        select(Coupon.offer_id, Coupon.period_key, func.count()).where(
-            Coupon.volunteer_id == volunteer.id, Coupon.offer_id.in_([o.id for o in offers]),
-            Coupon.period_key.in_((month_of(at), "total")))
-        .group_by(Coupon.offer_id, Coupon.period_key))} if offers else {}
+    claimed = (
+        {
+            (r[0], r[1]): r[2]
+            for r in db.session.execute(
+                select(Coupon.offer_id, Coupon.period_key, func.count())
+                .where(
+                    Coupon.volunteer_id == volunteer.id,
+                    Coupon.offer_id.in_([o.id for o in offers]),
+                    Coupon.period_key.in_((month_of(at), "total")),
+                )
+                .group_by(Coupon.offer_id, Coupon.period_key)
+            )
+        }
+        if offers
+        else {}
+    )
     table = stars.thresholds() if any(volunteer.star_level < o.min_star for o in offers) else {}
     views = []
     for offer in offers:
         used = claimed.get((offer.id, period_key(offer, at)), 0)
         if volunteer.star_level < offer.min_star:
-            views.append(OfferView(offer, "below_level", hours_needed(volunteer, offer.min_star, table), used))
+            views.append(
+                OfferView(offer, "below_level", hours_needed(volunteer, offer.min_star, table), used)
+            )
         elif offer.per_volunteer_limit is not None and used >= offer.per_volunteer_limit:
             views.append(OfferView(offer, "limit_reached", 0.0, used))
         elif offer.quantity is not None and offer.claimed_count >= offer.quantity:
@@ -186,6 +233,9 @@ def eligible_offers(volunteer: Volunteer, merchant: Merchant, at: datetime | Non
     """The merchant's live offers this volunteer could take now: at their star level, not sold
     out, and not already claimed up to the per-volunteer limit."""
     at = at or now()
-    offers = list(db.session.scalars(_live_offers_stmt(at).where(Offer.merchant_id == merchant.id)
-                                     .order_by(Offer.min_star, Offer.id)))
+    offers = list(
+        db.session.scalars(
+            _live_offers_stmt(at).where(Offer.merchant_id == merchant.id).order_by(Offer.min_star, Offer.id)
+        )
+    )
     return [view.offer for view in offer_views(volunteer, offers, at) if view.state == "claimable"]

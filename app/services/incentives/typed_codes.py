@@ -2,6 +2,7 @@
 scan the QR (a cracked screen, a dim scanner). It is derived, not stored: a keyed hash of the
 coupon and the current few minutes, so showing it writes nothing and it lapses like the QR.
 No 0/O, 1/I/L: the characters people misread are left out."""
+
 from __future__ import annotations
 
 import hashlib
@@ -55,8 +56,11 @@ def expand(text: str, merchant: Merchant, at: datetime | None = None) -> str:
         return text
     at = at or now()
     window = int(at.timestamp()) // _window_seconds()
-    candidates = db.session.scalars(select(Coupon.id).where(
-        Coupon.merchant_id == merchant.id, Coupon.status == "issued", Coupon.expires_at > at))
+    candidates = db.session.scalars(
+        select(Coupon.id).where(
+            Coupon.merchant_id == merchant.id, Coupon.status == "issued", Coupon.expires_at > at
+        )
+    )
     for coupon_id in candidates:
         if any(hmac.compare_digest(_code(coupon_id, w), typed) for w in (window, window - 1)):
             return qr.make_url("coupon", {"c": coupon_id})[0]

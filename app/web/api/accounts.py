@@ -1,4 +1,5 @@
 """API: tokens, volunteers, the caller, units and their admins."""
+
 from __future__ import annotations
 
 from flask import request
@@ -62,8 +63,11 @@ class VolunteerDetail(VolunteerSummary):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text(allow_none=True)
     registered_at = Text()
-    guardian_consent = Text(allow_none=True, validate=validate.OneOf(["given", "pending"]),
-                            metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"})
+    guardian_consent = Text(
+        allow_none=True,
+        validate=validate.OneOf(["given", "pending"]),
+        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
+    )
     id_number_masked = Text(metadata={"description": "platform admins only"})
 
 
@@ -82,8 +86,11 @@ class Me(StrictSchema):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text(allow_none=True)
     registered_at = Text()
-    guardian_consent = Text(allow_none=True, validate=validate.OneOf(["given", "pending"]),
-                            metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"})
+    guardian_consent = Text(
+        allow_none=True,
+        validate=validate.OneOf(["given", "pending"]),
+        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
+    )
 
 
 class UnitResult(StrictSchema):
@@ -103,14 +110,22 @@ class UnitAdminCreate(StrictSchema):
 
 
 def volunteer_json(volunteer, *, full: bool = False) -> dict:
-    data = {"id": volunteer.id, "volunteer_no": volunteer.volunteer_no, "name": volunteer.name,
-            "star_level": volunteer.star_level, "hours": volunteer.hours}
+    data = {
+        "id": volunteer.id,
+        "volunteer_no": volunteer.volunteer_no,
+        "name": volunteer.name,
+        "star_level": volunteer.star_level,
+        "hours": volunteer.hours,
+    }
     if full:
-        data.update(unit_id=volunteer.unit_id, next_star_at_hours=stars.next_threshold_hours(volunteer),
-                    phone_masked=volunteer.phone[:3] + "****" + volunteer.phone[-4:] if volunteer.phone else None,
-                    registered_at=iso(volunteer.created_at),
-                    # a minor checks in once a guardian has agreed
-                    guardian_consent=guardians.consent_state(volunteer))
+        data.update(
+            unit_id=volunteer.unit_id,
+            next_star_at_hours=stars.next_threshold_hours(volunteer),
+            phone_masked=volunteer.phone[:3] + "****" + volunteer.phone[-4:] if volunteer.phone else None,
+            registered_at=iso(volunteer.created_at),
+            # a minor checks in once a guardian has agreed
+            guardian_consent=guardians.consent_state(volunteer),
+        )
     return data
 
 
@@ -150,9 +165,13 @@ def revoke_token():
 def change_password(body):
     """The caller's own password, the current one required. Every other token and portal
     session of the caller ends; the token of this request keeps working."""
-    user = accounts.change_password(api_user(), old_password=body["old_password"],
-                                    new_password=body["new_password"], keep_token=bearer_token(),
-                                    field="new_password")
+    user = accounts.change_password(
+        api_user(),
+        old_password=body["old_password"],
+        new_password=body["new_password"],
+        keep_token=bearer_token(),
+        field="new_password",
+    )
     return {"id": user.id, "changed": True}
 
 
@@ -166,8 +185,13 @@ def register_volunteer(body):
     """The answer is the same whether or not the ID number or phone was registered before
     (README: Security): a known person gets no new account and should log in instead."""
     done = volunteers.register_public(volunteers.Registration(**body))
-    return {"id": done.id, "volunteer_no": done.volunteer_no, "name": done.name,
-            "star_level": done.star_level, "hours": done.hours}
+    return {
+        "id": done.id,
+        "volunteer_no": done.volunteer_no,
+        "name": done.name,
+        "star_level": done.star_level,
+        "hours": done.hours,
+    }
 
 
 @blp.get("/me")
@@ -175,8 +199,14 @@ def register_volunteer(body):
 @blp.response(200, Me)
 def get_me():
     user = api_user()
-    data = {"id": user.id, "role": user.role, "name": user.name, "username": user.username,
-            "unit_id": user.unit_id, "merchant_id": user.merchant_id}
+    data = {
+        "id": user.id,
+        "role": user.role,
+        "name": user.name,
+        "username": user.username,
+        "unit_id": user.unit_id,
+        "merchant_id": user.merchant_id,
+    }
     if user.role == "volunteer":
         volunteer = volunteers.volunteer_of(user)
         data.update(volunteer_json(volunteer, full=True), id=user.id, volunteer_id=volunteer.id)
@@ -211,6 +241,12 @@ def create_unit(body):
 @blp.response(201, IdResult)
 def create_unit_admin(body, unit_id: int):
     get_or_404(Unit, unit_id)
-    user = accounts.create_user(username=body["username"], password=body["password"], role="unit_admin",
-                                name=body["name"], unit_id=unit_id, by=api_user())
+    user = accounts.create_user(
+        username=body["username"],
+        password=body["password"],
+        role="unit_admin",
+        name=body["name"],
+        unit_id=unit_id,
+        by=api_user(),
+    )
     return {"id": user.id}

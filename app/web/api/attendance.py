@@ -1,4 +1,5 @@
 """API: service posts, scans and the records ledger."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -30,8 +31,14 @@ ADMINS = ("platform_admin", "unit_admin")
 class PostCreate(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     category_id = Id(load_default=None, allow_none=True, metadata={"description": "from listCategories"})
-    station_id = Id(load_default=None, allow_none=True, metadata={"description": "a practice station the unit is paired with"})
-    project_id = Id(load_default=None, allow_none=True, metadata={"description": "a project of the unit or its teams"})
+    station_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "a practice station the unit is paired with"},
+    )
+    project_id = Id(
+        load_default=None, allow_none=True, metadata={"description": "a project of the unit or its teams"}
+    )
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
@@ -49,10 +56,15 @@ class ScanBody(StrictSchema):
 
 
 class RecordCreate(StrictSchema):
-    volunteer_id = Id(load_default=None, allow_none=True,
-                      metadata={"description": "a volunteer of this unit"})
-    volunteer_no = Text(load_default=None, allow_none=True, validate=validate.Length(max=20),
-                        metadata={"description": "with name: a volunteer of another unit (pending)"})
+    volunteer_id = Id(
+        load_default=None, allow_none=True, metadata={"description": "a volunteer of this unit"}
+    )
+    volunteer_no = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=20),
+        metadata={"description": "with name: a volunteer of another unit (pending)"},
+    )
     name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
     started_at = Moment(required=True, default_timezone=None)
     ended_at = Moment(required=True, default_timezone=None)
@@ -115,10 +127,18 @@ class RecordStatus(StrictSchema):
 
 
 def record_json(record) -> dict:
-    return {"id": record.id, "volunteer_id": record.volunteer_id, "post_id": record.post_id,
-            "unit_id": record.unit_id, "started_at": iso(record.started_at), "ended_at": iso(record.ended_at),
-            "hours": hours(record.seconds), "status": record.status, "source": record.source,
-            "flags": record.flag_list}
+    return {
+        "id": record.id,
+        "volunteer_id": record.volunteer_id,
+        "post_id": record.post_id,
+        "unit_id": record.unit_id,
+        "started_at": iso(record.started_at),
+        "ended_at": iso(record.ended_at),
+        "hours": hours(record.seconds),
+        "status": record.status,
+        "source": record.source,
+        "flags": record.flag_list,
+    }
 
 
 def _record(record_id: int):
@@ -135,8 +155,15 @@ def create_post(body, unit_id: int):
     get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
     max_hours = body.pop("max_hours")
-    post = posts.create_post(unit_id, posts.PostInput(**body, max_minutes=round(max_hours * 60)), by=api_user())
-    return {"id": post.id, "name": post.name, "category_id": post.category_id, "scan_url": posts.scan_url(post)}
+    post = posts.create_post(
+        unit_id, posts.PostInput(**body, max_minutes=round(max_hours * 60)), by=api_user()
+    )
+    return {
+        "id": post.id,
+        "name": post.name,
+        "category_id": post.category_id,
+        "scan_url": posts.scan_url(post),
+    }
 
 
 @blp.get("/posts/<int:post_id>/poster.png")
@@ -169,14 +196,23 @@ def create_record(body, unit_id: int):
     if body["volunteer_id"] is None and not (body["volunteer_no"] and body["name"]):
         raise ValidationFailed(fields={"volunteer_id": [_("请提供志愿者ID，或志愿者编号和姓名")]})
     record = ledger.enter_manual_record(
-        user, unit_id=unit_id, volunteer_id=body["volunteer_id"], volunteer_no=body["volunteer_no"],
-        name=body["name"], started_at=_aware(body["started_at"]), ended_at=_aware(body["ended_at"]),
-        post_id=body["post_id"], note=body["note"], before_registration=body["before_registration"])
+        user,
+        unit_id=unit_id,
+        volunteer_id=body["volunteer_id"],
+        volunteer_no=body["volunteer_no"],
+        name=body["name"],
+        started_at=_aware(body["started_at"]),
+        ended_at=_aware(body["ended_at"]),
+        post_id=body["post_id"],
+        note=body["note"],
+        before_registration=body["before_registration"],
+    )
     return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
 
 
 def _aware(value):
     from app.services.clock import parse_local
+
     return parse_local(value)
 
 
@@ -187,9 +223,12 @@ def _aware(value):
 def list_records(query, unit_id: int):
     get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
-    page = ledger.search_records(unit_id=unit_id, status=query["status"],
-                                 volunteer_id=ledger.volunteer_filter(api_user(), query["volunteer_id"]),
-                                 page=query["page"])
+    page = ledger.search_records(
+        unit_id=unit_id,
+        status=query["status"],
+        volunteer_id=ledger.volunteer_filter(api_user(), query["volunteer_id"]),
+        page=query["page"],
+    )
     return {"items": [record_json(r) for r in page.items], "total": page.total, "page": page.page}
 
 

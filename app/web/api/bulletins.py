@@ -1,4 +1,5 @@
 """API: monthly bulletins."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -15,8 +16,17 @@ from app.web.forms import send_bytes
 
 blp = Blueprint("api_bulletins", __name__, description="Monthly bulletins")
 ADMINS = ("platform_admin", "unit_admin")
-CONTRACT_FIGURES = ("registered_volunteers", "active_volunteers", "participation_rate", "service_hours", "records",
-                    "activities", "new_volunteers", "star_upgrades", "rank")
+CONTRACT_FIGURES = (
+    "registered_volunteers",
+    "active_volunteers",
+    "participation_rate",
+    "service_hours",
+    "records",
+    "activities",
+    "new_volunteers",
+    "star_upgrades",
+    "rank",
+)
 
 
 class GenerateBody(StrictSchema):
@@ -54,7 +64,9 @@ class BulletinOut(StrictSchema):
     unit_id = Id(allow_none=True)
     month = Text()
     figures = fields.Nested(Figures)
-    details = fields.Dict(keys=Text(), metadata={"description": "charts, top volunteers and the other figures"})
+    details = fields.Dict(
+        keys=Text(), metadata={"description": "charts, top volunteers and the other figures"}
+    )
     revision = Int()
     generated_at = Text()
 
@@ -81,7 +93,11 @@ def generate_bulletins(body):
 def list_bulletins(unit_id: int):
     get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(api_user(), unit_id)
-    return {"items": [{"id": b.id, "month": b.month, "revision": b.revision} for b in snapshots.list_bulletins(unit_id)]}
+    return {
+        "items": [
+            {"id": b.id, "month": b.month, "revision": b.revision} for b in snapshots.list_bulletins(unit_id)
+        ]
+    }
 
 
 @blp.get("/bulletins/<int:bulletin_id>")
@@ -91,8 +107,15 @@ def get_bulletin(bulletin_id: int):
     bulletin = _readable(bulletin_id)
     figures = {key: bulletin.figures.get(key) for key in CONTRACT_FIGURES}
     extra = {k: v for k, v in bulletin.figures.items() if k not in CONTRACT_FIGURES}
-    return {"id": bulletin.id, "unit_id": bulletin.unit_id, "month": bulletin.month, "figures": figures,
-            "details": extra, "revision": bulletin.revision, "generated_at": iso(bulletin.generated_at)}
+    return {
+        "id": bulletin.id,
+        "unit_id": bulletin.unit_id,
+        "month": bulletin.month,
+        "figures": figures,
+        "details": extra,
+        "revision": bulletin.revision,
+        "generated_at": iso(bulletin.generated_at),
+    }
 
 
 @blp.get("/bulletins/<int:bulletin_id>.pdf")

@@ -1,4 +1,5 @@
 """API: the catalogues volunteers and admins choose from (service categories, skills)."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -22,13 +23,22 @@ class CategoryList(StrictSchema):
 
 
 class CategoryQuery(StrictSchema):
-    include_inactive = fields.Boolean(load_default=False, metadata={
-        "description": "also list retired categories (still carried by older posts and activities)"})
+    include_inactive = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "also list retired categories (still carried by older posts and activities)"
+        },
+    )
 
 
 def category_json(category) -> dict:
-    return {"id": category.id, "name": category.name, "name_en": category.name_en,
-            "position": category.position, "active": category.active}
+    return {
+        "id": category.id,
+        "name": category.name,
+        "name_en": category.name_en,
+        "position": category.position,
+        "active": category.active,
+    }
 
 
 @blp.get("/categories")

@@ -1,4 +1,5 @@
 """API: service certificates (志愿服务记录证明)."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -12,8 +13,11 @@ blp = Blueprint("api_certificates", __name__, description="Service certificates"
 
 
 class CertificateIssue(StrictSchema):
-    volunteer_id = Id(load_default=None, allow_none=True,
-                      metadata={"description": "required for admins; a volunteer issues for themself"})
+    volunteer_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "required for admins; a volunteer issues for themself"},
+    )
     date_from = Text(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD"})
     date_to = Text(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD"})
 
@@ -32,11 +36,18 @@ class CertificateResult(StrictSchema):
 
 
 def certificate_json(cert) -> dict:
-    return {"id": cert.id, "cert_no": cert.cert_no, "volunteer_id": cert.volunteer_id, "unit_id": cert.unit_id,
-            "date_from": cert.date_from.isoformat() if cert.date_from else None,
-            "date_to": cert.date_to.isoformat() if cert.date_to else None,
-            "hours": hours(cert.total_seconds), "star_level": cert.star_level,
-            "issued_at": iso(cert.issued_at), "check_url": certificates.check_url(cert)}
+    return {
+        "id": cert.id,
+        "cert_no": cert.cert_no,
+        "volunteer_id": cert.volunteer_id,
+        "unit_id": cert.unit_id,
+        "date_from": cert.date_from.isoformat() if cert.date_from else None,
+        "date_to": cert.date_to.isoformat() if cert.date_to else None,
+        "hours": hours(cert.total_seconds),
+        "star_level": cert.star_level,
+        "issued_at": iso(cert.issued_at),
+        "check_url": certificates.check_url(cert),
+    }
 
 
 @blp.post("/certificates")
@@ -54,6 +65,7 @@ def issue_certificate(body):
             volunteers.get_for_admin(user, body["volunteer_id"])  # always "not found" for a volunteer
     else:
         volunteer = volunteers.get_for_admin(user, body["volunteer_id"])
-    cert, created = certificates.issue_once(volunteer, date_from=body["date_from"], date_to=body["date_to"],
-                                            by=user)
+    cert, created = certificates.issue_once(
+        volunteer, date_from=body["date_from"], date_to=body["date_to"], by=user
+    )
     return certificate_json(cert), 201 if created else 200

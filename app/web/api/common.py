@@ -1,5 +1,6 @@
 """Shared pieces of the API doors: schemas that refuse unknown fields, bearer auth,
 operation ids, and JSON helpers."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -14,16 +15,26 @@ from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, has_bad_c
 
 ERROR_SCHEMA = {
     "type": "object",
-    "properties": {"error": {"type": "object", "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"},
-        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    }}},
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
 }
 
 
 def _refuse_bad_chars(value: str) -> str:
     if has_bad_chars(value):
         from flask_babel import gettext as _
+
         raise ValidationError(_("不能包含空字符或无效的Unicode字符"))
     return value
 
@@ -79,6 +90,7 @@ class _SaneYears:
         result = super()._deserialize(value, attr, data, **kwargs)
         if not SANE_MIN_YEAR <= result.year <= SANE_MAX_YEAR:
             from flask_babel import gettext as _
+
             raise ValidationError(_("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR))
         return result
 
@@ -123,5 +135,22 @@ def operation(blp, operation_id: str, *roles: str, public: bool = False):
     return decorator
 
 
-__all__ = ["ERROR_SCHEMA", "Bool", "EmailText", "ErrorBody", "Id", "IdResult", "Int", "LocalMoment", "Moment", "StrictSchema", "Text",
-           "fields", "hours", "iso", "operation", "validate", "wraps"]
+__all__ = [
+    "ERROR_SCHEMA",
+    "Bool",
+    "EmailText",
+    "ErrorBody",
+    "Id",
+    "IdResult",
+    "Int",
+    "LocalMoment",
+    "Moment",
+    "StrictSchema",
+    "Text",
+    "fields",
+    "hours",
+    "iso",
+    "operation",
+    "validate",
+    "wraps",
+]

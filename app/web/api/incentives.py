@@ -1,4 +1,5 @@
 """API: merchants, offers, coupons, and verify/redeem at the counter."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -96,19 +97,32 @@ def verification_json(result: counter.Verification) -> dict:
     """What a merchant may see of a scanned code (VerificationResult)."""
     coupon = None
     if result.coupon is not None:
-        coupon = {"id": result.coupon.id, "offer_id": result.coupon.offer_id, "status": result.coupon.status,
-                  "title": result.coupon.offer.title, "expires_at": iso(result.coupon.expires_at),
-                  "redeemed_at": iso(result.coupon.redeemed_at), "redeemable": result.redeemable,
-                  "reason": str(result.refusal) if result.refusal else None}
-    return {"kind": result.kind,
-            "volunteer": {"masked_name": result.volunteer.masked_name, "star_level": result.volunteer.star_level},
-            "coupon": coupon, "eligible_offer_ids": [o.id for o in result.eligible_offers],
-            "issued_coupon_ids": [c.id for c in result.issued_coupons]}
+        coupon = {
+            "id": result.coupon.id,
+            "offer_id": result.coupon.offer_id,
+            "status": result.coupon.status,
+            "title": result.coupon.offer.title,
+            "expires_at": iso(result.coupon.expires_at),
+            "redeemed_at": iso(result.coupon.redeemed_at),
+            "redeemable": result.redeemable,
+            "reason": str(result.refusal) if result.refusal else None,
+        }
+    return {
+        "kind": result.kind,
+        "volunteer": {"masked_name": result.volunteer.masked_name, "star_level": result.volunteer.star_level},
+        "coupon": coupon,
+        "eligible_offer_ids": [o.id for o in result.eligible_offers],
+        "issued_coupon_ids": [c.id for c in result.issued_coupons],
+    }
 
 
 def coupon_json(coupon) -> dict:
-    return {"id": coupon.id, "status": coupon.status, "offer_id": coupon.offer_id,
-            "expires_at": iso(coupon.expires_at)}
+    return {
+        "id": coupon.id,
+        "status": coupon.status,
+        "offer_id": coupon.offer_id,
+        "expires_at": iso(coupon.expires_at),
+    }
 
 
 @blp.post("/merchants")

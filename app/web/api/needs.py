@@ -1,5 +1,6 @@
 """API: residents' needs (微心愿) — ask (public, rate-limited), list, dispatch, sign up, rate,
 and the status by the resident's code (in the body, never in a URL)."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -17,17 +18,23 @@ class NeedCreate(StrictSchema):
     category_id = Id(required=True)
     text = Text(required=True, validate=validate.Length(min=1, max=needs.TEXT_MAX))
     place = Text(required=True, validate=validate.Length(min=1, max=needs.PLACE_MAX))
-    wished_date = fields.Date(required=True, metadata={"description": "the day the resident wishes it done by"})
+    wished_date = fields.Date(
+        required=True, metadata={"description": "the day the resident wishes it done by"}
+    )
     name = Text(required=True, validate=validate.Length(min=1, max=needs.NAME_MAX))
     phone = Text(required=True, validate=validate.Length(min=1, max=20))
-    unit_id = Id(load_default=None, allow_none=True, metadata={"description": "the station's unit (from its poster)"})
+    unit_id = Id(
+        load_default=None, allow_none=True, metadata={"description": "the station's unit (from its poster)"}
+    )
 
 
 class NeedCreated(StrictSchema):
     id = Id()
     number = Text()
     status = Text()
-    code = Text(metadata={"description": "the resident's tracking code: shown once, keep it to follow and rate"})
+    code = Text(
+        metadata={"description": "the resident's tracking code: shown once, keep it to follow and rate"}
+    )
     track_url = Text()
 
 
@@ -42,8 +49,10 @@ class NeedOut(StrictSchema):
     wished_date = Text()
     unit_id = Id(allow_none=True)
     source = Text()
-    resident = Text(allow_none=True, metadata={
-        "description": "the resident's masked name and phone (admins only; null for volunteers)"})
+    resident = Text(
+        allow_none=True,
+        metadata={"description": "the resident's masked name and phone (admins only; null for volunteers)"},
+    )
     decline_reason = Text(allow_none=True)
     merged_into_id = Id(allow_none=True)
     capacity = Int(allow_none=True)
@@ -98,20 +107,40 @@ class NeedStatus(StrictSchema):
 
 
 def need_json(need, *, admin: bool = True) -> dict:
-    return {"id": need.id, "number": need.number, "status": need.status, "status_label": needs.status_label(need.status),
-            "category_id": need.category_id, "text": need.text, "place": need.place,
-            "wished_date": need.wished_date.isoformat(), "unit_id": need.unit_id, "source": need.source,
-            "resident": f"{need.masked_name} {need.masked_phone}" if admin else None,
-            "decline_reason": need.decline_reason,
-            "merged_into_id": need.merged_into_id, "capacity": need.capacity, "signup_count": need.signup_count,
-            "rating": need.rating, "created_at": iso(need.created_at), "served_at": iso(need.served_at)}
+    return {
+        "id": need.id,
+        "number": need.number,
+        "status": need.status,
+        "status_label": needs.status_label(need.status),
+        "category_id": need.category_id,
+        "text": need.text,
+        "place": need.place,
+        "wished_date": need.wished_date.isoformat(),
+        "unit_id": need.unit_id,
+        "source": need.source,
+        "resident": f"{need.masked_name} {need.masked_phone}" if admin else None,
+        "decline_reason": need.decline_reason,
+        "merged_into_id": need.merged_into_id,
+        "capacity": need.capacity,
+        "signup_count": need.signup_count,
+        "rating": need.rating,
+        "created_at": iso(need.created_at),
+        "served_at": iso(need.served_at),
+    }
 
 
 def status_json(need) -> dict:
-    return {"number": need.number, "status": need.status, "status_label": needs.status_label(need.status),
-            "text": need.text, "wished_date": need.wished_date.isoformat(), "decline_reason": need.decline_reason,
-            "unit_name": need.unit.name if need.unit else None, "can_rate": need.status == "served",
-            "rating": need.rating}
+    return {
+        "number": need.number,
+        "status": need.status,
+        "status_label": needs.status_label(need.status),
+        "text": need.text,
+        "wished_date": need.wished_date.isoformat(),
+        "decline_reason": need.decline_reason,
+        "unit_name": need.unit.name if need.unit else None,
+        "can_rate": need.status == "served",
+        "rating": need.rating,
+    }
 
 
 @blp.post("/needs")
@@ -122,8 +151,13 @@ def status_json(need) -> dict:
 @blp.response(201, NeedCreated)
 def create_need(body):
     need, code = needs.submit_need(needs.NeedInput(**body))
-    return {"id": need.id, "number": need.number, "status": need.status, "code": code,
-            "track_url": needs.tracking_url(code)}
+    return {
+        "id": need.id,
+        "number": need.number,
+        "status": need.status,
+        "code": code,
+        "track_url": needs.tracking_url(code),
+    }
 
 
 @blp.get("/needs")
@@ -147,8 +181,16 @@ def list_needs(query):
 def dispatch_need(body, need_id: int):
     user = api_user()
     need = needs.need_for_admin(user, need_id)
-    return need_json(needs.dispatch(need, body["action"], by=user, unit_id=body["unit_id"], into_id=body["into_id"],
-                                    reason=body["reason"]))
+    return need_json(
+        needs.dispatch(
+            need,
+            body["action"],
+            by=user,
+            unit_id=body["unit_id"],
+            into_id=body["into_id"],
+            reason=body["reason"],
+        )
+    )
 
 
 @blp.post("/needs/<int:need_id>/signups")

@@ -1,4 +1,5 @@
 """API: the office's rectification items and task lists."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -22,9 +23,14 @@ class RectificationCreate(StrictSchema):
 
 
 class RectificationUpdate(StrictSchema):
-    action = Text(required=True, validate=validate.OneOf(["reply", "close", "return"]), metadata={
-        "description": "reply: the unit admin answers (text); close: the office accepts the reply; "
-                       "return: the office sends it back (reason)"})
+    action = Text(
+        required=True,
+        validate=validate.OneOf(["reply", "close", "return"]),
+        metadata={
+            "description": "reply: the unit admin answers (text); close: the office accepts the reply; "
+            "return: the office sends it back (reason)"
+        },
+    )
     text = Text(load_default=None, validate=validate.Length(max=rectifications.REPLY_MAX))
     reason = Text(load_default=None, validate=validate.Length(max=rectifications.REASON_MAX))
 
@@ -50,13 +56,20 @@ class TaskCreate(StrictSchema):
     measure = Text(required=True, validate=validate.OneOf(list(office_tasks.MEASURES)))
     target = Int(load_default=None, allow_none=True, validate=validate.Range(1, office_tasks.TARGET_MAX))
     deadline = fields.Date(required=True)
-    unit_ids = fields.List(Id(), load_default=None, allow_none=True, validate=validate.Length(min=1, max=5000),
-                           metadata={"description": "the units to send it to; omitted or null: every active unit"})
+    unit_ids = fields.List(
+        Id(),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "the units to send it to; omitted or null: every active unit"},
+    )
 
 
 class UnitProgress(StrictSchema):
     unit_id = Id()
-    value = fields.Float(allow_none=True, metadata={"description": "the figure so far (null for a reply task)"})
+    value = fields.Float(
+        allow_none=True, metadata={"description": "the figure so far (null for a reply task)"}
+    )
     percent = Int()
     done = Bool()
     overdue = Bool()
@@ -78,17 +91,42 @@ class TaskList(StrictSchema):
 
 
 def item_json(item) -> dict:
-    return {"id": item.id, "unit_id": item.unit_id, "finding": item.finding, "source": item.source,
-            "deadline": item.deadline, "status": item.status, "overdue": rectifications.is_overdue(item),
-            "reply": item.reply, "returned_reason": item.returned_reason, "raised_at": iso(item.raised_at),
-            "replied_at": iso(item.replied_at), "closed_at": iso(item.closed_at)}
+    return {
+        "id": item.id,
+        "unit_id": item.unit_id,
+        "finding": item.finding,
+        "source": item.source,
+        "deadline": item.deadline,
+        "status": item.status,
+        "overdue": rectifications.is_overdue(item),
+        "reply": item.reply,
+        "returned_reason": item.returned_reason,
+        "raised_at": iso(item.raised_at),
+        "replied_at": iso(item.replied_at),
+        "closed_at": iso(item.closed_at),
+    }
 
 
 def task_json(task, rows) -> dict:
-    return {"id": task.id, "title": task.title, "text": task.text, "measure": task.measure, "target": task.target,
-            "deadline": task.deadline,
-            "units": [{"unit_id": r.assignment.unit_id, "value": r.value, "percent": r.percent, "done": r.done,
-                       "overdue": r.overdue, "replied_at": iso(r.assignment.replied_at)} for r in rows]}
+    return {
+        "id": task.id,
+        "title": task.title,
+        "text": task.text,
+        "measure": task.measure,
+        "target": task.target,
+        "deadline": task.deadline,
+        "units": [
+            {
+                "unit_id": r.assignment.unit_id,
+                "value": r.value,
+                "percent": r.percent,
+                "done": r.done,
+                "overdue": r.overdue,
+                "replied_at": iso(r.assignment.replied_at),
+            }
+            for r in rows
+        ],
+    }
 
 
 @blp.post("/rectifications")
@@ -96,8 +134,15 @@ def task_json(task, rows) -> dict:
 @blp.arguments(RectificationCreate)
 @blp.response(201, RectificationOut)
 def create_rectification(body):
-    return item_json(rectifications.raise_item(body["unit_id"], finding=body["finding"], deadline=body["deadline"],
-                                               source=body["source"], by=api_user()))
+    return item_json(
+        rectifications.raise_item(
+            body["unit_id"],
+            finding=body["finding"],
+            deadline=body["deadline"],
+            source=body["source"],
+            by=api_user(),
+        )
+    )
 
 
 @blp.patch("/rectifications/<int:item_id>")
@@ -162,15 +207,19 @@ class UnitScore(StrictSchema):
     unit = Text()
     score = fields.Float()
     rank = Int()
-    breakdown = fields.List(fields.Nested(Points), metadata={
-        "description": "empty for other units when a unit admin asks"})
+    breakdown = fields.List(
+        fields.Nested(Points), metadata={"description": "empty for other units when a unit admin asks"}
+    )
 
 
 class Scores(StrictSchema):
     period = Text()
     scheme_version = Int(metadata={"description": "0: the built-in scheme"})
-    is_partial = Bool(data_key="partial", attribute="partial",
-                      metadata={"description": "the period has not ended: figures so far"})
+    is_partial = Bool(
+        data_key="partial",
+        attribute="partial",
+        metadata={"description": "the period has not ended: figures so far"},
+    )
     kept = Bool(metadata={"description": "the scores were kept after the period ended and no longer change"})
     indicators = fields.List(fields.Dict())
     units = fields.List(fields.Nested(UnitScore))

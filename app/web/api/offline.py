@@ -1,4 +1,5 @@
 """API: check-in without signal — a phone's signing key, and the upload of its signed taps."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -11,8 +12,11 @@ blp = Blueprint("api_offline", __name__, description="Offline check-in: devices 
 
 
 class DeviceCreate(StrictSchema):
-    public_key = Text(required=True, validate=validate.Length(min=1, max=400),
-                      metadata={"description": "ECDSA P-256 public key, SubjectPublicKeyInfo (DER), base64"})
+    public_key = Text(
+        required=True,
+        validate=validate.Length(min=1, max=400),
+        metadata={"description": "ECDSA P-256 public key, SubjectPublicKeyInfo (DER), base64"},
+    )
     label = Text(load_default="", validate=validate.Length(max=100))
 
 
@@ -30,18 +34,30 @@ class DeviceList(StrictSchema):
 
 class TapIn(StrictSchema):
     device_id = Id(required=True)
-    payload = Text(required=True, validate=validate.Length(min=1, max=2000), metadata={
-        "description": 'the exact JSON text signed: {"id": idempotency key (8-64 of A-Z a-z 0-9 _ -), '
-                       '"code": the post QR\'s text, "tapped_at": device time (ISO 8601 with offset), '
-                       '"lat": number or null, "lng": number or null}'})
-    signature = Text(required=True, validate=validate.Length(min=1, max=200), metadata={
-        "description": "ECDSA P-256 / SHA-256 over the payload's UTF-8 bytes, base64 (raw r||s as WebCrypto "
-                       "gives it, or DER)"})
+    payload = Text(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={
+            "description": 'the exact JSON text signed: {"id": idempotency key (8-64 of A-Z a-z 0-9 _ -), '
+            '"code": the post QR\'s text, "tapped_at": device time (ISO 8601 with offset), '
+            '"lat": number or null, "lng": number or null}'
+        },
+    )
+    signature = Text(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "ECDSA P-256 / SHA-256 over the payload's UTF-8 bytes, base64 (raw r||s as WebCrypto "
+            "gives it, or DER)"
+        },
+    )
 
 
 class TapBatch(StrictSchema):
     sent_at = Moment(required=True, metadata={"description": "the device's clock when it sends the batch"})
-    taps = fields.List(fields.Nested(TapIn), required=True, validate=validate.Length(max=offline_taps.MAX_BATCH))
+    taps = fields.List(
+        fields.Nested(TapIn), required=True, validate=validate.Length(max=offline_taps.MAX_BATCH)
+    )
 
 
 class TapRecord(StrictSchema):
@@ -64,9 +80,16 @@ class TapResultOut(StrictSchema):
     status = Text(validate=validate.OneOf(["accepted", "refused"]))
     action = Text(allow_none=True, validate=validate.OneOf(["check_in", "check_out"]))
     replay = Bool(metadata={"description": "true: uploaded before; this is the first upload's result"})
-    counted_at = Text(allow_none=True, metadata={"description": "the tap's time, corrected by the clock offset"})
-    flags = fields.List(Text(), metadata={"description": "offline; late_upload (after 72 h) and clock_skew "
-                                                         "(offset over 10 min) wait for review"})
+    counted_at = Text(
+        allow_none=True, metadata={"description": "the tap's time, corrected by the clock offset"}
+    )
+    flags = fields.List(
+        Text(),
+        metadata={
+            "description": "offline; late_upload (after 72 h) and clock_skew "
+            "(offset over 10 min) wait for review"
+        },
+    )
     record = fields.Nested(TapRecord, allow_none=True)
     error = fields.Nested(TapError, allow_none=True)
 
@@ -76,8 +99,13 @@ class TapResults(StrictSchema):
 
 
 def _device_json(device) -> dict:
-    return {"id": device.id, "label": device.label, "active": device.is_active,
-            "created_at": iso(device.created_at), "last_used_at": iso(device.last_used_at)}
+    return {
+        "id": device.id,
+        "label": device.label,
+        "active": device.is_active,
+        "created_at": iso(device.created_at),
+        "last_used_at": iso(device.last_used_at),
+    }
 
 
 @blp.post("/me/devices")
@@ -86,14 +114,18 @@ def _device_json(device) -> dict:
 @blp.response(201, DeviceOut)
 def register_device(body):
     me = volunteers.volunteer_of(api_user())
-    return _device_json(offline_taps.register_device(me, body["public_key"], label=body["label"], by=api_user()))
+    return _device_json(
+        offline_taps.register_device(me, body["public_key"], label=body["label"], by=api_user())
+    )
 
 
 @blp.get("/me/devices")
 @operation(blp, "listDevices", "volunteer")
 @blp.response(200, DeviceList)
 def list_devices():
-    return {"items": [_device_json(d) for d in offline_taps.list_devices(volunteers.volunteer_of(api_user()))]}
+    return {
+        "items": [_device_json(d) for d in offline_taps.list_devices(volunteers.volunteer_of(api_user()))]
+    }
 
 
 @blp.post("/me/devices/<int:device_id>/revoke")

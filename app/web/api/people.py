@@ -1,4 +1,5 @@
 """API: the caller's own profile (updateMe) and the admins' search of volunteers (listVolunteers)."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -15,8 +16,12 @@ ADMINS = ("platform_admin", "unit_admin")
 
 class SkillIn(StrictSchema):
     skill_id = Id(required=True, metadata={"description": "from the skill catalogue"})
-    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=skills.NOTE_MAX),
-                metadata={"description": "e.g. a licence number"})
+    note = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=skills.NOTE_MAX),
+        metadata={"description": "e.g. a licence number"},
+    )
 
 
 class SkillOut(StrictSchema):
@@ -26,12 +31,24 @@ class SkillOut(StrictSchema):
 
 
 class MeUpdate(StrictSchema):
-    skills = fields.List(fields.Nested(SkillIn), validate=validate.Length(max=skills.MAX_SKILLS),
-                         metadata={"description": "replaces the caller's skills; omitted: unchanged"})
-    political_status = Text(allow_none=True, validate=validate.OneOf(list(political.STATUSES)), metadata={
-        "description": "政治面貌; null withdraws it; seen only by the caller and the admins of the caller's unit"})
-    political_consent = fields.Boolean(load_default=False, metadata={
-        "description": "true: the caller agrees that their unit's admins see the political status (required with one)"})
+    skills = fields.List(
+        fields.Nested(SkillIn),
+        validate=validate.Length(max=skills.MAX_SKILLS),
+        metadata={"description": "replaces the caller's skills; omitted: unchanged"},
+    )
+    political_status = Text(
+        allow_none=True,
+        validate=validate.OneOf(list(political.STATUSES)),
+        metadata={
+            "description": "政治面貌; null withdraws it; seen only by the caller and the admins of the caller's unit"
+        },
+    )
+    political_consent = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: the caller agrees that their unit's admins see the political status (required with one)"
+        },
+    )
 
 
 class Profile(StrictSchema):
@@ -43,14 +60,21 @@ class Profile(StrictSchema):
 
 
 class VolunteerQuery(StrictSchema):
-    q = Text(load_default="", validate=validate.Length(max=50),
-             metadata={"description": "a fragment of the name, or a whole volunteer number or phone"})
+    q = Text(
+        load_default="",
+        validate=validate.Length(max=50),
+        metadata={"description": "a fragment of the name, or a whole volunteer number or phone"},
+    )
     name = Text(load_default=None, validate=validate.Length(max=50))
     volunteer_no = Text(load_default=None, validate=validate.Length(max=20))
     phone = Text(load_default=None, validate=validate.Length(max=11))
     skill_id = Id(load_default=None)
-    category_id = Id(load_default=None, metadata={"description": "served (approved records) in this category"})
-    unit_id = Id(load_default=None, metadata={"description": "platform admin only; a unit admin sees its own unit"})
+    category_id = Id(
+        load_default=None, metadata={"description": "served (approved records) in this category"}
+    )
+    unit_id = Id(
+        load_default=None, metadata={"description": "platform admin only; a unit admin sees its own unit"}
+    )
     page = Int(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = Int(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -78,8 +102,13 @@ def skills_json(volunteer) -> list[dict]:
 
 
 def profile_json(volunteer) -> dict:
-    return {"id": volunteer.id, "volunteer_no": volunteer.volunteer_no, "name": volunteer.name,
-            "skills": skills_json(volunteer), "political_status": volunteer.political_status}
+    return {
+        "id": volunteer.id,
+        "volunteer_no": volunteer.volunteer_no,
+        "name": volunteer.name,
+        "skills": skills_json(volunteer),
+        "political_status": volunteer.political_status,
+    }
 
 
 @blp.patch("/me")
@@ -109,12 +138,31 @@ def list_volunteers(query):
         unit_id = user.unit_id
     elif unit_id is not None:
         get_or_404(Unit, unit_id)
-    result = volunteers.search(unit_id=unit_id, query=query.pop("q").strip(), page=query.pop("page"),
-                               per_page=query.pop("per_page"), filters=query)
-    return {"items": [{"id": v.id, "volunteer_no": v.volunteer_no, "name": v.name, "unit_id": v.unit_id,
-                       "unit_name": v.unit.name, "hours": hours(v.approved_seconds), "star_level": v.star_level,
-                       "skills": skills_json(v)} for v in result.items],
-            "total": result.total, "page": result.page, "pages": result.pages}
+    result = volunteers.search(
+        unit_id=unit_id,
+        query=query.pop("q").strip(),
+        page=query.pop("page"),
+        per_page=query.pop("per_page"),
+        filters=query,
+    )
+    return {
+        "items": [
+            {
+                "id": v.id,
+                "volunteer_no": v.volunteer_no,
+                "name": v.name,
+                "unit_id": v.unit_id,
+                "unit_name": v.unit.name,
+                "hours": hours(v.approved_seconds),
+                "star_level": v.star_level,
+                "skills": skills_json(v),
+            }
+            for v in result.items
+        ],
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+    }
 
 
 class ChildCreate(StrictSchema):
@@ -138,5 +186,9 @@ class ChildResult(StrictSchema):
 def register_child(body):
     user = api_user()
     child = children.register_child(volunteers.volunteer_of(user), children.ChildInput(**body), by=user)
-    return {"id": child.id, "volunteer_no": child.volunteer_no, "name": child.name,
-            "relationship": child.guardian_relationship}
+    return {
+        "id": child.id,
+        "volunteer_no": child.volunteer_no,
+        "name": child.name,
+        "relationship": child.guardian_relationship,
+    }

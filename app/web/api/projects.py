@@ -1,4 +1,5 @@
 """API: service projects (志愿服务项目) and volunteers' sign-ups."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -21,8 +22,12 @@ class ProjectCreate(StrictSchema):
     category_id = Id(load_default=None, allow_none=True, metadata={"description": "from listCategories"})
     target_volunteers = Int(load_default=None, allow_none=True, validate=validate.Range(1, 10_000_000))
     target_beneficiaries = Int(load_default=None, allow_none=True, validate=validate.Range(1, 10_000_000))
-    budget_source = Text(load_default=None, allow_none=True, validate=validate.Length(max=50),
-                         metadata={"description": "e.g. 政府购买服务"})
+    budget_source = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=50),
+        metadata={"description": "e.g. 政府购买服务"},
+    )
 
 
 class ProjectFiguresOut(StrictSchema):
@@ -59,13 +64,29 @@ class SignupResult(StrictSchema):
 
 
 class ProjectQuery(StrictSchema):
-    current = fields.Boolean(load_default=False, metadata={"description": "only projects that have not ended"})
+    current = fields.Boolean(
+        load_default=False, metadata={"description": "only projects that have not ended"}
+    )
 
 
 def _project_json(project, with_figures: bool = False) -> dict:
-    out = {k: getattr(project, k) for k in ("id", "title", "purpose", "starts_on", "ends_on", "unit_id", "team_id",
-                                             "category_id", "target_volunteers", "target_beneficiaries",
-                                             "budget_source", "signup_count")}
+    out = {
+        k: getattr(project, k)
+        for k in (
+            "id",
+            "title",
+            "purpose",
+            "starts_on",
+            "ends_on",
+            "unit_id",
+            "team_id",
+            "category_id",
+            "target_volunteers",
+            "target_beneficiaries",
+            "budget_source",
+            "signup_count",
+        )
+    }
     out["figures"] = projects.figures(project).__dict__ if with_figures else None
     return out
 

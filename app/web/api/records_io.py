@@ -1,5 +1,6 @@
 """API: records in (a spreadsheet with a column mapping) and out (an export job whose result
 is a file)."""
+
 from __future__ import annotations
 
 import base64
@@ -20,15 +21,27 @@ FIELD_CODES = [f.code for f in column_mapping.RECORD_FIELDS]
 
 
 class ImportBody(StrictSchema):
-    file_name = Text(required=True, validate=validate.Length(min=5, max=200),
-                     metadata={"description": "ends in .xlsx or .csv (CSV in UTF-8 or GB18030)"})
-    content_base64 = Text(required=True, validate=validate.Length(min=1, max=11_000_000),
-                          metadata={"description": "the file, base64-encoded"})
-    mapping = fields.Dict(keys=Text(validate=validate.Length(min=1, max=100)),
-                          values=Text(validate=validate.OneOf(FIELD_CODES)), load_default=None,
-                          metadata={"description": "{column header: field}; fields: " + ", ".join(FIELD_CODES)
-                                    + ". Without it, the proposal (the unit's remembered mapping, then common "
-                                    "header names) is used"})
+    file_name = Text(
+        required=True,
+        validate=validate.Length(min=5, max=200),
+        metadata={"description": "ends in .xlsx or .csv (CSV in UTF-8 or GB18030)"},
+    )
+    content_base64 = Text(
+        required=True,
+        validate=validate.Length(min=1, max=11_000_000),
+        metadata={"description": "the file, base64-encoded"},
+    )
+    mapping = fields.Dict(
+        keys=Text(validate=validate.Length(min=1, max=100)),
+        values=Text(validate=validate.OneOf(FIELD_CODES)),
+        load_default=None,
+        metadata={
+            "description": "{column header: field}; fields: "
+            + ", ".join(FIELD_CODES)
+            + ". Without it, the proposal (the unit's remembered mapping, then common "
+            "header names) is used"
+        },
+    )
     dry_run = Bool(load_default=False, metadata={"description": "check every row and import nothing"})
 
 
@@ -42,14 +55,23 @@ class ImportResult(StrictSchema):
 class ExportBody(StrictSchema):
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
-    unit_id = Id(load_default=None, allow_none=True,
-                 metadata={"description": "a unit admin's own unit; for the platform admin, none = the city"})
+    unit_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "a unit admin's own unit; for the platform admin, none = the city"},
+    )
     format = Text(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
     profile = Text(load_default="standard", validate=validate.OneOf(list(export_profiles.PROFILES)))
-    status = Text(load_default="approved", validate=validate.OneOf(["approved", "pending", "rejected", "open", "all"]))
+    status = Text(
+        load_default="approved", validate=validate.OneOf(["approved", "pending", "rejected", "open", "all"])
+    )
     full_ids = Bool(load_default=False, metadata={"description": "platform admin only, with password"})
-    password = Text(load_default=None, allow_none=True, validate=validate.Length(max=128),
-                    metadata={"description": "the caller's password, required with full_ids"})
+    password = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=128),
+        metadata={"description": "the caller's password, required with full_ids"},
+    )
 
 
 class ExportResult(StrictSchema):
@@ -62,8 +84,16 @@ class ExportResult(StrictSchema):
 
 
 def _job_json(job) -> dict:
-    return {"id": job.id, "status": job.status, "progress": job.progress, "done": job.done, "total": job.total,
-            "file_url": url_for("api_records_io.download_export", job_id=job.id) if job.status == "done" else None}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "progress": job.progress,
+        "done": job.done,
+        "total": job.total,
+        "file_url": url_for("api_records_io.download_export", job_id=job.id)
+        if job.status == "done"
+        else None,
+    }
 
 
 @blp.post("/units/<int:unit_id>/records/import")
@@ -81,16 +111,20 @@ def import_records(body, unit_id: int):
         data = base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationFailed(fields={"content_base64": [_("不是有效的 base64 内容")]}) from None
-    result = mapped_import.review(data, body["file_name"], unit_id, by=user, mapping=body["mapping"],
-                                  commit=not body["dry_run"])
+    result = mapped_import.review(
+        data, body["file_name"], unit_id, by=user, mapping=body["mapping"], commit=not body["dry_run"]
+    )
     if result.outcome is not None and result.outcome.problems:
         raise mapped_import.ImportRefused(result.outcome)
     if result.refusal:
         raise ValidationFailed(result.refusal[0], fields={"mapping": result.refusal})
     assert result.outcome is not None, "an outcome or a refusal"
-    return {"imported": result.outcome.imported, "skipped_examples": result.outcome.skipped_examples,
-            "header_row": result.sheet.header_row,
-            "mapping": dict(zip(result.sheet.header, result.mapping, strict=True))}
+    return {
+        "imported": result.outcome.imported,
+        "skipped_examples": result.outcome.skipped_examples,
+        "header_row": result.sheet.header_row,
+        "mapping": dict(zip(result.sheet.header, result.mapping, strict=True)),
+    }
 
 
 @blp.post("/exports")
@@ -101,16 +135,26 @@ def export_records(body):
     """Start an export of records for a period (asynchronous): the answer is a job; poll
     getExport until its status is done, then fetch its file_url (downloadExport)."""
     user = api_user()
-    job = records_export.request_export(records_export.ExportRequest(
-        date_from=body["date_from"], date_to=body["date_to"], unit_id=body["unit_id"], file_format=body["format"],
-        profile=body["profile"], status=None if body["status"] == "all" else body["status"],
-        full_ids=body["full_ids"], password=body["password"]), by=user)
+    job = records_export.request_export(
+        records_export.ExportRequest(
+            date_from=body["date_from"],
+            date_to=body["date_to"],
+            unit_id=body["unit_id"],
+            file_format=body["format"],
+            profile=body["profile"],
+            status=None if body["status"] == "all" else body["status"],
+            full_ids=body["full_ids"],
+            password=body["password"],
+        ),
+        by=user,
+    )
     app, job_id = current_app._get_current_object(), job.id
 
     @after_this_request
     def start(response):  # after the commit: the job's row is there for the thread
         records_export.start_in_background(app, job_id)
         return response
+
     return _job_json(job)
 
 

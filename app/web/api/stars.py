@@ -1,4 +1,5 @@
 """API: the volunteer card's code."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint

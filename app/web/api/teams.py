@@ -1,4 +1,5 @@
 """API: teams (志愿服务队), their members, and the attendance their leaders record."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -28,9 +29,14 @@ SEERS = ("platform_admin", "unit_admin", "volunteer")
 
 class TeamCreate(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=100))
-    level = Text(required=True, validate=validate.OneOf(TEAM_LEVELS),
-                 metadata={"description": "corps 总队, brigade 大队 (under a corps), squad 小队 (under a brigade), "
-                                          "professional 专业志愿服务队 (with a speciality)"})
+    level = Text(
+        required=True,
+        validate=validate.OneOf(TEAM_LEVELS),
+        metadata={
+            "description": "corps 总队, brigade 大队 (under a corps), squad 小队 (under a brigade), "
+            "professional 专业志愿服务队 (with a speciality)"
+        },
+    )
     speciality = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
     parent_id = Id(load_default=None, allow_none=True)
     unit_id = Id(load_default=None, allow_none=True, metadata={"description": "the owner: a unit, or"})
@@ -56,8 +62,11 @@ class TeamList(StrictSchema):
 
 class MemberCreate(StrictSchema):
     volunteer_no = Text(required=True, validate=validate.Length(min=1, max=20))
-    name = Text(required=True, validate=validate.Length(min=1, max=50),
-                metadata={"description": "must match the volunteer number"})
+    name = Text(
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "must match the volunteer number"},
+    )
     leader = Bool(load_default=False)
 
 
@@ -92,15 +101,30 @@ class AttendanceResult(StrictSchema):
 
 def _team_json(row: teams.TeamRow) -> dict:
     t = row.team
-    return {"id": t.id, "name": t.name, "level": t.level, "speciality": t.speciality, "parent_id": t.parent_id,
-            "unit_id": t.unit_id, "station_id": t.station_id, "members": row.members, "leaders": row.leaders,
-            "hours": row.hours}
+    return {
+        "id": t.id,
+        "name": t.name,
+        "level": t.level,
+        "speciality": t.speciality,
+        "parent_id": t.parent_id,
+        "unit_id": t.unit_id,
+        "station_id": t.station_id,
+        "members": row.members,
+        "leaders": row.leaders,
+        "hours": row.hours,
+    }
 
 
 def _member_json(member) -> dict:
     v = member.volunteer
-    return {"id": member.id, "volunteer_id": v.id, "volunteer_no": v.volunteer_no, "name": v.name,
-            "leader": member.is_leader, "hours": v.hours}
+    return {
+        "id": member.id,
+        "volunteer_id": v.id,
+        "volunteer_no": v.volunteer_no,
+        "name": v.name,
+        "leader": member.is_leader,
+        "hours": v.hours,
+    }
 
 
 @blp.get("/teams")
@@ -134,8 +158,13 @@ def list_team_members(team_id: int):
 @blp.arguments(MemberCreate)
 @blp.response(201, MemberOut)
 def add_team_member(body, team_id: int):
-    member = teams.add_member(teams.get_team(team_id), volunteer_no=body["volunteer_no"], name=body["name"],
-                              leader=body["leader"], by=api_user())
+    member = teams.add_member(
+        teams.get_team(team_id),
+        volunteer_no=body["volunteer_no"],
+        name=body["name"],
+        leader=body["leader"],
+        by=api_user(),
+    )
     return _member_json(member)
 
 
@@ -145,8 +174,19 @@ def add_team_member(body, team_id: int):
 @blp.response(201, AttendanceResult)
 def record_team_attendance(body, team_id: int):
     """A team leader (or a manager) records a member's service: pending the unit's review."""
-    record = teams.record_attendance(teams.get_team(team_id), member_id=body["member_id"],
-                                     started_at=parse_local(body["started_at"]), ended_at=parse_local(body["ended_at"]),
-                                     note=body["note"], by=api_user())
-    return {"id": record.id, "volunteer_id": record.volunteer_id, "started_at": iso(record.started_at),
-            "ended_at": iso(record.ended_at), "hours": hours(record.seconds), "status": record.status}
+    record = teams.record_attendance(
+        teams.get_team(team_id),
+        member_id=body["member_id"],
+        started_at=parse_local(body["started_at"]),
+        ended_at=parse_local(body["ended_at"]),
+        note=body["note"],
+        by=api_user(),
+    )
+    return {
+        "id": record.id,
+        "volunteer_id": record.volunteer_id,
+        "started_at": iso(record.started_at),
+        "ended_at": iso(record.ended_at),
+        "hours": hours(record.seconds),
+        "status": record.status,
+    }
