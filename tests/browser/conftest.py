@@ -28,7 +28,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db as _db
 from config import TestingConfig
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, IMMEDIATE, PHONE
 
 BACKEND = os.environ.get("TEST_DB", "sqlite")
 SECRETS = {"SECRET_KEY": "test-secret-key", "FIELD_ENCRYPTION_KEY": "test-field-key"}
@@ -74,7 +74,7 @@ def _test_session(database_url: str) -> Session:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if getattr(IMMEDIATE, "active", False) else "BEGIN")
 
     return Session(bind=engine)
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,28 @@ def settle() -> None:
     end its transaction so that the server is never kept waiting."""
     db.session.commit()
     db.session.expire_all()
+
+
+IMMEDIATE = threading.local()
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """A test's write while the server runs. The test's transactions begin deferred (reads never
+    block the server), but a deferred read-then-write fails at once with "database is locked"
+    when the server committed in between (SQLite's busy snapshot, which no busy timeout waits
+    out). Inside this block the test's transaction takes the write lock at BEGIN instead, like
+    the app's, and commits at the end."""
+    settle()
+    IMMEDIATE.active = True
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        IMMEDIATE.active = False
 
 
 def read(statement):

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from app.services import ledger
 from app.services.clock import now
 from tests import factories as f
-from tests.browser.helpers import assert_fits_phone, check_a11y, settle, shot
+from tests.browser.helpers import assert_fits_phone, check_a11y, settle, shot, writing
 
 pytestmark = pytest.mark.browser
 
@@ -28,17 +28,18 @@ def log_in(page, username, password=f.PASSWORD):
 
 def approve_hours(volunteer, admin, hours):
     """Pending records entered and then approved by the unit admin, as the review page would."""
-    end = now() - timedelta(days=1)
-    earliest = min((r.started_at for r in ledger_records(volunteer)), default=end)
-    end = min(end, earliest - timedelta(minutes=1))
-    remaining = hours
-    while remaining > 0:
-        chunk = min(remaining, 20)
-        record = ledger.create_record(volunteer, started_at=end - timedelta(hours=chunk), ended_at=end,
-                                      by=admin, status="pending")
-        ledger.approve(record, by=admin)
-        end -= timedelta(hours=chunk, minutes=1)
-        remaining -= chunk
+    with writing():
+        end = now() - timedelta(days=1)
+        earliest = min((r.started_at for r in ledger_records(volunteer)), default=end)
+        end = min(end, earliest - timedelta(minutes=1))
+        remaining = hours
+        while remaining > 0:
+            chunk = min(remaining, 20)
+            record = ledger.create_record(volunteer, started_at=end - timedelta(hours=chunk), ended_at=end,
+                                          by=admin, status="pending")
+            ledger.approve(record, by=admin)
+            end -= timedelta(hours=chunk, minutes=1)
+            remaining -= chunk
     settle()
 
 

@@ -19,7 +19,7 @@ from app.models import Post, ServiceRecord, Volunteer
 from app.services import ledger
 from app.services.clock import now, previous_month
 from tests import factories as f
-from tests.browser.helpers import check_a11y, read, settle, shot
+from tests.browser.helpers import check_a11y, read, settle, shot, writing
 from tests.browser.test_foundation import log_in
 from tests.browser.test_platform_admin_journey import nav_link
 
@@ -75,11 +75,11 @@ def test_unit_admin_journey(app, live_server, desktop):
     # Volunteers served at the post; their records wait for review.
     post = read(select(Post).where(Post.name == "文化广场服务岗"))
     end = now() - timedelta(days=1)
-    for volunteer, hours in ((people[0], 2), (people[1], 3), (people[0], 1.5)):
-        ledger.create_record(volunteer, started_at=end - timedelta(hours=hours), ended_at=end, by=None,
-                             source="scan", post=post, status="pending")
-        end -= timedelta(hours=4)
-    db.session.commit()
+    with writing():
+        for volunteer, hours in ((people[0], 2), (people[1], 3), (people[0], 1.5)):
+            ledger.create_record(volunteer, started_at=end - timedelta(hours=hours), ended_at=end, by=None,
+                                 source="scan", post=post, status="pending")
+            end -= timedelta(hours=4)
 
     # Approve them in one go.
     nav_link(page, "服务记录").click()

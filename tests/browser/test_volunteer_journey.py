@@ -26,6 +26,7 @@ from tests.browser.helpers import (
     read,
     settle,
     shot,
+    writing,
 )
 
 pytestmark = pytest.mark.browser
@@ -119,9 +120,9 @@ def test_volunteer_journey(app, live_server, phone):
     assert_fits_phone(phone)
 
     # The unit approves it (its own journey does that on its pages).
-    record = read(select(ServiceRecord).where(ServiceRecord.id == record.id))
-    ledger.approve(record, by=unit_admin)
-    db.session.commit()
+    with writing():
+        record = db.session.get(ServiceRecord, record.id)
+        ledger.approve(record, by=unit_admin)
 
     # Hours and the new star on the home page.
     phone.goto("/me/")
