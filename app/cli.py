@@ -44,7 +44,7 @@ def create_user_command(role, username, password, unit_id, name):
 @click.command("demo")
 def demo_command():
     """Load demo data; a second run changes nothing."""
-    from app.services import demo
+    from app import demo
 
     created = demo.load()
     db.session.commit()
@@ -156,7 +156,7 @@ def perf_seed_command(volunteers, records, units):
     """Bulk synthetic units, volunteers and approved records (COPY on PostgreSQL), with progress."""
     import time
 
-    from app.services import perf
+    from app import perf
 
     bar, stage_now, last, began = None, None, 0, time.monotonic()
 

@@ -71,7 +71,7 @@ def run_backend(backend: str, args) -> list[dict]:
         with app.app_context():
             from flask_migrate import upgrade
             upgrade()
-            from app.services import perf
+            from app import perf
             start = time.perf_counter()
             for _ in perf.seed(args.volunteers, args.records, args.units):
                 pass

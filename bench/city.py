@@ -24,7 +24,7 @@ from app.models import ApiToken, Post, ServiceRecord, User, Volunteer
 from bench import load, plans
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "perf-password-1"  # the seeded volunteers' password (app.services.perf)
+PASSWORD = "perf-password-1"  # the seeded volunteers' password (app.perf)
 
 
 def own_peak_rss_mb() -> float:

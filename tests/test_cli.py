@@ -46,7 +46,7 @@ def test_demo_is_idempotent_and_logins_work(app, db, client):
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Unit, Volunteer)] == counts
     assert counts[1] >= 2
-    from app.services.demo import LOGINS
+    from app.demo import LOGINS
     for role, username, password in LOGINS:
         user = db.session.scalar(select(User).where(User.username == username))
         assert user is not None and user.role == role, username
@@ -60,6 +60,6 @@ def test_perf_seed_makes_consistent_data(app, db):
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count(Volunteer.id))) == 30
     assert ledger.ledger_mismatches() == []
-    from app.services import perf
+    from app import perf
     numbers = {perf._id_number(n) for n in range(0, 60000, 7)}
     assert len(numbers) == len(range(0, 60000, 7))

@@ -21,7 +21,7 @@ SEEDED_PASSWORD = "perf-password-1"
 
 @pytest.fixture
 def seeded(app, db):
-    from app.services import perf
+    from app import perf
     for _ in perf.seed(3000, 60000, units=10):
         pass
     db.session.commit()

@@ -119,7 +119,7 @@ def test_an_activity_at_a_post_takes_the_posts_category_unless_it_names_one(db):
 
 
 def test_the_demo_posts_and_weekly_activities_carry_categories(db):
-    from app.services import demo
+    from app import demo
     demo.load()
     db.session.commit()
     assert all(p.category_id is not None for p in db.session.scalars(select(Post)))

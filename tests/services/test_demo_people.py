@@ -2,8 +2,9 @@
 with one child who has hours, an insurance cover for one unit."""
 from sqlalchemy import func, select
 
+from app import demo
 from app.models import InsuranceCover, Unit, Volunteer, VolunteerSkill
-from app.services import demo, insurance
+from app.services import insurance
 from app.services.clock import local_today
 
 

@@ -83,7 +83,7 @@ def test_portal_forms_refuse_a_post_without_csrf_token(app, client, db):
 @pytest.mark.parametrize("role", ["platform_admin", "unit_admin", "merchant", "volunteer"])
 def test_no_page_answers_500_to_any_role(app, client, db, role):
     """Every GET route, with the demo data loaded (so lists and detail pages have rows)."""
-    from app.services import demo
+    from app import demo
     from app.services.bulletins.snapshots import generate_bulletins
     demo.load()
     generate_bulletins()

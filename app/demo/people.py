@@ -47,7 +47,7 @@ def load(admin: User, unit_list, people: list[Volunteer]) -> None:
 
 
 def load_child(admin: User, unit_list, people: list[Volunteer]) -> None:
-    from app.services.demo import demo_id_number
+    from app.demo import demo_id_number
 
     guardian = people[1]
     today = local_today()

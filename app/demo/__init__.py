@@ -84,16 +84,16 @@ def load() -> bool:
     for volunteer in people:  # the demo people have served for about a year
         volunteer.created_at = now() - timedelta(days=400)
     load_attendance(admin, unit_list, people)
-    from app.services import demo_people
+    from app.demo import people as demo_people
 
     demo_people.load(admin, unit_list, people)
     load_incentives(admin)
-    from app.services import demo_organisation
+    from app.demo import organisation as demo_organisation
 
     stations = demo_organisation.load_places(admin, unit_list)
     team_list = demo_organisation.load_teams(admin, unit_list, people, stations)
+    from app.demo import projects as demo_projects
     from app.models import Post
-    from app.services import demo_projects
 
     first_post = db.session.scalar(select(Post).where(Post.unit_id == unit_list[0].id).order_by(Post.id))
     demo_projects.load_projects(admin, unit_list, team_list, first_post)
