@@ -18,6 +18,7 @@ from app.models.office import (
     ScoreSnapshot,
 )
 from app.models.offline import OfflineTap, TapDevice
+from app.models.photos import Photo
 from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
@@ -52,6 +53,7 @@ __all__ = [
     "OfficeTask",
     "OfficeTaskUnit",
     "OfflineTap",
+    "Photo",
     "PlacePairing",
     "Post",
     "PracticePlace",

@@ -5,6 +5,7 @@ range. The web forms, the API schemas and the services share these rules."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 INT_MAX = 2**31 - 1  # an INTEGER column (PostgreSQL int4)
@@ -43,3 +44,19 @@ def service_year_ok(year: int) -> bool:
     from app.services.clock import local_today
 
     return SERVICE_MIN_YEAR <= year <= local_today().year + 1
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: the name the browser gave and the bytes (read up to the limit + 1)."""
+
+    filename: str
+    data: bytes
+
+
+def safe_name(filename: str | None) -> str:
+    """The last part of an uploaded file's name, without control characters, at most 100
+    characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return name[:100] or "file"

@@ -5,7 +5,6 @@ returns it. Every step is kept in the audit trail."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from app.models import Rectification, RectificationFile, Unit, User
 from app.services import audit
 from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.inputs import Upload, safe_name
 
 FINDING_MAX = 2000
 REPLY_MAX = 2000
@@ -25,14 +25,6 @@ DEADLINE_MAX_DAYS = 366
 FILE_MAX_BYTES = 5 * 1024 * 1024
 FILES_MAX = 5
 STATUSES = ("open", "replied", "closed")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as it arrived: the name the browser gave and the bytes (read up to the limit + 1)."""
-
-    filename: str
-    data: bytes
 
 
 def _text(value: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
@@ -148,15 +140,8 @@ def _sniff(upload: Upload) -> tuple[str, str]:
                     break
             return content_type, extension
     raise ValidationFailed(
-        fields={"files": [_("附件“%(n)s”不是PDF或图片（PNG、JPEG）", n=_safe_name(upload.filename))]}
+        fields={"files": [_("附件“%(n)s”不是PDF或图片（PNG、JPEG）", n=safe_name(upload.filename))]}
     )
-
-
-def _safe_name(filename: str | None) -> str:
-    """The last part of the name, without control characters, at most 100 characters."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
-    return name[:100] or "file"
 
 
 def _files(item: Rectification, uploads: list[Upload], by: User) -> list[RectificationFile]:
@@ -171,14 +156,14 @@ def _files(item: Rectification, uploads: list[Upload], by: User) -> list[Rectifi
                     "files": [
                         _(
                             "附件“%(n)s”超过%(mb)dMB",
-                            n=_safe_name(upload.filename),
+                            n=safe_name(upload.filename),
                             mb=FILE_MAX_BYTES // (1024 * 1024),
                         )
                     ]
                 }
             )
         content_type, extension = _sniff(upload)
-        name = _safe_name(upload.filename)
+        name = safe_name(upload.filename)
         if not name.lower().endswith(extension) and not (
             extension == ".jpg" and name.lower().endswith(".jpeg")
         ):

@@ -44,6 +44,7 @@ PAGE_MODULES = [
     "app.web.places",
     "app.web.projects",
     "app.web.office",
+    "app.web.photos",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

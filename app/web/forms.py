@@ -17,7 +17,15 @@ from wtforms.validators import StopValidation
 
 from app.extensions import db
 from app.services.errors import DomainError
-from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, db_int, has_bad_chars, sane_year
+from app.services.inputs import (
+    INT_MAX,
+    SANE_MAX_YEAR,
+    SANE_MIN_YEAR,
+    Upload,
+    db_int,
+    has_bad_chars,
+    sane_year,
+)
 
 __all__ = [
     "Attempt",
@@ -187,6 +195,12 @@ def project_choices(field, unit_id: int | None, current: int | None = None) -> N
     field.choices = [SelectChoice(0, _l("（不属于项目）"))] + [SelectChoice(i, n) for i, n in offered]
     if field.data is None:
         field.data = current or 0
+
+
+def uploads(files, limit: int) -> list[Upload]:
+    """The files of a MultipleFileField as services take them: each read up to limit + 1 bytes
+    (one more than allowed, so the service can say it is too big); empty inputs are skipped."""
+    return [Upload(f.filename or "", f.read(limit + 1)) for f in files or [] if getattr(f, "filename", None)]
 
 
 def form_status(form: FlaskForm) -> int:

@@ -26,8 +26,7 @@ from app.auth_state import role_required
 from app.services import audit, office_tasks, rectifications, scores, units
 from app.services.clock import local_today, previous_month
 from app.services.periods import Period
-from app.services.rectifications import Upload
-from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes, uploads
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 ADMINS = ("platform_admin", "unit_admin")
@@ -158,13 +157,9 @@ def reply(item_id: int):
     item = rectifications.get_item(current_user, item_id)
     form = ReplyForm()
     if form.validate_on_submit():
-        uploads = [
-            Upload(f.filename or "", f.read(rectifications.FILE_MAX_BYTES + 1))
-            for f in form.files.data or []
-            if getattr(f, "filename", None)
-        ]
+        files = uploads(form.files.data, rectifications.FILE_MAX_BYTES)
         with domain_errors(form) as attempt:
-            rectifications.reply(item, text=form.reply.data, files=uploads, by=current_user)
+            rectifications.reply(item, text=form.reply.data, files=files, by=current_user)
         if attempt.ok:
             flash(_("已提交整改答复，等待文明办审核"), "success")
             return redirect(url_for(".item", item_id=item.id))

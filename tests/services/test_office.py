@@ -16,7 +16,7 @@ from app.models import Activity, OfficeTask
 from app.services import audit, office_mail, office_tasks, rectifications
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.rectifications import Upload
+from app.services.inputs import Upload
 from tests import factories as f
 from tests.services.test_bulletins import inbox  # noqa: F401  (the aiosmtpd fixture)
 

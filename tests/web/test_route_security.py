@@ -25,6 +25,9 @@ PUBLIC = {
     "api_needs.get_need_status",
     # service projects recruit in public: the list and each project's page (signing up needs a login)
     "projects.index", "projects.show", "api_projects.list_projects", "api_projects.get_project",
+    # photos: each area's rule decides (public column items for anyone, evidence for its admins),
+    # and a hidden photo answers 404 like a missing one (tests/services/test_photos.py)
+    "photos.full", "photos.thumb",
 }
 
 

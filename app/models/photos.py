@@ -1,0 +1,34 @@
+"""Photos kept as evidence (台账) or shown to the public: re-encoded on upload, so no metadata
+of the original (EXIF location above all) survives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import Model
+from app.models.base import UTCDateTime, utcnow
+
+
+class Photo(Model):
+    """A photo of something: `subject` names what (an activity, a post's day, a column item, a
+    report) and `subject_id` which one. The unit is kept for access checks and figures."""
+
+    __tablename__ = "photos"
+    __table_args__ = (Index("ix_photos_subject", "subject", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column()
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    caption: Mapped[str | None] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(20), default="image/jpeg")
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    size: Mapped[int] = mapped_column()
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
