@@ -45,6 +45,7 @@ PAGE_MODULES = [
     "app.web.projects",
     "app.web.office",
     "app.web.photos",
+    "app.web.evidence",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

@@ -1,0 +1,72 @@
+"""Evidence pages: the unit admin adds people served and photos on the activity's page and on
+a post's day (with a day picker); thumbnails show, another unit's admin is refused."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from app.models import Activity, PostDay
+from app.services import posts
+from app.services.clock import local_today, now
+from tests import factories as f
+from tests.services.test_photos import jpeg_with_gps
+
+
+def _activity(unit, admin):
+    start = now() - timedelta(days=1)
+    return posts.create_activity(unit.id, posts.ActivityInput(
+        title="社区义诊", kind="service", starts_at=start, ends_at=start + timedelta(hours=2)), by=admin)[0]
+
+
+def test_the_unit_admin_adds_people_served_and_a_photo_to_an_activity(client, db):
+    admin = f.platform_admin()
+    unit = f.unit()
+    activity = _activity(unit, admin)
+    db.session.commit()
+    f.login(client, f.unit_admin(unit))
+    assert "台账资料" in client.get("/activities/").get_data(as_text=True)
+    path = f"/activities/{activity.id}/evidence"
+    saved = f.post_form(client, path, {"beneficiaries": "86", "photos": (io.BytesIO(jpeg_with_gps((800, 600))), "现场.jpg")},
+                        content_type="multipart/form-data")
+    assert saved.status_code == 302
+    assert db.session.get(Activity, activity.id).beneficiaries == 86
+    page = client.get(path).get_data(as_text=True)
+    assert "服务86人次" in page and "/thumb.jpg" in page
+    thumb = page.split('src="')[1].split('"')[0]
+    assert client.get(thumb).headers["Content-Type"] == "image/jpeg"
+
+    bad = f.post_form(client, path, {"beneficiaries": "-3"})
+    assert bad.status_code == 422
+    not_photo = f.post_form(client, path, {"beneficiaries": "90", "photos": (io.BytesIO(b"%PDF-1.4"), "a.jpg")},
+                            content_type="multipart/form-data")
+    assert not_photo.status_code == 422 and "不是照片" in not_photo.get_data(as_text=True)
+    assert db.session.get(Activity, activity.id).beneficiaries == 86  # all or nothing
+
+    stranger = client.application.test_client()
+    f.login(stranger, f.unit_admin())
+    assert stranger.get(path).status_code == 403
+    assert stranger.get(thumb).status_code == 404
+
+
+def test_a_posts_day_is_picked_and_kept(client, db):
+    admin = f.platform_admin()
+    unit = f.unit()
+    post = posts.create_post(unit.id, posts.PostInput(name="文明劝导岗"), by=admin)
+    db.session.commit()
+    f.login(client, f.unit_admin(unit))
+    assert f"/admin/posts/{post.id}/days" in client.get(f"/admin/posts/{post.id}").get_data(as_text=True)
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
+    page = client.get(f"/admin/posts/{post.id}/days?day={yesterday}").get_data(as_text=True)
+    assert f'value="{yesterday}"' in page
+    saved = f.post_form(client, f"/admin/posts/{post.id}/days?day={yesterday}",
+                        {"day": yesterday, "beneficiaries": "40", "note": "早高峰",
+                         "photos": (io.BytesIO(jpeg_with_gps((500, 400))), "a.jpg")},
+                        content_type="multipart/form-data")
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"day={yesterday}")
+    row = db.session.scalar(db.select(PostDay))
+    assert (row.day.isoformat(), row.beneficiaries, row.note) == (yesterday, 40, "早高峰")
+    page = client.get(f"/admin/posts/{post.id}/days?day={yesterday}").get_data(as_text=True)
+    assert "/thumb.jpg" in page and "早高峰" in page
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    assert f.post_form(client, f"/admin/posts/{post.id}/days", {"day": tomorrow, "beneficiaries": "1"}).status_code == 422
+    assert client.get(f"/admin/posts/{post.id}/days?day=garbage").status_code == 200
