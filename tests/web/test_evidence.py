@@ -70,3 +70,22 @@ def test_a_posts_day_is_picked_and_kept(client, db):
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
     assert f.post_form(client, f"/admin/posts/{post.id}/days", {"day": tomorrow, "beneficiaries": "1"}).status_code == 422
     assert client.get(f"/admin/posts/{post.id}/days?day=garbage").status_code == 200
+
+
+def test_the_public_project_page_shows_people_served_to_date(client, db):
+    from app.services import evidence, projects
+
+    admin = f.platform_admin()
+    unit = f.unit()
+    project = projects.create_project(projects.ProjectInput(
+        title="助残行动", purpose="帮扶", starts_on=local_today() - timedelta(days=5),
+        ends_on=local_today() + timedelta(days=5), unit_id=unit.id, target_beneficiaries=500), by=admin)
+    start = now() - timedelta(days=1)
+    activity = posts.create_activity(unit.id, posts.ActivityInput(
+        title="助残", kind="service", starts_at=start, ends_at=start + timedelta(hours=1), project_id=project.id),
+        by=admin)[0]
+    evidence.keep_activity_evidence(activity, beneficiaries=73, by=admin)
+    db.session.commit()
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert 'id="project-beneficiaries">73 / 500<' in page
+    assert client.get(f"/api/v1/projects/{project.id}").json["figures"]["beneficiaries"] == 73

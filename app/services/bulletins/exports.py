@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from app.models import Bulletin
-from app.services.bulletins import people
+from app.services.bulletins import evidence, people
 from app.services.bulletins.figures import volunteer_rows
 from app.services.bulletins.labels import (
     FIGURE_LABELS,
@@ -164,6 +164,8 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
         if key == "participation_rate":
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
     for label, value in people.rows(figures):
+        append_row(sheet, [label, value])
+    for label, value in evidence.rows(figures):
         append_row(sheet, [label, value])
     append_row(sheet, [_("生成时间"), stamp(bulletin.generated_at)])
     sheet.column_dimensions["A"].width = 40
