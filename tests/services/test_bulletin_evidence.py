@@ -69,3 +69,50 @@ def test_a_bulletin_made_before_the_figure_existed_shows_no_row():
     from app.services.bulletins import evidence as bulletin_evidence
 
     assert bulletin_evidence.rows({"registered_volunteers": 1}) == []
+
+
+def test_each_station_has_its_months_figures_and_a_unit_sees_the_stations_it_is_paired_with(db):
+    from app.services import ledger, places
+
+    admin = f.platform_admin()
+    centre = places.create_place(name="通报中心", level="centre", by=admin)
+    institute = places.create_place(name="通报所", level="institute", parent_id=centre.id, by=admin)
+    other_institute = places.create_place(name="别的所", level="institute", parent_id=centre.id, by=admin)
+    s1, s2 = (places.create_place(name=n, level="station", parent_id=institute.id, by=admin) for n in ("甲站", "乙站"))
+    places.create_place(name="丙站", level="station", parent_id=other_institute.id, by=admin)
+    a, b, c = f.unit(), f.unit(), f.unit()
+    places.pair(s1, a.id, by=admin)
+    places.pair(institute, b.id, by=admin)
+    month = Month.current().previous()
+    in_month = month.start + timedelta(days=2)
+    post = posts.create_post(a.id, posts.PostInput(name="甲站岗", station_id=s1.id), by=admin)
+    at_s1 = _activity(a, admin, in_month, post_id=post.id)
+    at_s2 = _activity(b, admin, in_month + timedelta(days=1), station_id=s2.id)
+    cancelled = _activity(b, admin, in_month, station_id=s2.id)
+    cancelled.is_cancelled = True
+    evidence.keep_activity_evidence(at_s1, beneficiaries=20, by=admin)
+    evidence.keep_post_day(post, month.first_day(), beneficiaries=5, by=admin)
+    va, vb = f.volunteer(a, name="站甲"), f.volunteer(b, name="站乙")
+    f.give_hours(va, 2, post=post, end=in_month + timedelta(hours=3))
+    f.give_hours(vb, 1, post=post, end=in_month + timedelta(hours=6))
+    ledger.create_record(vb, started_at=in_month + timedelta(days=1), ended_at=in_month + timedelta(days=1, hours=3),
+                         by=admin, activity=at_s2, unit_id=b.id)
+    f.give_hours(va, 4, post=post, end=month.start - timedelta(days=1))  # the month before
+    snapshots.generate_bulletins(month, by=admin)
+    by_unit = {x.unit_id: x.figures["stations"]
+               for x in db.session.scalars(select(Bulletin).where(Bulletin.month == str(month)))}
+    city = {row["name"]: row for row in by_unit[None]}
+    assert [row["name"] for row in by_unit[None]] == ["甲站", "乙站", "丙站"]
+    assert {k: city["甲站"][k] for k in ("activities", "volunteers", "hours", "beneficiaries")} == {
+        "activities": 1, "volunteers": 2, "hours": 3, "beneficiaries": 25}
+    assert {k: city["乙站"][k] for k in ("activities", "volunteers", "hours", "beneficiaries")} == {
+        "activities": 1, "volunteers": 1, "hours": 3, "beneficiaries": 0}
+    assert city["丙站"]["activities"] == city["丙站"]["hours"] == 0
+    # the pairing unit sees its stations (directly, or through the institute), another none
+    assert [row["name"] for row in by_unit[a.id]] == ["甲站"]
+    assert [row["name"] for row in by_unit[b.id]] == ["甲站", "乙站"]
+    assert by_unit[c.id] == []
+    bulletin_b = db.session.scalar(select(Bulletin).where(Bulletin.unit_id == b.id))
+    book = load_workbook(io.BytesIO(exports.xlsx_bytes(bulletin_b)))
+    assert [[c.value for c in r] for r in book["实践站"].iter_rows(min_row=2)] == [
+        ["甲站", 1, 2, 3, 25], ["乙站", 1, 1, 3, 0]]

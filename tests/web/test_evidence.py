@@ -89,3 +89,35 @@ def test_the_public_project_page_shows_people_served_to_date(client, db):
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert 'id="project-beneficiaries">73 / 500<' in page
     assert client.get(f"/api/v1/projects/{project.id}").json["figures"]["beneficiaries"] == 73
+
+
+def test_a_units_bulletin_page_shows_its_paired_stations_figures_and_no_one_elses(client, db):
+    from app.models import Bulletin
+    from app.services import evidence, places
+    from app.services.bulletins import snapshots
+    from app.services.months import Month
+
+    admin = f.platform_admin()
+    centre = places.create_place(name="页面中心", level="centre", by=admin)
+    institute = places.create_place(name="页面所", level="institute", parent_id=centre.id, by=admin)
+    station = places.create_place(name="页面实践站", level="station", parent_id=institute.id, by=admin)
+    paired, stranger = f.unit(), f.unit()
+    places.pair(station, paired.id, by=admin)
+    month = Month.current().previous()
+    start = month.start + timedelta(days=1)
+    held = posts.create_activity(paired.id, posts.ActivityInput(
+        title="站点宣讲", kind="event", starts_at=start, ends_at=start + timedelta(hours=1), station_id=station.id),
+        by=admin)[0]
+    evidence.keep_activity_evidence(held, beneficiaries=321, by=admin)
+    snapshots.generate_bulletins(month, by=admin)
+    db.session.commit()
+    mine = db.session.scalar(db.select(Bulletin.id).where(Bulletin.unit_id == paired.id))
+    theirs = db.session.scalar(db.select(Bulletin.id).where(Bulletin.unit_id == stranger.id))
+    f.login(client, f.unit_admin(paired))
+    page = client.get(f"/bulletins/{mine}").get_data(as_text=True)
+    assert 'id="station-figures"' in page and "页面实践站" in page and "<td>321</td>" in page
+    assert client.get(f"/bulletins/{theirs}").status_code == 403
+    other = client.application.test_client()
+    f.login(other, f.unit_admin(stranger))
+    page = other.get(f"/bulletins/{theirs}").get_data(as_text=True)
+    assert "页面实践站" not in page

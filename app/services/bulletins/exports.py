@@ -182,6 +182,7 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     chart.set_categories(Reference(months, min_col=1, min_row=2, max_row=len(figures["hours_by_month"]) + 1))
     months.add_chart(chart, "D2")
     people.add_xlsx_sheet(workbook, figures)
+    evidence.add_xlsx_sheet(workbook, figures)
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for rank, row in zip(
@@ -250,6 +251,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
         ),
     ]
     flow += people.pdf_flow(figures, bar_chart)
+    flow += evidence.pdf_flow(figures)
     ranking = figures["ranking"][:15]
     flow += [
         pdf.paragraph(_("成员单位服务时长排名"), "heading"),
