@@ -46,6 +46,7 @@ PAGE_MODULES = [
     "app.web.office",
     "app.web.photos",
     "app.web.evidence",
+    "app.web.assessment",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
