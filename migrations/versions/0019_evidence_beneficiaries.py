@@ -3,7 +3,7 @@
 A nullable column on activities and one new table, post_days; nothing existing changes.
 
 Revision ID: 0019_evidence_beneficiaries
-Revises: 0017_photos
+Revises: 0017b_export_heartbeat
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0019_evidence_beneficiaries'
-down_revision = '0017_photos'
+down_revision = '0017b_export_heartbeat'
 branch_labels = None
 depends_on = None
 
