@@ -111,7 +111,8 @@ def _bulletins(period: Period, unit_ids: list[int]) -> dict[int, list[Bulletin]]
         )
         .order_by(Bulletin.unit_id, Bulletin.month)
     ):
-        found.setdefault(bulletin.unit_id, []).append(bulletin)
+        if bulletin.unit_id is not None:  # always, by the WHERE: units' bulletins, not the city's
+            found.setdefault(bulletin.unit_id, []).append(bulletin)
     return found
 
 
