@@ -313,9 +313,9 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     user.username = phone
     user.password_hash = accounts.hash_password(password)
     accounts.end_all_sessions(user)
-    from app.services import offline_taps
+    from app.services import tap_devices
 
-    offline_taps.revoke_all(volunteer, by=by)  # the lost phone's key signs nothing more
+    tap_devices.revoke_all(volunteer, by=by)  # the lost phone's key signs nothing more
     audit.log(
         "volunteer.rebound",
         volunteer,

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from app.auth_state import home_url, portal_login, portal_logout, role_required
 from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
-from app.services import accounts, offline_taps, units, volunteers
+from app.services import accounts, tap_devices, units, volunteers
 from app.services.errors import NotAuthenticated
 from app.web.forms import BaseForm, domain_errors, safe_next
 
@@ -115,7 +115,7 @@ def login():
         else:
             portal_login(user)
             session["tap_device"] = (
-                offline_taps.register_at_login(  # offline check-in's key, made by the page
+                tap_devices.register_at_login(  # offline check-in's key, made by the page
                     user, request.form.get("device_key"), label=request.user_agent.string
                 )
             )
