@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Unit, User, Volunteer
-from app.services import accounts, audit, guardians, identity
+from app.services import accounts, audit, guardians, identity, login_sessions
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.pages import Page, paginate
@@ -312,7 +312,7 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     volunteer.phone = phone
     user.username = phone
     user.password_hash = accounts.hash_password(password)
-    accounts.end_all_sessions(user)
+    login_sessions.end_all_sessions(user)
     from app.services import tap_devices
 
     tap_devices.revoke_all(volunteer, by=by)  # the lost phone's key signs nothing more
