@@ -8,73 +8,36 @@ problems are kept as (row, column, reason) for an XLSX error report."""
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import time as monotonic_clock
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, User, Volunteer
-from app.services import column_mapping, identity, ledger
+from app.services import column_mapping, identity, import_flow, ledger
 from app.services.clock import parse_local
-from app.services.errors import DomainError, ValidationFailed
+from app.services.errors import DomainError
+from app.services.import_flow import (
+    ImportRefused,
+    Outcome,
+    Problem,
+    Review,
+    all_or_nothing,
+    is_example,
+    mapped_columns,
+)
 from app.services.inputs import sane_year
 from app.services.records_import import file_problem
 from app.services.sheet_reader import Sheet, cell_text, read_sheet
-from app.services.spreadsheets import append_row
 
 MAX_ROWS = 5000
 MAX_SECONDS = 120  # a file that takes longer is refused whole, not half-imported
 EXAMPLE_NUMBER = "ZY0000000001"  # the example row of our template
-EXAMPLE_MARK = "示例"
 DEFAULT_START = time(9, 0)  # a row with a date and a duration only: counted from 09:00
 LOOKUP_CHUNK = 500
-
-
-@dataclass
-class Problem:
-    row: int
-    column: str
-    reason: str
-
-
-@dataclass
-class Outcome:
-    imported: int = 0
-    skipped_examples: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    def row_reasons(self) -> dict[int, list[str]]:
-        rows: dict[int, list[str]] = {}
-        for p in self.problems:
-            rows.setdefault(p.row, []).append(f"{p.column}：{p.reason}" if p.column else p.reason)
-        return rows
-
-    def by_row(self) -> dict[str, list[str]]:
-        rows: dict[str, list[str]] = {}
-        for p in self.problems:
-            rows.setdefault(_("第%(n)d行", n=p.row), []).append(
-                f"{p.column}：{p.reason}" if p.column else p.reason
-            )
-        return rows
-
-
-class ImportRefused(ValidationFailed):
-    """Some rows are wrong: nothing was imported; `outcome.problems` lists them."""
-
-    def __init__(self, outcome: Outcome, message: str | None = None):
-        rows = {o.row for o in outcome.problems}
-        super().__init__(
-            message or _("有%(n)d行数据有误，未导入任何记录", n=len(rows)),
-            fields=outcome.by_row(),
-            problems=[{"row": p.row, "column": p.column, "reason": p.reason} for p in outcome.problems],
-        )
-        self.outcome = outcome
 
 
 def read(data: bytes, filename: str) -> Sheet:
@@ -249,22 +212,14 @@ def _when(raw: dict, cells: dict, labels: dict, cursor: dict) -> tuple[datetime,
     return started, started + duration
 
 
-def _is_example(raw: list) -> bool:
-    return any(EXAMPLE_MARK in cell_text(c) for c in raw)
-
-
 def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False) -> Outcome:
     """Import every row, or none: raises ImportRefused listing each bad row (and, with
     dry_run, undoes even a good file's rows: a preview). Rows marked 示例 are skipped."""
-    column_mapping.check(mapping, kind="records")
-    if not sheet.rows:
-        raise file_problem(_("文件中没有数据行"))
-    labels = {code: sheet.column_name(i) for i, code in enumerate(mapping) if code}
-    positions = {code: i for i, code in enumerate(mapping) if code}
+    labels, positions = mapped_columns(sheet, mapping, "records")
     rows = []
     outcome = Outcome()
     for number, raw in sheet.rows:
-        if _is_example(raw):
+        if is_example(raw):
             outcome.skipped_examples += 1
             continue
         values = {code: raw[i] for code, i in positions.items()}
@@ -275,8 +230,7 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
     posts = {p.name: p for p in db.session.scalars(select(Post).where(Post.unit_id == unit_id))}
     deadline = monotonic_clock.monotonic() + MAX_SECONDS
     cursors: dict[int, dict] = {}
-    savepoint = db.session.begin_nested()
-    try:
+    with all_or_nothing(dry_run=dry_run):
         for number, row_values, cells in rows:
             if monotonic_clock.monotonic() > deadline:
                 raise file_problem(_("文件太大，处理超时，请分成几个文件导入"))
@@ -288,13 +242,6 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
                 outcome.problems.append(problem)
         if outcome.problems:
             raise ImportRefused(outcome)
-    except BaseException:
-        savepoint.rollback()
-        raise
-    if dry_run:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
     return outcome
 
 
@@ -339,49 +286,6 @@ def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
     return None
 
 
-ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
-
-
-def _shown(value) -> str:
-    """A cell as the preview shows it: an ID number masked, as everywhere on our pages."""
-    text = cell_text(value)
-    return identity.mask_id_number(text) if ID_LIKE.match(text) else text
-
-
-def preview_rows(sheet: Sheet, limit: int = 10) -> list[tuple[int, list[str]]]:
-    return [(n, [_shown(c) for c in raw]) for n, raw in sheet.rows[:limit]]
-
-
-def error_report(problems: list[Problem]) -> bytes:
-    """The problems as an XLSX: row, column and reason, one line each."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("导入错误")
-    append_row(sheet, [_("行"), _("列"), _("原因")])
-    for p in problems:
-        append_row(sheet, [p.row, p.column, p.reason])
-    for column, width in zip("ABC", (8, 20, 60), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-@dataclass
-class Review:
-    """What the mapping page shows: the file's columns, the mapping, and how an import went
-    (or would go): its outcome, or why it cannot start."""
-
-    sheet: Sheet
-    mapping: list[str | None]
-    outcome: Outcome | None = None
-    refusal: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.refusal and self.outcome is not None and not self.outcome.problems
-
-
 def review(
     data: bytes,
     filename: str,
@@ -391,25 +295,8 @@ def review(
     mapping: list[str | None] | dict[str, str] | None = None,
     commit: bool = False,
 ) -> Review:
-    """Read the file, take the given mapping (or propose one), and import (commit) or only
-    try (a preview that leaves nothing behind). An import that went through is remembered as
-    the unit's mapping. A mapping is a field per column, or {header text: field}."""
-    sheet = read(data, filename)
-    if isinstance(mapping, dict):
-        mapping = column_mapping.from_names(mapping, sheet.header, kind="records")
-    if mapping is None:
-        mapping = column_mapping.propose(sheet.header, unit_id=unit_id, kind="records")
-    mapping = (list(mapping) + [None] * len(sheet.header))[: len(sheet.header)]
-    result = Review(sheet, mapping)
-    try:
-        result.outcome = run(sheet, mapping, unit_id, by=by, dry_run=not commit)
-    except ImportRefused as exc:
-        result.outcome = exc.outcome
-        result.refusal = [exc.message]
-    except ValidationFailed as exc:
-        result.refusal = (
-            exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
-        )
-    if commit and result.ok:
-        column_mapping.remember(unit_id, "records", sheet.header, mapping)
-    return result
+    """Read the file, map its columns (given, or proposed) and import the records, or only try
+    (app.services.import_flow.review)."""
+    return import_flow.review(
+        "records", read, run, data, filename, unit_id, by=by, mapping=mapping, commit=commit
+    )

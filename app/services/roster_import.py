@@ -15,11 +15,17 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User, Volunteer
-from app.services import activation, audit, column_mapping, guardians, identity, volunteers
+from app.services import activation, audit, column_mapping, guardians, identity, import_flow, volunteers
 from app.services.clock import local_today, now
-from app.services.errors import ValidationFailed
-from app.services.mapped_import import ImportRefused, Outcome, Problem
-from app.services.records_import import file_problem
+from app.services.import_flow import (
+    ImportRefused,
+    Outcome,
+    Problem,
+    Review,
+    all_or_nothing,
+    is_example,
+    mapped_columns,
+)
 from app.services.sheet_reader import Sheet, cell_text, read_sheet
 
 MAX_ROWS = 5000
@@ -79,16 +85,12 @@ def _check_row(row: _Row, labels: dict, today) -> tuple | None:
 
 def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False) -> Outcome:
     """Register every row, or none (ImportRefused lists each bad row)."""
-    column_mapping.check(mapping, kind="roster")
-    if not sheet.rows:
-        raise file_problem(_("文件中没有数据行"))
-    labels = {code: sheet.column_name(i) for i, code in enumerate(mapping) if code}
-    positions = {code: i for i, code in enumerate(mapping) if code}
+    labels, positions = mapped_columns(sheet, mapping, "roster")
     today = local_today()
     rows = [
         _Row(n, {code: cell_text(raw[i]) for code, i in positions.items()})
         for n, raw in sheet.rows
-        if not any("示例" in cell_text(c) for c in raw)
+        if not is_example(raw)
     ]
     checked = [(row, _check_row(row, labels, today)) for row in rows]
     hashes = {identity.keyed_hash(v[1].number): row.number for row, v in checked if v}
@@ -102,8 +104,7 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
     first_seen: dict[str, int] = {}
     outcome = Outcome()
     minors: list[Volunteer] = []
-    savepoint = db.session.begin_nested()
-    try:
+    with all_or_nothing(dry_run=dry_run):
         for row, values in checked:
             if values is None:
                 outcome.problems.extend(row.problems)
@@ -134,13 +135,8 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
             raise ImportRefused(
                 outcome, _("有%(n)d行数据有误，未登记任何志愿者", n=len({p.row for p in outcome.problems}))
             )
-    except BaseException:
-        savepoint.rollback()
-        raise
     if dry_run:
-        savepoint.rollback()
         return outcome
-    savepoint.commit()
     for volunteer in minors:  # texts leave only for a roster that was registered
         guardians.send_consent_link(volunteer, by=by)
     return outcome
@@ -179,18 +175,6 @@ def _register(name, resident, phone, guardian_name, guardian_phone, unit_id, by)
     return volunteer
 
 
-@dataclass
-class Review:
-    sheet: Sheet
-    mapping: list[str | None]
-    outcome: Outcome | None = None
-    refusal: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.refusal and self.outcome is not None and not self.outcome.problems
-
-
 def review(
     data: bytes,
     filename: str,
@@ -201,19 +185,6 @@ def review(
     commit: bool = False,
 ) -> Review:
     """Read, map (or propose), and register (commit) or only try the roster."""
-    sheet = read(data, filename)
-    if mapping is None:
-        mapping = column_mapping.propose(sheet.header, unit_id=unit_id, kind="roster")
-    mapping = (list(mapping) + [None] * len(sheet.header))[: len(sheet.header)]
-    result = Review(sheet, mapping)
-    try:
-        result.outcome = run(sheet, mapping, unit_id, by=by, dry_run=not commit)
-    except ImportRefused as exc:
-        result.outcome, result.refusal = exc.outcome, [exc.message]
-    except ValidationFailed as exc:
-        result.refusal = (
-            exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
-        )
-    if commit and result.ok:
-        column_mapping.remember(unit_id, "roster", sheet.header, mapping)
-    return result
+    return import_flow.review(
+        "roster", read, run, data, filename, unit_id, by=by, mapping=mapping, commit=commit
+    )

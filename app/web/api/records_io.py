@@ -11,7 +11,15 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.services import column_mapping, export_profiles, mapped_import, records_export, units, uploads
+from app.services import (
+    column_mapping,
+    export_profiles,
+    import_flow,
+    mapped_import,
+    records_export,
+    units,
+    uploads,
+)
 from app.services.errors import ValidationFailed
 from app.web.api.common import Bool, Id, StrictSchema, Text, fields, operation, validate
 
@@ -115,7 +123,7 @@ def import_records(body, unit_id: int):
         data, body["file_name"], unit_id, by=user, mapping=body["mapping"], commit=not body["dry_run"]
     )
     if result.outcome is not None and result.outcome.problems:
-        raise mapped_import.ImportRefused(result.outcome)
+        raise import_flow.ImportRefused(result.outcome)
     if result.refusal:
         raise ValidationFailed(result.refusal[0], fields={"mapping": result.refusal})
     assert result.outcome is not None, "an outcome or a refusal"
