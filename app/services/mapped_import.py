@@ -11,6 +11,7 @@ import contextlib
 import re
 import time as monotonic_clock
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,15 +21,6 @@ from app.models import Post, User, Volunteer
 from app.services import column_mapping, identity, import_flow, ledger
 from app.services.clock import parse_local
 from app.services.errors import DomainError
-from app.services.import_flow import (
-    ImportRefused,
-    Outcome,
-    Problem,
-    Review,
-    all_or_nothing,
-    is_example,
-    mapped_columns,
-)
 from app.services.inputs import sane_year
 from app.services.records_import import file_problem
 from app.services.sheet_reader import Sheet, cell_text, read_sheet
@@ -143,9 +135,11 @@ def _id_text(value: str | None) -> str:
     return "" if not text or "*" in text else text
 
 
-def _who(cells: dict, people: _People, unit_id: int, labels: dict) -> tuple[Volunteer | None, Problem | None]:
+def _who(
+    cells: dict, people: _People, unit_id: int, labels: dict
+) -> tuple[Volunteer | None, import_flow.Problem | None]:
     def problem(code, reason):
-        return None, Problem(0, labels.get(code, ""), reason)
+        return None, import_flow.Problem(0, labels.get(code, ""), reason)
 
     volunteer = None
     number = _id_text(cells.get("id_number"))
@@ -212,14 +206,16 @@ def _when(raw: dict, cells: dict, labels: dict, cursor: dict) -> tuple[datetime,
     return started, started + duration
 
 
-def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False) -> Outcome:
-    """Import every row, or none: raises ImportRefused listing each bad row (and, with
+def run(
+    sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False
+) -> import_flow.Outcome:
+    """Import every row, or none: raises import_flow.ImportRefused listing each bad row (and, with
     dry_run, undoes even a good file's rows: a preview). Rows marked 示例 are skipped."""
-    labels, positions = mapped_columns(sheet, mapping, "records")
+    labels, positions = import_flow.mapped_columns(sheet, mapping, "records")
     rows = []
-    outcome = Outcome()
+    outcome = import_flow.Outcome()
     for number, raw in sheet.rows:
-        if is_example(raw):
+        if import_flow.is_example(raw):
             outcome.skipped_examples += 1
             continue
         values = {code: raw[i] for code, i in positions.items()}
@@ -230,7 +226,7 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
     posts = {p.name: p for p in db.session.scalars(select(Post).where(Post.unit_id == unit_id))}
     deadline = monotonic_clock.monotonic() + MAX_SECONDS
     cursors: dict[int, dict] = {}
-    with all_or_nothing(dry_run=dry_run):
+    with import_flow.all_or_nothing(dry_run=dry_run):
         for number, row_values, cells in rows:
             if monotonic_clock.monotonic() > deadline:
                 raise file_problem(_("文件太大，处理超时，请分成几个文件导入"))
@@ -241,13 +237,15 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
                 problem.row = number
                 outcome.problems.append(problem)
         if outcome.problems:
-            raise ImportRefused(outcome)
+            raise import_flow.ImportRefused(outcome)
     return outcome
 
 
-def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by) -> Problem | None:
+def _import_row(
+    number, raw, cells, people, posts, unit_id, labels, cursors, by
+) -> import_flow.Problem | None:
     if cells.get("volunteer_no") == EXAMPLE_NUMBER:
-        return Problem(number, labels["volunteer_no"], _("请删除示例行"))
+        return import_flow.Problem(number, labels["volunteer_no"], _("请删除示例行"))
     volunteer, problem = _who(cells, people, unit_id, labels)
     if problem is not None:
         return problem
@@ -256,10 +254,12 @@ def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
         started, ended = _when(raw, cells, labels, cursors.setdefault(volunteer.id, {}))
     except ValueError as exc:
         column, reason = exc.args if len(exc.args) == 2 else ("", str(exc))
-        return Problem(number, column, reason)
+        return import_flow.Problem(number, column, reason)
     post = posts.get(cells.get("post") or cells.get("place") or "")
     if cells.get("post") and post is None:
-        return Problem(number, labels["post"], _("本单位没有名为“%(n)s”的服务岗", n=cells["post"]))
+        return import_flow.Problem(
+            number, labels["post"], _("本单位没有名为“%(n)s”的服务岗", n=cells["post"])
+        )
     parts = [cells.get("content") or ""]
     if cells.get("project"):
         parts.append(_("项目：%(p)s", p=cells["project"]))
@@ -282,21 +282,10 @@ def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
         code = next(iter(exc.fields), "")
         reason = "；".join(m for msgs in exc.fields.values() for m in msgs) or exc.message
         column = labels.get("ended_at" if code == "ended_at" else "started_at", labels.get("hours", ""))
-        return Problem(number, column, reason)
+        return import_flow.Problem(number, column, reason)
     return None
 
 
-def review(
-    data: bytes,
-    filename: str,
-    unit_id: int,
-    *,
-    by: User,
-    mapping: list[str | None] | dict[str, str] | None = None,
-    commit: bool = False,
-) -> Review:
-    """Read the file, map its columns (given, or proposed) and import the records, or only try
-    (app.services.import_flow.review)."""
-    return import_flow.review(
-        "records", read, run, data, filename, unit_id, by=by, mapping=mapping, commit=commit
-    )
+# Read the file, map its columns (given, or proposed) and import the records, or only try them:
+# import_flow.review(data, filename, unit_id, by=, mapping=, commit=).
+review = partial(import_flow.review, "records", read, run)

@@ -9,6 +9,7 @@ merged silently; the file is registered whole or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,15 +18,6 @@ from app.extensions import db
 from app.models import User, Volunteer
 from app.services import activation, audit, column_mapping, guardians, identity, import_flow, volunteers
 from app.services.clock import local_today, now
-from app.services.import_flow import (
-    ImportRefused,
-    Outcome,
-    Problem,
-    Review,
-    all_or_nothing,
-    is_example,
-    mapped_columns,
-)
 from app.services.sheet_reader import Sheet, cell_text, read_sheet
 
 MAX_ROWS = 5000
@@ -39,14 +31,14 @@ def read(data: bytes, filename: str) -> Sheet:
 class _Row:
     number: int
     cells: dict
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[import_flow.Problem] = field(default_factory=list)
 
 
 def _check_row(row: _Row, labels: dict, today) -> tuple | None:
     cells = row.cells
 
     def bad(code, reason):
-        row.problems.append(Problem(row.number, labels.get(code, ""), reason))
+        row.problems.append(import_flow.Problem(row.number, labels.get(code, ""), reason))
 
     name = cells.get("name", "")
     if not 2 <= len(name) <= 30:
@@ -83,14 +75,16 @@ def _check_row(row: _Row, labels: dict, today) -> tuple | None:
     return name, resident, phone, guardian_name, guardian_phone
 
 
-def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False) -> Outcome:
-    """Register every row, or none (ImportRefused lists each bad row)."""
-    labels, positions = mapped_columns(sheet, mapping, "roster")
+def run(
+    sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False
+) -> import_flow.Outcome:
+    """Register every row, or none (import_flow.ImportRefused lists each bad row)."""
+    labels, positions = import_flow.mapped_columns(sheet, mapping, "roster")
     today = local_today()
     rows = [
         _Row(n, {code: cell_text(raw[i]) for code, i in positions.items()})
         for n, raw in sheet.rows
-        if not is_example(raw)
+        if not import_flow.is_example(raw)
     ]
     checked = [(row, _check_row(row, labels, today)) for row in rows]
     hashes = {identity.keyed_hash(v[1].number): row.number for row, v in checked if v}
@@ -102,9 +96,9 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
         db.session.scalars(select(Volunteer.phone).where(Volunteer.phone.in_(list(phones))))
     ) | set(db.session.scalars(select(User.username).where(User.username.in_(list(phones)))))
     first_seen: dict[str, int] = {}
-    outcome = Outcome()
+    outcome = import_flow.Outcome()
     minors: list[Volunteer] = []
-    with all_or_nothing(dry_run=dry_run):
+    with import_flow.all_or_nothing(dry_run=dry_run):
         for row, values in checked:
             if values is None:
                 outcome.problems.extend(row.problems)
@@ -117,10 +111,10 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
                 (phone, "phone", known_phones, _("该手机号码已被其他账号使用")),
             ):
                 if key in known:
-                    problems.append(Problem(row.number, labels[code], message))
+                    problems.append(import_flow.Problem(row.number, labels[code], message))
                 elif key in first_seen:
                     problems.append(
-                        Problem(row.number, labels[code], _("与第%(n)d行重复", n=first_seen[key]))
+                        import_flow.Problem(row.number, labels[code], _("与第%(n)d行重复", n=first_seen[key]))
                     )
             first_seen.setdefault(id_hash, row.number)
             first_seen.setdefault(phone, row.number)
@@ -132,7 +126,7 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
             if guardians.needs_consent(volunteer):
                 minors.append(volunteer)
         if outcome.problems:
-            raise ImportRefused(
+            raise import_flow.ImportRefused(
                 outcome, _("有%(n)d行数据有误，未登记任何志愿者", n=len({p.row for p in outcome.problems}))
             )
     if dry_run:
@@ -175,16 +169,6 @@ def _register(name, resident, phone, guardian_name, guardian_phone, unit_id, by)
     return volunteer
 
 
-def review(
-    data: bytes,
-    filename: str,
-    unit_id: int,
-    *,
-    by: User,
-    mapping: list[str | None] | None = None,
-    commit: bool = False,
-) -> Review:
-    """Read, map (or propose), and register (commit) or only try the roster."""
-    return import_flow.review(
-        "roster", read, run, data, filename, unit_id, by=by, mapping=mapping, commit=commit
-    )
+# Read the roster, map its columns (given, or proposed) and register its volunteers, or only try:
+# import_flow.review(data, filename, unit_id, by=, mapping=, commit=).
+review = partial(import_flow.review, "roster", read, run)

@@ -114,10 +114,8 @@ def login():
             form.password.errors.append(exc.message)
         else:
             portal_login(user)
-            session["tap_device"] = (
-                tap_devices.register_at_login(  # offline check-in's key, made by the page
-                    user, request.form.get("device_key"), label=request.user_agent.string
-                )
+            session["tap_device"] = tap_devices.register_at_login(  # offline check-in's key, made by the page
+                user, request.form.get("device_key"), label=request.user_agent.string
             )
             flash(_("欢迎回来，%(name)s", name=user.name), "success")
             return redirect(next_url or home_url())

@@ -1,16 +1,18 @@
 """The pages of a spreadsheet import through a column mapping (service records, the volunteer
 roster): upload, map the columns, preview with row errors, import all or nothing, download the
-error report. Not a door: each import's blueprint routes to these with its own ImportPages."""
+error report. Not a door: add_routes() puts the three pages on the import's own blueprint, each
+with its own ImportPages."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth_state import role_required
 from app.services import import_flow, uploads
 from app.services.errors import ValidationFailed
 from app.web.forms import apply_errors, send_bytes
@@ -21,7 +23,7 @@ from app.web.import_forms import MapForm, UploadForm, mapping_from_form
 class ImportPages:
     kind: str  # the column mapping's kind: "records" or "roster"
     review: Callable[..., import_flow.Review]  # the import's service review()
-    fields: list  # the fields a column may be mapped to
+    fields: tuple  # the fields a column may be mapped to
     title: Callable[[], str]
     upload_template: str
     done: Callable[[import_flow.Outcome], str]  # the flash after an import went through
@@ -81,3 +83,24 @@ def error_report(pages: ImportPages):
     if not form.validate_on_submit():
         return redirect(url_for(".upload"))
     return send_bytes(uploads.load_report(form.token.data, current_user), pages.report_name, inline=False)
+
+
+def add_routes(bp: Blueprint, pages: ImportPages) -> None:
+    """The import's pages on its blueprint, for unit admins: the upload ("", GET and POST), the
+    mapping and preview or import ("/map"), the error report ("/errors.xlsx")."""
+
+    @role_required("unit_admin")
+    def upload_page():
+        return upload(pages)
+
+    @role_required("unit_admin")
+    def map_page():
+        return map_columns(pages)
+
+    @role_required("unit_admin")
+    def errors_page():
+        return error_report(pages)
+
+    bp.add_url_rule("", "upload", upload_page, methods=["GET", "POST"])
+    bp.add_url_rule("/map", "map", map_page, methods=["POST"])
+    bp.add_url_rule("/errors.xlsx", "errors", errors_page, methods=["POST"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, url_for
 from flask_babel import gettext as _
 
-from app.auth_state import role_required
 from app.services import column_mapping, roster_import
 from app.web import import_flow
 
@@ -23,20 +22,4 @@ PAGES = import_flow.ImportPages(
     report_name="roster-errors.xlsx",
 )
 
-
-@bp.route("", methods=["GET", "POST"], endpoint="upload")
-@role_required("unit_admin")
-def upload():
-    return import_flow.upload(PAGES)
-
-
-@bp.post("/map", endpoint="map")
-@role_required("unit_admin")
-def map_columns():
-    return import_flow.map_columns(PAGES)
-
-
-@bp.post("/errors.xlsx", endpoint="errors")
-@role_required("unit_admin")
-def error_report():
-    return import_flow.error_report(PAGES)
+import_flow.add_routes(bp, PAGES)

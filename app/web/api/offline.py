@@ -123,9 +123,7 @@ def register_device(body):
 @operation(blp, "listDevices", "volunteer")
 @blp.response(200, DeviceList)
 def list_devices():
-    return {
-        "items": [_device_json(d) for d in tap_devices.list_devices(volunteers.volunteer_of(api_user()))]
-    }
+    return {"items": [_device_json(d) for d in tap_devices.list_devices(volunteers.volunteer_of(api_user()))]}
 
 
 @blp.post("/me/devices/<int:device_id>/revoke")
