@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import User, Volunteer
 from app.services import activation, audit, column_mapping, guardians, identity, import_flow, volunteers
-from app.services.clock import local_today, now
+from app.services.clock import local_today
 from app.services.sheet_reader import Sheet, cell_text, read_sheet
 
 MAX_ROWS = 5000
@@ -140,24 +140,7 @@ def _register(name, resident, phone, guardian_name, guardian_phone, unit_id, by)
     user = User(username=phone, password_hash=activation.PENDING, role="volunteer", name=name)
     db.session.add(user)
     db.session.flush()
-    volunteer = Volunteer(
-        id=volunteers._allocate_volunteer_id(),
-        user_id=user.id,
-        volunteer_no=volunteers._new_volunteer_no(),
-        name=name,
-        id_number_encrypted=identity.encrypt(resident.number),
-        id_number_hash=identity.keyed_hash(resident.number),
-        id_number_masked=identity.mask_id_number(resident.number),
-        phone=phone,
-        birth_date=resident.birth_date,
-        sex=resident.sex,
-        unit_id=unit_id,
-        guardian_name=guardian_name if guardian_phone else None,
-        guardian_phone=guardian_phone,
-        consent_at=now(),
-    )
-    db.session.add(volunteer)
-    db.session.flush()
+    volunteer = volunteers.new_volunteer(user, name, resident, phone, unit_id, guardian_name, guardian_phone)
     audit.log(
         "volunteer.registered",
         volunteer,

@@ -171,30 +171,39 @@ def _register(reg: Registration, *, public: bool) -> Registered:
         )
 
     user = accounts.create_user(username=phone, password=reg.password, role="volunteer", name=name)
-    volunteer = Volunteer(
-        id=_allocate_volunteer_id(),
-        user_id=user.id,
-        volunteer_no=_new_volunteer_no(),
-        name=name,
-        id_number_encrypted=identity.encrypt(resident.number),
-        id_number_hash=id_hash,
-        id_number_masked=identity.mask_id_number(resident.number),
-        phone=phone,
-        birth_date=resident.birth_date,
-        sex=resident.sex,
-        unit_id=unit.id,
-        guardian_name=guardian_name if guardian_phone else None,
-        guardian_phone=guardian_phone,
-        consent_at=now(),
-    )
-    db.session.add(volunteer)
-    db.session.flush()
+    volunteer = new_volunteer(user, name, resident, phone, unit.id, guardian_name, guardian_phone)
     audit.log(
         "volunteer.registered", volunteer, by=user, unit_id=unit.id, volunteer_no=volunteer.volunteer_no
     )
     if guardians.needs_consent(volunteer):
         guardians.send_consent_link(volunteer, by=user)
     return Registered(volunteer=volunteer, id=volunteer.id, volunteer_no=volunteer.volunteer_no, name=name)
+
+
+def new_volunteer(
+    user: User, name: str, resident, phone: str, unit_id: int, guardian_name, guardian_phone
+) -> Volunteer:
+    """The volunteer row of a real-name registration (the ID number kept encrypted, hashed and
+    masked), with a new id and volunteer number; consent given now."""
+    volunteer = Volunteer(
+        id=_allocate_volunteer_id(),
+        user_id=user.id,
+        volunteer_no=_new_volunteer_no(),
+        name=name,
+        id_number_encrypted=identity.encrypt(resident.number),
+        id_number_hash=identity.keyed_hash(resident.number),
+        id_number_masked=identity.mask_id_number(resident.number),
+        phone=phone,
+        birth_date=resident.birth_date,
+        sex=resident.sex,
+        unit_id=unit_id,
+        guardian_name=guardian_name if guardian_phone else None,
+        guardian_phone=guardian_phone,
+        consent_at=now(),
+    )
+    db.session.add(volunteer)
+    db.session.flush()
+    return volunteer
 
 
 ID_HIGH_WATER = "volunteer_id_high_water"
