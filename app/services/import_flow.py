@@ -175,3 +175,14 @@ def review(
     if commit and result.ok:
         column_mapping.remember(unit_id, kind, sheet.header, mapping)
     return result
+
+
+def imported(result: Review) -> Outcome:
+    """The outcome of an import that went through; one refused raises, with a reason per row or
+    the mapping's refusal (for the API, which answers with the error shape)."""
+    if result.outcome is not None and result.outcome.problems:
+        raise ImportRefused(result.outcome)
+    if result.refusal:
+        raise ValidationFailed(result.refusal[0], fields={"mapping": result.refusal})
+    assert result.outcome is not None, "an outcome or a refusal"
+    return result.outcome
