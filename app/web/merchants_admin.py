@@ -171,7 +171,10 @@ def logo_upload(merchant_id: int):
         "logo_form",
         LogoForm(prefix="l"),
         lambda form: merchants.set_logo(
-            merchant, form.logo.data.read(merchants.LOGO_MAX_BYTES + 1), by=current_user
+            merchant,
+            form.logo.data.read(merchants.LOGO_MAX_BYTES + 1),
+            by=current_user,
+            filename=form.logo.data.filename or "",
         ),
         lambda _result: _("已更新标志"),
     )
