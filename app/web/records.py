@@ -161,6 +161,16 @@ def reject(record_id: int):
     return redirect(safe_back(url_for(".index")))
 
 
+def _show_page(record: ServiceRecord, correct_form: CorrectForm, status: int = 200):
+    return render_template(
+        "records/show.html",
+        record=record,
+        trail=audit.trail(record),
+        reject_form=RejectForm(),
+        correct_form=correct_form,
+    ), status
+
+
 @bp.get("/<int:record_id>")
 @role_required(*ADMINS)
 def show(record_id: int):
@@ -170,13 +180,7 @@ def show(record_id: int):
         started_at=local(record.started_at).replace(tzinfo=None),
         ended_at=local(record.ended_at).replace(tzinfo=None) if record.ended_at else None,
     )
-    return render_template(
-        "records/show.html",
-        record=record,
-        trail=audit.trail(record),
-        reject_form=RejectForm(),
-        correct_form=correct_form,
-    )
+    return _show_page(record, correct_form)
 
 
 @bp.post("/<int:record_id>/correct")
@@ -199,13 +203,7 @@ def correct(record_id: int):
                 _("已更正，新记录 #%(id)d 计入 %(h)s 小时", id=replacement.id, h=replacement.hours), "success"
             )
             return redirect(url_for(".show", record_id=replacement.id))
-    return render_template(
-        "records/show.html",
-        record=record,
-        trail=audit.trail(record),
-        reject_form=RejectForm(),
-        correct_form=form,
-    ), 422
+    return _show_page(record, form, 422)
 
 
 def _manual_form() -> ManualRecordForm:
