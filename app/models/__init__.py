@@ -23,6 +23,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
+from app.models.reviews import PeriodReview
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
@@ -53,6 +54,7 @@ __all__ = [
     "OfficeTask",
     "OfficeTaskUnit",
     "OfflineTap",
+    "PeriodReview",
     "Photo",
     "PlacePairing",
     "Post",

@@ -44,6 +44,7 @@ PAGE_MODULES = [
     "app.web.places",
     "app.web.projects",
     "app.web.office",
+    "app.web.reviews",
     "app.web.photos",
 ]
 
