@@ -67,6 +67,7 @@ NAVIGATION_MORE = {
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
         ("reviews.index", _l("半年和年度点评")),
+        ("contributions.index", _l("捐赠和献血")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -77,6 +78,7 @@ NAVIGATION_MORE = {
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
         ("reviews.index", _l("半年和年度点评")),
+        ("contributions.index", _l("捐赠和献血")),
     ],
 }
 

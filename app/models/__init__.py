@@ -6,6 +6,7 @@ from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
+from app.models.contributions import Contribution, ContributionFile, ContributionTarget
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
@@ -39,6 +40,9 @@ __all__ = [
     "Bulletin",
     "Certificate",
     "ColumnMapping",
+    "Contribution",
+    "ContributionFile",
+    "ContributionTarget",
     "Coupon",
     "ExportJob",
     "InsuranceCover",

@@ -29,17 +29,26 @@ SUM_LABELS = [
     ("trainings", _l("举办培训（场）")),
     ("training_attendances", _l("参加培训（人次）")),
     ("other_units_hours", _l("其中在其他单位服务岗的服务（小时）")),
+    ("money", _l("捐款（元）")),
+    ("goods", _l("捐物折价（元）")),
+    ("donations_target", _l("捐赠目标（元，按期间折算）")),
+    ("donations_rate", _l("捐赠目标完成率")),
+    ("blood", _l("献血（人次）")),
+    ("blood_target", _l("献血目标（人次，按期间折算）")),
+    ("blood_rate", _l("献血目标完成率")),
 ]
 
 
 def value_text(key: str, value) -> str:
-    if key == "participation_rate":
+    if value is None:
+        return "—"
+    if key in ("participation_rate", "donations_rate", "blood_rate"):
         return f"{value * 100:.1f}%"
     return hours_text(value) if isinstance(value, float) else str(value)
 
 
 def sum_rows(sums: dict) -> list[tuple[str, str]]:
-    return [(str(label), value_text(key, sums[key])) for key, label in SUM_LABELS]
+    return [(str(label), value_text(key, sums.get(key))) for key, label in SUM_LABELS]
 
 
 def status_text(page: dict) -> str:
@@ -90,7 +99,7 @@ def xlsx_bytes(page: dict) -> bytes:
     append_row(sheet, [_("状态"), status_text(page)])
     append_row(sheet, [_("指标"), _("数值")])
     for key, label in SUM_LABELS:
-        append_row(sheet, [str(label), page["sums"][key]])
+        append_row(sheet, [str(label), page["sums"].get(key)])
     if page["row"] is not None:
         append_row(sheet, [_("测评得分"), page["row"]["score"]])
         append_row(sheet, [_("全市排名"), page["row"]["rank"]])

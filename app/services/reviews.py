@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import Activity, PeriodReview, ServiceRecord, Unit, User, Volunteer
-from app.services import audit, scores
+from app.services import audit, contributions, scores
 from app.services.bulletins.figures import CITY, period_aggregates, scope_of
 from app.services.clock import local, now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -37,6 +37,7 @@ SUMS = (
     "training_attendances",
 )
 HOURS = ("service_hours", "other_units_hours")
+NO_CONTRIBUTIONS = contributions.NOTHING
 
 
 def review_period(text: str | None, field: str = "period") -> Period:
@@ -101,6 +102,7 @@ def compute(period: Period) -> dict:
     at = now()
     figures = period_aggregates(start, end)
     monthly = _monthly(period)
+    given = contributions.period_figures(period)  # never hours: shown beside them
     scored = scores.scores(period)
     by_unit = {row["unit_id"]: row for row in scored["units"]}
     months = _months(period)
@@ -123,6 +125,7 @@ def compute(period: Period) -> dict:
                 "unit_id": unit.id,
                 "unit": unit.name,
                 **_sums(values),
+                **given.get(unit.id, NO_CONTRIBUTIONS),
                 "score": score["score"] if score else None,
                 "rank": score["rank"] if score else None,
                 "breakdown": score["breakdown"] if score else [],
@@ -132,6 +135,12 @@ def compute(period: Period) -> dict:
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit_id"]))
     city = {k: sum(figures[k].values()) for k in SUMS}
     city.update({k: round(sum(figures[k].values()), 2) for k in HOURS})
+    for key in ("money", "goods", "donations", "blood", "donations_target", "blood_target"):
+        known = [r[key] for r in rows if r[key] is not None]
+        city[key] = round(sum(known), 2) if known else None
+    for key in ("donations", "blood"):
+        goal = city[f"{key}_target"]
+        city[f"{key}_rate"] = round(city[key] / goal, 4) if goal else None
     return {
         "period": str(period),
         "kind": period.kind,

@@ -45,6 +45,7 @@ PAGE_MODULES = [
     "app.web.projects",
     "app.web.office",
     "app.web.reviews",
+    "app.web.contributions",
     "app.web.photos",
 ]
 
