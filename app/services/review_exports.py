@@ -66,7 +66,7 @@ def breakdown_rows(row: dict) -> list[list[str]]:
     return [
         [
             str(INDICATORS[b["key"]][0]),
-            number_text(b["value"]),
+            number_text(b["value"]) if b["value"] is not None else _("不适用"),
             number_text(b["target"]),
             str(b["weight"]),
             number_text(b["points"]),
