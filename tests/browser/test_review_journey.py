@@ -83,3 +83,12 @@ def test_publish_raise_from_a_flag_reply_with_a_file_close_and_the_score_moves(b
     after = unit_score(unit, month, "甲单位")
     assert after - before == 40  # the weight of 整改事项按期完成率: 1 of 1 item closed by its deadline
     shot(unit, "review-journey-score-after-closing")
+
+    review_id = read(select(PeriodReview.id))
+    unit.goto(f"/reviews/{review_id}")
+    expect(unit.get_by_role("heading", name="甲单位 2026年上半年志愿服务点评")).to_be_visible()
+    expect(unit.locator("#review-comment")).to_be_visible()
+    for page, path in ((unit, f"/reviews/{review_id}"), (unit, "/contributions/"), (office, "/contributions/"),
+                       (office, "/reviews/")):
+        page.goto(path)
+        check_a11y(page)
