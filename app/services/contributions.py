@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Contribution, ContributionFile, ContributionTarget, Unit, User
@@ -217,6 +218,12 @@ def overview(year: int) -> list[dict]:
 def list_for(user: User, year: int) -> list[Contribution]:
     stmt = (
         select(Contribution)
+        .options(  # no query per row, and not the files' bytes
+            selectinload(Contribution.files).load_only(
+                ContributionFile.id, ContributionFile.contribution_id, ContributionFile.filename
+            ),
+            selectinload(Contribution.unit),
+        )
         .where(Contribution.day >= date(year, 1, 1), Contribution.day < date(year + 1, 1, 1))
         .order_by(Contribution.day.desc(), Contribution.id.desc())
     )

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.auth_state import role_required
 from app.services import review_exports, reviews
+from app.services.errors import Forbidden
 from app.services.periods import Period
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
@@ -55,7 +56,9 @@ def _back(review_id: int, unit_id: int | None):
 @role_required(*ADMINS)
 def index():
     form = DraftForm()
-    if request.method == "POST" and current_user.role == "platform_admin" and form.validate_on_submit():
+    if request.method == "POST" and current_user.role != "platform_admin":
+        raise Forbidden(_("只有文明办可以编制和发布点评"))
+    if form.validate_on_submit():
         with domain_errors(form) as attempt:
             review = reviews.make_draft(reviews.review_period(form.period.data), by=current_user)
         if attempt.ok:

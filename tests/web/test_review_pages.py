@@ -42,6 +42,7 @@ def test_the_office_drafts_comments_and_publishes_and_the_unit_reads_its_own(app
     unit_client = app.test_client()
     f.login(unit_client, admin_a)
     assert unit_client.get(url).status_code == 404  # a draft is the office's
+    assert f.post_form(unit_client, "/reviews/", {"period": "2026-H1"}).status_code == 403
     assert f.post_form(client, f"{url}/publish", {}, token_from=url).status_code == 302
     db.session.expire_all()
     assert db.session.get(PeriodReview, review_id).published_at is not None
