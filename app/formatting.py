@@ -69,6 +69,7 @@ NAVIGATION_MORE = {
         ("office.scores", _l("单位测评得分")),
         ("reviews.index", _l("半年和年度点评")),
         ("contributions.index", _l("捐赠和献血")),
+        ("assessment.index", _l("测评资料")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -80,6 +81,7 @@ NAVIGATION_MORE = {
         ("office.scores", _l("单位测评得分")),
         ("reviews.index", _l("半年和年度点评")),
         ("contributions.index", _l("捐赠和献血")),
+        ("assessment.index", _l("测评资料")),
     ],
 }
 

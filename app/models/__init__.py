@@ -7,6 +7,7 @@ from app.models.bulletins import Bulletin, QuarterReview
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.contributions import Contribution, ContributionFile, ContributionTarget
+from app.models.evidence import PostDay
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
@@ -62,6 +63,7 @@ __all__ = [
     "Photo",
     "PlacePairing",
     "Post",
+    "PostDay",
     "PracticePlace",
     "Project",
     "ProjectSignup",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Contribution, ContributionFile, ContributionTarget, Unit, User
-from app.services import audit, evidence
+from app.services import audit, evidence_files
 from app.services.clock import local_today, now
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.inputs import SERVICE_MIN_YEAR, Upload
@@ -78,7 +78,7 @@ def record(
         raise ValidationFailed(fields={"description": [_("不能超过%(n)d个字", n=DESCRIPTION_MAX)]})
     if kind == "goods" and not description:
         raise ValidationFailed(fields={"description": [_("请写明捐赠的物品")]})
-    checked = evidence.check(files or [])
+    checked = evidence_files.check(files or [])
     if not checked:
         raise ValidationFailed(fields={"files": [_("请上传证明材料（PDF或图片）")]})
     item = Contribution(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Rectification, RectificationFile, Unit, User
-from app.services import audit, evidence
+from app.services import audit, evidence_files
 from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
@@ -21,8 +21,8 @@ REPLY_MAX = 2000
 REASON_MAX = 500
 SOURCE_MAX = 200
 DEADLINE_MAX_DAYS = 366
-FILE_MAX_BYTES = evidence.MAX_BYTES
-FILES_MAX = evidence.MAX_FILES
+FILE_MAX_BYTES = evidence_files.MAX_BYTES
+FILES_MAX = evidence_files.MAX_FILES
 STATUSES = ("open", "replied", "closed")
 
 
@@ -119,7 +119,7 @@ def overdue_count(unit_id: int | None = None) -> int:
 
 
 def _files(item: Rectification, uploads: list[Upload], by: User) -> list[RectificationFile]:
-    checked = evidence.check(
+    checked = evidence_files.check(
         uploads,
         already=len(item.files),
         max_files=FILES_MAX,

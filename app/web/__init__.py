@@ -48,6 +48,8 @@ PAGE_MODULES = [
     "app.web.reviews",
     "app.web.contributions",
     "app.web.photos",
+    "app.web.evidence",
+    "app.web.assessment",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
-from app.services import contributions, evidence, units
+from app.services import contributions, evidence_files, units
 from app.services.clock import local_today
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes, uploads
 
@@ -82,7 +82,7 @@ def record():
                 description=form.description.data,
                 amount=form.amount.data,
                 persons=form.persons.data,
-                files=uploads(form.files.data, evidence.MAX_BYTES),
+                files=uploads(form.files.data, evidence_files.MAX_BYTES),
                 by=current_user,
             )
         if attempt.ok:

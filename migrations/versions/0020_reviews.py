@@ -4,7 +4,7 @@ blood drives) with evidence files and yearly targets
 New tables only; nothing existing changes.
 
 Revision ID: 0020_reviews
-Revises: 0017b_export_heartbeat
+Revises: 0019_evidence_beneficiaries
 
 """
 from alembic import op
@@ -15,7 +15,7 @@ import app.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0020_reviews'
-down_revision = '0017b_export_heartbeat'
+down_revision = '0019_evidence_beneficiaries'
 branch_labels = None
 depends_on = None
 
