@@ -67,6 +67,8 @@ NAVIGATION_MORE = {
         ("unit_profile.registration", _l("登记率")),
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
+        ("reviews.index", _l("半年和年度点评")),
+        ("contributions.index", _l("捐赠和献血")),
         ("assessment.index", _l("测评资料")),
     ],
     "unit_admin": [
@@ -77,6 +79,8 @@ NAVIGATION_MORE = {
         ("unit_profile.mine", _l("本单位")),
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
+        ("reviews.index", _l("半年和年度点评")),
+        ("contributions.index", _l("捐赠和献血")),
         ("assessment.index", _l("测评资料")),
     ],
 }

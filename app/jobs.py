@@ -47,6 +47,12 @@ def keep_scores(at: datetime) -> dict:
     return {"kept": scores.keep_ended(at)}
 
 
+def review_drafts(at: datetime) -> dict:
+    from app.services import reviews
+
+    return {"drafted": reviews.draft_ended(at)}
+
+
 def office_mail(at: datetime) -> dict:
     from app.services import office_mail as mail
 
@@ -78,6 +84,12 @@ JOBS = [
         _l("每月1日确定上月（及刚结束的季度、半年、年度）的单位测评得分"),
         {"day": 1, "hour": 3, "minute": 0},
         keep_scores,
+    ),
+    Job(
+        "review_drafts",
+        _l("1月1日和7月1日生成刚结束的半年（及年度）点评草稿"),
+        {"month": "1,7", "day": 1, "hour": 3, "minute": 30},
+        review_drafts,
     ),
     Job("resume_exports", _l("重新运行因进程中断而停止的记录导出"), {"minute": "*/3"}, resume_exports),
     Job("office_mail", _l("向成员单位发送整改事项、任务通知及到期提醒"), {"minute": "*/10"}, office_mail),

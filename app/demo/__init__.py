@@ -102,6 +102,9 @@ def load() -> bool:
     # 东湖村 station: its institute is paired with the first unit
     demo_evidence.load_evidence(admin, unit_list[0], project_list[0], first_post, stations[3])
     load_office(admin, unit_list)
+    from app.demo import reviews as demo_reviews
+
+    demo_reviews.load(admin, unit_list)
     db.session.flush()
     return True
 

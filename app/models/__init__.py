@@ -6,6 +6,7 @@ from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
+from app.models.contributions import Contribution, ContributionFile, ContributionTarget
 from app.models.evidence import PostDay
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
@@ -24,6 +25,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
+from app.models.reviews import PeriodReview
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
@@ -39,6 +41,9 @@ __all__ = [
     "Bulletin",
     "Certificate",
     "ColumnMapping",
+    "Contribution",
+    "ContributionFile",
+    "ContributionTarget",
     "Coupon",
     "ExportJob",
     "InsuranceCover",
@@ -54,6 +59,7 @@ __all__ = [
     "OfficeTask",
     "OfficeTaskUnit",
     "OfflineTap",
+    "PeriodReview",
     "Photo",
     "PlacePairing",
     "Post",

@@ -131,3 +131,26 @@ def page_footer(text: str):
         canvas.restoreState()
 
     return draw
+
+
+def bar_chart(title: str, labels: list[str], values: list[float], horizontal: bool = False):
+    """A titled bar chart in the CJK font (horizontal for rankings), as a flowable drawing."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+
+    font = register_font()
+    drawing = Drawing(170 * mm, 70 * mm if not horizontal else max(40, 8 * len(values)) * mm)
+    chart = HorizontalBarChart() if horizontal else VerticalBarChart()
+    chart.x, chart.y = 30 * mm if horizontal else 15 * mm, 10 * mm
+    chart.width = 125 * mm if horizontal else 145 * mm
+    chart.height = drawing.height - 22 * mm
+    chart.data = [values or [0]]
+    chart.categoryAxis.categoryNames = labels or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor("#b3261e")
+    drawing.add(chart)
+    drawing.add(String(0, drawing.height - 8 * mm, title, fontName=font, fontSize=11))
+    return drawing

@@ -4,7 +4,6 @@ returns it. Every step is kept in the audit trail."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -12,18 +11,18 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Rectification, RectificationFile, Unit, User
-from app.services import audit
+from app.services import audit, evidence_files
 from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.inputs import Upload, safe_name
+from app.services.inputs import Upload
 
 FINDING_MAX = 2000
 REPLY_MAX = 2000
 REASON_MAX = 500
 SOURCE_MAX = 200
 DEADLINE_MAX_DAYS = 366
-FILE_MAX_BYTES = 5 * 1024 * 1024
-FILES_MAX = 5
+FILE_MAX_BYTES = evidence_files.MAX_BYTES
+FILES_MAX = evidence_files.MAX_FILES
 STATUSES = ("open", "replied", "closed")
 
 
@@ -119,67 +118,25 @@ def overdue_count(unit_id: int | None = None) -> int:
     return db.session.scalar(stmt) or 0
 
 
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-)
-
-
-def _sniff(upload: Upload) -> tuple[str, str]:
-    """The file's type from its content, never from its name: PDF, PNG or JPEG."""
-    for magic, content_type, extension in _SIGNATURES:
-        if upload.data.startswith(magic):
-            if content_type != "application/pdf":
-                from PIL import Image
-
-                try:
-                    with Image.open(io.BytesIO(upload.data)) as image:
-                        image.verify()
-                except Exception:
-                    break
-            return content_type, extension
-    raise ValidationFailed(
-        fields={"files": [_("附件“%(n)s”不是PDF或图片（PNG、JPEG）", n=safe_name(upload.filename))]}
-    )
-
-
 def _files(item: Rectification, uploads: list[Upload], by: User) -> list[RectificationFile]:
-    uploads = [u for u in uploads if u.data]
-    if len(item.files) + len(uploads) > FILES_MAX:
-        raise ValidationFailed(fields={"files": [_("每个整改事项最多%(n)d个附件", n=FILES_MAX)]})
-    kept = []
-    for upload in uploads:
-        if len(upload.data) > FILE_MAX_BYTES:
-            raise ValidationFailed(
-                fields={
-                    "files": [
-                        _(
-                            "附件“%(n)s”超过%(mb)dMB",
-                            n=safe_name(upload.filename),
-                            mb=FILE_MAX_BYTES // (1024 * 1024),
-                        )
-                    ]
-                }
-            )
-        content_type, extension = _sniff(upload)
-        name = safe_name(upload.filename)
-        if not name.lower().endswith(extension) and not (
-            extension == ".jpg" and name.lower().endswith(".jpeg")
-        ):
-            name = name[:96] + extension
-        kept.append(
-            RectificationFile(
-                item=item,
-                filename=name,
-                content_type=content_type,
-                size=len(upload.data),
-                data=upload.data,
-                uploaded_by_id=by.id,
-                uploaded_at=now(),
-            )
+    checked = evidence_files.check(
+        uploads,
+        already=len(item.files),
+        max_files=FILES_MAX,
+        message=_("每个整改事项最多%(n)d个附件", n=FILES_MAX),
+    )
+    return [
+        RectificationFile(
+            item=item,
+            filename=f.filename,
+            content_type=f.content_type,
+            size=len(f.data),
+            data=f.data,
+            uploaded_by_id=by.id,
+            uploaded_at=now(),
         )
-    return kept
+        for f in checked
+    ]
 
 
 def reply(item: Rectification, *, text: str, by: User, files: list[Upload] | None = None) -> Rectification:

@@ -7,6 +7,10 @@ score out of 100 for any period, with a breakdown and a rank.
   on time) are not.
 - Points of an indicator = weight × min(1, value ÷ target); the weights sum to 100.
 - A unit with nothing to measure for a rate (no records reviewed, no item due) has met it.
+- The registration rate (registered volunteers at the period's end ÷ the unit's headcount, at
+  most 1) needs a headcount: a unit without one has the indicator marked not applicable, and
+  its weight is spread over the unit's other indicators in proportion to their weights (each
+  applicable weight × 100 ÷ the applicable weights' sum), so the score stays out of 100.
 - An ended period is scored with the scheme in force at its end. The scheduler keeps it on the
   1st (or the office does, with a button): kept scores (ScoreSnapshot) never change, whatever
   scheme or record comes later. Until then it is computed on each look; a period still running
@@ -38,6 +42,7 @@ INDICATORS = {
     "activities_held": (_l("开展活动（场/年）"), True, ""),
     "records_reviewed_on_time": (_l("服务记录7日内审核率"), False, "%"),
     "rectifications_on_time": (_l("整改事项按期完成率"), False, "%"),
+    "registration_rate": (_l("志愿者注册率（注册人数÷在册人数）"), False, "%"),
 }
 DEFAULT_SCHEME = [
     {"key": "hours_per_volunteer", "weight": 30, "target": 25},
@@ -197,25 +202,31 @@ def _values(period: Period) -> tuple[list[Unit], dict[int, dict[str, float]]]:
             "activities_held": figures["activities"].get(unit.id, 0) / years,
             "records_reviewed_on_time": rates["records_reviewed_on_time"].get(unit.id, 1.0),
             "rectifications_on_time": rates["rectifications_on_time"].get(unit.id, 1.0),
+            # not applicable without a headcount (None): see _score
+            "registration_rate": min(1.0, registered / unit.headcount) if unit.headcount else None,
         }
     return units, values
 
 
-def _score(indicators: list[dict], values: dict[str, float]) -> tuple[float, list[dict]]:
+def _score(indicators: list[dict], values: dict[str, float | None]) -> tuple[float, list[dict]]:
+    applicable = sum(row["weight"] for row in indicators if values[row["key"]] is not None)
     breakdown = []
     for row in indicators:
         value = values[row["key"]]
-        points = row["weight"] * min(1.0, value / row["target"])
+        # an indicator not applicable to the unit scores nothing and its weight goes to the others
+        weight = row["weight"] * 100 / applicable if value is not None else 0
+        points = weight * min(1.0, value / row["target"]) if value is not None else 0
         breakdown.append(
             {
                 "key": row["key"],
-                "value": round(value, 4),
+                "value": round(value, 4) if value is not None else None,
                 "target": row["target"],
                 "weight": row["weight"],
+                "effective_weight": round(weight, 2),
                 "points": round(points, 2),
             }
         )
-    return round(sum(b["points"] for b in breakdown), 2), breakdown
+    return min(100.0, round(sum(b["points"] for b in breakdown), 2)), breakdown  # rounding never tips over
 
 
 def compute(period: Period) -> dict:

@@ -45,6 +45,8 @@ PAGE_MODULES = [
     "app.web.places",
     "app.web.projects",
     "app.web.office",
+    "app.web.reviews",
+    "app.web.contributions",
     "app.web.photos",
     "app.web.evidence",
     "app.web.assessment",

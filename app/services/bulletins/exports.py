@@ -201,15 +201,11 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
 def pdf_bytes(bulletin: Bulletin) -> bytes:
     """The bulletin as a PDF: figures, flags, charts of recent months and of the units' hours,
     top volunteers; Chinese in the embedded font."""
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
     from reportlab.lib.units import mm
     from reportlab.platypus import Spacer
 
     from app.services import pdf
 
-    font = pdf.register_font()
     figures = bulletin.figures
     flow = [
         pdf.paragraph(title_of(bulletin), "title"),
@@ -224,22 +220,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
             pdf.paragraph("• " + flag) for flag in flag_texts(figures)
         ]
 
-    def bar_chart(title, labels, values, horizontal=False):
-        drawing = Drawing(170 * mm, 70 * mm if not horizontal else max(40, 8 * len(values)) * mm)
-        chart = HorizontalBarChart() if horizontal else VerticalBarChart()
-        chart.x, chart.y = 30 * mm if horizontal else 15 * mm, 10 * mm
-        chart.width = 125 * mm if horizontal else 145 * mm
-        chart.height = drawing.height - 22 * mm
-        chart.data = [values or [0]]
-        chart.categoryAxis.categoryNames = labels or [""]
-        chart.categoryAxis.labels.fontName = font
-        chart.categoryAxis.labels.fontSize = 7
-        chart.valueAxis.labels.fontName = font
-        chart.valueAxis.valueMin = 0
-        chart.bars[0].fillColor = colors.HexColor("#b3261e")
-        drawing.add(chart)
-        drawing.add(String(0, drawing.height - 8 * mm, title, fontName=font, fontSize=11))
-        return drawing
+    bar_chart = pdf.bar_chart
 
     months = figures["hours_by_month"]
     flow += [

@@ -196,9 +196,12 @@ class ScoresQuery(StrictSchema):
 
 class Points(StrictSchema):
     key = Text()
-    value = fields.Float()
+    value = fields.Float(allow_none=True, metadata={"description": "null: not applicable to the unit"})
     target = fields.Float()
     weight = Int()
+    effective_weight = fields.Float(
+        metadata={"description": "the weight after those of indicators not applicable are spread"}
+    )
     points = fields.Float()
 
 
