@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -187,7 +188,7 @@ def period_figures(period: Period) -> dict[int, dict]:
     result = {}
     for unit_id in set(done) | set(goals):
         target = goals.get(unit_id)
-        row = dict(done.get(unit_id, EMPTY))
+        row: dict[str, Any] = dict(done.get(unit_id, EMPTY))
         donations_goal = float(target.donations) * share if target and target.donations else None
         blood_goal = target.blood * share if target and target.blood else None
         row.update(

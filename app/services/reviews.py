@@ -10,6 +10,7 @@ correction is the next numbered revision, made from today's ledger, published in
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -133,7 +134,7 @@ def compute(period: Period) -> dict:
             }
         )
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit_id"]))
-    city = {k: sum(figures[k].values()) for k in SUMS}
+    city: dict[str, Any] = {k: sum(figures[k].values()) for k in SUMS}
     city.update({k: round(sum(figures[k].values()), 2) for k in HOURS})
     for key in ("money", "goods", "donations", "blood", "donations_target", "blood_target"):
         known = [r[key] for r in rows if r[key] is not None]

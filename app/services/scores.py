@@ -176,7 +176,7 @@ def _rates(start, end) -> dict[str, dict[int, float]]:
     }
 
 
-def _values(period: Period) -> tuple[list[Unit], dict[int, dict[str, float]]]:
+def _values(period: Period) -> tuple[list[Unit], dict[int, dict[str, float | None]]]:
     start, end = period.bounds()
     units = list(
         db.session.scalars(
