@@ -66,6 +66,7 @@ NAVIGATION_MORE = {
         ("unit_profile.registration", _l("登记率")),
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
+        ("reports_admin.index", _l("随手拍")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -75,6 +76,7 @@ NAVIGATION_MORE = {
         ("unit_profile.mine", _l("本单位")),
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
+        ("reports_admin.index", _l("随手拍")),
     ],
 }
 

@@ -30,6 +30,9 @@ DEFAULT_LIMITS = {
     # 忘记密码: texts cost money and a six-digit code must not be guessed
     "password_forgot_per_ip": "10/minute;100/hour",
     "password_forgot_per_account": "5/10 minutes;20/day",
+    # 随手拍: a supervisor's reports, per address and per account (the phone's login)
+    "report_per_ip": "20/minute;300/day",
+    "report_per_account": "5/minute;30/day",
 }
 
 RATE_LIMITED_429 = {
@@ -133,6 +136,11 @@ def forgot_password_limited(view):
     return _shared(
         "password-forgot", "password_forgot_per_ip", "password_forgot_per_account", registering_phone
     )(view)
+
+
+def report_limited(view):
+    """A supervisor's report (the phone page and reportProblem share the counters)."""
+    return _shared("report", "report_per_ip", "report_per_account", acting_user)(view)
 
 
 def certificate_check_limited(view):

@@ -23,6 +23,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
+from app.models.reports import ProblemReport, Supervisor
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
@@ -56,6 +57,7 @@ __all__ = [
     "Photo",
     "PlacePairing",
     "Post",
+    "ProblemReport",
     "PracticePlace",
     "Project",
     "ProjectSignup",
@@ -71,6 +73,7 @@ __all__ = [
     "Skill",
     "StarEvent",
     "StarThreshold",
+    "Supervisor",
     "TapDevice",
     "Team",
     "TeamMember",
