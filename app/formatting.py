@@ -67,6 +67,7 @@ NAVIGATION_MORE = {
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
         ("reports_admin.index", _l("随手拍")),
+        ("column_admin.index", _l("志愿风采")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -77,6 +78,7 @@ NAVIGATION_MORE = {
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
         ("reports_admin.index", _l("随手拍")),
+        ("column_admin.index", _l("志愿风采")),
     ],
 }
 

@@ -6,6 +6,7 @@ from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
+from app.models.column import ColumnItem
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
@@ -38,6 +39,7 @@ __all__ = [
     "AuditEntry",
     "Bulletin",
     "Certificate",
+    "ColumnItem",
     "ColumnMapping",
     "Coupon",
     "ExportJob",

@@ -47,6 +47,8 @@ PAGE_MODULES = [
     "app.web.photos",
     "app.web.reports",
     "app.web.reports_admin",
+    "app.web.column",
+    "app.web.column_admin",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
