@@ -31,9 +31,8 @@ def atom_feed(
     ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_url
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=feed_url)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=site_url)
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(
-        max((i.published_at for i in items), default=None)
-    )
+    stamps = [i.published_at for i in items if i.published_at is not None]
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(max(stamps) if stamps else None)
     for item in items:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         url = item_url(item)
