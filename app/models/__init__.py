@@ -7,6 +7,7 @@ from app.models.bulletins import Bulletin, QuarterReview
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.column import ColumnItem
+from app.models.commendations import Commendation, HonourVote, Nominee, Objection
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
@@ -41,8 +42,10 @@ __all__ = [
     "Certificate",
     "ColumnItem",
     "ColumnMapping",
+    "Commendation",
     "Coupon",
     "ExportJob",
+    "HonourVote",
     "InsuranceCover",
     "InsuranceCoverMember",
     "JobClaim",
@@ -51,6 +54,8 @@ __all__ = [
     "LoginSession",
     "Merchant",
     "Need",
+    "Nominee",
+    "Objection",
     "NeedSignup",
     "Offer",
     "OfficeTask",

@@ -49,6 +49,8 @@ PAGE_MODULES = [
     "app.web.reports_admin",
     "app.web.column",
     "app.web.column_admin",
+    "app.web.honours",
+    "app.web.honours_admin",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

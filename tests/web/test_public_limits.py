@@ -13,7 +13,9 @@ from tests import factories as f
 from tests.services.test_photos import jpeg_with_gps
 from tests.web.test_rate_limits import assert_limited_json, assert_limited_page, storage_uri  # noqa: F401
 
-LOW = {"report_per_ip": "4/hour", "report_per_account": "2/hour"}
+LOW = {"report_per_ip": "4/hour", "report_per_account": "2/hour",
+       "objection_per_ip": "4/hour", "objection_per_contact": "2/hour",
+       "vote_code_per_ip": "4/hour", "vote_code_per_phone": "2/hour"}
 
 
 @pytest.fixture
@@ -62,3 +64,42 @@ def test_reports_are_limited_per_address(client, db):
     elsewhere = client.post("/api/v1/reports", json=_body(), headers=headers,
                             environ_base={"REMOTE_ADDR": "198.51.100.9"})
     assert elsewhere.status_code == 201
+
+
+def _posted_list(db):
+    from app.services import commendations
+    boss = f.platform_admin("boss")
+    item = commendations.create(honour="美德之星", period_kind="month", period="2026-10", posting_days=5, by=boss)
+    commendations.add_nominee(item, citation="热心", volunteer=f.volunteer(), by=boss)
+    commendations.post(item, by=boss, vote=True)
+    db.session.commit()
+    return item
+
+
+def test_objections_are_limited_per_contact_and_per_address(client, db):
+    item = _posted_list(db)
+    token = f.csrf_token(client, f"/honours/{item.id}")
+
+    def send(contact, addr="203.0.113.1"):
+        return client.post(f"/honours/{item.id}/objections", environ_base={"REMOTE_ADDR": addr},
+                           data={"csrf_token": token, "nominee_id": "0", "text": "异议", "contact_name": "赵",
+                                 "contact": contact})
+    assert send("13900001111").status_code == 302
+    assert send("13900001111").status_code == 302
+    assert_limited_page(send("13900001111", addr="203.0.113.2"))  # the same contact elsewhere
+    assert send("13900002222").status_code == 302
+    assert send("13900003333").status_code == 302
+    assert_limited_page(send("13900004444"))  # this address: the 5th
+
+
+def test_vote_codes_are_limited_per_phone(client, db):
+    item = _posted_list(db)
+    token = f.csrf_token(client, f"/honours/{item.id}")
+
+    def ask(phone, addr="203.0.113.1"):
+        return client.post(f"/honours/{item.id}/vote-code", environ_base={"REMOTE_ADDR": addr},
+                           data={"csrf_token": token, "phone": phone})
+    assert ask("13900001111").status_code == 200
+    assert ask("13900001111").status_code == 200
+    assert_limited_page(ask("13900001111", addr="203.0.113.9"))
+    assert ask("13900002222", addr="203.0.113.9").status_code == 200

@@ -30,6 +30,8 @@ PUBLIC = {
     "photos.full", "photos.thumb",
     # the public column (志愿风采): its lists, items and Atom feed are for everyone
     "column.index", "column.show", "column.feed",
+    # 公示 of commendations: anyone reads, objects (with a contact) and votes (by a texted code)
+    "honours.index", "honours.show", "honours.object", "honours.vote_code", "honours.vote",
 }
 
 
