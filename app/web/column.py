@@ -38,8 +38,9 @@ def _cached(mimetype: str, render: Callable[[], str | bytes]) -> Response:
     """Anonymous visitors share one rendering per page, language and version of the column;
     browsers and proxies revalidate with the ETag after MAX_AGE seconds."""
     version = column.version()
-    key = (request.full_path, str(get_locale()), version)
-    etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    shown = (request.full_path, str(get_locale()), version)
+    etag = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]  # the same from every worker
+    key = (id(current_app._get_current_object()), *shown)
     # a page for a signed-in user, or one carrying a message for this visitor, is never shared
     anonymous = not current_user.is_authenticated and not session.get("_flashes")
     body = _pages.get(key) if anonymous else None

@@ -118,3 +118,23 @@ def test_no_vote_where_none_is_open(scene, db):
     commendations.post(scene.item, by=scene.boss, vote=False)
     with pytest.raises(Conflict):
         honour_votes.send_code(scene.item, "13900002222")
+
+
+def test_two_votes_from_one_phone_at_once_make_one(app, scene, db, caplog):
+    from app.models import HonourVote
+    from tests import races
+
+    item_id, nominee_id = scene.item.id, scene.nominee.id
+    commendations.post(scene.item, by=scene.boss, vote=True)
+    with caplog.at_level(logging.INFO, logger="app.sms"):
+        honour_votes.send_code(scene.item, "13900002222")
+    code = _texted(caplog)
+
+    def vote(_i):
+        return honour_votes.cast(commendations.get(item_id), phone="13900002222", code=code, nominee_id=nominee_id)
+
+    results = races.run(app, 4, vote)
+    assert sum(isinstance(r, HonourVote) for r in results) == 1
+    assert all(isinstance(r, HonourVote | Conflict) for r in results), results
+    db.session.expire_all()
+    assert honour_votes.counts(commendations.get(item_id)) == {nominee_id: 1}
