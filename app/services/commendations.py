@@ -21,7 +21,7 @@ from app.services import audit
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-HONOURS = ("美德之星", "文明使者")
+HONOURS = {"美德之星": _l("美德之星"), "文明使者": _l("文明使者")}  # stored by the Chinese name
 STATUS_LABELS = {"draft": _l("草稿"), "posted": _l("公示中"), "final": _l("已确定")}
 CITATION_MAX = 300
 DAYS_MIN, DAYS_MAX = 1, 30
@@ -33,10 +33,11 @@ def status_label(status: str) -> str:
 
 
 def title(item: Commendation) -> str:
+    honour = str(HONOURS.get(item.honour, item.honour))
     if item.period_kind == "year":
-        return _("%(y)s年度%(h)s", y=item.period, h=item.honour)
+        return _("%(y)s年度%(h)s", y=item.period, h=honour)
     year, month = item.period.split("-")
-    return _("%(y)s年%(m)d月%(h)s", y=year, m=int(month), h=item.honour)
+    return _("%(y)s年%(m)d月%(h)s", y=year, m=int(month), h=honour)
 
 
 def _office(by: User) -> None:

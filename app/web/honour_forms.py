@@ -12,7 +12,7 @@ from app.web.forms import BaseForm
 
 
 class CommendationForm(BaseForm):
-    honour = SelectField(_l("称号"), choices=[SelectChoice(h, h) for h in commendations.HONOURS])
+    honour = SelectField(_l("称号"), choices=[SelectChoice(k, v) for k, v in commendations.HONOURS.items()])
     period_kind = SelectField(
         _l("评选周期"), choices=[SelectChoice("month", _l("月度")), SelectChoice("year", _l("年度"))]
     )
