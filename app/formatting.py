@@ -70,6 +70,7 @@ NAVIGATION_MORE = {
         ("reports_admin.index", _l("随手拍")),
         ("column_admin.index", _l("志愿风采")),
         ("honours_admin.index", _l("先进典型")),
+        ("assessment.index", _l("测评资料")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -81,6 +82,7 @@ NAVIGATION_MORE = {
         ("office.scores", _l("单位测评得分")),
         ("reports_admin.index", _l("随手拍")),
         ("column_admin.index", _l("志愿风采")),
+        ("assessment.index", _l("测评资料")),
     ],
 }
 

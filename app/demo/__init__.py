@@ -96,7 +96,11 @@ def load() -> bool:
     from app.models import Post
 
     first_post = db.session.scalar(select(Post).where(Post.unit_id == unit_list[0].id).order_by(Post.id))
-    demo_projects.load_projects(admin, unit_list, team_list, first_post)
+    project_list = demo_projects.load_projects(admin, unit_list, team_list, first_post)
+    from app.demo import evidence as demo_evidence
+
+    # 东湖村 station: its institute is paired with the first unit
+    demo_evidence.load_evidence(admin, unit_list[0], project_list[0], first_post, stations[3])
     load_office(admin, unit_list)
     from app.demo import public_face as demo_public_face
 

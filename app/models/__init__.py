@@ -8,6 +8,7 @@ from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.column import ColumnItem
 from app.models.commendations import Commendation, HonourVote, Nominee, Objection
+from app.models.evidence import PostDay
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
@@ -64,6 +65,7 @@ __all__ = [
     "Photo",
     "PlacePairing",
     "Post",
+    "PostDay",
     "ProblemReport",
     "PracticePlace",
     "Project",

@@ -87,6 +87,8 @@ class Activity(Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int | None] = mapped_column()
+    # People served (服务人次), entered by the unit admin as evidence for the ledger.
+    beneficiaries: Mapped[int | None] = mapped_column()
     signup_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Occurrences of a recurring activity share a series id (the first occurrence's id).
     series_id: Mapped[int | None] = mapped_column(index=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Activity, Post, Project, ProjectSignup, ServiceRecord, Team, User, Volunteer
-from app.services import audit, categories, places, teams, units
+from app.services import audit, categories, evidence, places, teams, units
 from app.services.clock import local_today
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -155,6 +155,7 @@ class ProjectFigures:
     activities: int
     volunteers: int  # distinct volunteers with approved service in the project
     hours: float
+    beneficiaries: int = 0  # people served by its activities and on its posts' days
 
 
 def figures(project: Project) -> ProjectFigures:
@@ -171,8 +172,14 @@ def figures(project: Project) -> ProjectFigures:
     ).one()
     posts = db.session.scalar(select(func.count()).where(Post.project_id == project.id)) or 0
     activities = db.session.scalar(select(func.count()).where(Activity.project_id == project.id)) or 0
+    served = evidence.beneficiaries_sum([Activity.project_id == project.id], [Post.project_id == project.id])
     return ProjectFigures(
-        project.signup_count, posts, activities, int(volunteers or 0), round(int(seconds or 0) / 3600, 2)
+        project.signup_count,
+        posts,
+        activities,
+        int(volunteers or 0),
+        round(int(seconds or 0) / 3600, 2),
+        served,
     )
 
 

@@ -52,6 +52,8 @@ PAGE_MODULES = [
     "app.web.column_admin",
     "app.web.honours",
     "app.web.honours_admin",
+    "app.web.evidence",
+    "app.web.assessment",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from app.auth_state import role_required
 from app.models import Unit
 from app.services import units
-from app.services.bulletins import exports, figures, labels, people, quarters, snapshots
+from app.services.bulletins import evidence, exports, figures, labels, people, quarters, snapshots
 from app.services.errors import Forbidden, get_or_404
 from app.services.months import Month
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
@@ -109,6 +109,8 @@ def show(bulletin_id: int):
         flags=labels.flag_texts(bulletin.figures),
         generated=labels.stamp(bulletin.generated_at),
         categories=people.category_table(bulletin.figures),
+        stations=evidence.station_table(bulletin.figures),
+        station_headers=evidence.station_headers(),
     )
 
 

@@ -40,7 +40,7 @@ def _cached(mimetype: str, render: Callable[[], str | bytes]) -> Response:
     version = column.version()
     shown = (request.full_path, str(get_locale()), version)
     etag = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]  # the same from every worker
-    key = (id(current_app._get_current_object()), *shown)
+    key = (id(current_app._get_current_object()), *shown)  # type: ignore[attr-defined]
     # a page for a signed-in user, or one carrying a message for this visitor, is never shared
     anonymous = not current_user.is_authenticated and not session.get("_flashes")
     body = _pages.get(key) if anonymous else None

@@ -3,7 +3,7 @@
 New tables only; nothing existing changes.
 
 Revision ID: 0022_public_face
-Revises: 0017b_export_heartbeat
+Revises: 0019_evidence_beneficiaries
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import app.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0022_public_face'
-down_revision = '0017b_export_heartbeat'
+down_revision = '0019_evidence_beneficiaries'
 branch_labels = None
 depends_on = None
 

@@ -34,5 +34,6 @@ def test_an_admin_creates_a_project_a_volunteer_signs_up_once(client, db):
     assert client.post(f"/api/v1/projects/{project_id}/signups", headers=v_headers).status_code == 409
     assert client.post(f"/api/v1/projects/{project_id}/signups", headers=headers).status_code == 403
     shown = client.get(f"/api/v1/projects/{project_id}").json
-    assert shown["figures"] == {"signups": 1, "posts": 0, "activities": 0, "volunteers": 0, "hours": 0}
+    assert shown["figures"] == {"signups": 1, "posts": 0, "activities": 0, "volunteers": 0, "hours": 0,
+                                "beneficiaries": 0}
     assert client.get("/api/v1/projects/999999").status_code == 404

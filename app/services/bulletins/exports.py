@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from app.models import Bulletin
-from app.services.bulletins import people
+from app.services.bulletins import evidence, people
 from app.services.bulletins.figures import volunteer_rows
 from app.services.bulletins.labels import (
     FIGURE_LABELS,
@@ -165,6 +165,8 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
     for label, value in people.rows(figures):
         append_row(sheet, [label, value])
+    for label, value in evidence.rows(figures):
+        append_row(sheet, [label, value])
     append_row(sheet, [_("生成时间"), stamp(bulletin.generated_at)])
     sheet.column_dimensions["A"].width = 40
     months = workbook.create_sheet(_("近期服务时长"))
@@ -180,6 +182,7 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     chart.set_categories(Reference(months, min_col=1, min_row=2, max_row=len(figures["hours_by_month"]) + 1))
     months.add_chart(chart, "D2")
     people.add_xlsx_sheet(workbook, figures)
+    evidence.add_xlsx_sheet(workbook, figures)
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for rank, row in zip(
@@ -248,6 +251,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
         ),
     ]
     flow += people.pdf_flow(figures, bar_chart)
+    flow += evidence.pdf_flow(figures)
     ranking = figures["ranking"][:15]
     flow += [
         pdf.paragraph(_("成员单位服务时长排名"), "heading"),

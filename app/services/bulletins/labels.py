@@ -82,9 +82,9 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
         elif key == "rank":
             value = f"{value} / {figures['units_ranked']}"
         rows.append((str(label), str(value)))
-    from app.services.bulletins import people
+    from app.services.bulletins import evidence, people
 
-    return rows + people.rows(figures)
+    return rows + people.rows(figures) + evidence.rows(figures)
 
 
 def title_of(bulletin: Bulletin) -> str:

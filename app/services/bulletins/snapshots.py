@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Bulletin, Unit, User
 from app.services import audit
-from app.services.bulletins import people
+from app.services.bulletins import evidence, people
 from app.services.bulletins.figures import compute, scope_of
 from app.services.clock import now
 from app.services.errors import NotFound, ValidationFailed
@@ -58,6 +58,8 @@ def generate_bulletins(
         late_until = min((first for _s, _l, first in existing), default=at)
     all_figures = compute(month, late_until=late_until)
     for u, extra in people.compute(month, list(all_figures)).items():
+        all_figures[u].update(extra)
+    for u, extra in evidence.compute(month, list(all_figures)).items():
         all_figures[u].update(extra)
     rows = []
     for u, figures in all_figures.items():

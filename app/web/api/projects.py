@@ -36,6 +36,7 @@ class ProjectFiguresOut(StrictSchema):
     activities = Int()
     volunteers = Int(metadata={"description": "distinct volunteers with approved service in the project"})
     hours = fields.Float()
+    beneficiaries = Int(metadata={"description": "people served (服务人次) to date"})
 
 
 class ProjectOut(StrictSchema):
