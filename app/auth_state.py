@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db, login_manager
 from app.models import User
-from app.services import accounts
+from app.services import login_sessions
 from app.services.errors import Forbidden, NotAuthenticated
 
 
@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(user_id: str):
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not accounts.login_session_valid(session.get("login_session"), user):
+    if user is None or not login_sessions.login_session_valid(session.get("login_session"), user):
         return None
     return user
 
@@ -41,7 +41,7 @@ def portal_login(user: User) -> None:
     """Start a new session: drop whatever the old cookie carried, record a new login."""
     lang = session.get("lang")
     session.clear()
-    login = accounts.start_login_session(user)
+    login = login_sessions.start_login_session(user)
     db.session.commit()
     session["login_session"] = login.id
     if lang:
@@ -54,7 +54,7 @@ def portal_login(user: User) -> None:
 
 
 def portal_logout() -> None:
-    accounts.end_login_session(session.get("login_session"))
+    login_sessions.end_login_session(session.get("login_session"))
     db.session.commit()
     logout_user()
     session.clear()
@@ -90,7 +90,7 @@ def api_user() -> User:
     user = getattr(g, "api_user", None)
     if user is not None:
         return user
-    user = accounts.user_for_token(bearer_token())
+    user = login_sessions.user_for_token(bearer_token())
     if user is None:
         raise NotAuthenticated(_l("令牌无效或已过期"))
     g.api_user = user

@@ -30,9 +30,9 @@ def expire_coupons(at: datetime) -> dict:
 
 
 def prune_login_failures(at: datetime) -> dict:
-    from app.services import accounts
+    from app.services import logins
 
-    return {"pruned": accounts.prune_login_failures(at)}
+    return {"pruned": logins.prune_login_failures(at)}
 
 
 def purge_need_residents(at: datetime) -> dict:

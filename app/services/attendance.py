@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import guardians, ledger, needs, posts, qr
+from app.services import guardians, ledger, need_signups, posts, qr
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
@@ -202,7 +202,7 @@ def check_in(
     flags: list[str] | None = None,
 ) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
-    needs.ensure_may_serve(volunteer, post)
+    need_signups.ensure_may_serve(volunteer, post)
     ensure_open(post, at)
     flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
     record = ledger.open_record(

@@ -8,73 +8,28 @@ problems are kept as (row, column, reason) for an XLSX error report."""
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import time as monotonic_clock
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, User, Volunteer
-from app.services import column_mapping, identity, ledger
+from app.services import column_mapping, identity, import_flow, ledger
 from app.services.clock import parse_local
-from app.services.errors import DomainError, ValidationFailed
+from app.services.errors import DomainError
 from app.services.inputs import sane_year
 from app.services.records_import import file_problem
 from app.services.sheet_reader import Sheet, cell_text, read_sheet
-from app.services.spreadsheets import append_row
 
 MAX_ROWS = 5000
 MAX_SECONDS = 120  # a file that takes longer is refused whole, not half-imported
 EXAMPLE_NUMBER = "ZY0000000001"  # the example row of our template
-EXAMPLE_MARK = "示例"
 DEFAULT_START = time(9, 0)  # a row with a date and a duration only: counted from 09:00
 LOOKUP_CHUNK = 500
-
-
-@dataclass
-class Problem:
-    row: int
-    column: str
-    reason: str
-
-
-@dataclass
-class Outcome:
-    imported: int = 0
-    skipped_examples: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    def row_reasons(self) -> dict[int, list[str]]:
-        rows: dict[int, list[str]] = {}
-        for p in self.problems:
-            rows.setdefault(p.row, []).append(f"{p.column}：{p.reason}" if p.column else p.reason)
-        return rows
-
-    def by_row(self) -> dict[str, list[str]]:
-        rows: dict[str, list[str]] = {}
-        for p in self.problems:
-            rows.setdefault(_("第%(n)d行", n=p.row), []).append(
-                f"{p.column}：{p.reason}" if p.column else p.reason
-            )
-        return rows
-
-
-class ImportRefused(ValidationFailed):
-    """Some rows are wrong: nothing was imported; `outcome.problems` lists them."""
-
-    def __init__(self, outcome: Outcome, message: str | None = None):
-        rows = {o.row for o in outcome.problems}
-        super().__init__(
-            message or _("有%(n)d行数据有误，未导入任何记录", n=len(rows)),
-            fields=outcome.by_row(),
-            problems=[{"row": p.row, "column": p.column, "reason": p.reason} for p in outcome.problems],
-        )
-        self.outcome = outcome
 
 
 def read(data: bytes, filename: str) -> Sheet:
@@ -180,9 +135,11 @@ def _id_text(value: str | None) -> str:
     return "" if not text or "*" in text else text
 
 
-def _who(cells: dict, people: _People, unit_id: int, labels: dict) -> tuple[Volunteer | None, Problem | None]:
+def _who(
+    cells: dict, people: _People, unit_id: int, labels: dict
+) -> tuple[Volunteer | None, import_flow.Problem | None]:
     def problem(code, reason):
-        return None, Problem(0, labels.get(code, ""), reason)
+        return None, import_flow.Problem(0, labels.get(code, ""), reason)
 
     volunteer = None
     number = _id_text(cells.get("id_number"))
@@ -249,22 +206,16 @@ def _when(raw: dict, cells: dict, labels: dict, cursor: dict) -> tuple[datetime,
     return started, started + duration
 
 
-def _is_example(raw: list) -> bool:
-    return any(EXAMPLE_MARK in cell_text(c) for c in raw)
-
-
-def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False) -> Outcome:
-    """Import every row, or none: raises ImportRefused listing each bad row (and, with
+def run(
+    sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False
+) -> import_flow.Outcome:
+    """Import every row, or none: raises import_flow.ImportRefused listing each bad row (and, with
     dry_run, undoes even a good file's rows: a preview). Rows marked 示例 are skipped."""
-    column_mapping.check(mapping, kind="records")
-    if not sheet.rows:
-        raise file_problem(_("文件中没有数据行"))
-    labels = {code: sheet.column_name(i) for i, code in enumerate(mapping) if code}
-    positions = {code: i for i, code in enumerate(mapping) if code}
+    labels, positions = import_flow.mapped_columns(sheet, mapping, "records")
     rows = []
-    outcome = Outcome()
+    outcome = import_flow.Outcome()
     for number, raw in sheet.rows:
-        if _is_example(raw):
+        if import_flow.is_example(raw):
             outcome.skipped_examples += 1
             continue
         values = {code: raw[i] for code, i in positions.items()}
@@ -275,8 +226,7 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
     posts = {p.name: p for p in db.session.scalars(select(Post).where(Post.unit_id == unit_id))}
     deadline = monotonic_clock.monotonic() + MAX_SECONDS
     cursors: dict[int, dict] = {}
-    savepoint = db.session.begin_nested()
-    try:
+    with import_flow.all_or_nothing(dry_run=dry_run):
         for number, row_values, cells in rows:
             if monotonic_clock.monotonic() > deadline:
                 raise file_problem(_("文件太大，处理超时，请分成几个文件导入"))
@@ -287,20 +237,15 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
                 problem.row = number
                 outcome.problems.append(problem)
         if outcome.problems:
-            raise ImportRefused(outcome)
-    except BaseException:
-        savepoint.rollback()
-        raise
-    if dry_run:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
+            raise import_flow.ImportRefused(outcome)
     return outcome
 
 
-def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by) -> Problem | None:
+def _import_row(
+    number, raw, cells, people, posts, unit_id, labels, cursors, by
+) -> import_flow.Problem | None:
     if cells.get("volunteer_no") == EXAMPLE_NUMBER:
-        return Problem(number, labels["volunteer_no"], _("请删除示例行"))
+        return import_flow.Problem(number, labels["volunteer_no"], _("请删除示例行"))
     volunteer, problem = _who(cells, people, unit_id, labels)
     if problem is not None:
         return problem
@@ -309,10 +254,12 @@ def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
         started, ended = _when(raw, cells, labels, cursors.setdefault(volunteer.id, {}))
     except ValueError as exc:
         column, reason = exc.args if len(exc.args) == 2 else ("", str(exc))
-        return Problem(number, column, reason)
+        return import_flow.Problem(number, column, reason)
     post = posts.get(cells.get("post") or cells.get("place") or "")
     if cells.get("post") and post is None:
-        return Problem(number, labels["post"], _("本单位没有名为“%(n)s”的服务岗", n=cells["post"]))
+        return import_flow.Problem(
+            number, labels["post"], _("本单位没有名为“%(n)s”的服务岗", n=cells["post"])
+        )
     parts = [cells.get("content") or ""]
     if cells.get("project"):
         parts.append(_("项目：%(p)s", p=cells["project"]))
@@ -335,81 +282,10 @@ def _import_row(number, raw, cells, people, posts, unit_id, labels, cursors, by)
         code = next(iter(exc.fields), "")
         reason = "；".join(m for msgs in exc.fields.values() for m in msgs) or exc.message
         column = labels.get("ended_at" if code == "ended_at" else "started_at", labels.get("hours", ""))
-        return Problem(number, column, reason)
+        return import_flow.Problem(number, column, reason)
     return None
 
 
-ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
-
-
-def _shown(value) -> str:
-    """A cell as the preview shows it: an ID number masked, as everywhere on our pages."""
-    text = cell_text(value)
-    return identity.mask_id_number(text) if ID_LIKE.match(text) else text
-
-
-def preview_rows(sheet: Sheet, limit: int = 10) -> list[tuple[int, list[str]]]:
-    return [(n, [_shown(c) for c in raw]) for n, raw in sheet.rows[:limit]]
-
-
-def error_report(problems: list[Problem]) -> bytes:
-    """The problems as an XLSX: row, column and reason, one line each."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("导入错误")
-    append_row(sheet, [_("行"), _("列"), _("原因")])
-    for p in problems:
-        append_row(sheet, [p.row, p.column, p.reason])
-    for column, width in zip("ABC", (8, 20, 60), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-@dataclass
-class Review:
-    """What the mapping page shows: the file's columns, the mapping, and how an import went
-    (or would go): its outcome, or why it cannot start."""
-
-    sheet: Sheet
-    mapping: list[str | None]
-    outcome: Outcome | None = None
-    refusal: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.refusal and self.outcome is not None and not self.outcome.problems
-
-
-def review(
-    data: bytes,
-    filename: str,
-    unit_id: int,
-    *,
-    by: User,
-    mapping: list[str | None] | dict[str, str] | None = None,
-    commit: bool = False,
-) -> Review:
-    """Read the file, take the given mapping (or propose one), and import (commit) or only
-    try (a preview that leaves nothing behind). An import that went through is remembered as
-    the unit's mapping. A mapping is a field per column, or {header text: field}."""
-    sheet = read(data, filename)
-    if isinstance(mapping, dict):
-        mapping = column_mapping.from_names(mapping, sheet.header, kind="records")
-    if mapping is None:
-        mapping = column_mapping.propose(sheet.header, unit_id=unit_id, kind="records")
-    mapping = (list(mapping) + [None] * len(sheet.header))[: len(sheet.header)]
-    result = Review(sheet, mapping)
-    try:
-        result.outcome = run(sheet, mapping, unit_id, by=by, dry_run=not commit)
-    except ImportRefused as exc:
-        result.outcome = exc.outcome
-        result.refusal = [exc.message]
-    except ValidationFailed as exc:
-        result.refusal = (
-            exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
-        )
-    if commit and result.ok:
-        column_mapping.remember(unit_id, "records", sheet.header, mapping)
-    return result
+# Read the file, map its columns (given, or proposed) and import the records, or only try them:
+# import_flow.review(data, filename, unit_id, by=, mapping=, commit=).
+review = partial(import_flow.review, "records", read, run)

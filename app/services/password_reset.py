@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts, audit, identity, sms
+from app.services import accounts, audit, identity, login_sessions, sms
 from app.services.clock import now
 from app.services.errors import ValidationFailed
 
@@ -88,6 +88,6 @@ def reset_with_code(phone: str, code: str, new_password: str, *, at: datetime | 
         raise refused
     accounts.validate_password(new_password)
     user.password_hash = accounts.hash_password(new_password)
-    accounts.end_all_sessions(user)
+    login_sessions.end_all_sessions(user)
     audit.log("user.password_reset_by_sms", user, by=user, unit_id=_unit_of(user))
     return user

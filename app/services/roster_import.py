@@ -9,17 +9,15 @@ merged silently; the file is registered whole or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User, Volunteer
-from app.services import activation, audit, column_mapping, guardians, identity, volunteers
-from app.services.clock import local_today, now
-from app.services.errors import ValidationFailed
-from app.services.mapped_import import ImportRefused, Outcome, Problem
-from app.services.records_import import file_problem
+from app.services import activation, audit, column_mapping, guardians, identity, import_flow, volunteers
+from app.services.clock import local_today
 from app.services.sheet_reader import Sheet, cell_text, read_sheet
 
 MAX_ROWS = 5000
@@ -33,14 +31,14 @@ def read(data: bytes, filename: str) -> Sheet:
 class _Row:
     number: int
     cells: dict
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[import_flow.Problem] = field(default_factory=list)
 
 
 def _check_row(row: _Row, labels: dict, today) -> tuple | None:
     cells = row.cells
 
     def bad(code, reason):
-        row.problems.append(Problem(row.number, labels.get(code, ""), reason))
+        row.problems.append(import_flow.Problem(row.number, labels.get(code, ""), reason))
 
     name = cells.get("name", "")
     if not 2 <= len(name) <= 30:
@@ -77,18 +75,16 @@ def _check_row(row: _Row, labels: dict, today) -> tuple | None:
     return name, resident, phone, guardian_name, guardian_phone
 
 
-def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False) -> Outcome:
-    """Register every row, or none (ImportRefused lists each bad row)."""
-    column_mapping.check(mapping, kind="roster")
-    if not sheet.rows:
-        raise file_problem(_("文件中没有数据行"))
-    labels = {code: sheet.column_name(i) for i, code in enumerate(mapping) if code}
-    positions = {code: i for i, code in enumerate(mapping) if code}
+def run(
+    sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_run: bool = False
+) -> import_flow.Outcome:
+    """Register every row, or none (import_flow.ImportRefused lists each bad row)."""
+    labels, positions = import_flow.mapped_columns(sheet, mapping, "roster")
     today = local_today()
     rows = [
         _Row(n, {code: cell_text(raw[i]) for code, i in positions.items()})
         for n, raw in sheet.rows
-        if not any("示例" in cell_text(c) for c in raw)
+        if not import_flow.is_example(raw)
     ]
     checked = [(row, _check_row(row, labels, today)) for row in rows]
     hashes = {identity.keyed_hash(v[1].number): row.number for row, v in checked if v}
@@ -100,10 +96,9 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
         db.session.scalars(select(Volunteer.phone).where(Volunteer.phone.in_(list(phones))))
     ) | set(db.session.scalars(select(User.username).where(User.username.in_(list(phones)))))
     first_seen: dict[str, int] = {}
-    outcome = Outcome()
+    outcome = import_flow.Outcome()
     minors: list[Volunteer] = []
-    savepoint = db.session.begin_nested()
-    try:
+    with import_flow.all_or_nothing(dry_run=dry_run):
         for row, values in checked:
             if values is None:
                 outcome.problems.extend(row.problems)
@@ -116,10 +111,10 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
                 (phone, "phone", known_phones, _("该手机号码已被其他账号使用")),
             ):
                 if key in known:
-                    problems.append(Problem(row.number, labels[code], message))
+                    problems.append(import_flow.Problem(row.number, labels[code], message))
                 elif key in first_seen:
                     problems.append(
-                        Problem(row.number, labels[code], _("与第%(n)d行重复", n=first_seen[key]))
+                        import_flow.Problem(row.number, labels[code], _("与第%(n)d行重复", n=first_seen[key]))
                     )
             first_seen.setdefault(id_hash, row.number)
             first_seen.setdefault(phone, row.number)
@@ -131,16 +126,11 @@ def run(sheet: Sheet, mapping: list[str | None], unit_id: int, *, by: User, dry_
             if guardians.needs_consent(volunteer):
                 minors.append(volunteer)
         if outcome.problems:
-            raise ImportRefused(
+            raise import_flow.ImportRefused(
                 outcome, _("有%(n)d行数据有误，未登记任何志愿者", n=len({p.row for p in outcome.problems}))
             )
-    except BaseException:
-        savepoint.rollback()
-        raise
     if dry_run:
-        savepoint.rollback()
         return outcome
-    savepoint.commit()
     for volunteer in minors:  # texts leave only for a roster that was registered
         guardians.send_consent_link(volunteer, by=by)
     return outcome
@@ -150,24 +140,7 @@ def _register(name, resident, phone, guardian_name, guardian_phone, unit_id, by)
     user = User(username=phone, password_hash=activation.PENDING, role="volunteer", name=name)
     db.session.add(user)
     db.session.flush()
-    volunteer = Volunteer(
-        id=volunteers._allocate_volunteer_id(),
-        user_id=user.id,
-        volunteer_no=volunteers._new_volunteer_no(),
-        name=name,
-        id_number_encrypted=identity.encrypt(resident.number),
-        id_number_hash=identity.keyed_hash(resident.number),
-        id_number_masked=identity.mask_id_number(resident.number),
-        phone=phone,
-        birth_date=resident.birth_date,
-        sex=resident.sex,
-        unit_id=unit_id,
-        guardian_name=guardian_name if guardian_phone else None,
-        guardian_phone=guardian_phone,
-        consent_at=now(),
-    )
-    db.session.add(volunteer)
-    db.session.flush()
+    volunteer = volunteers.new_volunteer(user, name, resident, phone, unit_id, guardian_name, guardian_phone)
     audit.log(
         "volunteer.registered",
         volunteer,
@@ -179,41 +152,6 @@ def _register(name, resident, phone, guardian_name, guardian_phone, unit_id, by)
     return volunteer
 
 
-@dataclass
-class Review:
-    sheet: Sheet
-    mapping: list[str | None]
-    outcome: Outcome | None = None
-    refusal: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.refusal and self.outcome is not None and not self.outcome.problems
-
-
-def review(
-    data: bytes,
-    filename: str,
-    unit_id: int,
-    *,
-    by: User,
-    mapping: list[str | None] | None = None,
-    commit: bool = False,
-) -> Review:
-    """Read, map (or propose), and register (commit) or only try the roster."""
-    sheet = read(data, filename)
-    if mapping is None:
-        mapping = column_mapping.propose(sheet.header, unit_id=unit_id, kind="roster")
-    mapping = (list(mapping) + [None] * len(sheet.header))[: len(sheet.header)]
-    result = Review(sheet, mapping)
-    try:
-        result.outcome = run(sheet, mapping, unit_id, by=by, dry_run=not commit)
-    except ImportRefused as exc:
-        result.outcome, result.refusal = exc.outcome, [exc.message]
-    except ValidationFailed as exc:
-        result.refusal = (
-            exc.fields.get("mapping") or [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
-        )
-    if commit and result.ok:
-        column_mapping.remember(unit_id, "roster", sheet.header, mapping)
-    return result
+# Read the roster, map its columns (given, or proposed) and register its volunteers, or only try:
+# import_flow.review(data, filename, unit_id, by=, mapping=, commit=).
+review = partial(import_flow.review, "roster", read, run)

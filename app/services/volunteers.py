@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Unit, User, Volunteer
-from app.services import accounts, audit, guardians, identity
+from app.services import accounts, audit, guardians, identity, login_sessions
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.pages import Page, paginate
@@ -171,30 +171,39 @@ def _register(reg: Registration, *, public: bool) -> Registered:
         )
 
     user = accounts.create_user(username=phone, password=reg.password, role="volunteer", name=name)
-    volunteer = Volunteer(
-        id=_allocate_volunteer_id(),
-        user_id=user.id,
-        volunteer_no=_new_volunteer_no(),
-        name=name,
-        id_number_encrypted=identity.encrypt(resident.number),
-        id_number_hash=id_hash,
-        id_number_masked=identity.mask_id_number(resident.number),
-        phone=phone,
-        birth_date=resident.birth_date,
-        sex=resident.sex,
-        unit_id=unit.id,
-        guardian_name=guardian_name if guardian_phone else None,
-        guardian_phone=guardian_phone,
-        consent_at=now(),
-    )
-    db.session.add(volunteer)
-    db.session.flush()
+    volunteer = new_volunteer(user, name, resident, phone, unit.id, guardian_name, guardian_phone)
     audit.log(
         "volunteer.registered", volunteer, by=user, unit_id=unit.id, volunteer_no=volunteer.volunteer_no
     )
     if guardians.needs_consent(volunteer):
         guardians.send_consent_link(volunteer, by=user)
     return Registered(volunteer=volunteer, id=volunteer.id, volunteer_no=volunteer.volunteer_no, name=name)
+
+
+def new_volunteer(
+    user: User, name: str, resident, phone: str, unit_id: int, guardian_name, guardian_phone
+) -> Volunteer:
+    """The volunteer row of a real-name registration (the ID number kept encrypted, hashed and
+    masked), with a new id and volunteer number; consent given now."""
+    volunteer = Volunteer(
+        id=_allocate_volunteer_id(),
+        user_id=user.id,
+        volunteer_no=_new_volunteer_no(),
+        name=name,
+        id_number_encrypted=identity.encrypt(resident.number),
+        id_number_hash=identity.keyed_hash(resident.number),
+        id_number_masked=identity.mask_id_number(resident.number),
+        phone=phone,
+        birth_date=resident.birth_date,
+        sex=resident.sex,
+        unit_id=unit_id,
+        guardian_name=guardian_name if guardian_phone else None,
+        guardian_phone=guardian_phone,
+        consent_at=now(),
+    )
+    db.session.add(volunteer)
+    db.session.flush()
+    return volunteer
 
 
 ID_HIGH_WATER = "volunteer_id_high_water"
@@ -312,10 +321,10 @@ def rebind(volunteer: Volunteer, *, phone: str, password: str, by: User, identit
     volunteer.phone = phone
     user.username = phone
     user.password_hash = accounts.hash_password(password)
-    accounts.end_all_sessions(user)
-    from app.services import offline_taps
+    login_sessions.end_all_sessions(user)
+    from app.services import tap_devices
 
-    offline_taps.revoke_all(volunteer, by=by)  # the lost phone's key signs nothing more
+    tap_devices.revoke_all(volunteer, by=by)  # the lost phone's key signs nothing more
     audit.log(
         "volunteer.rebound",
         volunteer,

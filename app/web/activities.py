@@ -64,10 +64,27 @@ class ActivityForm(BaseForm):
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("发布活动"))
 
+    def to_input(self) -> posts.ActivityInput:
+        return posts.ActivityInput(
+            title=self.title.data,
+            kind=self.kind.data,
+            starts_at=parse_local(self.starts_at.data),
+            ends_at=parse_local(self.ends_at.data),
+            post_id=self.post_id.data or None,
+            capacity=self.capacity.data,
+            description=self.description.data,
+            category_id=self.category_id.data or None,
+            skill_id=self.skill_id.data or None,
+            requires_cover=self.requires_cover.data,
+            for_minors=self.for_minors.data,
+            station_id=self.station_id.data or None,
+            project_id=self.project_id.data or None,
+            weekly_count=self.weekly_count.data,
+        )
 
-@bp.route("/", methods=["GET", "POST"], endpoint="index")
-@role_required("unit_admin")
-def index():
+
+def _activity_form() -> ActivityForm:
+    """The form with the unit's own choices: its posts in use, stations and projects."""
     form = ActivityForm()
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [
         SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id, include_disabled=False)
@@ -76,28 +93,16 @@ def index():
     skill_choices(form.skill_id)
     station_choices(form.station_id, current_user.unit_id)
     project_choices(form.project_id, current_user.unit_id)
+    return form
+
+
+@bp.route("/", methods=["GET", "POST"], endpoint="index")
+@role_required("unit_admin")
+def index():
+    form = _activity_form()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            created = posts.create_activity(
-                current_user.unit_id,
-                posts.ActivityInput(
-                    title=form.title.data,
-                    kind=form.kind.data,
-                    starts_at=parse_local(form.starts_at.data),
-                    ends_at=parse_local(form.ends_at.data),
-                    post_id=form.post_id.data or None,
-                    capacity=form.capacity.data,
-                    description=form.description.data,
-                    category_id=form.category_id.data or None,
-                    skill_id=form.skill_id.data or None,
-                    requires_cover=form.requires_cover.data,
-                    for_minors=form.for_minors.data,
-                    station_id=form.station_id.data or None,
-                    project_id=form.project_id.data or None,
-                    weekly_count=form.weekly_count.data,
-                ),
-                by=current_user,
-            )
+            created = posts.create_activity(current_user.unit_id, form.to_input(), by=current_user)
         if attempt.ok:
             flash(_("已发布活动“%(t)s”，共%(n)d场", t=created[0].title, n=len(created)), "success")
             return redirect(url_for(".index"))

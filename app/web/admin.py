@@ -16,6 +16,7 @@ from app.services import (
     accounts,
     dashboard,
     guardians,
+    logins,
     needs,
     office_tasks,
     political,
@@ -75,7 +76,7 @@ def _unit_scope() -> int | None:
 @bp.get("/", endpoint="dashboard")
 @role_required("platform_admin", "unit_admin")
 def dashboard_view():
-    security = accounts.repeated_failures() if current_user.role == "platform_admin" else None
+    security = logins.repeated_failures() if current_user.role == "platform_admin" else None
     return render_template(
         "admin/dashboard.html",
         overview=dashboard.overview(_unit_scope()),

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.auth_state import home_url, portal_login, portal_logout, role_required
 from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
-from app.services import accounts, offline_taps, units, volunteers
+from app.services import accounts, login_sessions, logins, tap_devices, units, volunteers
 from app.services.errors import NotAuthenticated
 from app.web.forms import BaseForm, domain_errors, new_password_fields, safe_next
 
@@ -92,8 +92,8 @@ def login():
         form.username.data = session.pop("login_hint")
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
-        except accounts.LoginThrottled as exc:
+            user = logins.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
+        except logins.LoginThrottled as exc:
             form.password.errors.append(exc.message)
             return (
                 render_template("auth/login.html", form=form, next_url=next_url),
@@ -105,10 +105,8 @@ def login():
             form.password.errors.append(exc.message)
         else:
             portal_login(user)
-            session["tap_device"] = (
-                offline_taps.register_at_login(  # offline check-in's key, made by the page
-                    user, request.form.get("device_key"), label=request.user_agent.string
-                )
+            session["tap_device"] = tap_devices.register_at_login(  # offline check-in's key, made by the page
+                user, request.form.get("device_key"), label=request.user_agent.string
             )
             flash(_("欢迎回来，%(name)s", name=user.name), "success")
             return redirect(next_url or home_url())
@@ -141,7 +139,7 @@ def logout():
 @role_required()
 def logout_everywhere():
     """End every session (other browsers and phones too) and every API token of the user."""
-    accounts.sign_out_everywhere(current_user._get_current_object())
+    login_sessions.sign_out_everywhere(current_user._get_current_object())
     portal_logout()
     flash(_("已在所有设备上退出，所有API令牌均已失效"), "info")
     return redirect(url_for("auth.login"))

@@ -159,20 +159,21 @@ def _quarter_args():
     return unit_id, year, number, name
 
 
-@bp.route("/quarter", methods=["GET", "POST"])
-@role_required(*ADMINS)
-def quarter():
-    unit_id, year, number, name = _quarter_args()
-    form = QuarterCommentForm()
-    if request.method == "POST":
-        if current_user.role != "platform_admin":
-            raise Forbidden(_("只有文明办管理员可以撰写季度点评"))
-        if form.validate_on_submit():
-            with domain_errors(form) as attempt:
-                quarters.save_quarter_comment(unit_id, year, number, form.comment.data, by=current_user)
-            if attempt.ok:
-                flash(_("已保存季度点评"), "success")
-                return redirect(url_for(".quarter", year=year, q=number, unit_id=unit_id))
+def _save_comment(unit_id, year: int, number: int, form: QuarterCommentForm):
+    """The platform admin's comment on the quarter: a redirect once saved, else None (the page
+    shows the form's errors)."""
+    if current_user.role != "platform_admin":
+        raise Forbidden(_("只有文明办管理员可以撰写季度点评"))
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            quarters.save_quarter_comment(unit_id, year, number, form.comment.data, by=current_user)
+        if attempt.ok:
+            flash(_("已保存季度点评"), "success")
+            return redirect(url_for(".quarter", year=year, q=number, unit_id=unit_id))
+    return None
+
+
+def _quarter_page(unit_id, year: int, number: int, name: str, form: QuarterCommentForm):
     review = quarters.quarter_review(unit_id, year, number)
     if request.method == "GET":
         form.comment.data = review["comment"]
@@ -187,6 +188,16 @@ def quarter():
         rows=quarters.quarter_rows(review),
         units=units.list_units() if current_user.role == "platform_admin" else [],
     )
+
+
+@bp.route("/quarter", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def quarter():
+    unit_id, year, number, name = _quarter_args()
+    form = QuarterCommentForm()
+    if request.method == "POST" and (saved := _save_comment(unit_id, year, number, form)):
+        return saved
+    return _quarter_page(unit_id, year, number, name, form)
 
 
 def _quarter_file(render, extension: str, *, inline: bool):

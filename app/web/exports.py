@@ -50,6 +50,20 @@ class ExportForm(BaseForm):
     )
     submit = SubmitField(_l("开始导出"))
 
+    def to_request(self, user) -> records_export.ExportRequest:
+        """The export asked for; a unit admin's is of their own unit, without full ID numbers."""
+        is_platform = user.role == "platform_admin"
+        return records_export.ExportRequest(
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+            unit_id=(self.unit_id.data or None) if is_platform else user.unit_id,
+            file_format=self.file_format.data,
+            profile=self.profile.data,
+            status=None if self.status.data == "all" else self.status.data,
+            full_ids=is_platform and self.full_ids.data,
+            password=self.password.data if is_platform else None,
+        )
+
 
 class ProfileForm(BaseForm):
     columns = TextAreaField(
@@ -72,34 +86,25 @@ def _export_form() -> ExportForm:
     return form
 
 
+def _start_after_commit(job_id):
+    """The export runs in a thread once this request has committed: its job's row is there."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def start(response):
+        records_export.start_in_background(app, job_id)
+        return response
+
+
 @bp.route("", methods=["GET", "POST"], endpoint="new")
 @role_required(*ADMINS)
 def new_export():
     form = _export_form()
     if form.validate_on_submit():
-        is_platform = current_user.role == "platform_admin"
         with domain_errors(form) as attempt:
-            job = records_export.request_export(
-                records_export.ExportRequest(
-                    date_from=form.date_from.data,
-                    date_to=form.date_to.data,
-                    unit_id=(form.unit_id.data or None) if is_platform else current_user.unit_id,
-                    file_format=form.file_format.data,
-                    profile=form.profile.data,
-                    status=None if form.status.data == "all" else form.status.data,
-                    full_ids=is_platform and form.full_ids.data,
-                    password=form.password.data if is_platform else None,
-                ),
-                by=current_user,
-            )
+            job = records_export.request_export(form.to_request(current_user), by=current_user)
         if attempt.ok:
-            app, job_id = current_app._get_current_object(), job.id
-
-            @after_this_request
-            def start(response):  # after the commit: the job's row is there for the thread
-                records_export.start_in_background(app, job_id)
-                return response
-
+            _start_after_commit(job.id)
             return redirect(url_for(".show", job_id=job.id))
     return render_template("exports/new.html", form=form), form_status(form)
 

@@ -101,18 +101,30 @@ def _detail_page(merchant, status=200, **forms):
     ), status
 
 
+def _detail_form(merchant, name: str, form, act, done, *, status: int | None = 422):
+    """One form of the merchant's page: when the service takes it, a flash and back to the page;
+    otherwise the page again with the form's errors (status None: 422 only if a field has one)."""
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            result = act(form)
+        if attempt.ok:
+            flash(done(result), "success")
+            return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _detail_page(merchant, form_status(form) if status is None else status, **{name: form})
+
+
 @bp.route("/<int:merchant_id>", methods=["GET", "POST"])
 @role_required("platform_admin")
 def detail(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
-    form = MerchantForm(obj=merchant, prefix="m")
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            merchants.update_merchant(merchant, by=current_user, **form.values())
-        if attempt.ok:
-            flash(_("已保存"), "success")
-            return redirect(url_for(".detail", merchant_id=merchant.id))
-    return _detail_page(merchant, form_status(form), form=form)
+    return _detail_form(
+        merchant,
+        "form",
+        MerchantForm(obj=merchant, prefix="m"),
+        lambda form: merchants.update_merchant(merchant, by=current_user, **form.values()),
+        lambda _result: _("已保存"),
+        status=None,
+    )
 
 
 @bp.post("/<int:merchant_id>/status")
@@ -135,50 +147,50 @@ def set_status(merchant_id: int):
 @role_required("platform_admin")
 def account_new(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
-    account_form = AccountForm(prefix="a")
-    if account_form.validate_on_submit():
-        with domain_errors(account_form) as attempt:
-            user = merchants.create_merchant_account(
-                merchant,
-                username=account_form.username.data,
-                password=account_form.password.data,
-                name=account_form.name.data,
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已创建商家账号 %(u)s", u=user.username), "success")
-            return redirect(url_for(".detail", merchant_id=merchant.id))
-    return _detail_page(merchant, 422, account_form=account_form)
+    return _detail_form(
+        merchant,
+        "account_form",
+        AccountForm(prefix="a"),
+        lambda form: merchants.create_merchant_account(
+            merchant,
+            username=form.username.data,
+            password=form.password.data,
+            name=form.name.data,
+            by=current_user,
+        ),
+        lambda user: _("已创建商家账号 %(u)s", u=user.username),
+    )
 
 
 @bp.post("/<int:merchant_id>/logo")
 @role_required("platform_admin")
 def logo_upload(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
-    logo_form = LogoForm(prefix="l")
-    if logo_form.validate_on_submit():
-        with domain_errors(logo_form) as attempt:
-            upload = logo_form.logo.data
-            data = upload.read(merchants.LOGO_MAX_BYTES + 1)
-            merchants.set_logo(merchant, data, by=current_user, filename=upload.filename or "")
-        if attempt.ok:
-            flash(_("已更新标志"), "success")
-            return redirect(url_for(".detail", merchant_id=merchant.id))
-    return _detail_page(merchant, 422, logo_form=logo_form)
+    return _detail_form(
+        merchant,
+        "logo_form",
+        LogoForm(prefix="l"),
+        lambda form: merchants.set_logo(
+            merchant,
+            form.logo.data.read(merchants.LOGO_MAX_BYTES + 1),
+            by=current_user,
+            filename=form.logo.data.filename or "",
+        ),
+        lambda _result: _("已更新标志"),
+    )
 
 
 @bp.post("/<int:merchant_id>/offers")
 @role_required("platform_admin")
 def offer_new(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
-    offer_form = OfferForm(prefix="o")
-    if offer_form.validate_on_submit():
-        with domain_errors(offer_form) as attempt:
-            offer = offers.save_offer(merchant, offer_form.to_input(), by=current_user)
-        if attempt.ok:
-            flash(_("已为“%(m)s”发布优惠“%(t)s”", m=merchant.name, t=offer.title), "success")
-            return redirect(url_for(".detail", merchant_id=merchant.id))
-    return _detail_page(merchant, 422, offer_form=offer_form)
+    return _detail_form(
+        merchant,
+        "offer_form",
+        OfferForm(prefix="o"),
+        lambda form: offers.save_offer(merchant, form.to_input(), by=current_user),
+        lambda offer: _("已为“%(m)s”发布优惠“%(t)s”", m=merchant.name, t=offer.title),
+    )
 
 
 @bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])

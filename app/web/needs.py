@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.auth_state import role_required
 from app.rate_limits import need_code_limited, need_limited
-from app.services import needs, volunteers
+from app.services import need_signups, need_workflow, needs, volunteers
 from app.web.forms import domain_errors, form_status
 from app.web.need_forms import CodeForm, NeedForm, RatingForm
 
@@ -55,7 +55,7 @@ def rate():
     need = None
     if rating.validate_on_submit():
         with domain_errors(rating) as attempt:
-            need = needs.rate(rating.code.data, rating.rating.data, rating.comment.data)
+            need = need_workflow.rate(rating.code.data, rating.rating.data, rating.comment.data)
         if attempt.ok:
             flash(_("感谢您的评价！"), "success")
             rating = None
@@ -71,8 +71,8 @@ def tasks():
     return render_template(
         "needs/tasks.html",
         volunteer=volunteer,
-        tasks=needs.open_tasks(volunteer),
-        mine=needs.my_signups(volunteer),
+        tasks=need_signups.open_tasks(volunteer),
+        mine=need_signups.my_signups(volunteer),
         form=CodeForm(),
     )
 
@@ -82,7 +82,7 @@ def tasks():
 def signup(need_id: int):
     need = needs.get_need(need_id)
     with domain_errors(category="warning") as attempt:
-        needs.sign_up(volunteers.volunteer_of(current_user), need)
+        need_signups.sign_up(volunteers.volunteer_of(current_user), need)
     if attempt.ok:
         flash(_("报名成功，请等待单位确认"), "success")
     return redirect(url_for(".tasks"))

@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.auth_state import role_required
-from app.services import audit, needs, units
+from app.services import audit, need_signups, need_workflow, needs, units
 from app.services.clock import parse_local
 from app.web.forms import BaseForm, domain_errors, form_status
 from app.web.need_forms import DispatchForm, NeedForm, PublishForm, ServiceEntryForm
@@ -59,7 +59,7 @@ def _detail(need, *, contact=None, status: int = 200, **forms):
         SelectChoice(u.id, u.name) for u in units.list_units(active_only=True)
     ]
     entry = forms.get("entry") or ServiceEntryForm()
-    signups = needs.signups(need)
+    signups = need_signups.signups(need)
     entry.volunteer_id.choices = [
         SelectChoice(s.volunteer_id, f"{s.volunteer.name} {s.volunteer.volunteer_no}")
         for s in signups
@@ -103,7 +103,7 @@ def dispatch(need_id: int):
     form.unit_id.choices = [SelectChoice(0, "")] + [SelectChoice(u.id, u.name) for u in units.list_units()]
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            needs.dispatch(
+            need_workflow.dispatch(
                 need,
                 form.action.data,
                 by=current_user,
@@ -128,7 +128,7 @@ def publish(need_id: int):
     form = PublishForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            needs.publish(need, form.capacity.data, by=current_user)
+            need_workflow.publish(need, form.capacity.data, by=current_user)
         if attempt.ok:
             flash(_("已发布为志愿任务，志愿者可以报名了"), "success")
             return redirect(url_for(".detail", need_id=need.id))
@@ -141,7 +141,7 @@ def confirm(need_id: int, signup_id: int):
     need = needs.need_for_admin(current_user, need_id)
     if BaseForm().validate_on_submit():
         with domain_errors() as attempt:
-            signup = needs.confirm(need, signup_id, by=current_user)
+            signup = need_signups.confirm(need, signup_id, by=current_user)
         if attempt.ok:
             flash(_("已确认志愿者%(n)s", n=signup.volunteer.name), "success")
     return redirect(url_for(".detail", need_id=need.id))
@@ -152,10 +152,10 @@ def confirm(need_id: int, signup_id: int):
 def record(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
     form = ServiceEntryForm()
-    form.volunteer_id.choices = [SelectChoice(s.volunteer_id, "") for s in needs.signups(need)]
+    form.volunteer_id.choices = [SelectChoice(s.volunteer_id, "") for s in need_signups.signups(need)]
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            entered = needs.record_service(
+            entered = need_signups.record_service(
                 need,
                 form.volunteer_id.data,
                 started_at=parse_local(form.started_at.data),
@@ -174,7 +174,7 @@ def served(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
     if BaseForm().validate_on_submit():
         with domain_errors() as attempt:
-            needs.mark_served(need, by=current_user)
+            need_workflow.mark_served(need, by=current_user)
         if attempt.ok:
             flash(_("已标记为已服务，等待群众评价"), "success")
     return redirect(url_for(".detail", need_id=need.id))

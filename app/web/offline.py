@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from app.auth_state import role_required
 from app.errors import error_body
-from app.services import offline_taps, volunteers
+from app.services import offline_taps, tap_devices, volunteers
 from app.services.errors import DomainError, ValidationFailed
 
 bp = Blueprint("offline", __name__)
@@ -103,20 +103,20 @@ def register_device():
     if not isinstance(body, dict) or not isinstance(body.get("public_key"), str):
         raise ValidationFailed(fields={"public_key": [_("应为 ECDSA P-256 公钥（SPKI，Base64）")]})
     label = request.user_agent.string[:100]
-    device = offline_taps.register_device(_me(), body["public_key"], label=label, by=current_user)
+    device = tap_devices.register_device(_me(), body["public_key"], label=label, by=current_user)
     return jsonify({"id": device.id, "active": device.is_active}), 201
 
 
 @bp.get("/me/devices")
 @role_required("volunteer")
 def devices():
-    return render_template("offline/devices.html", devices=offline_taps.list_devices(_me()))
+    return render_template("offline/devices.html", devices=tap_devices.list_devices(_me()))
 
 
 @bp.post("/me/devices/<int:device_id>/revoke")
 @role_required("volunteer")
 def revoke_device(device_id: int):
-    offline_taps.revoke_device(offline_taps.device_of(_me(), device_id), by=current_user)
+    tap_devices.revoke_device(tap_devices.device_of(_me(), device_id), by=current_user)
     flash(_("已停用该设备，它记录的离线签到将不被接受"), "success")
     return redirect(url_for(".devices"))
 

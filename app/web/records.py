@@ -45,6 +45,18 @@ class ManualRecordForm(BaseForm):
     before_registration = BooleanField(_l("补录注册前的服务"))
     submit = SubmitField(_l("补录并通过"))
 
+    def values(self) -> dict:
+        """The form as ledger.enter_manual_record's arguments."""
+        return {
+            "volunteer_no": self.volunteer_no.data,
+            "name": self.name.data,
+            "started_at": parse_local(self.started_at.data),
+            "ended_at": parse_local(self.ended_at.data),
+            "post_id": self.post_id.data or None,
+            "note": self.note.data,
+            "before_registration": self.before_registration.data,
+        }
+
 
 class RejectForm(BaseForm):
     reason = StringField(_l("不通过的原因"), validators=[DataRequired(), Length(max=500)])
@@ -149,6 +161,16 @@ def reject(record_id: int):
     return redirect(safe_back(url_for(".index")))
 
 
+def _show_page(record: ServiceRecord, correct_form: CorrectForm, status: int = 200):
+    return render_template(
+        "records/show.html",
+        record=record,
+        trail=audit.trail(record),
+        reject_form=RejectForm(),
+        correct_form=correct_form,
+    ), status
+
+
 @bp.get("/<int:record_id>")
 @role_required(*ADMINS)
 def show(record_id: int):
@@ -158,13 +180,7 @@ def show(record_id: int):
         started_at=local(record.started_at).replace(tzinfo=None),
         ended_at=local(record.ended_at).replace(tzinfo=None) if record.ended_at else None,
     )
-    return render_template(
-        "records/show.html",
-        record=record,
-        trail=audit.trail(record),
-        reject_form=RejectForm(),
-        correct_form=correct_form,
-    )
+    return _show_page(record, correct_form)
 
 
 @bp.post("/<int:record_id>/correct")
@@ -187,56 +203,55 @@ def correct(record_id: int):
                 _("已更正，新记录 #%(id)d 计入 %(h)s 小时", id=replacement.id, h=replacement.hours), "success"
             )
             return redirect(url_for(".show", record_id=replacement.id))
-    return render_template(
-        "records/show.html",
-        record=record,
-        trail=audit.trail(record),
-        reject_form=RejectForm(),
-        correct_form=form,
-    ), 422
+    return _show_page(record, form, 422)
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@role_required(*ADMINS)
-def new():
+def _manual_form() -> ManualRecordForm:
+    """The 补录 form: the unit's posts to choose from, and a volunteer picked from the search."""
     form = ManualRecordForm()
     form.post_id.choices = [SelectChoice(0, _("（不指定）"))] + [
         SelectChoice(p.id, p.name) for p in posts.list_posts(current_user.unit_id)
     ]
     if request.method == "GET" and request.args.get("volunteer_no"):
         form.volunteer_no.data = request.args["volunteer_no"][:20]  # picked from the search below
+    return form
+
+
+def _volunteer_search() -> tuple[str, list | None]:
+    """The search beside the 补录 form: the query and its first matches in the unit (None: no query)."""
     query = (request.args.get("q") or "").strip()[:30]
-    matches = (
-        volunteers.search(unit_id=current_user.unit_id, query=query, per_page=10).items if query else None
-    )
+    if not query:
+        return query, None
+    return query, volunteers.search(unit_id=current_user.unit_id, query=query, per_page=10).items
+
+
+def _entered(record: ServiceRecord):
+    """After a 补录: a record its volunteer's unit must approve goes back to the list; one
+    approved at once opens."""
+    if record.status == "pending":
+        flash(
+            _(
+                "已补录 %(name)s 的服务记录 %(h)s 小时，已交其所在单位审核",
+                name=record.volunteer.name,
+                h=record.hours,
+            ),
+            "success",
+        )
+        return redirect(url_for(".index"))
+    flash(_("已补录 %(name)s 的服务记录 %(h)s 小时", name=record.volunteer.name, h=record.hours), "success")
+    return redirect(url_for(".show", record_id=record.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def new():
+    form = _manual_form()
+    query, matches = _volunteer_search()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            record = ledger.enter_manual_record(
-                current_user,
-                volunteer_no=form.volunteer_no.data,
-                name=form.name.data,
-                started_at=parse_local(form.started_at.data),
-                ended_at=parse_local(form.ended_at.data),
-                post_id=form.post_id.data or None,
-                note=form.note.data,
-                before_registration=form.before_registration.data,
-            )
+            record = ledger.enter_manual_record(current_user, **form.values())
         if attempt.ok:
-            if record.status == "pending":
-                flash(
-                    _(
-                        "已补录 %(name)s 的服务记录 %(h)s 小时，已交其所在单位审核",
-                        name=record.volunteer.name,
-                        h=record.hours,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".index"))
-            flash(
-                _("已补录 %(name)s 的服务记录 %(h)s 小时", name=record.volunteer.name, h=record.hours),
-                "success",
-            )
-            return redirect(url_for(".show", record_id=record.id))
+            return _entered(record)
     return render_template("records/new.html", form=form, query=query, matches=matches)
 
 

@@ -44,27 +44,33 @@ def post_code(token: str):
     return render_template("scan/post.html", post=post, token=token, **state)
 
 
+def _scan(volunteer, token: str) -> attendance.ScanResult | None:
+    """What the button asked for: check out at another post (None), switch to this post, or
+    this post's own scan (check in or out)."""
+    lat, lng = _position()
+    if request.form.get("action") == "check_out_elsewhere":
+        attendance.check_out_elsewhere(volunteer, lat=lat, lng=lng)
+        flash(_("已在其他服务岗签退"), "success")
+        return None
+    if request.form.get("action") == "switch_here":
+        result = attendance.switch_post(volunteer, token, lat=lat, lng=lng)
+        flash(_("已在其他服务岗签退"), "success")
+        return result
+    return attendance.scan(volunteer, token, lat=lat, lng=lng, intent=request.form.get("intent"))
+
+
 @bp.post("/s/<token>")
 @role_required("volunteer")
 def act(token: str):
     volunteer = volunteers.volunteer_of(current_user)
-    lat, lng = _position()
     try:
-        if request.form.get("action") == "check_out_elsewhere":
-            attendance.check_out_elsewhere(volunteer, lat=lat, lng=lng)
-            flash(_("已在其他服务岗签退"), "success")
-            return redirect(url_for(".post_code", token=token))
-        if request.form.get("action") == "switch_here":
-            result = attendance.switch_post(volunteer, token, lat=lat, lng=lng)
-            flash(_("已在其他服务岗签退"), "success")
-        else:
-            result = attendance.scan(volunteer, token, lat=lat, lng=lng, intent=request.form.get("intent"))
-    except attendance.OpenElsewhere:
-        db.session.rollback()  # the page asks whether to check out there first
-        return redirect(url_for(".post_code", token=token))
+        result = _scan(volunteer, token)
     except DomainError as exc:
         db.session.rollback()  # a redirect would otherwise commit what the refused scan wrote
-        flash(exc.message, "danger")
+        if not isinstance(exc, attendance.OpenElsewhere):  # that one: the page asks to check out there
+            flash(exc.message, "danger")
+        return redirect(url_for(".post_code", token=token))
+    if result is None:
         return redirect(url_for(".post_code", token=token))
     return redirect(url_for(".result", record_id=result.record.id, action=result.action))
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import Bulletin, Need, ServiceCategory
-from app.services import needs
+from app.services import need_signups, need_workflow, needs
 from app.services.bulletins import needs as need_figures
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today, now
@@ -85,13 +85,13 @@ def test_serving_fixes_whether_it_was_on_time(db):
         row, _code = needs.submit_need(needs.NeedInput(
             category_id=_db.session.scalar(select(ServiceCategory.id).limit(1)), text="t", place="p",
             wished_date=wished, name="n", phone="13800000000", unit_id=unit.id))
-        needs.dispatch(row, "accept", by=admin)
-        needs.publish(row, 1, by=admin)
+        need_workflow.dispatch(row, "accept", by=admin)
+        need_workflow.publish(row, 1, by=admin)
         volunteer = f.volunteer(unit)
-        needs.confirm(row, needs.sign_up(volunteer, row).id, by=admin)
+        need_signups.confirm(row, need_signups.sign_up(volunteer, row).id, by=admin)
         end = now() - timedelta(minutes=1)
-        needs.record_service(row, volunteer.id, started_at=end - timedelta(minutes=30), ended_at=end, by=admin)
+        need_signups.record_service(row, volunteer.id, started_at=end - timedelta(minutes=30), ended_at=end, by=admin)
         row.wished_date = wished - timedelta(days=1) if wished == local_today() else wished  # one is now late
-        needs.mark_served(row, by=admin)
+        need_workflow.mark_served(row, by=admin)
         results.append(row.served_on_time)
     assert results == [False, True]

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, User
-from app.services import accounts, attendance, certificates, children, ledger, posts
+from app.services import attendance, certificates, children, ledger, logins, posts
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, DomainError, Forbidden, NotAuthenticated, ValidationFailed
 from tests import factories as f
@@ -34,7 +34,7 @@ def test_a_guardian_adds_a_child_who_gets_a_number_but_no_login(db):
     login = db.session.get(User, child.user_id)
     assert not login.active
     with pytest.raises(NotAuthenticated):
-        accounts.authenticate(login.username, "")
+        logins.authenticate(login.username, "")
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.object_id == child.id,
                                                               AuditEntry.object_type == "Volunteer")) \
         == "volunteer.child_registered"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import AuditEntry, Need, NeedSignup, ServiceCategory, ServiceRecord
-from app.services import attendance, needs, posts
+from app.services import attendance, need_signups, need_workflow, needs, posts
 from app.services.clock import local_today, now
 from app.services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tests import factories as f
@@ -32,8 +32,8 @@ def published(capacity=2):
     unit = f.unit()
     admin = f.unit_admin(unit)
     need, code = ask(unit.id)
-    needs.dispatch(need, "accept", by=admin)
-    needs.publish(need, capacity, by=admin)
+    need_workflow.dispatch(need, "accept", by=admin)
+    need_workflow.publish(need, capacity, by=admin)
     _db.session.commit()
     return need, code, unit, admin
 
@@ -80,24 +80,24 @@ def test_dispatch_accepts_assigns_merges_and_declines_once_with_the_trail(db):
     platform = f.platform_admin()
     unit = f.unit()
     first, _c = ask()
-    needs.dispatch(first, "accept", by=platform)
+    need_workflow.dispatch(first, "accept", by=platform)
     assert first.status == "accepted" and first.unit_id is None and first.accepted_at is not None
-    needs.dispatch(first, "assign", by=platform, unit_id=unit.id)
+    need_workflow.dispatch(first, "assign", by=platform, unit_id=unit.id)
     assert first.unit_id == unit.id
     second, _c = ask()
-    needs.dispatch(second, "merge", by=platform, into_id=first.id)
+    need_workflow.dispatch(second, "merge", by=platform, into_id=first.id)
     assert second.status == "merged" and second.merged_into_id == first.id and second.closed_at
     third, code = ask()
     with pytest.raises(ValidationFailed):
-        needs.dispatch(third, "decline", by=platform, reason=" ")
-    needs.dispatch(third, "decline", by=platform, reason="不属于志愿服务范围")
+        need_workflow.dispatch(third, "decline", by=platform, reason=" ")
+    need_workflow.dispatch(third, "decline", by=platform, reason="不属于志愿服务范围")
     assert needs.by_code(code).decline_reason == "不属于志愿服务范围"
     with pytest.raises(Conflict):  # a closed need is not dispatched again
-        needs.dispatch(third, "accept", by=platform)
+        need_workflow.dispatch(third, "accept", by=platform)
     with pytest.raises(ValidationFailed):
-        needs.dispatch(first, "merge", by=platform, into_id=first.id)
+        need_workflow.dispatch(first, "merge", by=platform, into_id=first.id)
     with pytest.raises(ValidationFailed):
-        needs.dispatch(first, "assign", by=platform)
+        need_workflow.dispatch(first, "assign", by=platform)
     assert trail_actions(first) == ["need.submitted", "need.accepted", "need.assigned"]
     entry = _db.session.scalar(select(AuditEntry).where(AuditEntry.action == "need.declined"))
     assert entry.reason == "不属于志愿服务范围" and entry.actor_id == platform.id
@@ -114,7 +114,7 @@ def test_a_unit_admin_handles_only_the_needs_of_the_own_unit(db):
         with pytest.raises(NotFound):
             needs.need_for_admin(admin, need.id)
         with pytest.raises(NotFound):
-            needs.dispatch(need, "accept", by=admin)
+            need_workflow.dispatch(need, "accept", by=admin)
 
 
 def test_a_stranger_cannot_read_the_residents_data_and_the_admins_reading_is_audited(db):
@@ -133,11 +133,11 @@ def test_publish_needs_an_accepted_need_of_a_unit_and_makes_the_tasks_own_code(d
     admin = f.unit_admin(unit)
     need, _c = ask(unit.id)
     with pytest.raises(Conflict):
-        needs.publish(need, 2, by=admin)  # not accepted yet
-    needs.dispatch(need, "accept", by=admin)
+        need_workflow.publish(need, 2, by=admin)  # not accepted yet
+    need_workflow.dispatch(need, "accept", by=admin)
     with pytest.raises(ValidationFailed):
-        needs.publish(need, 0, by=admin)
-    needs.publish(need, 3, by=admin)
+        need_workflow.publish(need, 0, by=admin)
+    need_workflow.publish(need, 3, by=admin)
     assert need.status == "published" and need.capacity == 3
     assert need.post.unit_id == unit.id and need.post.is_active and need.post.address == need.place
 
@@ -145,19 +145,19 @@ def test_publish_needs_an_accepted_need_of_a_unit_and_makes_the_tasks_own_code(d
 def test_a_volunteer_signs_up_once_and_not_past_the_capacity(db):
     need, _c, unit, _admin = published(capacity=1)
     first, second = f.volunteer(unit), f.volunteer()
-    needs.sign_up(first, need)
+    need_signups.sign_up(first, need)
     with pytest.raises(Conflict):
-        needs.sign_up(first, need)
+        need_signups.sign_up(first, need)
     with pytest.raises(Conflict):
-        needs.sign_up(second, need)
+        need_signups.sign_up(second, need)
     assert need.signup_count == 1
-    assert needs.open_tasks(second) == []
+    assert need_signups.open_tasks(second) == []
 
 
 def test_sign_up_refused_before_publication(db):
     need, _c = ask(f.unit().id)
     with pytest.raises(Conflict):
-        needs.sign_up(f.volunteer(), need)
+        need_signups.sign_up(f.volunteer(), need)
 
 
 def test_racing_sign_ups_never_pass_the_capacity(app, db):
@@ -174,7 +174,7 @@ def test_racing_sign_ups_never_pass_the_capacity(app, db):
             barrier.wait()
             try:
                 from app.models import Volunteer
-                results[i] = needs.sign_up(_db.session.get(Volunteer, ids[i]), _db.session.get(Need, need_id)).id
+                results[i] = need_signups.sign_up(_db.session.get(Volunteer, ids[i]), _db.session.get(Need, need_id)).id
                 _db.session.commit()
             except DomainError as exc:
                 _db.session.rollback()
@@ -197,11 +197,11 @@ def test_racing_sign_ups_never_pass_the_capacity(app, db):
 def test_only_confirmed_volunteers_check_in_at_the_tasks_code_and_their_hours_count(db):
     need, _c, unit, admin = published()
     confirmed, waiting = f.volunteer(unit), f.volunteer(unit)
-    s1 = needs.sign_up(confirmed, need)
-    needs.sign_up(waiting, need)
-    needs.confirm(need, s1.id, by=admin)
+    s1 = need_signups.sign_up(confirmed, need)
+    need_signups.sign_up(waiting, need)
+    need_signups.confirm(need, s1.id, by=admin)
     with pytest.raises(Conflict):
-        needs.confirm(need, s1.id, by=admin)
+        need_signups.confirm(need, s1.id, by=admin)
     _db.session.commit()
     code = posts.scan_url(need.post)
     with pytest.raises(Forbidden):
@@ -217,38 +217,38 @@ def test_only_confirmed_volunteers_check_in_at_the_tasks_code_and_their_hours_co
 def test_the_unit_enters_service_for_confirmed_volunteers_through_the_ledger(db):
     need, _c, unit, admin = published()
     volunteer, stranger = f.volunteer(f.unit()), f.volunteer(unit)
-    needs.confirm(need, needs.sign_up(volunteer, need).id, by=admin)
+    need_signups.confirm(need, need_signups.sign_up(volunteer, need).id, by=admin)
     end = now() - timedelta(hours=1)
     with pytest.raises(ValidationFailed):
-        needs.record_service(need, stranger.id, started_at=end - timedelta(hours=2), ended_at=end, by=admin)
-    record = needs.record_service(need, volunteer.id, started_at=end - timedelta(hours=2), ended_at=end, by=admin)
+        need_signups.record_service(need, stranger.id, started_at=end - timedelta(hours=2), ended_at=end, by=admin)
+    record = need_signups.record_service(need, volunteer.id, started_at=end - timedelta(hours=2), ended_at=end, by=admin)
     assert record.status == "approved" and record.unit_id == unit.id and record.post_id == need.post_id
     _db.session.refresh(volunteer)
     assert volunteer.hours == 2.0
     with pytest.raises(ValidationFailed):  # the ledger's own rules hold
-        needs.record_service(need, volunteer.id, started_at=end, ended_at=end - timedelta(hours=1), by=admin)
+        need_signups.record_service(need, volunteer.id, started_at=end, ended_at=end - timedelta(hours=1), by=admin)
 
 
 def test_rating_is_refused_before_the_need_is_served_then_taken_once(db):
     need, code, unit, admin = published()
     with pytest.raises(Conflict):
-        needs.rate(code, 5, "谢谢")  # rating before done
+        need_workflow.rate(code, 5, "谢谢")  # rating before done
     with pytest.raises(Conflict):
-        needs.mark_served(need, by=admin)  # nobody has served yet
+        need_workflow.mark_served(need, by=admin)  # nobody has served yet
     volunteer = f.volunteer(unit)
-    needs.confirm(need, needs.sign_up(volunteer, need).id, by=admin)
+    need_signups.confirm(need, need_signups.sign_up(volunteer, need).id, by=admin)
     end = now() - timedelta(minutes=5)
-    needs.record_service(need, volunteer.id, started_at=end - timedelta(hours=1), ended_at=end, by=admin)
-    needs.mark_served(need, by=admin)
+    need_signups.record_service(need, volunteer.id, started_at=end - timedelta(hours=1), ended_at=end, by=admin)
+    need_workflow.mark_served(need, by=admin)
     assert need.status == "served" and not need.post.is_active
     with pytest.raises(ValidationFailed):
-        needs.rate(code, 6, None)
+        need_workflow.rate(code, 6, None)
     with pytest.raises(NotFound):
-        needs.rate("WRONGCODE", 5, None)
-    needs.rate(code, 4, "很及时")
+        need_workflow.rate("WRONGCODE", 5, None)
+    need_workflow.rate(code, 4, "很及时")
     assert need.status == "rated" and need.rating == 4 and need.rating_comment == "很及时" and need.closed_at
     with pytest.raises(Conflict):
-        needs.rate(code, 5, None)
+        need_workflow.rate(code, 5, None)
     assert trail_actions(need)[-4:] == ["need.signed_up", "need.volunteer_confirmed", "need.served", "need.rated"]
     assert _db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "need.rated")) is None
 
@@ -257,7 +257,7 @@ def test_residents_data_is_purged_after_the_retention_period(app, db):
     app.config["NEED_RETENTION_DAYS"] = 30
     platform = f.platform_admin()
     closed, code = ask()
-    needs.dispatch(closed, "decline", by=platform, reason="重复")
+    need_workflow.dispatch(closed, "decline", by=platform, reason="重复")
     waiting, _c = ask()
     _db.session.commit()
     assert needs.purge_resident_data(now() + timedelta(days=29)) == 0
@@ -281,7 +281,7 @@ def test_waiting_needs_are_those_older_than_n_days_still_undispatched(db):
     _db.session.commit()
     assert [n.id for n in needs.waiting_needs(unit.id, days=3)] == [old.id]
     assert [n.id for n in needs.waiting_needs(None, days=3)] == [other.id, old.id]
-    needs.dispatch(old, "decline", by=f.platform_admin(), reason="x")
+    need_workflow.dispatch(old, "decline", by=f.platform_admin(), reason="x")
     assert needs.waiting_needs(unit.id, days=3) == []
     assert fresh.status == "submitted"
 
@@ -289,9 +289,9 @@ def test_waiting_needs_are_those_older_than_n_days_still_undispatched(db):
 def test_records_of_a_need_stay_in_the_ledger(db):
     need, _c, unit, admin = published()
     volunteer = f.volunteer(unit)
-    needs.confirm(need, needs.sign_up(volunteer, need).id, by=admin)
+    need_signups.confirm(need, need_signups.sign_up(volunteer, need).id, by=admin)
     end = now() - timedelta(minutes=1)
-    needs.record_service(need, volunteer.id, started_at=end - timedelta(minutes=30), ended_at=end, by=admin)
+    need_signups.record_service(need, volunteer.id, started_at=end - timedelta(minutes=30), ended_at=end, by=admin)
     from app.services import ledger
     assert ledger.ledger_mismatches() == []
     assert _db.session.scalar(select(ServiceRecord.source).where(ServiceRecord.post_id == need.post_id)) == "manual"

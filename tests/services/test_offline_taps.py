@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import OfflineTap, ServiceRecord
-from app.services import attendance, ledger, offline_taps, posts
+from app.services import attendance, ledger, offline_taps, posts, tap_devices
 from app.services.clock import now
 from app.services.errors import Conflict, ValidationFailed
 from tests import factories as f
@@ -27,7 +27,7 @@ class Phone:
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.public_key = base64.b64encode(self.key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
-        self.device = offline_taps.register_device(volunteer, self.public_key, label="test phone") if register else None
+        self.device = tap_devices.register_device(volunteer, self.public_key, label="test phone") if register else None
         if register:
             _db.session.commit()
 
@@ -117,13 +117,13 @@ def test_a_forged_signature_is_refused_and_records_nothing(unit, volunteer, phon
 def test_a_tap_from_a_revoked_device_is_refused(unit, volunteer, phone):
     code = posts.scan_url(make_post(unit))
     tap = phone.tap(code, now() - timedelta(hours=1))  # queued before the phone was revoked
-    offline_taps.revoke_device(phone.device, by=volunteer.user)
+    tap_devices.revoke_device(phone.device, by=volunteer.user)
     _db.session.commit()
     [result] = sync(volunteer, tap)
     assert (result.outcome, result.error_code) == ("refused", "device_revoked")
     assert records_of(volunteer) == []
     with pytest.raises(Conflict):  # the revoked key cannot come back
-        offline_taps.register_device(volunteer, phone.public_key)
+        tap_devices.register_device(volunteer, phone.public_key)
 
 
 def test_another_volunteers_device_is_unknown(unit, volunteer, phone):
@@ -260,11 +260,11 @@ def test_a_kiosk_code_counts_within_its_lifetime_at_the_tap(unit, volunteer, pho
 
 def test_a_bad_public_key_or_payload_is_refused(unit, volunteer, phone):
     with pytest.raises(ValidationFailed):
-        offline_taps.register_device(volunteer, "bm90IGEga2V5")
+        tap_devices.register_device(volunteer, "bm90IGEga2V5")
     rsa_like = base64.b64encode(ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
     with pytest.raises(ValidationFailed):
-        offline_taps.register_device(volunteer, rsa_like)
+        tap_devices.register_device(volunteer, rsa_like)
     code = posts.scan_url(make_post(unit))
     bad = phone.tap(code, now())
     for payload in ("[]", '{"id": "x", "code": "", "tapped_at": "yesterday"}', "{"):
@@ -275,7 +275,7 @@ def test_a_bad_public_key_or_payload_is_refused(unit, volunteer, phone):
         assert result.error_code == "invalid_tap"
     assert bad.device_id == phone.device.id and records_of(volunteer) == []
     # the same public key registered again is the same device
-    assert offline_taps.register_device(volunteer, phone.public_key).id == phone.device.id
+    assert tap_devices.register_device(volunteer, phone.public_key).id == phone.device.id
 
 
 def test_rebinding_a_lost_phones_account_revokes_its_devices(unit, volunteer, phone):
@@ -284,7 +284,7 @@ def test_rebinding_a_lost_phones_account_revokes_its_devices(unit, volunteer, ph
     admin = f.unit_admin(unit)
     volunteers.rebind(volunteer, phone=f.unique_phone(), password="new-pass-2026-x", by=admin, identity_checked=True)
     _db.session.commit()
-    assert [d.is_active for d in offline_taps.list_devices(volunteer)] == [False, False]
+    assert [d.is_active for d in tap_devices.list_devices(volunteer)] == [False, False]
     [result] = sync(volunteer, second.tap(posts.scan_url(make_post(unit)), now() - timedelta(hours=1)))
     assert result.error_code == "device_revoked"
 

@@ -64,13 +64,13 @@ def world(db):
     city_bulletin = _db.session.scalar(select(Bulletin).where(Bulletin.unit_id.is_(None)))
     unit_admin = _db.session.scalar(select(User).where(User.username == "unit1"))
     merchant_user = _db.session.scalar(select(User).where(User.username == "merchant"))
-    from app.services import needs
+    from app.services import need_signups, need_workflow, needs
     need, _code = needs.submit_need(needs.NeedInput(category_id=1, text="帮忙买菜", place="幸福小区", name="王阿姨",
                                                     phone="13812345678", wished_date=local_today(),
                                                     unit_id=unit_admin.unit_id))
-    needs.dispatch(need, "accept", by=unit_admin)
-    needs.publish(need, 2, by=unit_admin)
-    needs.sign_up(volunteer, need)
+    need_workflow.dispatch(need, "accept", by=unit_admin)
+    need_workflow.publish(need, 2, by=unit_admin)
+    need_signups.sign_up(volunteer, need)
     export = records_export.request_export(records_export.ExportRequest(
         local_today() - timedelta(days=30), local_today()), by=unit_admin)
     item = _db.session.scalar(select(Rectification).where(Rectification.unit_id == volunteer.unit_id))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.models import LoginFailure
-from app.services import accounts
+from app.services import logins
 from app.services.clock import now
 from tests import factories as f
 
@@ -35,9 +35,9 @@ def _digits_out(text: str) -> str:
 
 def test_unknown_and_known_names_get_the_same_answers_and_the_same_delay(client, db):
     f.platform_admin("boss")
-    _fail(client, "boss", accounts.FREE_FAILURES)
-    _fail(client, "ghost", accounts.FREE_FAILURES)
-    assert db.session.scalar(select(func.count(LoginFailure.id))) == 2 * accounts.FREE_FAILURES  # kept
+    _fail(client, "boss", logins.FREE_FAILURES)
+    _fail(client, "ghost", logins.FREE_FAILURES)
+    assert db.session.scalar(select(func.count(LoginFailure.id))) == 2 * logins.FREE_FAILURES  # kept
     at = now()  # four more failures each, just now: both names wait 2^4 = 16 s, however slow this runs
     db.session.add_all([LoginFailure(username=name, at=at) for name in ("boss", "ghost") for _ in range(4)])
     db.session.commit()
@@ -62,7 +62,7 @@ def test_unknown_and_known_names_get_the_same_answers_and_the_same_delay(client,
 
 def test_the_right_password_waits_out_the_short_delay_then_logs_in(client, db):
     f.platform_admin("boss")
-    _fail(client, "boss", accounts.FREE_FAILURES)
+    _fail(client, "boss", logins.FREE_FAILURES)
     _age_failures(db, 2)
     _fail(client, "boss", 1)  # after the delay, one more try is checked (and fails)
     db.session.add_all([LoginFailure(username="boss", at=now()) for _ in range(3)])  # 9: wait 16 s
@@ -83,22 +83,22 @@ def _fail_by_service(db, name, n, at):
 def test_the_delay_grows_and_is_capped_so_nobody_locks_the_owner_out(app, db):
     f.platform_admin("boss")
     at = now()
-    assert accounts.login_delay("boss", at) == 0
-    _fail_by_service(db, "boss", accounts.FREE_FAILURES, at)
-    assert accounts.login_delay("boss", at) == 0   # the last failure was 1 s ago, delay 1 s
+    assert logins.login_delay("boss", at) == 0
+    _fail_by_service(db, "boss", logins.FREE_FAILURES, at)
+    assert logins.login_delay("boss", at) == 0   # the last failure was 1 s ago, delay 1 s
     _fail_by_service(db, "boss", 3, at)             # 8 failures: 2^3 = 8 s after the last
-    assert accounts.login_delay("boss", at) == 7
+    assert logins.login_delay("boss", at) == 7
     _fail_by_service(db, "boss", 100, at)
-    assert accounts.login_delay("boss", at) == accounts.MAX_DELAY.total_seconds() - 1
-    assert accounts.login_delay("boss", at + accounts.MAX_DELAY) == 0
+    assert logins.login_delay("boss", at) == logins.MAX_DELAY.total_seconds() - 1
+    assert logins.login_delay("boss", at + logins.MAX_DELAY) == 0
 
 
 def test_repeated_failures_are_logged_without_passwords_and_listed_for_the_platform_admin(client, db, caplog):
     boss = f.platform_admin("boss")
     unit_admin = f.unit_admin()
-    with caplog.at_level(logging.WARNING, logger="app.services.accounts"):
-        _fail(client, "boss", accounts.FREE_FAILURES, password="Tr0ub4dor&3-secret")
-        _fail(client, "nobody-here", accounts.FREE_FAILURES, password="Tr0ub4dor&3-secret")
+    with caplog.at_level(logging.WARNING, logger="app.services.logins"):
+        _fail(client, "boss", logins.FREE_FAILURES, password="Tr0ub4dor&3-secret")
+        _fail(client, "nobody-here", logins.FREE_FAILURES, password="Tr0ub4dor&3-secret")
     logged = [r.getMessage() for r in caplog.records if "repeated login failures" in r.getMessage()]
     assert any("5 in the last hour" in m and "'boss'" in m for m in logged)
     assert not any("6 in the last hour" in m for m in logged)

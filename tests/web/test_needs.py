@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Need, ServiceCategory
-from app.services import needs
+from app.services import need_signups, need_workflow, needs
 from app.services.clock import local, local_today, now
 from tests import factories as f
 
@@ -116,7 +116,7 @@ def test_the_whole_loop_on_the_portal(client, db):
     # the unit confirms and records
     client.post("/logout", data={"csrf_token": f.csrf_token(client, "/needs/tasks")})
     f.login(client, admin)
-    signup = needs.signups(need)[0]
+    signup = need_signups.signups(need)[0]
     assert f.post_form(client, f"{path}/signups/{signup.id}/confirm", {}, token_from=path).status_code == 302
     end = local(now() - timedelta(hours=1)).replace(second=0, microsecond=0)
     recorded = f.post_form(client, f"{path}/records", {
@@ -183,7 +183,7 @@ def test_the_api_loop_create_list_dispatch_sign_up_rate_and_status(client, db):
     accepted = client.post(f"/api/v1/needs/{need_id}/dispatch", json={"action": "accept"}, headers=headers)
     assert accepted.status_code == 200 and accepted.json["status"] == "accepted"
     need = db.session.get(Need, need_id)
-    needs.publish(need, 1, by=admin)
+    need_workflow.publish(need, 1, by=admin)
     db.session.commit()
     vheaders = f.api_token(client, volunteer.user.username)
     open_tasks = client.get("/api/v1/needs", headers=vheaders)

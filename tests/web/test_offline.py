@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import ServiceRecord, TapDevice
-from app.services import offline_taps, posts
+from app.services import offline_taps, posts, tap_devices
 from app.services.clock import now
 from tests import factories as f
 from tests.services.test_offline_taps import Phone
@@ -163,7 +163,7 @@ def test_the_key_made_on_the_login_page_is_registered_with_the_login(client, vol
     answer = client.post("/login", data={"username": volunteer.user.username, "password": f.PASSWORD,
                                          "csrf_token": token, "device_key": phone.public_key})
     assert answer.status_code == 302
-    [device] = offline_taps.list_devices(volunteer)
+    [device] = tap_devices.list_devices(volunteer)
     assert device.public_key == phone.public_key and device.is_active
     home = client.get("/me/").get_data(as_text=True)
     assert f'data-device="{device.id}"' in home
@@ -171,11 +171,11 @@ def test_the_key_made_on_the_login_page_is_registered_with_the_login(client, vol
     client.post("/logout", data={"csrf_token": f.csrf_token(client, "/me/")})
     again = client.post("/login", data={"username": volunteer.user.username, "password": f.PASSWORD,
                                         "csrf_token": f.csrf_token(client), "device_key": phone.public_key})
-    assert again.status_code == 302 and len(offline_taps.list_devices(volunteer)) == 1
+    assert again.status_code == 302 and len(tap_devices.list_devices(volunteer)) == 1
     client.post("/logout", data={"csrf_token": f.csrf_token(client, "/me/")})
     bad = client.post("/login", data={"username": volunteer.user.username, "password": f.PASSWORD,
                                       "csrf_token": f.csrf_token(client), "device_key": "bad\x00key"})
-    assert bad.status_code == 302 and len(offline_taps.list_devices(volunteer)) == 1
+    assert bad.status_code == 302 and len(tap_devices.list_devices(volunteer)) == 1
     assert 'data-device=""' in client.get("/me/").get_data(as_text=True)
 
 

@@ -51,7 +51,7 @@ MERCHANT_OPS = ["getMe", "verifyCode", "redeemCoupon", "createOffer"]
 def _seed(db):
     """A unit with an admin, a post, a volunteer with hours and a coupon, a merchant with an
     offer and last month's bulletins: small ids that generated requests will sometimes name."""
-    from app.services import accounts, posts
+    from app.services import logins, posts
     from app.services.bulletins.snapshots import generate_bulletins
     from app.services.incentives.coupons import claim_coupon
     from app.services.incentives.merchants import create_merchant, create_merchant_account
@@ -69,7 +69,7 @@ def _seed(db):
     db.session.flush()
     claim_coupon(volunteer, offer)
     generate_bulletins(Month.current().previous(), by=admin)
-    tokens = {user: accounts.create_token(user.username, f.PASSWORD)[0] for user in (admin, volunteer.user, shop)}
+    tokens = {user: logins.create_token(user.username, f.PASSWORD)[0] for user in (admin, volunteer.user, shop)}
     db.session.commit()
     return [(tokens[admin], None), (tokens[volunteer.user], VOLUNTEER_OPS), (tokens[shop], MERCHANT_OPS)]
 

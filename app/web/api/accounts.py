@@ -9,7 +9,7 @@ from app.auth_state import api_user, bearer_token
 from app.extensions import db
 from app.models import Unit
 from app.rate_limits import documented_429, login_limited, registration_limited
-from app.services import accounts, guardians, stars, units, volunteers
+from app.services import accounts, guardians, login_sessions, logins, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated, get_or_404
 from app.web.api.common import (
@@ -137,7 +137,7 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
 @blp.response(201, TokenResult)
 def create_token(body):
     try:
-        token, record = accounts.create_token(body["username"], body["password"], ip=request.remote_addr)
+        token, record = logins.create_token(body["username"], body["password"], ip=request.remote_addr)
     except NotAuthenticated:
         db.session.commit()  # keep the recorded failure: it counts towards the throttle
         raise
@@ -155,7 +155,7 @@ class PasswordChange(StrictSchema):
 def revoke_token():
     """The bearer token of this request stops working at once."""
     api_user()
-    accounts.revoke_token(bearer_token())
+    login_sessions.revoke_token(bearer_token())
     return ""
 
 

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from app.auth_state import api_user
 from app.rate_limits import documented_429, need_code_limited, need_limited
-from app.services import needs, volunteers
+from app.services import need_signups, need_workflow, needs, volunteers
 from app.services.clock import iso
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
 
@@ -168,7 +168,7 @@ def list_needs(query):
     """Admins: the needs they handle (resident masked). Volunteers: the open tasks."""
     user = api_user()
     if user.role == "volunteer":
-        items = needs.open_tasks(volunteers.volunteer_of(user))
+        items = need_signups.open_tasks(volunteers.volunteer_of(user))
         return {"items": [need_json(n, admin=False) for n in items], "total": len(items)}
     page = needs.list_needs(user, status=query["status"], page=query["page"])
     return {"items": [need_json(n) for n in page.items], "total": page.total}
@@ -182,7 +182,7 @@ def dispatch_need(body, need_id: int):
     user = api_user()
     need = needs.need_for_admin(user, need_id)
     return need_json(
-        needs.dispatch(
+        need_workflow.dispatch(
             need,
             body["action"],
             by=user,
@@ -197,7 +197,7 @@ def dispatch_need(body, need_id: int):
 @operation(blp, "signUpForNeed", "volunteer")
 @blp.response(201, SignupOut)
 def sign_up_for_need(need_id: int):
-    signup = needs.sign_up(volunteers.volunteer_of(api_user()), needs.get_need(need_id))
+    signup = need_signups.sign_up(volunteers.volunteer_of(api_user()), needs.get_need(need_id))
     return {"id": signup.id, "need_id": signup.need_id, "status": signup.status}
 
 
@@ -208,7 +208,7 @@ def sign_up_for_need(need_id: int):
 @blp.arguments(RatingBody)
 @blp.response(200, NeedStatus)
 def rate_need(body):
-    return status_json(needs.rate(body["code"], body["rating"], body["comment"]))
+    return status_json(need_workflow.rate(body["code"], body["rating"], body["comment"]))
 
 
 @blp.post("/needs/status")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.services import offline_taps, volunteers
+from app.services import offline_taps, tap_devices, volunteers
 from app.web.api.common import Bool, Id, Moment, StrictSchema, Text, fields, iso, operation, validate
 
 blp = Blueprint("api_offline", __name__, description="Offline check-in: devices and signed taps")
@@ -115,7 +115,7 @@ def _device_json(device) -> dict:
 def register_device(body):
     me = volunteers.volunteer_of(api_user())
     return _device_json(
-        offline_taps.register_device(me, body["public_key"], label=body["label"], by=api_user())
+        tap_devices.register_device(me, body["public_key"], label=body["label"], by=api_user())
     )
 
 
@@ -123,17 +123,15 @@ def register_device(body):
 @operation(blp, "listDevices", "volunteer")
 @blp.response(200, DeviceList)
 def list_devices():
-    return {
-        "items": [_device_json(d) for d in offline_taps.list_devices(volunteers.volunteer_of(api_user()))]
-    }
+    return {"items": [_device_json(d) for d in tap_devices.list_devices(volunteers.volunteer_of(api_user()))]}
 
 
 @blp.post("/me/devices/<int:device_id>/revoke")
 @operation(blp, "revokeDevice", "volunteer")
 @blp.response(200, DeviceOut)
 def revoke_device(device_id: int):
-    device = offline_taps.device_of(volunteers.volunteer_of(api_user()), device_id)
-    return _device_json(offline_taps.revoke_device(device, by=api_user()))
+    device = tap_devices.device_of(volunteers.volunteer_of(api_user()), device_id)
+    return _device_json(tap_devices.revoke_device(device, by=api_user()))
 
 
 @blp.post("/me/taps")

@@ -11,7 +11,15 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.services import column_mapping, export_profiles, mapped_import, records_export, units, uploads
+from app.services import (
+    column_mapping,
+    export_profiles,
+    import_flow,
+    mapped_import,
+    records_export,
+    units,
+    uploads,
+)
 from app.services.errors import ValidationFailed
 from app.web.api.common import Bool, Id, StrictSchema, Text, fields, operation, validate
 
@@ -96,6 +104,15 @@ def _job_json(job) -> dict:
     }
 
 
+def _file_content(body) -> bytes:
+    """The uploaded spreadsheet's bytes: a file type we read, sent as valid base64."""
+    uploads.extension(body["file_name"])
+    try:
+        return base64.b64decode(body["content_base64"], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(fields={"content_base64": [_("不是有效的 base64 内容")]}) from None
+
+
 @blp.post("/units/<int:unit_id>/records/import")
 @operation(blp, "importRecords", *ADMINS)
 @blp.arguments(ImportBody)
@@ -106,22 +123,14 @@ def import_records(body, unit_id: int):
     `problems` ({row, column, reason}) beside them."""
     user = api_user()
     units.ensure_can_manage_unit(user, unit_id)
-    uploads.extension(body["file_name"])
-    try:
-        data = base64.b64decode(body["content_base64"], validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed(fields={"content_base64": [_("不是有效的 base64 内容")]}) from None
+    data = _file_content(body)
     result = mapped_import.review(
         data, body["file_name"], unit_id, by=user, mapping=body["mapping"], commit=not body["dry_run"]
     )
-    if result.outcome is not None and result.outcome.problems:
-        raise mapped_import.ImportRefused(result.outcome)
-    if result.refusal:
-        raise ValidationFailed(result.refusal[0], fields={"mapping": result.refusal})
-    assert result.outcome is not None, "an outcome or a refusal"
+    outcome = import_flow.imported(result)
     return {
-        "imported": result.outcome.imported,
-        "skipped_examples": result.outcome.skipped_examples,
+        "imported": outcome.imported,
+        "skipped_examples": outcome.skipped_examples,
         "header_row": result.sheet.header_row,
         "mapping": dict(zip(result.sheet.header, result.mapping, strict=True)),
     }
