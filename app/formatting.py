@@ -69,6 +69,9 @@ NAVIGATION_MORE = {
         ("office.scores", _l("单位测评得分")),
         ("reviews.index", _l("半年和年度点评")),
         ("contributions.index", _l("捐赠和献血")),
+        ("reports_admin.index", _l("随手拍")),
+        ("column_admin.index", _l("志愿风采")),
+        ("honours_admin.index", _l("先进典型")),
         ("assessment.index", _l("测评资料")),
     ],
     "unit_admin": [
@@ -81,6 +84,8 @@ NAVIGATION_MORE = {
         ("office.scores", _l("单位测评得分")),
         ("reviews.index", _l("半年和年度点评")),
         ("contributions.index", _l("捐赠和献血")),
+        ("reports_admin.index", _l("随手拍")),
+        ("column_admin.index", _l("志愿风采")),
         ("assessment.index", _l("测评资料")),
     ],
 }

@@ -30,6 +30,16 @@ DEFAULT_LIMITS = {
     # 忘记密码: texts cost money and a six-digit code must not be guessed
     "password_forgot_per_ip": "10/minute;100/hour",
     "password_forgot_per_account": "5/10 minutes;20/day",
+    # 随手拍: a supervisor's reports, per address and per account (the phone's login)
+    "report_per_ip": "20/minute;300/day",
+    "report_per_account": "5/minute;30/day",
+    # 公示: objections (with a contact) and residents' votes (a texted code per phone)
+    "objection_per_ip": "5/minute;30/day",
+    "objection_per_contact": "3/hour;5/day",
+    "vote_code_per_ip": "10/minute;100/day",
+    "vote_code_per_phone": "3/10 minutes;10/day",
+    "vote_per_ip": "20/minute;300/day",
+    "vote_per_phone": "10/10 minutes;30/day",
 }
 
 RATE_LIMITED_429 = {
@@ -133,6 +143,28 @@ def forgot_password_limited(view):
     return _shared(
         "password-forgot", "password_forgot_per_ip", "password_forgot_per_account", registering_phone
     )(view)
+
+
+def report_limited(view):
+    """A supervisor's report (the phone page and reportProblem share the counters)."""
+    return _shared("report", "report_per_ip", "report_per_account", acting_user)(view)
+
+
+def objection_limited(view):
+    """An objection to a posted commendation list: per address and per contact given."""
+    return _shared("objection", "objection_per_ip", "objection_per_contact", lambda: _body_value("contact"))(
+        view
+    )
+
+
+def vote_code_limited(view):
+    """A texted vote code: per address and per phone (texts cost money)."""
+    return _shared("vote-code", "vote_code_per_ip", "vote_code_per_phone", registering_phone)(view)
+
+
+def vote_limited(view):
+    """A vote with its code: per address and per phone, so codes cannot be guessed."""
+    return _shared("vote", "vote_per_ip", "vote_per_phone", registering_phone)(view)
 
 
 def certificate_check_limited(view):

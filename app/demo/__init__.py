@@ -105,6 +105,9 @@ def load() -> bool:
     from app.demo import reviews as demo_reviews
 
     demo_reviews.load(admin, unit_list)
+    from app.demo import public_face as demo_public_face
+
+    demo_public_face.load(admin, unit_list, people)
     db.session.flush()
     return True
 

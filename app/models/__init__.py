@@ -6,6 +6,8 @@ from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
+from app.models.column import ColumnItem
+from app.models.commendations import Commendation, HonourVote, Nominee, Objection
 from app.models.contributions import Contribution, ContributionFile, ContributionTarget
 from app.models.evidence import PostDay
 from app.models.incentives import Coupon, Merchant, Offer
@@ -25,6 +27,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
+from app.models.reports import ProblemReport, Supervisor
 from app.models.reviews import PeriodReview
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
@@ -32,20 +35,21 @@ from app.models.teams import Team, TeamMember
 from app.models.units import Unit
 
 __all__ = [
-    "ROLES",
-    "ROLES_BY_NAME",
     "Activity",
     "ActivitySignup",
     "ApiToken",
     "AuditEntry",
     "Bulletin",
     "Certificate",
+    "ColumnItem",
     "ColumnMapping",
+    "Commendation",
     "Contribution",
     "ContributionFile",
     "ContributionTarget",
     "Coupon",
     "ExportJob",
+    "HonourVote",
     "InsuranceCover",
     "InsuranceCoverMember",
     "JobClaim",
@@ -55,6 +59,8 @@ __all__ = [
     "Merchant",
     "Need",
     "NeedSignup",
+    "Nominee",
+    "Objection",
     "Offer",
     "OfficeTask",
     "OfficeTaskUnit",
@@ -65,9 +71,12 @@ __all__ = [
     "Post",
     "PostDay",
     "PracticePlace",
+    "ProblemReport",
     "Project",
     "ProjectSignup",
     "QuarterReview",
+    "ROLES",
+    "ROLES_BY_NAME",
     "Rectification",
     "RectificationFile",
     "SchedulerLease",
@@ -79,6 +88,7 @@ __all__ = [
     "Skill",
     "StarEvent",
     "StarThreshold",
+    "Supervisor",
     "TapDevice",
     "Team",
     "TeamMember",

@@ -48,6 +48,12 @@ PAGE_MODULES = [
     "app.web.reviews",
     "app.web.contributions",
     "app.web.photos",
+    "app.web.reports",
+    "app.web.reports_admin",
+    "app.web.column",
+    "app.web.column_admin",
+    "app.web.honours",
+    "app.web.honours_admin",
     "app.web.evidence",
     "app.web.assessment",
 ]
@@ -68,6 +74,7 @@ API_MODULES = [
     "app.web.api.teams",
     "app.web.api.projects",
     "app.web.api.office",
+    "app.web.api.reports",
 ]
 
 

@@ -28,6 +28,10 @@ PUBLIC = {
     # photos: each area's rule decides (public column items for anyone, evidence for its admins),
     # and a hidden photo answers 404 like a missing one (tests/services/test_photos.py)
     "photos.full", "photos.thumb",
+    # the public column (志愿风采): its lists, items and Atom feed are for everyone
+    "column.index", "column.show", "column.feed",
+    # 公示 of commendations: anyone reads, objects (with a contact) and votes (by a texted code)
+    "honours.index", "honours.show", "honours.object", "honours.vote_code", "honours.vote",
 }
 
 

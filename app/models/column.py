@@ -1,0 +1,60 @@
+"""The public column (志愿风采): news of activities and volunteers' stories, drafted by units and
+approved by the office before anyone sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.units import Unit
+
+COLUMN_KINDS = ("news", "story")
+COLUMN_STATUSES = ("draft", "submitted", "published", "returned")
+
+
+class ColumnItem(Model):
+    """draft → submitted → published (by the office), or returned with a reason (and edited and
+    submitted again). A story may name one volunteer, and is shown only while that volunteer's
+    consent (given on the phone) stands."""
+
+    __tablename__ = "column_items"
+    __table_args__ = (
+        CheckConstraint("kind IN ('news','story')", name="kind"),
+        CheckConstraint("status IN ('draft','submitted','published','returned')", name="status"),
+        CheckConstraint("consent IS NULL OR consent IN ('given','declined')", name="consent"),
+        CheckConstraint("status != 'published' OR published_at IS NOT NULL", name="published_at"),
+        Index("ix_column_items_status_published", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="news", server_default="news")
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
+    return_reason: Mapped[str | None] = mapped_column(String(500))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    consent: Mapped[str | None] = mapped_column(String(10))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship("Unit")
+    volunteer: Mapped[Volunteer | None] = relationship("Volunteer")
+
+    @property
+    def names_volunteer(self) -> bool:
+        """Whether the volunteer's name may be shown (named, and consent given)."""
+        return self.volunteer_id is not None and self.consent == "given"
