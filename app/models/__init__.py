@@ -4,11 +4,13 @@ from app.models.accounts import ROLES, ROLES_BY_NAME, ApiToken, LoginSession, Us
 from app.models.attendance import ServiceRecord
 from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
+from app.models.campaigns import Campaign, CampaignPostDay, Shift, ShiftAssignment
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
+from app.models.notices import Notice, NoticeRead
 from app.models.office import (
     OfficeTask,
     OfficeTaskUnit,
@@ -23,12 +25,20 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
+from app.models.recruitment import ActivityApplication
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
 from app.models.units import Unit
 
 __all__ = [
+    "ActivityApplication",
+    "NoticeRead",
+    "Notice",
+    "ShiftAssignment",
+    "Shift",
+    "CampaignPostDay",
+    "Campaign",
     "ROLES",
     "ROLES_BY_NAME",
     "Activity",
