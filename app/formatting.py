@@ -51,6 +51,7 @@ NAVIGATION = {
         ("needs.tasks", _l("微心愿")),
         ("profile.edit", _l("我的资料")),
         ("children.index", _l("我的孩子")),
+        ("shifts.mine", _l("我的排班")),
         ("teams.index", _l("我带的队")),
         ("projects.index", _l("项目")),
     ],
@@ -66,6 +67,7 @@ NAVIGATION_MORE = {
         ("unit_profile.registration", _l("登记率")),
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
+        ("campaigns.index", _l("主题与专项行动")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -75,6 +77,7 @@ NAVIGATION_MORE = {
         ("unit_profile.mine", _l("本单位")),
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
+        ("campaigns.index", _l("主题与专项行动")),
     ],
 }
 

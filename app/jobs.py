@@ -53,6 +53,12 @@ def office_mail(at: datetime) -> dict:
     return mail.send_due(at)
 
 
+def shift_reminders(at: datetime) -> dict:
+    from app.services import rosters
+
+    return rosters.send_reminders(at)
+
+
 JOBS = [
     Job(
         "monthly_bulletins",
@@ -74,6 +80,7 @@ JOBS = [
         keep_scores,
     ),
     Job("office_mail", _l("向成员单位发送整改事项、任务通知及到期提醒"), {"minute": "*/10"}, office_mail),
+    Job("shift_reminders", _l("前一天短信提醒志愿者明天的排班"), {"hour": 18, "minute": 5}, shift_reminders),
     Job(
         "prune_login_failures",
         _l("删除30天前的登录失败记录"),

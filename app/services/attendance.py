@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import guardians, ledger, needs, posts, qr
+from app.services import guardians, ledger, needs, posts, qr, rosters
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
@@ -211,6 +211,7 @@ def check_in(
     if record.post_id != post.id:  # a second tap raced this one and opened a session elsewhere first
         raise OpenElsewhere(record)
     posts.attend_by_check_in(volunteer.id, post.id, at)  # a sign-up to an activity on now is attended
+    rosters.fulfil_by_check_in(volunteer.id, post.id, at, record.id)  # a shift here now is fulfilled
     return record
 
 

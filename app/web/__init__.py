@@ -45,6 +45,8 @@ PAGE_MODULES = [
     "app.web.projects",
     "app.web.office",
     "app.web.photos",
+    "app.web.campaigns",
+    "app.web.shifts",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -63,6 +65,7 @@ API_MODULES = [
     "app.web.api.teams",
     "app.web.api.projects",
     "app.web.api.office",
+    "app.web.api.campaigns",
 ]
 
 
