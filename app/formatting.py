@@ -52,6 +52,7 @@ NAVIGATION = {
         ("profile.edit", _l("我的资料")),
         ("children.index", _l("我的孩子")),
         ("shifts.mine", _l("我的排班")),
+        ("applications.mine", _l("我的申请")),
         ("teams.index", _l("我带的队")),
         ("projects.index", _l("项目")),
     ],

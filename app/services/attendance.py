@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import guardians, ledger, needs, posts, qr, rosters
+from app.services import guardians, ledger, needs, posts, qr, recruitment, rosters
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
@@ -203,6 +203,7 @@ def check_in(
 ) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
     needs.ensure_may_serve(volunteer, post)
+    recruitment.ensure_may_check_in(volunteer, post, at)
     ensure_open(post, at)
     flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
     record = ledger.open_record(

@@ -47,6 +47,7 @@ PAGE_MODULES = [
     "app.web.photos",
     "app.web.campaigns",
     "app.web.shifts",
+    "app.web.applications",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
