@@ -53,6 +53,7 @@ NAVIGATION = {
         ("children.index", _l("我的孩子")),
         ("shifts.mine", _l("我的排班")),
         ("applications.mine", _l("我的申请")),
+        ("notices.mine", _l("通知公告")),
         ("teams.index", _l("我带的队")),
         ("projects.index", _l("项目")),
     ],
@@ -69,6 +70,7 @@ NAVIGATION_MORE = {
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
         ("campaigns.index", _l("主题与专项行动")),
+        ("notices.index", _l("通知公告")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -79,6 +81,7 @@ NAVIGATION_MORE = {
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),
         ("campaigns.index", _l("主题与专项行动")),
+        ("notices.index", _l("通知公告")),
     ],
 }
 

@@ -48,6 +48,7 @@ PAGE_MODULES = [
     "app.web.campaigns",
     "app.web.shifts",
     "app.web.applications",
+    "app.web.notices",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -67,6 +68,7 @@ API_MODULES = [
     "app.web.api.projects",
     "app.web.api.office",
     "app.web.api.campaigns",
+    "app.web.api.notices",
 ]
 
 

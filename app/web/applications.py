@@ -7,7 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from app.auth_state import role_required
@@ -26,6 +27,7 @@ class ApplyForm(BaseForm):
 
 
 class DecisionForm(BaseForm):
+    decision = SelectField(choices=[SelectChoice("accept", _l("录用")), SelectChoice("decline", _l("婉拒"))])
     reason = StringField(_l("理由（婉拒时必填）"), validators=[Optional(), Length(max=recruitment.REASON_MAX)])
 
 
@@ -69,14 +71,15 @@ def review(activity_id: int):
     )
 
 
-@bp.post("/<int:application_id>/<any(accept, decline):decision>", endpoint="decide")
+@bp.post("/<int:application_id>/decide", endpoint="decide")
 @role_required(*ADMINS)
-def decide(application_id: int, decision: str):
+def decide(application_id: int):
     application = recruitment.get_application(application_id)
     form = DecisionForm()
     if form.validate_on_submit():
+        accept = form.decision.data == "accept"
         with domain_errors() as attempt:
-            recruitment.decide(application, accept=decision == "accept", reason=form.reason.data, by=current_user)
+            recruitment.decide(application, accept=accept, reason=form.reason.data, by=current_user)
         if attempt.ok:
-            flash(_("已录用") if decision == "accept" else _("已婉拒"), "success")
+            flash(_("已录用") if accept else _("已婉拒"), "success")
     return redirect(url_for(".review", activity_id=application.activity_id))

@@ -52,7 +52,7 @@ def test_openapi_document_lists_the_operations(client):
                 "getVolunteer", "createMerchant", "createOffer", "claimCoupon", "getCouponCode", "getCardCode",
                 "verifyCode", "redeemCoupon", "generateBulletins", "listBulletins", "getBulletin",
                 "revokeToken", "changePassword", "issueCertificate", "listMyShifts",
-                "applyForActivity", "decideApplication"}
+                "applyForActivity", "decideApplication", "createNotice", "listNotices"}
     assert contract - ids == set()
     assert spec["paths"]["/api/v1/tokens/current"]["delete"]["operationId"] == "revokeToken"
     assert spec["paths"]["/api/v1/certificates"]["post"]["operationId"] == "issueCertificate"

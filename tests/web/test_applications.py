@@ -45,10 +45,10 @@ def test_apply_on_the_phone_and_the_admin_declines_with_a_reason(client, db):
     review = client.get(f"/applications/activity/{activity.id}").get_data(as_text=True)
     assert "&lt;i&gt;心理咨询师" in review and "申请人" in review
     application = db.session.scalar(select(ActivityApplication))
-    no_reason = f.post_form(client, f"/applications/{application.id}/decline", {"reason": ""},
+    no_reason = f.post_form(client, f"/applications/{application.id}/decide", {"decision": "decline", "reason": ""},
                             token_from=f"/applications/activity/{activity.id}", follow_redirects=True)
     assert "婉拒时请填写理由" in no_reason.get_data(as_text=True)
-    f.post_form(client, f"/applications/{application.id}/decline", {"reason": "需持证上岗"},
+    f.post_form(client, f"/applications/{application.id}/decide", {"decision": "decline", "reason": "需持证上岗"},
                 token_from=f"/applications/activity/{activity.id}")
     db.session.expire_all()
     assert db.session.get(ActivityApplication, application.id).status == "declined"
