@@ -98,6 +98,9 @@ def load() -> bool:
     first_post = db.session.scalar(select(Post).where(Post.unit_id == unit_list[0].id).order_by(Post.id))
     demo_projects.load_projects(admin, unit_list, team_list, first_post)
     load_office(admin, unit_list)
+    from app.demo import campaigns as demo_campaigns
+
+    demo_campaigns.load(admin, unit_list, people)
     db.session.flush()
     return True
 
