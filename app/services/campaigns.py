@@ -97,11 +97,9 @@ def check_choice(campaign_id: int | None) -> list[str]:
     return [_("请选择有效的主题或专项行动")]
 
 
-def _ensure_within(campaign: Campaign, first: date, last: date) -> None:
+def _ensure_within(campaign: Campaign, first: date, last: date, field: str = "campaign_id") -> None:
     if first < campaign.starts_on or last > campaign.ends_on:
-        raise ValidationFailed(
-            fields={"campaign_id": [_("日期不在“%(name)s”的期限内", name=campaign.name)]}
-        )
+        raise ValidationFailed(fields={field: [_("日期不在“%(name)s”的期限内", name=campaign.name)]})
 
 
 def tag_activity(activity: Activity, campaign: Campaign | None, *, by: User) -> Activity:
@@ -133,7 +131,7 @@ def tag_post_days(campaign: Campaign, post: Post, first: date, last: date, *, by
     units.ensure_can_manage_unit(by, post.unit_id)
     if last < first or (last - first).days >= POST_DAYS_MAX:
         raise ValidationFailed(fields={"last": [_("请填写有效的日期范围（不超过62天）")]})
-    _ensure_within(campaign, first, last)
+    _ensure_within(campaign, first, last, "last")
     have = set(
         db.session.scalars(
             select(CampaignPostDay.day).where(

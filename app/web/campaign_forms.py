@@ -7,7 +7,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.services import posts, rosters, units
+from app.services import posts, projects, rosters, units
 from app.web.forms import BaseForm
 
 
@@ -46,3 +46,21 @@ class QuotaForm(BaseForm):
 class RosterForm(BaseForm):
     volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
     submit = SubmitField(_l("排班"))
+
+
+class PostDaysForm(BaseForm):
+    post_id = SelectField(_l("服务岗"), coerce=int)
+    first = DateField(_l("第一天"), validators=[DataRequired()])
+    last = DateField(_l("最后一天"), validators=[DataRequired()])
+    submit = SubmitField(_l("计入该行动"))
+
+    def offer(self, unit_id: int | None) -> None:
+        self.post_id.choices = [SelectChoice(p.id, p.name) for p in posts.list_posts(unit_id, include_disabled=False)]
+
+
+class ProjectTagForm(BaseForm):
+    project_id = SelectField(_l("项目"), coerce=int)
+    submit = SubmitField(_l("计入该行动"))
+
+    def offer(self, unit_id: int | None) -> None:
+        self.project_id.choices = [SelectChoice(i, t) for i, t in projects.project_choices(unit_id)]

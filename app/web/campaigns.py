@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
-from app.services import campaigns, rosters
+from app.models import Post
+from app.services import campaigns, projects, rosters
 from app.services.bulletins import campaigns as campaign_figures
-from app.web.campaign_forms import CampaignForm, QuotaForm, RosterForm
+from app.services.errors import get_or_404
+from app.web.campaign_forms import CampaignForm, PostDaysForm, ProjectTagForm, QuotaForm, RosterForm
 from app.web.forms import BaseForm, domain_errors, form_status
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -46,11 +48,16 @@ def create():
     return _index(form)
 
 
-def _show(campaign, quota_form=None):
+def _show(campaign, quota_form=None, days_form=None, project_form=None):
     unit_id = _own_unit()
     if quota_form is None and unit_id is None:
         quota_form = QuotaForm(formdata=None)
         quota_form.offer()
+    days_form = days_form or PostDaysForm(formdata=None)
+    days_form.offer(unit_id)
+    project_form = project_form or ProjectTagForm(formdata=None)
+    project_form.offer(unit_id)
+    shown = [form for form in (quota_form, days_form, project_form) if form is not None]
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
@@ -58,7 +65,9 @@ def _show(campaign, quota_form=None):
         report=rosters.report(campaign, unit_id),
         shifts=rosters.shifts_of(campaign, unit_id),
         quota_form=quota_form,
-    ), form_status(quota_form) if quota_form is not None else 200
+        days_form=days_form,
+        project_form=project_form,
+    ), max(form_status(form) for form in shown)
 
 
 @bp.get("/<int:campaign_id>", endpoint="show")
@@ -82,6 +91,38 @@ def quota(campaign_id: int):
             flash(_("已派驻%(n)d个班次", n=len(shifts)), "success")
             return redirect(url_for(".show", campaign_id=campaign.id))
     return _show(campaign, form)
+
+
+@bp.post("/<int:campaign_id>/post-days", endpoint="post_days")
+@role_required(*ADMINS)
+def post_days(campaign_id: int):
+    """A post's days are given to the campaign: the service there counts for it."""
+    campaign = campaigns.get_campaign(campaign_id)
+    form = PostDaysForm()
+    form.offer(_own_unit())
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            post = get_or_404(Post, form.post_id.data)
+            added = campaigns.tag_post_days(campaign, post, form.first.data, form.last.data, by=current_user)
+        if attempt.ok:
+            flash(_("已计入%(n)d天", n=added), "success")
+            return redirect(url_for(".show", campaign_id=campaign.id))
+    return _show(campaign, days_form=form)
+
+
+@bp.post("/<int:campaign_id>/projects", endpoint="tag_project")
+@role_required(*ADMINS)
+def tag_project(campaign_id: int):
+    campaign = campaigns.get_campaign(campaign_id)
+    form = ProjectTagForm()
+    form.offer(_own_unit())
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            project = campaigns.tag_project(projects.get_project(form.project_id.data), campaign, by=current_user)
+        if attempt.ok:
+            flash(_("已将项目“%(t)s”计入", t=project.title), "success")
+            return redirect(url_for(".show", campaign_id=campaign.id))
+    return _show(campaign, project_form=form)
 
 
 def _shift_page(shift, form=None, status=None):

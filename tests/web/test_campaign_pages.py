@@ -3,7 +3,7 @@ volunteer; the volunteer sees the shift on the phone and through listMyShifts; o
 admins cannot touch the roster."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import Campaign, Shift, ShiftAssignment
 from app.services.clock import local_today
@@ -69,3 +69,35 @@ def test_office_sets_a_campaign_a_unit_fills_its_shift_and_the_volunteer_sees_it
     assert item["id"] == assignment.id and item["area"] == "人民路口" and item["came_at"] is None
     admin_headers = f.api_token(client, admin.username)
     assert client.get("/api/v1/me/shifts", headers=admin_headers).status_code == 403
+
+
+def test_a_unit_gives_its_posts_days_and_projects_to_a_campaign(client, db):
+    from app.models import CampaignPostDay, Project
+    from app.services import campaigns, posts, projects
+    office, unit, other = f.platform_admin(), f.unit(), f.unit()
+    admin = f.unit_admin(unit)
+    today = local_today()
+    campaign = campaigns.create_campaign(campaigns.CampaignInput(
+        name="我们的节日·春节", kind="theme", starts_on=today, ends_on=today + timedelta(days=10)), by=office)
+    post = posts.create_post(unit.id, posts.PostInput(name="社区岗"), by=admin)
+    foreign = posts.create_post(other.id, posts.PostInput(name="别家岗"), by=office)
+    project = projects.create_project(projects.ProjectInput(
+        title="春节送温暖", purpose="探访", starts_on=today, ends_on=today + timedelta(days=5), unit_id=unit.id), by=admin)
+    db.session.commit()
+    f.login(client, admin)
+    page = f"/campaigns/{campaign.id}"
+    shown = client.get(page).get_data(as_text=True)
+    assert "社区岗" in shown and "别家岗" not in shown
+    given = f.post_form(client, f"{page}/post-days", {"post_id": post.id, "first": today.isoformat(),
+                                                      "last": (today + timedelta(days=2)).isoformat()})
+    assert given.status_code == 302
+    assert db.session.scalar(select(func.count(CampaignPostDay.id))) == 3
+    outside = f.post_form(client, f"{page}/post-days", {"post_id": post.id, "first": today.isoformat(),
+                                                        "last": (today + timedelta(days=20)).isoformat()})
+    assert outside.status_code == 422
+    not_ours = f.post_form(client, f"{page}/post-days", {"post_id": foreign.id, "first": today.isoformat(),
+                                                         "last": today.isoformat()})
+    assert not_ours.status_code == 422  # not offered to this unit
+    tagged = f.post_form(client, f"{page}/projects", {"project_id": project.id})
+    assert tagged.status_code == 302
+    assert db.session.get(Project, project.id).campaign_id == campaign.id
