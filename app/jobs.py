@@ -59,6 +59,12 @@ def shift_reminders(at: datetime) -> dict:
     return rosters.send_reminders(at)
 
 
+def resume_exports(at: datetime) -> dict:
+    from app.services import records_export
+
+    return records_export.resume_stalled(at)
+
+
 JOBS = [
     Job(
         "monthly_bulletins",
@@ -79,6 +85,7 @@ JOBS = [
         {"day": 1, "hour": 3, "minute": 0},
         keep_scores,
     ),
+    Job("resume_exports", _l("重新运行因进程中断而停止的记录导出"), {"minute": "*/3"}, resume_exports),
     Job("office_mail", _l("向成员单位发送整改事项、任务通知及到期提醒"), {"minute": "*/10"}, office_mail),
     Job("shift_reminders", _l("前一天短信提醒志愿者明天的排班"), {"hour": 18, "minute": 5}, shift_reminders),
     Job(
