@@ -4,7 +4,7 @@ activities, notices
 New tables; activities and projects get a campaign tag, activities a requires_application flag.
 
 Revision ID: 0021_campaigns_rosters_notices
-Revises: 0017_photos
+Revises: 0017b_export_heartbeat
 Create Date: 2026-11-30 03:36:21.494690
 
 """
@@ -16,7 +16,7 @@ import app.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0021_campaigns_rosters_notices'
-down_revision = '0017_photos'
+down_revision = '0017b_export_heartbeat'
 branch_labels = None
 depends_on = None
 
