@@ -51,6 +51,9 @@ NAVIGATION = {
         ("needs.tasks", _l("微心愿")),
         ("profile.edit", _l("我的资料")),
         ("children.index", _l("我的孩子")),
+        ("shifts.mine", _l("我的排班")),
+        ("applications.mine", _l("我的申请")),
+        ("notices.mine", _l("通知公告")),
         ("teams.index", _l("我带的队")),
         ("projects.index", _l("项目")),
     ],
@@ -73,6 +76,8 @@ NAVIGATION_MORE = {
         ("column_admin.index", _l("志愿风采")),
         ("honours_admin.index", _l("先进典型")),
         ("assessment.index", _l("测评资料")),
+        ("campaigns.index", _l("主题与专项行动")),
+        ("notices.index", _l("通知公告")),
     ],
     "unit_admin": [
         ("needs_admin.index", _l("群众需求")),
@@ -87,6 +92,8 @@ NAVIGATION_MORE = {
         ("reports_admin.index", _l("随手拍")),
         ("column_admin.index", _l("志愿风采")),
         ("assessment.index", _l("测评资料")),
+        ("campaigns.index", _l("主题与专项行动")),
+        ("notices.index", _l("通知公告")),
     ],
 }
 

@@ -59,6 +59,12 @@ def office_mail(at: datetime) -> dict:
     return mail.send_due(at)
 
 
+def shift_reminders(at: datetime) -> dict:
+    from app.services import rosters
+
+    return rosters.send_reminders(at)
+
+
 def resume_exports(at: datetime) -> dict:
     from app.services import records_export
 
@@ -93,6 +99,7 @@ JOBS = [
     ),
     Job("resume_exports", _l("重新运行因进程中断而停止的记录导出"), {"minute": "*/3"}, resume_exports),
     Job("office_mail", _l("向成员单位发送整改事项、任务通知及到期提醒"), {"minute": "*/10"}, office_mail),
+    Job("shift_reminders", _l("前一天短信提醒志愿者明天的排班"), {"hour": 18, "minute": 5}, shift_reminders),
     Job(
         "prune_login_failures",
         _l("删除30天前的登录失败记录"),

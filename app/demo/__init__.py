@@ -108,6 +108,9 @@ def load() -> bool:
     from app.demo import public_face as demo_public_face
 
     demo_public_face.load(admin, unit_list, people)
+    from app.demo import campaigns as demo_campaigns
+
+    demo_campaigns.load(admin, unit_list, people)
     db.session.flush()
     return True
 

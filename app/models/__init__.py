@@ -4,6 +4,7 @@ from app.models.accounts import ROLES, ROLES_BY_NAME, ApiToken, LoginSession, Us
 from app.models.attendance import ServiceRecord
 from app.models.audit import AuditEntry, LoginFailure
 from app.models.bulletins import Bulletin, QuarterReview
+from app.models.campaigns import Campaign, CampaignPostDay, Shift, ShiftAssignment
 from app.models.catalogues import ServiceCategory, Skill, VolunteerSkill
 from app.models.certificates import Certificate
 from app.models.column import ColumnItem
@@ -13,6 +14,7 @@ from app.models.evidence import PostDay
 from app.models.incentives import Coupon, Merchant, Offer
 from app.models.insurance import InsuranceCover, InsuranceCoverMember
 from app.models.needs import Need, NeedSignup
+from app.models.notices import Notice, NoticeRead
 from app.models.office import (
     OfficeTask,
     OfficeTaskUnit,
@@ -27,6 +29,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
+from app.models.recruitment import ActivityApplication
 from app.models.reports import ProblemReport, Supervisor
 from app.models.reviews import PeriodReview
 from app.models.stars import StarEvent, StarThreshold
@@ -36,10 +39,13 @@ from app.models.units import Unit
 
 __all__ = [
     "Activity",
+    "ActivityApplication",
     "ActivitySignup",
     "ApiToken",
     "AuditEntry",
     "Bulletin",
+    "Campaign",
+    "CampaignPostDay",
     "Certificate",
     "ColumnItem",
     "ColumnMapping",
@@ -60,6 +66,8 @@ __all__ = [
     "Need",
     "NeedSignup",
     "Nominee",
+    "Notice",
+    "NoticeRead",
     "Objection",
     "Offer",
     "OfficeTask",
@@ -85,6 +93,8 @@ __all__ = [
     "ServiceCategory",
     "ServiceRecord",
     "Setting",
+    "Shift",
+    "ShiftAssignment",
     "Skill",
     "StarEvent",
     "StarThreshold",

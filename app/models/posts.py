@@ -82,6 +82,10 @@ class Activity(Model):
     for_minors: Mapped[bool] = mapped_column(default=False, server_default="0")
     station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    # The theme or campaign (主题 / 专项行动) the activity is part of.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # Selective recruitment: volunteers apply, an admin accepts (a place) or declines.
+    requires_application: Mapped[bool] = mapped_column(default=False, server_default="0")
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -40,6 +40,7 @@ class Project(Model):
     ends_on: Mapped[date] = mapped_column(Date)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     target_volunteers: Mapped[int | None] = mapped_column()
     target_beneficiaries: Mapped[int | None] = mapped_column()
     budget_source: Mapped[str | None] = mapped_column(String(50))  # e.g. 政府购买服务

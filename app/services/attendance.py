@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import guardians, ledger, need_signups, posts, qr
+from app.services import guardians, ledger, need_signups, posts, qr, recruitment, rosters
 from app.services.clock import local, now
 from app.services.errors import CodeInvalid, Conflict, DomainError, PosterRotated
 
@@ -203,6 +203,7 @@ def check_in(
 ) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
     need_signups.ensure_may_serve(volunteer, post)
+    recruitment.ensure_may_check_in(volunteer, post, at)
     ensure_open(post, at)
     flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
     record = ledger.open_record(
@@ -211,6 +212,7 @@ def check_in(
     if record.post_id != post.id:  # a second tap raced this one and opened a session elsewhere first
         raise OpenElsewhere(record)
     posts.attend_by_check_in(volunteer.id, post.id, at)  # a sign-up to an activity on now is attended
+    rosters.fulfil_by_check_in(volunteer.id, post.id, at, record.id)  # a shift here now is fulfilled
     return record
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.extensions import db, execute_dml
 from app.models import Activity, ActivitySignup, Post, User, Volunteer
 from app.models.posts import ACTIVITY_KINDS
-from app.services import audit, categories, places, projects, qr, skills
+from app.services import audit, campaigns, categories, places, projects, qr, skills
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 
@@ -168,6 +168,8 @@ class ActivityInput:
     for_minors: bool = False  # 适合未成年人: pupils may be signed up
     station_id: int | None = None  # None: the post's station, if it has a post
     project_id: int | None = None  # None: the post's project, if it has a post
+    campaign_id: int | None = None  # a theme or campaign (主题 / 专项行动) it is part of
+    requires_application: bool = False  # volunteers apply, an admin accepts or declines
 
 
 def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> list[Activity]:
@@ -201,6 +203,8 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
         fields["category_id"] = bad_category
     if bad_skill := skills.check_choice(data.skill_id):
         fields["skill_id"] = bad_skill
+    if bad_campaign := campaigns.check_choice(data.campaign_id):
+        fields["campaign_id"] = bad_campaign
     if data.description and len(data.description) > 2000:
         fields["description"] = [_("说明不能超过2000字")]
     if fields:
@@ -219,6 +223,8 @@ def create_activity(unit_id: int, data: ActivityInput, *, by: User | None) -> li
             for_minors=data.for_minors,
             station_id=station_id,
             project_id=project_id,
+            campaign_id=data.campaign_id,
+            requires_application=data.requires_application,
             description=data.description,
             starts_at=data.starts_at + shift,
             ends_at=data.ends_at + shift,
@@ -250,6 +256,8 @@ def sign_up(volunteer: Volunteer, activity: Activity) -> ActivitySignup:
     """Take one place of the activity; capacity holds under simultaneous sign-ups."""
     if activity.is_cancelled or activity.ends_at <= now():
         raise Conflict(_("该活动已结束或已取消"))
+    if activity.requires_application:
+        raise Conflict(_("该活动需要报名申请，经审核通过后参加"))
     exists = db.session.scalar(
         select(ActivitySignup.id).where(
             ActivitySignup.activity_id == activity.id, ActivitySignup.volunteer_id == volunteer.id

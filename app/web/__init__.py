@@ -56,6 +56,10 @@ PAGE_MODULES = [
     "app.web.honours_admin",
     "app.web.evidence",
     "app.web.assessment",
+    "app.web.campaigns",
+    "app.web.shifts",
+    "app.web.applications",
+    "app.web.notices",
 ]
 
 # JSON API (flask-smorest), one module per area; each exposes `blp`.
@@ -75,6 +79,8 @@ API_MODULES = [
     "app.web.api.projects",
     "app.web.api.office",
     "app.web.api.reports",
+    "app.web.api.campaigns",
+    "app.web.api.notices",
 ]
 
 

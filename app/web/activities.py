@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.models import Activity
-from app.services import posts, volunteers
+from app.services import campaigns, posts, volunteers
 from app.services.clock import now, parse_local
 from app.services.errors import Forbidden, get_or_404
 from app.web.children_forms import ChildSignupForm
@@ -57,6 +57,8 @@ class ActivityForm(BaseForm):
     for_minors = BooleanField(_l("适合未成年人（可为儿童报名）"))
     station_id = SelectField(_l("所在实践站（不选则按服务岗）"), coerce=int)
     project_id = SelectField(_l("所属项目（不选则按服务岗）"), coerce=int)
+    campaign_id = SelectField(_l("所属主题或专项行动（可选）"), coerce=int)
+    requires_application = BooleanField(_l("需要申请（志愿者提交申请，管理员审核）"))
     capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
     weekly_count = IntegerField(
         _l("每周重复（次数，1为不重复）"), default=1, validators=[DataRequired(), NumberRange(1, 52)]
@@ -79,6 +81,8 @@ class ActivityForm(BaseForm):
             for_minors=self.for_minors.data,
             station_id=self.station_id.data or None,
             project_id=self.project_id.data or None,
+            campaign_id=self.campaign_id.data or None,
+            requires_application=self.requires_application.data,
             weekly_count=self.weekly_count.data,
         )
 
@@ -93,6 +97,10 @@ def _activity_form() -> ActivityForm:
     skill_choices(form.skill_id)
     station_choices(form.station_id, current_user.unit_id)
     project_choices(form.project_id, current_user.unit_id)
+    form.campaign_id.choices = [SelectChoice(0, _("（无）"))] + [
+        SelectChoice(i, n) for i, n in campaigns.choices()
+    ]
+    form.campaign_id.data = form.campaign_id.data or 0  # a form posted without it: none
     return form
 
 

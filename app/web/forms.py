@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 from typing import overload
 from urllib.parse import urlsplit
@@ -63,7 +64,8 @@ def _db_integer(form, field):
 
 
 def _sane_date(form, field):
-    if field.data is not None and not sane_year(field.data):
+    # a TimeField is a DateTimeField too, but a time of day has no year to check
+    if isinstance(field.data, date) and not sane_year(field.data):
         raise StopValidation(str(_l("日期超出合理范围（%(a)d–%(b)d年）", a=SANE_MIN_YEAR, b=SANE_MAX_YEAR)))
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
-from app.services import certificates, guardians, qr, stars, volunteer_home, volunteers
+from app.services import certificates, guardians, notices, qr, rosters, stars, volunteer_home, volunteers
 from app.services.clock import iso
 from app.web.forms import db_int, domain_errors
 
@@ -40,6 +40,8 @@ def home():
         home=volunteer_home.home(_me()),
         coupons_url=coupons_url,
         consent_needed=guardians.needs_consent(_me()),
+        notices=notices.for_home(_me()),
+        shifts=rosters.my_shifts(_me(), limit=2),
     )
 
 

@@ -51,7 +51,8 @@ def test_openapi_document_lists_the_operations(client):
                 "getPostPoster", "scan", "createRecord", "listRecords", "approveRecord", "rejectRecord",
                 "getVolunteer", "createMerchant", "createOffer", "claimCoupon", "getCouponCode", "getCardCode",
                 "verifyCode", "redeemCoupon", "generateBulletins", "listBulletins", "getBulletin",
-                "revokeToken", "changePassword", "issueCertificate", "reportProblem"}
+                "revokeToken", "changePassword", "issueCertificate", "reportProblem", "listMyShifts",
+                "applyForActivity", "decideApplication", "createNotice", "listNotices"}
     assert contract - ids == set()
     assert spec["paths"]["/api/v1/tokens/current"]["delete"]["operationId"] == "revokeToken"
     assert spec["paths"]["/api/v1/certificates"]["post"]["operationId"] == "issueCertificate"

@@ -22,6 +22,7 @@ from app.models import (
     Volunteer,
 )
 from app.services import audit, report_format
+from app.services.bulletins import campaigns as campaign_figures
 from app.services.bulletins import needs as need_figures
 from app.services.bulletins.labels import flag_text, number_text
 from app.services.clock import now
@@ -323,6 +324,7 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
     ]
     tops = top_volunteers(month)
     needs = need_figures.month_figures(month)
+    by_campaign = campaign_figures.month_figures(month)
     result: dict[int | None, dict] = {}
     for unit_id in list(units) + [None]:
 
@@ -373,6 +375,7 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
                 "targets": goal,
                 "flags": [],
                 "needs": needs.get(need_figures.CITY if unit_id is None else unit_id) or need_figures.empty(),
+                "campaigns": by_campaign.get(campaign_figures.CITY if unit_id is None else unit_id, []),
             }
         )
         if unit_id is not None:

@@ -1,0 +1,42 @@
+"""Selective recruitment: applications to activities that require one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
+    from app.models.posts import Activity
+
+APPLICATION_STATUSES = ("pending", "accepted", "declined")
+
+
+class ActivityApplication(Model):
+    """A volunteer's application: pending → accepted (a place is taken: a sign-up) or
+    declined, with the admin's reason. One per volunteer and activity."""
+
+    __tablename__ = "activity_applications"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "volunteer_id"),
+        CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    reason: Mapped[str | None] = mapped_column(String(300))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    activity: Mapped[Activity] = relationship("Activity")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -1,0 +1,92 @@
+"""Selective recruitment's pages: a volunteer applies to an activity with a note and follows
+the decision on the phone; the activity's admin accepts or declines each application."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from app.auth_state import role_required
+from app.models import Activity
+from app.services import recruitment, units, volunteers
+from app.services.errors import Forbidden, get_or_404
+from app.web.forms import BaseForm, domain_errors, form_status
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+ADMINS = ("platform_admin", "unit_admin")
+
+
+class ApplyForm(BaseForm):
+    note = TextAreaField(
+        _l("申请说明（可选，如相关经历、证书）"), validators=[Optional(), Length(max=recruitment.NOTE_MAX)]
+    )
+    submit = SubmitField(_l("提交申请"))
+
+
+class DecisionForm(BaseForm):
+    decision = SelectField(choices=[SelectChoice("accept", _l("录用")), SelectChoice("decline", _l("婉拒"))])
+    reason = StringField(
+        _l("理由（婉拒时必填）"), validators=[Optional(), Length(max=recruitment.REASON_MAX)]
+    )
+
+
+def _me():
+    return volunteers.volunteer_of(current_user)
+
+
+@bp.route("/apply/<int:activity_id>", methods=["GET", "POST"], endpoint="apply")
+@role_required("volunteer")
+def apply(activity_id: int):
+    activity = get_or_404(Activity, activity_id)
+    form = ApplyForm()
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            recruitment.apply(_me(), activity, form.note.data)
+        if attempt.ok:
+            flash(_("已提交申请，请等待审核"), "success")
+            return redirect(url_for(".mine"))
+    return render_template(
+        "volunteer/apply.html",
+        activity=activity,
+        form=form,
+        application=recruitment.application_of(_me(), activity),
+    ), form_status(form)
+
+
+@bp.get("/mine", endpoint="mine")
+@role_required("volunteer")
+def mine():
+    return render_template("volunteer/applications.html", applications=recruitment.my_applications(_me()))
+
+
+@bp.get("/activity/<int:activity_id>", endpoint="review")
+@role_required(*ADMINS)
+def review(activity_id: int):
+    activity = get_or_404(Activity, activity_id)
+    if not units.can_manage_unit(current_user, activity.unit_id):
+        raise Forbidden(_("您只能管理本单位的数据"))
+    return render_template(
+        "activities/applications.html",
+        activity=activity,
+        applications=recruitment.applications_of(activity),
+        form=DecisionForm(formdata=None),
+    )
+
+
+@bp.post("/<int:application_id>/decide", endpoint="decide")
+@role_required(*ADMINS)
+def decide(application_id: int):
+    application = recruitment.get_application(application_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        accept = form.decision.data == "accept"
+        with domain_errors() as attempt:
+            recruitment.decide(application, accept=accept, reason=form.reason.data, by=current_user)
+        if attempt.ok:
+            flash(_("已录用") if accept else _("已婉拒"), "success")
+    return redirect(url_for(".review", activity_id=application.activity_id))
