@@ -23,6 +23,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
+from app.models.rollups import ServiceMonth, VolunteerMonth
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
@@ -66,6 +67,7 @@ __all__ = [
     "ScoreScheme",
     "ScoreSnapshot",
     "ServiceCategory",
+    "ServiceMonth",
     "ServiceRecord",
     "Setting",
     "Skill",
@@ -77,5 +79,6 @@ __all__ = [
     "Unit",
     "User",
     "Volunteer",
+    "VolunteerMonth",
     "VolunteerSkill",
 ]

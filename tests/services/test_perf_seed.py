@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from app.models import ServiceRecord, Volunteer
-from app.services import ledger, perf, stars
+from app import perf
+from app.services import ledger, stars
 from app.services.clock import now
 
 
