@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, literal_column, select
+from sqlalchemy import and_, case, func, literal, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -277,6 +277,8 @@ def rebuild(conn=None, zone_name: str | None = None) -> None:
         from app.services.clock import zone
 
         zone_name = zone().key
+    if _dialect(conn) == "postgresql":  # two GROUP BYs over every record: hash them in memory
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
     conn.execute(VolunteerMonth.__table__.delete())
     conn.execute(ServiceMonth.__table__.delete())
     statements = expected(conn, zone_name)
@@ -292,44 +294,113 @@ def rebuild(conn=None, zone_name: str | None = None) -> None:
     )
 
 
+def _month_check(month: Month):
+    """One statement: for one month, the ledger's sums per volunteer and per host unit (one
+    index range scan, grouped once) EXCEPT the rollups' rows, both ways."""
+    start, end = month.bounds()
+    ledger = (
+        select(
+            ServiceRecord.volunteer_id,
+            ServiceRecord.unit_id.label("host"),
+            func.sum(ServiceRecord.seconds).label("seconds"),
+            func.count().label("records"),
+        )
+        .where(
+            ServiceRecord.status == "approved",
+            ServiceRecord.started_at >= start,
+            ServiceRecord.started_at < end,
+        )
+        .group_by(ServiceRecord.volunteer_id, ServiceRecord.unit_id)
+        .cte("ledger")
+    )
+    want_v = select(
+        literal("volunteer").label("kind"),
+        ledger.c.volunteer_id.label("key"),
+        func.sum(ledger.c.seconds).label("seconds"),
+        func.sum(ledger.c.records).label("records"),
+    ).group_by(ledger.c.volunteer_id)
+    have_v = select(
+        literal("volunteer"), VolunteerMonth.volunteer_id, VolunteerMonth.seconds, VolunteerMonth.records
+    ).where(VolunteerMonth.month == str(month), VolunteerMonth.records != 0)
+    want_h = select(
+        literal("host unit"), ledger.c.host, func.sum(ledger.c.seconds), func.sum(ledger.c.records)
+    ).group_by(ledger.c.host)
+    have_h = (
+        select(
+            literal("host unit"),
+            ServiceMonth.host_unit_id,
+            func.sum(ServiceMonth.seconds),
+            func.sum(ServiceMonth.records),
+        )
+        .where(ServiceMonth.month == str(month))
+        .group_by(ServiceMonth.host_unit_id)
+        .having(func.sum(ServiceMonth.records) != 0)
+    )
+    parts = [
+        select(literal("ledger").label("side"), q.subquery())
+        for q in (want_v.except_(have_v), want_h.except_(have_h))
+    ] + [select(literal("rollup"), q.subquery()) for q in (have_v.except_(want_v), have_h.except_(want_h))]
+    return parts[0].union_all(*parts[1:])
+
+
 def mismatches(limit: int = 100) -> list[str]:
-    """Where the rollups differ from the ledger (at most `limit` lines of text; empty: they
-    agree). Set-based: the ledger's GROUP BYs EXCEPT the rollups' rows, both ways, so only the
-    differences come back to Python."""
+    """Where the rollups differ from the ledger (at most `limit` lines; empty: they agree).
+    Set-based, streaming: a month at a time, the ledger's sums per volunteer and per host unit
+    (an index range scan of the month) against the rollups; then, once, each volunteer row's
+    home unit and registration against the volunteers, and the two rollups against each
+    other per home unit. Only differences come back to Python."""
     from app.services.clock import zone
 
-    statements = expected(db.session, zone().key)
-    have_v = select(
-        VolunteerMonth.month,
-        VolunteerMonth.volunteer_id,
-        VolunteerMonth.unit_id,
-        VolunteerMonth.seconds,
-        VolunteerMonth.records,
-        VolunteerMonth.registered,
-    ).where(VolunteerMonth.records != 0)
-    have_s = select(
-        ServiceMonth.month,
-        ServiceMonth.unit_id,
-        ServiceMonth.host_unit_id,
-        ServiceMonth.seconds,
-        ServiceMonth.records,
-    ).where(ServiceMonth.records != 0)
-    pairs = [("volunteer month", have_v, None), ("unit month", have_s, None)]
-    if statements is not None:
-        pairs = [("volunteer month", have_v, statements[0]), ("unit month", have_s, statements[1])]
     problems: list[str] = []
-    for name, have, want in pairs:
-        checks = (
-            [("rollup has", have)]
-            if want is None
-            else [
-                ("rollup has", have.except_(want)),
-                ("ledger has", want.except_(have)),
-            ]
+    months = _ledger_months(db.session)
+    stored = [
+        Month.parse(m)
+        for m in db.session.scalars(select(VolunteerMonth.month).distinct())
+        if m not in {str(x) for x in months}
+    ]
+    for month in sorted(set(months) | set(stored)):
+        for side, kind, key, seconds, records in db.session.execute(_month_check(month).limit(limit)):
+            problems.append(
+                f"{month} {kind} {key}: the {side} has {int(seconds or 0)} s in {int(records or 0)} record(s), "
+                "the other side differs"
+            )
+        if len(problems) >= limit:
+            return problems[:limit]
+    if months:
+        created = _month_label(db.session, Volunteer.created_at, months, zone().key)
+        wrong_home = (
+            select(VolunteerMonth.month, VolunteerMonth.volunteer_id)
+            .join(Volunteer, Volunteer.id == VolunteerMonth.volunteer_id)
+            .where(
+                VolunteerMonth.records != 0,
+                (VolunteerMonth.unit_id != Volunteer.unit_id)
+                | (VolunteerMonth.registered != (created <= VolunteerMonth.month)),
+            )
+            .limit(limit)
         )
-        for side, stmt in checks:
-            for row in db.session.execute(
-                stmt.limit(limit) if want is None else select(stmt.subquery()).limit(limit)
-            ):
-                problems.append(f"{name} {tuple(row)}: {side} it, the other side does not")
+        for month, volunteer_id in db.session.execute(wrong_home):
+            problems.append(f"{month} volunteer {volunteer_id}: home unit or registration differs")
+    by_home_v = (
+        select(
+            VolunteerMonth.month,
+            VolunteerMonth.unit_id,
+            func.sum(VolunteerMonth.seconds),
+            func.sum(VolunteerMonth.records),
+        )
+        .group_by(VolunteerMonth.month, VolunteerMonth.unit_id)
+        .having(func.sum(VolunteerMonth.records) != 0)
+    )
+    by_home_s = (
+        select(
+            ServiceMonth.month,
+            ServiceMonth.unit_id,
+            func.sum(ServiceMonth.seconds),
+            func.sum(ServiceMonth.records),
+        )
+        .group_by(ServiceMonth.month, ServiceMonth.unit_id)
+        .having(func.sum(ServiceMonth.records) != 0)
+    )
+    for stmt in (by_home_v.except_(by_home_s), by_home_s.except_(by_home_v)):
+        for month, unit_id, _s, _n in db.session.execute(select(stmt.subquery()).limit(limit)):
+            problems.append(f"{month} unit {unit_id}: the two rollups differ")
     return problems[:limit]

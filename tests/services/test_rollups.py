@@ -62,7 +62,7 @@ def test_rollups_equal_a_group_by_over_the_ledger_after_any_reviews(app, db):
     people = [f.volunteer(units[i % UNITS], name=f"志愿者{i}") for i in range(VOLUNTEERS)]
     _db.session.commit()
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(ops=st.lists(operation, max_size=25), registered=st.lists(st.integers(-3, 3), min_size=VOLUNTEERS,
                                                                     max_size=VOLUNTEERS))
     def check(ops, registered):
