@@ -60,7 +60,7 @@ hours_cli = AppGroup("hours", help="The hours ledger.")
 def hours_verify_command():
     """Check every volunteer's cached total, and the monthly rollups, against the approved records."""
     from app.hours import hours
-    from app.services import ledger, rollups
+    from app.services import ledger, rollup_checks
 
     mismatches = ledger.ledger_mismatches()
     if mismatches:
@@ -69,7 +69,7 @@ def hours_verify_command():
             click.echo(
                 f"  {number} (id {volunteer_id}): cached {hours(cached):.2f} h, ledger {hours(actual):.2f} h"
             )
-    rollup_problems = rollups.mismatches()
+    rollup_problems = rollup_checks.mismatches()
     if rollup_problems:
         click.echo(f"the monthly rollups differ from the ledger ({len(rollup_problems)} shown):")
         for line in rollup_problems:

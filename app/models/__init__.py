@@ -23,7 +23,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
-from app.models.rollups import ServiceMonth, VolunteerMonth
+from app.models.rollups import ServiceMonth, UnitStarCount, VolunteerMonth
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
@@ -77,6 +77,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "Unit",
+    "UnitStarCount",
     "User",
     "Volunteer",
     "VolunteerMonth",

@@ -38,3 +38,14 @@ class VolunteerMonth(Model):
     seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     records: Mapped[int] = mapped_column(default=0, server_default="0")
     registered: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+class UnitStarCount(Model):
+    """How many volunteers of a unit hold each star level (0 to 5), kept as volunteers are
+    registered and graded: the admin overview's counts without reading every volunteer."""
+
+    __tablename__ = "unit_star_counts"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    star_level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    volunteers: Mapped[int] = mapped_column(default=0, server_default="0")

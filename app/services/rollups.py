@@ -7,7 +7,7 @@ one of each), under the volunteer's row lock that its cached total already takes
 equal a GROUP BY over the approved records. Reports read them instead of millions of records:
 the bulletins' hours, records, active volunteers and top volunteers, and the admin overview's
 chart. `rebuild` recomputes them set-based (after a bulk load, and in the migration that made
-them); `mismatches` is `flask hours verify`'s check.
+them); app.services.rollup_checks is `flask hours verify`'s check.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import ServiceMonth, ServiceRecord, Volunteer, VolunteerMonth
 from app.models.base import UTCDateTime
+from app.services import star_counts  # also registers the star counts' events
 from app.services.months import Month
 
 
@@ -279,6 +280,7 @@ def rebuild(conn=None, zone_name: str | None = None) -> None:
         zone_name = zone().key
     if _dialect(conn) == "postgresql":  # two GROUP BYs over every record: hash them in memory
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
+    star_counts.recount(conn)
     conn.execute(VolunteerMonth.__table__.delete())
     conn.execute(ServiceMonth.__table__.delete())
     statements = expected(conn, zone_name)
@@ -292,130 +294,3 @@ def rebuild(conn=None, zone_name: str | None = None) -> None:
             ["month", "unit_id", "host_unit_id", "seconds", "records"], units
         )
     )
-
-
-def _differences(want, have):
-    """Rows of two (key, seconds, records) subqueries that differ, by a FULL JOIN on the key."""
-    return (
-        select(
-            func.coalesce(want.c.key, have.c.key),
-            want.c.seconds,
-            want.c.records,
-            have.c.seconds,
-            have.c.records,
-        )
-        .select_from(want.join(have, want.c.key == have.c.key, full=True))
-        .where(
-            want.c.key.is_(None)
-            | have.c.key.is_(None)
-            | (want.c.seconds != have.c.seconds)
-            | (want.c.records != have.c.records)
-        )
-    )
-
-
-def _month_checks(month: Month):
-    """Two statements for one month: the ledger's sums per volunteer and per host unit (index
-    range scans of the month) against the rollups' rows."""
-    start, end = month.bounds()
-    in_month = (
-        ServiceRecord.status == "approved",
-        ServiceRecord.started_at >= start,
-        ServiceRecord.started_at < end,
-    )
-    seconds, records = func.sum(ServiceRecord.seconds).label("seconds"), func.count().label("records")
-    want_v = (
-        select(ServiceRecord.volunteer_id.label("key"), seconds, records)
-        .where(*in_month)
-        .group_by(ServiceRecord.volunteer_id)
-        .subquery()
-    )
-    have_v = (
-        select(VolunteerMonth.volunteer_id.label("key"), VolunteerMonth.seconds, VolunteerMonth.records)
-        .where(VolunteerMonth.month == str(month), VolunteerMonth.records != 0)
-        .subquery()
-    )
-    want_h = (
-        select(ServiceRecord.unit_id.label("key"), seconds, records)
-        .where(*in_month)
-        .group_by(ServiceRecord.unit_id)
-        .subquery()
-    )
-    have_h = (
-        select(
-            ServiceMonth.host_unit_id.label("key"),
-            func.sum(ServiceMonth.seconds).label("seconds"),
-            func.sum(ServiceMonth.records).label("records"),
-        )
-        .where(ServiceMonth.month == str(month))
-        .group_by(ServiceMonth.host_unit_id)
-        .having(func.sum(ServiceMonth.records) != 0)
-        .subquery()
-    )
-    return [("volunteer", _differences(want_v, have_v)), ("host unit", _differences(want_h, have_h))]
-
-
-def mismatches(limit: int = 100) -> list[str]:
-    """Where the rollups differ from the ledger (at most `limit` lines; empty: they agree).
-    Set-based, streaming: a month at a time, the ledger's sums per volunteer and per host unit
-    (an index range scan of the month) against the rollups; then, once, each volunteer row's
-    home unit and registration against the volunteers, and the two rollups against each
-    other per home unit. Only differences come back to Python."""
-    from app.services.clock import zone
-
-    if _dialect(db.session) == "postgresql":  # a month's volunteers hashed in memory
-        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    problems: list[str] = []
-    months = _ledger_months(db.session)
-    stored = [
-        Month.parse(m)
-        for m in db.session.scalars(select(VolunteerMonth.month).distinct())
-        if m not in {str(x) for x in months}
-    ]
-    for month in sorted(set(months) | set(stored)):
-        for kind, stmt in _month_checks(month):
-            for key, want_s, want_n, have_s, have_n in db.session.execute(stmt.limit(limit)):
-                problems.append(
-                    f"{month} {kind} {key}: ledger {want_s or 0} s in {want_n or 0} record(s), "
-                    f"rollup {have_s or 0} s in {have_n or 0}"
-                )
-        if len(problems) >= limit:
-            return problems[:limit]
-    if months:
-        created = _month_label(db.session, Volunteer.created_at, months, zone().key)
-        wrong_home = (
-            select(VolunteerMonth.month, VolunteerMonth.volunteer_id)
-            .join(Volunteer, Volunteer.id == VolunteerMonth.volunteer_id)
-            .where(
-                VolunteerMonth.records != 0,
-                (VolunteerMonth.unit_id != Volunteer.unit_id)
-                | (VolunteerMonth.registered != (created <= VolunteerMonth.month)),
-            )
-            .limit(limit)
-        )
-        for month, volunteer_id in db.session.execute(wrong_home):
-            problems.append(f"{month} volunteer {volunteer_id}: home unit or registration differs")
-    by_home_v = (
-        select(
-            VolunteerMonth.month,
-            VolunteerMonth.unit_id,
-            func.sum(VolunteerMonth.seconds),
-            func.sum(VolunteerMonth.records),
-        )
-        .group_by(VolunteerMonth.month, VolunteerMonth.unit_id)
-        .having(func.sum(VolunteerMonth.records) != 0)
-    )
-    by_home_s = (
-        select(
-            ServiceMonth.month,
-            ServiceMonth.unit_id,
-            func.sum(ServiceMonth.seconds),
-            func.sum(ServiceMonth.records),
-        )
-        .group_by(ServiceMonth.month, ServiceMonth.unit_id)
-        .having(func.sum(ServiceMonth.records) != 0)
-    )
-    for stmt in (by_home_v.except_(by_home_s), by_home_s.except_(by_home_v)):
-        for month, unit_id, _s, _n in db.session.execute(select(stmt.subquery()).limit(limit)):
-            problems.append(f"{month} unit {unit_id}: the two rollups differ")
-    return problems[:limit]

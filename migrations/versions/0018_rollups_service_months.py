@@ -1,5 +1,5 @@
 """rollups: approved service per month, per home unit and host unit and per volunteer, kept by
-the ledger; filled here from the existing records. An index for the approvals of a late window.
+the ledger, and volunteers per unit and star level; filled here from the existing rows. An index for the approvals of a late window.
 
 Revision ID: 0018_rollups_service_months
 Revises: 0017_photos
@@ -48,6 +48,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_volunteer_months_volunteer_id_volunteers')),
     sa.PrimaryKeyConstraint('month', 'volunteer_id', name=op.f('pk_volunteer_months'))
     )
+    op.create_table('unit_star_counts',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('star_level', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('volunteers', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_unit_star_counts_unit_id_units')),
+    sa.PrimaryKeyConstraint('unit_id', 'star_level', name=op.f('pk_unit_star_counts'))
+    )
     with op.batch_alter_table('volunteer_months', schema=None) as batch_op:
         batch_op.create_index('ix_volunteer_months_unit_seconds', ['month', 'unit_id', 'seconds'], unique=False)
     with op.batch_alter_table('service_records', schema=None) as batch_op:
@@ -69,4 +76,5 @@ def downgrade():
     with op.batch_alter_table('volunteer_months', schema=None) as batch_op:
         batch_op.drop_index('ix_volunteer_months_unit_seconds')
     op.drop_table('volunteer_months')
+    op.drop_table('unit_star_counts')
     op.drop_table('service_months')

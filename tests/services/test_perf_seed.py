@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from app.models import ServiceRecord, Volunteer
 from app import perf
+from app.models import ServiceRecord, Volunteer
 from app.services import ledger, stars
 from app.services.clock import now
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import ServiceMonth, ServiceRecord, VolunteerMonth
-from app.services import ledger, posts, rollups
+from app.services import ledger, posts, rollup_checks, rollups
 from app.services.bulletins.figures import top_volunteers
 from app.services.errors import Conflict
 from app.services.months import Month
@@ -99,7 +99,7 @@ def test_rollups_equal_a_group_by_over_the_ledger_after_any_reviews(app, db):
             _db.session.flush()
             want_units, want_volunteers = ledger_group_by()
             assert rollup_rows() == (want_units, want_volunteers)
-            assert rollups.mismatches() == []
+            assert rollup_checks.mismatches() == []
             rollups.rebuild()
             assert rollup_rows() == (want_units, want_volunteers)
         finally:
@@ -136,3 +136,36 @@ def test_top_volunteers_break_ties_by_volunteer_number(app, db):
     expected = sorted(p.volunteer_no for p in people)[:10]
     assert [t["volunteer_no"] for t in tops[unit.id]] == expected
     assert [t["volunteer_no"] for t in tops[None]] == expected
+
+
+def test_the_overview_reads_counts_that_follow_registration_grading_and_regrading(app, db):
+    from sqlalchemy import func
+
+    from app.models import Volunteer
+    from app.services import dashboard, stars
+
+    units = [f.unit("阳光社区"), f.unit("市民政局")]
+    people = [f.volunteer(units[i % 2], name=f"志愿者{i}") for i in range(5)]
+    for i, person in enumerate(people):
+        f.give_hours(person, 30 * i)  # levels go up as the ledger approves
+    record = f.give_hours(people[4], 200)
+    ledger.reject(record, by=None, reason="不实")  # and down again
+    _db.session.commit()
+
+    def truth(unit_id):
+        scoped = select(Volunteer.star_level, func.count()).group_by(Volunteer.star_level)
+        if unit_id is not None:
+            scoped = scoped.where(Volunteer.unit_id == unit_id)
+        levels = dict(_db.session.execute(scoped).all())
+        seconds = _db.session.scalar(select(func.coalesce(func.sum(Volunteer.approved_seconds), 0)).where(
+            Volunteer.unit_id == unit_id if unit_id is not None else Volunteer.id.is_not(None)))
+        return [levels.get(level, 0) for level in range(6)], sum(levels.values()), round(seconds / 3600, 2)
+
+    for unit_id in (None, units[0].id, units[1].id):
+        figures = dashboard.overview(unit_id)
+        assert (figures["stars"], figures["volunteers"], figures["hours"]) == truth(unit_id)
+    assert sum(h for _m, h in dashboard.overview(None)["hours_by_month"]) <= dashboard.overview(None)["hours"]
+    stars.regrade_all(by=None, table={1: 1, 2: 2, 3: 3, 4: 4, 5: 5})  # a bulk UPDATE: counted again
+    _db.session.commit()
+    assert dashboard.overview(None)["stars"] == truth(None)[0]
+    assert rollup_checks.mismatches() == []

@@ -1,0 +1,141 @@
+"""`flask hours verify`'s check of the monthly rollups (app.services.rollups) and the star
+counts against the ledger and the volunteers, set-based: only differences come back to Python."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import ServiceMonth, ServiceRecord, Volunteer, VolunteerMonth
+from app.services import star_counts
+from app.services.months import Month
+from app.services.rollups import _dialect, _ledger_months, _month_label
+
+
+def _differences(want, have):
+    """Rows of two (key, seconds, records) subqueries that differ, by a FULL JOIN on the key."""
+    return (
+        select(
+            func.coalesce(want.c.key, have.c.key),
+            want.c.seconds,
+            want.c.records,
+            have.c.seconds,
+            have.c.records,
+        )
+        .select_from(want.join(have, want.c.key == have.c.key, full=True))
+        .where(
+            want.c.key.is_(None)
+            | have.c.key.is_(None)
+            | (want.c.seconds != have.c.seconds)
+            | (want.c.records != have.c.records)
+        )
+    )
+
+
+def _month_checks(month: Month):
+    """Two statements for one month: the ledger's sums per volunteer and per host unit (index
+    range scans of the month) against the rollups' rows."""
+    start, end = month.bounds()
+    in_month = (
+        ServiceRecord.status == "approved",
+        ServiceRecord.started_at >= start,
+        ServiceRecord.started_at < end,
+    )
+    seconds, records = func.sum(ServiceRecord.seconds).label("seconds"), func.count().label("records")
+    want_v = (
+        select(ServiceRecord.volunteer_id.label("key"), seconds, records)
+        .where(*in_month)
+        .group_by(ServiceRecord.volunteer_id)
+        .subquery()
+    )
+    have_v = (
+        select(VolunteerMonth.volunteer_id.label("key"), VolunteerMonth.seconds, VolunteerMonth.records)
+        .where(VolunteerMonth.month == str(month), VolunteerMonth.records != 0)
+        .subquery()
+    )
+    want_h = (
+        select(ServiceRecord.unit_id.label("key"), seconds, records)
+        .where(*in_month)
+        .group_by(ServiceRecord.unit_id)
+        .subquery()
+    )
+    have_h = (
+        select(
+            ServiceMonth.host_unit_id.label("key"),
+            func.sum(ServiceMonth.seconds).label("seconds"),
+            func.sum(ServiceMonth.records).label("records"),
+        )
+        .where(ServiceMonth.month == str(month))
+        .group_by(ServiceMonth.host_unit_id)
+        .having(func.sum(ServiceMonth.records) != 0)
+        .subquery()
+    )
+    return [("volunteer", _differences(want_v, have_v)), ("host unit", _differences(want_h, have_h))]
+
+
+def mismatches(limit: int = 100) -> list[str]:
+    """Where the rollups differ from the ledger (at most `limit` lines; empty: they agree).
+    Set-based, streaming: a month at a time, the ledger's sums per volunteer and per host unit
+    (an index range scan of the month) against the rollups; then, once, each volunteer row's
+    home unit and registration against the volunteers, and the two rollups against each
+    other per home unit. Only differences come back to Python."""
+    from app.services.clock import zone
+
+    if _dialect(db.session) == "postgresql":  # a month's volunteers hashed in memory
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    problems: list[str] = []
+    months = _ledger_months(db.session)
+    stored = [
+        Month.parse(m)
+        for m in db.session.scalars(select(VolunteerMonth.month).distinct())
+        if m not in {str(x) for x in months}
+    ]
+    for month in sorted(set(months) | set(stored)):
+        for kind, stmt in _month_checks(month):
+            for key, want_s, want_n, have_s, have_n in db.session.execute(stmt.limit(limit)):
+                problems.append(
+                    f"{month} {kind} {key}: ledger {want_s or 0} s in {want_n or 0} record(s), "
+                    f"rollup {have_s or 0} s in {have_n or 0}"
+                )
+        if len(problems) >= limit:
+            problems += star_counts.mismatches()
+    return problems[:limit]
+    if months:
+        created = _month_label(db.session, Volunteer.created_at, months, zone().key)
+        wrong_home = (
+            select(VolunteerMonth.month, VolunteerMonth.volunteer_id)
+            .join(Volunteer, Volunteer.id == VolunteerMonth.volunteer_id)
+            .where(
+                VolunteerMonth.records != 0,
+                (VolunteerMonth.unit_id != Volunteer.unit_id)
+                | (VolunteerMonth.registered != (created <= VolunteerMonth.month)),
+            )
+            .limit(limit)
+        )
+        for month, volunteer_id in db.session.execute(wrong_home):
+            problems.append(f"{month} volunteer {volunteer_id}: home unit or registration differs")
+    by_home_v = (
+        select(
+            VolunteerMonth.month,
+            VolunteerMonth.unit_id,
+            func.sum(VolunteerMonth.seconds),
+            func.sum(VolunteerMonth.records),
+        )
+        .group_by(VolunteerMonth.month, VolunteerMonth.unit_id)
+        .having(func.sum(VolunteerMonth.records) != 0)
+    )
+    by_home_s = (
+        select(
+            ServiceMonth.month,
+            ServiceMonth.unit_id,
+            func.sum(ServiceMonth.seconds),
+            func.sum(ServiceMonth.records),
+        )
+        .group_by(ServiceMonth.month, ServiceMonth.unit_id)
+        .having(func.sum(ServiceMonth.records) != 0)
+    )
+    for stmt in (by_home_v.except_(by_home_s), by_home_s.except_(by_home_v)):
+        for month, unit_id, _s, _n in db.session.execute(select(stmt.subquery()).limit(limit)):
+            problems.append(f"{month} unit {unit_id}: the two rollups differ")
+    problems += star_counts.mismatches()
+    return problems[:limit]
