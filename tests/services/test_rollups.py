@@ -169,3 +169,27 @@ def test_the_overview_reads_counts_that_follow_registration_grading_and_regradin
     _db.session.commit()
     assert dashboard.overview(None)["stars"] == truth(None)[0]
     assert rollup_checks.mismatches() == []
+
+
+def test_the_units_ranking_is_stored_once_in_the_citys_bulletin(app, db):
+    from app.models import Bulletin
+    from app.services.bulletins import snapshots
+
+    units = [f.unit("甲单位"), f.unit("乙单位")]
+    for i, unit in enumerate(units):
+        person = f.volunteer(unit)
+        person.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+        f.give_hours(person, 3 - i, end=datetime(2026, 10, 20, 12, tzinfo=BEIJING))
+    _db.session.commit()
+    assert snapshots.generate_bulletins(Month(2026, 10)) == 3
+    stored = {b.unit_id: b for b in _db.session.scalars(select(Bulletin).where(Bulletin.month == "2026-10"))}
+    assert [r["unit"] for r in stored[None].figures["ranking"]] == ["甲单位", "乙单位"]
+    for unit in units:
+        assert "ranking" not in stored[unit.id].figures  # not copied into every unit's bulletin
+        assert snapshots.figures_of(stored[unit.id])["ranking"] == stored[None].figures["ranking"]
+    # a unit's bulletin made on its own, after the city's, carries its own copy
+    _db.session.delete(stored[units[1].id])
+    _db.session.commit()
+    assert snapshots.generate_bulletins(Month(2026, 10), units[1].id) == 1
+    alone = _db.session.scalar(select(Bulletin).where(Bulletin.unit_id == units[1].id))
+    assert [r["unit"] for r in alone.figures["ranking"]] == ["甲单位", "乙单位"]
