@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, literal_column, select, text
+from sqlalchemy import and_, case, func, literal, literal_column, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -139,29 +139,60 @@ def top_candidates(month: str, limit: int) -> list[tuple[int, str, str, int]]:
     """(home unit, name, volunteer number, seconds) of every volunteer who can be among the
     `limit` with the most approved seconds of the month, in their unit or in the city: per unit,
     those with at least the unit's limit-th largest total (ties at the edge included), read
-    from the (month, unit, seconds) index; the caller orders them and breaks ties."""
+    from the (month, unit, seconds) index unit by unit; the caller orders them and breaks ties."""
     from app.models import Unit
 
-    inner = VolunteerMonth.__table__.alias("ranked")
+    ranked = VolunteerMonth.__table__.alias("ranked")
     edge = (
-        select(inner.c.seconds)
-        .where(inner.c.month == month, inner.c.unit_id == Unit.id, inner.c.records > 0)
-        .order_by(inner.c.seconds.desc())
+        select(ranked.c.seconds)
+        .where(ranked.c.month == month, ranked.c.unit_id == Unit.id, ranked.c.records > 0)
+        .order_by(ranked.c.seconds.desc())
         .offset(limit - 1)
         .limit(1)
         .scalar_subquery()
     )
-    edges = select(Unit.id.label("unit_id"), func.coalesce(edge, 0).label("edge")).subquery()
-    rows = db.session.execute(
-        select(VolunteerMonth.unit_id, Volunteer.name, Volunteer.volunteer_no, VolunteerMonth.seconds)
-        .join(
-            edges,
-            and_(edges.c.unit_id == VolunteerMonth.unit_id, VolunteerMonth.seconds >= edges.c.edge),
+    edges = select(Unit.id.label("unit_id"), func.coalesce(edge, 0).label("edge"))
+    in_month = (VolunteerMonth.month == month, VolunteerMonth.records > 0)
+    columns = (VolunteerMonth.volunteer_id, VolunteerMonth.unit_id, VolunteerMonth.seconds)
+    if _dialect(db.session) == "postgresql":
+        # A range of the index per unit, not the month's rows: OFFSET 0 keeps PostgreSQL from
+        # flattening the edges (computed once per unit) and the per-unit scans into one join.
+        fence = literal_column("0")
+        edges_q = edges.offset(fence).subquery("edges")
+        top = (
+            select(*columns)
+            .where(
+                *in_month,
+                VolunteerMonth.unit_id == edges_q.c.unit_id,
+                VolunteerMonth.seconds >= edges_q.c.edge,
+            )
+            .offset(fence)
+            .lateral("top")
         )
-        .join(Volunteer, Volunteer.id == VolunteerMonth.volunteer_id)
-        .where(VolunteerMonth.month == month, VolunteerMonth.records > 0)
-    ).all()
-    return [(u, name, number, int(s)) for u, name, number, s in rows]
+        stmt = select(top.c.volunteer_id, top.c.unit_id, top.c.seconds).select_from(edges_q.join(top, true()))
+    else:
+        edges_q = edges.subquery("edges")
+        stmt = (
+            select(*columns)
+            .join(
+                edges_q,
+                and_(edges_q.c.unit_id == VolunteerMonth.unit_id, VolunteerMonth.seconds >= edges_q.c.edge),
+            )
+            .where(*in_month)
+        )
+    rows = db.session.execute(stmt).all()
+    ids = [v for v, _u, _s in rows]
+    people: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(ids), 5000):  # by primary key, a chunk at a time
+        people.update(
+            (v, (name, number))
+            for v, name, number in db.session.execute(
+                select(Volunteer.id, Volunteer.name, Volunteer.volunteer_no).where(
+                    Volunteer.id.in_(ids[i : i + 5000])
+                )
+            )
+        )
+    return [(u, *people[v], int(s)) for v, u, s in rows]
 
 
 # Rebuilding and checking ----------------------------------------------------------------------
