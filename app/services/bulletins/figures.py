@@ -92,6 +92,8 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
     ranking_list = [
         {"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking
     ]
+    # shared ranks (60, 60, 50 → 1, 1, 3), once for every unit
+    rank_by_unit = dict(zip(ranking, report_format.shared_ranks([r["hours"] for r in ranking_list]), strict=True))
     tops = top_volunteers(month)
     needs = need_figures.month_figures(month)
     result: dict[int | None, dict] = {}
@@ -118,11 +120,7 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
                 "unit": units[unit_id] if unit_id is not None else _("全市"),
                 "month": str(month),
                 "participation_rate": round(active / registered, 4) if registered else 0.0,
-                "rank": report_format.rank_of(
-                    this["service_hours"].get(unit_id, 0), [r["hours"] for r in ranking_list]
-                )
-                if unit_id is not None
-                else None,
+                "rank": rank_by_unit[unit_id] if unit_id is not None else None,
                 "units_ranked": len(ranking),
                 "previous_hours": previous,
                 "change_hours": round(hours - previous, 2),
