@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal, literal_column, select, text, true
+from sqlalchemy import and_, case, delete, func, insert, literal, literal_column, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -157,7 +158,7 @@ def top_candidates(month: str, limit: int) -> list[tuple[int, str, str, int]]:
     if _dialect(db.session) == "postgresql":
         # A range of the index per unit, not the month's rows: OFFSET 0 keeps PostgreSQL from
         # flattening the edges (computed once per unit) and the per-unit scans into one join.
-        fence = literal_column("0")
+        fence: Any = literal_column("0")
         edges_q = edges.offset(fence).subquery("edges")
         top = (
             select(*columns)
@@ -312,16 +313,14 @@ def rebuild(conn=None, zone_name: str | None = None) -> None:
     if _dialect(conn) == "postgresql":  # two GROUP BYs over every record: hash them in memory
         conn.execute(text("SET LOCAL work_mem = '256MB'"))
     star_counts.recount(conn)
-    conn.execute(VolunteerMonth.__table__.delete())
-    conn.execute(ServiceMonth.__table__.delete())
+    conn.execute(delete(VolunteerMonth))
+    conn.execute(delete(ServiceMonth))
     statements = expected(conn, zone_name)
     if statements is None:
         return
     volunteers, units = statements
     columns = ["month", "volunteer_id", "unit_id", "seconds", "records", "registered"]
-    conn.execute(VolunteerMonth.__table__.insert().from_select(columns, volunteers))
+    conn.execute(insert(VolunteerMonth).from_select(columns, volunteers))
     conn.execute(
-        ServiceMonth.__table__.insert().from_select(
-            ["month", "unit_id", "host_unit_id", "seconds", "records"], units
-        )
+        insert(ServiceMonth).from_select(["month", "unit_id", "host_unit_id", "seconds", "records"], units)
     )

@@ -5,7 +5,7 @@ path that creates or grades a volunteer is counted), recounted set-based after a
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -52,10 +52,8 @@ def _grouped():
 def recount(conn=None) -> None:
     """Count again from the volunteers (after a bulk UPDATE or load that bypassed the session)."""
     conn = conn if conn is not None else db.session
-    conn.execute(UnitStarCount.__table__.delete())
-    conn.execute(
-        UnitStarCount.__table__.insert().from_select(["unit_id", "star_level", "volunteers"], _grouped())
-    )
+    conn.execute(delete(UnitStarCount))
+    conn.execute(insert(UnitStarCount).from_select(["unit_id", "star_level", "volunteers"], _grouped()))
 
 
 def levels(unit_id: int | None) -> dict[int, int]:

@@ -65,7 +65,10 @@ def _service_rows(start, end) -> list[tuple[int, int, int, int]]:
         return rollups.service(months)
     rows = db.session.execute(
         select(
-            Volunteer.unit_id, ServiceRecord.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id)
+            Volunteer.unit_id,
+            ServiceRecord.unit_id,
+            func.sum(ServiceRecord.seconds),
+            func.count(ServiceRecord.id),
         )
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
         .where(*_approved_in(start, end))
@@ -77,9 +80,9 @@ def _service_rows(start, end) -> list[tuple[int, int, int, int]]:
 def _service_by_unit(rows) -> dict[str, dict[int, float]]:
     """Hours and records per home unit, with the part given at other units' posts."""
     seconds: dict[int, int] = {}
-    records: dict[int, int] = {}
+    records: dict[int, float] = {}
     other_seconds: dict[int, int] = {}
-    other_records: dict[int, int] = {}
+    other_records: dict[int, float] = {}
     for unit, host, s, n in rows:
         seconds[unit] = seconds.get(unit, 0) + s
         records[unit] = records.get(unit, 0) + n
@@ -97,7 +100,7 @@ def _service_by_unit(rows) -> dict[str, dict[int, float]]:
 def _hosted_by_unit(rows) -> dict[str, dict[int, float]]:
     """Service at each unit's posts by volunteers of other units (counted in their home unit)."""
     seconds: dict[int, int] = {}
-    records: dict[int, int] = {}
+    records: dict[int, float] = {}
     for unit, host, s, n in rows:
         if host != unit:
             seconds[host] = seconds.get(host, 0) + s
@@ -218,4 +221,3 @@ def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float
             .group_by(Volunteer.unit_id)
         ),
     }
-

@@ -40,7 +40,12 @@ def top_volunteers(month: Month, limit: int = TOP) -> dict[int | None, list[dict
     candidates = sorted(rollups.top_candidates(str(month), limit), key=lambda c: (-c[3], c[2]))
     result: dict[int | None, list[dict]] = {None: []}
     for unit, name, number, seconds in candidates:
-        entry = {"name": _mask(name), "volunteer_no": number, "unit_id": unit, "hours": round(seconds / 3600, 2)}
+        entry = {
+            "name": _mask(name),
+            "volunteer_no": number,
+            "unit_id": unit,
+            "hours": round(seconds / 3600, 2),
+        }
         in_unit = result.setdefault(unit, [])
         if len(in_unit) < limit:
             in_unit.append(entry)
@@ -93,7 +98,9 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
         {"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking
     ]
     # shared ranks (60, 60, 50 → 1, 1, 3), once for every unit
-    rank_by_unit = dict(zip(ranking, report_format.shared_ranks([r["hours"] for r in ranking_list]), strict=True))
+    rank_by_unit = dict(
+        zip(ranking, report_format.shared_ranks([r["hours"] for r in ranking_list]), strict=True)
+    )
     tops = top_volunteers(month)
     needs = need_figures.month_figures(month)
     result: dict[int | None, dict] = {}

@@ -103,11 +103,11 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
         return sum(values.get(u) or 0 for u in units)
 
     service_of: dict[int, list] = {}  # each unit's rows, so that a unit reads only its own
-    for row in service:
-        service_of.setdefault(row[0], []).append(row)
+    for served in service:
+        service_of.setdefault(served[0], []).append(served)
     held_of: dict[int, list] = {}
-    for row in held:
-        held_of.setdefault(row[0], []).append(row)
+    for activity in held:
+        held_of.setdefault(activity[0], []).append(activity)
     result: dict[int | None, dict] = {}
     for unit_id in unit_ids:
         units = None if unit_id is None else [unit_id]

@@ -82,7 +82,9 @@ def generate_bulletins(
     if city_ranking_stored:
         for row in rows:
             if row["unit_id"] is not None:
-                row["figures"] = {k: v for k, v in row["figures"].items() if k != "ranking"}
+                stored = row["figures"]
+                assert isinstance(stored, dict)
+                row["figures"] = {k: v for k, v in stored.items() if k != "ranking"}
     units_rows = [row for row in rows if row["unit_id"] is not None]
     created += _insert_ignoring_duplicates(units_rows) if units_rows else 0
     if created:
