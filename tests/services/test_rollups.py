@@ -115,13 +115,19 @@ def test_hours_verify_checks_the_rollups(app, db):
     _db.session.commit()
     runner = app.test_cli_runner()
     assert runner.invoke(args=["hours", "verify"]).exit_code == 0
-    _db.session.execute(ServiceMonth.__table__.update().values(seconds=ServiceMonth.seconds + 60))
+    other = f.unit("市民政局")
     _db.session.commit()
-    result = runner.invoke(args=["hours", "verify"])
-    assert result.exit_code == 1 and "monthly rollups differ" in result.output
-    rollups.rebuild()
-    _db.session.commit()
-    assert runner.invoke(args=["hours", "verify"]).exit_code == 0
+    for table, values in ((ServiceMonth.__table__, {"seconds": ServiceMonth.seconds + 60}),
+                          (VolunteerMonth.__table__, {"seconds": VolunteerMonth.seconds + 60}),
+                          (VolunteerMonth.__table__, {"unit_id": other.id}),
+                          (VolunteerMonth.__table__, {"registered": False})):
+        _db.session.execute(table.update().values(**values))
+        _db.session.commit()
+        result = runner.invoke(args=["hours", "verify"])
+        assert result.exit_code == 1 and "monthly rollups differ" in result.output, (table.name, values)
+        rollups.rebuild()
+        _db.session.commit()
+        assert runner.invoke(args=["hours", "verify"]).exit_code == 0
 
 
 def test_top_volunteers_break_ties_by_volunteer_number(app, db):
