@@ -63,6 +63,7 @@ NAVIGATION_MORE = {
         ("places.index", _l("实践阵地")),
         ("projects.index", _l("项目")),
         ("categories.index", _l("服务类别")),
+        ("skills.index", _l("专业技能")),
         ("unit_profile.registration", _l("登记率")),
         ("insurance.index", _l("保险")),
         ("office.scores", _l("单位测评得分")),

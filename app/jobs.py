@@ -53,6 +53,12 @@ def office_mail(at: datetime) -> dict:
     return mail.send_due(at)
 
 
+def resume_exports(at: datetime) -> dict:
+    from app.services import records_export
+
+    return records_export.resume_stalled(at)
+
+
 JOBS = [
     Job(
         "monthly_bulletins",
@@ -73,6 +79,7 @@ JOBS = [
         {"day": 1, "hour": 3, "minute": 0},
         keep_scores,
     ),
+    Job("resume_exports", _l("重新运行因进程中断而停止的记录导出"), {"minute": "*/3"}, resume_exports),
     Job("office_mail", _l("向成员单位发送整改事项、任务通知及到期提醒"), {"minute": "*/10"}, office_mail),
     Job(
         "prune_login_failures",

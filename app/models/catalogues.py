@@ -28,11 +28,17 @@ DEFAULT_CATEGORIES = (
 )
 
 
-class _Bilingual:
-    """A catalogue entry named in Chinese, with an optional English name."""
+class CatalogueEntry:
+    """An entry of a catalogue the platform admin keeps: named in Chinese, with an optional
+    English name, in an order; an inactive entry is kept for what already carries it but
+    offered for nothing new."""
 
-    name: str
-    name_en: str | None
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(30), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def label(self) -> str:
@@ -46,18 +52,10 @@ class _Bilingual:
         return self.name_en if english and self.name_en else self.name
 
 
-class ServiceCategory(_Bilingual, Model):
+class ServiceCategory(CatalogueEntry, Model):
     """What a service is about; posts, activities (and projects, needs) carry one."""
 
     __tablename__ = "service_categories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(30), unique=True)
-    name_en: Mapped[str | None] = mapped_column(String(60))
-    position: Mapped[int] = mapped_column(default=0, server_default="0")
-    # An inactive category is kept for what already carries it but offered for nothing new.
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<ServiceCategory {self.id} {self.name}>"
@@ -79,17 +77,10 @@ DEFAULT_SKILLS = (
 )
 
 
-class Skill(_Bilingual, Model):
+class Skill(CatalogueEntry, Model):
     """A professional skill in the catalogue (doctor, lawyer, sign language…)."""
 
     __tablename__ = "skills"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(30), unique=True)
-    name_en: Mapped[str | None] = mapped_column(String(60))
-    position: Mapped[int] = mapped_column(default=0, server_default="0")
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Skill {self.id} {self.name}>"

@@ -58,6 +58,10 @@ class ExportJob(Model):
     message: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A running export beats at every batch; a job whose process died stops beating and the
+    # scheduler runs it again (records_export.resume_stalled), at most a few attempts.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=1, server_default="1")
 
     requested_by: Mapped[User] = relationship("User")
 

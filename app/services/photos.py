@@ -69,8 +69,9 @@ def _jpeg(image: Image.Image, edge: int, quality: int) -> bytes:
     return out.getvalue()
 
 
-def prepare(upload: Upload, field: str = "photos") -> Prepared:
-    """The upload as a clean JPEG and its thumbnail, or a ValidationFailed naming the file."""
+def prepare(upload: Upload, field: str = "photos", *, edge: int = LONG_EDGE) -> Prepared:
+    """The upload as a clean JPEG (its long edge at most `edge`) and its thumbnail, or a
+    ValidationFailed naming the file."""
     name = safe_name(upload.filename)
     if not upload.data:
         raise _refused(field, _("照片“%(n)s”是空文件", n=name))
@@ -87,7 +88,7 @@ def prepare(upload: Upload, field: str = "photos") -> Prepared:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise not_a_photo from None
-    data = _jpeg(upright, LONG_EDGE, 82)
+    data = _jpeg(upright, edge, 82)
     return Prepared(data, _jpeg(upright, THUMB_EDGE, 75), *_size_of(data))
 
 

@@ -14,16 +14,16 @@ import logging
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import ExportJob, ServiceRecord, Unit, User
 from app.services import accounts, audit, export_profiles, identity, uploads
 from app.services.clock import local, now, start_of_day
@@ -36,6 +36,10 @@ SHEET_ROWS = 1_000_000  # an XLSX sheet holds 1,048,576 rows: a longer export go
 KEEP_DAYS = 7
 MAX_DAYS = 366 * 5
 ID_TYPE = "居民身份证"
+STALE_AFTER = timedelta(minutes=5)  # a running export beats at every batch
+QUEUED_GRACE = timedelta(minutes=2)  # a queued export's thread starts at once
+MAX_ATTEMPTS = 3
+INTERRUPTED = "导出多次中断，请重新导出"
 STATUS_LABELS = {"approved": "已通过", "pending": "待审核", "rejected": "未通过", "open": "进行中"}
 
 
@@ -222,13 +226,23 @@ def _folder() -> Path:
     return folder
 
 
+def _claim(job_id: int) -> ExportJob | None:
+    """queued → running, for one runner only (a compare-and-set: a resumer and a late thread
+    cannot both run the job)."""
+    taken = execute_dml(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.status == "queued")
+        .values(status="running", done=0, heartbeat_at=now())
+    )
+    db.session.commit()
+    return db.session.get(ExportJob, job_id) if taken.rowcount == 1 else None
+
+
 def run_export(job_id: int) -> ExportJob:
     """Write the job's file; a job door: it commits its own progress, batch by batch."""
-    job = db.session.get(ExportJob, job_id)
-    if job is None or job.status != "queued":
+    job = _claim(job_id)
+    if job is None:
         raise NotFound(_("导出任务不存在"))
-    job.status = "running"
-    db.session.commit()
     name = f"export-{job.id}-{secrets.token_hex(8)}.{job.file_format}"
     path = _folder() / name
     cols = export_profiles.columns(job.profile)
@@ -256,6 +270,7 @@ def run_export(job_id: int) -> ExportJob:
             last_id = batch[-1].id
             job.done += len(batch)
             job.total = max(job.total, job.done)
+            job.heartbeat_at = now()
             db.session.commit()  # progress for the waiting page; the session holds loaded rows weakly
         out.close()
     except Exception as exc:
@@ -269,6 +284,43 @@ def run_export(job_id: int) -> ExportJob:
     job.status, job.file_name, job.finished_at = "done", name, now()
     db.session.commit()
     return job
+
+
+def _stalled(at: datetime):
+    """Queued and never started, or running without a beat: the process that ran it died."""
+    return or_(
+        and_(ExportJob.status == "queued", ExportJob.created_at < at - QUEUED_GRACE),
+        and_(
+            ExportJob.status == "running",
+            func.coalesce(ExportJob.heartbeat_at, ExportJob.created_at) < at - STALE_AFTER,
+        ),
+    )
+
+
+def resume_stalled(at: datetime) -> dict:
+    """Exports whose process died (a restart, a crash) run again here, from the start; one
+    that has had MAX_ATTEMPTS fails with a message the waiting page shows. A job door: commits."""
+    gave_up = execute_dml(
+        update(ExportJob)
+        .where(_stalled(at), ExportJob.attempts >= MAX_ATTEMPTS)
+        .values(status="failed", message=INTERRUPTED, finished_at=at)
+    ).rowcount
+    ids = list(db.session.scalars(select(ExportJob.id).where(_stalled(at)).order_by(ExportJob.id)))
+    db.session.commit()
+    resumed = 0
+    for job_id in ids:
+        back = execute_dml(
+            update(ExportJob)
+            .where(ExportJob.id == job_id, _stalled(at))
+            .values(status="queued", attempts=ExportJob.attempts + 1)
+        )
+        db.session.commit()
+        if back.rowcount != 1:
+            continue
+        with contextlib.suppress(Exception):  # run_export marked it failed and logged nothing yet
+            run_export(job_id)
+            resumed += 1
+    return {"resumed": resumed, "failed": gave_up}
 
 
 def start_in_background(app: Flask, job_id: int) -> None:

@@ -7,40 +7,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Skill, User, Volunteer, VolunteerSkill
+from app.models import User, Volunteer, VolunteerSkill
 from app.services import audit
-from app.services.errors import NotFound, ValidationFailed
+from app.services.catalogues import SKILLS
+from app.services.errors import ValidationFailed
 
 NOTE_MAX = 100
 MAX_SKILLS = 20
 
 
-def list_skills(active_only: bool = False) -> list[Skill]:
-    stmt = select(Skill).order_by(Skill.position, Skill.id)
-    if active_only:
-        stmt = stmt.where(Skill.active.is_(True))
-    return list(db.session.scalars(stmt))
-
-
-def get_skill(skill_id: int) -> Skill:
-    skill = db.session.get(Skill, skill_id)
-    if skill is None:
-        raise NotFound(_("专业技能不存在"))
-    return skill
-
-
-def check_choice(skill_id: int | None, *, current: int | None = None) -> list[str]:
-    """Messages for a chosen skill id (None = none asked); empty when it is fine."""
-    if skill_id is None:
-        return []
-    skill = db.session.get(Skill, skill_id)
-    if skill is None or (not skill.active and skill_id != current):
-        return [_("请从目录中选择专业技能")]
-    return []
-
-
-def choices(current: int | None = None) -> list[tuple[int, str]]:
-    return [(s.id, s.label) for s in list_skills() if s.active or s.id == current]
+# The catalogue's rules are app.services.catalogues'; these are the names the code calls them by.
+list_skills = SKILLS.entries
+check_choice = SKILLS.check_choice
+choices = SKILLS.choices
 
 
 def clean_note(note: str | None) -> str | None:

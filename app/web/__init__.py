@@ -33,6 +33,7 @@ PAGE_MODULES = [
     "app.web.bulletins",
     "app.web.system",
     "app.web.categories",
+    "app.web.skills",
     "app.web.profile",
     "app.web.unit_profile",
     "app.web.insurance",

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import HiddenField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
 
 from app.auth_state import portal_login
 from app.rate_limits import registration_limited
 from app.services import activation
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, form_status, new_password_fields
 
 bp = Blueprint("activation", __name__, url_prefix="/activate")
 
@@ -33,16 +33,7 @@ class ActivateForm(BaseForm):
         validators=[DataRequired(), Length(max=6)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
-    password = PasswordField(
-        _l("设置密码（至少8位）"),
-        validators=[DataRequired(), Length(min=8, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("确认密码"),
-        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields(_l("设置密码（至少8位）"), _l("确认密码"))
     submit = SubmitField(_l("激活并登录"))
 
 

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import home_url, portal_login, portal_logout, role_required
 from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, offline_taps, units, volunteers
 from app.services.errors import NotAuthenticated
-from app.web.forms import BaseForm, domain_errors, safe_next
+from app.web.forms import BaseForm, domain_errors, new_password_fields, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -48,16 +48,7 @@ class RegisterForm(BaseForm):
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
     unit_id = SelectField(_l("成员单位"), coerce=int, validators=[DataRequired(_l("请选择成员单位"))])
-    password = PasswordField(
-        _l("密码（至少8位）"),
-        validators=[DataRequired(), Length(min=8, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("确认密码"),
-        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields(_l("密码（至少8位）"), _l("确认密码"))
     guardian_name = StringField(_l("监护人姓名（未满18周岁必填）"), validators=[Optional(), Length(max=30)])
     guardian_phone = StringField(
         _l("监护人手机号（未满18周岁必填）"),
@@ -130,16 +121,7 @@ class ChangePasswordForm(BaseForm):
         validators=[DataRequired(), Length(max=128)],
         render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField(
-        _l("新密码（至少8位）"),
-        validators=[DataRequired(), Length(min=8, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("确认新密码"),
-        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields(_l("新密码（至少8位）"), _l("确认新密码"))
     submit = SubmitField(_l("修改密码"))
 
 

@@ -197,6 +197,22 @@ def project_choices(field, unit_id: int | None, current: int | None = None) -> N
         field.data = current or 0
 
 
+def new_password_fields(label, confirm_label):
+    """The new password and its confirmation, as every form that sets a password asks them:
+    `password, confirm = new_password_fields(_l("新密码（至少8位）"), _l("确认新密码"))`."""
+    from wtforms import PasswordField
+    from wtforms.validators import DataRequired, EqualTo, Length
+
+    new = {"autocomplete": "new-password"}
+    password = PasswordField(label, validators=[DataRequired(), Length(min=8, max=128)], render_kw=new)
+    confirm = PasswordField(
+        confirm_label,
+        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
+        render_kw=new,
+    )
+    return password, confirm
+
+
 def uploads(files, limit: int) -> list[Upload]:
     """The files of a MultipleFileField as services take them: each read up to limit + 1 bytes
     (one more than allowed, so the service can say it is too big); empty inputs are skipped."""

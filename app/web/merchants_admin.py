@@ -158,9 +158,9 @@ def logo_upload(merchant_id: int):
     logo_form = LogoForm(prefix="l")
     if logo_form.validate_on_submit():
         with domain_errors(logo_form) as attempt:
-            merchants.set_logo(
-                merchant, logo_form.logo.data.read(merchants.LOGO_MAX_BYTES + 1), by=current_user
-            )
+            upload = logo_form.logo.data
+            data = upload.read(merchants.LOGO_MAX_BYTES + 1)
+            merchants.set_logo(merchant, data, by=current_user, filename=upload.filename or "")
         if attempt.ok:
             flash(_("已更新标志"), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
 
 from app.rate_limits import forgot_password_limited
 from app.services import password_reset
-from app.web.forms import BaseForm, domain_errors
+from app.web.forms import BaseForm, domain_errors, new_password_fields
 
 bp = Blueprint("password_reset", __name__, url_prefix="/password")
 SENT = _l("如果该手机号已注册志愿者账号，验证码短信已发出，10分钟内有效。")
@@ -36,16 +36,7 @@ class ResetForm(BaseForm):
         validators=[DataRequired(), Length(max=12)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
-    password = PasswordField(
-        _l("新密码（至少8位）"),
-        validators=[DataRequired(), Length(min=8, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("确认新密码"),
-        validators=[DataRequired(), EqualTo("password", _l("两次输入的密码不一致"))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields(_l("新密码（至少8位）"), _l("确认新密码"))
     submit = SubmitField(_l("重置密码"))
 
 

@@ -1,8 +1,10 @@
 """Merchants, offers and coupons: eligibility, quotas and limits under racing claims, and
 redemption exactly once under racing merchants, on SQLite and PostgreSQL alike."""
+import io
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from app.extensions import db as _db
 from app.models import Coupon, Offer, Volunteer
@@ -40,7 +42,14 @@ from app.services.incentives.offers import (
 )
 from tests import factories as f
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def shop(name="志愿者之家便利店", approved=True):
@@ -82,18 +91,24 @@ def test_merchant_needs_approval_and_an_account_bound_to_it(db):
         create_merchant(name=merchant.name, by=None, approved=False)
 
 
-def test_logo_must_be_png_or_jpeg_and_small(db):
+def test_a_logo_is_a_real_image_kept_small_as_jpeg_without_metadata(db):
     merchant, _user = shop()
     set_logo(merchant, PNG, by=None)
-    assert merchant.logo_mimetype == "image/png"
-    set_logo(merchant, b"\xff\xd8\xff\xe0" + b"\0" * 10, by=None)
     assert merchant.logo_mimetype == "image/jpeg"
-    with pytest.raises(ValidationFailed) as exc:
-        set_logo(merchant, b"GIF89a" + b"\0" * 10, by=None)
-    assert "logo" in exc.value.fields
+    assert Image.open(io.BytesIO(merchant.logo)).format == "JPEG"
+    with_gps = Image.Exif()
+    with_gps[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0)}
+    photo = io.BytesIO()
+    Image.new("RGB", (2000, 1000), "blue").save(photo, "JPEG", exif=with_gps.tobytes())
+    set_logo(merchant, photo.getvalue(), by=None)
+    kept = Image.open(io.BytesIO(merchant.logo))
+    assert kept.size == (480, 240) and dict(kept.getexif()) == {}
+    for not_an_image in (b"\xff\xd8\xff\xe0" + b"\0" * 10, b"GIF89a" + b"\0" * 10):
+        with pytest.raises(ValidationFailed) as exc:
+            set_logo(merchant, not_an_image, by=None)
+        assert "logo" in exc.value.fields
     with pytest.raises(ValidationFailed):
         set_logo(merchant, PNG + b"\0" * LOGO_MAX_BYTES, by=None)
-
 
 def test_offer_validation_and_quota_cannot_shrink_below_claims(db):
     merchant, user = shop()

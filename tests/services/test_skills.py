@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Volunteer
+from app.models import Skill, Volunteer
 from app.services import categories, posts, skills, volunteers
 from app.services.clock import now
 from app.services.errors import ValidationFailed
@@ -52,7 +52,7 @@ def test_bad_skills_are_refused_and_nothing_changes(db, wanted):
 
 def test_a_retired_skill_can_be_kept_but_not_newly_chosen(db):
     a, b = f.volunteer(), f.volunteer()
-    driver = skills.get_skill(_skill("驾驶员"))
+    driver = db.session.get(Skill, _skill("驾驶员"))
     skills.set_skills(a, {driver.id: "A2"}, by=None)
     driver.active = False
     db.session.commit()

@@ -105,3 +105,37 @@ def test_create_post_takes_a_category_id(client, db):
     bad = client.post(f"/api/v1/units/{unit.id}/posts", headers=headers, json={"name": "科普角2", "category_id": 999999})
     assert bad.status_code == 422 and "category_id" in bad.json["error"]["fields"]
     assert db.session.scalar(select(Post.id).where(Post.name == "科普角2")) is None
+
+
+def test_platform_admin_keeps_the_skill_catalogue_the_same_way(client, db):
+    from app.models import Skill
+    from app.services import skills
+
+    admin = f.platform_admin()
+    f.login(client, admin)
+    page = client.get("/admin/skills/")
+    assert page.status_code == 200 and "驾驶员" in page.get_data(as_text=True) and "专业技能" in page.get_data(as_text=True)
+    added = f.post_form(client, "/admin/skills/", {"name": "无人机操控", "name_en": "Drone pilot"})
+    assert added.status_code == 302
+    new_id = db.session.scalar(select(Skill.id).where(Skill.name == "无人机操控"))
+    clash = f.post_form(client, "/admin/skills/", {"name": "驾驶员"})
+    assert clash.status_code == 422 and "已有同名的专业技能" in clash.get_data(as_text=True)
+    renamed = f.post_form(client, f"/admin/skills/{new_id}", {"name": "无人机飞手", "name_en": "Drone pilot"})
+    assert renamed.status_code == 302 and db.session.get(Skill, new_id).name == "无人机飞手"
+
+    volunteer = f.volunteer()
+    skills.set_skills(volunteer, {new_id: "CAAC"}, by=None)
+    db.session.commit()
+    refused = f.post_form(client, f"/admin/skills/{new_id}/remove", {}, token_from="/admin/skills/",
+                          follow_redirects=True)
+    assert "专业技能“无人机飞手”已被志愿者或活动使用，不能删除" in refused.get_data(as_text=True)
+    retired = f.post_form(client, f"/admin/skills/{new_id}/active", {"active": "0"}, token_from="/admin/skills/")
+    assert retired.status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(Skill, new_id).active
+    assert new_id not in dict(skills.choices())  # retired: offered for nothing new
+    assert new_id in dict(skills.choices(current=new_id))  # but kept where it is held
+
+    other = client.application.test_client()
+    f.login(other, f.unit_admin(f.unit()))
+    assert other.get("/admin/skills/").status_code == 403

@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import String, Text, select
 
+from app import demo
 from app.extensions import db as _db
 from app.models import (
     Activity,
@@ -24,7 +25,7 @@ from app.models import (
     User,
     Volunteer,
 )
-from app.services import certificates, demo, guardians, posts, qr, records_export
+from app.services import certificates, guardians, posts, qr, records_export
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local_today
 from app.services.incentives.coupons import claim_coupon, coupon_code
@@ -87,7 +88,7 @@ def world(db):
                 "member_id": 1,
                 "project_id": _db.session.scalar(select(Project.id).order_by(Project.id)),
                 "place_id": _db.session.scalar(select(PracticePlace.id).where(PracticePlace.name == "和平村新时代文明实践站")),
-                "item_id": item.id, "task_id": task.id, "file_id": item_file.id},
+                "item_id": item.id, "task_id": task.id, "file_id": item_file.id, "entry_id": 1},
         "tokens": {"scan.post_code": posts.scan_url(post), "merchant.coupon_code": coupon_code(coupon)[0],
                    "merchant.card_code": qr.make_url("card", {"v": volunteer.id})[0],
                    "certificates.check": certificates.check_url(certificate), "guardian.consent": guardian_link},
@@ -153,7 +154,7 @@ def test_every_page_reads_in_english_for_every_role(app, world):
     # pages only: files (PDF, PNG, XLSX, CSV, JSON) are checked below or are not text
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.rule.startswith(("/api", "/static"))
              and r.endpoint not in ("main.set_language", "main.healthz")
-             and not r.rule.endswith((".pdf", ".png", ".xlsx", ".json", ".<fmt>", "/logo"))]
+             and not r.rule.endswith((".pdf", ".png", ".jpg", ".xlsx", ".json", ".<fmt>", "/logo"))]
     problems, seen = [], 0
     for username in (None, *PASSWORDS, world["minor"].user.username):
         client = english_client(app, username)

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app import demo
 from app.models import (
     Bulletin,
     Coupon,
@@ -16,7 +17,7 @@ from app.models import (
     User,
     Volunteer,
 )
-from app.services import certificates, demo, posts, volunteer_home
+from app.services import certificates, posts, volunteer_home
 from app.services.incentives.coupons import claim_coupon, coupon_code
 from tests import factories as f
 

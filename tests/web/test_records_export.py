@@ -152,3 +152,41 @@ def test_an_export_job_is_its_requesters_and_progresses_in_batches(client, db, s
     with pytest.raises(ValidationFailed):
         records_export.request_export(records_export.ExportRequest(local_today(), local_today() - timedelta(days=1)),
                                       by=scene["admin"])
+
+
+def test_an_export_whose_process_died_runs_again_and_gives_up_after_three_attempts(client, db, scene):
+    """The job's thread died with its process: queued and never started, or running and no
+    longer beating. The scheduler's resume_exports runs it again from the start; a job that
+    is still beating, or queued a moment ago, is left to its thread."""
+    def ask():
+        job = records_export.request_export(records_export.ExportRequest(
+            local_today() - timedelta(days=30), local_today(), file_format="csv"), by=scene["admin"])
+        db.session.commit()
+        return job
+
+    never_started, died_running, still_beating, just_queued, hopeless = (ask() for _ in range(5))
+    at = now()
+    never_started.created_at = at - timedelta(minutes=3)
+    died_running.status, died_running.done = "running", 2
+    died_running.heartbeat_at = at - timedelta(minutes=6)
+    still_beating.status, still_beating.heartbeat_at = "running", at - timedelta(minutes=1)
+    hopeless.status, hopeless.attempts = "running", records_export.MAX_ATTEMPTS
+    hopeless.heartbeat_at = at - timedelta(minutes=30)
+    db.session.commit()
+
+    from app.jobs import JOBS_BY_NAME
+    assert JOBS_BY_NAME["resume_exports"].run(at) == {"resumed": 2, "failed": 1}
+
+    db.session.expire_all()
+    for job in (never_started, died_running):
+        job = db.session.get(ExportJob, job.id)
+        assert (job.status, job.done, job.attempts) == ("done", 3, 2)
+        path, _name = records_export.export_file(job, by=scene["admin"])
+        assert len(list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))) == 4  # header + 3
+    assert db.session.get(ExportJob, still_beating.id).status == "running"
+    assert db.session.get(ExportJob, just_queued.id).status == "queued"
+    given_up = db.session.get(ExportJob, hopeless.id)
+    assert given_up.status == "failed" and given_up.message == records_export.INTERRUPTED
+    # A job taken by one runner cannot be run by another (the thread that started late).
+    with pytest.raises(records_export.NotFound):
+        records_export.run_export(died_running.id)

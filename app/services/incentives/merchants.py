@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Merchant, User
-from app.services import accounts, audit
+from app.services import accounts, audit, photos
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.inputs import has_bad_chars
+from app.services.inputs import Upload, has_bad_chars
 
 LOGO_MAX_BYTES = 512 * 1024
-LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+LOGO_EDGE = 480
 # stored value → label shown in the admin's language
 CATEGORIES = {
     "餐饮": _l("餐饮"),
@@ -207,18 +207,17 @@ def merchant_accounts(merchant_id: int) -> list[User]:
     return list(db.session.scalars(select(User).where(User.merchant_id == merchant_id).order_by(User.id)))
 
 
-def set_logo(merchant: Merchant, data: bytes, *, by: User | None) -> Merchant:
-    """Store a logo: PNG or JPEG (judged by its bytes, not its name), at most LOGO_MAX_BYTES."""
+def set_logo(merchant: Merchant, data: bytes, *, by: User | None, filename: str = "logo") -> Merchant:
+    """Store a logo: a photo (judged by its content, not its name) of at most LOGO_MAX_BYTES,
+    kept re-encoded as a small JPEG without the original's metadata (it is shown in public)."""
     if not data:
         raise ValidationFailed(fields={"logo": [_("请选择图片文件")]})
     if len(data) > LOGO_MAX_BYTES:
         raise ValidationFailed(fields={"logo": [_("图片不能超过%(n)dKB", n=LOGO_MAX_BYTES // 1024)]})
-    mimetype = next((kind for magic, kind in LOGO_TYPES.items() if data.startswith(magic)), None)
-    if mimetype is None:
-        raise ValidationFailed(fields={"logo": [_("只支持PNG或JPEG图片")]})
-    merchant.logo, merchant.logo_mimetype = data, mimetype
+    logo = photos.prepare(Upload(filename, data), field="logo", edge=LOGO_EDGE).data
+    merchant.logo, merchant.logo_mimetype = logo, "image/jpeg"
     db.session.flush()
-    audit.log("merchant.logo", merchant, by=by, bytes=len(data), mimetype=mimetype)
+    audit.log("merchant.logo", merchant, by=by, bytes=len(logo), mimetype="image/jpeg")
     return merchant
 
 
