@@ -2,7 +2,7 @@
 the ledger, and volunteers per unit and star level; filled here from the existing rows. An index for the approvals of a late window.
 
 Revision ID: 0018_rollups_service_months
-Revises: 0017_photos
+Revises: 0017b_export_heartbeat
 
 """
 import os
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0018_rollups_service_months'
-down_revision = '0017_photos'
+down_revision = '0017b_export_heartbeat'
 branch_labels = None
 depends_on = None
 
