@@ -58,20 +58,25 @@ hours_cli = AppGroup("hours", help="The hours ledger.")
 
 @hours_cli.command("verify")
 def hours_verify_command():
-    """Check every volunteer's cached total against the sum of approved records."""
+    """Check every volunteer's cached total, and the monthly rollups, against the approved records."""
     from app.hours import hours
-    from app.services import ledger
+    from app.services import ledger, rollup_checks
 
     mismatches = ledger.ledger_mismatches()
-    if not mismatches:
-        click.echo("ok: every cached total equals the sum of approved records")
-        return
-    click.echo(f"{len(mismatches)} volunteer(s) whose cached total differs from the ledger:")
-    for volunteer_id, number, cached, actual in mismatches:
-        click.echo(
-            f"  {number} (id {volunteer_id}): cached {hours(cached):.2f} h, ledger {hours(actual):.2f} h"
-        )
-    raise SystemExit(1)
+    if mismatches:
+        click.echo(f"{len(mismatches)} volunteer(s) whose cached total differs from the ledger:")
+        for volunteer_id, number, cached, actual in mismatches:
+            click.echo(
+                f"  {number} (id {volunteer_id}): cached {hours(cached):.2f} h, ledger {hours(actual):.2f} h"
+            )
+    rollup_problems = rollup_checks.mismatches()
+    if rollup_problems:
+        click.echo(f"the monthly rollups differ from the ledger ({len(rollup_problems)} shown):")
+        for line in rollup_problems:
+            click.echo(f"  {line}")
+    if mismatches or rollup_problems:
+        raise SystemExit(1)
+    click.echo("ok: every cached total and the monthly rollups equal the sums of approved records")
 
 
 needs_cli = AppGroup("needs", help="Residents' needs.")

@@ -269,7 +269,7 @@ COUPONS_PER_CLIENT = 60
 
 
 def api_load_cases(app, env: dict[str, str], seconds: float) -> list[dict]:
-    server_env = {**env, "FLASK_CONFIG": "production", "SCHEDULER": "off"}
+    server_env = {**env, "FLASK_CONFIG": "production", "SCHEDULER": "off", "TRUSTED_PROXY_COUNT": "1"}
     db.session.execute(text("CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, "
                             "user_id integer NOT NULL, at timestamp NOT NULL)"))
     # 50 clients, each with volunteers of its own (no two clients lock the same volunteer)
@@ -281,7 +281,7 @@ def api_load_cases(app, env: dict[str, str], seconds: float) -> list[dict]:
     rows = []
     results = {}
     with load.gunicorn("bench.baseline:app", {"BASELINE_DATABASE_URL": env["DATABASE_URL"].replace(
-            "postgresql+psycopg://", "postgresql://", 1)}) as server:
+            "postgresql+psycopg://", "postgresql://", 1)}, config=str(ROOT / "bench" / "gunicorn_bare.py")) as server:
         baseline_token = tokens[people[0].id]
         scripts = [load.repeat(lambda: ("POST", "/insert", baseline_token, {}, 201)) for _ in range(CLIENTS)]
         load.run(server.port, scripts, 2)  # warm-up
@@ -355,12 +355,14 @@ def _scan_load(server, people, tokens, seconds) -> dict:
 def _merchant_load(app, server, people, seconds) -> dict:
     from app.services.incentives import merchants, offers
     merchant = merchants.create_merchant(name=f"压测商家{secrets.token_hex(3)}", by=None, approved=True)
-    cashier = merchants.create_merchant_account(merchant, username=f"cashier{secrets.token_hex(4)}",
-                                                password="bench-pass-1", name="cashier", by=None)
+    # a cashier per client: the counter's rate limits are per account, as at real tills
+    cashiers = [merchants.create_merchant_account(merchant, username=f"cashier{secrets.token_hex(4)}",
+                                                  password="bench-pass-1", name="cashier", by=None)
+                for _ in range(CLIENTS)]
     offer = offers.create_offer(merchant, offers.OfferInput(title="压测优惠", min_star=0, quantity=None,
                                                             per_volunteer_limit=None), by=None)
     db.session.flush()
-    token = make_token(cashier.id)
+    tokens = [make_token(cashier.id) for cashier in cashiers]
     # Coupons as claim_coupon leaves them, inserted in one statement (claiming is not what is measured).
     from sqlalchemy import insert
 
@@ -378,7 +380,7 @@ def _merchant_load(app, server, people, seconds) -> dict:
 
     def script(i):
         for coupon_id, code in per_client[i]:
-            yield ("POST", "/api/v1/merchant/verify", token, {"code": code}, 200)
-            yield ("POST", f"/api/v1/coupons/{coupon_id}/redeem", token, {"code": code}, 200)
+            yield ("POST", "/api/v1/merchant/verify", tokens[i], {"code": code}, 200)
+            yield ("POST", f"/api/v1/coupons/{coupon_id}/redeem", tokens[i], {"code": code}, 200)
 
     return load.run(server.port, [script(i) for i in range(CLIENTS)], seconds)

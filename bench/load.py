@@ -47,11 +47,12 @@ def _children(pid: int) -> list[int]:
 class Gunicorn:
     """`gunicorn -w WORKERS -b 127.0.0.1:PORT APP` with env; stopped by its pid."""
 
-    def __init__(self, app: str, env: dict[str, str], workers: int = 2):
+    def __init__(self, app: str, env: dict[str, str], workers: int = 2, config: str | None = None):
         self.port = free_port()
+        # config: another gunicorn.conf.py than the project's (whose hooks boot the product)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", app],
+             "--log-level", "warning", *(["-c", config] if config else []), app],
             cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.workers = workers
         deadline = time.monotonic() + 60
@@ -83,20 +84,23 @@ class Gunicorn:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int = 2) -> Iterator[Gunicorn]:
-    server = Gunicorn(app, env, workers)
+def gunicorn(app: str, env: dict[str, str], workers: int = 2, config: str | None = None) -> Iterator[Gunicorn]:
+    server = Gunicorn(app, env, workers, config)
     try:
         yield server
     finally:
         server.stop()
 
 
-def request(port: int, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict | None]:
+def request(port: int, method: str, path: str, token: str, body: dict | None = None,
+            address: str | None = None) -> tuple[int, dict | None]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         payload = json.dumps(body) if body is not None else None
-        conn.request(method, path, body=payload, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        if address:  # the client's own address, as a proxy in front would pass it on
+            headers["X-Forwarded-For"] = address
+        conn.request(method, path, body=payload, headers=headers)
         response = conn.getresponse()
         data = response.read()
         return response.status, (json.loads(data) if data else None)
@@ -114,7 +118,7 @@ def run(port: int, scripts: list[Iterator[tuple[str, str, str, dict | None, int]
     stop_at = time.perf_counter() + seconds
     start_gate = threading.Event()
 
-    def client(script):
+    def client(script, address):
         start_gate.wait()
         mine: list[float] = []
         for method, path, token, body, expected in script:
@@ -122,7 +126,7 @@ def run(port: int, scripts: list[Iterator[tuple[str, str, str, dict | None, int]
                 break
             began = time.perf_counter()
             try:
-                status, answer = request(port, method, path, token, body)
+                status, answer = request(port, method, path, token, body, address)
             except OSError as exc:
                 status, answer = 0, {"error": str(exc)}
             mine.append(time.perf_counter() - began)
@@ -132,7 +136,10 @@ def run(port: int, scripts: list[Iterator[tuple[str, str, str, dict | None, int]
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(s,), daemon=True) for s in scripts]
+    # each client has an address of its own (X-Forwarded-For; the product trusts one proxy):
+    # per-address rate limits count each till or phone apart, as behind a real load balancer
+    threads = [threading.Thread(target=client, args=(s, f"10.{i // 250}.{i % 250}.1"), daemon=True)
+               for i, s in enumerate(scripts)]
     for t in threads:
         t.start()
     began = time.perf_counter()

@@ -32,6 +32,7 @@ from app.models.records_io import ColumnMapping, ExportJob
 from app.models.recruitment import ActivityApplication
 from app.models.reports import ProblemReport, Supervisor
 from app.models.reviews import PeriodReview
+from app.models.rollups import ServiceMonth, UnitStarCount, VolunteerMonth
 from app.models.stars import StarEvent, StarThreshold
 from app.models.system import JobClaim, JobRun, SchedulerLease, Setting
 from app.models.teams import Team, TeamMember
@@ -91,6 +92,7 @@ __all__ = [
     "ScoreScheme",
     "ScoreSnapshot",
     "ServiceCategory",
+    "ServiceMonth",
     "ServiceRecord",
     "Setting",
     "Shift",
@@ -103,7 +105,9 @@ __all__ = [
     "Team",
     "TeamMember",
     "Unit",
+    "UnitStarCount",
     "User",
     "Volunteer",
+    "VolunteerMonth",
     "VolunteerSkill",
 ]

@@ -55,6 +55,16 @@ class ServiceRecord(Model):
             "seconds",
             "id",
         ),
+        # Approvals by time, for the approvals a bulletin's late window saw (index-only).
+        Index(
+            "ix_service_records_approved_reviewed",
+            "reviewed_at",
+            "started_at",
+            "volunteer_id",
+            "seconds",
+            sqlite_where=text("status = 'approved'"),
+            postgresql_where=text("status = 'approved'"),
+        ),
         # Records waiting for review or still open: a small partial index for the counts.
         Index(
             "ix_service_records_unreviewed",

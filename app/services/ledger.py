@@ -3,7 +3,10 @@
 Rules: only approved records count; an approved record is never edited in place (it can
 be rejected, with a reason, and a corrected record entered); the cached total
 Volunteer.approved_seconds always equals the sum of approved records, because every
-status change adjusts it in the same transaction with one atomic UPDATE.
+status change adjusts it in the same transaction with one atomic UPDATE; the monthly rollups
+(app.services.rollups) change in the same transaction too.
+
+Reading the ledger is in ledger_reads, 补录 in record_entry (both re-exported here).
 """
 
 from __future__ import annotations
@@ -11,17 +14,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, execute_dml
-from app.hours import hours
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, stars, units
+from app.services import audit, rollups, stars
 from app.services.clock import local, now
-from app.services.errors import Conflict, NotFound, ValidationFailed, get_or_404
+from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
-from app.services.pages import paginate
+from app.services.ledger_reads import (  # noqa: F401  (the ledger's public reads)
+    NO_VOLUNTEER,
+    hours_by_month,
+    ledger_mismatches,
+    search_records,
+    volunteer_filter,
+)
 
 MAX_RECORD = timedelta(hours=24)
 PRE_REGISTRATION = "pre_registration"  # flag: service from before the volunteer registered
@@ -218,133 +226,6 @@ def create_record(
     return record
 
 
-def find_volunteer_for_entry(
-    by: User, *, volunteer_id: int | None = None, volunteer_no: str | None = None, name: str | None = None
-) -> tuple[Volunteer, bool]:
-    """Whom an admin may enter a record for: a volunteer of a unit the admin manages (by id or
-    number), or a volunteer of another unit named by volunteer number AND name together, as on
-    a paper sign-in sheet (returned with True: such a record goes to that unit for review).
-    Anything else, including a bare id of another unit's volunteer, answers like a missing one."""
-    missing = NotFound(
-        _("志愿者不存在"),
-        fields={"volunteer_id": [_("未找到该志愿者")]}
-        if volunteer_id is not None
-        else {"volunteer_no": [_("未找到该编号的志愿者")]},
-    )
-    volunteer = None
-    if volunteer_id is not None:
-        volunteer = db.session.get(Volunteer, volunteer_id)
-    elif volunteer_no is not None and volunteer_no.strip():
-        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.volunteer_no == volunteer_no.strip()))
-    if volunteer is None:
-        raise missing
-    if units.can_manage_unit(by, volunteer.unit_id):
-        return volunteer, False
-    if volunteer_id is None and (name or "").strip() and (name or "").strip() == volunteer.name:
-        return volunteer, True
-    raise missing
-
-
-def enter_manual_record(
-    by: User,
-    *,
-    unit_id: int | None = None,
-    started_at: datetime,
-    ended_at: datetime,
-    volunteer_id: int | None = None,
-    volunteer_no: str | None = None,
-    name: str | None = None,
-    post_id: int | None = None,
-    note: str | None = None,
-    before_registration: bool = False,
-) -> ServiceRecord:
-    """补录 by an admin, for unit_id (a unit admin's own unit when not given; the platform admin
-    may leave it open, and the record then goes to the post's unit or the volunteer's). A post
-    must be one of that unit. A record for the admin's own volunteers counts at once; one for
-    another unit's volunteer (number and name) is pending in that unit's review list, flagged,
-    until that unit approves it. Service dated before the volunteer registered is refused
-    unless marked as such history, with a note."""
-    if unit_id is None:
-        unit_id = by.unit_id if by.role == "unit_admin" else None
-    if unit_id is not None:
-        units.ensure_can_manage_unit(by, unit_id)
-    elif by.role != "platform_admin":
-        raise NotFound(_("成员单位不存在"))
-    post = get_or_404(Post, post_id) if post_id is not None else None
-    volunteer, other_unit = find_volunteer_for_entry(
-        by, volunteer_id=volunteer_id, volunteer_no=volunteer_no, name=name
-    )
-    if post is not None and unit_id is not None and post.unit_id != unit_id:
-        raise NotFound(fields={"post_id": [_("不是本单位的服务岗")]})
-    flags = _history_flags(volunteer, started_at, note, before_registration)
-    if other_unit:
-        return create_record(
-            volunteer,
-            started_at=started_at,
-            ended_at=ended_at,
-            by=by,
-            source="manual",
-            post=post,
-            note=note,
-            status="pending",
-            flags=["other_unit", *flags],
-            unit_id=volunteer.unit_id,
-        )
-    target = unit_id or (post.unit_id if post else volunteer.unit_id)
-    return create_record(
-        volunteer,
-        started_at=started_at,
-        ended_at=ended_at,
-        by=by,
-        source="manual",
-        post=post,
-        note=note,
-        flags=flags,
-        unit_id=target,
-    )
-
-
-def _history_flags(
-    volunteer: Volunteer, started_at: datetime, note: str | None, before_registration: bool
-) -> list[str]:
-    """Service dated before the volunteer registered is entered only when the admin marks it as
-    history from before registration, with a note; it then carries the pre_registration flag,
-    so reviewers see it in every list."""
-    registered = volunteer.created_at
-    if started_at >= registered or not service_year_ok(local(started_at).year):
-        return []  # a date out of the sane range is create_record's refusal to make
-    if not before_registration:
-        when = local(registered).strftime("%Y-%m-%d %H:%M")
-        raise ValidationFailed(
-            _("该记录早于志愿者的注册时间（%(t)s）", t=when),
-            fields={
-                "started_at": [
-                    _(
-                        "早于志愿者的注册时间（%(t)s）；如确为注册前的服务，请勾选“补录注册前的服务”并写明说明",
-                        t=when,
-                    )
-                ]
-            },
-        )
-    if not (note or "").strip():
-        raise ValidationFailed(fields={"note": [_("补录注册前的服务须写明说明")]})
-    return [PRE_REGISTRATION]
-
-
-NO_VOLUNTEER = -1  # an id no row has: the filter then matches nothing
-
-
-def volunteer_filter(by: User, volunteer_id: int | None) -> int | None:
-    """A ?volunteer_id= filter as an admin may use it: a volunteer outside the admin's units
-    filters like a missing id (nothing), so the answer tells nothing about them."""
-    if not volunteer_id:
-        return None
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not units.can_manage_unit(by, volunteer.unit_id):
-        return NO_VOLUNTEER
-    return volunteer_id
-
-
 def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
     db.session.execute(
         update(Volunteer)
@@ -378,7 +259,7 @@ def approve(record: ServiceRecord, *, by: User | None) -> ServiceRecord:
         record, ("pending",), status="approved", reviewed_by_id=by.id if by else None, reviewed_at=now()
     ):
         raise Conflict(_("只能审核通过待审核的记录（当前状态：%(s)s）", s=record.status))
-    _add_to_total(record.volunteer_id, record.seconds)
+    rollups.record_approved(record, _add_to_total(record.volunteer_id, record.seconds))
     audit.log("record.approved", record, by=by, unit_id=record.unit_id, seconds=record.seconds)
     return record
 
@@ -399,7 +280,7 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
     ):
         raise Conflict(_("该记录当前不能驳回（当前状态：%(s)s）", s=record.status))
     if was == "approved":
-        _add_to_total(record.volunteer_id, -record.seconds)
+        rollups.record_withdrawn(record, _add_to_total(record.volunteer_id, -record.seconds))
     audit.log(
         "record.rejected",
         record,
@@ -450,68 +331,6 @@ def correct(
     return approve(replacement, by=by)
 
 
-def ledger_mismatches() -> list[tuple[int, str, int, int]]:
-    """Volunteers whose cached total differs from the sum of approved records:
-    (volunteer_id, volunteer_no, cached_seconds, ledger_seconds). One set-based query."""
-    ledger = (
-        select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.seconds).label("total"))
-        .where(ServiceRecord.status == "approved")
-        .group_by(ServiceRecord.volunteer_id)
-        .subquery()
-    )
-    ledger_total = func.coalesce(ledger.c.total, 0)
-    rows = db.session.execute(
-        select(Volunteer.id, Volunteer.volunteer_no, Volunteer.approved_seconds, ledger_total)
-        .outerjoin(ledger, ledger.c.volunteer_id == Volunteer.id)
-        .where(Volunteer.approved_seconds != ledger_total)
-        .order_by(Volunteer.id)
-    ).all()
-    return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
-
-
-def search_records(
-    *,
-    unit_id: int | None,
-    status: str | None = None,
-    volunteer_id: int | None = None,
-    post_id: int | None = None,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
-    flagged: bool = False,
-    page: int = 1,
-    per_page: int = 50,
-):
-    """A page of a unit's records (or all units'), newest first, with the total."""
-    from sqlalchemy.orm import selectinload
-
-    stmt = select(ServiceRecord)
-    if unit_id is not None:
-        stmt = stmt.where(ServiceRecord.unit_id == unit_id)
-    if status:
-        stmt = stmt.where(ServiceRecord.status == status)
-    if volunteer_id:
-        stmt = stmt.where(ServiceRecord.volunteer_id == volunteer_id)
-    if post_id:
-        stmt = stmt.where(ServiceRecord.post_id == post_id)
-    if date_from:
-        stmt = stmt.where(ServiceRecord.started_at >= date_from)
-    if date_to:
-        stmt = stmt.where(ServiceRecord.started_at < date_to)
-    if flagged:
-        stmt = stmt.where(ServiceRecord.flags != "")
-    return paginate(
-        stmt,
-        page=page,
-        per_page=per_page,
-        order_by=(ServiceRecord.started_at.desc(), ServiceRecord.id.desc()),
-        load=(
-            selectinload(ServiceRecord.volunteer),
-            selectinload(ServiceRecord.post),
-            selectinload(ServiceRecord.created_by),
-        ),
-    )
-
-
 def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None) -> int:
     """Approve the pending ones among record_ids (of one unit unless unit_id is None)."""
     stmt = select(ServiceRecord).where(ServiceRecord.id.in_(record_ids), ServiceRecord.status == "pending")
@@ -524,48 +343,7 @@ def approve_many(record_ids: list[int], *, unit_id: int | None, by: User | None)
     return approved
 
 
-def hours_by_month(
-    months: list[str], *, volunteer_id: int | None = None, unit_id: int | None = None
-) -> list[tuple[str, float]]:
-    """Approved hours per calendar month (deployment zone) of the given consecutive months, of
-    one volunteer, one unit's ledger, or everything — one GROUP BY. Months are matched by
-    their UTC bounds, so it works the same on every database."""
-    from sqlalchemy import and_, case, literal
-
-    from app.models.base import UTCDateTime
-    from app.services.clock import month_bounds
-
-    utc = UTCDateTime()
-    bounds = {m: month_bounds(m) for m in months}
-    label = case(
-        *[
-            (
-                and_(
-                    ServiceRecord.started_at >= literal(start, utc),
-                    ServiceRecord.started_at < literal(end, utc),
-                ),
-                m,
-            )
-            for m, (start, end) in bounds.items()
-        ],
-        else_=None,
-    )
-    first, last = bounds[months[0]][0], bounds[months[-1]][1]
-    conditions = [
-        ServiceRecord.status == "approved",
-        ServiceRecord.started_at >= first,
-        ServiceRecord.started_at < last,
-    ]
-    if volunteer_id is not None:
-        conditions.append(ServiceRecord.volunteer_id == volunteer_id)
-    if unit_id is not None:
-        conditions.append(ServiceRecord.unit_id == unit_id)
-    # Grouped through a subquery: PostgreSQL would not match a GROUP BY expression whose
-    # bound parameters are rendered a second time.
-    labelled = select(label.label("month"), ServiceRecord.seconds).where(*conditions).subquery()
-    rows = dict(
-        db.session.execute(
-            select(labelled.c.month, func.sum(labelled.c.seconds)).group_by(labelled.c.month)
-        ).all()
-    )
-    return [(m, hours(rows.get(m))) for m in months]
+from app.services.record_entry import (  # noqa: E402,F401  (补录, written on the functions above)
+    enter_manual_record,
+    find_volunteer_for_entry,
+)

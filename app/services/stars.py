@@ -145,6 +145,9 @@ def regrade_all(*, by: User | None, table: dict[int, int] | None = None) -> int:
     for obj in db.session.identity_map.values():
         if isinstance(obj, Volunteer):
             db.session.expire(obj, ["star_level"])
+    from app.services import star_counts  # the overview's counts: again, after the bulk UPDATE
+
+    star_counts.recount()
     audit.log("stars.regraded", None, by=by, changed=count, thresholds=table)
     return count
 

@@ -103,7 +103,7 @@ def show(bulletin_id: int):
     return render_template(
         "bulletins/show.html",
         bulletin=bulletin,
-        f=bulletin.figures,
+        f=snapshots.figures_of(bulletin),
         title=labels.title_of(bulletin),
         rows=labels.figure_rows(bulletin.figures),
         flags=labels.flag_texts(bulletin.figures),

@@ -22,6 +22,7 @@ from app.services.bulletins.labels import (
     title_of,
 )
 from app.services.bulletins.quarters import quarter_rows, quarter_title
+from app.services.bulletins.snapshots import figures_of
 from app.services.clock import now
 from app.services.report_format import hours_text, shared_ranks
 from app.services.spreadsheets import append_row
@@ -156,7 +157,7 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     sheet.title = _("月通报")
     append_row(sheet, [title_of(bulletin)])
     append_row(sheet, [_("指标"), _("数值")])
-    figures = bulletin.figures
+    figures = figures_of(bulletin)
     for key, label in FIGURE_LABELS:
         if not shown(figures, key):
             continue
@@ -206,7 +207,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
 
     from app.services import pdf
 
-    figures = bulletin.figures
+    figures = figures_of(bulletin)
     flow = [
         pdf.paragraph(title_of(bulletin), "title"),
         pdf.paragraph(_("生成时间：%(t)s", t=stamp(bulletin.generated_at)), "small"),

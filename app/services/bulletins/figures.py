@@ -1,36 +1,31 @@
-"""The figures of a month's bulletins: set-based aggregates per unit (one GROUP BY each), the
-top volunteers and the units' ranking, the targets the flags compare against, and the rows
-behind a bulletin's hours. docs/bulletin-figures.md defines every figure."""
+"""The figures of a month's bulletins for every unit and the city: the per-unit aggregates
+(bulletins.aggregates, from the ledger's monthly rollups), the top volunteers, the units'
+ranking, the flags against the targets (bulletins.targets), and the rows behind a bulletin's
+hours. docs/bulletin-figures.md defines every figure."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from app.extensions import db
-from app.models import (
-    Activity,
-    ActivitySignup,
-    Bulletin,
-    ServiceRecord,
-    Setting,
-    StarEvent,
-    Unit,
-    User,
-    Volunteer,
-)
-from app.services import audit, report_format
+from app.models import Bulletin, ServiceRecord, Unit, Volunteer
+from app.services import report_format, rollups
 from app.services.bulletins import campaigns as campaign_figures
 from app.services.bulletins import needs as need_figures
+from app.services.bulletins.aggregates import (  # noqa: F401  (public here too)
+    attendances,
+    hours_by_unit,
+    late_by_unit,
+    late_window,
+    month_aggregates,
+    period_aggregates,
+)
 from app.services.bulletins.labels import flag_text, number_text
-from app.services.clock import now
-from app.services.errors import ValidationFailed
+from app.services.bulletins.targets import DEFAULT_TARGETS, set_targets, targets  # noqa: F401
 from app.services.months import Month
 
 CITY = "city"
-DEFAULT_TARGETS = {"hours_per_volunteer_year": 25, "trainings_per_year": 2}
 TOP = 10
 CHART_MONTHS = 6
 
@@ -39,244 +34,25 @@ def scope_of(unit_id: int | None) -> str:
     return CITY if unit_id is None else f"unit:{unit_id}"
 
 
-def targets() -> dict:
-    setting = db.session.get(Setting, "bulletin_targets")
-    return {**DEFAULT_TARGETS, **(setting.value if setting else {})}
-
-
-def set_targets(hours_per_volunteer_year: float, trainings_per_year: int, *, by: User) -> dict:
-    fields = {}
-    if not 0 <= hours_per_volunteer_year <= 1000:
-        fields["hours_per_volunteer_year"] = [_("应在0到1000之间")]
-    if not 0 <= trainings_per_year <= 100:
-        fields["trainings_per_year"] = [_("应在0到100之间")]
-    if fields:
-        raise ValidationFailed(fields=fields)
-    value: dict[str, Any] = {
-        "hours_per_volunteer_year": hours_per_volunteer_year,
-        "trainings_per_year": trainings_per_year,
-    }
-    setting = db.session.get(Setting, "bulletin_targets")
-    if setting is None:
-        db.session.add(Setting(key="bulletin_targets", value=value, updated_at=now()))
-    else:
-        setting.value = value
-        setting.updated_at = now()
-    audit.log("bulletin.targets_set", None, by=by, **value)
-    return value
-
-
-# Aggregates --------------------------------------------------------------------------------
-#
-# One base for a unit's bulletin: the volunteer's home unit (Volunteer.unit_id). Hours, records,
-# active volunteers, the top ten, star upgrades and training attendance all count where the
-# volunteer is registered, wherever the service was given; service at other units' posts is
-# shown as its own line ("其中在其他单位服务岗"), and the service a unit's posts received from
-# other units' volunteers as another. Only activities held count by the organising unit.
-# The definitions are written down in docs/bulletin-figures.md.
-
-
-def _by_unit(stmt) -> dict[int, float]:
-    return {unit_id: value or 0 for unit_id, value in db.session.execute(stmt).all()}
-
-
-def _approved_in(start, end):
-    return (
-        ServiceRecord.status == "approved",
-        ServiceRecord.started_at >= start,
-        ServiceRecord.started_at < end,
-    )
-
-
-def hours_by_unit(start, end) -> tuple[dict[int, float], dict[int, int]]:
-    """Approved hours and record counts per home unit of the volunteer, for records started
-    in [start, end)."""
-    rows = db.session.execute(
-        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
-        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(*_approved_in(start, end))
-        .group_by(Volunteer.unit_id)
-    ).all()
-    return ({u: round((s or 0) / 3600, 2) for u, s, _n in rows}, {u: n for u, _s, n in rows})
-
-
-def _service_by_unit(start, end) -> dict[str, dict[int, float]]:
-    """Hours and records per home unit, with the part given at other units' posts: one statement."""
-    elsewhere = ServiceRecord.unit_id != Volunteer.unit_id
-    rows = db.session.execute(
-        select(
-            Volunteer.unit_id,
-            func.sum(ServiceRecord.seconds),
-            func.count(ServiceRecord.id),
-            func.sum(case((elsewhere, ServiceRecord.seconds), else_=0)),
-            func.sum(case((elsewhere, 1), else_=0)),
-        )
-        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(*_approved_in(start, end))
-        .group_by(Volunteer.unit_id)
-    ).all()
-    return {
-        "service_hours": {u: round((s or 0) / 3600, 2) for u, s, _n, _o, _c in rows},
-        "records": {u: n for u, _s, n, _o, _c in rows},
-        "other_units_hours": {u: round((o or 0) / 3600, 2) for u, _s, _n, o, _c in rows},
-        "other_units_records": {u: c or 0 for u, _s, _n, _o, c in rows},
-    }
-
-
-def _hosted_by_unit(start, end) -> dict[str, dict[int, float]]:
-    """Service at each unit's posts by volunteers of other units (counted in their home unit)."""
-    rows = db.session.execute(
-        select(ServiceRecord.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
-        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(*_approved_in(start, end), ServiceRecord.unit_id != Volunteer.unit_id)
-        .group_by(ServiceRecord.unit_id)
-    ).all()
-    return {
-        "hosted_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
-        "hosted_records": {u: n for u, _s, n in rows},
-    }
-
-
-def _attendances(start, end):
-    """Attended sign-ups to training activities held in [start, end), per home unit."""
-    return (
-        select(Volunteer.unit_id, func.count(ActivitySignup.id))
-        .join(Activity, Activity.id == ActivitySignup.activity_id)
-        .join(Volunteer, Volunteer.id == ActivitySignup.volunteer_id)
-        .where(
-            ActivitySignup.attended_at.is_not(None),
-            Activity.kind == "training",
-            Activity.is_cancelled.is_(False),
-            Activity.starts_at >= start,
-            Activity.starts_at < end,
-        )
-        .group_by(Volunteer.unit_id)
-    )
-
-
-def late_window(month: Month, until) -> tuple:
-    """(after, until]: approvals that no earlier bulletin saw. `after` is when last month's
-    original bulletins were made (the earliest of them), or the month's start if none were."""
-    previous = db.session.scalar(
-        select(func.min(Bulletin.generated_at)).where(
-            Bulletin.month == str(month.previous()), Bulletin.revision == 0
-        )
-    )
-    return previous or month.start, until
-
-
-def late_by_unit(month: Month, until) -> dict[str, dict[int, float]]:
-    """补录至以往月份: approved records that started before the month and were approved in the
-    late window, per home unit — they were in no bulletin of their own month."""
-    start = month.start
-    after, until = late_window(month, until)
-    rows = db.session.execute(
-        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds), func.count(ServiceRecord.id))
-        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(
-            ServiceRecord.status == "approved",
-            ServiceRecord.started_at < start,
-            ServiceRecord.reviewed_at > after,
-            ServiceRecord.reviewed_at <= until,
-        )
-        .group_by(Volunteer.unit_id)
-    ).all()
-    return {
-        "late_hours": {u: round((s or 0) / 3600, 2) for u, s, _n in rows},
-        "late_records": {u: n for u, _s, n in rows},
-    }
-
-
-def period_aggregates(start, end) -> dict[str, dict[int, float]]:
-    """The per-unit figures of any period [start, end) on the bulletins' bases, each from one
-    GROUP BY statement: what months, reviews and scores all count."""
-    registered_by_end = Volunteer.created_at < end
-    # Active: registered by the period's end and with approved service in it, so active ⊆ registered.
-    active_volunteers = (
-        select(Volunteer.unit_id, func.count(func.distinct(ServiceRecord.volunteer_id)))
-        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(*_approved_in(start, end), registered_by_end)
-        .group_by(Volunteer.unit_id)
-    )
-    held = (Activity.starts_at >= start) & (Activity.starts_at < end) & Activity.is_cancelled.is_(False)
-    return {
-        "registered_volunteers": _by_unit(
-            select(Volunteer.unit_id, func.count(Volunteer.id))
-            .where(registered_by_end)
-            .group_by(Volunteer.unit_id)
-        ),
-        "active_volunteers": _by_unit(active_volunteers),
-        **_service_by_unit(start, end),
-        "activities": _by_unit(
-            select(Activity.unit_id, func.count(Activity.id)).where(held).group_by(Activity.unit_id)
-        ),
-        "trainings": _by_unit(
-            select(Activity.unit_id, func.count(Activity.id))
-            .where(held, Activity.kind == "training")
-            .group_by(Activity.unit_id)
-        ),
-        "training_attendances": _by_unit(_attendances(start, end)),
-    }
-
-
-def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float]]:
-    """Every per-unit figure of a month, each from one GROUP BY statement."""
-    start, end = month.bounds()
-    return {
-        **period_aggregates(start, end),
-        "new_volunteers": _by_unit(
-            select(Volunteer.unit_id, func.count(Volunteer.id))
-            .where(Volunteer.created_at >= start, Volunteer.created_at < end)
-            .group_by(Volunteer.unit_id)
-        ),
-        **_hosted_by_unit(start, end),
-        **late_by_unit(month, late_until or now()),
-        "star_upgrades": _by_unit(
-            select(Volunteer.unit_id, func.count(StarEvent.id))
-            .join(Volunteer, Volunteer.id == StarEvent.volunteer_id)
-            .where(StarEvent.to_level > StarEvent.from_level, StarEvent.at >= start, StarEvent.at < end)
-            .group_by(Volunteer.unit_id)
-        ),
-    }
-
-
 def top_volunteers(month: Month, limit: int = TOP) -> dict[int | None, list[dict]]:
     """The month's volunteers with the most approved hours (masked names), per unit (their
-    own) and for the city (key None): one windowed query, whatever the number of units."""
-    start, end = month.bounds()
-    total = func.sum(ServiceRecord.seconds)
-    order = (total.desc(), Volunteer.volunteer_no)
-    per_volunteer = (
-        select(
-            Volunteer.name,
-            Volunteer.volunteer_no,
-            Volunteer.unit_id,
-            total.label("seconds"),
-            func.row_number().over(partition_by=Volunteer.unit_id, order_by=order).label("in_unit"),
-            func.row_number().over(order_by=order).label("in_city"),
-        )
-        .join(ServiceRecord, ServiceRecord.volunteer_id == Volunteer.id)
-        .where(*_approved_in(start, end))
-        .group_by(Volunteer.id, Volunteer.name, Volunteer.volunteer_no, Volunteer.unit_id)
-    ).subquery()
-    rows = db.session.execute(
-        select(per_volunteer)
-        .where((per_volunteer.c.in_unit <= limit) | (per_volunteer.c.in_city <= limit))
-        .order_by(per_volunteer.c.in_city)
-    ).all()
+    own) and for the city (key None), ties broken by volunteer number: the candidates come from
+    the volunteers' monthly rollup (the top of each unit, by index), whatever the number of units."""
+    candidates = sorted(rollups.top_candidates(str(month), limit), key=lambda c: (-c[3], c[2]))
     result: dict[int | None, list[dict]] = {None: []}
-    for name, number, unit, seconds, in_unit, in_city in rows:  # at most limit × (units + 1) rows
+    for unit, name, number, seconds in candidates:
         entry = {
             "name": _mask(name),
             "volunteer_no": number,
             "unit_id": unit,
             "hours": round(seconds / 3600, 2),
         }
-        if in_unit <= limit:
-            result.setdefault(unit, []).append(entry)
-        if in_city <= limit:
+        in_unit = result.setdefault(unit, [])
+        if len(in_unit) < limit:
+            in_unit.append(entry)
+        if len(result[None]) < limit:
             result[None].append(entry)
-    return result
+    return {u: entries for u, entries in result.items() if entries or u is None}
 
 
 def _mask(name: str) -> str:
@@ -310,7 +86,7 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
     before = hours_by_unit(*month.previous().bounds())[0]
     year_start, month_end = month.january().start, month.end
     hours_ytd = hours_by_unit(year_start, month_end)[0]
-    attended_ytd = _by_unit(_attendances(year_start, month_end))
+    attended_ytd = {u: n or 0 for u, n in db.session.execute(attendances(year_start, month_end)).all()}
     chart_months = month.back(CHART_MONTHS)
     series = {
         m: (hours_by_unit(*m.bounds())[0] if m != month else this["service_hours"]) for m in chart_months
@@ -322,6 +98,10 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
     ranking_list = [
         {"unit_id": u, "unit": units[u], "hours": this["service_hours"].get(u, 0)} for u in ranking
     ]
+    # shared ranks (60, 60, 50 → 1, 1, 3), once for every unit
+    rank_by_unit = dict(
+        zip(ranking, report_format.shared_ranks([r["hours"] for r in ranking_list]), strict=True)
+    )
     tops = top_volunteers(month)
     needs = need_figures.month_figures(month)
     by_campaign = campaign_figures.month_figures(month)
@@ -349,11 +129,7 @@ def compute(month: Month, late_until=None) -> dict[int | None, dict]:
                 "unit": units[unit_id] if unit_id is not None else _("全市"),
                 "month": str(month),
                 "participation_rate": round(active / registered, 4) if registered else 0.0,
-                "rank": report_format.rank_of(
-                    this["service_hours"].get(unit_id, 0), [r["hours"] for r in ranking_list]
-                )
-                if unit_id is not None
-                else None,
+                "rank": rank_by_unit[unit_id] if unit_id is not None else None,
                 "units_ranked": len(ranking),
                 "previous_hours": previous,
                 "change_hours": round(hours - previous, 2),

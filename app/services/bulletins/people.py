@@ -62,25 +62,24 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
         .group_by(Activity.unit_id, Activity.category_id)
     ).all()
     registered_by_end = Volunteer.created_at < end
-    adults = _grouped(
-        select(Volunteer.unit_id, func.count(Volunteer.id))
-        .where(registered_by_end, Volunteer.guardian_id.is_(None))
+    # one pass over the volunteers for the three counts
+    counts = db.session.execute(
+        select(
+            Volunteer.unit_id,
+            func.count(Volunteer.id).filter(Volunteer.guardian_id.is_(None)),
+            func.count(Volunteer.id).filter(Volunteer.political_status.in_(PARTY)),
+            func.count(Volunteer.id).filter(Volunteer.guardian_id.is_not(None)),
+        )
+        .where(registered_by_end)
         .group_by(Volunteer.unit_id)
-    )
-    party = _grouped(
-        select(Volunteer.unit_id, func.count(Volunteer.id))
-        .where(registered_by_end, Volunteer.political_status.in_(PARTY))
-        .group_by(Volunteer.unit_id)
-    )
+    ).all()
+    adults = {u: a for u, a, _p, _k in counts if a}
+    party = {u: p for u, _a, p, _k in counts if p}
+    kids = {u: k for u, _a, _p, k in counts if k}
     party_seconds = _grouped(
         select(Volunteer.unit_id, func.sum(ServiceRecord.seconds))
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
         .where(*approved, Volunteer.political_status.in_(PARTY))
-        .group_by(Volunteer.unit_id)
-    )
-    kids = _grouped(
-        select(Volunteer.unit_id, func.count(Volunteer.id))
-        .where(registered_by_end, Volunteer.guardian_id.is_not(None))
         .group_by(Volunteer.unit_id)
     )
     kid_seconds = _grouped(
@@ -99,22 +98,26 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
     target = headcounts.target()
 
     def total(values: dict, units: list[int] | None) -> float:
-        return sum(v or 0 for u, v in values.items() if units is None or u in units)
+        if units is None:
+            return sum(v or 0 for v in values.values())
+        return sum(values.get(u) or 0 for u in units)
 
+    service_of: dict[int, list] = {}  # each unit's rows, so that a unit reads only its own
+    for served in service:
+        service_of.setdefault(served[0], []).append(served)
+    held_of: dict[int, list] = {}
+    for activity in held:
+        held_of.setdefault(activity[0], []).append(activity)
     result: dict[int | None, dict] = {}
     for unit_id in unit_ids:
         units = None if unit_id is None else [unit_id]
         per: dict[int | None, dict] = {}
-        for u, cat, seconds, records in service:
-            if units is None or u in units:
-                row = per.setdefault(cat, {"hours": 0.0, "records": 0, "activities": 0})
-                row["hours"] += (seconds or 0) / 3600
-                row["records"] += records
-        for host, held_category, n in held:
-            if units is None or host in units:
-                per.setdefault(held_category, {"hours": 0.0, "records": 0, "activities": 0})[
-                    "activities"
-                ] += n
+        for _u, cat, seconds, records in service if unit_id is None else service_of.get(unit_id, []):
+            row = per.setdefault(cat, {"hours": 0.0, "records": 0, "activities": 0})
+            row["hours"] += (seconds or 0) / 3600
+            row["records"] += records
+        for _host, held_category, n in held if unit_id is None else held_of.get(unit_id, []):
+            per.setdefault(held_category, {"hours": 0.0, "records": 0, "activities": 0})["activities"] += n
         order = list(names) + [None]
         by_category = [
             {

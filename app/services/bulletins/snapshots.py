@@ -76,7 +76,19 @@ def generate_bulletins(
                 "generated_at": at,
             }
         )
-    created = _insert_ignoring_duplicates(rows)
+    # The units' ranking is stored once, in the city's bulletin of the same run (same
+    # generated_at); a unit's bulletin keeps its own copy only when no city bulletin is stored with it.
+    city = [row for row in rows if row["unit_id"] is None]
+    created = _insert_ignoring_duplicates(city) if city else 0
+    city_ranking_stored = bool(created)
+    if city_ranking_stored:
+        for row in rows:
+            if row["unit_id"] is not None:
+                stored = row["figures"]
+                assert isinstance(stored, dict)
+                row["figures"] = {k: v for k, v in stored.items() if k != "ranking"}
+    units_rows = [row for row in rows if row["unit_id"] is not None]
+    created += _insert_ignoring_duplicates(units_rows) if units_rows else 0
     if created:
         audit.log(
             "bulletins.revised" if revise else "bulletins.generated",
@@ -86,6 +98,22 @@ def generate_bulletins(
             created=created,
         )
     return created
+
+
+def figures_of(bulletin: Bulletin) -> dict:
+    """A bulletin's figures as stored, with the units' ranking read from the city's bulletin
+    of the same run when the unit's own does not carry it."""
+    figures = bulletin.figures
+    if "ranking" in figures:
+        return figures
+    city = db.session.scalar(
+        select(Bulletin.figures).where(
+            Bulletin.unit_id.is_(None),
+            Bulletin.month == bulletin.month,
+            Bulletin.generated_at == bulletin.generated_at,
+        )
+    )
+    return {**figures, "ranking": (city or {}).get("ranking", [])}
 
 
 def get_bulletin(bulletin_id: int) -> Bulletin:

@@ -105,8 +105,9 @@ def list_bulletins(unit_id: int):
 @blp.response(200, BulletinOut)
 def get_bulletin(bulletin_id: int):
     bulletin = _readable(bulletin_id)
-    figures = {key: bulletin.figures.get(key) for key in CONTRACT_FIGURES}
-    extra = {k: v for k, v in bulletin.figures.items() if k not in CONTRACT_FIGURES}
+    stored = snapshots.figures_of(bulletin)
+    figures = {key: stored.get(key) for key in CONTRACT_FIGURES}
+    extra = {k: v for k, v in stored.items() if k not in CONTRACT_FIGURES}
     return {
         "id": bulletin.id,
         "unit_id": bulletin.unit_id,
