@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select
 from app.extensions import db
 from app.models import Activity, PeriodReview, ServiceRecord, Unit, User, Volunteer
 from app.services import audit, contributions, scores
+from app.services.bulletins import campaigns as campaign_figures
 from app.services.bulletins.figures import CITY, period_aggregates, scope_of
 from app.services.clock import local, now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -102,6 +103,7 @@ def compute(period: Period) -> dict:
     start, end = period.bounds()
     at = now()
     figures = period_aggregates(start, end)
+    by_campaign = campaign_figures.figures(start, end)
     monthly = _monthly(period)
     given = contributions.period_figures(period)  # never hours: shown beside them
     scored = scores.scores(period)
@@ -131,6 +133,7 @@ def compute(period: Period) -> dict:
                 "rank": score["rank"] if score else None,
                 "breakdown": score["breakdown"] if score else [],
                 "quiet": quiet,
+                "campaigns": by_campaign.get(unit.id, []),
             }
         )
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["unit_id"]))
@@ -150,6 +153,7 @@ def compute(period: Period) -> dict:
         "indicators": scored["indicators"],
         "scores_kept": scored.get("kept", False),
         "city": _sums(city),
+        "campaigns": by_campaign.get(campaign_figures.CITY, []),
         "units": rows,
     }
 
@@ -376,6 +380,8 @@ def view(review: PeriodReview, unit_id: int | None, user: User) -> dict:
         "is_lagging": row is not None and any(r["unit_id"] == unit_id for r in names),
         "rule": rule_text(review.rule),
         "ranking": ranking,
+        # reviews made before campaigns were counted have none
+        "campaigns": (row or figures).get("campaigns", []),
         "comment": review.comments.get(scope_of(unit_id) if unit_id is not None else CITY, ""),
         "title": title(review, row["unit"] if row else _("全市"), period),
     }

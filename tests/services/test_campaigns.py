@@ -108,3 +108,39 @@ def test_figures_count_activities_volunteers_and_hours_per_campaign_once(db):
     assert computed[unit.id]["campaigns"] == result[unit.id]
     assert computed[other.id]["campaigns"] == []
     assert db.session.scalar(select(func.count(ServiceRecord.id))) == 4
+
+
+def test_the_bulletin_and_the_review_pages_show_the_campaigns_figures(db, client):
+    from app.models import Bulletin
+    from app.services import reviews
+    from app.services.bulletins.snapshots import generate_bulletins
+    from app.services.periods import Period
+
+    office, unit = f.platform_admin(), f.unit()
+    admin = f.unit_admin(unit)
+    month = Month.of(now()).previous()
+    first, last = local(month.start).date(), local(month.end - timedelta(seconds=1)).date()
+    drive = make_campaign(office, "文明劝导", first=first, last=last)
+    post = posts.create_post(unit.id, posts.PostInput(name="路口"), by=admin)
+    day = first + timedelta(days=2)
+    campaigns.tag_post_days(drive, post, day, day, by=admin)
+    f.give_hours(f.volunteer(unit), 2, post=post, end=start_of_day(day) + timedelta(hours=12))
+    db.session.commit()
+    expected = campaign_figures.month_figures(month)
+    assert expected[unit.id][0]["hours"] == 2.0
+
+    # the review of the year the month is in carries the same rows, for the unit and the city
+    review = reviews.make_draft(Period.parse(str(month.year)), by=office)
+    row = next(r for r in review.figures["units"] if r["unit_id"] == unit.id)
+    assert row["campaigns"] == expected[unit.id]
+    assert review.figures["campaigns"] == expected[campaign_figures.CITY]
+    generate_bulletins(month)
+    db.session.commit()
+
+    f.login(client, office)
+    city_bulletin = db.session.scalar(select(Bulletin.id).where(Bulletin.month == str(month), Bulletin.unit_id.is_(None)))
+    for url in (f"/bulletins/{city_bulletin}", f"/reviews/{review.id}", f"/reviews/{review.id}?unit_id={unit.id}"):
+        page = client.get(url)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200, url
+        assert 'id="campaign-figures"' in text and "文明劝导" in text, url
