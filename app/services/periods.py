@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from app.services.clock import now, start_of_day
 from app.services.errors import ValidationFailed
 from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR
+from app.services.months import Month
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
@@ -62,6 +63,11 @@ class Period:
     def next_first_day(self) -> date:
         month = (self.number - 1) * self.months + 1 + self.months
         return date(self.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+    def month_list(self) -> list[Month]:
+        """The period's months, in order."""
+        first = self.first_day()
+        return [Month(first.year, first.month + i) for i in range(self.months)]
 
     def bounds(self) -> tuple[datetime, datetime]:
         """[start, end) in UTC: midnight in the zone on the first day, and on the day after."""

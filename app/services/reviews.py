@@ -22,7 +22,6 @@ from app.services.bulletins import campaigns as campaign_figures
 from app.services.bulletins.figures import CITY, period_aggregates, scope_of
 from app.services.clock import local, now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.months import Month
 from app.services.periods import Period
 
 KINDS = ("half", "year")
@@ -50,18 +49,10 @@ def review_period(text: str | None, field: str = "period") -> Period:
     return period
 
 
-def _months(period: Period) -> list[Month]:
-    first = Month(period.year, (period.number - 1) * period.months + 1)
-    months = [first]
-    while len(months) < period.months:
-        months.append(months[-1].next())
-    return months
-
-
 def _monthly(period: Period) -> dict[str, dict[int, list[int]]]:
     """Approved records (by the volunteer's home unit, as the bulletins count them) and activities
     held (by the organising unit) in each month of the period, per unit: one statement each."""
-    months = _months(period)
+    months = period.month_list()
     start, end = period.bounds()
 
     def per_month(column):
@@ -108,7 +99,7 @@ def compute(period: Period) -> dict:
     given = contributions.period_figures(period)  # never hours: shown beside them
     scored = scores.scores(period)
     by_unit = {row["unit_id"]: row for row in scored["units"]}
-    months = _months(period)
+    months = period.month_list()
     units = list(db.session.scalars(select(Unit).where(Unit.created_at < end).order_by(Unit.id)))
     rows = []
     for unit in units:
