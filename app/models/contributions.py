@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import StoredFile, UTCDateTime, utcnow
 from app.models.units import Unit
 
 
@@ -37,18 +37,12 @@ class Contribution(Model):
     )
 
 
-class ContributionFile(Model):
+class ContributionFile(StoredFile, Model):
     """Evidence of a contribution (a receipt, a list, a photo): PDF or image, kept in the database."""
 
     __tablename__ = "contribution_files"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
-    filename: Mapped[str] = mapped_column(String(120))
-    content_type: Mapped[str] = mapped_column(String(40))
-    size: Mapped[int] = mapped_column()
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contribution: Mapped[Contribution] = relationship("Contribution", back_populates="files")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.accounts import User
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import StoredFile, UTCDateTime, utcnow
 from app.models.units import Unit
 
 
@@ -45,19 +45,13 @@ class Rectification(Model):
     )
 
 
-class RectificationFile(Model):
+class RectificationFile(StoredFile, Model):
     """A file the unit attached to its reply (PDF or image), kept in the database."""
 
     __tablename__ = "rectification_files"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     rectification_id: Mapped[int] = mapped_column(ForeignKey("rectifications.id"), index=True)
-    filename: Mapped[str] = mapped_column(String(120))
-    content_type: Mapped[str] = mapped_column(String(40))
-    size: Mapped[int] = mapped_column()
-    data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     item: Mapped[Rectification] = relationship("Rectification", back_populates="files")
 
