@@ -91,9 +91,12 @@ def test_rollups_equal_a_group_by_over_the_ledger_after_any_reviews(app, db):
                     elif op[0] == "reject":
                         ledger.reject(record, by=None, reason="不实")
                     else:
-                        entered.append(ledger.correct(
+                        corrected = ledger.correct(
                             record, started_at=record.started_at,
-                            ended_at=record.started_at + timedelta(minutes=op[2]), by=None, reason="更正时间"))
+                            ended_at=record.started_at + timedelta(minutes=op[2]), by=None, reason="更正时间")
+                        entered.append(corrected)
+                        # a longer correction moves the volunteer's free time on: the next entry never overlaps
+                        free[record.volunteer_id] = max(free[record.volunteer_id], corrected.ended_at)
                 except Conflict:  # not in a state that allows it: nothing changes
                     pass
             _db.session.flush()
