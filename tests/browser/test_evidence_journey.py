@@ -97,7 +97,11 @@ def test_a_project_an_activity_with_a_photo_and_the_assessment_zip(app, browser_
     expect(office.get_by_role("alert").filter(has_text="已保存活动台账资料")).to_be_visible()
     thumbnail = office.get_by_role("img", name="台账照片 1")
     expect(thumbnail).to_be_visible()
-    assert office.evaluate("() => document.querySelector('#evidence-photos img').naturalWidth") > 0
+    # the thumbnail is lazy: bring it into view, then wait until the browser has decoded it
+    thumbnail.scroll_into_view_if_needed()
+    office.wait_for_function(
+        "() => { const img = document.querySelector('#evidence-photos img');"
+        " return img.complete && img.naturalWidth > 0; }")
     check_a11y(office)
     shot(office, "activity-evidence")
     activity_start = read(select(Activity.starts_at).where(Activity.title == "河岸清洁"))
