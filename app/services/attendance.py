@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
@@ -189,6 +189,30 @@ def ensure_open(post: Post, at: datetime) -> None:
         )
 
 
+@dataclass
+class OnAtPost:
+    """What a check-in at a post must heed or complete at that moment."""
+
+    need: bool  # the post is a need's own: only the volunteers the unit confirmed
+    selective: bool  # an activity taking applications is on: only the accepted
+    activities: bool  # an activity is on: the volunteer's sign-up to it is attended
+    shifts: bool  # a shift is on: the volunteer's assignment to it is fulfilled
+
+
+def on_at_post(post: Post, at: datetime) -> OnAtPost:
+    """One statement for the four questions a check-in asks of its post; most posts have none
+    of them, and then the check-in reads and writes nothing more for them."""
+    row = db.session.execute(
+        select(
+            exists(need_signups.need_at(post.id)),
+            exists(recruitment.selective_on_now(post.id, at)),
+            exists(posts.activities_on_now(post.id, at)),
+            exists(rosters.shifts_on_now(post.id, at)),
+        )
+    ).one()
+    return OnAtPost(*(bool(v) for v in row))
+
+
 def check_in(
     volunteer: Volunteer,
     post: Post,
@@ -202,8 +226,11 @@ def check_in(
     flags: list[str] | None = None,
 ) -> ServiceRecord:
     guardians.ensure_may_check_in(volunteer)
-    need_signups.ensure_may_serve(volunteer, post)
-    recruitment.ensure_may_check_in(volunteer, post, at)
+    on = on_at_post(post, at)
+    if on.need:
+        need_signups.ensure_may_serve(volunteer, post)
+    if on.selective:
+        recruitment.ensure_may_check_in(volunteer, post, at)
     ensure_open(post, at)
     flags = list(flags or []) + ([] if at_post else fence_flags(post, lat, lng))
     record = ledger.open_record(
@@ -211,8 +238,10 @@ def check_in(
     )
     if record.post_id != post.id:  # a second tap raced this one and opened a session elsewhere first
         raise OpenElsewhere(record)
-    posts.attend_by_check_in(volunteer.id, post.id, at)  # a sign-up to an activity on now is attended
-    rosters.fulfil_by_check_in(volunteer.id, post.id, at, record.id)  # a shift here now is fulfilled
+    if on.activities:
+        posts.attend_by_check_in(volunteer.id, post.id, at)  # a sign-up to an activity on now is attended
+    if on.shifts:
+        rosters.fulfil_by_check_in(volunteer.id, post.id, at, record.id)  # a shift here now is fulfilled
     return record
 
 

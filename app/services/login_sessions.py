@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import ApiToken, LoginSession, User
+from app.models import ApiToken, LoginSession, Merchant, User
 from app.services import audit
 from app.services.clock import now
 
@@ -116,8 +117,17 @@ def token_digest(token: str) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    if record is None or record.revoked_at is not None or record.expires_at <= now():
+    """The live token's active user, in one statement: the token, its user, and the user's
+    volunteer or merchant (what every API operation reads next) come back in one row."""
+    row = db.session.execute(
+        select(User, ApiToken.revoked_at, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(token))
+        .options(joinedload(User.volunteer), joinedload(User.merchant).defer(Merchant.logo))
+    ).first()
+    if row is None:
         return None
-    user = record.user
-    return user if user.active else None
+    user, revoked_at, expires_at = row
+    if revoked_at is not None or expires_at <= now() or not user.active:
+        return None
+    return user

@@ -90,6 +90,11 @@ def _confirmed(need: Need, volunteer_id: int) -> bool:
     )
 
 
+def need_at(post_id: int):
+    """The need whose own post this is (a need's code checks in at a post of its own)."""
+    return select(Need.id).where(Need.post_id == post_id)
+
+
 def ensure_may_serve(volunteer: Volunteer, post: Post) -> None:
     """A need's own code checks in only the volunteers the unit confirmed, while it is published."""
     need = db.session.scalar(select(Need).where(Need.post_id == post.id))

@@ -294,14 +294,19 @@ def sign_up(volunteer: Volunteer, activity: Activity) -> ActivitySignup:
 EARLY_CHECK_IN = timedelta(minutes=30)
 
 
-def attend_by_check_in(volunteer_id: int, post_id: int, at: datetime) -> int:
-    """Mark the volunteer's sign-ups to activities at this post that are on now; one statement."""
-    on_now = select(Activity.id).where(
+def activities_on_now(post_id: int, at: datetime):
+    """The activities on at the post at `at` (from EARLY_CHECK_IN before they start)."""
+    return select(Activity.id).where(
         Activity.post_id == post_id,
         Activity.is_cancelled.is_(False),
         Activity.starts_at <= at + EARLY_CHECK_IN,
         Activity.ends_at >= at,
     )
+
+
+def attend_by_check_in(volunteer_id: int, post_id: int, at: datetime) -> int:
+    """Mark the volunteer's sign-ups to activities at this post that are on now; one statement."""
+    on_now = activities_on_now(post_id, at)
     return execute_dml(
         update(ActivitySignup)
         .where(

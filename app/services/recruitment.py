@@ -152,16 +152,20 @@ def application_of(volunteer: Volunteer | None, activity: Activity) -> ActivityA
     )
 
 
-def ensure_may_check_in(volunteer: Volunteer, post: Post, at) -> None:
-    """While a selective activity is on at the post, only its accepted volunteers check in."""
-    selective_now = select(Activity.id).where(
-        Activity.post_id == post.id,
+def selective_on_now(post_id: int, at):
+    """The selective activities (those that take applications) on at the post at `at`."""
+    return select(Activity.id).where(
+        Activity.post_id == post_id,
         Activity.requires_application.is_(True),
         Activity.is_cancelled.is_(False),
         Activity.starts_at <= at + EARLY_CHECK_IN,
         Activity.ends_at >= at,
     )
-    on = list(db.session.scalars(selective_now))
+
+
+def ensure_may_check_in(volunteer: Volunteer, post: Post, at) -> None:
+    """While a selective activity is on at the post, only its accepted volunteers check in."""
+    on = list(db.session.scalars(selective_on_now(post.id, at)))
     if not on:
         return
     accepted = db.session.scalar(

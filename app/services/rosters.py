@@ -226,12 +226,17 @@ def my_shifts(
     )
 
 
+def shifts_on_now(post_id: int, at: datetime):
+    """The shifts at the post on at `at` (from EARLY_CHECK_IN before they start)."""
+    return select(Shift.id).where(
+        Shift.post_id == post_id, Shift.starts_at <= at + EARLY_CHECK_IN, Shift.ends_at >= at
+    )
+
+
 def fulfil_by_check_in(volunteer_id: int, post_id: int, at: datetime, record_id: int) -> int:
     """The check-in at a shift's post during the shift (from EARLY_CHECK_IN before it) fulfils
     the volunteer's shift there; the session's record gives its hours. One statement."""
-    on_now = select(Shift.id).where(
-        Shift.post_id == post_id, Shift.starts_at <= at + EARLY_CHECK_IN, Shift.ends_at >= at
-    )
+    on_now = shifts_on_now(post_id, at)
     return execute_dml(
         update(ShiftAssignment)
         .where(

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
-from app.extensions import db, execute_dml
+from app.extensions import db
 from app.models import Coupon, Merchant, Offer, User, Volunteer
 from app.services import audit, qr
 from app.services.clock import now
@@ -24,7 +24,8 @@ def redeem(coupon_id: int, merchant: Merchant, *, by: User | None, at: datetime 
     """Consume a coupon at most once, even under simultaneous attempts: one conditional
     UPDATE; whoever does not change the row is told why."""
     at = at or now()
-    done = execute_dml(
+    # RETURNING gives the redeemed row in the same round trip (the coupon is current after it)
+    coupon = db.session.scalars(
         update(Coupon)
         .where(
             Coupon.id == coupon_id,
@@ -33,11 +34,12 @@ def redeem(coupon_id: int, merchant: Merchant, *, by: User | None, at: datetime 
             Coupon.expires_at > at,
         )
         .values(status="redeemed", redeemed_at=at, redeemed_by_id=by.id if by else None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    coupon = get_coupon(coupon_id)
-    db.session.refresh(coupon)
-    if not done:
+        .returning(Coupon)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).first()
+    if coupon is None:
+        coupon = get_coupon(coupon_id)
+        db.session.refresh(coupon)
         raise refusal(coupon, merchant, at) or Conflict(_("该优惠券当前不能核销"))
     audit.log(
         "coupon.redeemed",
@@ -96,7 +98,11 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
     coupon = None
     volunteer: Volunteer | None
     if kind == "coupon":
-        coupon = db.session.get(Coupon, payload.get("c")) if isinstance(payload.get("c"), int) else None
+        coupon = (
+            db.session.get(Coupon, payload.get("c"), options=[joinedload(Coupon.volunteer)])
+            if isinstance(payload.get("c"), int)
+            else None
+        )
         if coupon is None:
             raise CodeInvalid(_("优惠券不存在"))
         volunteer = coupon.volunteer
@@ -114,7 +120,7 @@ def verify_code(code: str, merchant: Merchant, at: datetime | None = None) -> Ve
                 Coupon.status == "issued",
                 Coupon.expires_at > at,
             )
-            .options(selectinload(Coupon.offer))
+            .options(joinedload(Coupon.offer))
             .order_by(Coupon.expires_at)
         )
     )
@@ -133,9 +139,12 @@ def redeem_with_code(
 ) -> Coupon:
     """Redeem against a scanned code: the coupon's own QR, or its holder's volunteer card."""
     kind, payload = read_counter_code(typed_codes.expand(code, merchant, at))
-    coupon = get_coupon(coupon_id)
-    if (kind == "coupon" and payload.get("c") != coupon.id) or (
-        kind == "card" and payload.get("v") != coupon.volunteer_id
-    ):
-        raise CodeInvalid(_("二维码与该优惠券不符"))
-    return redeem(coupon.id, merchant, by=by, at=at)
+    # A coupon's own code names it: nothing to read before the redeeming UPDATE. A card names
+    # its holder, who must be the coupon's.
+    if kind == "card" or payload.get("c") != coupon_id:
+        coupon = get_coupon(coupon_id)  # an unknown coupon is not found, whatever the code
+        if (kind == "coupon" and payload.get("c") != coupon.id) or (
+            kind == "card" and payload.get("v") != coupon.volunteer_id
+        ):
+            raise CodeInvalid(_("二维码与该优惠券不符"))
+    return redeem(coupon_id, merchant, by=by, at=at)
