@@ -5,6 +5,7 @@ figures and write them to docs/benchmarks.md.
   BENCH_DATABASE_URL=postgresql://user@host:port/postgres python -m bench   # PostgreSQL too
   BENCH_DATABASE_URL=… python -m bench --scale city   # 1 M volunteers, 10 M records, PostgreSQL
   BENCH_DATABASE_URL=… python -m bench --scale city --database postgresql://…/seeded   # no seeding
+  python -m bench --scale city --database postgresql://…/seeded --cases api   # some cases again
 
 The small scale rewrites its section of docs/benchmarks.md, the city scale its own.
 """
@@ -146,6 +147,9 @@ def main() -> None:
     parser.add_argument("--database", help="city: an already seeded PostgreSQL database to use as it is")
     parser.add_argument("--keep", action="store_true", help="city: keep the database it seeded")
     parser.add_argument("--load-seconds", type=float, default=10.0, help="city: length of each API load run")
+    parser.add_argument("--cases", help="city: only these case groups, comma-separated (bulletins, verify, "
+                                        "history, pages, api); their rows of the city table are replaced, "
+                                        "marked as rerun")
     args = parser.parse_args()
     if args.scale == "city":
         from bench import citymain
