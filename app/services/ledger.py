@@ -109,7 +109,7 @@ def open_record(
         raise Conflict(_("此时段已有您的服务记录，不能重复签到"))
     # INSERT … ON CONFLICT DO NOTHING on the one-open-session index: the tap that loses the
     # race inserts nothing, without a savepoint to roll back to (two round trips fewer).
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     values = {
         "volunteer_id": volunteer.id,
         "unit_id": post.unit_id,
