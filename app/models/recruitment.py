@@ -1,4 +1,5 @@
-"""Selective recruitment: applications to activities that require one."""
+"""Selective recruitment: applications to activities and to teams that require one. Both kinds
+share their columns (ApplicationColumns) and their rules (app.services.recruitment)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,25 @@ from app.models.base import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
     from app.models.posts import Activity
+    from app.models.teams import Team
 
 APPLICATION_STATUSES = ("pending", "accepted", "declined")
 
 
-class ActivityApplication(Model):
+class ApplicationColumns:
+    """What every application has: who applied with what note, and the admin's decision."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    reason: Mapped[str | None] = mapped_column(String(300))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ActivityApplication(ApplicationColumns, Model):
     """A volunteer's application: pending → accepted (a place is taken: a sign-up) or
     declined, with the admin's reason. One per volunteer and activity."""
 
@@ -28,15 +43,23 @@ class ActivityApplication(Model):
         CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    note: Mapped[str] = mapped_column(String(300), default="", server_default="")
-    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
-    reason: Mapped[str | None] = mapped_column(String(300))
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     activity: Mapped[Activity] = relationship("Activity")
+    volunteer: Mapped[Volunteer] = relationship("Volunteer")
+
+
+class TeamApplication(ApplicationColumns, Model):
+    """An application to join a team: pending → accepted (a place is taken: a membership) or
+    declined, with the admin's reason. One per volunteer and team."""
+
+    __tablename__ = "team_applications"
+    __table_args__ = (
+        UniqueConstraint("team_id", "volunteer_id"),
+        CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
+    )
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+
+    team: Mapped[Team] = relationship("Team")
     volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -5,34 +5,17 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from app.auth_state import role_required
 from app.models import Activity
-from app.services import recruitment, units, volunteers
+from app.services import recruitment, team_recruitment, units, volunteers
 from app.services.errors import Forbidden, get_or_404
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import domain_errors, form_status
+from app.web.recruitment_forms import ApplyForm, DecisionForm
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 ADMINS = ("platform_admin", "unit_admin")
-
-
-class ApplyForm(BaseForm):
-    note = TextAreaField(
-        _l("申请说明（可选，如相关经历、证书）"), validators=[Optional(), Length(max=recruitment.NOTE_MAX)]
-    )
-    submit = SubmitField(_l("提交申请"))
-
-
-class DecisionForm(BaseForm):
-    decision = SelectField(choices=[SelectChoice("accept", _l("录用")), SelectChoice("decline", _l("婉拒"))])
-    reason = StringField(
-        _l("理由（婉拒时必填）"), validators=[Optional(), Length(max=recruitment.REASON_MAX)]
-    )
 
 
 def _me():
@@ -61,7 +44,11 @@ def apply(activity_id: int):
 @bp.get("/mine", endpoint="mine")
 @role_required("volunteer")
 def mine():
-    return render_template("volunteer/applications.html", applications=recruitment.my_applications(_me()))
+    return render_template(
+        "volunteer/applications.html",
+        applications=recruitment.my_applications(_me()),
+        team_applications=team_recruitment.my_applications(_me()),
+    )
 
 
 @bp.get("/activity/<int:activity_id>", endpoint="review")

@@ -1,0 +1,32 @@
+"""Forms of selective recruitment, for activities and for teams alike: an application's note,
+an admin's decision, and whether a team takes applications."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from app.services import recruitment
+from app.web.forms import BaseForm
+
+
+class ApplyForm(BaseForm):
+    note = TextAreaField(
+        _l("申请说明（可选，如相关经历、证书）"), validators=[Optional(), Length(max=recruitment.NOTE_MAX)]
+    )
+    submit = SubmitField(_l("提交申请"))
+
+
+class DecisionForm(BaseForm):
+    decision = SelectField(choices=[SelectChoice("accept", _l("录用")), SelectChoice("decline", _l("婉拒"))])
+    reason = StringField(
+        _l("理由（婉拒时必填）"), validators=[Optional(), Length(max=recruitment.REASON_MAX)]
+    )
+
+
+class TeamRecruitmentForm(BaseForm):
+    requires_application = BooleanField(_l("接受志愿者申请入队（由管理员审核录用）"))
+    capacity = IntegerField(_l("人数上限（可选）"), validators=[Optional(), NumberRange(1, 100000)])
+    submit = SubmitField(_l("保存招募设置"))
