@@ -211,7 +211,9 @@ def finalize_due(at: datetime) -> dict:
     finalized, waiting = [], []
     for item in due:
         if unanswered(item):
-            log.warning("commendation %d not finalized: %d objection(s) unanswered", item.id, unanswered(item))
+            log.warning(
+                "commendation %d not finalized: %d objection(s) unanswered", item.id, unanswered(item)
+            )
             waiting.append(item.id)
             continue
         finalize(item, by=None, at=at)

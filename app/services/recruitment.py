@@ -9,6 +9,7 @@ activity's sign-up count, and a decision moves an application out of 'pending' o
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
@@ -33,7 +34,7 @@ from app.services.errors import Conflict, DomainError, NotFound, ValidationFaile
 NOTE_MAX = 300
 REASON_MAX = 300
 EARLY_CHECK_IN = timedelta(minutes=30)  # as for attendance of sign-ups (app.services.posts)
-Application = ActivityApplication | TeamApplication
+Application = TypeVar("Application", ActivityApplication, TeamApplication)
 
 
 class NotAccepted(DomainError):

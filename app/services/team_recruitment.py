@@ -28,7 +28,9 @@ def get_application(application_id: int) -> TeamApplication:
 def _is_member(team: Team, volunteer_id: int) -> bool:
     return (
         db.session.scalar(
-            select(TeamMember.id).where(TeamMember.team_id == team.id, TeamMember.volunteer_id == volunteer_id)
+            select(TeamMember.id).where(
+                TeamMember.team_id == team.id, TeamMember.volunteer_id == volunteer_id
+            )
         )
         is not None
     )
@@ -70,7 +72,9 @@ def apply(volunteer: Volunteer, team: Team, note: str) -> TeamApplication:
     if not recruitment.has_room(team, "member_count"):
         raise Conflict(_("该队伍已满员"), reason="full")
     application = TeamApplication(team_id=team.id, volunteer_id=volunteer.id, note=note)
-    return recruitment.file(application, volunteer=volunteer, unit_id=team.unit_id, already=_("您已申请过该队伍"))
+    return recruitment.file(
+        application, volunteer=volunteer, unit_id=team.unit_id, already=_("您已申请过该队伍")
+    )
 
 
 def decide(application: TeamApplication, *, accept: bool, reason: str | None, by: User) -> TeamApplication:

@@ -26,7 +26,8 @@ def _send(photo_id: int, thumbnail: bool) -> Response:
     response.headers["Cache-Control"] = "public, no-cache" if photos.is_public(photo) else "private, no-cache"
     digest = hashlib.blake2b(data, digest_size=12).hexdigest()
     response.set_etag(f"{photo.id}-{'t' if thumbnail else 'f'}-{digest}")
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/photos/<int:photo_id>.jpg")

@@ -24,8 +24,11 @@ def _me():
 @bp.get("/", endpoint="index")
 @role_required("volunteer")
 def index():
-    return render_template("volunteer/recruiting_teams.html", teams=team_recruitment.recruiting_teams(),
-                           labels=teams.LEVEL_LABELS)
+    return render_template(
+        "volunteer/recruiting_teams.html",
+        teams=team_recruitment.recruiting_teams(),
+        labels=teams.LEVEL_LABELS,
+    )
 
 
 @bp.route("/team/<int:team_id>", methods=["GET", "POST"], endpoint="apply")
@@ -40,8 +43,9 @@ def apply(team_id: int):
             flash(_("已提交申请，请等待审核"), "success")
             return redirect(url_for("applications.mine"))
     application = team_recruitment.application_of(_me(), team)
-    return render_template("volunteer/apply_team.html", team=team, form=form, application=application,
-                           labels=teams.LEVEL_LABELS), form_status(form)
+    return render_template(
+        "volunteer/apply_team.html", team=team, form=form, application=application, labels=teams.LEVEL_LABELS
+    ), form_status(form)
 
 
 @bp.route("/team/<int:team_id>/review", methods=["GET", "POST"], endpoint="review")
@@ -52,13 +56,22 @@ def review(team_id: int):
     form = TeamRecruitmentForm(obj=team)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            team_recruitment.set_recruitment(team, requires_application=form.requires_application.data,
-                                             capacity=form.capacity.data, by=current_user)
+            team_recruitment.set_recruitment(
+                team,
+                requires_application=form.requires_application.data,
+                capacity=form.capacity.data,
+                by=current_user,
+            )
         if attempt.ok:
             flash(_("已保存"), "success")
             return redirect(url_for(".review", team_id=team.id))
-    return render_template("teams/applications.html", team=team, settings=form, form=DecisionForm(formdata=None),
-                           applications=team_recruitment.applications_of(team)), form_status(form)
+    return render_template(
+        "teams/applications.html",
+        team=team,
+        settings=form,
+        form=DecisionForm(formdata=None),
+        applications=team_recruitment.applications_of(team),
+    ), form_status(form)
 
 
 @bp.post("/<int:application_id>/decide", endpoint="decide")
