@@ -1,7 +1,8 @@
 """Selective recruitment: an activity (or a team: app.services.team_recruitment, with the rules
-kept here) may require an application. The volunteer applies once with a short note; the admin of the activity's unit accepts (the acceptance takes one of the
-activity's places and signs the volunteer up) or declines with a reason. Only accepted
-volunteers can check in at the activity's post while it is on.
+kept here) may require an application. The volunteer applies once with a short note; the
+admin of the activity's unit accepts (the acceptance takes one of the activity's places and
+signs the volunteer up) or declines with a reason. Only accepted volunteers can check in at
+the activity's post while it is on.
 
 Capacity holds under racing acceptances: a place is taken by a conditional UPDATE of the
 activity's sign-up count, and a decision moves an application out of 'pending' once only."""
