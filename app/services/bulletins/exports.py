@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from app.models import Bulletin
-from app.services.bulletins import evidence, people
+from app.services.bulletins import campaign_tables, evidence, people
 from app.services.bulletins.figures import volunteer_rows
 from app.services.bulletins.labels import (
     FIGURE_LABELS,
@@ -184,6 +184,7 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     months.add_chart(chart, "D2")
     people.add_xlsx_sheet(workbook, figures)
     evidence.add_xlsx_sheet(workbook, figures)
+    campaign_tables.add_xlsx_sheet(workbook, figures.get("campaigns", []))
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for rank, row in zip(
@@ -234,6 +235,7 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
     ]
     flow += people.pdf_flow(figures, bar_chart)
     flow += evidence.pdf_flow(figures)
+    flow += campaign_tables.pdf_flow(figures.get("campaigns", []))  # bulletins made before campaigns have none
     ranking = figures["ranking"][:15]
     flow += [
         pdf.paragraph(_("成员单位服务时长排名"), "heading"),
