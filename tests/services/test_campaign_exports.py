@@ -14,7 +14,8 @@ from sqlalchemy import select
 from app.models import Bulletin
 from app.services import campaigns, posts, review_exports, reviews
 from app.services.bulletins import campaigns as campaign_figures
-from app.services.bulletins.exports import pdf_bytes, xlsx_bytes
+from app.services.bulletins import quarters
+from app.services.bulletins.exports import pdf_bytes, quarter_pdf_bytes, quarter_xlsx_bytes, xlsx_bytes
 from app.services.bulletins.snapshots import generate_bulletins
 from app.services.clock import local, now, start_of_day
 from app.services.months import Month
@@ -182,3 +183,28 @@ def test_the_reviews_pdf_and_xlsx_carry_the_campaigns_of_the_period(app, month_w
     assert no_chinese_but(english, world["names"]) == []
     assert ("文明劝导", "Campaign", period, 1, 3, 4.5) in list(
         english_book["Themes and campaigns"].iter_rows(values_only=True))
+
+
+def test_the_quarterly_review_page_pdf_and_xlsx_carry_the_campaigns_of_the_quarter(app, client, month_with_campaigns):
+    world = month_with_campaigns
+    month, a = world["month"], world["a"]
+    quarter = (month.number - 1) // 3 + 1
+    period = f"{world['first']} – {world['last']}"
+    unit_review = quarters.quarter_review(a.id, month.year, quarter)
+    city_review = quarters.quarter_review(None, month.year, quarter)
+    start, end = Period("quarter", month.year, quarter).bounds()
+    assert unit_review["campaigns"] == campaign_figures.figures(start, end)[a.id]
+    assert [(c["campaign"], c["volunteers"], c["hours"]) for c in city_review["campaigns"]] == [
+        ("=1+2", 0, 0), ("学雷锋月", 0, 0), ("文明劝导", 3, 4.5)]
+    text = pdf_text(quarter_pdf_bytes(unit_review, "甲单位"))
+    assert "主题与专项行动" in text
+    assert re.search(r"文明劝导\s*专项行动\s*" + re.escape(period) + r"\s*1\s*2\s*3\.5", text), text
+    rows = list(load_workbook(io.BytesIO(quarter_xlsx_bytes(city_review, "全市")))[SHEET].iter_rows(
+        values_only=True))
+    assert rows[0] == HEADER and ("文明劝导", "专项行动", period, 1, 3, 4.5) in rows
+    with app.test_request_context(), force_locale("en"):
+        english = pdf_text(quarter_pdf_bytes(unit_review, "甲单位"))
+    assert "Themes and campaigns" in english and no_chinese_but(english, world["names"]) == []
+    f.login(client, world["office"])
+    page = client.get(f"/bulletins/quarter?year={month.year}&q={quarter}").get_data(as_text=True)
+    assert 'id="campaign-figures"' in page and "文明劝导" in page and period in page
