@@ -35,6 +35,7 @@ __all__ = [
     "category_choices",
     "db_int",
     "domain_errors",
+    "fields_of",
     "form_status",
     "safe_back",
     "safe_next",
@@ -219,6 +220,11 @@ def uploads(files, limit: int) -> list[Upload]:
     """The files of a MultipleFileField as services take them: each read up to limit + 1 bytes
     (one more than allowed, so the service can say it is too big); empty inputs are skipped."""
     return [Upload(f.filename or "", f.read(limit + 1)) for f in files or [] if getattr(f, "filename", None)]
+
+
+def fields_of(form: FlaskForm, *names: str) -> dict:
+    """The data of the named fields, as keyword arguments for a service."""
+    return {name: getattr(form, name).data for name in names}
 
 
 def form_status(form: FlaskForm) -> int:
