@@ -36,7 +36,10 @@ __all__ = [
     "db_int",
     "domain_errors",
     "fields_of",
+    "form_input",
     "form_status",
+    "local_times",
+    "posted_ids",
     "safe_back",
     "safe_next",
     "send_bytes",
@@ -225,6 +228,36 @@ def uploads(files, limit: int) -> list[Upload]:
 def fields_of(form: FlaskForm, *names: str) -> dict:
     """The data of the named fields, as keyword arguments for a service."""
     return {name: getattr(form, name).data for name in names}
+
+
+def form_input(form: FlaskForm, cls, **extra):
+    """A service's input dataclass filled from the form's fields of the same names; `extra`
+    gives the rest (or overrides a field's data)."""
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in extra and hasattr(form, f.name)]
+    return cls(**fields_of(form, *names), **extra)
+
+
+def posted_ids(name: str, limit: int | None = 500) -> list[int]:
+    """The ids of the ticked boxes called `name` (at most `limit`, None: all); a value that is
+    no database integer is skipped."""
+    from flask import request
+
+    ids = []
+    for value in request.form.getlist(name)[:limit]:
+        try:
+            ids.append(db_int(value))
+        except ValueError:
+            continue
+    return ids
+
+
+def local_times(form: FlaskForm) -> dict:
+    """The form's started_at and ended_at (local wall-clock times) as the ledger takes them."""
+    from app.services.clock import parse_local
+
+    return {"started_at": parse_local(form.started_at.data), "ended_at": parse_local(form.ended_at.data)}
 
 
 def form_status(form: FlaskForm) -> int:

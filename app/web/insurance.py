@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.services import insurance, units
-from app.web.forms import BaseForm, domain_errors, fields_of, form_status, send_bytes
+from app.web.forms import BaseForm, domain_errors, form_input, form_status, send_bytes
 
 bp = Blueprint("insurance", __name__, url_prefix="/admin/insurance")
 ADMINS = ("platform_admin", "unit_admin")
@@ -43,8 +43,7 @@ class CoverForm(BaseForm):
 
     def cover_input(self) -> insurance.CoverInput:
         numbers = (self.volunteer_nos.data or "").replace(",", "\n").replace("，", "\n").split()
-        names = ("insurer", "policy_no", "starts_on", "ends_on", "scope", "unit_id")
-        return insurance.CoverInput(**fields_of(self, *names), volunteer_nos=numbers)
+        return form_input(self, insurance.CoverInput, volunteer_nos=numbers)
 
 
 def _scope() -> int | None:
