@@ -11,8 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.auth_state import role_required
 from app.services import audit, need_signups, need_workflow, needs, units
-from app.services.clock import parse_local
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, fields_of, form_status, local_times
 from app.web.need_forms import DispatchForm, NeedForm, PublishForm, ServiceEntryForm
 
 bp = Blueprint("needs_admin", __name__, url_prefix="/admin/needs")
@@ -99,25 +98,16 @@ def contact(need_id: int):
 @role_required(*ADMINS)
 def dispatch(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
-    form = DispatchForm()
-    form.unit_id.choices = [SelectChoice(0, "")] + [SelectChoice(u.id, u.name) for u in units.list_units()]
+    form = DispatchForm.with_units()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            need_workflow.dispatch(
-                need,
-                form.action.data,
-                by=current_user,
-                unit_id=form.unit_id.data or None,
-                into_id=form.into_id.data,
-                reason=form.reason.data,
-            )
+            unit_id = form.unit_id.data or None
+            what = fields_of(form, "into_id", "reason")
+            need_workflow.dispatch(need, form.action.data, by=current_user, unit_id=unit_id, **what)
         if attempt.ok:
             flash(_("已处理：%(s)s", s=needs.status_label(need.status)), "success")
-            return redirect(
-                url_for(".detail", need_id=need.id)
-                if needs.can_manage(current_user, need)
-                else url_for(".index")
-            )
+            still_ours = needs.can_manage(current_user, need)
+            return redirect(url_for(".detail", need_id=need.id) if still_ours else url_for(".index"))
     return _detail(need, dispatch=form, status=422)
 
 
@@ -151,16 +141,11 @@ def confirm(need_id: int, signup_id: int):
 @role_required(*ADMINS)
 def record(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
-    form = ServiceEntryForm()
-    form.volunteer_id.choices = [SelectChoice(s.volunteer_id, "") for s in need_signups.signups(need)]
+    form = ServiceEntryForm.for_need(need)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             entered = need_signups.record_service(
-                need,
-                form.volunteer_id.data,
-                started_at=parse_local(form.started_at.data),
-                ended_at=parse_local(form.ended_at.data),
-                by=current_user,
+                need, form.volunteer_id.data, **local_times(form), by=current_user
             )
         if attempt.ok:
             flash(_("已录入%(h)s小时", h=entered.hours), "success")
