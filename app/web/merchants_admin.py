@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.services.incentives import figures, merchants, offers
-from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, fields_of, form_status, send_bytes
 from app.web.merchant_forms import OfferForm
 
 bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
@@ -69,12 +69,15 @@ def index():
     form = MerchantForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            merchant = merchants.create_merchant(
-                by=current_user, approved=False, **form.values()
-            )  # for review
+            # registered through the portal, a merchant waits for review
+            merchant = merchants.create_merchant(by=current_user, approved=False, **form.values())
         if attempt.ok:
             flash(_("已登记商家“%(n)s”，请审核并为其创建账号", n=merchant.name), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _index_page(form)
+
+
+def _index_page(form: MerchantForm):
     first, last, days = figures.period(request.args.get("days", type=db_int))
     return render_template(
         "merchants_admin/index.html",
@@ -152,11 +155,7 @@ def account_new(merchant_id: int):
         "account_form",
         AccountForm(prefix="a"),
         lambda form: merchants.create_merchant_account(
-            merchant,
-            username=form.username.data,
-            password=form.password.data,
-            name=form.name.data,
-            by=current_user,
+            merchant, **fields_of(form, "username", "password", "name"), by=current_user
         ),
         lambda user: _("已创建商家账号 %(u)s", u=user.username),
     )

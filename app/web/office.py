@@ -26,10 +26,11 @@ from app.auth_state import role_required
 from app.services import audit, office_tasks, rectifications, scores, units
 from app.services.clock import local_today, previous_month
 from app.services.periods import Period
-from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes, uploads
+from app.web.forms import BaseForm, db_int, domain_errors, fields_of, form_status, send_bytes, uploads
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 ADMINS = ("platform_admin", "unit_admin")
+SCHEME_SAVED = _l("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响")
 
 
 class RaiseForm(BaseForm):
@@ -43,6 +44,16 @@ class RaiseForm(BaseForm):
     )
     deadline = DateField(_l("整改期限"), validators=[DataRequired()])
     submit = SubmitField(_l("下发整改事项"))
+
+    @classmethod
+    def from_flag(cls) -> RaiseForm:
+        """Opened from a bulletin's or a review's flag: the unit, the source and the finding
+        come along in the query."""
+        return cls(
+            unit_id=request.args.get("unit_id", type=db_int),
+            source=(request.args.get("source") or "")[: rectifications.SOURCE_MAX] or None,
+            finding=(request.args.get("finding") or "")[: rectifications.FINDING_MAX] or None,
+        )
 
 
 class ReplyForm(BaseForm):
@@ -86,46 +97,19 @@ def _unit_choices(field) -> None:
 def index():
     status = request.args.get("status")
     items = rectifications.list_items(current_user, status=status)
-    if current_user.role == "platform_admin":
-        tasks = office_tasks.list_tasks()
-        return render_template(
-            "office/index.html",
-            items=items,
-            status=status,
-            tasks=tasks,
-            today=local_today(),
-            task_summary=office_tasks.summary(tasks),
-            mine=None,
-        )
-    return render_template(
-        "office/index.html",
-        items=items,
-        status=status,
-        tasks=None,
-        today=local_today(),
-        mine=office_tasks.tasks_for(current_user),
-    )
+    lists = office_tasks.task_lists(current_user)
+    return render_template("office/index.html", items=items, status=status, today=local_today(), **lists)
 
 
 @bp.route("/rectifications/new", methods=["GET", "POST"], endpoint="raise_item")
 @role_required("platform_admin")
 def raise_item():
-    # opened from a bulletin's or a review's flag: the unit, the source and the finding come along
-    form = RaiseForm(
-        unit_id=request.args.get("unit_id", type=db_int),
-        source=(request.args.get("source") or "")[: rectifications.SOURCE_MAX] or None,
-        finding=(request.args.get("finding") or "")[: rectifications.FINDING_MAX] or None,
-    )
+    form = RaiseForm.from_flag()
     _unit_choices(form.unit_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            item = rectifications.raise_item(
-                form.unit_id.data,
-                finding=form.finding.data,
-                deadline=form.deadline.data,
-                source=form.source.data,
-                by=current_user,
-            )
+            what = fields_of(form, "finding", "deadline", "source")
+            item = rectifications.raise_item(form.unit_id.data, **what, by=current_user)
         if attempt.ok:
             flash(_("已向“%(u)s”下发整改事项", u=item.unit.name), "success")
             return redirect(url_for(".item", item_id=item.id))
@@ -206,15 +190,9 @@ def new_task():
     _unit_choices(form.unit_ids)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            task = office_tasks.create_task(
-                title=form.title.data,
-                text=form.text.data,
-                measure=form.measure.data,
-                target=form.target.data,
-                deadline=form.deadline.data,
-                unit_ids=None if form.all_units.data else form.unit_ids.data,
-                by=current_user,
-            )
+            unit_ids = None if form.all_units.data else form.unit_ids.data
+            what = fields_of(form, "title", "text", "measure", "target", "deadline")
+            task = office_tasks.create_task(**what, unit_ids=unit_ids, by=current_user)
         if attempt.ok:
             flash(_("已向%(n)d个成员单位派发任务", n=len(task.assignments)), "success")
             return redirect(url_for(".task", task_id=task.id))
@@ -265,12 +243,17 @@ def _period_arg() -> Period:
 def scores_page():
     period = _period_arg()
     result = scores.visible_scores(scores.scores(period), current_user)
+    scheme_form = SchemeForm.for_current() if current_user.role == "platform_admin" else None
+    return _scores_page(period, result, scheme_form)
+
+
+def _scores_page(period: Period, result, scheme_form):
     return render_template(
         "office/scores.html",
         result=result,
         period=period,
         labels=scores.INDICATORS,
-        scheme_form=SchemeForm.for_current() if current_user.role == "platform_admin" else None,
+        scheme_form=scheme_form,
         action_form=BaseForm(),
     )
 
@@ -349,16 +332,7 @@ def save_scheme():
         with domain_errors(form) as attempt:
             scheme = scores.save_scheme(form.indicators(), by=current_user)
         if attempt.ok:
-            flash(
-                _("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响", v=scheme.version), "success"
-            )
+            flash(str(SCHEME_SAVED) % {"v": scheme.version}, "success")
             return redirect(url_for(".scores"))
     period = _period_arg()
-    return render_template(
-        "office/scores.html",
-        result=scores.scores(period),
-        period=period,
-        labels=scores.INDICATORS,
-        scheme_form=form,
-        action_form=BaseForm(),
-    ), 422
+    return _scores_page(period, scores.scores(period), form), 422
