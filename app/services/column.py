@@ -20,6 +20,7 @@ from app.services import audit, photos, units
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
+from app.services.inputs import required_text as _text
 from app.services.pages import Page, paginate
 
 SUBJECT = "column"
@@ -51,15 +52,6 @@ def kind_label(kind: str) -> str:
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
-
-
-def _text(value: str | None, limit: int, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(fields={field: [_("请填写此项")]})
-    if len(value) > limit:
-        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
-    return value
 
 
 def _named(draft: Draft) -> Volunteer | None:

@@ -15,6 +15,7 @@ from app.services import audit, evidence_files
 from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
+from app.services.inputs import clean_text as _text
 
 FINDING_MAX = 2000
 REPLY_MAX = 2000
@@ -24,17 +25,6 @@ DEADLINE_MAX_DAYS = 366
 FILE_MAX_BYTES = evidence_files.MAX_BYTES
 FILES_MAX = evidence_files.MAX_FILES
 STATUSES = ("open", "replied", "closed")
-
-
-def _text(value: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationFailed(fields={field: [_("请填写此项")]})
-        return None
-    if len(value) > limit:
-        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
-    return value
 
 
 def check_deadline(deadline: date | None, field: str = "deadline") -> date:

@@ -23,6 +23,7 @@ from app.services import audit, ledger, photos, supervisors
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
+from app.services.inputs import clean_text as _text
 from app.services.pages import Page, paginate
 
 SUBJECT = "report"
@@ -59,17 +60,6 @@ def status_label(report: ProblemReport) -> str:
     if report.status == "closed" and report.outcome:
         return str(OUTCOME_LABELS[report.outcome])
     return str(STATUS_LABELS.get(report.status, report.status))
-
-
-def _text(value: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationFailed(fields={field: [_("请填写此项")]})
-        return None
-    if len(value) > limit:
-        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
-    return value
 
 
 @dataclass(frozen=True)
