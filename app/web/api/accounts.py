@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from app.auth_state import api_user, bearer_token
 from app.extensions import db
 from app.models import Unit
-from app.rate_limits import documented_429, login_limited, registration_limited
+from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, guardians, login_sessions, logins, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated, get_or_404
@@ -130,9 +130,7 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
 
 
 @blp.post("/tokens")
-@login_limited
-@documented_429(blp)
-@operation(blp, "createToken", public=True)
+@operation(blp, "createToken", public=True, limited=login_limited)
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenResult)
 def create_token(body):
@@ -176,9 +174,7 @@ def change_password(body):
 
 
 @blp.post("/volunteers")
-@registration_limited
-@documented_429(blp)
-@operation(blp, "registerVolunteer", public=True)
+@operation(blp, "registerVolunteer", public=True, limited=registration_limited)
 @blp.arguments(VolunteerRegistration)
 @blp.response(201, VolunteerSummary)
 def register_volunteer(body):
