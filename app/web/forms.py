@@ -40,8 +40,10 @@ __all__ = [
     "form_status",
     "local_times",
     "posted_ids",
+    "pressed",
     "safe_back",
     "safe_next",
+    "submitted",
     "send_bytes",
     "skill_choices",
 ]
@@ -143,6 +145,40 @@ def domain_errors(form: FlaskForm | None = None, *, category: str = "danger") ->
             )
         else:
             apply_errors(form, exc)
+
+
+def submitted(form: FlaskForm, act, done, then):
+    """The form-with-domain-errors pattern in one call: when the form validates, act() runs;
+    when the service takes it, `done` is flashed and the answer is a redirect to `then` (each a
+    value, or a function of act's result). Otherwise None: the caller shows the page again,
+    the service's messages beside the fields::
+
+        act = partial(reports.reply, report, text=form.reply.data, by=current_user)
+        return submitted(form, act, _("已答复"), url_for(".show", report_id=report.id)) or page()
+    """
+    from flask import redirect
+
+    if not form.validate_on_submit():
+        return None
+    with domain_errors(form) as attempt:
+        result = act()
+    if not attempt.ok:
+        return None
+    flash(done(result) if callable(done) else done, "success")
+    return redirect(then(result) if callable(then) else then)
+
+
+def pressed(act, done) -> bool:
+    """A button with no fields but its CSRF token: act() when the post is valid; when the
+    service takes it, `done` (a message, or a function of act's result) is flashed, otherwise
+    the service's messages. True when it was done."""
+    if not BaseForm().validate_on_submit():
+        return False
+    with domain_errors() as attempt:
+        result = act()
+    if attempt.ok:
+        flash(done(result) if callable(done) else done, "success")
+    return attempt.ok
 
 
 def category_choices(field, current: int | None = None) -> None:

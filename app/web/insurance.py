@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.services import insurance, units
-from app.web.forms import BaseForm, domain_errors, form_input, form_status, send_bytes
+from app.web.forms import BaseForm, form_input, form_status, send_bytes, submitted
 
 bp = Blueprint("insurance", __name__, url_prefix="/admin/insurance")
 ADMINS = ("platform_admin", "unit_admin")
@@ -55,12 +55,13 @@ def _scope() -> int | None:
 def index():
     form = CoverForm()
     form.offer_units(current_user)
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            cover = insurance.create_cover(form.cover_input(), by=current_user)
-        if attempt.ok:
-            flash(_("已登记保险：%(p)s", p=cover.policy_no), "success")
-            return redirect(url_for(".show", cover_id=cover.id))
+    if done := submitted(
+        form,
+        lambda: insurance.create_cover(form.cover_input(), by=current_user),
+        lambda cover: _("已登记保险：%(p)s", p=cover.policy_no),
+        lambda cover: url_for(".show", cover_id=cover.id),
+    ):
+        return done
     covers = insurance.list_covers(_scope())
     return render_template("insurance/index.html", form=form, covers=covers), form_status(form)
 

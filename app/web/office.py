@@ -3,6 +3,8 @@ The platform admin raises and reviews them; a unit admin answers its own."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,7 +28,17 @@ from app.auth_state import role_required
 from app.services import audit, office_tasks, rectifications, scores, units
 from app.services.clock import local_today, previous_month
 from app.services.periods import Period
-from app.web.forms import BaseForm, db_int, domain_errors, fields_of, form_status, send_bytes, uploads
+from app.web.forms import (
+    BaseForm,
+    db_int,
+    domain_errors,
+    fields_of,
+    form_status,
+    pressed,
+    send_bytes,
+    submitted,
+    uploads,
+)
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 ADMINS = ("platform_admin", "unit_admin")
@@ -140,25 +152,25 @@ def item(item_id: int):
 def reply(item_id: int):
     item = rectifications.get_item(current_user, item_id)
     form = ReplyForm()
-    if form.validate_on_submit():
-        files = uploads(form.files.data, rectifications.FILE_MAX_BYTES)
-        with domain_errors(form) as attempt:
-            rectifications.reply(item, text=form.reply.data, files=files, by=current_user)
-        if attempt.ok:
-            flash(_("已提交整改答复，等待文明办审核"), "success")
-            return redirect(url_for(".item", item_id=item.id))
-    return _item_page(item, reply_form=form, status=422)
+    done = submitted(
+        form,
+        lambda: rectifications.reply(
+            item,
+            text=form.reply.data,
+            files=uploads(form.files.data, rectifications.FILE_MAX_BYTES),
+            by=current_user,
+        ),
+        _("已提交整改答复，等待文明办审核"),
+        url_for(".item", item_id=item.id),
+    )
+    return done or _item_page(item, reply_form=form, status=422)
 
 
 @bp.post("/rectifications/<int:item_id>/close", endpoint="close")
 @role_required("platform_admin")
 def close(item_id: int):
     item = rectifications.get_item(current_user, item_id)
-    if BaseForm().validate_on_submit():
-        with domain_errors() as attempt:
-            rectifications.close(item, by=current_user)
-        if attempt.ok:
-            flash(_("已销号"), "success")
+    pressed(partial(rectifications.close, item, by=current_user), _("已销号"))
     return redirect(url_for(".item", item_id=item.id))
 
 
@@ -167,13 +179,9 @@ def close(item_id: int):
 def return_item(item_id: int):
     item = rectifications.get_item(current_user, item_id)
     form = ReturnForm(prefix="r")
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            rectifications.return_item(item, reason=form.reason.data, by=current_user)
-        if attempt.ok:
-            flash(_("已退回，单位须重新整改"), "success")
-            return redirect(url_for(".item", item_id=item.id))
-    return _item_page(item, return_form=form, status=422)
+    act = partial(rectifications.return_item, item, reason=form.reason.data, by=current_user)
+    done = submitted(form, act, _("已退回，单位须重新整改"), url_for(".item", item_id=item.id))
+    return done or _item_page(item, return_form=form, status=422)
 
 
 @bp.get("/rectifications/<int:item_id>/files/<int:file_id>", endpoint="file")
@@ -223,13 +231,9 @@ def task(task_id: int):
 def task_reply(task_id: int):
     task = office_tasks.get_task(current_user, task_id)
     form = TaskReplyForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            office_tasks.reply(task, text=form.reply.data, by=current_user)
-        if attempt.ok:
-            flash(_("已提交答复"), "success")
-            return redirect(url_for(".task", task_id=task.id))
-    return _task_page(task, form, status=422)
+    act = partial(office_tasks.reply, task, text=form.reply.data, by=current_user)
+    done = submitted(form, act, _("已提交答复"), url_for(".task", task_id=task.id))
+    return done or _task_page(task, form, status=422)
 
 
 def _period_arg() -> Period:

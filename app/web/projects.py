@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.services import projects, teams, units, volunteers
-from app.web.forms import BaseForm, category_choices, domain_errors, form_input, form_status
+from app.web.forms import BaseForm, category_choices, domain_errors, form_input, form_status, submitted
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 ADMINS = ("platform_admin", "unit_admin")
@@ -72,13 +72,13 @@ def index():
 def create():
     form = ProjectForm()
     form.offer(current_user)
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            project = projects.create_project(form.project_input(), by=current_user)
-        if attempt.ok:
-            flash(_("已发布项目“%(t)s”", t=project.title), "success")
-            return redirect(url_for(".show", project_id=project.id))
-    return _index(form)
+    done = submitted(
+        form,
+        lambda: projects.create_project(form.project_input(), by=current_user),
+        lambda project: _("已发布项目“%(t)s”", t=project.title),
+        lambda project: url_for(".show", project_id=project.id),
+    )
+    return done or _index(form)
 
 
 @bp.get("/<int:project_id>", endpoint="show")
