@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Photo, ProblemReport, Setting, Unit, User, Volunteer
-from app.services import audit, ledger, photos, supervisors
+from app.services import audit, ledger, photos, settings, supervisors
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
@@ -166,13 +166,7 @@ def set_credit_minutes(minutes: int, *, by: User) -> int:
     _office(by)
     if not 0 <= minutes <= CREDIT_MAX_MINUTES:
         raise ValidationFailed(fields={"minutes": [_("应在0到%(n)d分钟之间", n=CREDIT_MAX_MINUTES)]})
-    setting = db.session.get(Setting, CREDIT_KEY)
-    if setting is None:
-        db.session.add(Setting(key=CREDIT_KEY, value={"minutes": minutes}, updated_at=now()))
-    else:
-        setting.value = {"minutes": minutes}
-        setting.updated_at = now()
-    db.session.flush()
+    settings.put(CREDIT_KEY, {"minutes": minutes})
     audit.log("report.credit_rule_set", None, by=by, minutes=minutes)
     return minutes
 
