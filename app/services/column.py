@@ -263,12 +263,7 @@ def cover_photos(item_ids: list[int]) -> dict[int, int]:
 
 
 def _visible(user: User):
-    stmt = select(ColumnItem)
-    if user.role == "platform_admin":
-        return stmt
-    if user.role == "unit_admin" and user.unit_id is not None:
-        return stmt.where(ColumnItem.unit_id == user.unit_id)
-    return stmt.where(ColumnItem.id.is_(None))
+    return units.visible_to_admin(ColumnItem, user)
 
 
 def get_for_admin(user: User, item_id: int) -> ColumnItem:

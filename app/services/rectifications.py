@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Rectification, RectificationFile, Unit, User
-from app.services import audit, evidence_files
+from app.services import audit, evidence_files, units
 from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
@@ -64,12 +64,7 @@ def raise_item(
 
 
 def _visible(user: User):
-    stmt = select(Rectification)
-    if user.role == "platform_admin":
-        return stmt
-    if user.role == "unit_admin" and user.unit_id is not None:
-        return stmt.where(Rectification.unit_id == user.unit_id)
-    return stmt.where(Rectification.id.is_(None))
+    return units.visible_to_admin(Rectification, user)
 
 
 def get_item(user: User, item_id: int) -> Rectification:

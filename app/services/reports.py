@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Photo, ProblemReport, Setting, Unit, User, Volunteer
-from app.services import audit, ledger, photos, settings, supervisors
+from app.services import audit, ledger, photos, settings, supervisors, units
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
@@ -211,16 +211,10 @@ def close(
 
 
 def _visible(user: User | None):
-    stmt = select(ProblemReport)
-    if user is None:
-        return stmt.where(ProblemReport.id.is_(None))
-    if user.role == "platform_admin":
-        return stmt
-    if user.role == "unit_admin" and user.unit_id is not None:
-        return stmt.where(ProblemReport.unit_id == user.unit_id)
-    if user.role == "volunteer" and user.volunteer is not None:
-        return stmt.where(ProblemReport.reporter_id == user.volunteer.id)
-    return stmt.where(ProblemReport.id.is_(None))
+    """The reports the user may see: an admin's (units.visible_to_admin), or a volunteer's own."""
+    if user is not None and user.role == "volunteer" and user.volunteer is not None:
+        return select(ProblemReport).where(ProblemReport.reporter_id == user.volunteer.id)
+    return units.visible_to_admin(ProblemReport, user)
 
 
 def get_report(user: User, report_id: int) -> ProblemReport:

@@ -182,6 +182,10 @@ def record_team_attendance(body, team_id: int):
         note=body["note"],
         by=api_user(),
     )
+    return _attendance_json(record)
+
+
+def _attendance_json(record) -> dict:
     return {
         "id": record.id,
         "volunteer_id": record.volunteer_id,
