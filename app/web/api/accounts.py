@@ -50,6 +50,14 @@ class VolunteerRegistration(StrictSchema):
     guardian_phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
 
 
+def _guardian_consent() -> Text:
+    return Text(
+        allow_none=True,
+        validate=validate.OneOf(["given", "pending"]),
+        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
+    )
+
+
 class VolunteerSummary(StrictSchema):
     id = Id()
     volunteer_no = Text()
@@ -63,11 +71,7 @@ class VolunteerDetail(VolunteerSummary):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text(allow_none=True)
     registered_at = Text()
-    guardian_consent = Text(
-        allow_none=True,
-        validate=validate.OneOf(["given", "pending"]),
-        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
-    )
+    guardian_consent = _guardian_consent()
     id_number_masked = Text(metadata={"description": "platform admins only"})
 
 
@@ -86,11 +90,7 @@ class Me(StrictSchema):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text(allow_none=True)
     registered_at = Text()
-    guardian_consent = Text(
-        allow_none=True,
-        validate=validate.OneOf(["given", "pending"]),
-        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
-    )
+    guardian_consent = _guardian_consent()
 
 
 class UnitResult(StrictSchema):
