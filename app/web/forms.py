@@ -43,9 +43,9 @@ __all__ = [
     "pressed",
     "safe_back",
     "safe_next",
-    "submitted",
     "send_bytes",
     "skill_choices",
+    "submitted",
 ]
 
 
