@@ -4,13 +4,15 @@ decline each application."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
 from app.services import team_recruitment, teams, volunteers
-from app.web.forms import domain_errors, form_status
+from app.web.forms import domain_errors, fields_of, form_status, submitted
 from app.web.recruitment_forms import ApplyForm, DecisionForm, TeamRecruitmentForm
 
 bp = Blueprint("team_applications", __name__, url_prefix="/team-applications")
@@ -54,24 +56,18 @@ def review(team_id: int):
     team = teams.get_team(team_id)
     teams.ensure_can_manage_team(current_user, team)
     form = TeamRecruitmentForm(obj=team)
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            team_recruitment.set_recruitment(
-                team,
-                requires_application=form.requires_application.data,
-                capacity=form.capacity.data,
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已保存"), "success")
-            return redirect(url_for(".review", team_id=team.id))
-    return render_template(
-        "teams/applications.html",
-        team=team,
-        settings=form,
-        form=DecisionForm(formdata=None),
-        applications=team_recruitment.applications_of(team),
-    ), form_status(form)
+    chosen = fields_of(form, "requires_application", "capacity")
+    act = partial(team_recruitment.set_recruitment, team, by=current_user, **chosen)
+    return submitted(form, act, _("已保存"), url_for(".review", team_id=team.id)) or (
+        render_template(
+            "teams/applications.html",
+            team=team,
+            settings=form,
+            form=DecisionForm(formdata=None),
+            applications=team_recruitment.applications_of(team),
+        ),
+        form_status(form),
+    )
 
 
 @bp.post("/<int:application_id>/decide", endpoint="decide")
