@@ -166,37 +166,52 @@ def decide(
     return concluded(application, activity, accept=accept, reason=reason, by=by)
 
 
-def applications_of(activity: Activity) -> list[ActivityApplication]:
+def listed_for(model: type[Application], subject: str, subject_id: int) -> list[Application]:
+    """A subject's applications (subject: "activity" or "team"), oldest first, with their volunteers."""
     return list(
         db.session.scalars(
-            select(ActivityApplication)
-            .where(ActivityApplication.activity_id == activity.id)
-            .options(selectinload(ActivityApplication.volunteer))
-            .order_by(ActivityApplication.id)
+            select(model)
+            .where(getattr(model, f"{subject}_id") == subject_id)
+            .options(selectinload(model.volunteer))
+            .order_by(model.id)
         )
     )
 
 
-def my_applications(volunteer: Volunteer) -> list[ActivityApplication]:
+def listed_by(model: type[Application], subject: str, volunteer: Volunteer) -> list[Application]:
+    """A volunteer's latest applications of one kind, with what they are for."""
     return list(
         db.session.scalars(
-            select(ActivityApplication)
-            .where(ActivityApplication.volunteer_id == volunteer.id)
-            .options(selectinload(ActivityApplication.activity))
-            .order_by(ActivityApplication.id.desc())
+            select(model)
+            .where(model.volunteer_id == volunteer.id)
+            .options(selectinload(getattr(model, subject)))
+            .order_by(model.id.desc())
             .limit(100)
         )
     )
 
 
-def application_of(volunteer: Volunteer | None, activity: Activity) -> ActivityApplication | None:
+def one_of(
+    model: type[Application], subject: str, subject_id: int, volunteer: Volunteer | None
+) -> Application | None:
+    """The volunteer's application to the subject, if any."""
     if volunteer is None:
         return None
     return db.session.scalar(
-        select(ActivityApplication).where(
-            ActivityApplication.activity_id == activity.id, ActivityApplication.volunteer_id == volunteer.id
-        )
+        select(model).where(getattr(model, f"{subject}_id") == subject_id, model.volunteer_id == volunteer.id)
     )
+
+
+def applications_of(activity: Activity) -> list[ActivityApplication]:
+    return listed_for(ActivityApplication, "activity", activity.id)
+
+
+def my_applications(volunteer: Volunteer) -> list[ActivityApplication]:
+    return listed_by(ActivityApplication, "activity", volunteer)
+
+
+def application_of(volunteer: Volunteer | None, activity: Activity) -> ActivityApplication | None:
+    return one_of(ActivityApplication, "activity", activity.id, volunteer)
 
 
 def ensure_may_check_in(volunteer: Volunteer, post: Post, at) -> None:

@@ -90,36 +90,15 @@ def decide(application: TeamApplication, *, accept: bool, reason: str | None, by
 
 
 def applications_of(team: Team) -> list[TeamApplication]:
-    return list(
-        db.session.scalars(
-            select(TeamApplication)
-            .where(TeamApplication.team_id == team.id)
-            .options(selectinload(TeamApplication.volunteer))
-            .order_by(TeamApplication.id)
-        )
-    )
+    return recruitment.listed_for(TeamApplication, "team", team.id)
 
 
 def my_applications(volunteer: Volunteer) -> list[TeamApplication]:
-    return list(
-        db.session.scalars(
-            select(TeamApplication)
-            .where(TeamApplication.volunteer_id == volunteer.id)
-            .options(selectinload(TeamApplication.team))
-            .order_by(TeamApplication.id.desc())
-            .limit(100)
-        )
-    )
+    return recruitment.listed_by(TeamApplication, "team", volunteer)
 
 
 def application_of(volunteer: Volunteer | None, team: Team) -> TeamApplication | None:
-    if volunteer is None:
-        return None
-    return db.session.scalar(
-        select(TeamApplication).where(
-            TeamApplication.team_id == team.id, TeamApplication.volunteer_id == volunteer.id
-        )
-    )
+    return recruitment.one_of(TeamApplication, "team", team.id, volunteer)
 
 
 def recruiting_teams() -> list[Team]:

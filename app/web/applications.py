@@ -3,6 +3,8 @@ the decision on the phone; the activity's admin accepts or declines each applica
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +14,7 @@ from app.models import Activity
 from app.services import recruitment, team_recruitment, units, volunteers
 from app.services.errors import Forbidden, get_or_404
 from app.web.forms import domain_errors, form_status
-from app.web.recruitment_forms import ApplyForm, DecisionForm
+from app.web.recruitment_forms import ApplyForm, DecisionForm, take_decision
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 ADMINS = ("platform_admin", "unit_admin")
@@ -69,11 +71,5 @@ def review(activity_id: int):
 @role_required(*ADMINS)
 def decide(application_id: int):
     application = recruitment.get_application(application_id)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        accept = form.decision.data == "accept"
-        with domain_errors() as attempt:
-            recruitment.decide(application, accept=accept, reason=form.reason.data, by=current_user)
-        if attempt.ok:
-            flash(_("已录用") if accept else _("已婉拒"), "success")
+    take_decision(partial(recruitment.decide, application))
     return redirect(url_for(".review", activity_id=application.activity_id))

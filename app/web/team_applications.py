@@ -13,7 +13,7 @@ from flask_login import current_user
 from app.auth_state import role_required
 from app.services import team_recruitment, teams, volunteers
 from app.web.forms import domain_errors, fields_of, form_status, submitted
-from app.web.recruitment_forms import ApplyForm, DecisionForm, TeamRecruitmentForm
+from app.web.recruitment_forms import ApplyForm, DecisionForm, TeamRecruitmentForm, take_decision
 
 bp = Blueprint("team_applications", __name__, url_prefix="/team-applications")
 ADMINS = ("platform_admin", "unit_admin")
@@ -74,11 +74,5 @@ def review(team_id: int):
 @role_required(*ADMINS)
 def decide(application_id: int):
     application = team_recruitment.get_application(application_id)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        accept = form.decision.data == "accept"
-        with domain_errors() as attempt:
-            team_recruitment.decide(application, accept=accept, reason=form.reason.data, by=current_user)
-        if attempt.ok:
-            flash(_("已录用") if accept else _("已婉拒"), "success")
+    take_decision(partial(team_recruitment.decide, application))
     return redirect(url_for(".review", team_id=application.team_id))
