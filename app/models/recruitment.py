@@ -4,10 +4,10 @@ share their columns (ApplicationColumns) and their rules (app.services.recruitme
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
@@ -21,7 +21,21 @@ APPLICATION_STATUSES = ("pending", "accepted", "declined")
 
 
 class ApplicationColumns:
-    """What every application has: who applied with what note, and the admin's decision."""
+    """What every application has: who applied with what note, and the admin's decision; one
+    per volunteer and subject (the `subject`_id column of the class)."""
+
+    subject: ClassVar[str]
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            UniqueConstraint(f"{cls.subject}_id", "volunteer_id"),
+            CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
+        )
+
+    @declared_attr
+    def volunteer(cls) -> Mapped[Volunteer]:
+        return relationship("Volunteer")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
@@ -38,15 +52,11 @@ class ActivityApplication(ApplicationColumns, Model):
     declined, with the admin's reason. One per volunteer and activity."""
 
     __tablename__ = "activity_applications"
-    __table_args__ = (
-        UniqueConstraint("activity_id", "volunteer_id"),
-        CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
-    )
+    subject = "activity"
 
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
 
     activity: Mapped[Activity] = relationship("Activity")
-    volunteer: Mapped[Volunteer] = relationship("Volunteer")
 
 
 class TeamApplication(ApplicationColumns, Model):
@@ -54,12 +64,8 @@ class TeamApplication(ApplicationColumns, Model):
     declined, with the admin's reason. One per volunteer and team."""
 
     __tablename__ = "team_applications"
-    __table_args__ = (
-        UniqueConstraint("team_id", "volunteer_id"),
-        CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
-    )
+    subject = "team"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
 
     team: Mapped[Team] = relationship("Team")
-    volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,8 +13,8 @@ from app.auth_state import role_required
 from app.models import Activity
 from app.services import recruitment, team_recruitment, units, volunteers
 from app.services.errors import Forbidden, get_or_404
-from app.web.forms import domain_errors, form_status
-from app.web.recruitment_forms import ApplyForm, DecisionForm, take_decision
+from app.web.forms import form_status, submitted
+from app.web.recruitment_forms import SENT, ApplyForm, DecisionForm, take_decision
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 ADMINS = ("platform_admin", "unit_admin")
@@ -29,12 +29,9 @@ def _me():
 def apply(activity_id: int):
     activity = get_or_404(Activity, activity_id)
     form = ApplyForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            recruitment.apply(_me(), activity, form.note.data)
-        if attempt.ok:
-            flash(_("已提交申请，请等待审核"), "success")
-            return redirect(url_for(".mine"))
+    act = partial(recruitment.apply, _me(), activity, form.note.data)
+    if done := submitted(form, act, SENT, url_for(".mine")):
+        return done
     return render_template(
         "volunteer/apply.html",
         activity=activity,

@@ -164,7 +164,7 @@ def submitted(form: FlaskForm, act, done, then):
         result = act()
     if not attempt.ok:
         return None
-    flash(done(result) if callable(done) else done, "success")
+    flash(str(done(result) if callable(done) else done), "success")
     return redirect(then(result) if callable(then) else then)
 
 
@@ -177,7 +177,7 @@ def pressed(act, done) -> bool:
     with domain_errors() as attempt:
         result = act()
     if attempt.ok:
-        flash(done(result) if callable(done) else done, "success")
+        flash(str(done(result) if callable(done) else done), "success")
     return attempt.ok
 
 

@@ -14,6 +14,8 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.services import recruitment
 from app.web.forms import BaseForm, domain_errors
 
+SENT = _l("已提交申请，请等待审核")
+
 
 class ApplyForm(BaseForm):
     note = TextAreaField(

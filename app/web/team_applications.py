@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
 from app.services import team_recruitment, teams, volunteers
-from app.web.forms import domain_errors, fields_of, form_status, submitted
-from app.web.recruitment_forms import ApplyForm, DecisionForm, TeamRecruitmentForm, take_decision
+from app.web.forms import fields_of, form_status, submitted
+from app.web.recruitment_forms import SENT, ApplyForm, DecisionForm, TeamRecruitmentForm, take_decision
 
 bp = Blueprint("team_applications", __name__, url_prefix="/team-applications")
 ADMINS = ("platform_admin", "unit_admin")
@@ -38,12 +38,9 @@ def index():
 def apply(team_id: int):
     team = teams.get_team(team_id)
     form = ApplyForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            team_recruitment.apply(_me(), team, form.note.data)
-        if attempt.ok:
-            flash(_("已提交申请，请等待审核"), "success")
-            return redirect(url_for("applications.mine"))
+    act = partial(team_recruitment.apply, _me(), team, form.note.data)
+    if done := submitted(form, act, SENT, url_for("applications.mine")):
+        return done
     application = team_recruitment.application_of(_me(), team)
     return render_template(
         "volunteer/apply_team.html", team=team, form=form, application=application, labels=teams.LEVEL_LABELS
