@@ -65,6 +65,12 @@ def shift_reminders(at: datetime) -> dict:
     return rosters.send_reminders(at)
 
 
+def finalize_commendations(at: datetime) -> dict:
+    from app.services import commendations
+
+    return commendations.finalize_due(at)
+
+
 def resume_exports(at: datetime) -> dict:
     from app.services import records_export
 
@@ -99,6 +105,12 @@ JOBS = [
     ),
     Job("resume_exports", _l("重新运行因进程中断而停止的记录导出"), {"minute": "*/3"}, resume_exports),
     Job("office_mail", _l("向成员单位发送整改事项、任务通知及到期提醒"), {"minute": "*/10"}, office_mail),
+    Job(
+        "finalize_commendations",
+        _l("公示期满且异议均已答复的表彰名单确定为最终名单"),
+        {"hour": 0, "minute": 20},
+        finalize_commendations,
+    ),
     Job("shift_reminders", _l("前一天短信提醒志愿者明天的排班"), {"hour": 18, "minute": 5}, shift_reminders),
     Job(
         "prune_login_failures",

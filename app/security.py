@@ -44,6 +44,11 @@ def _carries_personal_data() -> bool:
     return current_user.is_authenticated
 
 
+def _revalidated_photo(response) -> bool:
+    """A photo is answered with its own no-cache policy and ETag (app.web.photos)."""
+    return request.endpoint in ("photos.full", "photos.thumb") and response.status_code in (200, 304)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -57,7 +62,7 @@ def init_app(app: Flask) -> None:
             response.headers["Strict-Transport-Security"] = (
                 f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains"
             )
-        if _carries_personal_data():
+        if _carries_personal_data() and not _revalidated_photo(response):
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response

@@ -29,7 +29,7 @@ from app.models.places import PlacePairing, PracticePlace
 from app.models.posts import Activity, ActivitySignup, Post
 from app.models.projects import Project, ProjectSignup
 from app.models.records_io import ColumnMapping, ExportJob
-from app.models.recruitment import ActivityApplication
+from app.models.recruitment import ActivityApplication, TeamApplication
 from app.models.reports import ProblemReport, Supervisor
 from app.models.reviews import PeriodReview
 from app.models.rollups import ServiceMonth, UnitStarCount, VolunteerMonth
@@ -103,6 +103,7 @@ __all__ = [
     "Supervisor",
     "TapDevice",
     "Team",
+    "TeamApplication",
     "TeamMember",
     "Unit",
     "UnitStarCount",

@@ -1,12 +1,13 @@
-"""Selective recruitment: applications to activities that require one."""
+"""Selective recruitment: applications to activities and to teams that require one. Both kinds
+share their columns (ApplicationColumns) and their rules (app.services.recruitment)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
@@ -14,22 +15,29 @@ from app.models.base import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
     from app.models.posts import Activity
+    from app.models.teams import Team
 
 APPLICATION_STATUSES = ("pending", "accepted", "declined")
 
 
-class ActivityApplication(Model):
-    """A volunteer's application: pending → accepted (a place is taken: a sign-up) or
-    declined, with the admin's reason. One per volunteer and activity."""
+class ApplicationColumns:
+    """What every application has: who applied with what note, and the admin's decision; one
+    per volunteer and subject (the `subject`_id column of the class)."""
 
-    __tablename__ = "activity_applications"
-    __table_args__ = (
-        UniqueConstraint("activity_id", "volunteer_id"),
-        CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
-    )
+    subject: ClassVar[str]
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            UniqueConstraint(f"{cls.subject}_id", "volunteer_id"),
+            CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
+        )
+
+    @declared_attr
+    def volunteer(cls) -> Mapped[Volunteer]:
+        return relationship("Volunteer")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
     note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
@@ -38,5 +46,26 @@ class ActivityApplication(Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+
+class ActivityApplication(ApplicationColumns, Model):
+    """A volunteer's application: pending → accepted (a place is taken: a sign-up) or
+    declined, with the admin's reason. One per volunteer and activity."""
+
+    __tablename__ = "activity_applications"
+    subject = "activity"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+
     activity: Mapped[Activity] = relationship("Activity")
-    volunteer: Mapped[Volunteer] = relationship("Volunteer")
+
+
+class TeamApplication(ApplicationColumns, Model):
+    """An application to join a team: pending → accepted (a place is taken: a membership) or
+    declined, with the admin's reason. One per volunteer and team."""
+
+    __tablename__ = "team_applications"
+    subject = "team"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+
+    team: Mapped[Team] = relationship("Team")

@@ -30,6 +30,7 @@ class Team(Model):
         CheckConstraint("level IN ('corps','brigade','squad','professional')", name="level"),
         CheckConstraint("(unit_id IS NULL) <> (station_id IS NULL)", name="one_owner"),
         CheckConstraint("level <> 'professional' OR speciality IS NOT NULL", name="speciality"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +41,12 @@ class Team(Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # Selective recruitment: volunteers apply to join, an admin accepts (a place) or declines.
+    requires_application: Mapped[bool] = mapped_column(default=False, server_default="0")
+    capacity: Mapped[int | None] = mapped_column()
+    # Kept with every membership added or removed (app.services.teams), so that a place is
+    # taken by one conditional UPDATE, as an activity's sign-up count.
+    member_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Team | None] = relationship("Team", remote_side="Team.id")

@@ -20,6 +20,7 @@ from app.services import audit, photos, units
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
+from app.services.inputs import required_text as _text
 from app.services.pages import Page, paginate
 
 SUBJECT = "column"
@@ -51,15 +52,6 @@ def kind_label(kind: str) -> str:
 
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
-
-
-def _text(value: str | None, limit: int, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(fields={field: [_("请填写此项")]})
-    if len(value) > limit:
-        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
-    return value
 
 
 def _named(draft: Draft) -> Volunteer | None:
@@ -271,12 +263,7 @@ def cover_photos(item_ids: list[int]) -> dict[int, int]:
 
 
 def _visible(user: User):
-    stmt = select(ColumnItem)
-    if user.role == "platform_admin":
-        return stmt
-    if user.role == "unit_admin" and user.unit_id is not None:
-        return stmt.where(ColumnItem.unit_id == user.unit_id)
-    return stmt.where(ColumnItem.id.is_(None))
+    return units.visible_to_admin(ColumnItem, user)
 
 
 def get_for_admin(user: User, item_id: int) -> ColumnItem:

@@ -7,6 +7,7 @@ only with their consent, given on the phone; otherwise the public sees it masked
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -26,6 +27,7 @@ STATUS_LABELS = {"draft": _l("草稿"), "posted": _l("公示中"), "final": _l("
 CITATION_MAX = 300
 DAYS_MIN, DAYS_MAX = 1, 30
 NOMINEES_MAX = 100
+log = logging.getLogger(__name__)
 
 
 def status_label(status: str) -> str:
@@ -193,6 +195,30 @@ def finalize(item: Commendation, *, by: User | None, at: datetime | None = None)
     db.session.flush()
     audit.log("commendation.finalized", item, by=by)
     return item
+
+
+def finalize_due(at: datetime) -> dict:
+    """The scheduler's daily run: every posted list whose posting period has ended becomes
+    final, except one with objections still unanswered, which waits (logged) for the office's
+    answers and a later run, or the office's button."""
+    due = list(
+        db.session.scalars(
+            select(Commendation)
+            .where(Commendation.status == "posted", Commendation.posted_until <= at)
+            .order_by(Commendation.id)
+        )
+    )
+    finalized, waiting = [], []
+    for item in due:
+        if unanswered(item):
+            log.warning(
+                "commendation %d not finalized: %d objection(s) unanswered", item.id, unanswered(item)
+            )
+            waiting.append(item.id)
+            continue
+        finalize(item, by=None, at=at)
+        finalized.append(item.id)
+    return {"finalized": finalized, "waiting_for_answers": waiting}
 
 
 def answer_consent(nominee: Nominee, volunteer: Volunteer, *, agree: bool) -> Nominee:

@@ -122,10 +122,10 @@ MISSING = {
 }
 
 
-def get_or_404(model: type[M], ident: int) -> M:
+def get_or_404(model: type[M], ident: int, message=None) -> M:
     """The row of `model` with this id, or NotFound naming what is missing (the 404 page, or
-    the API's not_found error)."""
+    the API's not_found error); `message` says it otherwise."""
     row = db.session.get(model, ident)
     if row is None:
-        raise NotFound(MISSING.get(model))
+        raise NotFound(message or MISSING.get(model))
     return row

@@ -10,8 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Setting, User
-from app.services import audit
-from app.services.clock import now
+from app.services import audit, settings
 from app.services.errors import ValidationFailed
 
 # code -> title. Titles are data, not interface text: always Chinese, whatever the admin's
@@ -115,12 +114,8 @@ def parse_text(text: str) -> list[tuple[str, str]]:
 def save_national(text: str, *, by: User) -> list[tuple[str, str]]:
     """Replace the national profile's columns (platform admin)."""
     cols = parse_text(text)
-    setting = db.session.get(Setting, NATIONAL_KEY)
     value = {"columns": [{"field": code, "title": title} for code, title in cols]}
-    if setting is None:
-        db.session.add(Setting(key=NATIONAL_KEY, value=value, updated_at=now()))
-    else:
-        setting.value = value
+    settings.put(NATIONAL_KEY, value)
     audit.log("export_profile.updated", None, by=by, profile="national", columns=value["columns"])
     db.session.flush()
     return cols

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Setting, Unit, User, Volunteer
-from app.services import audit
-from app.services.clock import now
+from app.services import audit, settings
 from app.services.errors import Forbidden, ValidationFailed
 
 UNIT_KINDS = {
@@ -65,13 +64,7 @@ def set_target(percent: int, *, by: User) -> int:
         raise Forbidden(_("只有平台管理员可以设置登记率目标"))
     if not 1 <= percent <= 100:
         raise ValidationFailed(fields={"percent": [_("目标应在1%到100%之间")]})
-    setting = db.session.get(Setting, TARGET_KEY)
-    if setting is None:
-        db.session.add(Setting(key=TARGET_KEY, value={"percent": percent}, updated_at=now()))
-    else:
-        setting.value = {"percent": percent}
-        setting.updated_at = now()
-    db.session.flush()
+    settings.put(TARGET_KEY, {"percent": percent})
     audit.log("registration.target_set", None, by=by, percent=percent)
     return percent
 

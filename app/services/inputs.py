@@ -60,3 +60,27 @@ def safe_name(filename: str | None) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
     return name[:100] or "file"
+
+
+def clean_text(value: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
+    """A text a service stores, stripped: refused when required and empty, or longer than
+    limit (the message goes beside `field`); None when empty and optional."""
+    from flask_babel import gettext as _
+
+    from app.services.errors import ValidationFailed
+
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationFailed(fields={field: [_("请填写此项")]})
+        return None
+    if len(value) > limit:
+        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
+    return value
+
+
+def required_text(value: str | None, limit: int, field: str) -> str:
+    """clean_text for a text that must be there."""
+    text = clean_text(value, limit, field)
+    assert text is not None
+    return text

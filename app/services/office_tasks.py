@@ -20,6 +20,7 @@ from app.models import Activity, OfficeTask, OfficeTaskUnit, ServiceRecord, Unit
 from app.services import audit
 from app.services.clock import now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.inputs import required_text as _text
 from app.services.rectifications import check_deadline
 
 TITLE_MAX = 100
@@ -49,15 +50,6 @@ class Progress:
         if task.measure == "reply" or not task.target:
             return 100 if self.done else 0
         return min(100, int((self.value or 0) * 100 // task.target))
-
-
-def _text(value: str | None, limit: int, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(fields={field: [_("请填写此项")]})
-    if len(value) > limit:
-        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
-    return value
 
 
 def create_task(
@@ -257,3 +249,12 @@ def follow_up(user: User) -> FollowUp:
         replied_items=db.session.scalar(replied) or 0,
         open_tasks=tasks_for(user, open_only=True),
     )
+
+
+def task_lists(user: User) -> dict:
+    """What the office page lists of the tasks: all with their summary for the platform
+    admin; a unit admin's own."""
+    if user.role == "platform_admin":
+        tasks = list_tasks()
+        return {"tasks": tasks, "task_summary": summary(tasks), "mine": None}
+    return {"tasks": None, "mine": tasks_for(user)}

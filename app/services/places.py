@@ -260,3 +260,21 @@ def places_with_pairings() -> list[tuple[PracticePlace, list[Unit]]]:
     ):
         pairs.setdefault(pairing.place_id, []).append(pairing.unit)
     return [(p, pairs.get(p.id, [])) for p in places]
+
+
+def visible_pairings(user: User) -> list[tuple[PracticePlace, list[Unit]]]:
+    """The places a user may see, each with the units paired with it."""
+    visible = {p.id for p in visible_places(user)}
+    return [(p, paired) for p, paired in places_with_pairings() if p.id in visible]
+
+
+def station_month_figures(
+    place: PracticePlace, user: User, start: datetime, end: datetime
+) -> list[tuple[StationFigures, StationFigures]]:
+    """For a station, or the stations under a place that a user may see: this month's figures
+    beside the figures of all time."""
+    if place.level == "station":
+        stations = [place]
+    else:
+        stations = [p for p in visible_stations(user) if p.parent_id == place.id]
+    return [(station_figures(s, start=start, end=end), station_figures(s)) for s in stations]

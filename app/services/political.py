@@ -52,6 +52,14 @@ def set_status(volunteer: Volunteer, status: str | None, *, consent: bool, by: U
     return volunteer
 
 
+def form_data(volunteer: Volunteer) -> dict:
+    """The volunteer's political status and consent as the profile form shows them."""
+    return {
+        "political_status": volunteer.political_status or "",
+        "political_consent": volunteer.political_consent_at is not None,
+    }
+
+
 def can_see(viewer: User | None, volunteer: Volunteer) -> bool:
     """The volunteer and the admins of the volunteer's own unit; nobody else (not the platform admin)."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):

@@ -79,20 +79,10 @@ def enter_manual_record(
     if post is not None and unit_id is not None and post.unit_id != unit_id:
         raise NotFound(fields={"post_id": [_("不是本单位的服务岗")]})
     flags = _history_flags(volunteer, started_at, note, before_registration)
-    if other_unit:
-        return ledger.create_record(
-            volunteer,
-            started_at=started_at,
-            ended_at=ended_at,
-            by=by,
-            source="manual",
-            post=post,
-            note=note,
-            status="pending",
-            flags=["other_unit", *flags],
-            unit_id=volunteer.unit_id,
-        )
-    target = unit_id or (post.unit_id if post else volunteer.unit_id)
+    if other_unit:  # pending in the volunteer's own unit, flagged, until that unit approves it
+        status, flags, target = "pending", ["other_unit", *flags], volunteer.unit_id
+    else:
+        status, target = "approved", unit_id or (post.unit_id if post else volunteer.unit_id)
     return ledger.create_record(
         volunteer,
         started_at=started_at,
@@ -101,6 +91,7 @@ def enter_manual_record(
         source="manual",
         post=post,
         note=note,
+        status=status,
         flags=flags,
         unit_id=target,
     )

@@ -1,7 +1,8 @@
-"""Selective recruitment: an activity may require an application. The volunteer applies once
-with a short note; the admin of the activity's unit accepts (the acceptance takes one of the
-activity's places and signs the volunteer up) or declines with a reason. Only accepted
-volunteers can check in at the activity's post while it is on.
+"""Selective recruitment: an activity (or a team: app.services.team_recruitment, with the rules
+kept here) may require an application. The volunteer applies once with a short note; the
+admin of the activity's unit accepts (the acceptance takes one of the activity's places and
+signs the volunteer up) or declines with a reason. Only accepted volunteers can check in at
+the activity's post while it is on.
 
 Capacity holds under racing acceptances: a place is taken by a conditional UPDATE of the
 activity's sign-up count, and a decision moves an application out of 'pending' once only."""
@@ -9,6 +10,7 @@ activity's sign-up count, and a decision moves an application out of 'pending' o
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
@@ -16,7 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, execute_dml
-from app.models import Activity, ActivityApplication, ActivitySignup, Post, User, Volunteer
+from app.models import (
+    Activity,
+    ActivityApplication,
+    ActivitySignup,
+    Post,
+    Team,
+    TeamApplication,
+    User,
+    Volunteer,
+)
 from app.services import audit, units
 from app.services.clock import now
 from app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -24,6 +35,7 @@ from app.services.errors import Conflict, DomainError, NotFound, ValidationFaile
 NOTE_MAX = 300
 REASON_MAX = 300
 EARLY_CHECK_IN = timedelta(minutes=30)  # as for attendance of sign-ups (app.services.posts)
+Application = TypeVar("Application", ActivityApplication, TeamApplication)
 
 
 class NotAccepted(DomainError):
@@ -40,36 +52,95 @@ def get_application(application_id: int) -> ActivityApplication:
     return application
 
 
-def apply(volunteer: Volunteer, activity: Activity, note: str) -> ActivityApplication:
-    """Apply once to an activity that requires it, while it has places and is not over."""
+# The rules every application shares, whatever it is for (an activity here, a team in
+# app.services.team_recruitment): a short note, once per volunteer (a unique constraint), a
+# decision that moves it out of 'pending' once only, and a place taken by a conditional UPDATE
+# of the subject's count so that the capacity holds under racing acceptances.
+
+
+def clean_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise ValidationFailed(fields={"note": [_("申请说明不能超过300字")]})
-    if not activity.requires_application:
-        raise Conflict(_("该活动无需申请，请直接报名"), reason="no_application")
-    if activity.is_cancelled or activity.ends_at <= now():
-        raise Conflict(_("该活动已结束或已取消"), reason="over")
-    if activity.capacity is not None and activity.signup_count >= activity.capacity:
-        raise Conflict(_("该活动名额已满"), reason="full")
-    application = ActivityApplication(activity_id=activity.id, volunteer_id=volunteer.id, note=note)
+    return note
+
+
+def has_room(subject: Activity | Team, counter: str) -> bool:
+    return subject.capacity is None or getattr(subject, counter) < subject.capacity
+
+
+def take_place(subject: Activity | Team, counter: str) -> bool:
+    """One more of the subject's places (counter: its count column), unless they are all taken."""
+    model = type(subject)
+    column = getattr(model, counter)
+    stmt = update(model).where(model.id == subject.id)
+    if subject.capacity is not None:
+        stmt = stmt.where(column < model.capacity)
+    return bool(
+        execute_dml(stmt.values({counter: column + 1}).execution_options(synchronize_session=False)).rowcount
+    )
+
+
+def file(application: Application, *, volunteer: Volunteer, unit_id: int | None, already: str) -> Application:
+    """Add a new application; a second one by the same volunteer is refused by the database."""
     try:
         with db.session.begin_nested():
             db.session.add(application)
     except IntegrityError:
-        raise Conflict(_("您已申请过该活动"), reason="already_applied") from None
-    audit.log("application.created", application, by=volunteer.user, unit_id=activity.unit_id)
+        raise Conflict(already, reason="already_applied") from None
+    audit.log("application.created", application, by=volunteer.user, unit_id=unit_id)
     return application
 
 
-def _take_place(activity: Activity) -> bool:
-    stmt = update(Activity).where(Activity.id == activity.id)
-    if activity.capacity is not None:
-        stmt = stmt.where(Activity.signup_count < Activity.capacity)
-    return bool(
-        execute_dml(
-            stmt.values(signup_count=Activity.signup_count + 1).execution_options(synchronize_session=False)
-        ).rowcount
+def settle(application: Application, *, accept: bool, reason: str | None, by: User) -> str | None:
+    """Move a pending application to accepted or declined (a reason is required to decline),
+    once only; returns the reason kept."""
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > REASON_MAX:
+        raise ValidationFailed(fields={"reason": [_("理由不能超过300字")]})
+    if not accept and not reason:
+        raise ValidationFailed(fields={"reason": [_("婉拒时请填写理由")]})
+    model = type(application)
+    moved = execute_dml(
+        update(model)
+        .where(model.id == application.id, model.status == "pending")
+        .values(
+            status="accepted" if accept else "declined", reason=reason, decided_by_id=by.id, decided_at=now()
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        raise Conflict(_("该申请已处理"), reason="decided")
+    return reason
+
+
+def concluded(
+    application: Application, subject: Activity | Team, *, accept: bool, reason: str | None, by: User
+) -> Application:
+    db.session.flush()
+    db.session.refresh(application)
+    db.session.refresh(subject)
+    audit.log(
+        "application.accepted" if accept else "application.declined",
+        application,
+        by=by,
+        unit_id=subject.unit_id,
+        reason=reason,
     )
+    return application
+
+
+def apply(volunteer: Volunteer, activity: Activity, note: str) -> ActivityApplication:
+    """Apply once to an activity that requires it, while it has places and is not over."""
+    note = clean_note(note)
+    if not activity.requires_application:
+        raise Conflict(_("该活动无需申请，请直接报名"), reason="no_application")
+    if activity.is_cancelled or activity.ends_at <= now():
+        raise Conflict(_("该活动已结束或已取消"), reason="over")
+    if not has_room(activity, "signup_count"):
+        raise Conflict(_("该活动名额已满"), reason="full")
+    application = ActivityApplication(activity_id=activity.id, volunteer_id=volunteer.id, note=note)
+    return file(application, volunteer=volunteer, unit_id=activity.unit_id, already=_("您已申请过该活动"))
 
 
 def decide(
@@ -78,21 +149,7 @@ def decide(
     """Accept (a place, a sign-up) or decline (a reason is required) a pending application."""
     activity = application.activity
     units.ensure_can_manage_unit(by, activity.unit_id)
-    reason = (reason or "").strip() or None
-    if reason and len(reason) > REASON_MAX:
-        raise ValidationFailed(fields={"reason": [_("理由不能超过300字")]})
-    if not accept and not reason:
-        raise ValidationFailed(fields={"reason": [_("婉拒时请填写理由")]})
-    moved = execute_dml(
-        update(ActivityApplication)
-        .where(ActivityApplication.id == application.id, ActivityApplication.status == "pending")
-        .values(
-            status="accepted" if accept else "declined", reason=reason, decided_by_id=by.id, decided_at=now()
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
-        raise Conflict(_("该申请已处理"), reason="decided")
+    reason = settle(application, accept=accept, reason=reason, by=by)
     signed_up = db.session.scalar(
         select(ActivitySignup.id).where(
             ActivitySignup.activity_id == activity.id, ActivitySignup.volunteer_id == application.volunteer_id
@@ -101,55 +158,60 @@ def decide(
     if accept and signed_up is None:
         if activity.is_cancelled or activity.ends_at <= now():
             raise Conflict(_("该活动已结束或已取消"), reason="over")
-        if not _take_place(activity):
+        if not take_place(activity, "signup_count"):
             raise Conflict(_("该活动名额已满"), reason="full")
         db.session.add(
             ActivitySignup(activity_id=activity.id, volunteer_id=application.volunteer_id, created_at=now())
         )
-    db.session.flush()
-    db.session.refresh(application)
-    db.session.refresh(activity)
-    audit.log(
-        "application.accepted" if accept else "application.declined",
-        application,
-        by=by,
-        unit_id=activity.unit_id,
-        reason=reason,
-    )
-    return application
+    return concluded(application, activity, accept=accept, reason=reason, by=by)
 
 
-def applications_of(activity: Activity) -> list[ActivityApplication]:
+def listed_for(model: type[Application], subject: str, subject_id: int) -> list[Application]:
+    """A subject's applications (subject: "activity" or "team"), oldest first, with their volunteers."""
     return list(
         db.session.scalars(
-            select(ActivityApplication)
-            .where(ActivityApplication.activity_id == activity.id)
-            .options(selectinload(ActivityApplication.volunteer))
-            .order_by(ActivityApplication.id)
+            select(model)
+            .where(getattr(model, f"{subject}_id") == subject_id)
+            .options(selectinload(model.volunteer))
+            .order_by(model.id)
         )
     )
 
 
-def my_applications(volunteer: Volunteer) -> list[ActivityApplication]:
+def listed_by(model: type[Application], subject: str, volunteer: Volunteer) -> list[Application]:
+    """A volunteer's latest applications of one kind, with what they are for."""
     return list(
         db.session.scalars(
-            select(ActivityApplication)
-            .where(ActivityApplication.volunteer_id == volunteer.id)
-            .options(selectinload(ActivityApplication.activity))
-            .order_by(ActivityApplication.id.desc())
+            select(model)
+            .where(model.volunteer_id == volunteer.id)
+            .options(selectinload(getattr(model, subject)))
+            .order_by(model.id.desc())
             .limit(100)
         )
     )
 
 
-def application_of(volunteer: Volunteer | None, activity: Activity) -> ActivityApplication | None:
+def one_of(
+    model: type[Application], subject: str, subject_id: int, volunteer: Volunteer | None
+) -> Application | None:
+    """The volunteer's application to the subject, if any."""
     if volunteer is None:
         return None
     return db.session.scalar(
-        select(ActivityApplication).where(
-            ActivityApplication.activity_id == activity.id, ActivityApplication.volunteer_id == volunteer.id
-        )
+        select(model).where(getattr(model, f"{subject}_id") == subject_id, model.volunteer_id == volunteer.id)
     )
+
+
+def applications_of(activity: Activity) -> list[ActivityApplication]:
+    return listed_for(ActivityApplication, "activity", activity.id)
+
+
+def my_applications(volunteer: Volunteer) -> list[ActivityApplication]:
+    return listed_by(ActivityApplication, "activity", volunteer)
+
+
+def application_of(volunteer: Volunteer | None, activity: Activity) -> ActivityApplication | None:
+    return one_of(ActivityApplication, "activity", activity.id, volunteer)
 
 
 def selective_on_now(post_id: int, at):

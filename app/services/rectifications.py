@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Rectification, RectificationFile, Unit, User
-from app.services import audit, evidence_files
+from app.services import audit, evidence_files, units
 from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
+from app.services.inputs import clean_text as _text
 
 FINDING_MAX = 2000
 REPLY_MAX = 2000
@@ -24,17 +25,6 @@ DEADLINE_MAX_DAYS = 366
 FILE_MAX_BYTES = evidence_files.MAX_BYTES
 FILES_MAX = evidence_files.MAX_FILES
 STATUSES = ("open", "replied", "closed")
-
-
-def _text(value: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationFailed(fields={field: [_("请填写此项")]})
-        return None
-    if len(value) > limit:
-        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
-    return value
 
 
 def check_deadline(deadline: date | None, field: str = "deadline") -> date:
@@ -74,12 +64,7 @@ def raise_item(
 
 
 def _visible(user: User):
-    stmt = select(Rectification)
-    if user.role == "platform_admin":
-        return stmt
-    if user.role == "unit_admin" and user.unit_id is not None:
-        return stmt.where(Rectification.unit_id == user.unit_id)
-    return stmt.where(Rectification.id.is_(None))
+    return units.visible_to_admin(Rectification, user)
 
 
 def get_item(user: User, item_id: int) -> Rectification:

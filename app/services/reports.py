@@ -19,10 +19,11 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Photo, ProblemReport, Setting, Unit, User, Volunteer
-from app.services import audit, ledger, photos, supervisors
+from app.services import audit, ledger, photos, settings, supervisors, units
 from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.inputs import Upload
+from app.services.inputs import clean_text as _text
 from app.services.pages import Page, paginate
 
 SUBJECT = "report"
@@ -59,17 +60,6 @@ def status_label(report: ProblemReport) -> str:
     if report.status == "closed" and report.outcome:
         return str(OUTCOME_LABELS[report.outcome])
     return str(STATUS_LABELS.get(report.status, report.status))
-
-
-def _text(value: str | None, limit: int, field: str, *, required: bool = True) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationFailed(fields={field: [_("请填写此项")]})
-        return None
-    if len(value) > limit:
-        raise ValidationFailed(fields={field: [_("不能超过%(n)d个字", n=limit)]})
-    return value
 
 
 @dataclass(frozen=True)
@@ -176,13 +166,7 @@ def set_credit_minutes(minutes: int, *, by: User) -> int:
     _office(by)
     if not 0 <= minutes <= CREDIT_MAX_MINUTES:
         raise ValidationFailed(fields={"minutes": [_("应在0到%(n)d分钟之间", n=CREDIT_MAX_MINUTES)]})
-    setting = db.session.get(Setting, CREDIT_KEY)
-    if setting is None:
-        db.session.add(Setting(key=CREDIT_KEY, value={"minutes": minutes}, updated_at=now()))
-    else:
-        setting.value = {"minutes": minutes}
-        setting.updated_at = now()
-    db.session.flush()
+    settings.put(CREDIT_KEY, {"minutes": minutes})
     audit.log("report.credit_rule_set", None, by=by, minutes=minutes)
     return minutes
 
@@ -227,16 +211,10 @@ def close(
 
 
 def _visible(user: User | None):
-    stmt = select(ProblemReport)
-    if user is None:
-        return stmt.where(ProblemReport.id.is_(None))
-    if user.role == "platform_admin":
-        return stmt
-    if user.role == "unit_admin" and user.unit_id is not None:
-        return stmt.where(ProblemReport.unit_id == user.unit_id)
-    if user.role == "volunteer" and user.volunteer is not None:
-        return stmt.where(ProblemReport.reporter_id == user.volunteer.id)
-    return stmt.where(ProblemReport.id.is_(None))
+    """The reports the user may see: an admin's (units.visible_to_admin), or a volunteer's own."""
+    if user is not None and user.role == "volunteer" and user.volunteer is not None:
+        return select(ProblemReport).where(ProblemReport.reporter_id == user.volunteer.id)
+    return units.visible_to_admin(ProblemReport, user)
 
 
 def get_report(user: User, report_id: int) -> ProblemReport:

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from app.services import reviews
+from app.services.bulletins import campaign_tables
 from app.services.bulletins.labels import number_text, stamp
 from app.services.clock import now
 from app.services.report_format import hours_text
@@ -124,6 +125,7 @@ def xlsx_bytes(page: dict) -> bytes:
         append_row(detail, [str(h) for h in BREAKDOWN_HEADER])
         for row in breakdown_rows(page["row"]):
             append_row(detail, row)
+    campaign_tables.add_xlsx_sheet(workbook, page["campaigns"])
     quiet = workbook.create_sheet(_("需关注月份"))
     append_row(quiet, [_("成员单位"), _("月份"), _("情况")])
     for item in page["quiet"]:
@@ -162,6 +164,7 @@ def pdf_bytes(page: dict) -> bytes:
             ),
             pdf.table([[str(h) for h in BREAKDOWN_HEADER]] + breakdown_rows(page["row"])),
         ]
+    flow += campaign_tables.pdf_flow(page["campaigns"])
     if page["quiet"]:
         flow += [pdf.paragraph(_("需关注的月份"), "heading")] + [
             pdf.paragraph(

@@ -21,7 +21,7 @@ from app.extensions import db, execute_dml
 from app.models import Campaign, Post, ServiceRecord, Shift, ShiftAssignment, Unit, User, Volunteer
 from app.services import audit, campaigns, ledger, sms, units
 from app.services.clock import local, now, start_of_day
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
 
 log = logging.getLogger(__name__)
 AREA_MAX = 100
@@ -109,17 +109,11 @@ def assign_quota(campaign: Campaign, data: QuotaInput, *, by: User) -> list[Shif
 
 
 def get_shift(shift_id: int) -> Shift:
-    shift = db.session.get(Shift, shift_id)
-    if shift is None:
-        raise NotFound(_("班次不存在"))
-    return shift
+    return get_or_404(Shift, shift_id, _("班次不存在"))
 
 
 def get_assignment(assignment_id: int) -> ShiftAssignment:
-    assignment = db.session.get(ShiftAssignment, assignment_id)
-    if assignment is None:
-        raise NotFound(_("排班不存在"))
-    return assignment
+    return get_or_404(ShiftAssignment, assignment_id, _("排班不存在"))
 
 
 def roster(shift: Shift, volunteer: Volunteer, *, by: User) -> ShiftAssignment:

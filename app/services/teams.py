@@ -5,6 +5,9 @@ Who may act: the platform admin on every team; a unit admin on its unit's teams 
 teams of stations the unit is paired with; a team leader (a volunteer) sees only the teams
 they lead and records those teams' attendance, which enters the ledger pending the unit's
 review.
+
+A team may take applications (app.services.team_recruitment): an accepted applicant becomes a
+member like one an admin adds, and only members' attendance can be recorded for the team.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
+from app.extensions import db, execute_dml
 from app.models import PracticePlace, ServiceRecord, Team, TeamMember, Unit, User, Volunteer
 from app.models.teams import PARENT_LEVEL, TEAM_LEVELS
-from app.services import audit, ledger, places, units
+from app.services import audit, ledger, places, recruitment, units
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 LEVEL_LABELS = {
@@ -270,9 +273,18 @@ def add_member(team: Team, *, volunteer_no: str, name: str, leader: bool = False
         is not None
     ):
         raise Conflict(_("%(n)s已在本队", n=volunteer.name), fields={"volunteer_no": [_("该志愿者已在本队")]})
+    return join(team, volunteer, leader=leader, by=by)
+
+
+def join(team: Team, volunteer: Volunteer, *, leader: bool = False, by: User) -> TeamMember:
+    """Make a volunteer a member, in one of the team's places when it has a capacity (taken
+    by a conditional UPDATE of its member count, so that racing additions keep it)."""
+    if not recruitment.take_place(team, "member_count"):
+        raise Conflict(_("该队伍已满员"), reason="full")
     member = TeamMember(team_id=team.id, volunteer_id=volunteer.id, is_leader=leader)
     db.session.add(member)
     db.session.flush()
+    db.session.refresh(team)
     audit.log(
         "team.member_added", team, by=by, unit_id=team.unit_id, volunteer_id=volunteer.id, leader=leader
     )
@@ -305,7 +317,14 @@ def remove_member(member: TeamMember, *, by: User) -> None:
     ensure_can_manage_team(by, team)
     audit.log("team.member_removed", team, by=by, unit_id=team.unit_id, volunteer_id=member.volunteer_id)
     db.session.delete(member)
+    execute_dml(
+        update(Team)
+        .where(Team.id == team.id)
+        .values(member_count=Team.member_count - 1)
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
+    db.session.refresh(team)
 
 
 def record_attendance(

@@ -84,3 +84,14 @@ def unit_admins(unit_id: int) -> list[User]:
             select(User).where(User.role == "unit_admin", User.unit_id == unit_id).order_by(User.id)
         )
     )
+
+
+def visible_to_admin(model, user: User | None):
+    """A select of `model`'s rows an admin may see: all for the platform admin, their own
+    unit's (model.unit_id) for a unit admin, none for anyone else."""
+    stmt = select(model)
+    if user is not None and user.role == "platform_admin":
+        return stmt
+    if user is not None and user.role == "unit_admin" and user.unit_id is not None:
+        return stmt.where(model.unit_id == user.unit_id)
+    return stmt.where(model.id.is_(None))

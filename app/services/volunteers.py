@@ -258,6 +258,20 @@ def volunteer_of(user: User) -> Volunteer:
     return user.volunteer
 
 
+def searchable_unit(user: User, unit_id: int | None) -> int | None:
+    """The unit whose volunteers an admin may search: a unit admin only their own (another
+    unit's id is not found), the platform admin the one named (it must exist) or all (None)."""
+    from app.services.errors import get_or_404
+
+    if user.role == "unit_admin":
+        if unit_id is not None and unit_id != user.unit_id:
+            raise NotFound()
+        return user.unit_id
+    if unit_id is not None:
+        get_or_404(Unit, unit_id)
+    return unit_id
+
+
 def search(
     *, unit_id: int | None, query: str = "", page: int = 1, per_page: int = 50, filters: dict | None = None
 ) -> Page:

@@ -59,6 +59,7 @@ PAGE_MODULES = [
     "app.web.campaigns",
     "app.web.shifts",
     "app.web.applications",
+    "app.web.team_applications",
     "app.web.notices",
 ]
 

@@ -3,7 +3,7 @@ volunteers sign up from their home page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,8 +28,8 @@ from app.web.children_forms import ChildSignupForm
 from app.web.forms import (
     BaseForm,
     category_choices,
-    db_int,
     domain_errors,
+    posted_ids,
     project_choices,
     skill_choices,
     station_choices,
@@ -131,13 +131,6 @@ def signup(activity_id: int):
     return redirect(url_for("volunteer.home"))
 
 
-def _id_or_zero(value: str) -> int:
-    try:
-        return db_int(value)
-    except ValueError:
-        return 0
-
-
 @bp.route("/<int:activity_id>/attendance", methods=["GET", "POST"])
 @role_required("unit_admin")
 def attendance(activity_id: int):
@@ -148,11 +141,15 @@ def attendance(activity_id: int):
     form = BaseForm()
     if form.validate_on_submit():
         with domain_errors() as attempt:
-            ticked = {_id_or_zero(v) for v in request.form.getlist("attended")} - {0}
+            ticked = set(posted_ids("attended", limit=None)) - {0}
             marked, cleared = posts.mark_attendance(activity, ticked, by=current_user)
         if attempt.ok:
             flash(_("已保存出勤：新登记 %(m)d 人，取消 %(c)d 人", m=marked, c=cleared), "success")
             return redirect(url_for(".attendance", activity_id=activity.id))
+    return _attendance_page(activity, form)
+
+
+def _attendance_page(activity: Activity, form: BaseForm):
     return render_template(
         "activities/attendance.html",
         activity=activity,

@@ -26,7 +26,7 @@ from app.services import (
     volunteers,
 )
 from app.services.errors import NotFound, get_or_404
-from app.web.forms import BaseForm, db_int, domain_errors
+from app.web.forms import BaseForm, db_int, domain_errors, fields_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -66,6 +66,9 @@ class RebindForm(BaseForm):
         _l("我已当面核验本人身份证件原件"), validators=[DataRequired(_l("请先当面核验本人身份证件"))]
     )
     submit = SubmitField(_l("重新绑定"))
+
+
+REBOUND = _l("已重新绑定 %(name)s 的账号，请告知本人用新手机号和临时密码登录后修改密码")
 
 
 def _unit_scope() -> int | None:
@@ -109,32 +112,26 @@ def unit_new():
     return render_template("admin/unit_form.html", form=form, unit=None)
 
 
+def _unit_page(unit: Unit, form: UnitForm, admin_form: UnitAdminForm, status: int = 200):
+    admins = units.unit_admins(unit.id)
+    return render_template(
+        "admin/unit_detail.html", unit=unit, form=form, admin_form=admin_form, admins=admins
+    ), status
+
+
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @role_required("platform_admin", "unit_admin")
 def unit_detail(unit_id: int):
     units.ensure_can_manage_unit(current_user, unit_id)
     unit = get_or_404(Unit, unit_id)
     form = UnitForm(obj=unit)
-    admin_form = UnitAdminForm(prefix="admin")
     if current_user.role == "platform_admin" and form.submit.data and form.validate_on_submit():
         with domain_errors(form) as attempt:
-            units.update_unit(
-                unit,
-                name=form.name.data,
-                contact_email=form.contact_email.data,
-                is_active=form.is_active.data,
-                by=current_user,
-            )
+            units.update_unit(unit, **fields_of(form, "name", "contact_email", "is_active"), by=current_user)
         if attempt.ok:
             flash(_("已保存"), "success")
             return redirect(url_for(".unit_detail", unit_id=unit.id))
-    return render_template(
-        "admin/unit_detail.html",
-        unit=unit,
-        form=form,
-        admin_form=admin_form,
-        admins=units.unit_admins(unit.id),
-    )
+    return _unit_page(unit, form, UnitAdminForm(prefix="admin"))
 
 
 @bp.post("/units/<int:unit_id>/admins")
@@ -144,26 +141,14 @@ def unit_admin_new(unit_id: int):
     admin_form = UnitAdminForm(prefix="admin")
     if admin_form.validate_on_submit():
         with domain_errors(admin_form) as attempt:
-            user = accounts.create_user(
-                username=admin_form.username.data,
-                password=admin_form.password.data,
-                role="unit_admin",
-                name=admin_form.name.data,
-                unit_id=unit.id,
-                by=current_user,
-            )
+            new = fields_of(admin_form, "username", "password", "name")
+            user = accounts.create_user(**new, role="unit_admin", unit_id=unit.id, by=current_user)
         if attempt.ok:
             flash(
                 _("已为“%(unit)s”创建管理员 %(username)s", unit=unit.name, username=user.username), "success"
             )
             return redirect(url_for(".unit_detail", unit_id=unit.id))
-    return render_template(
-        "admin/unit_detail.html",
-        unit=unit,
-        form=UnitForm(obj=unit),
-        admin_form=admin_form,
-        admins=units.unit_admins(unit.id),
-    ), 422
+    return _unit_page(unit, UnitForm(obj=unit), admin_form, 422)
 
 
 class ResetPasswordForm(BaseForm):
@@ -268,20 +253,10 @@ def volunteer_rebind(volunteer_id: int):
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             volunteers.rebind(
-                volunteer,
-                phone=form.phone.data,
-                password=form.password.data,
-                by=current_user,
-                identity_checked=form.identity_checked.data,
+                volunteer, **fields_of(form, "phone", "password", "identity_checked"), by=current_user
             )
         if attempt.ok:
-            flash(
-                _(
-                    "已重新绑定 %(name)s 的账号，请告知本人用新手机号和临时密码登录后修改密码",
-                    name=volunteer.name,
-                ),
-                "success",
-            )
+            flash(str(REBOUND) % {"name": volunteer.name}, "success")
             return redirect(url_for(".volunteer_detail", volunteer_id=volunteer.id))
     return render_template("admin/volunteer_rebind.html", form=form, volunteer=volunteer)
 

@@ -3,36 +3,21 @@ the decision on the phone; the activity's admin accepts or declines each applica
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from functools import partial
+
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from app.auth_state import role_required
 from app.models import Activity
-from app.services import recruitment, units, volunteers
+from app.services import recruitment, team_recruitment, units, volunteers
 from app.services.errors import Forbidden, get_or_404
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import form_status, submitted
+from app.web.recruitment_forms import SENT, ApplyForm, DecisionForm, take_decision
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 ADMINS = ("platform_admin", "unit_admin")
-
-
-class ApplyForm(BaseForm):
-    note = TextAreaField(
-        _l("申请说明（可选，如相关经历、证书）"), validators=[Optional(), Length(max=recruitment.NOTE_MAX)]
-    )
-    submit = SubmitField(_l("提交申请"))
-
-
-class DecisionForm(BaseForm):
-    decision = SelectField(choices=[SelectChoice("accept", _l("录用")), SelectChoice("decline", _l("婉拒"))])
-    reason = StringField(
-        _l("理由（婉拒时必填）"), validators=[Optional(), Length(max=recruitment.REASON_MAX)]
-    )
 
 
 def _me():
@@ -44,12 +29,9 @@ def _me():
 def apply(activity_id: int):
     activity = get_or_404(Activity, activity_id)
     form = ApplyForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            recruitment.apply(_me(), activity, form.note.data)
-        if attempt.ok:
-            flash(_("已提交申请，请等待审核"), "success")
-            return redirect(url_for(".mine"))
+    act = partial(recruitment.apply, _me(), activity, form.note.data)
+    if done := submitted(form, act, SENT, url_for(".mine")):
+        return done
     return render_template(
         "volunteer/apply.html",
         activity=activity,
@@ -61,7 +43,11 @@ def apply(activity_id: int):
 @bp.get("/mine", endpoint="mine")
 @role_required("volunteer")
 def mine():
-    return render_template("volunteer/applications.html", applications=recruitment.my_applications(_me()))
+    return render_template(
+        "volunteer/applications.html",
+        applications=recruitment.my_applications(_me()),
+        team_applications=team_recruitment.my_applications(_me()),
+    )
 
 
 @bp.get("/activity/<int:activity_id>", endpoint="review")
@@ -82,11 +68,5 @@ def review(activity_id: int):
 @role_required(*ADMINS)
 def decide(application_id: int):
     application = recruitment.get_application(application_id)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        accept = form.decision.data == "accept"
-        with domain_errors() as attempt:
-            recruitment.decide(application, accept=accept, reason=form.reason.data, by=current_user)
-        if attempt.ok:
-            flash(_("已录用") if accept else _("已婉拒"), "success")
+    take_decision(partial(recruitment.decide, application))
     return redirect(url_for(".review", activity_id=application.activity_id))

@@ -60,6 +60,11 @@ class RegisterForm(BaseForm):
     )
     submit = SubmitField(_l("注册"))
 
+    def offer_units(self) -> None:
+        self.unit_id.choices = [(0, _("请选择"))] + [
+            (u.id, u.name) for u in units.list_units(active_only=True)
+        ]
+
     def registration(self) -> volunteers.Registration:
         return volunteers.Registration(
             name=self.name.data or "",
@@ -168,15 +173,14 @@ def change_password():
 @registration_limited
 def register():
     form = RegisterForm()
-    form.unit_id.choices = [(0, _("请选择"))] + [(u.id, u.name) for u in units.list_units(active_only=True)]
+    form.offer_units()
     next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             volunteers.register_public(form.registration())
         if attempt.ok:
-            # The same answer whether or not the person was registered before: no login here
-            # (that would tell). The login page that follows has the phone filled in and goes
-            # on to where registration started (the post whose QR was scanned).
+            # The same answer whether registered before or not, and no login (that would tell); the
+            # login page has the phone filled in and goes on to where registration started (a QR).
             session["login_hint"] = (form.phone.data or "").strip()
             flash(_("注册申请已受理。") + str(volunteers.REGISTRATION_NOTICE), "info")
             return redirect(url_for("auth.login", next=next_url))

@@ -64,20 +64,20 @@ def generate():
     form.month.choices = [str(month) for month in figures.month_choices()]
     if form.validate_on_submit():
         with domain_errors() as attempt:
-            created = snapshots.generate_bulletins(
-                Month.parse(form.month.data), by=current_user, revise=form.revise.data
-            )
+            month = Month.parse(form.month.data)
+            created = snapshots.generate_bulletins(month, by=current_user, revise=form.revise.data)
         if attempt.ok:
-            if created and form.revise.data:
-                flash(
-                    _("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=form.month.data, n=created),
-                    "success",
-                )
-            elif created:
-                flash(_("已生成 %(m)s 的通报 %(n)d 份", m=form.month.data, n=created), "success")
-            else:
-                flash(_("%(m)s 的通报已经生成过，没有重复生成", m=form.month.data), "info")
+            _flash_generated(form.month.data, created, form.revise.data)
     return redirect(url_for(".index"))
+
+
+def _flash_generated(month: str, created: int, revise: bool) -> None:
+    if created and revise:
+        flash(_("已发布 %(m)s 的修订版通报 %(n)d 份，原版保留不变", m=month, n=created), "success")
+    elif created:
+        flash(_("已生成 %(m)s 的通报 %(n)d 份", m=month, n=created), "success")
+    else:
+        flash(_("%(m)s 的通报已经生成过，没有重复生成", m=month), "info")
 
 
 @bp.post("/targets")

@@ -18,7 +18,7 @@ from app.models import Activity
 from app.services import certificates, children, volunteers
 from app.services.errors import get_or_404
 from app.web.children_forms import ChildSignupForm
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, form_input, form_status
 
 bp = Blueprint("children", __name__)
 
@@ -40,19 +40,14 @@ def index():
     form = ChildForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            child = children.register_child(
-                guardian,
-                children.ChildInput(
-                    name=form.name.data,
-                    id_number=form.id_number.data,
-                    relationship=form.relationship.data,
-                    consent=form.consent.data,
-                ),
-                by=current_user,
-            )
+            child = children.register_child(guardian, form_input(form, children.ChildInput), by=current_user)
         if attempt.ok:
             flash(_("已添加儿童“%(n)s”，志愿者编号 %(no)s", n=child.name, no=child.volunteer_no), "success")
             return redirect(url_for(".index"))
+    return _index_page(guardian, form)
+
+
+def _index_page(guardian, form: ChildForm):
     return render_template(
         "children/index.html",
         form=form,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +11,7 @@ from flask_login import current_user
 from app.auth_state import role_required
 from app.services import audit, column, photos
 from app.web.column_forms import ItemForm, ReturnForm
-from app.web.forms import BaseForm, domain_errors, form_status, uploads
+from app.web.forms import BaseForm, domain_errors, form_status, submitted, uploads
 
 bp = Blueprint("column_admin", __name__, url_prefix="/office/column")
 ADMINS = ("platform_admin", "unit_admin")
@@ -98,10 +100,5 @@ def approve(item_id: int):
 def return_item(item_id: int):
     item = column.get_for_admin(current_user, item_id)
     form = ReturnForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            column.return_item(item, reason=form.reason.data, by=current_user)
-        if attempt.ok:
-            flash(_("已退回"), "success")
-            return redirect(url_for(".show", item_id=item_id))
-    return _show(item, 422, form)
+    act = partial(column.return_item, item, reason=form.reason.data, by=current_user)
+    return submitted(form, act, _("已退回"), url_for(".show", item_id=item_id)) or _show(item, 422, form)

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.auth_state import role_required
 from app.services import contributions, evidence_files, units
 from app.services.clock import local_today
-from app.web.forms import BaseForm, db_int, domain_errors, send_bytes, uploads
+from app.web.forms import BaseForm, db_int, domain_errors, fields_of, send_bytes, uploads
 
 bp = Blueprint("contributions", __name__, url_prefix="/contributions")
 ADMINS = ("platform_admin", "unit_admin")
@@ -75,16 +75,9 @@ def record():
     form = RecordForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            contributions.record(
-                current_user.unit_id,
-                kind=form.kind.data,
-                day=form.day.data,
-                description=form.description.data,
-                amount=form.amount.data,
-                persons=form.persons.data,
-                files=uploads(form.files.data, evidence_files.MAX_BYTES),
-                by=current_user,
-            )
+            files = uploads(form.files.data, evidence_files.MAX_BYTES)
+            what = fields_of(form, "kind", "day", "description", "amount", "persons")
+            contributions.record(current_user.unit_id, **what, files=files, by=current_user)
         if attempt.ok:
             flash(_("已登记"), "success")
             return redirect(url_for(".index"))

@@ -75,18 +75,20 @@ def code(coupon_id: int):
         text, expires = coupons.coupon_code(coupon)
     except DomainError as exc:
         return jsonify({"status": coupon.status, "message": exc.message}), exc.status
-    image = base64.b64encode(qr.png(text, box_size=8)).decode()
-    response = jsonify(
-        {
-            "code": text,
-            "expires_at": iso(expires),
-            "status": coupon.status,
-            "typed_code": typed_codes.typed_code(coupon.id),
-            "image": f"data:image/png;base64,{image}",
-        }
-    )
+    response = jsonify(_code_json(coupon, text, expires))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _code_json(coupon, text: str, expires) -> dict:
+    image = base64.b64encode(qr.png(text, box_size=8)).decode()
+    return {
+        "code": text,
+        "expires_at": iso(expires),
+        "status": coupon.status,
+        "typed_code": typed_codes.typed_code(coupon.id),
+        "image": f"data:image/png;base64,{image}",
+    }
 
 
 @bp.get("/merchants", endpoint="merchants")

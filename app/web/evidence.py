@@ -18,7 +18,7 @@ from app.models import Activity, Post
 from app.services import evidence, photos
 from app.services.clock import local_today
 from app.services.errors import get_or_404
-from app.web.forms import BaseForm, domain_errors, form_status, uploads
+from app.web.forms import BaseForm, domain_errors, fields_of, form_status, uploads
 
 bp = Blueprint("evidence", __name__)
 ADMINS = ("platform_admin", "unit_admin")
@@ -51,11 +51,9 @@ def activity(activity_id: int):
     form = ActivityEvidenceForm(data={"beneficiaries": found.beneficiaries})
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
+            files = uploads(form.photos.data, photos.MAX_BYTES)
             evidence.keep_activity_evidence(
-                found,
-                beneficiaries=form.beneficiaries.data,
-                uploads=uploads(form.photos.data, photos.MAX_BYTES),
-                by=current_user,
+                found, beneficiaries=form.beneficiaries.data, uploads=files, by=current_user
             )
         if attempt.ok:
             flash(_("已保存活动台账资料"), "success")
@@ -72,29 +70,11 @@ def _picked_day() -> date:
         return local_today()
 
 
-@bp.route("/admin/posts/<int:post_id>/days", methods=["GET", "POST"], endpoint="post_day")
-@role_required(*ADMINS)
-def post_day(post_id: int):
-    post = get_or_404(Post, post_id)
-    evidence.ensure_can_keep(current_user, post.unit_id)
-    day = _picked_day()
-    row = evidence.post_day(post, day)
-    form = PostDayForm(
-        data={"day": day, "beneficiaries": row and row.beneficiaries, "note": row and row.note}
-    )
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            evidence.keep_post_day(
-                post,
-                form.day.data,
-                beneficiaries=form.beneficiaries.data,
-                note=form.note.data,
-                uploads=uploads(form.photos.data, photos.MAX_BYTES),
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已保存 %(d)s 的台账资料", d=form.day.data.isoformat()), "success")
-            return redirect(url_for(".post_day", post_id=post.id, day=form.day.data.isoformat()))
+def _kept(row) -> dict:
+    return {"beneficiaries": row and row.beneficiaries, "note": row and row.note}
+
+
+def _day_page(post: Post, day: date, row, form: PostDayForm):
     return render_template(
         "evidence/post_day.html",
         post=post,
@@ -103,3 +83,22 @@ def post_day(post_id: int):
         photos=evidence.post_day_photos(row),
         days=evidence.recent_days(post),
     ), form_status(form)
+
+
+@bp.route("/admin/posts/<int:post_id>/days", methods=["GET", "POST"], endpoint="post_day")
+@role_required(*ADMINS)
+def post_day(post_id: int):
+    post = get_or_404(Post, post_id)
+    evidence.ensure_can_keep(current_user, post.unit_id)
+    day = _picked_day()
+    row = evidence.post_day(post, day)
+    form = PostDayForm(data={"day": day, **_kept(row)})
+    if form.validate_on_submit():
+        with domain_errors(form) as attempt:
+            files = uploads(form.photos.data, photos.MAX_BYTES)
+            keep = fields_of(form, "beneficiaries", "note")
+            evidence.keep_post_day(post, form.day.data, **keep, uploads=files, by=current_user)
+        if attempt.ok:
+            flash(_("已保存 %(d)s 的台账资料", d=form.day.data.isoformat()), "success")
+            return redirect(url_for(".post_day", post_id=post.id, day=form.day.data.isoformat()))
+    return _day_page(post, day, row, form)

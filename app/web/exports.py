@@ -4,11 +4,12 @@ admin edits the national platform profile."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     after_this_request,
     current_app,
-    flash,
     redirect,
     render_template,
     send_file,
@@ -24,7 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.auth_state import role_required
 from app.services import export_profiles, records_export, units
 from app.services.clock import local_today
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, form_status, submitted
 
 bp = Blueprint("exports", __name__, url_prefix="/admin/exports")
 ADMINS = ("platform_admin", "unit_admin")
@@ -140,13 +141,10 @@ def download(job_id: int):
 @role_required("platform_admin")
 def profile():
     form = ProfileForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            export_profiles.save_national(form.columns.data, by=current_user)
-        if attempt.ok:
-            flash(_("已保存全国平台导出格式"), "success")
-            return redirect(url_for(".profile"))
-    elif not form.is_submitted():
+    act = partial(export_profiles.save_national, form.columns.data, by=current_user)
+    if done := submitted(form, act, _("已保存全国平台导出格式"), url_for(".profile")):
+        return done
+    if not form.is_submitted():
         form.columns.data = export_profiles.as_text(export_profiles.national())
     return render_template(
         "exports/profile.html", form=form, fields=export_profiles.FIELD_LABELS

@@ -35,11 +35,17 @@ __all__ = [
     "category_choices",
     "db_int",
     "domain_errors",
+    "fields_of",
+    "form_input",
     "form_status",
+    "local_times",
+    "posted_ids",
+    "pressed",
     "safe_back",
     "safe_next",
     "send_bytes",
     "skill_choices",
+    "submitted",
 ]
 
 
@@ -141,6 +147,40 @@ def domain_errors(form: FlaskForm | None = None, *, category: str = "danger") ->
             apply_errors(form, exc)
 
 
+def submitted(form: FlaskForm, act, done, then):
+    """The form-with-domain-errors pattern in one call: when the form validates, act() runs;
+    when the service takes it, `done` is flashed and the answer is a redirect to `then` (each a
+    value, or a function of act's result). Otherwise None: the caller shows the page again,
+    the service's messages beside the fields::
+
+        act = partial(reports.reply, report, text=form.reply.data, by=current_user)
+        return submitted(form, act, _("已答复"), url_for(".show", report_id=report.id)) or page()
+    """
+    from flask import redirect
+
+    if not form.validate_on_submit():
+        return None
+    with domain_errors(form) as attempt:
+        result = act()
+    if not attempt.ok:
+        return None
+    flash(str(done(result) if callable(done) else done), "success")
+    return redirect(then(result) if callable(then) else then)
+
+
+def pressed(act, done) -> bool:
+    """A button with no fields but its CSRF token: act() when the post is valid; when the
+    service takes it, `done` (a message, or a function of act's result) is flashed, otherwise
+    the service's messages. True when it was done."""
+    if not BaseForm().validate_on_submit():
+        return False
+    with domain_errors() as attempt:
+        result = act()
+    if attempt.ok:
+        flash(str(done(result) if callable(done) else done), "success")
+    return attempt.ok
+
+
 def category_choices(field, current: int | None = None) -> None:
     """Offer the service-category catalogue in a SelectField(coerce=int): 0 is 未分类; a
     retired category only when the thing already carries it. A form posted without the
@@ -219,6 +259,41 @@ def uploads(files, limit: int) -> list[Upload]:
     """The files of a MultipleFileField as services take them: each read up to limit + 1 bytes
     (one more than allowed, so the service can say it is too big); empty inputs are skipped."""
     return [Upload(f.filename or "", f.read(limit + 1)) for f in files or [] if getattr(f, "filename", None)]
+
+
+def fields_of(form: FlaskForm, *names: str) -> dict:
+    """The data of the named fields, as keyword arguments for a service."""
+    return {name: getattr(form, name).data for name in names}
+
+
+def form_input(form: FlaskForm, cls, **extra):
+    """A service's input dataclass filled from the form's fields of the same names; `extra`
+    gives the rest (or overrides a field's data)."""
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in extra and hasattr(form, f.name)]
+    return cls(**fields_of(form, *names), **extra)
+
+
+def posted_ids(name: str, limit: int | None = 500) -> list[int]:
+    """The ids of the ticked boxes called `name` (at most `limit`, None: all); a value that is
+    no database integer is skipped."""
+    from flask import request
+
+    ids = []
+    for value in request.form.getlist(name)[:limit]:
+        try:
+            ids.append(db_int(value))
+        except ValueError:
+            continue
+    return ids
+
+
+def local_times(form: FlaskForm) -> dict:
+    """The form's started_at and ended_at (local wall-clock times) as the ledger takes them."""
+    from app.services.clock import parse_local
+
+    return {"started_at": parse_local(form.started_at.data), "ended_at": parse_local(form.ended_at.data)}
 
 
 def form_status(form: FlaskForm) -> int:

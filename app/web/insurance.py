@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.services import insurance, units
-from app.web.forms import BaseForm, domain_errors, form_status, send_bytes
+from app.web.forms import BaseForm, form_input, form_status, send_bytes, submitted
 
 bp = Blueprint("insurance", __name__, url_prefix="/admin/insurance")
 ADMINS = ("platform_admin", "unit_admin")
@@ -34,6 +34,17 @@ class CoverForm(BaseForm):
     )
     submit = SubmitField(_l("登记保险"))
 
+    def offer_units(self, user) -> None:
+        self.unit_id.choices = [
+            SelectChoice(u.id, u.name)
+            for u in units.list_units(active_only=True)
+            if units.can_manage_unit(user, u.id)
+        ]
+
+    def cover_input(self) -> insurance.CoverInput:
+        numbers = (self.volunteer_nos.data or "").replace(",", "\n").replace("，", "\n").split()
+        return form_input(self, insurance.CoverInput, volunteer_nos=numbers)
+
 
 def _scope() -> int | None:
     return None if current_user.role == "platform_admin" else current_user.unit_id
@@ -43,32 +54,16 @@ def _scope() -> int | None:
 @role_required(*ADMINS)
 def index():
     form = CoverForm()
-    form.unit_id.choices = [
-        SelectChoice(u.id, u.name)
-        for u in units.list_units(active_only=True)
-        if units.can_manage_unit(current_user, u.id)
-    ]
-    if form.validate_on_submit():
-        numbers = (form.volunteer_nos.data or "").replace(",", "\n").replace("，", "\n").split()
-        with domain_errors(form) as attempt:
-            cover = insurance.create_cover(
-                insurance.CoverInput(
-                    insurer=form.insurer.data,
-                    policy_no=form.policy_no.data,
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    scope=form.scope.data,
-                    unit_id=form.unit_id.data,
-                    volunteer_nos=numbers,
-                ),
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已登记保险：%(p)s", p=cover.policy_no), "success")
-            return redirect(url_for(".show", cover_id=cover.id))
-    return render_template(
-        "insurance/index.html", form=form, covers=insurance.list_covers(_scope())
-    ), form_status(form)
+    form.offer_units(current_user)
+    if done := submitted(
+        form,
+        lambda: insurance.create_cover(form.cover_input(), by=current_user),
+        lambda cover: _("已登记保险：%(p)s", p=cover.policy_no),
+        lambda cover: url_for(".show", cover_id=cover.id),
+    ):
+        return done
+    covers = insurance.list_covers(_scope())
+    return render_template("insurance/index.html", form=form, covers=covers), form_status(form)
 
 
 @bp.get("/<int:cover_id>", endpoint="show")

@@ -18,7 +18,7 @@ from app.auth_state import role_required
 from app.rate_limits import code_limited
 from app.services.errors import CodeInvalid, DomainError
 from app.services.incentives import counter, coupons, figures, merchants, offers
-from app.web.forms import db_int, domain_errors, form_status, send_bytes
+from app.web.forms import db_int, domain_errors, form_status, send_bytes, submitted
 from app.web.merchant_forms import OfferForm
 
 bp = Blueprint("merchant", __name__)
@@ -117,12 +117,13 @@ def redeemed(coupon_id: int):
 def offer_list():
     merchant = merchants.merchant_of(current_user)
     form = OfferForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            offer = offers.save_offer(merchant, form.to_input(), by=current_user)
-        if attempt.ok:
-            flash(_("已发布优惠“%(t)s”", t=offer.title), "success")
-            return redirect(url_for(".offers"))
+    if done := submitted(
+        form,
+        lambda: offers.save_offer(merchant, form.to_input(), by=current_user),
+        lambda offer: _("已发布优惠“%(t)s”", t=offer.title),
+        url_for(".offers"),
+    ):
+        return done
     return render_template(
         "merchant/offers.html", merchant=merchant, offers=offers.merchant_offers(merchant.id), form=form
     ), form_status(form)

@@ -3,6 +3,8 @@ them, and see every merchant's redemptions."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.services.incentives import figures, merchants, offers
-from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, fields_of, form_status, send_bytes, submitted
 from app.web.merchant_forms import OfferForm
 
 bp = Blueprint("merchants_admin", __name__, url_prefix="/admin/merchants")
@@ -32,6 +34,9 @@ class MerchantForm(BaseForm):
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20)])
     submit = SubmitField(_l("保存"))
+
+    def update(self, merchant, *, by):
+        return merchants.update_merchant(merchant, by=by, **self.values())
 
     def values(self) -> dict:
         return {
@@ -53,6 +58,15 @@ class AccountForm(BaseForm):
     )
     submit = SubmitField(_l("创建商家账号"))
 
+    def create(self, merchant, *, by):
+        return merchants.create_merchant_account(
+            merchant, **fields_of(self, "username", "password", "name"), by=by
+        )
+
+    @staticmethod
+    def created(user) -> str:
+        return _("已创建商家账号 %(u)s", u=user.username)
+
 
 class LogoForm(BaseForm):
     logo = FileField(
@@ -62,6 +76,10 @@ class LogoForm(BaseForm):
     )
     submit = SubmitField(_l("上传"))
 
+    def save(self, merchant, *, by):
+        data = self.logo.data.read(merchants.LOGO_MAX_BYTES + 1)
+        return merchants.set_logo(merchant, data, by=by, filename=self.logo.data.filename or "")
+
 
 @bp.route("/", methods=["GET", "POST"], endpoint="index")
 @role_required("platform_admin")
@@ -69,12 +87,15 @@ def index():
     form = MerchantForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            merchant = merchants.create_merchant(
-                by=current_user, approved=False, **form.values()
-            )  # for review
+            # registered through the portal, a merchant waits for review
+            merchant = merchants.create_merchant(by=current_user, approved=False, **form.values())
         if attempt.ok:
             flash(_("已登记商家“%(n)s”，请审核并为其创建账号", n=merchant.name), "success")
             return redirect(url_for(".detail", merchant_id=merchant.id))
+    return _index_page(form)
+
+
+def _index_page(form: MerchantForm):
     first, last, days = figures.period(request.args.get("days", type=db_int))
     return render_template(
         "merchants_admin/index.html",
@@ -102,29 +123,21 @@ def _detail_page(merchant, status=200, **forms):
 
 
 def _detail_form(merchant, name: str, form, act, done, *, status: int | None = 422):
-    """One form of the merchant's page: when the service takes it, a flash and back to the page;
-    otherwise the page again with the form's errors (status None: 422 only if a field has one)."""
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            result = act(form)
-        if attempt.ok:
-            flash(done(result), "success")
-            return redirect(url_for(".detail", merchant_id=merchant.id))
-    return _detail_page(merchant, form_status(form) if status is None else status, **{name: form})
+    """One form of the merchant's page: act(merchant) when it validates; when the service takes
+    it, a flash and back to the page; otherwise the page again with the form's errors (status
+    None: 422 only if a field has one)."""
+    answer = submitted(
+        form, lambda: act(merchant, by=current_user), done, url_for(".detail", merchant_id=merchant.id)
+    )
+    return answer or _detail_page(merchant, form_status(form) if status is None else status, **{name: form})
 
 
 @bp.route("/<int:merchant_id>", methods=["GET", "POST"])
 @role_required("platform_admin")
 def detail(merchant_id: int):
     merchant = merchants.get_merchant(merchant_id)
-    return _detail_form(
-        merchant,
-        "form",
-        MerchantForm(obj=merchant, prefix="m"),
-        lambda form: merchants.update_merchant(merchant, by=current_user, **form.values()),
-        lambda _result: _("已保存"),
-        status=None,
-    )
+    form = MerchantForm(obj=merchant, prefix="m")
+    return _detail_form(merchant, "form", form, form.update, _("已保存"), status=None)
 
 
 @bp.post("/<int:merchant_id>/status")
@@ -146,51 +159,31 @@ def set_status(merchant_id: int):
 @bp.post("/<int:merchant_id>/accounts")
 @role_required("platform_admin")
 def account_new(merchant_id: int):
-    merchant = merchants.get_merchant(merchant_id)
-    return _detail_form(
-        merchant,
-        "account_form",
-        AccountForm(prefix="a"),
-        lambda form: merchants.create_merchant_account(
-            merchant,
-            username=form.username.data,
-            password=form.password.data,
-            name=form.name.data,
-            by=current_user,
-        ),
-        lambda user: _("已创建商家账号 %(u)s", u=user.username),
-    )
+    form = AccountForm(prefix="a")
+    return _detail_form(merchants.get_merchant(merchant_id), "account_form", form, form.create, form.created)
 
 
 @bp.post("/<int:merchant_id>/logo")
 @role_required("platform_admin")
 def logo_upload(merchant_id: int):
-    merchant = merchants.get_merchant(merchant_id)
-    return _detail_form(
-        merchant,
-        "logo_form",
-        LogoForm(prefix="l"),
-        lambda form: merchants.set_logo(
-            merchant,
-            form.logo.data.read(merchants.LOGO_MAX_BYTES + 1),
-            by=current_user,
-            filename=form.logo.data.filename or "",
-        ),
-        lambda _result: _("已更新标志"),
-    )
+    form = LogoForm(prefix="l")
+    return _detail_form(merchants.get_merchant(merchant_id), "logo_form", form, form.save, _("已更新标志"))
 
 
 @bp.post("/<int:merchant_id>/offers")
 @role_required("platform_admin")
 def offer_new(merchant_id: int):
-    merchant = merchants.get_merchant(merchant_id)
-    return _detail_form(
-        merchant,
-        "offer_form",
-        OfferForm(prefix="o"),
-        lambda form: offers.save_offer(merchant, form.to_input(), by=current_user),
-        lambda offer: _("已为“%(m)s”发布优惠“%(t)s”", m=merchant.name, t=offer.title),
-    )
+    form = OfferForm(prefix="o")
+    act = partial(_publish_offer, form)
+    return _detail_form(merchants.get_merchant(merchant_id), "offer_form", form, act, _offer_published)
+
+
+def _publish_offer(form: OfferForm, merchant, *, by):
+    return offers.save_offer(merchant, form.to_input(), by=by)
+
+
+def _offer_published(offer) -> str:
+    return _("已为“%(m)s”发布优惠“%(t)s”", m=offer.merchant.name, t=offer.title)
 
 
 @bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])

@@ -91,6 +91,17 @@ class DispatchForm(BaseForm):
     )
     submit = SubmitField(_l("提交"))
 
+    @classmethod
+    def with_units(cls) -> DispatchForm:
+        """Every unit may be chosen on a post (a retired one is refused by the service)."""
+        from app.services import units
+
+        form = cls()
+        form.unit_id.choices = [SelectChoice(0, "")] + [
+            SelectChoice(u.id, u.name) for u in units.list_units()
+        ]
+        return form
+
 
 class PublishForm(BaseForm):
     capacity = IntegerField(
@@ -104,3 +115,12 @@ class ServiceEntryForm(BaseForm):
     started_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ended_at = DateTimeLocalField(_l("结束时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     submit = SubmitField(_l("录入服务时长"))
+
+    @classmethod
+    def for_need(cls, need) -> ServiceEntryForm:
+        """The volunteers to choose from: those signed up for the need."""
+        from app.services import need_signups
+
+        form = cls()
+        form.volunteer_id.choices = [SelectChoice(s.volunteer_id, "") for s in need_signups.signups(need)]
+        return form

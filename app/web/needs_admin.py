@@ -4,6 +4,8 @@ confirming volunteers, entering their service, and reporting the need served."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,8 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.auth_state import role_required
 from app.services import audit, need_signups, need_workflow, needs, units
-from app.services.clock import parse_local
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, fields_of, form_status, local_times, pressed, submitted
 from app.web.need_forms import DispatchForm, NeedForm, PublishForm, ServiceEntryForm
 
 bp = Blueprint("needs_admin", __name__, url_prefix="/admin/needs")
@@ -99,25 +100,16 @@ def contact(need_id: int):
 @role_required(*ADMINS)
 def dispatch(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
-    form = DispatchForm()
-    form.unit_id.choices = [SelectChoice(0, "")] + [SelectChoice(u.id, u.name) for u in units.list_units()]
+    form = DispatchForm.with_units()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            need_workflow.dispatch(
-                need,
-                form.action.data,
-                by=current_user,
-                unit_id=form.unit_id.data or None,
-                into_id=form.into_id.data,
-                reason=form.reason.data,
-            )
+            unit_id = form.unit_id.data or None
+            what = fields_of(form, "into_id", "reason")
+            need_workflow.dispatch(need, form.action.data, by=current_user, unit_id=unit_id, **what)
         if attempt.ok:
             flash(_("已处理：%(s)s", s=needs.status_label(need.status)), "success")
-            return redirect(
-                url_for(".detail", need_id=need.id)
-                if needs.can_manage(current_user, need)
-                else url_for(".index")
-            )
+            still_ours = needs.can_manage(current_user, need)
+            return redirect(url_for(".detail", need_id=need.id) if still_ours else url_for(".index"))
     return _detail(need, dispatch=form, status=422)
 
 
@@ -126,24 +118,17 @@ def dispatch(need_id: int):
 def publish(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
     form = PublishForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            need_workflow.publish(need, form.capacity.data, by=current_user)
-        if attempt.ok:
-            flash(_("已发布为志愿任务，志愿者可以报名了"), "success")
-            return redirect(url_for(".detail", need_id=need.id))
-    return _detail(need, publish=form, status=422)
+    act = partial(need_workflow.publish, need, form.capacity.data, by=current_user)
+    done = submitted(form, act, _("已发布为志愿任务，志愿者可以报名了"), url_for(".detail", need_id=need.id))
+    return done or _detail(need, publish=form, status=422)
 
 
 @bp.post("/<int:need_id>/signups/<int:signup_id>/confirm", endpoint="confirm")
 @role_required(*ADMINS)
 def confirm(need_id: int, signup_id: int):
     need = needs.need_for_admin(current_user, need_id)
-    if BaseForm().validate_on_submit():
-        with domain_errors() as attempt:
-            signup = need_signups.confirm(need, signup_id, by=current_user)
-        if attempt.ok:
-            flash(_("已确认志愿者%(n)s", n=signup.volunteer.name), "success")
+    act = partial(need_signups.confirm, need, signup_id, by=current_user)
+    pressed(act, lambda signup: _("已确认志愿者%(n)s", n=signup.volunteer.name))
     return redirect(url_for(".detail", need_id=need.id))
 
 
@@ -151,30 +136,21 @@ def confirm(need_id: int, signup_id: int):
 @role_required(*ADMINS)
 def record(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
-    form = ServiceEntryForm()
-    form.volunteer_id.choices = [SelectChoice(s.volunteer_id, "") for s in need_signups.signups(need)]
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            entered = need_signups.record_service(
-                need,
-                form.volunteer_id.data,
-                started_at=parse_local(form.started_at.data),
-                ended_at=parse_local(form.ended_at.data),
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已录入%(h)s小时", h=entered.hours), "success")
-            return redirect(url_for(".detail", need_id=need.id))
-    return _detail(need, entry=form, status=422)
+    form = ServiceEntryForm.for_need(need)
+    done = submitted(
+        form,
+        lambda: need_signups.record_service(
+            need, form.volunteer_id.data, **local_times(form), by=current_user
+        ),
+        lambda entered: _("已录入%(h)s小时", h=entered.hours),
+        url_for(".detail", need_id=need.id),
+    )
+    return done or _detail(need, entry=form, status=422)
 
 
 @bp.post("/<int:need_id>/served", endpoint="served")
 @role_required(*ADMINS)
 def served(need_id: int):
     need = needs.need_for_admin(current_user, need_id)
-    if BaseForm().validate_on_submit():
-        with domain_errors() as attempt:
-            need_workflow.mark_served(need, by=current_user)
-        if attempt.ok:
-            flash(_("已标记为已服务，等待群众评价"), "success")
+    pressed(partial(need_workflow.mark_served, need, by=current_user), _("已标记为已服务，等待群众评价"))
     return redirect(url_for(".detail", need_id=need.id))

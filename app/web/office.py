@@ -3,6 +3,8 @@ The platform admin raises and reviews them; a unit admin answers its own."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,10 +28,21 @@ from app.auth_state import role_required
 from app.services import audit, office_tasks, rectifications, scores, units
 from app.services.clock import local_today, previous_month
 from app.services.periods import Period
-from app.web.forms import BaseForm, db_int, domain_errors, form_status, send_bytes, uploads
+from app.web.forms import (
+    BaseForm,
+    db_int,
+    domain_errors,
+    fields_of,
+    form_status,
+    pressed,
+    send_bytes,
+    submitted,
+    uploads,
+)
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 ADMINS = ("platform_admin", "unit_admin")
+SCHEME_SAVED = _l("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响")
 
 
 class RaiseForm(BaseForm):
@@ -43,6 +56,16 @@ class RaiseForm(BaseForm):
     )
     deadline = DateField(_l("整改期限"), validators=[DataRequired()])
     submit = SubmitField(_l("下发整改事项"))
+
+    @classmethod
+    def from_flag(cls) -> RaiseForm:
+        """Opened from a bulletin's or a review's flag: the unit, the source and the finding
+        come along in the query."""
+        return cls(
+            unit_id=request.args.get("unit_id", type=db_int),
+            source=(request.args.get("source") or "")[: rectifications.SOURCE_MAX] or None,
+            finding=(request.args.get("finding") or "")[: rectifications.FINDING_MAX] or None,
+        )
 
 
 class ReplyForm(BaseForm):
@@ -86,46 +109,19 @@ def _unit_choices(field) -> None:
 def index():
     status = request.args.get("status")
     items = rectifications.list_items(current_user, status=status)
-    if current_user.role == "platform_admin":
-        tasks = office_tasks.list_tasks()
-        return render_template(
-            "office/index.html",
-            items=items,
-            status=status,
-            tasks=tasks,
-            today=local_today(),
-            task_summary=office_tasks.summary(tasks),
-            mine=None,
-        )
-    return render_template(
-        "office/index.html",
-        items=items,
-        status=status,
-        tasks=None,
-        today=local_today(),
-        mine=office_tasks.tasks_for(current_user),
-    )
+    lists = office_tasks.task_lists(current_user)
+    return render_template("office/index.html", items=items, status=status, today=local_today(), **lists)
 
 
 @bp.route("/rectifications/new", methods=["GET", "POST"], endpoint="raise_item")
 @role_required("platform_admin")
 def raise_item():
-    # opened from a bulletin's or a review's flag: the unit, the source and the finding come along
-    form = RaiseForm(
-        unit_id=request.args.get("unit_id", type=db_int),
-        source=(request.args.get("source") or "")[: rectifications.SOURCE_MAX] or None,
-        finding=(request.args.get("finding") or "")[: rectifications.FINDING_MAX] or None,
-    )
+    form = RaiseForm.from_flag()
     _unit_choices(form.unit_id)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            item = rectifications.raise_item(
-                form.unit_id.data,
-                finding=form.finding.data,
-                deadline=form.deadline.data,
-                source=form.source.data,
-                by=current_user,
-            )
+            what = fields_of(form, "finding", "deadline", "source")
+            item = rectifications.raise_item(form.unit_id.data, **what, by=current_user)
         if attempt.ok:
             flash(_("已向“%(u)s”下发整改事项", u=item.unit.name), "success")
             return redirect(url_for(".item", item_id=item.id))
@@ -156,25 +152,25 @@ def item(item_id: int):
 def reply(item_id: int):
     item = rectifications.get_item(current_user, item_id)
     form = ReplyForm()
-    if form.validate_on_submit():
-        files = uploads(form.files.data, rectifications.FILE_MAX_BYTES)
-        with domain_errors(form) as attempt:
-            rectifications.reply(item, text=form.reply.data, files=files, by=current_user)
-        if attempt.ok:
-            flash(_("已提交整改答复，等待文明办审核"), "success")
-            return redirect(url_for(".item", item_id=item.id))
-    return _item_page(item, reply_form=form, status=422)
+    done = submitted(
+        form,
+        lambda: rectifications.reply(
+            item,
+            text=form.reply.data,
+            files=uploads(form.files.data, rectifications.FILE_MAX_BYTES),
+            by=current_user,
+        ),
+        _("已提交整改答复，等待文明办审核"),
+        url_for(".item", item_id=item.id),
+    )
+    return done or _item_page(item, reply_form=form, status=422)
 
 
 @bp.post("/rectifications/<int:item_id>/close", endpoint="close")
 @role_required("platform_admin")
 def close(item_id: int):
     item = rectifications.get_item(current_user, item_id)
-    if BaseForm().validate_on_submit():
-        with domain_errors() as attempt:
-            rectifications.close(item, by=current_user)
-        if attempt.ok:
-            flash(_("已销号"), "success")
+    pressed(partial(rectifications.close, item, by=current_user), _("已销号"))
     return redirect(url_for(".item", item_id=item.id))
 
 
@@ -183,13 +179,9 @@ def close(item_id: int):
 def return_item(item_id: int):
     item = rectifications.get_item(current_user, item_id)
     form = ReturnForm(prefix="r")
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            rectifications.return_item(item, reason=form.reason.data, by=current_user)
-        if attempt.ok:
-            flash(_("已退回，单位须重新整改"), "success")
-            return redirect(url_for(".item", item_id=item.id))
-    return _item_page(item, return_form=form, status=422)
+    act = partial(rectifications.return_item, item, reason=form.reason.data, by=current_user)
+    done = submitted(form, act, _("已退回，单位须重新整改"), url_for(".item", item_id=item.id))
+    return done or _item_page(item, return_form=form, status=422)
 
 
 @bp.get("/rectifications/<int:item_id>/files/<int:file_id>", endpoint="file")
@@ -206,15 +198,9 @@ def new_task():
     _unit_choices(form.unit_ids)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            task = office_tasks.create_task(
-                title=form.title.data,
-                text=form.text.data,
-                measure=form.measure.data,
-                target=form.target.data,
-                deadline=form.deadline.data,
-                unit_ids=None if form.all_units.data else form.unit_ids.data,
-                by=current_user,
-            )
+            unit_ids = None if form.all_units.data else form.unit_ids.data
+            what = fields_of(form, "title", "text", "measure", "target", "deadline")
+            task = office_tasks.create_task(**what, unit_ids=unit_ids, by=current_user)
         if attempt.ok:
             flash(_("已向%(n)d个成员单位派发任务", n=len(task.assignments)), "success")
             return redirect(url_for(".task", task_id=task.id))
@@ -245,13 +231,9 @@ def task(task_id: int):
 def task_reply(task_id: int):
     task = office_tasks.get_task(current_user, task_id)
     form = TaskReplyForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            office_tasks.reply(task, text=form.reply.data, by=current_user)
-        if attempt.ok:
-            flash(_("已提交答复"), "success")
-            return redirect(url_for(".task", task_id=task.id))
-    return _task_page(task, form, status=422)
+    act = partial(office_tasks.reply, task, text=form.reply.data, by=current_user)
+    done = submitted(form, act, _("已提交答复"), url_for(".task", task_id=task.id))
+    return done or _task_page(task, form, status=422)
 
 
 def _period_arg() -> Period:
@@ -265,12 +247,17 @@ def _period_arg() -> Period:
 def scores_page():
     period = _period_arg()
     result = scores.visible_scores(scores.scores(period), current_user)
+    scheme_form = SchemeForm.for_current() if current_user.role == "platform_admin" else None
+    return _scores_page(period, result, scheme_form)
+
+
+def _scores_page(period: Period, result, scheme_form):
     return render_template(
         "office/scores.html",
         result=result,
         period=period,
         labels=scores.INDICATORS,
-        scheme_form=SchemeForm.for_current() if current_user.role == "platform_admin" else None,
+        scheme_form=scheme_form,
         action_form=BaseForm(),
     )
 
@@ -349,16 +336,7 @@ def save_scheme():
         with domain_errors(form) as attempt:
             scheme = scores.save_scheme(form.indicators(), by=current_user)
         if attempt.ok:
-            flash(
-                _("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响", v=scheme.version), "success"
-            )
+            flash(str(SCHEME_SAVED) % {"v": scheme.version}, "success")
             return redirect(url_for(".scores"))
     period = _period_arg()
-    return render_template(
-        "office/scores.html",
-        result=scores.scores(period),
-        period=period,
-        labels=scores.INDICATORS,
-        scheme_form=form,
-        action_form=BaseForm(),
-    ), 422
+    return _scores_page(period, scores.scores(period), form), 422

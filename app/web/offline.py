@@ -58,30 +58,36 @@ def _service_worker_scope(response):
     return response
 
 
+# the PWA manifest's fixed part; names, description and URLs are filled in per request
+MANIFEST = {
+    "lang": "zh-CN",
+    "scope": "/",
+    "display": "standalone",
+    "background_color": "#ffffff",
+    "theme_color": "#b3261e",
+}
+ICONS = [
+    (name, purpose, size)
+    for name, purpose in (("icon", "any"), ("maskable", "maskable"))
+    for size in (192, 512)
+]
+
+
+def _icon(name: str, purpose: str, size: int) -> dict:
+    src = url_for("static", filename=f"icons/{name}-{size}.png")
+    return {"src": src, "sizes": f"{size}x{size}", "type": "image/png", "purpose": purpose}
+
+
 @bp.get("/manifest.webmanifest")
 def manifest():
-    icons = [
-        {
-            "src": url_for("static", filename=f"icons/{name}-{size}.png"),
-            "sizes": f"{size}x{size}",
-            "type": "image/png",
-            "purpose": purpose,
-        }
-        for name, purpose in (("icon", "any"), ("maskable", "maskable"))
-        for size in (192, 512)
-    ]
     response = jsonify(
         {
             "name": _("志愿星"),
             "short_name": _("志愿星"),
-            "lang": "zh-CN",
             "description": _("志愿服务岗扫码签到、服务时长与星级"),
             "start_url": url_for("volunteer.home"),
-            "scope": "/",
-            "display": "standalone",
-            "background_color": "#ffffff",
-            "theme_color": "#b3261e",
-            "icons": icons,
+            **MANIFEST,
+            "icons": [_icon(*icon) for icon in ICONS],
         }
     )
     response.mimetype = "application/manifest+json"

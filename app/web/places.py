@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.auth_state import role_required
 from app.services import places, units
 from app.services.clock import local_today, month_bounds
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, fields_of, form_status
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 
@@ -25,6 +25,11 @@ class PlaceForm(BaseForm):
     parent_id = SelectField(_l("上级"), coerce=int)
     address = StringField(_l("地址（可选）"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("添加"))
+
+    def offer_parents(self) -> None:
+        self.parent_id.choices = [SelectChoice(0, _l("（无）"))] + [
+            SelectChoice(p.id, p.name) for p in places.list_places() if p.level != "station"
+        ]
 
 
 class PairForm(BaseForm):
@@ -37,34 +42,32 @@ def _unit_choices(form: PairForm) -> PairForm:
     return form
 
 
+def _index_page(form: PlaceForm):
+    return render_template(
+        "places/index.html",
+        rows=places.visible_pairings(current_user),
+        form=form,
+        labels=places.LEVEL_LABELS,
+        pair_form=_unit_choices(PairForm(formdata=None)),
+    ), form_status(form)
+
+
 @bp.route("/", methods=["GET", "POST"], endpoint="index")
 @role_required("platform_admin", "unit_admin")
 def index():
     form = PlaceForm()
-    form.parent_id.choices = [SelectChoice(0, _l("（无）"))] + [
-        SelectChoice(p.id, p.name) for p in places.list_places() if p.level != "station"
-    ]
+    form.offer_parents()
     if current_user.role == "platform_admin" and form.validate_on_submit():
         with domain_errors(form) as attempt:
             place = places.create_place(
-                name=form.name.data,
-                level=form.level.data,
+                **fields_of(form, "name", "level", "address"),
                 parent_id=form.parent_id.data or None,
-                address=form.address.data,
                 by=current_user,
             )
         if attempt.ok:
             flash(_("已添加“%(n)s”", n=place.name), "success")
             return redirect(url_for(".index"))
-    visible = {p.id for p in places.visible_places(current_user)}
-    rows = [(p, paired) for p, paired in places.places_with_pairings() if p.id in visible]
-    return render_template(
-        "places/index.html",
-        rows=rows,
-        form=form,
-        labels=places.LEVEL_LABELS,
-        pair_form=_unit_choices(PairForm(formdata=None)),
-    ), form_status(form)
+    return _index_page(form)
 
 
 @bp.get("/<int:place_id>", endpoint="show")
@@ -72,17 +75,11 @@ def index():
 def show(place_id: int):
     place = places.get_place(place_id)
     places.ensure_can_see_place(current_user, place)
-    stations = (
-        [place]
-        if place.level == "station"
-        else [p for p in places.visible_stations(current_user) if p.parent_id == place.id]
-    )
     start, end = month_bounds(local_today().strftime("%Y-%m"))
-    figures = [(places.station_figures(s, start=start, end=end), places.station_figures(s)) for s in stations]
     return render_template(
         "places/show.html",
         place=place,
-        figures=figures,
+        figures=places.station_month_figures(place, current_user, start, end),
         labels=places.LEVEL_LABELS,
         paired=places.paired_units(place),
     )

@@ -40,39 +40,32 @@ def _chosen_skills() -> dict[int, str | None]:
     return chosen
 
 
-@bp.route("/", methods=["GET", "POST"], endpoint="edit")
-@role_required("volunteer")
-def edit():
-    volunteer = volunteers.volunteer_of(current_user)
-    form = ProfileForm(
-        data={
-            "political_status": volunteer.political_status or "",
-            "political_consent": volunteer.political_consent_at is not None,
-        }
-    )
-    error = None
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            skills.set_skills(volunteer, _chosen_skills(), by=current_user)
-            political.set_status(
-                volunteer,
-                form.political_status.data or None,
-                consent=form.political_consent.data,
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已保存我的资料"), "success")
-            return redirect(url_for(".edit"))
-        error = attempt.error
+def _page(volunteer, form, error=None):
     held = {vs.skill_id: vs.note or "" for vs in volunteer.skills}
-    messages = error.fields.get("skills", []) if error else []
     return render_template(
         "profile/edit.html",
         form=form,
         volunteer=volunteer,
         held=held,
-        messages=messages,
+        messages=error.fields.get("skills", []) if error else [],
         catalogue=[s for s in skills.list_skills() if s.active or s.id in held],
         note_max=skills.NOTE_MAX,
         cover=insurance.cover_on(volunteer, local_today()),
     ), 422 if error else 200
+
+
+@bp.route("/", methods=["GET", "POST"], endpoint="edit")
+@role_required("volunteer")
+def edit():
+    volunteer = volunteers.volunteer_of(current_user)
+    form = ProfileForm(data=political.form_data(volunteer))
+    if not form.validate_on_submit():
+        return _page(volunteer, form)
+    with domain_errors(form) as attempt:
+        skills.set_skills(volunteer, _chosen_skills(), by=current_user)
+        status = form.political_status.data or None
+        political.set_status(volunteer, status, consent=form.political_consent.data, by=current_user)
+    if not attempt.ok:
+        return _page(volunteer, form, attempt.error)
+    flash(_("已保存我的资料"), "success")
+    return redirect(url_for(".edit"))

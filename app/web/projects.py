@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.services import projects, teams, units, volunteers
-from app.web.forms import BaseForm, category_choices, domain_errors, form_status
+from app.web.forms import BaseForm, category_choices, domain_errors, form_input, form_status, submitted
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 ADMINS = ("platform_admin", "unit_admin")
@@ -46,6 +46,10 @@ class ProjectForm(BaseForm):
         ]
         self.team_id.choices = [none] + [SelectChoice(r.team.id, r.team.name) for r in teams.team_rows(user)]
 
+    def project_input(self) -> projects.ProjectInput:
+        chosen = {name: getattr(self, name).data or None for name in ("unit_id", "team_id", "category_id")}
+        return form_input(self, projects.ProjectInput, **chosen)
+
 
 def _index(form: ProjectForm | None):
     return render_template(
@@ -68,27 +72,13 @@ def index():
 def create():
     form = ProjectForm()
     form.offer(current_user)
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            project = projects.create_project(
-                projects.ProjectInput(
-                    title=form.title.data,
-                    purpose=form.purpose.data,
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    unit_id=form.unit_id.data or None,
-                    team_id=form.team_id.data or None,
-                    category_id=form.category_id.data or None,
-                    target_volunteers=form.target_volunteers.data,
-                    target_beneficiaries=form.target_beneficiaries.data,
-                    budget_source=form.budget_source.data,
-                ),
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已发布项目“%(t)s”", t=project.title), "success")
-            return redirect(url_for(".show", project_id=project.id))
-    return _index(form)
+    done = submitted(
+        form,
+        lambda: projects.create_project(form.project_input(), by=current_user),
+        lambda project: _("已发布项目“%(t)s”", t=project.title),
+        lambda project: url_for(".show", project_id=project.id),
+    )
+    return done or _index(form)
 
 
 @bp.get("/<int:project_id>", endpoint="show")

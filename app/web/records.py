@@ -26,7 +26,7 @@ from app.services import audit, ledger, posts, records_import, units, volunteers
 from app.services.clock import local, parse_local, start_of_day
 from app.services.errors import ValidationFailed, get_or_404
 from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
-from app.web.forms import BaseForm, db_int, domain_errors, safe_back, send_bytes
+from app.web.forms import BaseForm, db_int, domain_errors, local_times, posted_ids, safe_back, send_bytes
 
 bp = Blueprint("records", __name__, url_prefix="/admin/records")
 ADMINS = ("platform_admin", "unit_admin")
@@ -99,23 +99,30 @@ def _date_arg(name: str):
     return start_of_day(day) if day else None
 
 
+def _status_arg() -> str | None:
+    """The status filter: pending unless the request names one ("" or unknown: all)."""
+    if "status" not in request.args:
+        return "pending"
+    return request.args["status"] if request.args["status"] in STATUSES else None
+
+
+def _search_filters() -> dict:
+    date_to = _date_arg("to")
+    return {
+        "volunteer_id": ledger.volunteer_filter(current_user, request.args.get("volunteer_id", type=db_int)),
+        "post_id": request.args.get("post_id", type=db_int),
+        "date_from": _date_arg("from"),
+        "date_to": date_to + timedelta(days=1) if date_to else None,
+        "flagged": request.args.get("flagged") == "1",
+        "page": request.args.get("page", 1, type=db_int),
+    }
+
+
 @bp.get("/", endpoint="index")
 @role_required(*ADMINS)
 def index():
-    status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    if "status" not in request.args:
-        status = "pending"
-    date_to = _date_arg("to")
-    result = ledger.search_records(
-        unit_id=_unit_id(),
-        status=status,
-        volunteer_id=ledger.volunteer_filter(current_user, request.args.get("volunteer_id", type=db_int)),
-        post_id=request.args.get("post_id", type=db_int),
-        date_from=_date_arg("from"),
-        date_to=date_to + timedelta(days=1) if date_to else None,
-        flagged=request.args.get("flagged") == "1",
-        page=request.args.get("page", 1, type=db_int),
-    )
+    status = _status_arg()
+    result = ledger.search_records(unit_id=_unit_id(), status=status, **_search_filters())
     return render_template(
         "records/index.html",
         result=result,
@@ -128,20 +135,12 @@ def index():
 @bp.post("/approve")
 @role_required(*ADMINS)
 def approve_selected():
-    ids = []
-    for value in request.form.getlist("record_id")[:500]:
-        try:
-            ids.append(db_int(value))
-        except ValueError:
-            continue
+    ids = posted_ids("record_id")
     if not ids:
         flash(_("请先勾选要通过的记录"), "warning")
     else:
-        count = ledger.approve_many(
-            ids,
-            unit_id=None if current_user.role == "platform_admin" else current_user.unit_id,
-            by=current_user,
-        )
+        unit_id = None if current_user.role == "platform_admin" else current_user.unit_id
+        count = ledger.approve_many(ids, unit_id=unit_id, by=current_user)
         flash(_("已审核通过%(n)d条记录", n=count), "success")
     return redirect(safe_back(url_for(".index")))
 
@@ -191,13 +190,8 @@ def correct(record_id: int):
     form = CorrectForm(prefix="correct")
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            replacement = ledger.correct(
-                record,
-                started_at=parse_local(form.started_at.data),
-                ended_at=parse_local(form.ended_at.data),
-                by=current_user,
-                reason=form.reason.data,
-            )
+            times = local_times(form)
+            replacement = ledger.correct(record, **times, by=current_user, reason=form.reason.data)
         if attempt.ok:
             flash(
                 _("已更正，新记录 #%(id)d 计入 %(h)s 小时", id=replacement.id, h=replacement.hours), "success"

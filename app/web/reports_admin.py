@@ -4,6 +4,8 @@ supervisors (义务监督员)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +14,7 @@ from app.auth_state import role_required
 from app.models import Volunteer
 from app.services import audit, photos, reports, supervisors, volunteers
 from app.services.errors import get_or_404
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, fields_of, form_status, submitted
 from app.web.report_forms import AppointForm, CloseForm, CreditRuleForm, ReplyForm, RouteForm
 
 bp = Blueprint("reports_admin", __name__, url_prefix="/office/reports")
@@ -49,64 +51,44 @@ def show(report_id: int):
     return _show(reports.get_report(current_user, report_id))
 
 
+def _answer(report, act, done: str, **form):
+    """One form of the report's page: back to the page when the service takes it, else the
+    page again with the form's errors."""
+    (posted,) = form.values()
+    return submitted(posted, act, done, url_for(".show", report_id=report.id)) or _show(report, 422, **form)
+
+
 @bp.post("/<int:report_id>/route", endpoint="route")
 @role_required("platform_admin")
 def route(report_id: int):
-    report = reports.get_report(current_user, report_id)
-    form = RouteForm().with_units()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            reports.route(report, unit_id=form.unit_id.data, note=form.note.data, by=current_user)
-        if attempt.ok:
-            flash(_("已转办"), "success")
-            return redirect(url_for(".show", report_id=report_id))
-    return _show(report, 422, route_form=form)
+    report, form = reports.get_report(current_user, report_id), RouteForm().with_units()
+    act = partial(reports.route, report, **fields_of(form, "unit_id", "note"), by=current_user)
+    return _answer(report, act, _("已转办"), route_form=form)
 
 
 @bp.post("/<int:report_id>/reply", endpoint="reply")
 @role_required("unit_admin")
 def reply(report_id: int):
-    report = reports.get_report(current_user, report_id)
-    form = ReplyForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            reports.reply(report, text=form.reply.data, by=current_user)
-        if attempt.ok:
-            flash(_("已答复"), "success")
-            return redirect(url_for(".show", report_id=report_id))
-    return _show(report, 422, reply_form=form)
+    report, form = reports.get_report(current_user, report_id), ReplyForm()
+    act = partial(reports.reply, report, text=form.reply.data, by=current_user)
+    return _answer(report, act, _("已答复"), reply_form=form)
 
 
 @bp.post("/<int:report_id>/close", endpoint="close")
 @role_required("platform_admin")
 def close(report_id: int):
-    report = reports.get_report(current_user, report_id)
-    form = CloseForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            reports.close(
-                report,
-                outcome=form.outcome.data,
-                note=form.note.data,
-                credit=form.credit.data,
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已办结"), "success")
-            return redirect(url_for(".show", report_id=report_id))
-    return _show(report, 422, close_form=form)
+    report, form = reports.get_report(current_user, report_id), CloseForm()
+    act = partial(reports.close, report, **fields_of(form, "outcome", "note", "credit"), by=current_user)
+    return _answer(report, act, _("已办结"), close_form=form)
 
 
 @bp.post("/credit-rule", endpoint="credit_rule")
 @role_required("platform_admin")
 def credit_rule():
     form = CreditRuleForm()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            reports.set_credit_minutes(form.minutes.data, by=current_user)
-        if attempt.ok:
-            flash(_("规则已保存"), "success")
-            return redirect(url_for(".index"))
+    act = partial(reports.set_credit_minutes, form.minutes.data, by=current_user)
+    if done := submitted(form, act, _("规则已保存"), url_for(".index")):
+        return done
     page = reports.list_reports(current_user)
     return render_template("reports/admin_index.html", page=page, status=None, rule=form), 422
 

@@ -35,6 +35,13 @@ class ThresholdForm(BaseForm):
     )
     submit = SubmitField(_l("保存并重新评定"))
 
+    @classmethod
+    def showing(cls, current: dict[int, int]) -> ThresholdForm:
+        return cls(data={f"level_{lvl}": hrs for lvl, hrs in current.items()})
+
+    def levels(self) -> dict[int, int]:
+        return {lvl: getattr(self, f"level_{lvl}").data for lvl in stars.LEVELS}
+
 
 class PresetForm(BaseForm):
     pass
@@ -49,12 +56,10 @@ def _done(changed: int):
 @role_required("platform_admin")
 def thresholds():
     current = stars.thresholds()
-    form = ThresholdForm(data={f"level_{lvl}": hrs for lvl, hrs in current.items()})
+    form = ThresholdForm.showing(current)
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            changed = stars.set_thresholds(
-                {lvl: getattr(form, f"level_{lvl}").data for lvl in stars.LEVELS}, by=current_user
-            )
+            changed = stars.set_thresholds(form.levels(), by=current_user)
         if attempt.ok:
             return _done(changed)
     return render_template(

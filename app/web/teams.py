@@ -3,6 +3,8 @@ only the teams they lead and records their attendance."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,8 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.services import teams
-from app.services.clock import parse_local
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, fields_of, form_input, form_status, local_times, submitted
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 ADMINS = ("platform_admin", "unit_admin")
@@ -39,6 +40,11 @@ class TeamForm(BaseForm):
         self.unit_id.choices = [none] + [SelectChoice(i, n) for i, n in options["units"]]
         self.station_id.choices = [none] + [SelectChoice(i, n) for i, n in options["stations"]]
 
+    def team_input(self) -> teams.TeamInput:
+        """The new team; 0 in a choice is 无."""
+        chosen = {name: getattr(self, name).data or None for name in ("parent_id", "unit_id", "station_id")}
+        return form_input(self, teams.TeamInput, **chosen)
+
 
 class MemberForm(BaseForm):
     volunteer_no = StringField(_l("志愿者编号"), validators=[DataRequired(), Length(max=20)])
@@ -60,22 +66,15 @@ class AttendanceForm(BaseForm):
 def index():
     form = TeamForm()
     form.offer(current_user)
-    if current_user.role in ADMINS and form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            team = teams.create_team(
-                teams.TeamInput(
-                    name=form.name.data,
-                    level=form.level.data,
-                    speciality=form.speciality.data,
-                    parent_id=form.parent_id.data or None,
-                    unit_id=form.unit_id.data or None,
-                    station_id=form.station_id.data or None,
-                ),
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已建立“%(n)s”", n=team.name), "success")
-            return redirect(url_for(".show", team_id=team.id))
+    if current_user.role in ADMINS and (
+        done := submitted(
+            form,
+            lambda: teams.create_team(form.team_input(), by=current_user),
+            lambda team: _("已建立“%(n)s”", n=team.name),
+            lambda team: url_for(".show", team_id=team.id),
+        )
+    ):
+        return done
     return render_template(
         "teams/index.html", rows=teams.team_rows(current_user), form=form, labels=teams.LEVEL_LABELS
     ), form_status(form)
@@ -105,20 +104,18 @@ def _team_page(team, member_form: MemberForm, attendance: AttendanceForm):
 def show(team_id: int):
     team = teams.get_team(team_id)
     teams.ensure_can_see_team(current_user, team)
-    member_form = MemberForm(prefix="member")
-    if member_form.submit.data and member_form.validate_on_submit():
-        with domain_errors(member_form) as attempt:
-            member = teams.add_member(
-                team,
-                volunteer_no=member_form.volunteer_no.data,
-                name=member_form.name.data,
-                leader=member_form.leader.data,
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("%(n)s已加入本队", n=member.volunteer.name), "success")
-            return redirect(url_for(".show", team_id=team.id))
-    return _team_page(team, member_form, AttendanceForm(prefix="attendance", formdata=None))
+    form = MemberForm(prefix="member")
+    add = partial(teams.add_member, team, by=current_user)
+    if form.submit.data and (
+        done := submitted(
+            form,
+            lambda: add(**fields_of(form, "volunteer_no", "name", "leader")),
+            lambda member: _("%(n)s已加入本队", n=member.volunteer.name),
+            url_for(".show", team_id=team.id),
+        )
+    ):
+        return done
+    return _team_page(team, form, AttendanceForm(prefix="attendance", formdata=None))
 
 
 @bp.post("/<int:team_id>/attendance", endpoint="attendance")
@@ -128,20 +125,15 @@ def attendance(team_id: int):
     teams.ensure_can_see_team(current_user, team)
     form = AttendanceForm(prefix="attendance")
     form.member_id.choices = [SelectChoice(m.id, "") for m in teams.members(team)]
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            teams.record_attendance(
-                team,
-                member_id=form.member_id.data,
-                started_at=parse_local(form.started_at.data),
-                ended_at=parse_local(form.ended_at.data),
-                note=form.note.data or None,
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已记录考勤，待单位审核后计入服务时长"), "success")
-            return redirect(url_for(".show", team_id=team.id))
-    return _team_page(team, MemberForm(prefix="member", formdata=None), form)
+
+    def act():
+        note = form.note.data or None
+        return teams.record_attendance(
+            team, member_id=form.member_id.data, note=note, by=current_user, **local_times(form)
+        )
+
+    done = submitted(form, act, _("已记录考勤，待单位审核后计入服务时长"), url_for(".show", team_id=team.id))
+    return done or _team_page(team, MemberForm(prefix="member", formdata=None), form)
 
 
 @bp.post("/<int:team_id>/members/<int:member_id>", endpoint="member")

@@ -51,22 +51,23 @@ def edit(unit_id: int):
     form = UnitProfileForm(data={"kind": unit.kind or "", "headcount": unit.headcount})
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
-            headcounts.set_profile(
-                unit, kind=form.kind.data or None, headcount=form.headcount.data, by=current_user
-            )
+            kind = form.kind.data or None
+            headcounts.set_profile(unit, kind=kind, headcount=form.headcount.data, by=current_user)
         if attempt.ok:
-            if headcounts.registration(unit).flagged:
-                flash(_("已保存。注意：在册人数少于已登记的志愿者人数，请核实"), "warning")
-            else:
-                flash(_("已保存"), "success")
+            _flash_saved(headcounts.registration(unit).flagged)
             return redirect(url_for(".edit", unit_id=unit.id))
-    return render_template(
-        "unit_profile/edit.html",
-        unit=unit,
-        form=form,
-        reg=headcounts.registration(unit),
-        kind_label=headcounts.kind_label,
-    ), form_status(form)
+    reg = headcounts.registration(unit)
+    page = render_template(
+        "unit_profile/edit.html", unit=unit, form=form, reg=reg, kind_label=headcounts.kind_label
+    )
+    return page, form_status(form)
+
+
+def _flash_saved(flagged: bool) -> None:
+    if flagged:
+        flash(_("已保存。注意：在册人数少于已登记的志愿者人数，请核实"), "warning")
+    else:
+        flash(_("已保存"), "success")
 
 
 @bp.route("/registration", methods=["GET", "POST"], endpoint="registration")
@@ -79,6 +80,10 @@ def registration():
         if attempt.ok:
             flash(_("已保存登记率目标"), "success")
             return redirect(url_for(".registration"))
+    return _registration_page(form)
+
+
+def _registration_page(form: TargetForm):
     all_units = units.list_units(active_only=True)
     return render_template(
         "unit_profile/registration.html",

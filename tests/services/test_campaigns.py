@@ -98,6 +98,7 @@ def test_figures_count_activities_volunteers_and_hours_per_campaign_once(db):
     result = campaign_figures.month_figures(month)
     city = {row["campaign"]: row for row in result[campaign_figures.CITY]}
     assert city["文明劝导"] == {"campaign_id": drive.id, "campaign": "文明劝导", "kind": "campaign",
+                                 "starts_on": first.isoformat(), "ends_on": last.isoformat(),
                                  "activities": 1, "volunteers": 2, "hours": 3.0}
     assert city["学雷锋月"]["activities"] == 1 and city["学雷锋月"]["hours"] == 0
     assert [r["campaign"] for r in result[unit.id]] == sorted(city)
@@ -144,3 +145,4 @@ def test_the_bulletin_and_the_review_pages_show_the_campaigns_figures(db, client
         text = page.get_data(as_text=True)
         assert page.status_code == 200, url
         assert 'id="campaign-figures"' in text and "文明劝导" in text, url
+        assert f"{first} – {last}" in text, url  # the campaign's period, as in the files

@@ -138,3 +138,43 @@ def test_two_votes_from_one_phone_at_once_make_one(app, scene, db, caplog):
     assert all(isinstance(r, HonourVote | Conflict) for r in results), results
     db.session.expire_all()
     assert honour_votes.counts(commendations.get(item_id)) == {nominee_id: 1}
+
+
+def test_a_daily_job_makes_final_the_lists_whose_posting_ended_with_objections_answered(scene, db, caplog):
+    from datetime import UTC, datetime, time
+
+    from app import scheduling as scheduler
+    from app.jobs import JOBS_BY_NAME
+    from app.services.clock import local
+
+    def posted(period, at):
+        item = commendations.create(honour="文明使者", period_kind="month", period=period, posting_days=5,
+                                    by=scene.boss)
+        commendations.add_nominee(item, citation="坚持服务", unit=scene.street, by=scene.boss)
+        return commendations.post(item, by=scene.boss, at=at)
+
+    base = now()
+    due, objected = posted("2026-07", base - timedelta(days=4)), posted("2026-08", base - timedelta(days=4))
+    still_open = posted("2026-09", base)
+    draft = scene.item
+    objection = objections.send(objected, text="另有隐情", contact_name="钱女士", contact="13900002222")
+    db.session.commit()
+    day = local(base).date() + timedelta(days=2)  # both 4-day-old postings have ended by then
+    fire = datetime.combine(day, time(0, 20), tzinfo=local(base).tzinfo).astimezone(UTC)
+    job = JOBS_BY_NAME["finalize_commendations"]
+    assert job.trigger == {"hour": 0, "minute": 20}
+    with caplog.at_level(logging.WARNING, logger="app.services.commendations"):
+        run = scheduler.execute(job, fire)
+    assert run.status == "ok" and run.counts == {"finalized": [due.id], "waiting_for_answers": [objected.id]}
+    assert any(f"commendation {objected.id} not finalized" in r.getMessage() for r in caplog.records)
+    db.session.expire_all()
+    assert (due.status, due.finalized_at) == ("final", fire)
+    assert (objected.status, still_open.status, draft.status) == ("posted", "posted", "draft")
+    assert scheduler.execute(job, fire) is None  # the day's run is claimed: once per day
+
+    objections.answer(objection, text="已核实", by=scene.boss)
+    db.session.commit()
+    run = scheduler.execute(job, fire + timedelta(days=1))  # the next day's run
+    assert run.counts == {"finalized": [objected.id], "waiting_for_answers": []}
+    db.session.expire_all()
+    assert (objected.status, still_open.status) == ("final", "posted")

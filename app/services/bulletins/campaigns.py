@@ -114,8 +114,9 @@ def _activities(start: datetime, end: datetime):
 
 
 def figures(start: datetime, end: datetime) -> dict[int | str, list[dict]]:
-    """{unit_id: [rows], CITY: [rows]} for [start, end): each row
-    {campaign_id, campaign, kind, activities, volunteers, hours}, campaigns by name; a unit
+    """{unit_id: [rows], CITY: [rows]} for [start, end): each row {campaign_id, campaign,
+    kind, starts_on, ends_on (the campaign's period, ISO dates), activities, volunteers, hours},
+    campaigns by name; a unit
     lists only the campaigns it took part in. Four queries, whatever the data."""
     cells: dict[tuple[int, int | str], dict] = {}
 
@@ -146,12 +147,18 @@ def figures(start: datetime, end: datetime) -> dict[int | str, list[dict]]:
                 "campaign_id": campaign_id,
                 "campaign": campaign.name,
                 "kind": campaign.kind,
+                **_period(campaign),
                 "activities": value["activities"],
                 "volunteers": value["volunteers"],
                 "hours": hours(value["seconds"]),
             }
         )
     return result
+
+
+def _period(campaign: Campaign) -> dict[str, str]:
+    """The campaign's period as the snapshots keep it (JSON: ISO dates)."""
+    return {"starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat()}
 
 
 def month_figures(month: Month) -> dict[int | str, list[dict]]:
@@ -168,6 +175,7 @@ def campaign_totals(campaign: Campaign) -> dict:
         "campaign_id": campaign.id,
         "campaign": campaign.name,
         "kind": campaign.kind,
+        **_period(campaign),
         "activities": 0,
         "volunteers": 0,
         "hours": 0.0,

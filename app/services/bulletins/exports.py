@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from app.models import Bulletin
-from app.services.bulletins import evidence, people
+from app.services.bulletins import campaign_tables, evidence, people
 from app.services.bulletins.figures import volunteer_rows
 from app.services.bulletins.labels import (
     FIGURE_LABELS,
@@ -77,6 +77,7 @@ def quarter_xlsx_bytes(review: dict, name: str) -> bytes:
                 ]
             ),
         )
+    campaign_tables.add_xlsx_sheet(workbook, review["campaigns"])
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for rank, row in zip(
@@ -146,6 +147,7 @@ def quarter_pdf_bytes(review: dict, name: str) -> bytes:
                 ]
             ),
         ]
+    flow += campaign_tables.pdf_flow(review["campaigns"])
     flow += [pdf.paragraph(_("文明办点评"), "heading"), pdf.paragraph(review["comment"] or _("（暂无点评）"))]
     return pdf.build(flow, title=title, on_page=pdf.page_footer(title))
 
@@ -184,6 +186,7 @@ def xlsx_bytes(bulletin: Bulletin) -> bytes:
     months.add_chart(chart, "D2")
     people.add_xlsx_sheet(workbook, figures)
     evidence.add_xlsx_sheet(workbook, figures)
+    campaign_tables.add_xlsx_sheet(workbook, figures.get("campaigns", []))
     ranking = workbook.create_sheet(_("单位排名"))
     append_row(ranking, [_("排名"), _("成员单位"), _("服务时长（小时）")])
     for rank, row in zip(
@@ -234,6 +237,8 @@ def pdf_bytes(bulletin: Bulletin) -> bytes:
     ]
     flow += people.pdf_flow(figures, bar_chart)
     flow += evidence.pdf_flow(figures)
+    # bulletins made before campaigns were counted have none
+    flow += campaign_tables.pdf_flow(figures.get("campaigns", []))
     ranking = figures["ranking"][:15]
     flow += [
         pdf.paragraph(_("成员单位服务时长排名"), "heading"),

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Bulletin, QuarterReview, Unit, User
 from app.services import audit, report_format
+from app.services.bulletins import campaigns as campaign_figures
 from app.services.bulletins.figures import scope_of, targets
 from app.services.bulletins.labels import number_text
 from app.services.clock import now
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.months import Month
+from app.services.periods import Period
 
 
 def last_complete_quarter(today) -> tuple[int, int]:
@@ -155,6 +157,11 @@ def quarter_review(unit_id: int | None, year: int, quarter: int) -> dict:
                 if r["unit_id"] == unit_id
             ),
             None,
+        ),
+        # themes and campaigns over the whole quarter (not three months added: a volunteer
+        # serving in two of its months counts once)
+        "campaigns": campaign_figures.figures(*Period("quarter", year, quarter).bounds()).get(
+            campaign_figures.CITY if unit_id is None else unit_id, []
         ),
         "comment": comment.comment if comment else "",
         "comment_at": comment.updated_at if comment else None,

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Setting, User
-from app.services import audit
-from app.services.clock import now
+from app.services import audit, settings
 from app.services.errors import ValidationFailed
 
 DEFAULT_TARGETS = {"hours_per_volunteer_year": 25, "trainings_per_year": 2}
@@ -33,11 +32,6 @@ def set_targets(hours_per_volunteer_year: float, trainings_per_year: int, *, by:
         "hours_per_volunteer_year": hours_per_volunteer_year,
         "trainings_per_year": trainings_per_year,
     }
-    setting = db.session.get(Setting, "bulletin_targets")
-    if setting is None:
-        db.session.add(Setting(key="bulletin_targets", value=value, updated_at=now()))
-    else:
-        setting.value = value
-        setting.updated_at = now()
+    settings.put("bulletin_targets", value)
     audit.log("bulletin.targets_set", None, by=by, **value)
     return value

@@ -14,7 +14,15 @@ from app.extensions import db, execute_dml
 from app.models import Coupon, Merchant, Offer, Volunteer
 from app.services import audit, ledger, qr
 from app.services.clock import iso, local, now
-from app.services.errors import AlreadyRedeemed, Conflict, CouponExpired, Forbidden, NotEligible, NotFound
+from app.services.errors import (
+    AlreadyRedeemed,
+    Conflict,
+    CouponExpired,
+    Forbidden,
+    NotEligible,
+    NotFound,
+    get_or_404,
+)
 from app.services.incentives.offers import hours_needed, period_key
 
 COUPON_VALID_DAYS = 30
@@ -99,10 +107,7 @@ def claim_coupon(volunteer: Volunteer, offer: Offer, *, at: datetime | None = No
 
 
 def get_coupon(coupon_id: int) -> Coupon:
-    coupon = db.session.get(Coupon, coupon_id)
-    if coupon is None:
-        raise NotFound(_("优惠券不存在"))
-    return coupon
+    return get_or_404(Coupon, coupon_id, _("优惠券不存在"))
 
 
 def own_coupon(volunteer: Volunteer, coupon_id: int) -> Coupon:

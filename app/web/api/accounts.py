@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from app.auth_state import api_user, bearer_token
 from app.extensions import db
 from app.models import Unit
-from app.rate_limits import documented_429, login_limited, registration_limited
+from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, guardians, login_sessions, logins, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated, get_or_404
@@ -50,6 +50,14 @@ class VolunteerRegistration(StrictSchema):
     guardian_phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
 
 
+def _guardian_consent() -> Text:
+    return Text(
+        allow_none=True,
+        validate=validate.OneOf(["given", "pending"]),
+        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
+    )
+
+
 class VolunteerSummary(StrictSchema):
     id = Id()
     volunteer_no = Text()
@@ -63,11 +71,7 @@ class VolunteerDetail(VolunteerSummary):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text(allow_none=True)
     registered_at = Text()
-    guardian_consent = Text(
-        allow_none=True,
-        validate=validate.OneOf(["given", "pending"]),
-        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
-    )
+    guardian_consent = _guardian_consent()
     id_number_masked = Text(metadata={"description": "platform admins only"})
 
 
@@ -86,11 +90,7 @@ class Me(StrictSchema):
     next_star_at_hours = Int(allow_none=True)
     phone_masked = Text(allow_none=True)
     registered_at = Text()
-    guardian_consent = Text(
-        allow_none=True,
-        validate=validate.OneOf(["given", "pending"]),
-        metadata={"description": "a minor's guardian consent: given, pending (no check-in yet) or null"},
-    )
+    guardian_consent = _guardian_consent()
 
 
 class UnitResult(StrictSchema):
@@ -130,9 +130,7 @@ def volunteer_json(volunteer, *, full: bool = False) -> dict:
 
 
 @blp.post("/tokens")
-@login_limited
-@documented_429(blp)
-@operation(blp, "createToken", public=True)
+@operation(blp, "createToken", public=True, limited=login_limited)
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenResult)
 def create_token(body):
@@ -176,9 +174,7 @@ def change_password(body):
 
 
 @blp.post("/volunteers")
-@registration_limited
-@documented_429(blp)
-@operation(blp, "registerVolunteer", public=True)
+@operation(blp, "registerVolunteer", public=True, limited=registration_limited)
 @blp.arguments(VolunteerRegistration)
 @blp.response(201, VolunteerSummary)
 def register_volunteer(body):

@@ -193,21 +193,20 @@ def create_record(body, unit_id: int):
     user = api_user()
     get_or_404(Unit, unit_id)
     units.ensure_can_manage_unit(user, unit_id)
+    record = ledger.enter_manual_record(user, unit_id=unit_id, **_manual_entry(body))
+    return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
+
+
+def _manual_entry(body: dict) -> dict:
+    """createRecord's body as the ledger takes it; the volunteer is named by id, or by number and name."""
     if body["volunteer_id"] is None and not (body["volunteer_no"] and body["name"]):
         raise ValidationFailed(fields={"volunteer_id": [_("请提供志愿者ID，或志愿者编号和姓名")]})
-    record = ledger.enter_manual_record(
-        user,
-        unit_id=unit_id,
-        volunteer_id=body["volunteer_id"],
-        volunteer_no=body["volunteer_no"],
-        name=body["name"],
-        started_at=_aware(body["started_at"]),
-        ended_at=_aware(body["ended_at"]),
-        post_id=body["post_id"],
-        note=body["note"],
-        before_registration=body["before_registration"],
-    )
-    return {"id": record.id, "hours": hours(record.seconds), "status": record.status}
+    names = ("volunteer_id", "volunteer_no", "name", "post_id", "note", "before_registration")
+    return {
+        **{name: body[name] for name in names},
+        "started_at": _aware(body["started_at"]),
+        "ended_at": _aware(body["ended_at"]),
+    }
 
 
 def _aware(value):

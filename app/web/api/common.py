@@ -120,9 +120,10 @@ DB_UNAVAILABLE_503 = {
 }
 
 
-def operation(blp, operation_id: str, *roles: str, public: bool = False):
+def operation(blp, operation_id: str, *roles: str, public: bool = False, limited=None):
     """Name an operation in the OpenAPI document, require a bearer token of roles, and document
-    the 503 every operation answers while the database is down (app.db_unavailable)."""
+    the 503 every operation answers while the database is down (app.db_unavailable). `limited`:
+    a rate limit of app.rate_limits, checked first, with its 429 documented."""
 
     def decorator(view):
         doc = {"operationId": operation_id}
@@ -130,7 +131,12 @@ def operation(blp, operation_id: str, *roles: str, public: bool = False):
             doc["security"] = [{"bearerAuth": []}]
             view = token_required(*roles)(view)
         view = blp.alt_response(503, schema=ErrorBody, **DB_UNAVAILABLE_503)(view)
-        return blp.doc(**doc)(view)
+        view = blp.doc(**doc)(view)
+        if limited is not None:
+            from app.rate_limits import documented_429
+
+            view = limited(documented_429(blp)(view))
+        return view
 
     return decorator
 

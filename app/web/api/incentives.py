@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.rate_limits import code_limited, documented_429
+from app.rate_limits import code_limited
 from app.services import volunteers
 from app.services.clock import iso, parse_local
 from app.services.incentives import counter, coupons, merchants, offers
@@ -168,9 +168,7 @@ def get_coupon_code(coupon_id: int):
 
 
 @blp.post("/merchant/verify")
-@code_limited
-@documented_429(blp)
-@operation(blp, "verifyCode", "merchant")
+@operation(blp, "verifyCode", "merchant", limited=code_limited)
 @blp.arguments(CodeBody)
 @blp.response(200, VerificationResult)
 def verify_code(body):
@@ -179,9 +177,7 @@ def verify_code(body):
 
 
 @blp.post("/coupons/<int:coupon_id>/redeem")
-@code_limited
-@documented_429(blp)
-@operation(blp, "redeemCoupon", "merchant")
+@operation(blp, "redeemCoupon", "merchant", limited=code_limited)
 @blp.arguments(CodeBody)
 @blp.response(200, CouponResult)
 def redeem_coupon(body, coupon_id: int):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.rate_limits import documented_429, need_code_limited, need_limited
+from app.rate_limits import need_code_limited, need_limited
 from app.services import need_signups, need_workflow, needs, volunteers
 from app.services.clock import iso
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
@@ -144,9 +144,7 @@ def status_json(need) -> dict:
 
 
 @blp.post("/needs")
-@need_limited
-@documented_429(blp)
-@operation(blp, "createNeed", public=True)
+@operation(blp, "createNeed", public=True, limited=need_limited)
 @blp.arguments(NeedCreate)
 @blp.response(201, NeedCreated)
 def create_need(body):
@@ -202,9 +200,7 @@ def sign_up_for_need(need_id: int):
 
 
 @blp.post("/needs/rating")
-@need_code_limited
-@documented_429(blp)
-@operation(blp, "rateNeed", public=True)
+@operation(blp, "rateNeed", public=True, limited=need_code_limited)
 @blp.arguments(RatingBody)
 @blp.response(200, NeedStatus)
 def rate_need(body):
@@ -212,9 +208,7 @@ def rate_need(body):
 
 
 @blp.post("/needs/status")
-@need_code_limited
-@documented_429(blp)
-@operation(blp, "getNeedStatus", public=True)
+@operation(blp, "getNeedStatus", public=True, limited=need_code_limited)
 @blp.arguments(NeedCodeBody)
 @blp.response(200, NeedStatus)
 def get_need_status(body):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.models import Unit
 from app.services import children, political, skills, volunteers
-from app.services.errors import NotFound, get_or_404
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, hours, operation, validate
 
 blp = Blueprint("api_people", __name__, description="Volunteers' profiles and the admins' search")
@@ -111,6 +109,19 @@ def profile_json(volunteer) -> dict:
     }
 
 
+def volunteer_row(v) -> dict:
+    return {
+        "id": v.id,
+        "volunteer_no": v.volunteer_no,
+        "name": v.name,
+        "unit_id": v.unit_id,
+        "unit_name": v.unit.name,
+        "hours": hours(v.approved_seconds),
+        "star_level": v.star_level,
+        "skills": skills_json(v),
+    }
+
+
 @blp.patch("/me")
 @operation(blp, "updateMe", "volunteer")
 @blp.arguments(MeUpdate)
@@ -130,39 +141,15 @@ def update_me(body):
 @blp.arguments(VolunteerQuery, location="query")
 @blp.response(200, VolunteerPage)
 def list_volunteers(query):
-    user = api_user()
-    unit_id = query.pop("unit_id")
-    if user.role == "unit_admin":
-        if unit_id is not None and unit_id != user.unit_id:
-            raise NotFound()
-        unit_id = user.unit_id
-    elif unit_id is not None:
-        get_or_404(Unit, unit_id)
     result = volunteers.search(
-        unit_id=unit_id,
+        unit_id=volunteers.searchable_unit(api_user(), query.pop("unit_id")),
         query=query.pop("q").strip(),
         page=query.pop("page"),
         per_page=query.pop("per_page"),
         filters=query,
     )
-    return {
-        "items": [
-            {
-                "id": v.id,
-                "volunteer_no": v.volunteer_no,
-                "name": v.name,
-                "unit_id": v.unit_id,
-                "unit_name": v.unit.name,
-                "hours": hours(v.approved_seconds),
-                "star_level": v.star_level,
-                "skills": skills_json(v),
-            }
-            for v in result.items
-        ],
-        "total": result.total,
-        "page": result.page,
-        "pages": result.pages,
-    }
+    items = [volunteer_row(v) for v in result.items]
+    return {"items": items, "total": result.total, "page": result.page, "pages": result.pages}
 
 
 class ChildCreate(StrictSchema):

@@ -136,6 +136,28 @@ def import_records(body, unit_id: int):
     }
 
 
+def _export_request(body: dict) -> records_export.ExportRequest:
+    return records_export.ExportRequest(
+        date_from=body["date_from"],
+        date_to=body["date_to"],
+        unit_id=body["unit_id"],
+        file_format=body["format"],
+        profile=body["profile"],
+        status=None if body["status"] == "all" else body["status"],
+        full_ids=body["full_ids"],
+        password=body["password"],
+    )
+
+
+def _start_after_commit(job_id: int) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the real app, for the thread
+
+    @after_this_request
+    def start(response):  # after the commit: the job's row is there for the thread
+        records_export.start_in_background(app, job_id)
+        return response
+
+
 @blp.post("/exports")
 @operation(blp, "exportRecords", *ADMINS)
 @blp.arguments(ExportBody)
@@ -143,27 +165,8 @@ def import_records(body, unit_id: int):
 def export_records(body):
     """Start an export of records for a period (asynchronous): the answer is a job; poll
     getExport until its status is done, then fetch its file_url (downloadExport)."""
-    user = api_user()
-    job = records_export.request_export(
-        records_export.ExportRequest(
-            date_from=body["date_from"],
-            date_to=body["date_to"],
-            unit_id=body["unit_id"],
-            file_format=body["format"],
-            profile=body["profile"],
-            status=None if body["status"] == "all" else body["status"],
-            full_ids=body["full_ids"],
-            password=body["password"],
-        ),
-        by=user,
-    )
-    app, job_id = current_app._get_current_object(), job.id
-
-    @after_this_request
-    def start(response):  # after the commit: the job's row is there for the thread
-        records_export.start_in_background(app, job_id)
-        return response
-
+    job = records_export.request_export(_export_request(body), by=api_user())
+    _start_after_commit(job.id)
     return _job_json(job)
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.auth_state import api_user
-from app.rate_limits import documented_429, report_limited
+from app.rate_limits import report_limited
 from app.services import photos, reports, volunteers
 from app.services.errors import ValidationFailed
 from app.services.inputs import Upload
@@ -74,9 +74,7 @@ def _upload(photo: dict) -> Upload:
 
 
 @blp.post("/reports")
-@report_limited
-@documented_429(blp)
-@operation(blp, "reportProblem", "volunteer")
+@operation(blp, "reportProblem", "volunteer", limited=report_limited)
 @blp.arguments(ReportBody)
 @blp.response(201, ReportOut)
 def report_problem(body):

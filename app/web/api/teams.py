@@ -158,13 +158,7 @@ def list_team_members(team_id: int):
 @blp.arguments(MemberCreate)
 @blp.response(201, MemberOut)
 def add_team_member(body, team_id: int):
-    member = teams.add_member(
-        teams.get_team(team_id),
-        volunteer_no=body["volunteer_no"],
-        name=body["name"],
-        leader=body["leader"],
-        by=api_user(),
-    )
+    member = teams.add_member(teams.get_team(team_id), **body, by=api_user())  # volunteer_no, name, leader
     return _member_json(member)
 
 
@@ -182,6 +176,10 @@ def record_team_attendance(body, team_id: int):
         note=body["note"],
         by=api_user(),
     )
+    return _attendance_json(record)
+
+
+def _attendance_json(record) -> dict:
     return {
         "id": record.id,
         "volunteer_id": record.volunteer_id,
