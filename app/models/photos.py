@@ -28,7 +28,8 @@ class Photo(Model):
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
     size: Mapped[int] = mapped_column()
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
+    # the bytes load only when read: lists of photos carry their metadata alone
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from PIL import Image
+from sqlalchemy import inspect
 
 from app.models import Photo
 from app.services import photos
@@ -137,3 +138,12 @@ def test_who_sees_a_photo_is_the_areas_rule_and_a_hidden_one_looks_missing(db, c
     seen = client.get(f"/photos/{private.id}/thumb.jpg")
     # evidence is personal data: no shared cache keeps it, and the viewer's browser revalidates it
     assert seen.status_code == 200 and seen.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_a_subjects_photos_are_listed_without_their_bytes(db):
+    photos.attach("test-public", 7, [Upload("a.jpg", jpeg_with_gps((800, 600)))], by=None)
+    db.session.commit()
+    db.session.expunge_all()
+    [photo] = photos.photos_of("test-public", 7)
+    assert {"data", "thumbnail"} <= inspect(photo).unloaded  # a list page never reads the images
+    assert photo.thumbnail[:2] == b"\xff\xd8"  # read when asked for
