@@ -5,7 +5,7 @@ professional team, so a new user sees the hierarchy at once."""
 from __future__ import annotations
 
 from app.models import PracticePlace, Team, Unit, User, Volunteer
-from app.services import places, teams
+from app.services import places, team_recruitment, teams
 
 
 def load_places(admin: User, unit_list: list[Unit]) -> list[PracticePlace]:
@@ -31,7 +31,8 @@ def load_places(admin: User, unit_list: list[Unit]) -> list[PracticePlace]:
 def load_teams(
     admin: User, unit_list: list[Unit], people: list[Volunteer], stations: list[PracticePlace]
 ) -> list[Team]:
-    """A corps of the first unit with two brigades and four squads, and a station's medical team."""
+    """A corps of the first unit with two brigades and four squads, and a station's medical team
+    that takes applications (one pending)."""
     unit_id = unit_list[0].id
 
     def team(name: str, level: str, parent: Team | None = None, **extra) -> Team:
@@ -69,6 +70,10 @@ def load_teams(
             squad, volunteer_no=volunteer.volunteer_no, name=volunteer.name, leader=i == 0, by=admin
         )
     teams.add_member(corps, volunteer_no=people[0].volunteer_no, name=people[0].name, by=admin)
+    medical = made[-1]
     for volunteer in people[3:]:
-        teams.add_member(made[-1], volunteer_no=volunteer.volunteer_no, name=volunteer.name, by=admin)
+        teams.add_member(medical, volunteer_no=volunteer.volunteer_no, name=volunteer.name, by=admin)
+    # the medical team recruits by application: one waits for the station's unit to decide
+    team_recruitment.set_recruitment(medical, requires_application=True, capacity=30, by=admin)
+    team_recruitment.apply(people[1], medical, "社区卫生服务站志愿者三年，持急救员证")
     return made
