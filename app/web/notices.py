@@ -11,12 +11,11 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import campaigns, notices, teams, units, volunteers
 from app.web.forms import BaseForm, domain_errors, form_status
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class NoticeForm(BaseForm):

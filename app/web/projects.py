@@ -11,12 +11,11 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import projects, teams, units, volunteers
 from app.web.forms import BaseForm, category_choices, domain_errors, form_input, form_status, submitted
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class ProjectForm(BaseForm):

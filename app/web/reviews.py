@@ -11,14 +11,13 @@ from wtforms import DecimalField, SelectField, StringField, SubmitField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import review_exports, reviews
 from app.services.errors import Forbidden
 from app.services.periods import Period
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class DraftForm(BaseForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.models import Post, ServiceRecord, Unit
 from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
@@ -25,7 +25,6 @@ from app.web.api.common import (
 from app.web.forms import send_bytes
 
 blp = Blueprint("api_attendance", __name__, description="Service posts, scans and records")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class PostCreate(StrictSchema):

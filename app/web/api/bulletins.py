@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.models import Unit
 from app.services import units
 from app.services.bulletins import exports, snapshots
@@ -15,7 +15,6 @@ from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, v
 from app.web.forms import send_bytes
 
 blp = Blueprint("api_bulletins", __name__, description="Monthly bulletins")
-ADMINS = ("platform_admin", "unit_admin")
 CONTRACT_FIGURES = (
     "registered_volunteers",
     "active_volunteers",

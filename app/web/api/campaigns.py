@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.models import Activity
 from app.services import recruitment, rosters, volunteers
 from app.services.errors import get_or_404
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, iso, operation, validate
 
 blp = Blueprint("api_campaigns", __name__, description="Campaign rosters and selective recruitment")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class ShiftOut(StrictSchema):

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.services import office_tasks, rectifications, scores
 from app.services.errors import ValidationFailed
 from app.services.periods import Period
 from app.web.api.common import Bool, Id, Int, StrictSchema, Text, fields, iso, operation, validate
 
 blp = Blueprint("api_office", __name__, description="The office's follow-up: rectification items and tasks")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class RectificationCreate(StrictSchema):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.services import children, political, skills, volunteers
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, hours, operation, validate
 
 blp = Blueprint("api_people", __name__, description="Volunteers' profiles and the admins' search")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class SkillIn(StrictSchema):

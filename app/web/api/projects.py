@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.services import projects, volunteers
 from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
 
 blp = Blueprint("api_projects", __name__, description="Service projects and sign-ups")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class ProjectCreate(StrictSchema):

@@ -10,7 +10,7 @@ from flask import after_this_request, current_app, send_file, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.services import (
     column_mapping,
     export_profiles,
@@ -24,7 +24,6 @@ from app.services.errors import ValidationFailed
 from app.web.api.common import Bool, Id, StrictSchema, Text, fields, operation, validate
 
 blp = Blueprint("api_records_io", __name__, description="Records import and export")
-ADMINS = ("platform_admin", "unit_admin")
 FIELD_CODES = [f.code for f in column_mapping.RECORD_FIELDS]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.models.teams import TEAM_LEVELS
 from app.services import teams
 from app.services.clock import parse_local
@@ -23,7 +23,6 @@ from app.web.api.common import (
 )
 
 blp = Blueprint("api_teams", __name__, description="Teams: hierarchy, members, leaders' attendance")
-ADMINS = ("platform_admin", "unit_admin")
 SEERS = ("platform_admin", "unit_admin", "volunteer")
 
 
