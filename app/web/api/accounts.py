@@ -18,6 +18,7 @@ from app.web.api.common import (
     Id,
     IdResult,
     Int,
+    OptionalText,
     StrictSchema,
     Text,
     fields,
@@ -46,8 +47,8 @@ class VolunteerRegistration(StrictSchema):
     password = Text(required=True, validate=validate.Length(min=8, max=128))
     consent = Bool(required=True)
     unit_id = Id(load_default=None, allow_none=True)
-    guardian_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    guardian_phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    guardian_name = OptionalText(30)
+    guardian_phone = OptionalText(20)
 
 
 def _guardian_consent() -> Text:

@@ -15,6 +15,7 @@ from app.web.api.common import (
     Id,
     Int,
     Moment,
+    OptionalText,
     StrictSchema,
     Text,
     fields,
@@ -38,7 +39,7 @@ class PostCreate(StrictSchema):
     project_id = Id(
         load_default=None, allow_none=True, metadata={"description": "a project of the unit or its teams"}
     )
-    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    address = OptionalText(200)
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     radius_m = Int(load_default=None, allow_none=True, validate=validate.Range(10, 100000))
@@ -58,17 +59,14 @@ class RecordCreate(StrictSchema):
     volunteer_id = Id(
         load_default=None, allow_none=True, metadata={"description": "a volunteer of this unit"}
     )
-    volunteer_no = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=20),
-        metadata={"description": "with name: a volunteer of another unit (pending)"},
+    volunteer_no = OptionalText(
+        20, metadata={"description": "with name: a volunteer of another unit (pending)"}
     )
-    name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    name = OptionalText(50)
     started_at = Moment(required=True, default_timezone=None)
     ended_at = Moment(required=True, default_timezone=None)
     post_id = Id(load_default=None, allow_none=True)
-    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = OptionalText(500)
     # service from before the volunteer registered is entered only when marked, with a note
     before_registration = Bool(load_default=False)
 

@@ -8,7 +8,7 @@ from app.auth_state import ADMINS, api_user
 from app.models import Activity
 from app.services import recruitment, rosters, volunteers
 from app.services.errors import get_or_404
-from app.web.api.common import Id, Int, StrictSchema, Text, fields, iso, operation, validate
+from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, fields, iso, operation, validate
 
 blp = Blueprint("api_campaigns", __name__, description="Campaign rosters and selective recruitment")
 
@@ -62,12 +62,7 @@ class ApplicationIn(StrictSchema):
 
 class DecisionIn(StrictSchema):
     decision = Text(required=True, validate=validate.OneOf(["accept", "decline"]))
-    reason = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=recruitment.REASON_MAX),
-        metadata={"description": "required to decline"},
-    )
+    reason = OptionalText(recruitment.REASON_MAX, metadata={"description": "required to decline"})
 
 
 class ApplicationOut(StrictSchema):

@@ -79,6 +79,11 @@ def Id(**kwargs) -> Int:
     return Int(validate=validate.Range(1, INT_MAX), **kwargs)
 
 
+def OptionalText(max_length: int, **kwargs) -> Text:
+    """A string that may be left out or null, of at most max_length characters."""
+    return Text(load_default=None, allow_none=True, validate=validate.Length(max=max_length), **kwargs)
+
+
 def _as_list(value) -> list:
     if value is None:
         return []
@@ -151,6 +156,7 @@ __all__ = [
     "Int",
     "LocalMoment",
     "Moment",
+    "OptionalText",
     "StrictSchema",
     "Text",
     "fields",

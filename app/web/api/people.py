@@ -6,19 +6,14 @@ from flask_smorest import Blueprint
 
 from app.auth_state import ADMINS, api_user
 from app.services import children, political, skills, volunteers
-from app.web.api.common import Id, Int, StrictSchema, Text, fields, hours, operation, validate
+from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, fields, hours, operation, validate
 
 blp = Blueprint("api_people", __name__, description="Volunteers' profiles and the admins' search")
 
 
 class SkillIn(StrictSchema):
     skill_id = Id(required=True, metadata={"description": "from the skill catalogue"})
-    note = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=skills.NOTE_MAX),
-        metadata={"description": "e.g. a licence number"},
-    )
+    note = OptionalText(skills.NOTE_MAX, metadata={"description": "e.g. a licence number"})
 
 
 class SkillOut(StrictSchema):

@@ -21,7 +21,7 @@ from app.services import (
     uploads,
 )
 from app.services.errors import ValidationFailed
-from app.web.api.common import Bool, Id, StrictSchema, Text, fields, operation, validate
+from app.web.api.common import Bool, Id, OptionalText, StrictSchema, Text, fields, operation, validate
 
 blp = Blueprint("api_records_io", __name__, description="Records import and export")
 FIELD_CODES = [f.code for f in column_mapping.RECORD_FIELDS]
@@ -73,12 +73,7 @@ class ExportBody(StrictSchema):
         load_default="approved", validate=validate.OneOf(["approved", "pending", "rejected", "open", "all"])
     )
     full_ids = Bool(load_default=False, metadata={"description": "platform admin only, with password"})
-    password = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=128),
-        metadata={"description": "the caller's password, required with full_ids"},
-    )
+    password = OptionalText(128, metadata={"description": "the caller's password, required with full_ids"})
 
 
 class ExportResult(StrictSchema):

@@ -13,6 +13,7 @@ from app.web.api.common import (
     Id,
     Int,
     Moment,
+    OptionalText,
     StrictSchema,
     Text,
     fields,
@@ -36,7 +37,7 @@ class TeamCreate(StrictSchema):
             "professional 专业志愿服务队 (with a speciality)"
         },
     )
-    speciality = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    speciality = OptionalText(50)
     parent_id = Id(load_default=None, allow_none=True)
     unit_id = Id(load_default=None, allow_none=True, metadata={"description": "the owner: a unit, or"})
     station_id = Id(load_default=None, allow_none=True, metadata={"description": "a practice station"})
@@ -86,7 +87,7 @@ class AttendanceCreate(StrictSchema):
     member_id = Id(required=True, metadata={"description": "from listTeamMembers"})
     started_at = Moment(required=True, default_timezone=None)
     ended_at = Moment(required=True, default_timezone=None)
-    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = OptionalText(500)
 
 
 class AttendanceResult(StrictSchema):
