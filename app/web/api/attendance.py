@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import ADMINS, api_user
+from app.hours import hours
 from app.models import Post, ServiceRecord, Unit
 from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
 from app.services.errors import ValidationFailed, get_or_404
-from app.web.api.common import (
-    Bool,
-    Id,
-    Int,
-    Moment,
-    OptionalText,
-    StrictSchema,
-    Text,
-    fields,
-    hours,
-    operation,
-    validate,
-)
+from app.web.api.common import Bool, Id, Int, Moment, OptionalText, StrictSchema, Text, operation
 from app.web.forms import send_bytes
 
 blp = Blueprint("api_attendance", __name__, description="Service posts, scans and records")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import api_user
 from app.rate_limits import code_limited
@@ -18,9 +19,7 @@ from app.web.api.common import (
     OptionalText,
     StrictSchema,
     Text,
-    fields,
     operation,
-    validate,
 )
 
 blp = Blueprint("api_incentives", __name__, description="Merchants, offers and coupons")

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import ADMINS, api_user
 from app.services import office_tasks, rectifications, scores
+from app.services.clock import iso
 from app.services.errors import ValidationFailed
 from app.services.periods import Period
-from app.web.api.common import (
-    Bool,
-    Id,
-    Int,
-    OptionalText,
-    StrictSchema,
-    Text,
-    fields,
-    iso,
-    operation,
-    validate,
-)
+from app.web.api.common import Bool, Id, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_office", __name__, description="The office's follow-up: rectification items and tasks")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import ADMINS, api_user
+from app.hours import hours
 from app.services import children, political, skills, volunteers
-from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, fields, hours, operation, validate
+from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_people", __name__, description="Volunteers' profiles and the admins' search")
 

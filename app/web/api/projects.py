@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import ADMINS, api_user
 from app.services import projects, volunteers
-from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, fields, operation, validate
+from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_projects", __name__, description="Service projects and sign-ups")
 

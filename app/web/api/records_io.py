@@ -9,6 +9,7 @@ import binascii
 from flask import after_this_request, current_app, send_file, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import ADMINS, api_user
 from app.services import (
@@ -21,7 +22,7 @@ from app.services import (
     uploads,
 )
 from app.services.errors import ValidationFailed
-from app.web.api.common import Bool, Id, OptionalText, StrictSchema, Text, fields, operation, validate
+from app.web.api.common import Bool, Id, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_records_io", __name__, description="Records import and export")
 FIELD_CODES = [f.code for f in column_mapping.RECORD_FIELDS]

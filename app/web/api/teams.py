@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import ADMINS, api_user
+from app.hours import hours
 from app.models.teams import TEAM_LEVELS
 from app.services import teams
-from app.services.clock import parse_local
-from app.web.api.common import (
-    Bool,
-    Id,
-    Int,
-    Moment,
-    OptionalText,
-    StrictSchema,
-    Text,
-    fields,
-    hours,
-    iso,
-    operation,
-    validate,
-)
+from app.services.clock import iso, parse_local
+from app.web.api.common import Bool, Id, Int, Moment, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_teams", __name__, description="Teams: hierarchy, members, leaders' attendance")
 SEERS = ("platform_admin", "unit_admin", "volunteer")
