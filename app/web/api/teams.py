@@ -62,10 +62,10 @@ class MemberCreate(StrictSchema):
 class MemberOut(StrictSchema):
     id = Id()
     volunteer_id = Id()
-    volunteer_no = Text()
-    name = Text()
-    leader = Bool()
-    hours = fields.Float()
+    volunteer_no = Text(attribute="volunteer.volunteer_no")
+    name = Text(attribute="volunteer.name")
+    leader = Bool(attribute="is_leader")
+    hours = fields.Float(attribute="volunteer.hours")
 
 
 class MemberList(StrictSchema):
@@ -104,18 +104,6 @@ def _team_json(row: teams.TeamRow) -> dict:
     }
 
 
-def _member_json(member) -> dict:
-    v = member.volunteer
-    return {
-        "id": member.id,
-        "volunteer_id": v.id,
-        "volunteer_no": v.volunteer_no,
-        "name": v.name,
-        "leader": member.is_leader,
-        "hours": v.hours,
-    }
-
-
 @blp.get("/teams")
 @operation(blp, "listTeams", *SEERS)
 @blp.response(200, TeamList)
@@ -139,7 +127,7 @@ def create_team(body):
 def list_team_members(team_id: int):
     team = teams.get_team(team_id)
     teams.ensure_can_see_team(api_user(), team)
-    return {"items": [_member_json(m) for m in teams.members(team)]}
+    return {"items": teams.members(team)}
 
 
 @blp.post("/teams/<int:team_id>/members")
@@ -147,8 +135,7 @@ def list_team_members(team_id: int):
 @blp.arguments(MemberCreate)
 @blp.response(201, MemberOut)
 def add_team_member(body, team_id: int):
-    member = teams.add_member(teams.get_team(team_id), **body, by=api_user())  # volunteer_no, name, leader
-    return _member_json(member)
+    return teams.add_member(teams.get_team(team_id), **body, by=api_user())  # volunteer_no, name, leader
 
 
 @blp.post("/teams/<int:team_id>/attendance")
