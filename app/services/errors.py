@@ -122,10 +122,11 @@ MISSING = {
 }
 
 
-def get_or_404(model: type[M], ident: int, message=None) -> M:
+def get_or_404(model: type[M], ident: int, message=None, **owned_by) -> M:
     """The row of `model` with this id, or NotFound naming what is missing (the 404 page, or
-    the API's not_found error); `message` says it otherwise."""
+    the API's not_found error); `message` says it otherwise. Keywords name columns the row
+    must hold (`guardian_id=guardian.id`): someone else's row answers like a missing one."""
     row = db.session.get(model, ident)
-    if row is None:
+    if row is None or any(getattr(row, column) != value for column, value in owned_by.items()):
         raise NotFound(message or MISSING.get(model))
     return row

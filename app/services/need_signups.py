@@ -14,7 +14,7 @@ from app.extensions import db, execute_dml
 from app.models import Need, NeedSignup, Post, ServiceRecord, User, Volunteer
 from app.services import audit, ledger
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, get_or_404
 from app.services.needs import can_manage
 
 
@@ -60,9 +60,7 @@ def confirm(need: Need, signup_id: int, *, by: User) -> NeedSignup:
     """The unit confirms a volunteer who signed up."""
     if not can_manage(by, need):
         raise NotFound(_("需求不存在"))
-    signup = db.session.get(NeedSignup, signup_id)
-    if signup is None or signup.need_id != need.id:
-        raise NotFound(_("报名不存在"))
+    signup = get_or_404(NeedSignup, signup_id, _("报名不存在"), need_id=need.id)
     done = execute_dml(
         update(NeedSignup)
         .where(NeedSignup.id == signup.id, NeedSignup.status == "pending")

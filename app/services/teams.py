@@ -24,7 +24,7 @@ from app.extensions import db, execute_dml
 from app.models import PracticePlace, ServiceRecord, Team, TeamMember, Unit, User, Volunteer
 from app.models.teams import PARENT_LEVEL, TEAM_LEVELS
 from app.services import audit, ledger, places, recruitment, units
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, get_or_404
 
 LEVEL_LABELS = {
     "corps": _l("总队"),
@@ -292,10 +292,7 @@ def join(team: Team, volunteer: Volunteer, *, leader: bool = False, by: User) ->
 
 
 def get_member(team: Team, member_id: int) -> TeamMember:
-    member = db.session.get(TeamMember, member_id)
-    if member is None or member.team_id != team.id:
-        raise NotFound(_("队员不存在"))
-    return member
+    return get_or_404(TeamMember, member_id, _("队员不存在"), team_id=team.id)
 
 
 def set_leader(member: TeamMember, leader: bool, *, by: User) -> TeamMember:
