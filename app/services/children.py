@@ -59,11 +59,7 @@ def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunt
     name = " ".join((data.name or "").split())
     if not 2 <= len(name) <= 30:
         fields["name"] = [_("请填写儿童的真实姓名（2到30个字）")]
-    resident = None
-    try:
-        resident = identity.parse_resident_id(data.id_number, today=local_today())
-    except ValueError as exc:
-        fields["id_number"] = [str(exc)]
+    resident = identity.resident_or_field_error(data.id_number, fields, today=local_today())
     if resident is not None and resident.age_on(local_today()) >= CHILD_MAX_AGE:
         fields["id_number"] = [_("已满14周岁，请本人按正常流程注册志愿者")]
     if data.relationship not in RELATIONSHIPS:

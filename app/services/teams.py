@@ -36,10 +36,7 @@ TEAM_LEADER_FLAG = "team_leader"  # a record a team leader entered
 
 
 def get_team(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        raise NotFound(_("志愿服务队不存在"))
-    return team
+    return get_or_404(Team, team_id, _("志愿服务队不存在"))
 
 
 def _volunteer_of(user: User | None) -> Volunteer | None:
