@@ -19,6 +19,9 @@ LOGINS = [
     ("merchant", "merchant", "merchant123"),
 ]
 
+# one admin per demo unit, in the units' order
+DEMO_UNIT_ADMINS = [("unit1", "民政局管理员"), ("unit2", "阳光街道管理员")]
+
 DEMO_VOLUNTEERS = [
     # name, phone, birth date, sex digit, unit index
     ("张伟", "13800000001", date(1990, 3, 7), 1, 0),
@@ -47,22 +50,10 @@ def load() -> bool:
         units.create_unit(name="市民政局", contact_email="minzheng@example.org", by=admin),
         units.create_unit(name="阳光街道办事处", contact_email="yangguang@example.org", by=admin),
     ]
-    accounts.create_user(
-        username="unit1",
-        password="unit12345",
-        role="unit_admin",
-        name="民政局管理员",
-        unit_id=unit_list[0].id,
-        by=admin,
-    )
-    accounts.create_user(
-        username="unit2",
-        password="unit12345",
-        role="unit_admin",
-        name="阳光街道管理员",
-        unit_id=unit_list[1].id,
-        by=admin,
-    )
+    for unit, (username, name) in zip(unit_list, DEMO_UNIT_ADMINS, strict=True):
+        accounts.create_user(
+            username=username, password="unit12345", role="unit_admin", name=name, unit_id=unit.id, by=admin
+        )
     people = []
     for seq, (name, phone, birth, sex_digit, unit_index) in enumerate(DEMO_VOLUNTEERS, start=10):
         people.append(
@@ -167,6 +158,7 @@ def load_attendance(admin: User, unit_list, people) -> None:
     so the demo volunteers stand at several star levels; a few records wait for review."""
     from datetime import datetime, time, timedelta
 
+    from app.demo.activities import plan
     from app.services import categories, ledger, posts
     from app.services.clock import local_today, zone
 
@@ -184,32 +176,20 @@ def load_attendance(admin: User, unit_list, people) -> None:
         unit_posts = [p for p in made if p.unit_id == unit.id]
         next_wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
         start = datetime.combine(next_wednesday, time(9, 0), tzinfo=zone())
-        posts.create_activity(
+        plan(
             unit.id,
-            posts.ActivityInput(
-                title="每周三文明引导",
-                kind="service",
-                starts_at=start,
-                ends_at=start + timedelta(hours=3),
-                post_id=unit_posts[0].id,
-                capacity=20,
-                weekly_count=8,
-                category_id=category.get("文明劝导"),
-            ),
+            "每周三文明引导",
+            "service",
+            start,
+            hours=3,
+            post_id=unit_posts[0].id,
+            capacity=20,
+            weekly_count=8,
+            category_id=category.get("文明劝导"),
             by=admin,
         )
         training_day = datetime.combine(today.replace(day=1) - timedelta(days=10), time(14, 0), tzinfo=zone())
-        posts.create_activity(
-            unit.id,
-            posts.ActivityInput(
-                title="志愿服务礼仪培训",
-                kind="training",
-                starts_at=training_day,
-                ends_at=training_day + timedelta(hours=2),
-                capacity=50,
-            ),
-            by=admin,
-        )
+        plan(unit.id, "志愿服务礼仪培训", "training", training_day, hours=2, capacity=50, by=admin)
     for volunteer, hours in zip(people, DEMO_HOURS, strict=True):
         unit_posts = [p for p in made if p.unit_id == volunteer.unit_id]
         remaining, day = hours, 2

@@ -7,9 +7,10 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
+from app.demo.activities import plan
 from app.extensions import db
 from app.models import Post, Unit, User, Volunteer
-from app.services import campaigns, notices, posts, rosters
+from app.services import campaigns, notices, rosters
 from app.services.clock import local, local_today, now
 from app.services.months import Month
 
@@ -73,18 +74,16 @@ def load(admin: User, unit_list: list[Unit], people: list[Volunteer]) -> None:
         if shift.ends_at > now():
             rosters.roster(shift, zhang, by=admin)
     start = now().replace(microsecond=0) + timedelta(days=5)
-    posts.create_activity(
+    plan(
         unit_list[0].id,
-        posts.ActivityInput(
-            title="应急救护培训（需申请）",
-            kind="training",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            capacity=20,
-            requires_application=True,
-            campaign_id=theme.id,
-            description="名额有限，请简述相关经历后提交申请。",
-        ),
+        "应急救护培训（需申请）",
+        "training",
+        start,
+        hours=3,
+        capacity=20,
+        requires_application=True,
+        campaign_id=theme.id,
+        description="名额有限，请简述相关经历后提交申请。",
         by=admin,
     )
     notices.create_notice(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from app.demo.activities import plan
 from app.models import Post, PracticePlace, Project, Unit, User
-from app.services import evidence, posts
+from app.services import evidence
 from app.services.clock import local_today, zone
 
 
@@ -16,16 +17,14 @@ def load_evidence(
 ) -> None:
     day = local_today() - timedelta(days=3)
     start = datetime.combine(day, time(9, 0), tzinfo=zone())
-    [activity] = posts.create_activity(
+    [activity] = plan(
         unit.id,
-        posts.ActivityInput(
-            title="上门探访空巢老人",
-            kind="service",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            project_id=project.id,
-            station_id=station.id,
-        ),
+        "上门探访空巢老人",
+        "service",
+        start,
+        hours=3,
+        project_id=project.id,
+        station_id=station.id,
         by=admin,
     )
     evidence.keep_activity_evidence(activity, beneficiaries=36, by=admin)

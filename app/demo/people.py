@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from app.models import User, Volunteer
-from app.services import children, headcounts, insurance, ledger, political, posts, skills
+from app.demo.activities import plan
+from app.models import Activity, User, Volunteer
+from app.services import children, headcounts, insurance, ledger, political, skills
 from app.services.clock import local_today, now, zone
 
 # unit index: (kind, headcount)
@@ -62,38 +63,22 @@ def load_child(admin: User, unit_list, people: list[Volunteer]) -> None:
         by=guardian.user,
     )
     child.created_at = now() - timedelta(days=60)
-    reading_day = datetime.combine(today - timedelta(days=14), time(9, 0), tzinfo=zone())
-    activity = posts.create_activity(
-        unit_list[0].id,
-        posts.ActivityInput(
-            title="亲子阅读会",
-            kind="event",
-            starts_at=reading_day,
-            ends_at=reading_day + timedelta(hours=2),
-            for_minors=True,
-            capacity=30,
-        ),
-        by=admin,
-    )[0]
+
+    def reading_session(day: date) -> Activity:
+        start = datetime.combine(day, time(9, 0), tzinfo=zone())
+        [session] = plan(
+            unit_list[0].id, "亲子阅读会", "event", start, hours=2, for_minors=True, capacity=30, by=admin
+        )
+        return session
+
+    activity = reading_session(today - timedelta(days=14))
     ledger.create_record(
         child,
-        started_at=reading_day,
-        ended_at=reading_day + timedelta(hours=2),
+        started_at=activity.starts_at,
+        ended_at=activity.ends_at,
         by=admin,
         source="manual",
         status="approved",
         activity=activity,
     )
-    next_time = datetime.combine(today + timedelta(days=14), time(9, 0), tzinfo=zone())
-    posts.create_activity(
-        unit_list[0].id,
-        posts.ActivityInput(
-            title="亲子阅读会",
-            kind="event",
-            starts_at=next_time,
-            ends_at=next_time + timedelta(hours=2),
-            for_minors=True,
-            capacity=30,
-        ),
-        by=admin,
-    )
+    reading_session(today + timedelta(days=14))

@@ -14,7 +14,7 @@ from app.models import Activity, Campaign, CampaignPostDay, Post, Project, User
 from app.models.campaigns import CAMPAIGN_KINDS
 from app.services import audit, units
 from app.services.clock import local_today, start_of_day
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 2000
@@ -37,10 +37,7 @@ def ensure_office(by: User | None) -> None:
 
 
 def get_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("主题或专项行动不存在"))
-    return campaign
+    return get_or_404(Campaign, campaign_id, _("主题或专项行动不存在"))
 
 
 def _validated(data: CampaignInput) -> CampaignInput:

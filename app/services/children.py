@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Activity, ActivitySignup, User, Volunteer
 from app.services import accounts, audit, guardians, identity, posts, units, volunteers
 from app.services.clock import local_today, now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
 
 CHILD_MAX_AGE = 14  # under this age: added by a guardian; from it: normal registration
 DEFAULT_MAX_CHILDREN = 5
@@ -59,11 +59,7 @@ def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunt
     name = " ".join((data.name or "").split())
     if not 2 <= len(name) <= 30:
         fields["name"] = [_("请填写儿童的真实姓名（2到30个字）")]
-    resident = None
-    try:
-        resident = identity.parse_resident_id(data.id_number, today=local_today())
-    except ValueError as exc:
-        fields["id_number"] = [str(exc)]
+    resident = identity.resident_or_field_error(data.id_number, fields, today=local_today())
     if resident is not None and resident.age_on(local_today()) >= CHILD_MAX_AGE:
         fields["id_number"] = [_("已满14周岁，请本人按正常流程注册志愿者")]
     if data.relationship not in RELATIONSHIPS:
@@ -124,10 +120,7 @@ def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunt
 
 def child_of(guardian: Volunteer, child_id: int) -> Volunteer:
     """The guardian's own child; any other id answers like a missing one."""
-    child = db.session.get(Volunteer, child_id)
-    if child is None or child.guardian_id != guardian.id:
-        raise NotFound(_("未找到该儿童"))
-    return child
+    return get_or_404(Volunteer, child_id, _("未找到该儿童"), guardian_id=guardian.id)
 
 
 def sign_up(child: Volunteer, activity: Activity, *, by: User) -> ActivitySignup:

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import ColumnItem, Photo, User, Volunteer
 from app.services import audit, photos, units
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, one_or_404
 from app.services.inputs import Upload
 from app.services.inputs import required_text as _text
 from app.services.pages import Page, paginate
@@ -224,10 +224,7 @@ def public_page(page: int = 1, kind: str | None = None) -> Page:
 
 
 def public_item(item_id: int) -> ColumnItem:
-    item = db.session.scalar(_public().where(ColumnItem.id == item_id))
-    if item is None:
-        raise NotFound(_("文章不存在或未发布"))
-    return item
+    return one_or_404(_public().where(ColumnItem.id == item_id), _("文章不存在或未发布"))
 
 
 def latest(limit: int = 20) -> list[ColumnItem]:
@@ -252,14 +249,7 @@ def version() -> str:
 
 def cover_photos(item_ids: list[int]) -> dict[int, int]:
     """The first photo's id of each item, in one query."""
-    if not item_ids:
-        return {}
-    rows = db.session.execute(
-        select(Photo.subject_id, func.min(Photo.id))
-        .where(Photo.subject == SUBJECT, Photo.subject_id.in_(item_ids))
-        .group_by(Photo.subject_id)
-    ).all()
-    return {subject_id: photo_id for subject_id, photo_id in rows}
+    return photos.first_of(SUBJECT, item_ids)
 
 
 def _visible(user: User):
@@ -267,10 +257,7 @@ def _visible(user: User):
 
 
 def get_for_admin(user: User, item_id: int) -> ColumnItem:
-    item = db.session.scalar(_visible(user).where(ColumnItem.id == item_id))
-    if item is None:
-        raise NotFound(_("稿件不存在"))
-    return item
+    return one_or_404(_visible(user).where(ColumnItem.id == item_id), _("稿件不存在"))
 
 
 def get_for_volunteer(volunteer: Volunteer, item_id: int) -> ColumnItem:

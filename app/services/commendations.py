@@ -13,14 +13,13 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Commendation, Nominee, Objection, Unit, User, Volunteer
 from app.services import audit
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, add_or_conflict
 
 HONOURS = {"美德之星": _l("美德之星"), "文明使者": _l("文明使者")}  # stored by the Chinese name
 STATUS_LABELS = {"draft": _l("草稿"), "posted": _l("公示中"), "final": _l("已确定")}
@@ -123,12 +122,8 @@ def add_nominee(
         citation=_citation(citation),
         created_at=now(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(nominee)
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(_("该人选已在名单中"), fields={"volunteer_no": [_("该人选已在名单中")]}) from None
+    already = _("该人选已在名单中")
+    add_or_conflict(nominee, Conflict(already, fields={"volunteer_no": [already]}))
     db.session.refresh(item)
     audit.log("commendation.nominee_added", item, by=by, nominee_id=nominee.id)
     return nominee

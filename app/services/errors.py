@@ -3,9 +3,11 @@ API error shape {"error": {"code", "message", "fields"}}."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import Model, db
 from app.models import (
@@ -122,10 +124,30 @@ MISSING = {
 }
 
 
-def get_or_404(model: type[M], ident: int, message=None) -> M:
+def get_or_404(model: type[M], ident: int, message=None, **owned_by) -> M:
     """The row of `model` with this id, or NotFound naming what is missing (the 404 page, or
-    the API's not_found error); `message` says it otherwise."""
+    the API's not_found error); `message` says it otherwise. Keywords name columns the row
+    must hold (`guardian_id=guardian.id`): someone else's row answers like a missing one."""
     row = db.session.get(model, ident)
-    if row is None:
+    if row is None or any(getattr(row, column) != value for column, value in owned_by.items()):
         raise NotFound(message or MISSING.get(model))
     return row
+
+
+def one_or_404(stmt: Select[Any], message) -> Any:
+    """The row a select of one entity finds (the ones the user may see, say), or NotFound
+    with `message`: a row outside the select answers like a missing one."""
+    row = db.session.scalar(stmt)
+    if row is None:
+        raise NotFound(message)
+    return row
+
+
+def add_or_conflict(row: Model, conflict: DomainError) -> None:
+    """Insert `row`, which a unique constraint may refuse (a second sign-up, a vote again):
+    then `conflict` is raised, and the rest of the transaction stands (a savepoint)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise conflict from None

@@ -13,13 +13,12 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Commendation, HonourVote
 from app.services import audit, commendations, identity, sms
 from app.services.clock import now
-from app.services.errors import Conflict, ValidationFailed
+from app.services.errors import Conflict, ValidationFailed, add_or_conflict
 
 WINDOW_SECONDS = 600
 
@@ -78,12 +77,8 @@ def cast(
         phone_hash=identity.keyed_hash(f"honour-vote:{phone}"),
         created_at=now(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(vote)
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(_("该手机号已经投过票"), fields={"phone": [_("该手机号已经投过票")]}) from None
+    voted = _("该手机号已经投过票")
+    add_or_conflict(vote, Conflict(voted, fields={"phone": [voted]}))
     audit.log("commendation.voted", item, by=None, nominee_id=nominee_id)
     return vote
 

@@ -61,6 +61,17 @@ def parse_resident_id(raw: str, today: date | None = None) -> ResidentId:
     return ResidentId(number, birth, sex)
 
 
+def resident_or_field_error(
+    raw: str, fields: dict[str, list[str]], today: date | None = None
+) -> ResidentId | None:
+    """A form's ID number read as a resident, or None with the reason put in `fields`."""
+    try:
+        return parse_resident_id(raw, today=today)
+    except ValueError as exc:
+        fields["id_number"] = [str(exc)]
+        return None
+
+
 def normalize_phone(raw: str) -> str:
     phone = re.sub(r"[\s-]", "", raw or "")
     if phone.startswith("+86"):

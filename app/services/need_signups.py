@@ -7,14 +7,13 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, execute_dml
 from app.models import Need, NeedSignup, Post, ServiceRecord, User, Volunteer
 from app.services import audit, ledger
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, add_or_conflict, get_or_404
 from app.services.needs import can_manage
 
 
@@ -35,11 +34,7 @@ def sign_up(volunteer: Volunteer, need: Need) -> NeedSignup:
     ).rowcount
     if not taken:
         raise Conflict(_("该需求的名额已满"))
-    try:
-        with db.session.begin_nested():
-            db.session.add(signup)
-    except IntegrityError:
-        raise Conflict(_("您已报名该需求")) from None
+    add_or_conflict(signup, Conflict(_("您已报名该需求")))
     db.session.refresh(need)
     audit.log("need.signed_up", need, by=volunteer.user, unit_id=need.unit_id, volunteer_id=volunteer.id)
     return signup
@@ -60,9 +55,7 @@ def confirm(need: Need, signup_id: int, *, by: User) -> NeedSignup:
     """The unit confirms a volunteer who signed up."""
     if not can_manage(by, need):
         raise NotFound(_("需求不存在"))
-    signup = db.session.get(NeedSignup, signup_id)
-    if signup is None or signup.need_id != need.id:
-        raise NotFound(_("报名不存在"))
+    signup = get_or_404(NeedSignup, signup_id, _("报名不存在"), need_id=need.id)
     done = execute_dml(
         update(NeedSignup)
         .where(NeedSignup.id == signup.id, NeedSignup.status == "pending")

@@ -22,7 +22,7 @@ from app.extensions import db, execute_dml
 from app.models import Need, Unit, User
 from app.services import audit, categories, identity, sms, units
 from app.services.clock import local_today, now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, get_or_404
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 CODE_LENGTH = 10
@@ -142,10 +142,7 @@ def can_manage(user: User | None, need: Need) -> bool:
 
 
 def get_need(need_id: int) -> Need:
-    need = db.session.get(Need, need_id)
-    if need is None:
-        raise NotFound(_("需求不存在"))
-    return need
+    return get_or_404(Need, need_id, _("需求不存在"))
 
 
 def need_for_admin(user: User, need_id: int) -> Need:

@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.models.notices import AUDIENCES
 from app.services import audit, teams, units
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.errors import Forbidden, ValidationFailed, one_or_404
 
 TITLE_MAX = 100
 BODY_MAX = 5000
@@ -128,10 +128,7 @@ def for_home(volunteer: Volunteer) -> tuple[list[ReceivedNotice], int]:
 
 
 def notice_for(volunteer: Volunteer, notice_id: int) -> Notice:
-    notice = db.session.scalar(select(Notice).where(Notice.id == notice_id, _reaches(volunteer)))
-    if notice is None:
-        raise NotFound(_("通知不存在"))
-    return notice
+    return one_or_404(select(Notice).where(Notice.id == notice_id, _reaches(volunteer)), _("通知不存在"))
 
 
 def is_read(volunteer: Volunteer, notice: Notice) -> bool:

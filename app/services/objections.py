@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Commendation, Objection, User
 from app.services import audit, commendations, identity
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
 
 TEXT_MAX = 1000
 NAME_MAX = 50
@@ -92,7 +92,4 @@ def of(item: Commendation) -> list[Objection]:
 
 
 def get(item: Commendation, objection_id: int) -> Objection:
-    objection = db.session.get(Objection, objection_id)
-    if objection is None or objection.commendation_id != item.id:
-        raise NotFound(_("异议不存在"))
-    return objection
+    return get_or_404(Objection, objection_id, _("异议不存在"), commendation_id=item.id)

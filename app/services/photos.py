@@ -159,15 +159,24 @@ def count_of(subject: str, subject_id: int) -> int:
 
 def counts_of(subject: str, subject_ids: Iterable[int]) -> dict[int, int]:
     """Photos per subject id, in one query (for lists)."""
+    return _per_subject(func.count(Photo.id), subject, subject_ids)
+
+
+def first_of(subject: str, subject_ids: Iterable[int]) -> dict[int, int]:
+    """The first photo's id per subject id, in one query (a list's covers)."""
+    return _per_subject(func.min(Photo.id), subject, subject_ids)
+
+
+def _per_subject(aggregate, subject: str, subject_ids: Iterable[int]) -> dict[int, int]:
     ids = list(subject_ids)
     if not ids:
         return {}
     rows = db.session.execute(
-        select(Photo.subject_id, func.count(Photo.id))
+        select(Photo.subject_id, aggregate)
         .where(Photo.subject == subject, Photo.subject_id.in_(ids))
         .group_by(Photo.subject_id)
     ).all()
-    return {subject_id: count for subject_id, count in rows}
+    return {subject_id: value for subject_id, value in rows}
 
 
 def remove_all(subject: str, subject_id: int) -> None:

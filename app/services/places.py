@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Activity, PlacePairing, Post, PracticePlace, ServiceRecord, Team, Unit, User
 from app.models.places import PLACE_LEVELS, PLACE_PARENT
 from app.services import audit
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, get_or_404
 
 LEVEL_LABELS = {
     "centre": _l("新时代文明实践中心"),
@@ -33,10 +33,7 @@ def _ensure_platform_admin(by: User | None) -> None:
 
 
 def get_place(place_id: int) -> PracticePlace:
-    place = db.session.get(PracticePlace, place_id)
-    if place is None:
-        raise NotFound(_("实践阵地不存在"))
-    return place
+    return get_or_404(PracticePlace, place_id, _("实践阵地不存在"))
 
 
 def list_places() -> list[PracticePlace]:

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Activity, Post, Project, ProjectSignup, ServiceRecord, Team, User, Volunteer
 from app.services import audit, categories, evidence, places, teams, units
 from app.services.clock import local_today
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
 
 PURPOSE_MAX = 2000
 
@@ -36,10 +36,7 @@ class ProjectInput:
 
 
 def get_project(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None:
-        raise NotFound(_("项目不存在"))
-    return project
+    return get_or_404(Project, project_id, _("项目不存在"))
 
 
 def can_manage_project(user: User | None, project: Project) -> bool:

@@ -133,10 +133,7 @@ def request_export(req: ExportRequest, *, by: User) -> ExportJob:
 
 def get_job(job_id: int, *, by: User) -> ExportJob:
     """An export job its requester may see; anyone else's answers like a missing one."""
-    job = db.session.get(ExportJob, job_id)
-    if job is None or job.requested_by_id != by.id:
-        raise NotFound(_("导出任务不存在"))
-    return job
+    return get_or_404(ExportJob, job_id, _("导出任务不存在"), requested_by_id=by.id)
 
 
 def _cell(code: str, record: ServiceRecord, full_ids: bool):

@@ -14,7 +14,6 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, execute_dml
@@ -30,7 +29,7 @@ from app.models import (
 )
 from app.services import audit, units
 from app.services.clock import now
-from app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.services.errors import Conflict, DomainError, ValidationFailed, add_or_conflict, get_or_404
 
 NOTE_MAX = 300
 REASON_MAX = 300
@@ -46,10 +45,7 @@ class NotAccepted(DomainError):
 
 
 def get_application(application_id: int) -> ActivityApplication:
-    application = db.session.get(ActivityApplication, application_id)
-    if application is None:
-        raise NotFound(_("申请不存在"))
-    return application
+    return get_or_404(ActivityApplication, application_id, _("申请不存在"))
 
 
 # The rules every application shares, whatever it is for (an activity here, a team in
@@ -83,11 +79,7 @@ def take_place(subject: Activity | Team, counter: str) -> bool:
 
 def file(application: Application, *, volunteer: Volunteer, unit_id: int | None, already: str) -> Application:
     """Add a new application; a second one by the same volunteer is refused by the database."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(application)
-    except IntegrityError:
-        raise Conflict(already, reason="already_applied") from None
+    add_or_conflict(application, Conflict(already, reason="already_applied"))
     audit.log("application.created", application, by=volunteer.user, unit_id=unit_id)
     return application
 

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Rectification, RectificationFile, Unit, User
 from app.services import audit, evidence_files, units
 from app.services.clock import local_today, now, start_of_day
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, one_or_404
 from app.services.inputs import Upload
 from app.services.inputs import clean_text as _text
 
@@ -69,10 +69,7 @@ def _visible(user: User):
 
 def get_item(user: User, item_id: int) -> Rectification:
     """An item the user may see; another unit's reads as missing."""
-    item = db.session.scalar(_visible(user).where(Rectification.id == item_id))
-    if item is None:
-        raise NotFound(_("整改事项不存在"))
-    return item
+    return one_or_404(_visible(user).where(Rectification.id == item_id), _("整改事项不存在"))
 
 
 def list_items(user: User, *, status: str | None = None, limit: int = 500) -> list[Rectification]:

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import Photo, ProblemReport, Setting, Unit, User, Volunteer
 from app.services import audit, ledger, photos, settings, supervisors, units
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed, one_or_404
 from app.services.inputs import Upload
 from app.services.inputs import clean_text as _text
 from app.services.pages import Page, paginate
@@ -220,10 +220,7 @@ def _visible(user: User | None):
 def get_report(user: User, report_id: int) -> ProblemReport:
     """A report the user may see (the reporter, the office, the responsible unit); any other
     reads as missing."""
-    report = db.session.scalar(_visible(user).where(ProblemReport.id == report_id))
-    if report is None:
-        raise NotFound(_("随手拍不存在"))
-    return report
+    return one_or_404(_visible(user).where(ProblemReport.id == report_id), _("随手拍不存在"))
 
 
 def list_reports(user: User, *, status: str | None = None, page: int = 1) -> Page:

@@ -12,6 +12,15 @@ from app.services.months import Month
 from app.services.rollups import _dialect, _ledger_months
 
 
+def _per_month_and_unit(rollup):
+    """A rollup's seconds and records per month and unit, leaving out the rows that count none."""
+    return (
+        select(rollup.month, rollup.unit_id, func.sum(rollup.seconds), func.sum(rollup.records))
+        .group_by(rollup.month, rollup.unit_id)
+        .having(func.sum(rollup.records) != 0)
+    )
+
+
 def _differences(want, have):
     """Rows of two (key, seconds, records) subqueries that differ, by a FULL JOIN on the key."""
     return (
@@ -124,26 +133,7 @@ def mismatches(limit: int = 100) -> list[str]:
     for unit_id in sorted(set(by_unit_rolled) | set(by_unit_cached), key=lambda u: u or 0):
         if int(by_unit_rolled.get(unit_id) or 0) != int(by_unit_cached.get(unit_id) or 0):
             problems.append(f"unit {unit_id}: its volunteers' rollup rows and cached totals differ")
-    by_home_v = (
-        select(
-            VolunteerMonth.month,
-            VolunteerMonth.unit_id,
-            func.sum(VolunteerMonth.seconds),
-            func.sum(VolunteerMonth.records),
-        )
-        .group_by(VolunteerMonth.month, VolunteerMonth.unit_id)
-        .having(func.sum(VolunteerMonth.records) != 0)
-    )
-    by_home_s = (
-        select(
-            ServiceMonth.month,
-            ServiceMonth.unit_id,
-            func.sum(ServiceMonth.seconds),
-            func.sum(ServiceMonth.records),
-        )
-        .group_by(ServiceMonth.month, ServiceMonth.unit_id)
-        .having(func.sum(ServiceMonth.records) != 0)
-    )
+    by_home_v, by_home_s = _per_month_and_unit(VolunteerMonth), _per_month_and_unit(ServiceMonth)
     for stmt in (by_home_v.except_(by_home_s), by_home_s.except_(by_home_v)):
         for month, unit_id, _s, _n in db.session.execute(select(stmt.subquery()).limit(limit)):
             problems.append(f"{month} unit {unit_id}: the two rollups differ")

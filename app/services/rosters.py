@@ -14,14 +14,13 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, execute_dml
 from app.models import Campaign, Post, ServiceRecord, Shift, ShiftAssignment, Unit, User, Volunteer
 from app.services import audit, campaigns, ledger, sms, units
 from app.services.clock import local, now, start_of_day
-from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
+from app.services.errors import Conflict, Forbidden, ValidationFailed, add_or_conflict, get_or_404
 
 log = logging.getLogger(__name__)
 AREA_MAX = 100
@@ -149,11 +148,9 @@ def roster(shift: Shift, volunteer: Volunteer, *, by: User) -> ShiftAssignment:
         ends_at=shift.ends_at,
         assigned_by_id=by.id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(assignment)
-    except IntegrityError:
-        raise Conflict(_("%(name)s在该时段已有排班", name=volunteer.name), reason="double_booked") from None
+    add_or_conflict(
+        assignment, Conflict(_("%(name)s在该时段已有排班", name=volunteer.name), reason="double_booked")
+    )
     db.session.refresh(shift)
     audit.log("roster.assigned", assignment, by=by, unit_id=shift.unit_id, volunteer_id=volunteer.id)
     return assignment

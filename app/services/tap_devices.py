@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import TapDevice, User, Volunteer
 from app.services import audit, ledger
 from app.services.clock import now
-from app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.services.errors import Conflict, DomainError, ValidationFailed, get_or_404
 
 MAX_ACTIVE_DEVICES = 10
 
@@ -80,10 +80,7 @@ def register_at_login(user: User, public_key: str | None, *, label: str = "") ->
 
 def device_of(volunteer: Volunteer, device_id: int) -> TapDevice:
     """One of the volunteer's devices; another's answers like a missing one."""
-    device = db.session.get(TapDevice, device_id)
-    if device is None or device.volunteer_id != volunteer.id:
-        raise NotFound(_("设备不存在"))
-    return device
+    return get_or_404(TapDevice, device_id, _("设备不存在"), volunteer_id=volunteer.id)
 
 
 def list_devices(volunteer: Volunteer) -> list[TapDevice]:

@@ -15,14 +15,11 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Team, TeamApplication, TeamMember, User, Volunteer
 from app.services import audit, recruitment, teams
-from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.errors import Conflict, ValidationFailed, get_or_404
 
 
 def get_application(application_id: int) -> TeamApplication:
-    application = db.session.get(TeamApplication, application_id)
-    if application is None:
-        raise NotFound(_("申请不存在"))
-    return application
+    return get_or_404(TeamApplication, application_id, _("申请不存在"))
 
 
 def _is_member(team: Team, volunteer_id: int) -> bool:

@@ -24,7 +24,7 @@ from app.extensions import db, execute_dml
 from app.models import PracticePlace, ServiceRecord, Team, TeamMember, Unit, User, Volunteer
 from app.models.teams import PARENT_LEVEL, TEAM_LEVELS
 from app.services import audit, ledger, places, recruitment, units
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, get_or_404
 
 LEVEL_LABELS = {
     "corps": _l("总队"),
@@ -36,10 +36,7 @@ TEAM_LEADER_FLAG = "team_leader"  # a record a team leader entered
 
 
 def get_team(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        raise NotFound(_("志愿服务队不存在"))
-    return team
+    return get_or_404(Team, team_id, _("志愿服务队不存在"))
 
 
 def _volunteer_of(user: User | None) -> Volunteer | None:
@@ -292,10 +289,7 @@ def join(team: Team, volunteer: Volunteer, *, leader: bool = False, by: User) ->
 
 
 def get_member(team: Team, member_id: int) -> TeamMember:
-    member = db.session.get(TeamMember, member_id)
-    if member is None or member.team_id != team.id:
-        raise NotFound(_("队员不存在"))
-    return member
+    return get_or_404(TeamMember, member_id, _("队员不存在"), team_id=team.id)
 
 
 def set_leader(member: TeamMember, leader: bool, *, by: User) -> TeamMember:

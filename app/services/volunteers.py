@@ -97,11 +97,7 @@ def _check(reg: Registration) -> _Checked:
     name = (reg.name or "").strip()
     if not 2 <= len(name) <= 30:
         fields["name"] = [_("请填写真实姓名（2到30个字）")]
-    resident = None
-    try:
-        resident = identity.parse_resident_id(reg.id_number, today=local_today())
-    except ValueError as exc:
-        fields["id_number"] = [str(exc)]
+    resident = identity.resident_or_field_error(reg.id_number, fields, today=local_today())
     phone = None
     try:
         phone = identity.normalize_phone(reg.phone)

@@ -13,7 +13,7 @@ from app.services import audit
 from app.services.bulletins import aggregates, evidence, people
 from app.services.bulletins.figures import compute, scope_of
 from app.services.clock import now
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import NotFound, ValidationFailed, get_or_404
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
 from app.services.months import Month
 
@@ -119,10 +119,7 @@ def figures_of(bulletin: Bulletin) -> dict:
 
 
 def get_bulletin(bulletin_id: int) -> Bulletin:
-    bulletin = db.session.get(Bulletin, bulletin_id)
-    if bulletin is None:
-        raise NotFound(_("通报不存在"))
-    return bulletin
+    return get_or_404(Bulletin, bulletin_id)
 
 
 def list_bulletins(unit_id: int | None, include_city: bool = False) -> list[Bulletin]:

@@ -20,7 +20,6 @@ from app.services.errors import (
     CouponExpired,
     Forbidden,
     NotEligible,
-    NotFound,
     get_or_404,
 )
 from app.services.incentives.offers import hours_needed, period_key
@@ -111,10 +110,7 @@ def get_coupon(coupon_id: int) -> Coupon:
 
 
 def own_coupon(volunteer: Volunteer, coupon_id: int) -> Coupon:
-    coupon = get_coupon(coupon_id)
-    if coupon.volunteer_id != volunteer.id:
-        raise NotFound(_("优惠券不存在"))
-    return coupon
+    return get_or_404(Coupon, coupon_id, _("优惠券不存在"), volunteer_id=volunteer.id)
 
 
 def volunteer_coupons(volunteer: Volunteer) -> list[Coupon]:

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Merchant, User
 from app.services import accounts, audit, photos
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
 from app.services.inputs import Upload, has_bad_chars
 
 LOGO_MAX_BYTES = 512 * 1024
@@ -28,10 +28,7 @@ CATEGORIES = {
 
 
 def get_merchant(merchant_id: int) -> Merchant:
-    merchant = db.session.get(Merchant, merchant_id)
-    if merchant is None:
-        raise NotFound(_("商家不存在"))
-    return merchant
+    return get_or_404(Merchant, merchant_id)
 
 
 def merchant_of(user: User) -> Merchant:

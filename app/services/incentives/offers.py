@@ -14,15 +14,12 @@ from app.extensions import db, execute_dml
 from app.models import Coupon, Merchant, Offer, User, Volunteer
 from app.services import audit, stars
 from app.services.clock import month_of, now
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import ValidationFailed, get_or_404
 from app.services.incentives.merchants import ensure_can_manage_merchant
 
 
 def get_offer(offer_id: int) -> Offer:
-    offer = db.session.get(Offer, offer_id)
-    if offer is None:
-        raise NotFound(_("优惠不存在"))
-    return offer
+    return get_or_404(Offer, offer_id)
 
 
 @dataclass
