@@ -5,10 +5,11 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from app.extensions import db
 
@@ -113,7 +114,10 @@ def assert_fits_phone(page, width: int = 360) -> None:
     original = page.viewport_size
     page.set_viewport_size({"width": width, "height": original["height"]})
     try:
-        page.wait_for_timeout(100)  # let resize observers (charts) settle
+        # resize observers (charts) re-lay the page out after the resize: give them time on a
+        # busy machine; a page that really overflows still fails when the wait runs out
+        with suppress(PlaywrightTimeoutError):
+            page.wait_for_function("(w) => document.documentElement.scrollWidth <= w", arg=width, timeout=3000)
         scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
         if scroll_width > width:
             wide = page.evaluate(
