@@ -19,6 +19,7 @@ from app.models import Activity, ActivitySignup, Bulletin, ServiceRecord, StarEv
 from app.services import rollups
 from app.services.clock import now
 from app.services.months import Month
+from app.services.political import PARTY
 
 
 def _by_unit(stmt) -> dict[int, float]:
@@ -172,15 +173,37 @@ def _active_volunteers(start, end) -> dict[int, float]:
     )
 
 
-def _period(start, end, rows) -> dict[str, dict[int, float]]:
+def volunteer_counts(start, end) -> dict[str, dict[int, int]]:
+    """One pass over the volunteers registered by end, per home unit: all of them
+    ("registered"), those registered in [start, end) ("new"), adults (no guardian), Party
+    members and pupils (with a guardian). The monthly figures and the people figures share it."""
+    since = Volunteer.created_at >= start
+    kinds = {
+        "registered": None,
+        "new": since,
+        "adults": Volunteer.guardian_id.is_(None),
+        "party": Volunteer.political_status.in_(PARTY),
+        "children": Volunteer.guardian_id.is_not(None),
+    }
+    counted = [
+        func.count(Volunteer.id) if test is None else func.count(Volunteer.id).filter(test)
+        for test in kinds.values()
+    ]
+    out: dict[str, dict[int, int]] = {kind: {} for kind in kinds}
+    for unit_id, *numbers in db.session.execute(
+        select(Volunteer.unit_id, *counted).where(Volunteer.created_at < end).group_by(Volunteer.unit_id)
+    ).all():
+        for kind, n in zip(kinds, numbers, strict=True):
+            if n:
+                out[kind][unit_id] = n
+    return out
+
+
+def _period(start, end, rows, counts=None) -> dict[str, dict[int, float]]:
     held = (Activity.starts_at >= start) & (Activity.starts_at < end) & Activity.is_cancelled.is_(False)
-    registered_by_end = Volunteer.created_at < end
+    counts = counts or volunteer_counts(start, end)
     return {
-        "registered_volunteers": _by_unit(
-            select(Volunteer.unit_id, func.count(Volunteer.id))
-            .where(registered_by_end)
-            .group_by(Volunteer.unit_id)
-        ),
+        "registered_volunteers": dict(counts["registered"]),
         "active_volunteers": _active_volunteers(start, end),
         **_service_by_unit(rows),
         "activities": _by_unit(
@@ -201,17 +224,14 @@ def period_aggregates(start, end) -> dict[str, dict[int, float]]:
     return _period(start, end, _service_rows(start, end))
 
 
-def month_aggregates(month: Month, late_until=None) -> dict[str, dict[int, float]]:
-    """Every per-unit figure of a month."""
+def month_aggregates(month: Month, late_until=None, counts=None) -> dict[str, dict[int, float]]:
+    """Every per-unit figure of a month (counts: volunteer_counts of the month, if already read)."""
     start, end = month.bounds()
     rows = _service_rows(start, end)
+    counts = counts or volunteer_counts(start, end)
     return {
-        **_period(start, end, rows),
-        "new_volunteers": _by_unit(
-            select(Volunteer.unit_id, func.count(Volunteer.id))
-            .where(Volunteer.created_at >= start, Volunteer.created_at < end)
-            .group_by(Volunteer.unit_id)
-        ),
+        **_period(start, end, rows, counts),
+        "new_volunteers": dict(counts["new"]),
         **_hosted_by_unit(rows),
         **late_by_unit(month, late_until or now()),
         "star_upgrades": _by_unit(

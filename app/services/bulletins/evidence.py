@@ -133,15 +133,16 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
     served = beneficiaries_by_unit(month.first_day(), month.next().first_day())
     stations = station_figures(month)
     pairs = paired_stations()
+    position = {row["station_id"]: i for i, row in enumerate(stations)}
     result: dict[int | None, dict] = {}
     for unit_id in unit_ids:
         if unit_id is None:
             result[None] = {"beneficiaries": sum(served.values()), "stations": stations}
-        else:
-            mine = pairs.get(unit_id, set())
+        else:  # the city's list, in its order, kept to the unit's paired stations
+            mine = sorted(position[s] for s in pairs.get(unit_id, ()) if s in position)
             result[unit_id] = {
                 "beneficiaries": served.get(unit_id, 0),
-                "stations": [row for row in stations if row["station_id"] in mine],
+                "stations": [stations[i] for i in mine],
             }
     return result
 

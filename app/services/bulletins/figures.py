@@ -77,12 +77,12 @@ SUMMED = (
 SUMMED_HOURS = ("service_hours", "other_units_hours", "hosted_hours", "late_hours")
 
 
-def compute(month: Month, late_until=None) -> dict[int | None, dict]:
+def compute(month: Month, late_until=None, counts=None) -> dict[int | None, dict]:
     """The figures of every unit's bulletin and of the city's for a month: {unit_id: figures,
     None: city figures}. A fixed number of set-based queries, whatever the data. Each city
     figure is the sum of the units' (every volunteer has exactly one home unit)."""
     units = {u.id: u.name for u in db.session.scalars(select(Unit).order_by(Unit.id))}
-    this = month_aggregates(month, late_until)
+    this = month_aggregates(month, late_until, counts)
     before = hours_by_unit(*month.previous().bounds())[0]
     year_start, month_end = month.january().start, month.end
     hours_ytd = hours_by_unit(year_start, month_end)[0]

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Activity, Post, ServiceCategory, ServiceRecord, Unit, Volunteer
 from app.services import headcounts
+from app.services.bulletins import aggregates
 from app.services.months import Month
 from app.services.political import PARTY
 
@@ -34,8 +35,9 @@ def _grouped(stmt) -> dict:
     return {key: value for key, value in db.session.execute(stmt).all()}
 
 
-def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
-    """The figures of this module for each unit in unit_ids and for the city (None)."""
+def compute(month: Month, unit_ids: list[int | None], counts=None) -> dict[int | None, dict]:
+    """The figures of this module for each unit in unit_ids and for the city (None); counts:
+    aggregates.volunteer_counts of the month, if already read."""
     start, end = month.bounds()
     approved = (
         ServiceRecord.status == "approved",
@@ -43,12 +45,16 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
         ServiceRecord.started_at < end,
     )
     category = func.coalesce(Activity.category_id, Post.category_id)
+    # one pass over the month's records: per home unit and category, with the Party members'
+    # and the pupils' parts beside the totals
     service = db.session.execute(
         select(
             Volunteer.unit_id,
             category,
             func.coalesce(func.sum(ServiceRecord.seconds), 0),
             func.count(ServiceRecord.id),
+            func.sum(ServiceRecord.seconds).filter(Volunteer.political_status.in_(PARTY)),
+            func.sum(ServiceRecord.seconds).filter(Volunteer.guardian_id.is_not(None)),
         )
         .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
         .outerjoin(Activity, Activity.id == ServiceRecord.activity_id)
@@ -61,33 +67,13 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
         .where(Activity.starts_at >= start, Activity.starts_at < end, Activity.is_cancelled.is_(False))
         .group_by(Activity.unit_id, Activity.category_id)
     ).all()
-    registered_by_end = Volunteer.created_at < end
-    # one pass over the volunteers for the three counts
-    counts = db.session.execute(
-        select(
-            Volunteer.unit_id,
-            func.count(Volunteer.id).filter(Volunteer.guardian_id.is_(None)),
-            func.count(Volunteer.id).filter(Volunteer.political_status.in_(PARTY)),
-            func.count(Volunteer.id).filter(Volunteer.guardian_id.is_not(None)),
-        )
-        .where(registered_by_end)
-        .group_by(Volunteer.unit_id)
-    ).all()
-    adults = {u: a for u, a, _p, _k in counts if a}
-    party = {u: p for u, _a, p, _k in counts if p}
-    kids = {u: k for u, _a, _p, k in counts if k}
-    party_seconds = _grouped(
-        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds))
-        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(*approved, Volunteer.political_status.in_(PARTY))
-        .group_by(Volunteer.unit_id)
-    )
-    kid_seconds = _grouped(
-        select(Volunteer.unit_id, func.sum(ServiceRecord.seconds))
-        .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
-        .where(*approved, Volunteer.guardian_id.is_not(None))
-        .group_by(Volunteer.unit_id)
-    )
+    counts = counts or aggregates.volunteer_counts(start, end)
+    adults, party, kids = counts["adults"], counts["party"], counts["children"]
+    party_seconds: dict[int, int] = {}
+    kid_seconds: dict[int, int] = {}
+    for unit_of, _cat, _seconds, _records, party_part, kid_part in service:
+        party_seconds[unit_of] = party_seconds.get(unit_of, 0) + (party_part or 0)
+        kid_seconds[unit_of] = kid_seconds.get(unit_of, 0) + (kid_part or 0)
     headcount = _grouped(select(Unit.id, Unit.headcount).where(Unit.headcount.is_not(None)))
     names = {
         c.id: (c.name, c.name_en)
@@ -112,7 +98,7 @@ def compute(month: Month, unit_ids: list[int | None]) -> dict[int | None, dict]:
     for unit_id in unit_ids:
         units = None if unit_id is None else [unit_id]
         per: dict[int | None, dict] = {}
-        for _u, cat, seconds, records in service if unit_id is None else service_of.get(unit_id, []):
+        for _u, cat, seconds, records, *_parts in service if unit_id is None else service_of.get(unit_id, []):
             row = per.setdefault(cat, {"hours": 0.0, "records": 0, "activities": 0})
             row["hours"] += (seconds or 0) / 3600
             row["records"] += records

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Bulletin, Unit, User
 from app.services import audit
-from app.services.bulletins import evidence, people
+from app.services.bulletins import aggregates, evidence, people
 from app.services.bulletins.figures import compute, scope_of
 from app.services.clock import now
 from app.services.errors import NotFound, ValidationFailed
@@ -21,13 +21,14 @@ from app.services.months import Month
 def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
+    # one statement compiled once, sent in batches (SQLAlchemy's insertmanyvalues), rather
+    # than one statement with a parameter per figure of every unit
     stmt = (
-        module.insert(Bulletin)
-        .values(rows)
+        module.insert(Bulletin.__table__)
         .on_conflict_do_nothing(index_elements=["scope", "month", "revision"])
-        .returning(Bulletin.id)
+        .returning(Bulletin.__table__.c.id)
     )
-    return len(db.session.execute(stmt).all())
+    return len(db.session.execute(stmt, rows).all())
 
 
 def generate_bulletins(
@@ -56,8 +57,9 @@ def generate_bulletins(
         revision_of = {scope: latest + 1 for scope, latest, _first in existing}
         # a revision's late figure keeps the original's window: later approvals belong to the next month's
         late_until = min((first for _s, _l, first in existing), default=at)
-    all_figures = compute(month, late_until=late_until)
-    for u, extra in people.compute(month, list(all_figures)).items():
+    counts = aggregates.volunteer_counts(*month.bounds())  # one pass over the volunteers, for both
+    all_figures = compute(month, late_until=late_until, counts=counts)
+    for u, extra in people.compute(month, list(all_figures), counts).items():
         all_figures[u].update(extra)
     for u, extra in evidence.compute(month, list(all_figures)).items():
         all_figures[u].update(extra)
