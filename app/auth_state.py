@@ -60,6 +60,10 @@ def portal_logout() -> None:
     session.clear()
 
 
+# The roles that look after a unit's data: the office (every unit) and the unit's own admins.
+ADMINS = ("platform_admin", "unit_admin")
+
+
 def role_required(*roles: str):
     """Portal pages: log in first, then the role must be one of roles."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -15,7 +16,7 @@ from sqlalchemy import delete, func, select
 
 from app.extensions import db, execute_dml
 from app.models import ApiToken, LoginFailure, User
-from app.services import accounts, audit, login_sessions
+from app.services import accounts, audit, login_sessions, tap_devices
 from app.services.clock import now
 from app.services.errors import DomainError, NotAuthenticated
 
@@ -159,3 +160,18 @@ def create_token(username: str, password: str, *, ip: str | None = None) -> tupl
     db.session.add(record)
     db.session.flush()
     return token, record
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    tap_device_id: int | None
+
+
+def sign_in(
+    username: str, password: str, *, ip: str | None, device_key: str | None, device_label: str
+) -> SignedIn:
+    """A portal login: checked like authenticate (a failure is recorded for the caller to
+    commit), with the offline check-in key the volunteer's login page made registered with it."""
+    user = authenticate(username, password, ip=ip)
+    return SignedIn(user, tap_devices.register_at_login(user, device_key, label=device_label))

@@ -6,33 +6,21 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, StringField, SubmitField
+from wtforms import HiddenField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.auth_state import portal_login
 from app.rate_limits import registration_limited
 from app.services import activation
+from app.web.account_forms import SendCodeForm, texted_code_field
 from app.web.forms import BaseForm, domain_errors, form_status, new_password_fields
 
 bp = Blueprint("activation", __name__, url_prefix="/activate")
 
 
-class PhoneForm(BaseForm):
-    phone = StringField(
-        _l("手机号码"),
-        validators=[DataRequired(), Length(max=20)],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
-    submit = SubmitField(_l("发送验证码"))
-
-
 class ActivateForm(BaseForm):
     phone = HiddenField(validators=[DataRequired(), Length(max=20)])
-    code = StringField(
-        _l("短信验证码"),
-        validators=[DataRequired(), Length(max=6)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+    code = texted_code_field(6)
     password, confirm = new_password_fields(_l("设置密码（至少8位）"), _l("确认密码"))
     submit = SubmitField(_l("激活并登录"))
 
@@ -40,7 +28,7 @@ class ActivateForm(BaseForm):
 @bp.route("", methods=["GET", "POST"], endpoint="start")
 @registration_limited
 def start():
-    form = PhoneForm()
+    form = SendCodeForm()
     if form.validate_on_submit():
         with domain_errors(form) as attempt:
             activation.send_code(form.phone.data)

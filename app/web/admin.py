@@ -26,6 +26,7 @@ from app.services import (
     volunteers,
 )
 from app.services.errors import NotFound, get_or_404
+from app.web.account_forms import first_password_field, new_account_fields, phone_field
 from app.web.forms import BaseForm, db_int, domain_errors, fields_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,27 +42,13 @@ class UnitForm(BaseForm):
 
 
 class UnitAdminForm(BaseForm):
-    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
-    username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
-    password = PasswordField(
-        _l("初始密码（至少8位）"),
-        validators=[DataRequired(), Length(min=8, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
+    name, username, password = new_account_fields(_l("姓名"))
     submit = SubmitField(_l("创建管理员"))
 
 
 class RebindForm(BaseForm):
-    phone = StringField(
-        _l("新的手机号码（登录名）"),
-        validators=[DataRequired(), Length(max=20)],
-        render_kw={"inputmode": "tel", "autocomplete": "off"},
-    )
-    password = PasswordField(
-        _l("临时密码（至少8位，请本人登录后修改）"),
-        validators=[DataRequired(), Length(min=8, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
+    phone = phone_field(_l("新的手机号码（登录名）"), autocomplete="off")
+    password = first_password_field(_l("临时密码（至少8位，请本人登录后修改）"))
     identity_checked = BooleanField(
         _l("我已当面核验本人身份证件原件"), validators=[DataRequired(_l("请先当面核验本人身份证件"))]
     )

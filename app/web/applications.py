@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.models import Activity
 from app.services import recruitment, team_recruitment, units, volunteers
 from app.services.errors import Forbidden, get_or_404
@@ -17,7 +17,6 @@ from app.web.forms import form_status, submitted
 from app.web.recruitment_forms import SENT, ApplyForm, DecisionForm, take_decision
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 def _me():

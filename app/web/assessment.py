@@ -10,14 +10,13 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import assessment, units
 from app.services.months import Month
 from app.services.periods import Period
 from app.web.forms import BaseForm, domain_errors, form_status
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class AssessmentForm(BaseForm):

@@ -12,8 +12,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.auth_state import home_url, portal_login, portal_logout, role_required
 from app.extensions import db
 from app.rate_limits import login_limited, registration_limited
-from app.services import accounts, login_sessions, logins, tap_devices, units, volunteers
+from app.services import accounts, login_sessions, logins, units, volunteers
 from app.services.errors import NotAuthenticated
+from app.web.account_forms import phone_field
 from app.web.forms import BaseForm, domain_errors, new_password_fields, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -32,6 +33,16 @@ class LoginForm(BaseForm):
     )
     submit = SubmitField(_l("登录"))
 
+    def sign_in(self) -> logins.SignedIn:
+        """This login, from this request's address, with the key the phone's login page made."""
+        return logins.sign_in(
+            self.username.data or "",
+            self.password.data or "",
+            ip=request.remote_addr,
+            device_key=request.form.get("device_key"),
+            device_label=request.user_agent.string,
+        )
+
 
 class RegisterForm(BaseForm):
     name = StringField(
@@ -42,11 +53,7 @@ class RegisterForm(BaseForm):
         validators=[DataRequired(), Length(min=18, max=18)],
         render_kw={"autocomplete": "off", "inputmode": "text"},
     )
-    phone = StringField(
-        _l("手机号码"),
-        validators=[DataRequired(), Length(max=20)],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
+    phone = phone_field()
     unit_id = SelectField(_l("成员单位"), coerce=int, validators=[DataRequired(_l("请选择成员单位"))])
     password, confirm = new_password_fields(_l("密码（至少8位）"), _l("确认密码"))
     guardian_name = StringField(_l("监护人姓名（未满18周岁必填）"), validators=[Optional(), Length(max=30)])
@@ -97,25 +104,26 @@ def login():
         form.username.data = session.pop("login_hint")
     if form.validate_on_submit():
         try:
-            user = logins.authenticate(form.username.data, form.password.data, ip=request.remote_addr)
+            return _welcome(form.sign_in(), next_url)
         except logins.LoginThrottled as exc:
-            form.password.errors.append(exc.message)
-            return (
-                render_template("auth/login.html", form=form, next_url=next_url),
-                429,
-                {"Retry-After": str(exc.retry_after)},
-            )
+            return _throttled(form, next_url, exc)
         except NotAuthenticated as exc:
             db.session.commit()  # keep the recorded failure: it counts towards the throttle
             form.password.errors.append(exc.message)
-        else:
-            portal_login(user)
-            session["tap_device"] = tap_devices.register_at_login(  # offline check-in's key, made by the page
-                user, request.form.get("device_key"), label=request.user_agent.string
-            )
-            flash(_("欢迎回来，%(name)s", name=user.name), "success")
-            return redirect(next_url or home_url())
     return render_template("auth/login.html", form=form, next_url=next_url)
+
+
+def _welcome(signed_in: logins.SignedIn, next_url: str | None):
+    portal_login(signed_in.user)
+    session["tap_device"] = signed_in.tap_device_id  # offline check-in's key, made by the page
+    flash(_("欢迎回来，%(name)s", name=signed_in.user.name), "success")
+    return redirect(next_url or home_url())
+
+
+def _throttled(form: LoginForm, next_url: str | None, exc: logins.LoginThrottled):
+    form.password.errors.append(exc.message)
+    headers = {"Retry-After": str(exc.retry_after)}
+    return render_template("auth/login.html", form=form, next_url=next_url), 429, headers
 
 
 class ChangePasswordForm(BaseForm):

@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.models import Unit
 from app.services import units
 from app.services.bulletins import evidence, exports, figures, labels, people, quarters, snapshots
@@ -19,7 +19,6 @@ from app.services.months import Month
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class GenerateForm(BaseForm):

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.models import Post
 from app.services import campaigns, projects, rosters
 from app.services.bulletins import campaigns as campaign_figures
@@ -16,7 +16,6 @@ from app.web.campaign_forms import CampaignForm, PostDaysForm, ProjectTagForm, Q
 from app.web.forms import BaseForm, domain_errors, form_status
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 def _own_unit():

@@ -4,6 +4,8 @@ and app/web/skills.py each make one blueprint with catalogue_blueprint()."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.auth_state import role_required
 from app.services.catalogues import NAME_EN_MAX, NAME_MAX, Catalogue
 from app.services.errors import get_or_404
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, form_status, submitted
 
 
 class EntryForm(BaseForm):
@@ -37,12 +39,11 @@ def catalogue_blueprint(name: str, url_prefix: str, catalogue: Catalogue) -> Blu
     @role_required("platform_admin")
     def index():
         form = entry_form()
-        if form.validate_on_submit():
-            with domain_errors(form) as attempt:
-                entry = catalogue.create(form.name.data, form.name_en.data, by=current_user)
-            if attempt.ok:
-                flash(_("已添加“%(n)s”", n=entry.name), "success")
-                return redirect(url_for(".index"))
+        act = partial(catalogue.create, form.name.data, form.name_en.data, by=current_user)
+        done = submitted(form, act, lambda entry: _("已添加“%(n)s”", n=entry.name), url_for(".index"))
+        return done or index_page(form)
+
+    def index_page(form: EntryForm):
         entries = catalogue.entries()
         page = render_template(
             "catalogues/index.html", form=form, entries=entries, texts=texts, action_form=BaseForm()
@@ -55,13 +56,10 @@ def catalogue_blueprint(name: str, url_prefix: str, catalogue: Catalogue) -> Blu
         entry = get_or_404(catalogue.model, entry_id)
         form = entry_form(obj=entry)
         form.submit.label.text = _("保存名称")
-        if form.validate_on_submit():
-            with domain_errors(form) as attempt:
-                catalogue.rename(entry, form.name.data, form.name_en.data, by=current_user)
-            if attempt.ok:
-                flash(_("已保存"), "success")
-                return redirect(url_for(".index"))
-        return render_template("catalogues/edit.html", form=form, entry=entry, texts=texts), form_status(form)
+        act = partial(catalogue.rename, entry, form.name.data, form.name_en.data, by=current_user)
+        done = submitted(form, act, _("已保存"), url_for(".index"))
+        page = render_template("catalogues/edit.html", form=form, entry=entry, texts=texts)
+        return done or (page, form_status(form))
 
     @bp.post("/<int:entry_id>/active", endpoint="set_active")
     @role_required("platform_admin")

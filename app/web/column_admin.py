@@ -8,13 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import audit, column, photos
 from app.web.column_forms import ItemForm, ReturnForm
 from app.web.forms import BaseForm, domain_errors, form_status, submitted, uploads
 
 bp = Blueprint("column_admin", __name__, url_prefix="/office/column")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 @bp.get("/", endpoint="index")

@@ -12,13 +12,12 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import contributions, evidence_files, units
 from app.services.clock import local_today
 from app.web.forms import BaseForm, db_int, domain_errors, fields_of, send_bytes, uploads
 
 bp = Blueprint("contributions", __name__, url_prefix="/contributions")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class RecordForm(BaseForm):

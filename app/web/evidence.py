@@ -13,7 +13,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.models import Activity, Post
 from app.services import evidence, photos
 from app.services.clock import local_today
@@ -21,7 +21,6 @@ from app.services.errors import get_or_404
 from app.web.forms import BaseForm, domain_errors, fields_of, form_status, uploads
 
 bp = Blueprint("evidence", __name__)
-ADMINS = ("platform_admin", "unit_admin")
 PHOTOS_LABEL = _l("照片（JPEG、PNG或WebP，每张不超过6MB，每项最多9张；位置等信息会被去除）")
 
 

@@ -22,13 +22,12 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import export_profiles, records_export, units
 from app.services.clock import local_today
 from app.web.forms import BaseForm, domain_errors, form_status, submitted
 
 bp = Blueprint("exports", __name__, url_prefix="/admin/exports")
-ADMINS = ("platform_admin", "unit_admin")
 STATUS_CHOICES = [SelectChoice("approved", _l("已通过（计入时长的）")), SelectChoice("all", _l("全部状态"))]
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "BaseForm",
     "apply_errors",
     "category_choices",
+    "coded_choices",
     "db_int",
     "domain_errors",
     "fields_of",
@@ -194,6 +195,13 @@ def category_choices(field, current: int | None = None) -> None:
     ]
     if field.data is None:
         field.data = current or 0
+
+
+def coded_choices(none_label, labels) -> list:
+    """A code list's choices (code: label), led by the choice of none, whose value is ""."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice("", none_label)] + [SelectChoice(code, label) for code, label in labels.items()]
 
 
 def skill_choices(field, current: int | None = None) -> None:

@@ -10,12 +10,11 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import insurance, units
 from app.web.forms import BaseForm, form_input, form_status, send_bytes, submitted
 
 bp = Blueprint("insurance", __name__, url_prefix="/admin/insurance")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class CoverForm(BaseForm):

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth_state import role_required
 from app.services.incentives import figures, merchants, offers
+from app.web.account_forms import new_account_fields
 from app.web.forms import BaseForm, db_int, domain_errors, fields_of, form_status, send_bytes, submitted
 from app.web.merchant_forms import OfferForm
 
@@ -49,13 +50,7 @@ class MerchantForm(BaseForm):
 
 
 class AccountForm(BaseForm):
-    name = StringField(_l("店员姓名"), validators=[DataRequired(), Length(max=50)])
-    username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64)])
-    password = PasswordField(
-        _l("初始密码（至少8位）"),
-        validators=[DataRequired(), Length(min=8, max=128)],
-        render_kw={"autocomplete": "new-password"},
-    )
+    name, username, password = new_account_fields(_l("店员姓名"))
     submit = SubmitField(_l("创建商家账号"))
 
     def create(self, merchant, *, by):

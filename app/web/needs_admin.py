@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import audit, need_signups, need_workflow, needs, units
 from app.web.forms import BaseForm, domain_errors, fields_of, form_status, local_times, pressed, submitted
 from app.web.need_forms import DispatchForm, NeedForm, PublishForm, ServiceEntryForm
 
 bp = Blueprint("needs_admin", __name__, url_prefix="/admin/needs")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 @bp.get("/", endpoint="index")

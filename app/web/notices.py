@@ -3,7 +3,9 @@ mark them read (a POST: opening a notice changes nothing)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from functools import partial
+
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,12 +13,11 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import campaigns, notices, teams, units, volunteers
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, fields_of, form_status, submitted
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class NoticeForm(BaseForm):
@@ -28,7 +29,7 @@ class NoticeForm(BaseForm):
     body = TextAreaField(_l("内容"), validators=[DataRequired(), Length(max=notices.BODY_MAX)])
     submit = SubmitField(_l("发布通知"))
 
-    def offer(self, user) -> None:
+    def offer(self, user) -> NoticeForm:
         kinds = [
             ("unit", _l("本单位志愿者")),
             ("team", _l("一支服务队")),
@@ -47,6 +48,7 @@ class NoticeForm(BaseForm):
         self.campaign_id.choices = none + [SelectChoice(i, n) for i, n in campaigns.choices()]
         for field in (self.unit_id, self.team_id, self.campaign_id):
             field.data = field.data or 0
+        return self
 
     def target(self) -> int | None:
         field = {"unit": self.unit_id, "team": self.team_id, "campaign": self.campaign_id}.get(
@@ -64,29 +66,16 @@ def _index(form):
 @bp.get("/", endpoint="index")
 @role_required(*ADMINS)
 def index():
-    form = NoticeForm(formdata=None)
-    form.offer(current_user)
-    return _index(form)
+    return _index(NoticeForm(formdata=None).offer(current_user))
 
 
 @bp.post("/", endpoint="create")
 @role_required(*ADMINS)
 def create():
-    form = NoticeForm()
-    form.offer(current_user)
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            notices.create_notice(
-                audience=form.audience.data,
-                target_id=form.target(),
-                title=form.title.data,
-                body=form.body.data,
-                by=current_user,
-            )
-        if attempt.ok:
-            flash(_("已发布通知"), "success")
-            return redirect(url_for(".index"))
-    return _index(form)
+    form = NoticeForm().offer(current_user)
+    fields = fields_of(form, "audience", "title", "body")
+    act = partial(notices.create_notice, **fields, target_id=form.target(), by=current_user)
+    return submitted(form, act, _("已发布通知"), url_for(".index")) or _index(form)
 
 
 @bp.get("/mine", endpoint="mine")

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import audit, office_tasks, rectifications, scores, units
 from app.services.clock import local_today, previous_month
 from app.services.periods import Period
@@ -41,7 +41,6 @@ from app.web.forms import (
 )
 
 bp = Blueprint("office", __name__, url_prefix="/office")
-ADMINS = ("platform_admin", "unit_admin")
 SCHEME_SAVED = _l("已保存测评指标第%(v)d版，从今天起生效；已评分的期间不受影响")
 
 

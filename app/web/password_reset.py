@@ -5,37 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import SubmitField
 
 from app.rate_limits import forgot_password_limited
 from app.services import password_reset
+from app.web.account_forms import SendCodeForm, phone_field, texted_code_field
 from app.web.forms import BaseForm, domain_errors, new_password_fields
 
 bp = Blueprint("password_reset", __name__, url_prefix="/password")
 SENT = _l("如果该手机号已注册志愿者账号，验证码短信已发出，10分钟内有效。")
 
 
-class ForgotForm(BaseForm):
-    phone = StringField(
-        _l("手机号码"),
-        validators=[DataRequired(), Length(max=20)],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
-    submit = SubmitField(_l("发送验证码"))
-
-
 class ResetForm(BaseForm):
-    phone = StringField(
-        _l("手机号码"),
-        validators=[DataRequired(), Length(max=20)],
-        render_kw={"autocomplete": "username", "inputmode": "tel"},
-    )
-    code = StringField(
-        _l("短信验证码"),
-        validators=[DataRequired(), Length(max=12)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+    phone = phone_field(autocomplete="username")
+    code = texted_code_field(12)
     password, confirm = new_password_fields(_l("新密码（至少8位）"), _l("确认新密码"))
     submit = SubmitField(_l("重置密码"))
 
@@ -43,7 +26,7 @@ class ResetForm(BaseForm):
 @bp.route("/forgot", methods=["GET", "POST"])
 @forgot_password_limited
 def forgot():
-    form = ForgotForm()
+    form = SendCodeForm()
     if password_reset.by_sms() and form.validate_on_submit():
         with domain_errors(form) as attempt:
             password_reset.send_code(form.phone.data)

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.models import Post, Unit
 from app.services import attendance, posters, posts, qr, units
 from app.services.errors import get_or_404
@@ -35,7 +35,6 @@ from app.web.forms import (
 )
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class PostForm(BaseForm):

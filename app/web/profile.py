@@ -7,21 +7,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, SelectField
-from wtforms.fields.choices import SelectChoice
 
 from app.auth_state import role_required
 from app.services import insurance, political, skills, volunteers
 from app.services.clock import local_today
-from app.web.forms import BaseForm, db_int, domain_errors
+from app.web.forms import BaseForm, coded_choices, db_int, domain_errors
 
 bp = Blueprint("profile", __name__, url_prefix="/me/profile")
 
 
 class ProfileForm(BaseForm):
     political_status = SelectField(
-        _l("政治面貌（可选）"),
-        choices=[SelectChoice("", _l("不填写"))]
-        + [SelectChoice(code, label) for code, label in political.STATUSES.items()],
+        _l("政治面貌（可选）"), choices=coded_choices(_l("不填写"), political.STATUSES)
     )
     political_consent = BooleanField(
         _l("我同意本单位管理员查看我的政治面貌（仅用于党员志愿者等汇总统计，不公开、不导出）")

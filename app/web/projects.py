@@ -11,12 +11,11 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import projects, teams, units, volunteers
 from app.web.forms import BaseForm, category_choices, domain_errors, form_input, form_status, submitted
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class ProjectForm(BaseForm):
@@ -36,7 +35,7 @@ class ProjectForm(BaseForm):
     budget_source = StringField(_l("经费来源（如政府购买服务）"), validators=[Optional(), Length(max=50)])
     submit = SubmitField(_l("发布项目"))
 
-    def offer(self, user) -> None:
+    def offer(self, user) -> ProjectForm:
         none = SelectChoice(0, _l("（无）"))
         category_choices(self.category_id)
         self.unit_id.choices = [none] + [
@@ -45,6 +44,7 @@ class ProjectForm(BaseForm):
             if units.can_manage_unit(user, u.id)
         ]
         self.team_id.choices = [none] + [SelectChoice(r.team.id, r.team.name) for r in teams.team_rows(user)]
+        return self
 
     def project_input(self) -> projects.ProjectInput:
         chosen = {name: getattr(self, name).data or None for name in ("unit_id", "team_id", "category_id")}
@@ -60,18 +60,14 @@ def _index(form: ProjectForm | None):
 @bp.get("/", endpoint="index")
 def index():
     """Public: every project; an admin also gets the form to publish one."""
-    form = None
-    if current_user.is_authenticated and current_user.role in ADMINS:
-        form = ProjectForm()
-        form.offer(current_user)
-    return _index(form)
+    manages = current_user.is_authenticated and current_user.role in ADMINS
+    return _index(ProjectForm().offer(current_user) if manages else None)
 
 
 @bp.post("/", endpoint="create")
 @role_required(*ADMINS)
 def create():
-    form = ProjectForm()
-    form.offer(current_user)
+    form = ProjectForm().offer(current_user)
     done = submitted(
         form,
         lambda: projects.create_project(form.project_input(), by=current_user),

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.models import ServiceRecord
 from app.services import audit, ledger, posts, records_import, units, volunteers
 from app.services.clock import local, parse_local, start_of_day
@@ -29,7 +29,6 @@ from app.services.inputs import SANE_MAX_YEAR, SANE_MIN_YEAR, sane_year
 from app.web.forms import BaseForm, db_int, domain_errors, local_times, posted_ids, safe_back, send_bytes
 
 bp = Blueprint("records", __name__, url_prefix="/admin/records")
-ADMINS = ("platform_admin", "unit_admin")
 STATUSES = ("pending", "approved", "rejected", "open")
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.models import Volunteer
 from app.services import audit, photos, reports, supervisors, volunteers
 from app.services.errors import get_or_404
@@ -18,7 +18,6 @@ from app.web.forms import BaseForm, domain_errors, fields_of, form_status, submi
 from app.web.report_forms import AppointForm, CloseForm, CreditRuleForm, ReplyForm, RouteForm
 
 bp = Blueprint("reports_admin", __name__, url_prefix="/office/reports")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 @bp.get("/", endpoint="index")

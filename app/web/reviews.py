@@ -3,6 +3,8 @@ publishes and revises; a unit admin reads its own unit's published review."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,14 +13,13 @@ from wtforms import DecimalField, SelectField, StringField, SubmitField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import review_exports, reviews
 from app.services.errors import Forbidden
 from app.services.periods import Period
 from app.web.forms import BaseForm, db_int, domain_errors, send_bytes
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class DraftForm(BaseForm):
@@ -102,22 +103,14 @@ def _act(review_id: int, action: str):
     return _back(review.id, _scope())
 
 
-@bp.post("/<int:review_id>/refresh", endpoint="refresh")
-@role_required("platform_admin")
-def refresh(review_id: int):
-    return _act(review_id, "refresh")
-
-
-@bp.post("/<int:review_id>/publish", endpoint="publish")
-@role_required("platform_admin")
-def publish(review_id: int):
-    return _act(review_id, "publish")
-
-
-@bp.post("/<int:review_id>/revise", endpoint="revise")
-@role_required("platform_admin")
-def revise(review_id: int):
-    return _act(review_id, "revise")
+# The office's buttons on a review (reviews.refresh, publish, revise): POST /<id>/<action>.
+for _action in DONE:
+    bp.add_url_rule(
+        f"/<int:review_id>/{_action}",
+        endpoint=_action,
+        view_func=role_required("platform_admin")(partial(_act, action=_action)),
+        methods=["POST"],
+    )
 
 
 @bp.post("/<int:review_id>/rule", endpoint="rule")

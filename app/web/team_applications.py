@@ -10,13 +10,12 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import team_recruitment, teams, volunteers
 from app.web.forms import fields_of, form_status, submitted
 from app.web.recruitment_forms import SENT, ApplyForm, DecisionForm, TeamRecruitmentForm, take_decision
 
 bp = Blueprint("team_applications", __name__, url_prefix="/team-applications")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 def _me():

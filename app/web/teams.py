@@ -13,12 +13,11 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.auth_state import role_required
+from app.auth_state import ADMINS, role_required
 from app.services import teams
 from app.web.forms import BaseForm, domain_errors, fields_of, form_input, form_status, local_times, submitted
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class TeamForm(BaseForm):

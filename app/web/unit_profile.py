@@ -8,24 +8,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import IntegerField, SelectField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.auth_state import role_required
 from app.models import Unit
 from app.services import headcounts, units
 from app.services.errors import get_or_404
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, coded_choices, domain_errors, form_status
 
 bp = Blueprint("unit_profile", __name__, url_prefix="/admin")
 
 
 class UnitProfileForm(BaseForm):
-    kind = SelectField(
-        _l("单位类型"),
-        choices=[SelectChoice("", _l("未设置"))]
-        + [SelectChoice(code, label) for code, label in headcounts.UNIT_KINDS.items()],
-    )
+    kind = SelectField(_l("单位类型"), choices=coded_choices(_l("未设置"), headcounts.UNIT_KINDS))
     headcount = IntegerField(
         _l("在册人数（可选）"), validators=[Optional(), NumberRange(1, headcounts.HEADCOUNT_MAX)]
     )

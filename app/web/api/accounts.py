@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import api_user, bearer_token
 from app.extensions import db
@@ -12,18 +13,7 @@ from app.rate_limits import login_limited, registration_limited
 from app.services import accounts, guardians, login_sessions, logins, stars, units, volunteers
 from app.services.clock import iso
 from app.services.errors import NotAuthenticated, get_or_404
-from app.web.api.common import (
-    Bool,
-    EmailText,
-    Id,
-    IdResult,
-    Int,
-    StrictSchema,
-    Text,
-    fields,
-    operation,
-    validate,
-)
+from app.web.api.common import Bool, EmailText, Id, IdResult, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_accounts", __name__, description="Accounts, volunteers and units")
 
@@ -46,8 +36,8 @@ class VolunteerRegistration(StrictSchema):
     password = Text(required=True, validate=validate.Length(min=8, max=128))
     consent = Bool(required=True)
     unit_id = Id(load_default=None, allow_none=True)
-    guardian_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    guardian_phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    guardian_name = OptionalText(30)
+    guardian_phone = OptionalText(20)
 
 
 def _guardian_consent() -> Text:

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
+from app.hours import hours
 from app.models import Post, ServiceRecord, Unit
 from app.services import attendance, ledger, posters, posts, units, volunteers
 from app.services.clock import iso
 from app.services.errors import ValidationFailed, get_or_404
-from app.web.api.common import (
-    Bool,
-    Id,
-    Int,
-    Moment,
-    StrictSchema,
-    Text,
-    fields,
-    hours,
-    operation,
-    validate,
-)
+from app.web.api.common import Bool, Id, Int, Moment, OptionalText, StrictSchema, Text, operation
 from app.web.forms import send_bytes
 
 blp = Blueprint("api_attendance", __name__, description="Service posts, scans and records")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class PostCreate(StrictSchema):
@@ -39,7 +29,7 @@ class PostCreate(StrictSchema):
     project_id = Id(
         load_default=None, allow_none=True, metadata={"description": "a project of the unit or its teams"}
     )
-    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    address = OptionalText(200)
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     radius_m = Int(load_default=None, allow_none=True, validate=validate.Range(10, 100000))
@@ -59,17 +49,14 @@ class RecordCreate(StrictSchema):
     volunteer_id = Id(
         load_default=None, allow_none=True, metadata={"description": "a volunteer of this unit"}
     )
-    volunteer_no = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=20),
-        metadata={"description": "with name: a volunteer of another unit (pending)"},
+    volunteer_no = OptionalText(
+        20, metadata={"description": "with name: a volunteer of another unit (pending)"}
     )
-    name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    name = OptionalText(50)
     started_at = Moment(required=True, default_timezone=None)
     ended_at = Moment(required=True, default_timezone=None)
     post_id = Id(load_default=None, allow_none=True)
-    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = OptionalText(500)
     # service from before the volunteer registered is entered only when marked, with a note
     before_registration = Bool(load_default=False)
 

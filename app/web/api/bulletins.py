@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.models import Unit
 from app.services import units
 from app.services.bulletins import exports, snapshots
 from app.services.clock import iso
 from app.services.errors import Forbidden, get_or_404
 from app.services.months import Month
-from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
+from app.web.api.common import Id, Int, StrictSchema, Text, operation
 from app.web.forms import send_bytes
 
 blp = Blueprint("api_bulletins", __name__, description="Monthly bulletins")
-ADMINS = ("platform_admin", "unit_admin")
 CONTRACT_FIGURES = (
     "registered_volunteers",
     "active_volunteers",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.models import Activity
 from app.services import recruitment, rosters, volunteers
+from app.services.clock import iso
 from app.services.errors import get_or_404
-from app.web.api.common import Id, Int, StrictSchema, Text, fields, iso, operation, validate
+from app.web.api.common import Id, Instant, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_campaigns", __name__, description="Campaign rosters and selective recruitment")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class ShiftOut(StrictSchema):
@@ -63,12 +64,7 @@ class ApplicationIn(StrictSchema):
 
 class DecisionIn(StrictSchema):
     decision = Text(required=True, validate=validate.OneOf(["accept", "decline"]))
-    reason = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=recruitment.REASON_MAX),
-        metadata={"description": "required to decline"},
-    )
+    reason = OptionalText(recruitment.REASON_MAX, metadata={"description": "required to decline"})
 
 
 class ApplicationOut(StrictSchema):
@@ -78,19 +74,7 @@ class ApplicationOut(StrictSchema):
     note = Text()
     status = Text(metadata={"description": "pending, accepted or declined"})
     reason = Text(allow_none=True)
-    decided_at = Text(allow_none=True)
-
-
-def application_json(application) -> dict:
-    return {
-        "id": application.id,
-        "activity_id": application.activity_id,
-        "volunteer_id": application.volunteer_id,
-        "note": application.note,
-        "status": application.status,
-        "reason": application.reason,
-        "decided_at": iso(application.decided_at),
-    }
+    decided_at = Instant(allow_none=True)
 
 
 @blp.post("/activities/<int:activity_id>/applications")
@@ -101,7 +85,7 @@ def apply_for_activity(body, activity_id: int):
     """Apply once to an activity that requires an application (409 when applied already, when
     it needs none, is over or full)."""
     activity = get_or_404(Activity, activity_id)
-    return application_json(recruitment.apply(volunteers.volunteer_of(api_user()), activity, body["note"]))
+    return recruitment.apply(volunteers.volunteer_of(api_user()), activity, body["note"])
 
 
 @blp.post("/applications/<int:application_id>/decision")
@@ -111,8 +95,6 @@ def apply_for_activity(body, activity_id: int):
 def decide_application(body, application_id: int):
     """Accept (takes a place; 409 when full) or decline with a reason a pending application."""
     application = recruitment.get_application(application_id)
-    return application_json(
-        recruitment.decide(
-            application, accept=body["decision"] == "accept", reason=body["reason"], by=api_user()
-        )
+    return recruitment.decide(
+        application, accept=body["decision"] == "accept", reason=body["reason"], by=api_user()
     )

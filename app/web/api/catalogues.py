@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields
 
 from app.services import categories, skills
-from app.web.api.common import Bool, Id, Int, StrictSchema, Text, fields, operation
+from app.web.api.common import Bool, Id, Int, StrictSchema, Text, operation
 
 blp = Blueprint("api_catalogues", __name__, description="Catalogues: service categories")
 
@@ -31,23 +32,12 @@ class CategoryQuery(StrictSchema):
     )
 
 
-def category_json(category) -> dict:
-    return {
-        "id": category.id,
-        "name": category.name,
-        "name_en": category.name_en,
-        "position": category.position,
-        "active": category.active,
-    }
-
-
 @blp.get("/categories")
 @operation(blp, "listCategories", public=True)
 @blp.arguments(CategoryQuery, location="query")
 @blp.response(200, CategoryList)
 def list_categories(query):
-    items = categories.list_categories(active_only=not query["include_inactive"])
-    return {"items": [category_json(c) for c in items]}
+    return {"items": categories.list_categories(active_only=not query["include_inactive"])}
 
 
 class SkillList(StrictSchema):
@@ -59,5 +49,4 @@ class SkillList(StrictSchema):
 @blp.arguments(CategoryQuery, location="query")
 @blp.response(200, SkillList)
 def list_skills(query):
-    items = skills.list_skills(active_only=not query["include_inactive"])
-    return {"items": [category_json(s) for s in items]}
+    return {"items": skills.list_skills(active_only=not query["include_inactive"])}

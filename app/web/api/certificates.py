@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields
 
 from app.auth_state import api_user
+from app.hours import hours
 from app.services import certificates, volunteers
 from app.services.clock import iso
-from app.web.api.common import Id, StrictSchema, Text, fields, hours, operation
+from app.web.api.common import Id, StrictSchema, Text, operation
 
 blp = Blueprint("api_certificates", __name__, description="Service certificates")
 

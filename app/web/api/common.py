@@ -3,13 +3,10 @@ operation ids, and JSON helpers."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.auth_state import token_required
 from app.extensions import ErrorBody
-from app.hours import hours
 from app.services.clock import iso
 from app.services.inputs import INT_MAX, SANE_MAX_YEAR, SANE_MIN_YEAR, has_bad_chars
 
@@ -79,6 +76,11 @@ def Id(**kwargs) -> Int:
     return Int(validate=validate.Range(1, INT_MAX), **kwargs)
 
 
+def OptionalText(max_length: int, **kwargs) -> Text:
+    """A string that may be left out or null, of at most max_length characters."""
+    return Text(load_default=None, allow_none=True, validate=validate.Length(max=max_length), **kwargs)
+
+
 def _as_list(value) -> list:
     if value is None:
         return []
@@ -101,6 +103,13 @@ class Moment(_SaneYears, fields.AwareDateTime):
 
 class LocalMoment(_SaneYears, fields.DateTime):
     """A date and time, with or without offset, in a sane range of years."""
+
+
+class Instant(Text):
+    """A moment in an answer: local time in ISO 8601 with its offset, to the second."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return iso(value)
 
 
 class StrictSchema(Schema):
@@ -148,15 +157,12 @@ __all__ = [
     "ErrorBody",
     "Id",
     "IdResult",
+    "Instant",
     "Int",
     "LocalMoment",
     "Moment",
+    "OptionalText",
     "StrictSchema",
     "Text",
-    "fields",
-    "hours",
-    "iso",
     "operation",
-    "validate",
-    "wraps",
 ]

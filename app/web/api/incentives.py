@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import api_user
 from app.rate_limits import code_limited
@@ -15,11 +16,10 @@ from app.web.api.common import (
     IdResult,
     Int,
     LocalMoment,
+    OptionalText,
     StrictSchema,
     Text,
-    fields,
     operation,
-    validate,
 )
 
 blp = Blueprint("api_incentives", __name__, description="Merchants, offers and coupons")
@@ -29,10 +29,10 @@ class MerchantCreate(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     username = Text(required=True, validate=validate.Length(min=3, max=64))
     password = Text(required=True, validate=validate.Length(min=8, max=128))
-    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    category = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    contact_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    contact_phone = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    address = OptionalText(200)
+    category = OptionalText(50)
+    contact_name = OptionalText(50)
+    contact_phone = OptionalText(20)
     approved = Bool(load_default=True)
 
 
@@ -42,7 +42,7 @@ class OfferCreate(StrictSchema):
     quantity = Int(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1_000_000))
     valid_until = LocalMoment(load_default=None, allow_none=True)
     valid_from = LocalMoment(load_default=None, allow_none=True)
-    description = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    description = OptionalText(2000)
     per_volunteer_limit = Int(load_default=1, allow_none=True, validate=validate.Range(min=1, max=1000))
     limit_period = Text(load_default="month", validate=validate.OneOf(["month", "total"]))
 

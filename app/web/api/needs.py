@@ -4,12 +4,13 @@ and the status by the resident's code (in the body, never in a URL)."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import api_user
 from app.rate_limits import need_code_limited, need_limited
 from app.services import need_signups, need_workflow, needs, volunteers
 from app.services.clock import iso
-from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
+from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_needs", __name__, description="Residents' needs: ask, dispatch, take, rate")
 
@@ -76,7 +77,7 @@ class DispatchBody(StrictSchema):
     action = Text(required=True, validate=validate.OneOf(["accept", "assign", "merge", "decline"]))
     unit_id = Id(load_default=None, allow_none=True)
     into_id = Id(load_default=None, allow_none=True)
-    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=needs.REASON_MAX))
+    reason = OptionalText(needs.REASON_MAX)
 
 
 class SignupOut(StrictSchema):
@@ -91,7 +92,7 @@ class NeedCodeBody(StrictSchema):
 
 class RatingBody(NeedCodeBody):
     rating = Int(required=True, validate=validate.Range(1, 5))
-    comment = Text(load_default=None, allow_none=True, validate=validate.Length(max=needs.REASON_MAX))
+    comment = OptionalText(needs.REASON_MAX)
 
 
 class NeedStatus(StrictSchema):

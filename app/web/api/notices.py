@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import api_user
 from app.models.notices import AUDIENCES
 from app.services import notices, volunteers
-from app.web.api.common import Bool, Id, Int, StrictSchema, Text, fields, iso, operation, validate
+from app.services.clock import iso
+from app.web.api.common import Bool, Id, Int, StrictSchema, Text, operation
 
 blp = Blueprint("api_notices", __name__, description="Notices to volunteers")
 

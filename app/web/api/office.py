@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.services import office_tasks, rectifications, scores
+from app.services.clock import iso
 from app.services.errors import ValidationFailed
 from app.services.periods import Period
-from app.web.api.common import Bool, Id, Int, StrictSchema, Text, fields, iso, operation, validate
+from app.web.api.common import Bool, Id, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_office", __name__, description="The office's follow-up: rectification items and tasks")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class RectificationCreate(StrictSchema):
     unit_id = Id(required=True)
     finding = Text(required=True, validate=validate.Length(min=1, max=rectifications.FINDING_MAX))
     deadline = fields.Date(required=True)
-    source = Text(load_default=None, allow_none=True, validate=validate.Length(max=rectifications.SOURCE_MAX))
+    source = OptionalText(rectifications.SOURCE_MAX)
 
 
 class RectificationUpdate(StrictSchema):

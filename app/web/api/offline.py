@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import api_user
 from app.services import offline_taps, tap_devices, volunteers
-from app.web.api.common import Bool, Id, Moment, StrictSchema, Text, fields, iso, operation, validate
+from app.web.api.common import Bool, Id, Instant, Moment, StrictSchema, Text, operation
 
 blp = Blueprint("api_offline", __name__, description="Offline check-in: devices and signed taps")
 
@@ -23,9 +24,9 @@ class DeviceCreate(StrictSchema):
 class DeviceOut(StrictSchema):
     id = Id()
     label = Text()
-    active = Bool()
-    created_at = Text()
-    last_used_at = Text(allow_none=True)
+    active = Bool(attribute="is_active")
+    created_at = Instant()
+    last_used_at = Instant(allow_none=True)
 
 
 class DeviceList(StrictSchema):
@@ -98,32 +99,20 @@ class TapResults(StrictSchema):
     results = fields.List(fields.Nested(TapResultOut))
 
 
-def _device_json(device) -> dict:
-    return {
-        "id": device.id,
-        "label": device.label,
-        "active": device.is_active,
-        "created_at": iso(device.created_at),
-        "last_used_at": iso(device.last_used_at),
-    }
-
-
 @blp.post("/me/devices")
 @operation(blp, "registerDevice", "volunteer")
 @blp.arguments(DeviceCreate)
 @blp.response(201, DeviceOut)
 def register_device(body):
     me = volunteers.volunteer_of(api_user())
-    return _device_json(
-        tap_devices.register_device(me, body["public_key"], label=body["label"], by=api_user())
-    )
+    return tap_devices.register_device(me, body["public_key"], label=body["label"], by=api_user())
 
 
 @blp.get("/me/devices")
 @operation(blp, "listDevices", "volunteer")
 @blp.response(200, DeviceList)
 def list_devices():
-    return {"items": [_device_json(d) for d in tap_devices.list_devices(volunteers.volunteer_of(api_user()))]}
+    return {"items": tap_devices.list_devices(volunteers.volunteer_of(api_user()))}
 
 
 @blp.post("/me/devices/<int:device_id>/revoke")
@@ -131,7 +120,7 @@ def list_devices():
 @blp.response(200, DeviceOut)
 def revoke_device(device_id: int):
     device = tap_devices.device_of(volunteers.volunteer_of(api_user()), device_id)
-    return _device_json(tap_devices.revoke_device(device, by=api_user()))
+    return tap_devices.revoke_device(device, by=api_user())
 
 
 @blp.post("/me/taps")

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
+from app.hours import hours
 from app.services import children, political, skills, volunteers
-from app.web.api.common import Id, Int, StrictSchema, Text, fields, hours, operation, validate
+from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_people", __name__, description="Volunteers' profiles and the admins' search")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class SkillIn(StrictSchema):
     skill_id = Id(required=True, metadata={"description": "from the skill catalogue"})
-    note = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=skills.NOTE_MAX),
-        metadata={"description": "e.g. a licence number"},
-    )
+    note = OptionalText(skills.NOTE_MAX, metadata={"description": "e.g. a licence number"})
 
 
 class SkillOut(StrictSchema):

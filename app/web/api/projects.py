@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.services import projects, volunteers
-from app.web.api.common import Id, Int, StrictSchema, Text, fields, operation, validate
+from app.web.api.common import Id, Int, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_projects", __name__, description="Service projects and sign-ups")
-ADMINS = ("platform_admin", "unit_admin")
 
 
 class ProjectCreate(StrictSchema):
@@ -22,12 +22,7 @@ class ProjectCreate(StrictSchema):
     category_id = Id(load_default=None, allow_none=True, metadata={"description": "from listCategories"})
     target_volunteers = Int(load_default=None, allow_none=True, validate=validate.Range(1, 10_000_000))
     target_beneficiaries = Int(load_default=None, allow_none=True, validate=validate.Range(1, 10_000_000))
-    budget_source = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=50),
-        metadata={"description": "e.g. 政府购买服务"},
-    )
+    budget_source = OptionalText(50, metadata={"description": "e.g. 政府购买服务"})
 
 
 class ProjectFiguresOut(StrictSchema):

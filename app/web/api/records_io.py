@@ -9,8 +9,9 @@ import binascii
 from flask import after_this_request, current_app, send_file, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
 from app.services import (
     column_mapping,
     export_profiles,
@@ -21,10 +22,9 @@ from app.services import (
     uploads,
 )
 from app.services.errors import ValidationFailed
-from app.web.api.common import Bool, Id, StrictSchema, Text, fields, operation, validate
+from app.web.api.common import Bool, Id, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_records_io", __name__, description="Records import and export")
-ADMINS = ("platform_admin", "unit_admin")
 FIELD_CODES = [f.code for f in column_mapping.RECORD_FIELDS]
 
 
@@ -74,12 +74,7 @@ class ExportBody(StrictSchema):
         load_default="approved", validate=validate.OneOf(["approved", "pending", "rejected", "open", "all"])
     )
     full_ids = Bool(load_default=False, metadata={"description": "platform admin only, with password"})
-    password = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=128),
-        metadata={"description": "the caller's password, required with full_ids"},
-    )
+    password = OptionalText(128, metadata={"description": "the caller's password, required with full_ids"})
 
 
 class ExportResult(StrictSchema):

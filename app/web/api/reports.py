@@ -7,13 +7,15 @@ import binascii
 
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
 from app.auth_state import api_user
 from app.rate_limits import report_limited
 from app.services import photos, reports, volunteers
+from app.services.clock import iso
 from app.services.errors import ValidationFailed
 from app.services.inputs import Upload
-from app.web.api.common import Id, StrictSchema, Text, fields, iso, operation, validate
+from app.web.api.common import Id, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_reports", __name__, description="Supervisors' reports (随手拍)")
 
@@ -32,11 +34,8 @@ class ReportBody(StrictSchema):
     text = Text(required=True, validate=validate.Length(min=1, max=reports.TEXT_MAX))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-    address = Text(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=reports.ADDRESS_MAX),
-        metadata={"description": "required when there is no position (lat and lng)"},
+    address = OptionalText(
+        reports.ADDRESS_MAX, metadata={"description": "required when there is no position (lat and lng)"}
     )
     photo = fields.Nested(PhotoBody, required=True)
 

@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 
 from app.auth_state import api_user
 from app.services import volunteer_home, volunteers
-from app.web.api.common import StrictSchema, Text, iso, operation
+from app.services.clock import iso
+from app.web.api.common import StrictSchema, Text, operation
 
 blp = Blueprint("api_stars", __name__, description="Stars and the volunteer card")
 

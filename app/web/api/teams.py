@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from app.auth_state import api_user
+from app.auth_state import ADMINS, api_user
+from app.hours import hours
 from app.models.teams import TEAM_LEVELS
 from app.services import teams
-from app.services.clock import parse_local
-from app.web.api.common import (
-    Bool,
-    Id,
-    Int,
-    Moment,
-    StrictSchema,
-    Text,
-    fields,
-    hours,
-    iso,
-    operation,
-    validate,
-)
+from app.services.clock import iso, parse_local
+from app.web.api.common import Bool, Id, Int, Moment, OptionalText, StrictSchema, Text, operation
 
 blp = Blueprint("api_teams", __name__, description="Teams: hierarchy, members, leaders' attendance")
-ADMINS = ("platform_admin", "unit_admin")
 SEERS = ("platform_admin", "unit_admin", "volunteer")
 
 
@@ -37,7 +26,7 @@ class TeamCreate(StrictSchema):
             "professional 专业志愿服务队 (with a speciality)"
         },
     )
-    speciality = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    speciality = OptionalText(50)
     parent_id = Id(load_default=None, allow_none=True)
     unit_id = Id(load_default=None, allow_none=True, metadata={"description": "the owner: a unit, or"})
     station_id = Id(load_default=None, allow_none=True, metadata={"description": "a practice station"})
@@ -73,10 +62,10 @@ class MemberCreate(StrictSchema):
 class MemberOut(StrictSchema):
     id = Id()
     volunteer_id = Id()
-    volunteer_no = Text()
-    name = Text()
-    leader = Bool()
-    hours = fields.Float()
+    volunteer_no = Text(attribute="volunteer.volunteer_no")
+    name = Text(attribute="volunteer.name")
+    leader = Bool(attribute="is_leader")
+    hours = fields.Float(attribute="volunteer.hours")
 
 
 class MemberList(StrictSchema):
@@ -87,7 +76,7 @@ class AttendanceCreate(StrictSchema):
     member_id = Id(required=True, metadata={"description": "from listTeamMembers"})
     started_at = Moment(required=True, default_timezone=None)
     ended_at = Moment(required=True, default_timezone=None)
-    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = OptionalText(500)
 
 
 class AttendanceResult(StrictSchema):
@@ -115,18 +104,6 @@ def _team_json(row: teams.TeamRow) -> dict:
     }
 
 
-def _member_json(member) -> dict:
-    v = member.volunteer
-    return {
-        "id": member.id,
-        "volunteer_id": v.id,
-        "volunteer_no": v.volunteer_no,
-        "name": v.name,
-        "leader": member.is_leader,
-        "hours": v.hours,
-    }
-
-
 @blp.get("/teams")
 @operation(blp, "listTeams", *SEERS)
 @blp.response(200, TeamList)
@@ -150,7 +127,7 @@ def create_team(body):
 def list_team_members(team_id: int):
     team = teams.get_team(team_id)
     teams.ensure_can_see_team(api_user(), team)
-    return {"items": [_member_json(m) for m in teams.members(team)]}
+    return {"items": teams.members(team)}
 
 
 @blp.post("/teams/<int:team_id>/members")
@@ -158,8 +135,7 @@ def list_team_members(team_id: int):
 @blp.arguments(MemberCreate)
 @blp.response(201, MemberOut)
 def add_team_member(body, team_id: int):
-    member = teams.add_member(teams.get_team(team_id), **body, by=api_user())  # volunteer_no, name, leader
-    return _member_json(member)
+    return teams.add_member(teams.get_team(team_id), **body, by=api_user())  # volunteer_no, name, leader
 
 
 @blp.post("/teams/<int:team_id>/attendance")
