@@ -1,16 +1,25 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.hours import hours
 from app.masking import mask
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import (
+    counter,
+    created,
+    intpk,
+    long_text,
+    on_by_default,
+    unit_fk,
+    utc_datetime,
+    volunteer_fk,
+)
 
 if TYPE_CHECKING:
     from app.models.catalogues import VolunteerSkill
@@ -28,16 +37,16 @@ class User(UserMixin, Model):
         CheckConstraint("role IN ('platform_admin','unit_admin','merchant','volunteer')", name="role"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(50))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[unit_fk | None]
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[on_by_default]
+    created_at: Mapped[created]
+    last_login_at: Mapped[utc_datetime | None]
 
     unit: Mapped[Unit | None] = relationship("Unit")
     merchant: Mapped[Merchant | None] = relationship("Merchant", foreign_keys=[merchant_id])
@@ -58,9 +67,9 @@ class LoginSession(Model):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[created]
+    last_seen_at: Mapped[utc_datetime | None]
+    ended_at: Mapped[utc_datetime | None]
 
 
 class ApiToken(Model):
@@ -68,12 +77,12 @@ class ApiToken(Model):
 
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[created]
+    expires_at: Mapped[utc_datetime]
+    revoked_at: Mapped[utc_datetime | None]
 
     user: Mapped[User] = relationship("User")
 
@@ -105,41 +114,41 @@ class Volunteer(Model):
         Index("ix_volunteers_name", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     volunteer_no: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    id_number_encrypted: Mapped[str] = mapped_column(Text)
+    id_number_encrypted: Mapped[long_text]
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_number_masked: Mapped[str] = mapped_column(String(18))
     # None only for a pupil under 14 added by a guardian (no login of their own).
     phone: Mapped[str | None] = mapped_column(String(11), unique=True)
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date: Mapped[date]
     sex: Mapped[str] = mapped_column(String(1))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[unit_fk]
     guardian_name: Mapped[str | None] = mapped_column(String(50))
     guardian_phone: Mapped[str | None] = mapped_column(String(11))
-    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_at: Mapped[utc_datetime]
     # A 14–17-year-old checks in only once a guardian has agreed: by the link sent to the
     # guardian's phone ('sms') or by a signed paper form a unit admin records ('paper'; who
     # recorded it is in the audit trail).
-    guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guardian_consent_at: Mapped[utc_datetime | None]
     guardian_consent_method: Mapped[str | None] = mapped_column(String(10))
     guardian_consent_note: Mapped[str | None] = mapped_column(String(500))
     # SHA-256 of the link last sent to the guardian; a new link retires the old one.
     guardian_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    guardian_token_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guardian_token_sent_at: Mapped[utc_datetime | None]
     # Political status (政治面貌), optional and given by the volunteer with its own consent;
     # only the volunteer and their unit's admins see it (app.services.political).
     political_status: Mapped[str | None] = mapped_column(String(20))
-    political_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    political_consent_at: Mapped[utc_datetime | None]
     # A pupil under 14 (红领巾 / 美德少年) belongs to the guardian volunteer who added them.
-    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    guardian_id: Mapped[volunteer_fk | None]
     guardian_relationship: Mapped[str | None] = mapped_column(String(20))
     # Cached ledger total: always equal to the sum of approved records (flask hours verify).
     approved_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    star_level: Mapped[int] = mapped_column(default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    star_level: Mapped[counter]
+    created_at: Mapped[created]
 
     user: Mapped[User] = relationship("User", back_populates="volunteer")
     unit: Mapped[Unit] = relationship("Unit")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
@@ -8,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.hours import hours
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -75,38 +74,38 @@ class ServiceRecord(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[utc_datetime]
+    ended_at: Mapped[utc_datetime | None]
     # Countable seconds after the post's minimum and maximum are applied.
-    seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    seconds: Mapped[counter]
     status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
     source: Mapped[str] = mapped_column(String(10), default="scan", server_default="scan")
     # Comma-separated review flags: below_min, capped, auto_closed, outside_fence, corrected
     flags: Mapped[str] = mapped_column(String(100), default="", server_default="")
     note: Mapped[str | None] = mapped_column(String(500))
     reject_reason: Mapped[str | None] = mapped_column(String(500))
-    check_in_lat: Mapped[float | None] = mapped_column()
-    check_in_lng: Mapped[float | None] = mapped_column()
-    check_out_lat: Mapped[float | None] = mapped_column()
-    check_out_lng: Mapped[float | None] = mapped_column()
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_in_lat: Mapped[float | None]
+    check_in_lng: Mapped[float | None]
+    check_out_lat: Mapped[float | None]
+    check_out_lng: Mapped[float | None]
+    created_by_id: Mapped[user_fk | None]
+    reviewed_by_id: Mapped[user_fk | None]
+    reviewed_at: Mapped[utc_datetime | None]
     # Set when this record replaces an earlier one (a correction of an approved record).
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("service_records.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[created]
 
     volunteer: Mapped[Volunteer] = relationship("Volunteer")
     unit: Mapped[Unit] = relationship("Unit")
     post: Mapped[Post | None] = relationship("Post")
     activity: Mapped[Activity | None] = relationship("Activity")
-    created_by: Mapped[User | None] = relationship("User", foreign_keys=[created_by_id])
-    reviewed_by: Mapped[User | None] = relationship("User", foreign_keys=[reviewed_by_id])
+    created_by: Mapped[User | None] = relationship("User", foreign_keys="ServiceRecord.created_by_id")
+    reviewed_by: Mapped[User | None] = relationship("User", foreign_keys="ServiceRecord.reviewed_by_id")
 
     @property
     def hours(self) -> float:

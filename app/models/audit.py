@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, intpk, unit_fk, user_fk, utcnow
 
 if TYPE_CHECKING:
     from app.models.accounts import User
@@ -19,13 +19,13 @@ class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[user_fk | None]
     action: Mapped[str] = mapped_column(String(50))
     object_type: Mapped[str] = mapped_column(String(30))
-    object_id: Mapped[int | None] = mapped_column()
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    object_id: Mapped[int | None]
+    unit_id: Mapped[unit_fk | None]
     reason: Mapped[str | None] = mapped_column(String(500))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
@@ -39,7 +39,7 @@ class LoginFailure(Model):
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     username: Mapped[str] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

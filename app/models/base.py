@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from sqlalchemy import DateTime, LargeBinary, String, TypeDecorator
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -29,6 +30,32 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+# The column declarations every table repeats, named once (SQLAlchemy's Annotated types): a
+# model writes `id: Mapped[intpk]`, `ended_at: Mapped[utc_datetime | None]` and the column gets
+# its type and options from here; `| None` makes it nullable. A mapped_column() next to one of
+# them adds options (e.g. `unique=True`).
+
+# The table's integer primary key.
+intpk = Annotated[int, mapped_column(primary_key=True)]
+# A moment in time, stored as UTC (UTCDateTime).
+utc_datetime = Annotated[datetime, mapped_column(UTCDateTime)]
+# The moment the row was written (UTC), filled in on insert.
+created = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
+# The unit a row belongs to (indexed: rows are listed by unit).
+unit_fk = Annotated[int, mapped_column(ForeignKey("units.id"), index=True)]
+# The volunteer a row is about (indexed: rows are listed by volunteer).
+volunteer_fk = Annotated[int, mapped_column(ForeignKey("volunteers.id"), index=True)]
+# The user (a login) who did something to the row: created it, reviewed it, answered it…
+user_fk = Annotated[int, mapped_column(ForeignKey("users.id"))]
+# Free text without a length limit.
+long_text = Annotated[str, mapped_column(Text)]
+# A count kept on the row, starting at zero.
+counter = Annotated[int, mapped_column(default=0, server_default="0")]
+# A yes/no setting that starts as yes, or as no.
+on_by_default = Annotated[bool, mapped_column(default=True, server_default="1")]
+off_by_default = Annotated[bool, mapped_column(default=False, server_default="0")]
 
 
 class StoredFile:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, long_text, unit_fk, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import User
@@ -27,15 +26,15 @@ class Bulletin(Model):
         UniqueConstraint("scope", "month", "revision", name="uq_bulletins_scope_month_revision"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     scope: Mapped[str] = mapped_column(String(20))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[unit_fk | None]
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM in the deployment's zone
-    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    revision: Mapped[counter]
     figures: Mapped[dict] = mapped_column(JSON)
-    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    mailing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # claimed for sending; see bulletin_mail
+    generated_at: Mapped[created]
+    mailed_at: Mapped[utc_datetime | None]
+    mailing_at: Mapped[utc_datetime | None]  # claimed for sending; see bulletin_mail
 
     unit: Mapped[Unit | None] = relationship("Unit")
 
@@ -49,13 +48,13 @@ class QuarterReview(Model):
         UniqueConstraint("scope", "year", "quarter", name="uq_quarter_reviews_scope_year_quarter"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     scope: Mapped[str] = mapped_column(String(20))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[unit_fk | None]
     year: Mapped[int] = mapped_column(Integer)
     quarter: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[long_text]
+    updated_at: Mapped[created]
+    updated_by_id: Mapped[user_fk | None]
 
     updated_by: Mapped[User | None] = relationship("User")

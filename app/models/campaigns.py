@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, long_text, unit_fk, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -29,14 +29,14 @@ class Campaign(Model):
         CheckConstraint("ends_on >= starts_on", name="period"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     kind: Mapped[str] = mapped_column(String(10), default="campaign", server_default="campaign")
     name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str | None] = mapped_column(Text)
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    description: Mapped[long_text | None]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
 
 
 class CampaignPostDay(Model):
@@ -47,12 +47,12 @@ class CampaignPostDay(Model):
     __tablename__ = "campaign_post_days"
     __table_args__ = (UniqueConstraint("post_id", "day", "campaign_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
-    day: Mapped[date] = mapped_column(Date)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    day: Mapped[date]
+    starts_at: Mapped[utc_datetime]
+    ends_at: Mapped[utc_datetime]
 
     post: Mapped[Post] = relationship("Post")
 
@@ -69,16 +69,16 @@ class Shift(Model):
         Index("ix_shifts_post_starts", "post_id", "starts_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[unit_fk]
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
     area: Mapped[str] = mapped_column(String(100))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    quota: Mapped[int] = mapped_column()
-    filled: Mapped[int] = mapped_column(default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    starts_at: Mapped[utc_datetime]
+    ends_at: Mapped[utc_datetime]
+    quota: Mapped[int]
+    filled: Mapped[counter]
+    created_at: Mapped[created]
 
     campaign: Mapped[Campaign] = relationship("Campaign")
     unit: Mapped[Unit] = relationship("Unit")
@@ -96,17 +96,17 @@ class ShiftAssignment(Model):
         UniqueConstraint("volunteer_id", "starts_at", name="uq_shift_assignments_volunteer_start"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    starts_at: Mapped[utc_datetime]
+    ends_at: Mapped[utc_datetime]
+    assigned_by_id: Mapped[user_fk | None]
+    assigned_at: Mapped[created]
     # Set by the check-in at the shift's post during the shift: the shift is fulfilled.
-    came_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    came_at: Mapped[utc_datetime | None]
     record_id: Mapped[int | None] = mapped_column(ForeignKey("service_records.id"), index=True)
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the day-before text, once
+    reminded_at: Mapped[utc_datetime | None]  # the day-before text, once
 
     shift: Mapped[Shift] = relationship("Shift")
     volunteer: Mapped[Volunteer] = relationship("Volunteer")

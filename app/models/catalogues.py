@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, on_by_default
 
 # The common categories every new deployment starts with (the migration seeds them):
 # (name, English name), in display order.
@@ -33,12 +31,12 @@ class CatalogueEntry:
     English name, in an order; an inactive entry is kept for what already carries it but
     offered for nothing new."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(30), unique=True)
     name_en: Mapped[str | None] = mapped_column(String(60))
-    position: Mapped[int] = mapped_column(default=0, server_default="0")
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    position: Mapped[counter]
+    active: Mapped[on_by_default]
+    created_at: Mapped[created]
 
     @property
     def label(self) -> str:
@@ -92,10 +90,10 @@ class VolunteerSkill(Model):
     __tablename__ = "volunteer_skills"
     __table_args__ = (UniqueConstraint("volunteer_id", "skill_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), index=True)
     note: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[created]
 
     skill: Mapped[Skill] = relationship("Skill", lazy="joined")

@@ -3,14 +3,13 @@ approved by the office before anyone sees them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, long_text, unit_fk, user_fk, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -34,22 +33,22 @@ class ColumnItem(Model):
         Index("ix_column_items_status_published", "status", "published_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     kind: Mapped[str] = mapped_column(String(10), default="news", server_default="news")
     title: Mapped[str] = mapped_column(String(100))
-    body: Mapped[str] = mapped_column(Text)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[long_text]
+    unit_id: Mapped[unit_fk | None]
+    created_by_id: Mapped[user_fk | None]
     status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
     return_reason: Mapped[str | None] = mapped_column(String(500))
-    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    volunteer_id: Mapped[volunteer_fk | None]
     consent: Mapped[str | None] = mapped_column(String(10))
-    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    consent_at: Mapped[utc_datetime | None]
+    submitted_at: Mapped[utc_datetime | None]
+    published_at: Mapped[utc_datetime | None]
+    published_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
+    updated_at: Mapped[created]
 
     unit: Mapped[Unit | None] = relationship("Unit")
     volunteer: Mapped[Volunteer | None] = relationship("Volunteer")

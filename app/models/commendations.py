@@ -5,14 +5,22 @@ final only after the posting period with every objection answered."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import (
+    created,
+    intpk,
+    long_text,
+    off_by_default,
+    unit_fk,
+    user_fk,
+    utc_datetime,
+    volunteer_fk,
+)
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -29,18 +37,18 @@ class Commendation(Model):
         CheckConstraint("status = 'draft' OR posted_until IS NOT NULL", name="posted_until"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     honour: Mapped[str] = mapped_column(String(30))  # 美德之星, 文明使者 …
     period_kind: Mapped[str] = mapped_column(String(5))
     period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM or YYYY
     status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
     posting_days: Mapped[int] = mapped_column(default=7, server_default="7")
-    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    posted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    vote_open: Mapped[bool] = mapped_column(default=False, server_default="0")
-    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_at: Mapped[utc_datetime | None]
+    posted_until: Mapped[utc_datetime | None]
+    vote_open: Mapped[off_by_default]
+    finalized_at: Mapped[utc_datetime | None]
+    created_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
 
     nominees: Mapped[list[Nominee]] = relationship(
         "Nominee", order_by="Nominee.id", back_populates="commendation", cascade="all, delete-orphan"
@@ -59,13 +67,13 @@ class Nominee(Model):
         UniqueConstraint("commendation_id", "unit_id", name="uq_nominee_unit"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     commendation_id: Mapped[int] = mapped_column(ForeignKey("commendations.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    volunteer_id: Mapped[volunteer_fk | None]
+    unit_id: Mapped[unit_fk | None]
     citation: Mapped[str] = mapped_column(String(300))
     consent: Mapped[str | None] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[created]
 
     commendation: Mapped[Commendation] = relationship("Commendation", back_populates="nominees")
     volunteer: Mapped[Volunteer | None] = relationship("Volunteer")
@@ -85,20 +93,20 @@ class Objection(Model):
 
     __tablename__ = "commendation_objections"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     commendation_id: Mapped[int] = mapped_column(
         ForeignKey("commendations.id", ondelete="CASCADE"), index=True
     )
     nominee_id: Mapped[int | None] = mapped_column(
         ForeignKey("commendation_nominees.id", ondelete="SET NULL")
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[long_text]
     contact_name: Mapped[str] = mapped_column(String(50))
     contact: Mapped[str] = mapped_column(String(100))
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[long_text | None]
+    answered_by_id: Mapped[user_fk | None]
+    answered_at: Mapped[utc_datetime | None]
+    created_at: Mapped[created]
 
     nominee: Mapped[Nominee | None] = relationship("Nominee")
 
@@ -112,8 +120,8 @@ class HonourVote(Model):
         Index("ix_commendation_votes_nominee", "nominee_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     commendation_id: Mapped[int] = mapped_column(ForeignKey("commendations.id", ondelete="CASCADE"))
     nominee_id: Mapped[int] = mapped_column(ForeignKey("commendation_nominees.id", ondelete="CASCADE"))
     phone_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[created]

@@ -4,14 +4,14 @@ They never count as hours or stars."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import StoredFile, UTCDateTime, utcnow
+from app.models.base import StoredFile, created, intpk, unit_fk, user_fk
 from app.models.units import Unit
 
 
@@ -21,15 +21,15 @@ class Contribution(Model):
 
     __tablename__ = "contributions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    id: Mapped[intpk]
+    unit_id: Mapped[unit_fk]
     kind: Mapped[str] = mapped_column(String(10))
     day: Mapped[date] = mapped_column(Date, index=True)
     description: Mapped[str | None] = mapped_column(String(200))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # yuan: money, or goods' value
-    persons: Mapped[int | None] = mapped_column()  # blood drives
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    persons: Mapped[int | None]  # blood drives
+    recorded_by_id: Mapped[user_fk | None]
+    recorded_at: Mapped[created]
 
     unit: Mapped[Unit] = relationship("Unit")
     files: Mapped[list[ContributionFile]] = relationship(
@@ -53,10 +53,10 @@ class ContributionTarget(Model):
     __tablename__ = "contribution_targets"
     __table_args__ = (UniqueConstraint("unit_id", "year", name="uq_contribution_targets_unit_year"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    year: Mapped[int] = mapped_column()
+    id: Mapped[intpk]
+    unit_id: Mapped[unit_fk]
+    year: Mapped[int]
     donations: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
-    blood: Mapped[int | None] = mapped_column()
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blood: Mapped[int | None]
+    updated_by_id: Mapped[user_fk | None]
+    updated_at: Mapped[created]

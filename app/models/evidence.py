@@ -4,14 +4,14 @@ count on the activity itself."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, user_fk
 
 if TYPE_CHECKING:
     from app.models.posts import Post
@@ -26,12 +26,12 @@ class PostDay(Model):
         CheckConstraint("beneficiaries IS NULL OR beneficiaries >= 0", name="beneficiaries"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date, index=True)
-    beneficiaries: Mapped[int | None] = mapped_column()
+    beneficiaries: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(String(200))
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[user_fk | None]
+    updated_at: Mapped[created]
 
     post: Mapped[Post] = relationship("Post")

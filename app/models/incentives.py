@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, long_text, on_by_default, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -19,16 +18,16 @@ class Merchant(Model):
     __tablename__ = "merchants"
     __table_args__ = (CheckConstraint("status IN ('pending','approved','suspended')", name="status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
     address: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(50))
     contact_name: Mapped[str | None] = mapped_column(String(50))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo: Mapped[bytes | None]
     logo_mimetype: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[created]
 
 
 class Offer(Model):
@@ -43,19 +42,19 @@ class Offer(Model):
         CheckConstraint("limit_period IN ('total','month')", name="limit_period"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[long_text | None]
     min_star: Mapped[int] = mapped_column(default=1, server_default="1")
-    quantity: Mapped[int | None] = mapped_column()  # total quota; None = unlimited
-    claimed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    quantity: Mapped[int | None]  # total quota; None = unlimited
+    claimed_count: Mapped[counter]
     per_volunteer_limit: Mapped[int | None] = mapped_column(default=1, server_default="1")
     limit_period: Mapped[str] = mapped_column(String(10), default="month", server_default="month")
-    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    valid_from: Mapped[utc_datetime | None]
+    valid_until: Mapped[utc_datetime | None]
+    is_active: Mapped[on_by_default]
+    created_at: Mapped[created]
 
     merchant: Mapped[Merchant] = relationship("Merchant")
 
@@ -71,17 +70,17 @@ class Coupon(Model):
         Index("ix_coupons_merchant_redeemed", "merchant_id", "redeemed_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
     status: Mapped[str] = mapped_column(String(10), default="issued", server_default="issued")
     # The limit period this claim counts against, e.g. '2026-11' or 'total'.
     period_key: Mapped[str] = mapped_column(String(10), default="total", server_default="total")
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    redeemed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[created]
+    expires_at: Mapped[utc_datetime]
+    redeemed_at: Mapped[utc_datetime | None]
+    redeemed_by_id: Mapped[user_fk | None]
 
     offer: Mapped[Offer] = relationship("Offer")
     merchant: Mapped[Merchant] = relationship("Merchant")

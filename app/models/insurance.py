@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, user_fk
 
 COVER_SCOPES = ("unit", "list")
 
@@ -21,16 +21,16 @@ class InsuranceCover(Model):
         Index("ix_insurance_covers_unit_period", "unit_id", "starts_on", "ends_on"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     insurer: Mapped[str] = mapped_column(String(100))
     policy_no: Mapped[str] = mapped_column(String(50))
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
     # 'unit': every volunteer of unit_id; 'list': the members listed (all of unit_id).
     scope: Mapped[str] = mapped_column(String(10))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
 
     unit = relationship("Unit")
     members: Mapped[list[InsuranceCoverMember]] = relationship(
@@ -42,6 +42,6 @@ class InsuranceCoverMember(Model):
     __tablename__ = "insurance_cover_members"
     __table_args__ = (UniqueConstraint("cover_id", "volunteer_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     cover_id: Mapped[int] = mapped_column(ForeignKey("insurance_covers.id", ondelete="CASCADE"))
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)

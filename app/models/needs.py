@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, counter, created, intpk, user_fk, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -42,34 +42,34 @@ class Need(Model):
         Index("ix_needs_status_created", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="submitted", server_default="submitted")
     source: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
     category_id: Mapped[int] = mapped_column(ForeignKey("service_categories.id"), index=True)
     text: Mapped[str] = mapped_column(String(500))
     place: Mapped[str] = mapped_column(String(200))
-    wished_date: Mapped[date] = mapped_column(Date)
+    wished_date: Mapped[date]
     resident_name: Mapped[str | None] = mapped_column(String(50))
     resident_phone: Mapped[str | None] = mapped_column(String(11))
-    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[utc_datetime | None]
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"))
     decline_reason: Mapped[str | None] = mapped_column(String(500))
-    capacity: Mapped[int | None] = mapped_column()
-    signup_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    capacity: Mapped[int | None]
+    signup_count: Mapped[counter]
     # The task's own code: a post of the unit made when the need is published, retired when served.
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), unique=True)
-    rating: Mapped[int | None] = mapped_column()
+    rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(String(500))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
+    accepted_at: Mapped[utc_datetime | None]
+    published_at: Mapped[utc_datetime | None]
+    served_at: Mapped[utc_datetime | None]
     # Served by the resident's wished date (in the deployment's zone), fixed when served.
-    served_on_time: Mapped[bool | None] = mapped_column()
-    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    served_on_time: Mapped[bool | None]
+    rated_at: Mapped[utc_datetime | None]
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     category: Mapped[ServiceCategory] = relationship("ServiceCategory")
@@ -105,12 +105,12 @@ class NeedSignup(Model):
         CheckConstraint("status IN ('pending','confirmed')", name="status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    volunteer_id: Mapped[volunteer_fk]
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[created]
+    confirmed_at: Mapped[utc_datetime | None]
 
     need: Mapped[Need] = relationship("Need")
     volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, long_text, unit_fk, user_fk, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import User
@@ -28,14 +27,14 @@ class Notice(Model):
         Index("ix_notices_audience_target", "audience", "target_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    id: Mapped[intpk]
+    unit_id: Mapped[unit_fk | None]
     audience: Mapped[str] = mapped_column(String(10))
-    target_id: Mapped[int | None] = mapped_column()
+    target_id: Mapped[int | None]
     title: Mapped[str] = mapped_column(String(100))
-    body: Mapped[str] = mapped_column(Text)
-    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[long_text]
+    sent_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
 
     sent_by: Mapped[User | None] = relationship("User")
 
@@ -44,7 +43,7 @@ class NoticeRead(Model):
     __tablename__ = "notice_reads"
     __table_args__ = (UniqueConstraint("notice_id", "volunteer_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    volunteer_id: Mapped[volunteer_fk]
+    read_at: Mapped[created]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.accounts import User
-from app.models.base import StoredFile, UTCDateTime, utcnow
+from app.models.base import StoredFile, UTCDateTime, created, intpk, long_text, unit_fk, user_fk, utc_datetime
 from app.models.units import Unit
 
 
@@ -22,21 +22,21 @@ class Rectification(Model):
 
     __tablename__ = "rectifications"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    finding: Mapped[str] = mapped_column(Text)
+    id: Mapped[intpk]
+    unit_id: Mapped[unit_fk]
+    finding: Mapped[long_text]
     source: Mapped[str | None] = mapped_column(String(200))  # e.g. the review and flag it came from
-    deadline: Mapped[date] = mapped_column(Date)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the end of the deadline day in the zone
+    deadline: Mapped[date]
+    due_at: Mapped[utc_datetime]  # the end of the deadline day in the zone
     status: Mapped[str] = mapped_column(String(10), default="open", server_default="open", index=True)
-    reply: Mapped[str | None] = mapped_column(Text)
-    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[long_text | None]
+    replied_at: Mapped[utc_datetime | None]
     returned_reason: Mapped[str | None] = mapped_column(String(500))
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the unit's mail, sent once
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reminder, sent once
+    closed_at: Mapped[utc_datetime | None]
+    raised_by_id: Mapped[user_fk | None]
+    raised_at: Mapped[created]
+    notified_at: Mapped[utc_datetime | None]  # the unit's mail, sent once
+    reminded_at: Mapped[utc_datetime | None]  # the reminder, sent once
 
     unit: Mapped[Unit] = relationship("Unit")
     raised_by: Mapped[User | None] = relationship("User")
@@ -51,7 +51,7 @@ class RectificationFile(StoredFile, Model):
     __tablename__ = "rectification_files"
 
     rectification_id: Mapped[int] = mapped_column(ForeignKey("rectifications.id"), index=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_by_id: Mapped[user_fk | None]
 
     item: Mapped[Rectification] = relationship("Rectification", back_populates="files")
 
@@ -62,16 +62,16 @@ class OfficeTask(Model):
 
     __tablename__ = "office_tasks"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     title: Mapped[str] = mapped_column(String(100))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[long_text]
     measure: Mapped[str] = mapped_column(String(12))  # reply | activities | hours | trainings
-    target: Mapped[int | None] = mapped_column()
-    deadline: Mapped[date] = mapped_column(Date)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the window counted: sent ..
+    target: Mapped[int | None]
+    deadline: Mapped[date]
+    starts_at: Mapped[utc_datetime]  # the window counted: sent ..
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # .. the end of the deadline day (zone)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
 
     assignments: Mapped[list[OfficeTaskUnit]] = relationship(
         "OfficeTaskUnit", order_by="OfficeTaskUnit.unit_id", back_populates="task"
@@ -84,13 +84,13 @@ class OfficeTaskUnit(Model):
     __tablename__ = "office_task_units"
     __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     task_id: Mapped[int] = mapped_column(ForeignKey("office_tasks.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    reply: Mapped[str | None] = mapped_column(Text)
-    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unit_id: Mapped[unit_fk]
+    reply: Mapped[long_text | None]
+    replied_at: Mapped[utc_datetime | None]
+    notified_at: Mapped[utc_datetime | None]
+    reminded_at: Mapped[utc_datetime | None]
 
     task: Mapped[OfficeTask] = relationship("OfficeTask", back_populates="assignments")
     unit: Mapped[Unit] = relationship("Unit")
@@ -103,12 +103,12 @@ class ScoreScheme(Model):
 
     __tablename__ = "score_schemes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     version: Mapped[int] = mapped_column(unique=True)
     indicators: Mapped[list] = mapped_column(JSON)  # [{"key", "weight", "target"}]
-    effective_from: Mapped[date] = mapped_column(Date)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_from: Mapped[date]
+    created_by_id: Mapped[user_fk | None]
+    created_at: Mapped[created]
 
 
 class ScoreSnapshot(Model):
@@ -116,8 +116,8 @@ class ScoreSnapshot(Model):
 
     __tablename__ = "score_snapshots"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     period: Mapped[str] = mapped_column(String(10), unique=True)
-    scheme_version: Mapped[int] = mapped_column()
+    scheme_version: Mapped[int]
     scores: Mapped[dict] = mapped_column(JSON)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    computed_at: Mapped[created]

@@ -3,14 +3,13 @@ they upload later (each kept once, with what became of it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, long_text, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -23,14 +22,14 @@ class TapDevice(Model):
 
     __tablename__ = "tap_devices"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    id: Mapped[intpk]
+    volunteer_id: Mapped[volunteer_fk]
     # SubjectPublicKeyInfo (DER), base64
-    public_key: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[long_text]
     label: Mapped[str] = mapped_column(String(100), default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[created]
+    last_used_at: Mapped[utc_datetime | None]
+    revoked_at: Mapped[utc_datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship("Volunteer")
 
@@ -49,19 +48,19 @@ class OfflineTap(Model):
         CheckConstraint("outcome IN ('accepted','refused')", name="outcome"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     device_id: Mapped[int] = mapped_column(ForeignKey("tap_devices.id"))
     tap_key: Mapped[str] = mapped_column(String(64))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    volunteer_id: Mapped[volunteer_fk]
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
     # the device's clock at the tap, and the moment taken for it (corrected by the offset)
-    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    device_time: Mapped[utc_datetime]
+    counted_at: Mapped[utc_datetime]
+    received_at: Mapped[created]
     # server clock minus device clock, measured at upload
-    clock_offset_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
-    lat: Mapped[float | None] = mapped_column()
-    lng: Mapped[float | None] = mapped_column()
+    clock_offset_seconds: Mapped[counter]
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
     flags: Mapped[str] = mapped_column(String(100), default="", server_default="")
     outcome: Mapped[str] = mapped_column(String(10))
     action: Mapped[str | None] = mapped_column(String(10))
@@ -69,7 +68,7 @@ class OfflineTap(Model):
     error_code: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(String(300))
     # what the device signed, and the signature: the evidence behind the record
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[long_text]
     signature: Mapped[str] = mapped_column(String(200))
 
     device: Mapped[TapDevice] = relationship("TapDevice")

@@ -3,13 +3,11 @@ of the original (EXIF location above all) survives."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, unit_fk, user_fk
 
 
 class Photo(Model):
@@ -19,17 +17,17 @@ class Photo(Model):
     __tablename__ = "photos"
     __table_args__ = (Index("ix_photos_subject", "subject", "subject_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     subject: Mapped[str] = mapped_column(String(20))
-    subject_id: Mapped[int] = mapped_column()
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    subject_id: Mapped[int]
+    unit_id: Mapped[unit_fk | None]
     caption: Mapped[str | None] = mapped_column(String(100))
     content_type: Mapped[str] = mapped_column(String(20), default="image/jpeg")
-    width: Mapped[int] = mapped_column()
-    height: Mapped[int] = mapped_column()
-    size: Mapped[int] = mapped_column()
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
     # the bytes load only when read: lists of photos carry their metadata alone
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[user_fk | None]
+    uploaded_at: Mapped[created]

@@ -3,14 +3,13 @@ that pair with (结对包保) institutes and stations."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, on_by_default, unit_fk
 
 if TYPE_CHECKING:
     from app.models.units import Unit
@@ -29,13 +28,13 @@ class PracticePlace(Model):
         CheckConstraint("(level = 'centre') = (parent_id IS NULL)", name="parent"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
     level: Mapped[str] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
-    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_active: Mapped[on_by_default]
+    created_at: Mapped[created]
 
     parent: Mapped[PracticePlace | None] = relationship("PracticePlace", remote_side="PracticePlace.id")
 
@@ -49,10 +48,10 @@ class PlacePairing(Model):
     __tablename__ = "place_pairings"
     __table_args__ = (UniqueConstraint("place_id", "unit_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     place_id: Mapped[int] = mapped_column(ForeignKey("practice_places.id", ondelete="CASCADE"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unit_id: Mapped[unit_fk]
+    created_at: Mapped[created]
 
     place: Mapped[PracticePlace] = relationship("PracticePlace")
     unit: Mapped[Unit] = relationship("Unit")

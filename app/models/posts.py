@@ -1,13 +1,23 @@
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import (
+    counter,
+    created,
+    intpk,
+    long_text,
+    off_by_default,
+    on_by_default,
+    unit_fk,
+    utc_datetime,
+    volunteer_fk,
+)
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -28,8 +38,8 @@ class Post(Model):
         CheckConstraint("radius_m IS NULL OR radius_m > 0", name="radius_m"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    id: Mapped[intpk]
+    unit_id: Mapped[unit_fk]
     name: Mapped[str] = mapped_column(String(100))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     # The practice station (实践站) the post sits at, if any.
@@ -38,17 +48,17 @@ class Post(Model):
     address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
-    radius_m: Mapped[int | None] = mapped_column()
+    radius_m: Mapped[int | None]
     geofence_mode: Mapped[str] = mapped_column(String(10), default="refuse", server_default="refuse")
-    auto_approve: Mapped[bool] = mapped_column(default=False, server_default="0")
+    auto_approve: Mapped[off_by_default]
     min_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
     max_minutes: Mapped[int] = mapped_column(default=480, server_default="480")
     open_from: Mapped[time | None] = mapped_column(Time)
     open_until: Mapped[time | None] = mapped_column(Time)
     # Bumped when an admin rotates the code: posters printed before stop working.
     code_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_active: Mapped[on_by_default]
+    created_at: Mapped[created]
 
     unit: Mapped[Unit] = relationship("Unit")
     category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
@@ -69,7 +79,7 @@ class Activity(Model):
         Index("ix_activities_unit_starts", "unit_id", "starts_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
@@ -77,28 +87,28 @@ class Activity(Model):
     # A skill the activity asks for: those who have it are listed first when staff are picked.
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
     # Sign-ups need a volunteer insurance cover on the activity's day.
-    requires_cover: Mapped[bool] = mapped_column(default=False, server_default="0")
+    requires_cover: Mapped[off_by_default]
     # 适合未成年人: pupils under 14 can be signed up (by an admin) only for these.
-    for_minors: Mapped[bool] = mapped_column(default=False, server_default="0")
+    for_minors: Mapped[off_by_default]
     station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     # The theme or campaign (主题 / 专项行动) the activity is part of.
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     # Selective recruitment: volunteers apply, an admin accepts (a place) or declines.
-    requires_application: Mapped[bool] = mapped_column(default=False, server_default="0")
-    description: Mapped[str | None] = mapped_column(Text)
+    requires_application: Mapped[off_by_default]
+    description: Mapped[long_text | None]
     kind: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    capacity: Mapped[int | None] = mapped_column()
+    starts_at: Mapped[utc_datetime]
+    ends_at: Mapped[utc_datetime]
+    capacity: Mapped[int | None]
     # People served (服务人次), entered by the unit admin as evidence for the ledger.
-    beneficiaries: Mapped[int | None] = mapped_column()
-    signup_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    beneficiaries: Mapped[int | None]
+    signup_count: Mapped[counter]
     # Occurrences of a recurring activity share a series id (the first occurrence's id).
     series_id: Mapped[int | None] = mapped_column(index=True)
     recurrence: Mapped[str | None] = mapped_column(String(50))
-    is_cancelled: Mapped[bool] = mapped_column(default=False, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_cancelled: Mapped[off_by_default]
+    created_at: Mapped[created]
 
     unit: Mapped[Unit] = relationship("Unit")
     post: Mapped[Post | None] = relationship("Post")
@@ -110,13 +120,13 @@ class ActivitySignup(Model):
     __tablename__ = "activity_signups"
     __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    volunteer_id: Mapped[volunteer_fk]
+    created_at: Mapped[created]
     # Attendance: set when the volunteer checks in at the activity's post during it, or when
     # the unit admin marks it; a training counts for the volunteer only when attended.
-    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_at: Mapped[utc_datetime | None]
     attendance_source: Mapped[str | None] = mapped_column(String(10))  # 'checkin' or 'admin'
 
     activity: Mapped[Activity] = relationship("Activity")

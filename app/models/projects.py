@@ -3,14 +3,14 @@ activities and posts belong to a project and volunteers sign up on its public pa
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, long_text, unit_fk, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -32,20 +32,20 @@ class Project(Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     title: Mapped[str] = mapped_column(String(100))
-    purpose: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[long_text]
     category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    unit_id: Mapped[unit_fk | None]
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    target_volunteers: Mapped[int | None] = mapped_column()
-    target_beneficiaries: Mapped[int | None] = mapped_column()
+    target_volunteers: Mapped[int | None]
+    target_beneficiaries: Mapped[int | None]
     budget_source: Mapped[str | None] = mapped_column(String(50))  # e.g. 政府购买服务
-    signup_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signup_count: Mapped[counter]
+    created_at: Mapped[created]
 
     category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
     unit: Mapped[Unit | None] = relationship("Unit")
@@ -58,10 +58,10 @@ class ProjectSignup(Model):
     __tablename__ = "project_signups"
     __table_args__ = (UniqueConstraint("project_id", "volunteer_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    volunteer_id: Mapped[volunteer_fk]
+    created_at: Mapped[created]
 
     project: Mapped[Project] = relationship("Project")
     volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import (
+    UTCDateTime,
+    counter,
+    created,
+    intpk,
+    off_by_default,
+    user_fk,
+    utc_datetime,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from app.models.accounts import User
@@ -24,7 +33,7 @@ class ColumnMapping(Model):
     __tablename__ = "column_mappings"
     __table_args__ = (UniqueConstraint("unit_id", "kind", name="uq_column_mappings_unit_kind"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     kind: Mapped[str] = mapped_column(String(10))
     columns: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -42,25 +51,25 @@ class ExportJob(Model):
         Index("ix_export_jobs_requested_by", "requested_by_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    id: Mapped[intpk]
+    requested_by_id: Mapped[user_fk]
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # None: the whole city
-    date_from: Mapped[date] = mapped_column(Date)
-    date_to: Mapped[date] = mapped_column(Date)
+    date_from: Mapped[date]
+    date_to: Mapped[date]
     status_filter: Mapped[str | None] = mapped_column(String(10))
     profile: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
     file_format: Mapped[str] = mapped_column(String(4), default="xlsx", server_default="xlsx")
-    full_ids: Mapped[bool] = mapped_column(default=False, server_default="0")
+    full_ids: Mapped[off_by_default]
     status: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued")
-    total: Mapped[int] = mapped_column(default=0, server_default="0")
-    done: Mapped[int] = mapped_column(default=0, server_default="0")
+    total: Mapped[counter]
+    done: Mapped[counter]
     file_name: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[created]
+    finished_at: Mapped[utc_datetime | None]
     # A running export beats at every batch; a job whose process died stops beating and the
     # scheduler runs it again (records_export.resume_stalled), at most a few attempts.
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[utc_datetime | None]
     attempts: Mapped[int] = mapped_column(default=1, server_default="1")
 
     requested_by: Mapped[User] = relationship("User")

@@ -3,14 +3,13 @@ share their columns (ApplicationColumns) and their rules (app.services.recruitme
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, user_fk, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -37,14 +36,14 @@ class ApplicationColumns:
     def volunteer(cls) -> Mapped[Volunteer]:
         return relationship("Volunteer")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    id: Mapped[intpk]
+    volunteer_id: Mapped[volunteer_fk]
     note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     reason: Mapped[str | None] = mapped_column(String(300))
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[user_fk | None]
+    decided_at: Mapped[utc_datetime | None]
+    created_at: Mapped[created]
 
 
 class ActivityApplication(ApplicationColumns, Model):

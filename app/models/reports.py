@@ -4,14 +4,13 @@ replies, the office closes it with an outcome the reporter sees."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, long_text, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -30,8 +29,8 @@ class Supervisor(Model):
     volunteer_id: Mapped[int] = mapped_column(
         ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
     )
-    appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    appointed_by_id: Mapped[user_fk | None]
+    appointed_at: Mapped[created]
 
     volunteer: Mapped[Volunteer] = relationship("Volunteer")
 
@@ -52,30 +51,30 @@ class ProblemReport(Model):
         Index("ix_problem_reports_unit_status", "unit_id", "status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     reporter_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
     category: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
-    lat: Mapped[float | None] = mapped_column()
-    lng: Mapped[float | None] = mapped_column()
+    text: Mapped[long_text]
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(
         String(10), default="submitted", server_default="submitted", index=True
     )
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    routed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    routed_by_id: Mapped[user_fk | None]
+    routed_at: Mapped[utc_datetime | None]
     route_note: Mapped[str | None] = mapped_column(String(500))
-    reply: Mapped[str | None] = mapped_column(Text)
-    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[long_text | None]
+    replied_by_id: Mapped[user_fk | None]
+    replied_at: Mapped[utc_datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(10))
     outcome_note: Mapped[str | None] = mapped_column(String(500))
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[user_fk | None]
+    closed_at: Mapped[utc_datetime | None]
     credited_record_id: Mapped[int | None] = mapped_column(ForeignKey("service_records.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[created]
 
     reporter: Mapped[Volunteer] = relationship("Volunteer")
     unit: Mapped[Unit | None] = relationship("Unit")
-    routed_by: Mapped[User | None] = relationship("User", foreign_keys=[routed_by_id])
+    routed_by: Mapped[User | None] = relationship("User", foreign_keys="ProblemReport.routed_by_id")

@@ -4,13 +4,11 @@ units and the office's comments. A draft may be refreshed; a published one never
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, user_fk, utc_datetime
 
 
 class PeriodReview(Model):
@@ -20,14 +18,14 @@ class PeriodReview(Model):
     __tablename__ = "period_reviews"
     __table_args__ = (UniqueConstraint("period", "revision", name="uq_period_reviews_period_revision"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     period: Mapped[str] = mapped_column(String(10), index=True)
-    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    revision: Mapped[counter]
     figures: Mapped[dict] = mapped_column(JSON)  # see app/services/reviews.py
     rule: Mapped[dict] = mapped_column(JSON)  # the lagging rule: {"kind": "bottom"|"below", "value": n}
     comments: Mapped[dict] = mapped_column(JSON)  # {"city": text, "unit:<id>": text}
     partial: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    computed_at: Mapped[created]
+    published_at: Mapped[utc_datetime | None]
+    published_by_id: Mapped[user_fk | None]
+    created_by_id: Mapped[user_fk | None]

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
+from app.models.base import counter
 
 
 class ServiceMonth(Model):
@@ -21,7 +22,7 @@ class ServiceMonth(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)  # home unit
     host_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)  # the record's unit
     seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    records: Mapped[int] = mapped_column(default=0, server_default="0")
+    records: Mapped[counter]
 
 
 class VolunteerMonth(Model):
@@ -36,7 +37,7 @@ class VolunteerMonth(Model):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # home unit
     seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    records: Mapped[int] = mapped_column(default=0, server_default="0")
+    records: Mapped[counter]
     registered: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
@@ -48,4 +49,4 @@ class UnitStarCount(Model):
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     star_level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    volunteers: Mapped[int] = mapped_column(default=0, server_default="0")
+    volunteers: Mapped[counter]

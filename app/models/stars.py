@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, intpk, utc_datetime, utcnow
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -23,7 +23,7 @@ class StarThreshold(Model):
     )
 
     level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    min_hours: Mapped[int] = mapped_column()
+    min_hours: Mapped[int]
 
 
 class StarEvent(Model):
@@ -32,12 +32,12 @@ class StarEvent(Model):
     __tablename__ = "star_events"
     __table_args__ = (Index("ix_star_events_volunteer_at", "volunteer_id", "at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
-    from_level: Mapped[int] = mapped_column()
-    to_level: Mapped[int] = mapped_column()
+    from_level: Mapped[int]
+    to_level: Mapped[int]
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_at: Mapped[utc_datetime | None]
 
     volunteer: Mapped[Volunteer] = relationship("Volunteer")
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, created, intpk, long_text, utc_datetime, utcnow
 
 
 class Setting(Model):
@@ -25,14 +25,14 @@ class JobRun(Model):
     __tablename__ = "job_runs"
     __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     job: Mapped[str] = mapped_column(String(50))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[created]
+    finished_at: Mapped[utc_datetime | None]
     status: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/failed
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
-    message: Mapped[str | None] = mapped_column(Text)
-    fire_time: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the trigger's, for claimed runs
+    message: Mapped[long_text | None]
+    fire_time: Mapped[utc_datetime | None]  # the trigger's, for claimed runs
     attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     holder: Mapped[str | None] = mapped_column(String(100))  # host:pid of the process that ran it
 
@@ -44,7 +44,7 @@ class SchedulerLease(Model):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[utc_datetime]
 
 
 class JobClaim(Model):
@@ -59,5 +59,5 @@ class JobClaim(Model):
     holder: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/retry/failed
     attempts: Mapped[int] = mapped_column(Integer, default=1)
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[created]
+    next_attempt_at: Mapped[utc_datetime | None]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import counter, created, intpk, off_by_default, on_by_default, unit_fk, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -33,21 +32,21 @@ class Team(Model):
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(15))
     speciality: Mapped[str | None] = mapped_column(String(50))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[unit_fk | None]
     station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
-    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    is_active: Mapped[on_by_default]
     # Selective recruitment: volunteers apply to join, an admin accepts (a place) or declines.
-    requires_application: Mapped[bool] = mapped_column(default=False, server_default="0")
-    capacity: Mapped[int | None] = mapped_column()
+    requires_application: Mapped[off_by_default]
+    capacity: Mapped[int | None]
     # Kept with every membership added or removed (app.services.teams), so that a place is
     # taken by one conditional UPDATE, as an activity's sign-up count.
-    member_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    member_count: Mapped[counter]
+    created_at: Mapped[created]
 
     parent: Mapped[Team | None] = relationship("Team", remote_side="Team.id")
     unit: Mapped[Unit | None] = relationship("Unit")
@@ -63,11 +62,11 @@ class TeamMember(Model):
     __tablename__ = "team_members"
     __table_args__ = (UniqueConstraint("team_id", "volunteer_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
-    is_leader: Mapped[bool] = mapped_column(default=False, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    volunteer_id: Mapped[volunteer_fk]
+    is_leader: Mapped[off_by_default]
+    created_at: Mapped[created]
 
     team: Mapped[Team] = relationship("Team")
     volunteer: Mapped[Volunteer] = relationship("Volunteer")

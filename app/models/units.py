@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import created, intpk, on_by_default
 
 
 class Unit(Model):
@@ -22,16 +20,16 @@ class Unit(Model):
         CheckConstraint("headcount IS NULL OR headcount >= 1", name="headcount"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
     contact_email: Mapped[str | None] = mapped_column(String(200))
     # 党政机关, 事业单位, 企业, 学校, 社区/村, 志愿服务组织 (app.services.headcounts.UNIT_KINDS);
     # None until set (units made before kinds existed).
     kind: Mapped[str | None] = mapped_column(String(20))
     # Staff on the books (在册人数): the base of the registration rate.
-    headcount: Mapped[int | None] = mapped_column()
-    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    headcount: Mapped[int | None]
+    is_active: Mapped[on_by_default]
+    created_at: Mapped[created]
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name}>"
