@@ -16,6 +16,7 @@ from app.models.base import (
     intpk,
     long_text,
     on_by_default,
+    one_of,
     unit_fk,
     utc_datetime,
     volunteer_fk,
@@ -33,9 +34,7 @@ class User(UserMixin, Model):
     """A login: platform admin, unit admin (bound to one unit), merchant or volunteer."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role IN ('platform_admin','unit_admin','merchant','volunteer')", name="role"),
-    )
+    __table_args__ = (one_of("role", ROLES),)
 
     id: Mapped[intpk]
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -92,17 +91,14 @@ class Volunteer(Model):
 
     __tablename__ = "volunteers"
     __table_args__ = (
-        CheckConstraint("sex IN ('M','F')", name="sex"),
+        one_of("sex", ("M", "F")),
         CheckConstraint("star_level BETWEEN 0 AND 5", name="star_level"),
         CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
-        CheckConstraint(
-            "guardian_consent_method IS NULL OR guardian_consent_method IN ('sms','paper')",
-            name="guardian_consent_method",
-        ),
-        CheckConstraint(
-            "political_status IS NULL OR political_status IN ('party_member','probationary_member',"
-            "'league_member','democratic_party','masses')",
-            name="political_status",
+        one_of("guardian_consent_method", ("sms", "paper"), nullable=True),
+        one_of(
+            "political_status",
+            ("party_member", "probationary_member", "league_member", "democratic_party", "masses"),
+            nullable=True,
         ),
         CheckConstraint(
             "political_status IS NULL OR political_consent_at IS NOT NULL", name="political_consent"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.hours import hours
-from app.models.base import counter, created, intpk, user_fk, utc_datetime
+from app.models.base import counter, created, intpk, one_of, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -24,8 +24,8 @@ class ServiceRecord(Model):
 
     __tablename__ = "service_records"
     __table_args__ = (
-        CheckConstraint("status IN ('open','pending','approved','rejected')", name="status"),
-        CheckConstraint("source IN ('scan','kiosk','manual','import')", name="source"),
+        one_of("status", RECORD_STATUSES),
+        one_of("source", RECORD_SOURCES),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="window"),
         CheckConstraint("seconds >= 0", name="seconds"),
         CheckConstraint("(status = 'open') = (ended_at IS NULL)", name="open_has_no_end"),

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, unit_fk, user_fk, utc_datetime
+from app.models.base import counter, created, intpk, long_text, one_of, unit_fk, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -25,7 +25,7 @@ class Campaign(Model):
 
     __tablename__ = "campaigns"
     __table_args__ = (
-        CheckConstraint("kind IN ('theme','campaign')", name="kind"),
+        one_of("kind", CAMPAIGN_KINDS),
         CheckConstraint("ends_on >= starts_on", name="period"),
     )
 

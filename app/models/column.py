@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, long_text, unit_fk, user_fk, utc_datetime, volunteer_fk
+from app.models.base import created, intpk, long_text, one_of, unit_fk, user_fk, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -26,9 +26,9 @@ class ColumnItem(Model):
 
     __tablename__ = "column_items"
     __table_args__ = (
-        CheckConstraint("kind IN ('news','story')", name="kind"),
-        CheckConstraint("status IN ('draft','submitted','published','returned')", name="status"),
-        CheckConstraint("consent IS NULL OR consent IN ('given','declined')", name="consent"),
+        one_of("kind", COLUMN_KINDS),
+        one_of("status", COLUMN_STATUSES),
+        one_of("consent", ("given", "declined"), nullable=True),
         CheckConstraint("status != 'published' OR published_at IS NOT NULL", name="published_at"),
         Index("ix_column_items_status_published", "status", "published_at"),
     )

@@ -16,6 +16,7 @@ from app.models.base import (
     intpk,
     long_text,
     off_by_default,
+    one_of,
     unit_fk,
     user_fk,
     utc_datetime,
@@ -32,8 +33,8 @@ class Commendation(Model):
 
     __tablename__ = "commendations"
     __table_args__ = (
-        CheckConstraint("status IN ('draft','posted','final')", name="status"),
-        CheckConstraint("period_kind IN ('month','year')", name="period_kind"),
+        one_of("status", ("draft", "posted", "final")),
+        one_of("period_kind", ("month", "year")),
         CheckConstraint("status = 'draft' OR posted_until IS NOT NULL", name="posted_until"),
     )
 
@@ -62,7 +63,7 @@ class Nominee(Model):
     __tablename__ = "commendation_nominees"
     __table_args__ = (
         CheckConstraint("(volunteer_id IS NULL) != (unit_id IS NULL)", name="volunteer_or_unit"),
-        CheckConstraint("consent IS NULL OR consent IN ('given','declined')", name="consent"),
+        one_of("consent", ("given", "declined"), nullable=True),
         UniqueConstraint("commendation_id", "volunteer_id", name="uq_nominee_volunteer"),
         UniqueConstraint("commendation_id", "unit_id", name="uq_nominee_unit"),
     )

@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, on_by_default, user_fk, utc_datetime
+from app.models.base import counter, created, intpk, long_text, on_by_default, one_of, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -16,7 +16,7 @@ class Merchant(Model):
     """A shop honouring volunteers' stars (商家礼遇)."""
 
     __tablename__ = "merchants"
-    __table_args__ = (CheckConstraint("status IN ('pending','approved','suspended')", name="status"),)
+    __table_args__ = (one_of("status", ("pending", "approved", "suspended")),)
 
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -39,7 +39,7 @@ class Offer(Model):
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
         CheckConstraint("quantity IS NULL OR claimed_count <= quantity", name="quota"),
         CheckConstraint("per_volunteer_limit IS NULL OR per_volunteer_limit > 0", name="per_volunteer_limit"),
-        CheckConstraint("limit_period IN ('total','month')", name="limit_period"),
+        one_of("limit_period", ("total", "month")),
     )
 
     id: Mapped[intpk]
@@ -64,7 +64,7 @@ class Coupon(Model):
 
     __tablename__ = "coupons"
     __table_args__ = (
-        CheckConstraint("status IN ('issued','redeemed','expired')", name="status"),
+        one_of("status", ("issued", "redeemed", "expired")),
         CheckConstraint("(status = 'redeemed') = (redeemed_at IS NOT NULL)", name="redeemed_has_time"),
         Index("ix_coupons_volunteer_offer", "volunteer_id", "offer_id"),
         Index("ix_coupons_merchant_redeemed", "merchant_id", "redeemed_at"),

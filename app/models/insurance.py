@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, user_fk
+from app.models.base import created, intpk, one_of, user_fk
 
 COVER_SCOPES = ("unit", "list")
 
@@ -16,7 +16,7 @@ COVER_SCOPES = ("unit", "list")
 class InsuranceCover(Model):
     __tablename__ = "insurance_covers"
     __table_args__ = (
-        CheckConstraint("scope IN ('unit','list')", name="scope"),
+        one_of("scope", COVER_SCOPES),
         CheckConstraint("ends_on >= starts_on", name="period"),
         Index("ix_insurance_covers_unit_period", "unit_id", "starts_on", "ends_on"),
     )

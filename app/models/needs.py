@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, counter, created, intpk, user_fk, utc_datetime, volunteer_fk
+from app.models.base import UTCDateTime, counter, created, intpk, one_of, user_fk, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -30,11 +30,8 @@ class Need(Model):
 
     __tablename__ = "needs"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('submitted','accepted','declined','merged','published','served','rated')",
-            name="status",
-        ),
-        CheckConstraint("source IN ('public','phone')", name="source"),
+        one_of("status", NEED_STATUSES),
+        one_of("source", NEED_SOURCES),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
         CheckConstraint("capacity IS NULL OR signup_count <= capacity", name="signups_within_capacity"),
@@ -102,7 +99,7 @@ class NeedSignup(Model):
     __tablename__ = "need_signups"
     __table_args__ = (
         UniqueConstraint("need_id", "volunteer_id"),
-        CheckConstraint("status IN ('pending','confirmed')", name="status"),
+        one_of("status", SIGNUP_STATUSES),
     )
 
     id: Mapped[intpk]

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, long_text, unit_fk, user_fk, volunteer_fk
+from app.models.base import created, intpk, long_text, one_of, unit_fk, user_fk, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import User
@@ -22,7 +22,7 @@ class Notice(Model):
 
     __tablename__ = "notices"
     __table_args__ = (
-        CheckConstraint("audience IN ('all','unit','team','campaign')", name="audience"),
+        one_of("audience", AUDIENCES),
         CheckConstraint("(audience = 'all') = (target_id IS NULL)", name="target"),
         Index("ix_notices_audience_target", "audience", "target_id"),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, utc_datetime, volunteer_fk
+from app.models.base import counter, created, intpk, long_text, one_of, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -45,7 +45,7 @@ class OfflineTap(Model):
     __tablename__ = "offline_taps"
     __table_args__ = (
         UniqueConstraint("device_id", "tap_key"),
-        CheckConstraint("outcome IN ('accepted','refused')", name="outcome"),
+        one_of("outcome", ("accepted", "refused")),
     )
 
     id: Mapped[intpk]

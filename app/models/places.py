@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, on_by_default, unit_fk
+from app.models.base import created, intpk, on_by_default, one_of, unit_fk
 
 if TYPE_CHECKING:
     from app.models.units import Unit
@@ -24,7 +24,7 @@ class PracticePlace(Model):
 
     __tablename__ = "practice_places"
     __table_args__ = (
-        CheckConstraint("level IN ('centre','institute','station')", name="level"),
+        one_of("level", PLACE_LEVELS),
         CheckConstraint("(level = 'centre') = (parent_id IS NULL)", name="parent"),
     )
 

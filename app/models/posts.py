@@ -14,6 +14,7 @@ from app.models.base import (
     long_text,
     off_by_default,
     on_by_default,
+    one_of,
     unit_fk,
     utc_datetime,
     volunteer_fk,
@@ -32,7 +33,7 @@ class Post(Model):
 
     __tablename__ = "posts"
     __table_args__ = (
-        CheckConstraint("geofence_mode IN ('refuse','flag')", name="geofence_mode"),
+        one_of("geofence_mode", ("refuse", "flag")),
         CheckConstraint("min_minutes >= 0", name="min_minutes"),
         CheckConstraint("max_minutes > 0", name="max_minutes"),
         CheckConstraint("radius_m IS NULL OR radius_m > 0", name="radius_m"),
@@ -73,7 +74,7 @@ class Activity(Model):
 
     __tablename__ = "activities"
     __table_args__ = (
-        CheckConstraint("kind IN ('service','training','event')", name="kind"),
+        one_of("kind", ACTIVITY_KINDS),
         CheckConstraint("ends_at > starts_at", name="window"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
         Index("ix_activities_unit_starts", "unit_id", "starts_at"),

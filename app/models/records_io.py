@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -15,6 +15,7 @@ from app.models.base import (
     created,
     intpk,
     off_by_default,
+    one_of,
     user_fk,
     utc_datetime,
     utcnow,
@@ -46,8 +47,8 @@ class ExportJob(Model):
 
     __tablename__ = "export_jobs"
     __table_args__ = (
-        CheckConstraint("status IN ('queued','running','done','failed')", name="status"),
-        CheckConstraint("file_format IN ('xlsx','csv')", name="file_format"),
+        one_of("status", EXPORT_STATUSES),
+        one_of("file_format", ("xlsx", "csv")),
         Index("ix_export_jobs_requested_by", "requested_by_id", "created_at"),
     )
 

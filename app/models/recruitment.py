@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, user_fk, utc_datetime, volunteer_fk
+from app.models.base import created, intpk, one_of, user_fk, utc_datetime, volunteer_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -29,7 +29,7 @@ class ApplicationColumns:
     def __table_args__(cls) -> tuple:
         return (
             UniqueConstraint(f"{cls.subject}_id", "volunteer_id"),
-            CheckConstraint("status IN ('pending','accepted','declined')", name="status"),
+            one_of("status", APPLICATION_STATUSES),
         )
 
     @declared_attr

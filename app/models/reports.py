@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, long_text, user_fk, utc_datetime
+from app.models.base import created, intpk, long_text, one_of, user_fk, utc_datetime
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -42,8 +42,8 @@ class ProblemReport(Model):
 
     __tablename__ = "problem_reports"
     __table_args__ = (
-        CheckConstraint("status IN ('submitted','routed','replied','closed')", name="status"),
-        CheckConstraint("outcome IS NULL OR outcome IN ('confirmed','unfounded')", name="outcome"),
+        one_of("status", REPORT_STATUSES),
+        one_of("outcome", REPORT_OUTCOMES, nullable=True),
         CheckConstraint("(status = 'closed') = (outcome IS NOT NULL)", name="closed_has_outcome"),
         CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat"),
         CheckConstraint("lng IS NULL OR (lng BETWEEN -180 AND 180)", name="lng"),

@@ -8,7 +8,16 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, off_by_default, on_by_default, unit_fk, volunteer_fk
+from app.models.base import (
+    counter,
+    created,
+    intpk,
+    off_by_default,
+    on_by_default,
+    one_of,
+    unit_fk,
+    volunteer_fk,
+)
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -26,7 +35,7 @@ class Team(Model):
 
     __tablename__ = "teams"
     __table_args__ = (
-        CheckConstraint("level IN ('corps','brigade','squad','professional')", name="level"),
+        one_of("level", TEAM_LEVELS),
         CheckConstraint("(unit_id IS NULL) <> (station_id IS NULL)", name="one_owner"),
         CheckConstraint("level <> 'professional' OR speciality IS NOT NULL", name="speciality"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),

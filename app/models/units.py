@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
-from app.models.base import created, intpk, on_by_default
+from app.models.base import created, intpk, on_by_default, one_of
 
 
 class Unit(Model):
@@ -12,10 +12,10 @@ class Unit(Model):
 
     __tablename__ = "units"
     __table_args__ = (
-        CheckConstraint(
-            "kind IS NULL OR kind IN ('government','institution','enterprise','school','community',"
-            "'organisation')",
-            name="kind",
+        one_of(
+            "kind",
+            ("government", "institution", "enterprise", "school", "community", "organisation"),
+            nullable=True,
         ),
         CheckConstraint("headcount IS NULL OR headcount >= 1", name="headcount"),
     )
