@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, String, Text, TypeDecorator
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from app.models.accounts import Volunteer
 
 
 def utcnow() -> datetime:
@@ -67,6 +79,25 @@ def one_of(column: str, values: Iterable[str], *, nullable: bool = False) -> Che
     if nullable:
         condition = f"{column} IS NULL OR {condition}"
     return CheckConstraint(condition, name=column)
+
+
+class VolunteerEntry:
+    """A volunteer's entry under a subject: a sign-up to an activity, a project or a need, a
+    membership of a team, a notice read… One per subject and volunteer. The class names its
+    subject (`subject = "activity"`) and declares the subject's key (`activity_id`) itself."""
+
+    subject: ClassVar[str]
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (UniqueConstraint(f"{cls.subject}_id", "volunteer_id"),)
+
+    @declared_attr
+    def volunteer(cls) -> Mapped[Volunteer]:
+        return relationship("Volunteer")
+
+    id: Mapped[intpk]
+    volunteer_id: Mapped[volunteer_fk]
 
 
 class StoredFile:

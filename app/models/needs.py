@@ -9,10 +9,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import UTCDateTime, counter, created, intpk, one_of, user_fk, utc_datetime, volunteer_fk
+from app.models.base import (
+    UTCDateTime,
+    VolunteerEntry,
+    counter,
+    created,
+    intpk,
+    one_of,
+    user_fk,
+    utc_datetime,
+)
 
 if TYPE_CHECKING:
-    from app.models.accounts import Volunteer
     from app.models.catalogues import ServiceCategory
     from app.models.posts import Post
     from app.models.units import Unit
@@ -93,7 +101,7 @@ class Need(Model):
         return f"<Need {self.id} {self.status}>"
 
 
-class NeedSignup(Model):
+class NeedSignup(VolunteerEntry, Model):
     """A volunteer's sign-up to a published need; the unit confirms who serves."""
 
     __tablename__ = "need_signups"
@@ -101,13 +109,11 @@ class NeedSignup(Model):
         UniqueConstraint("need_id", "volunteer_id"),
         one_of("status", SIGNUP_STATUSES),
     )
+    subject = "need"
 
-    id: Mapped[intpk]
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[volunteer_fk]
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     created_at: Mapped[created]
     confirmed_at: Mapped[utc_datetime | None]
 
     need: Mapped[Need] = relationship("Need")
-    volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, long_text, one_of, unit_fk, user_fk, volunteer_fk
+from app.models.base import VolunteerEntry, created, intpk, long_text, one_of, unit_fk, user_fk
 
 if TYPE_CHECKING:
     from app.models.accounts import User
@@ -39,11 +39,11 @@ class Notice(Model):
     sent_by: Mapped[User | None] = relationship("User")
 
 
-class NoticeRead(Model):
-    __tablename__ = "notice_reads"
-    __table_args__ = (UniqueConstraint("notice_id", "volunteer_id"),)
+class NoticeRead(VolunteerEntry, Model):
+    """A volunteer has read a notice (when first opened)."""
 
-    id: Mapped[intpk]
+    __tablename__ = "notice_reads"
+    subject = "notice"
+
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[volunteer_fk]
     read_at: Mapped[created]

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import (
+    VolunteerEntry,
     counter,
     created,
     intpk,
@@ -17,11 +18,9 @@ from app.models.base import (
     one_of,
     unit_fk,
     utc_datetime,
-    volunteer_fk,
 )
 
 if TYPE_CHECKING:
-    from app.models.accounts import Volunteer
     from app.models.catalogues import ServiceCategory, Skill
     from app.models.units import Unit
 
@@ -117,13 +116,11 @@ class Activity(Model):
     skill: Mapped[Skill | None] = relationship("Skill")
 
 
-class ActivitySignup(Model):
+class ActivitySignup(VolunteerEntry, Model):
     __tablename__ = "activity_signups"
-    __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
+    subject = "activity"
 
-    id: Mapped[intpk]
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[volunteer_fk]
     created_at: Mapped[created]
     # Attendance: set when the volunteer checks in at the activity's post during it, or when
     # the unit admin marks it; a training counts for the volunteer only when attended.
@@ -131,4 +128,3 @@ class ActivitySignup(Model):
     attendance_source: Mapped[str | None] = mapped_column(String(10))  # 'checkin' or 'admin'
 
     activity: Mapped[Activity] = relationship("Activity")
-    volunteer: Mapped[Volunteer] = relationship("Volunteer")

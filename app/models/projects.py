@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, unit_fk, volunteer_fk
+from app.models.base import VolunteerEntry, counter, created, intpk, long_text, unit_fk
 
 if TYPE_CHECKING:
-    from app.models.accounts import Volunteer
     from app.models.catalogues import ServiceCategory
     from app.models.teams import Team
     from app.models.units import Unit
@@ -52,16 +51,13 @@ class Project(Model):
     team: Mapped[Team | None] = relationship("Team")
 
 
-class ProjectSignup(Model):
+class ProjectSignup(VolunteerEntry, Model):
     """A volunteer recruited by a project (signed up on its public page)."""
 
     __tablename__ = "project_signups"
-    __table_args__ = (UniqueConstraint("project_id", "volunteer_id"),)
+    subject = "project"
 
-    id: Mapped[intpk]
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[volunteer_fk]
     created_at: Mapped[created]
 
     project: Mapped[Project] = relationship("Project")
-    volunteer: Mapped[Volunteer] = relationship("Volunteer")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import (
+    VolunteerEntry,
     counter,
     created,
     intpk,
@@ -16,11 +17,9 @@ from app.models.base import (
     on_by_default,
     one_of,
     unit_fk,
-    volunteer_fk,
 )
 
 if TYPE_CHECKING:
-    from app.models.accounts import Volunteer
     from app.models.places import PracticePlace
     from app.models.units import Unit
 
@@ -65,17 +64,14 @@ class Team(Model):
         return f"<Team {self.id} {self.level} {self.name}>"
 
 
-class TeamMember(Model):
+class TeamMember(VolunteerEntry, Model):
     """A volunteer in a team (a volunteer can be in several); leaders record attendance."""
 
     __tablename__ = "team_members"
-    __table_args__ = (UniqueConstraint("team_id", "volunteer_id"),)
+    subject = "team"
 
-    id: Mapped[intpk]
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[volunteer_fk]
     is_leader: Mapped[off_by_default]
     created_at: Mapped[created]
 
     team: Mapped[Team] = relationship("Team")
-    volunteer: Mapped[Volunteer] = relationship("Volunteer")
