@@ -3,27 +3,24 @@ share their columns (ApplicationColumns) and their rules (app.services.recruitme
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, one_of, user_fk, utc_datetime, volunteer_fk
+from app.models.base import VolunteerEntry, created, one_of, user_fk, utc_datetime
 
 if TYPE_CHECKING:
-    from app.models.accounts import Volunteer
     from app.models.posts import Activity
     from app.models.teams import Team
 
 APPLICATION_STATUSES = ("pending", "accepted", "declined")
 
 
-class ApplicationColumns:
+class ApplicationColumns(VolunteerEntry):
     """What every application has: who applied with what note, and the admin's decision; one
     per volunteer and subject (the `subject`_id column of the class)."""
-
-    subject: ClassVar[str]
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
@@ -32,12 +29,6 @@ class ApplicationColumns:
             one_of("status", APPLICATION_STATUSES),
         )
 
-    @declared_attr
-    def volunteer(cls) -> Mapped[Volunteer]:
-        return relationship("Volunteer")
-
-    id: Mapped[intpk]
-    volunteer_id: Mapped[volunteer_fk]
     note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     reason: Mapped[str | None] = mapped_column(String(300))
