@@ -16,11 +16,11 @@ from app.models.base import (
     intpk,
     long_text,
     on_by_default,
-    one_of,
     unit_fk,
     utc_datetime,
     volunteer_fk,
 )
+from app.models.checks import not_negative, one_of
 
 if TYPE_CHECKING:
     from app.models.catalogues import VolunteerSkill
@@ -93,7 +93,7 @@ class Volunteer(Model):
     __table_args__ = (
         one_of("sex", ("M", "F")),
         CheckConstraint("star_level BETWEEN 0 AND 5", name="star_level"),
-        CheckConstraint("approved_seconds >= 0", name="approved_seconds"),
+        not_negative("approved_seconds"),
         one_of("guardian_consent_method", ("sms", "paper"), nullable=True),
         one_of(
             "political_status",

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.hours import hours
-from app.models.base import counter, created, intpk, one_of, user_fk, utc_datetime
+from app.models.base import counter, created, intpk, user_fk, utc_datetime
+from app.models.checks import not_negative, one_of
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -27,7 +28,7 @@ class ServiceRecord(Model):
         one_of("status", RECORD_STATUSES),
         one_of("source", RECORD_SOURCES),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="window"),
-        CheckConstraint("seconds >= 0", name="seconds"),
+        not_negative("seconds"),
         CheckConstraint("(status = 'open') = (ended_at IS NULL)", name="open_has_no_end"),
         # At most one open session per volunteer, enforced by the database: racing double
         # taps cannot open two.

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from sqlalchemy import (
-    CheckConstraint,
     DateTime,
     ForeignKey,
     LargeBinary,
@@ -69,16 +67,6 @@ counter = Annotated[int, mapped_column(default=0, server_default="0")]
 # A yes/no setting that starts as yes, or as no.
 on_by_default = Annotated[bool, mapped_column(default=True, server_default="1")]
 off_by_default = Annotated[bool, mapped_column(default=False, server_default="0")]
-
-
-def one_of(column: str, values: Iterable[str], *, nullable: bool = False) -> CheckConstraint:
-    """The CHECK constraint, named after the column, that the column holds one of the values (or
-    NULL, when nullable): one_of("status", ("open", "closed")) is status IN ('open','closed')."""
-    allowed = ",".join(f"'{value}'" for value in values)
-    condition = f"{column} IN ({allowed})"
-    if nullable:
-        condition = f"{column} IS NULL OR {condition}"
-    return CheckConstraint(condition, name=column)
 
 
 class VolunteerEntry:

@@ -9,7 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, one_of, unit_fk, user_fk, utc_datetime
+from app.models.base import counter, created, intpk, long_text, unit_fk, user_fk, utc_datetime
+from app.models.checks import one_of, positive
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -62,7 +63,7 @@ class Shift(Model):
 
     __tablename__ = "shifts"
     __table_args__ = (
-        CheckConstraint("quota > 0", name="quota"),
+        positive("quota"),
         CheckConstraint("filled >= 0 AND filled <= quota", name="filled"),
         CheckConstraint("ends_at > starts_at", name="window"),
         Index("ix_shifts_campaign_unit", "campaign_id", "unit_id"),

@@ -49,14 +49,14 @@ class CatalogueEntry:
             english = False
         return self.name_en if english and self.name_en else self.name
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.name}>"
+
 
 class ServiceCategory(CatalogueEntry, Model):
     """What a service is about; posts, activities (and projects, needs) carry one."""
 
     __tablename__ = "service_categories"
-
-    def __repr__(self) -> str:
-        return f"<ServiceCategory {self.id} {self.name}>"
 
 
 # Professional skills (专业技能) volunteers choose from; the migration seeds them.
@@ -79,9 +79,6 @@ class Skill(CatalogueEntry, Model):
     """A professional skill in the catalogue (doctor, lawyer, sign language…)."""
 
     __tablename__ = "skills"
-
-    def __repr__(self) -> str:
-        return f"<Skill {self.id} {self.name}>"
 
 
 class VolunteerSkill(Model):

@@ -9,7 +9,8 @@ from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, long_text, one_of, unit_fk, user_fk, utc_datetime, volunteer_fk
+from app.models.base import created, intpk, long_text, unit_fk, user_fk, utc_datetime, volunteer_fk
+from app.models.checks import one_of
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer

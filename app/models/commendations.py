@@ -16,12 +16,12 @@ from app.models.base import (
     intpk,
     long_text,
     off_by_default,
-    one_of,
     unit_fk,
     user_fk,
     utc_datetime,
     volunteer_fk,
 )
+from app.models.checks import one_of
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import created, intpk, user_fk
+from app.models.checks import not_negative
 
 if TYPE_CHECKING:
     from app.models.posts import Post
@@ -23,7 +24,7 @@ class PostDay(Model):
     __tablename__ = "post_days"
     __table_args__ = (
         UniqueConstraint("post_id", "day"),
-        CheckConstraint("beneficiaries IS NULL OR beneficiaries >= 0", name="beneficiaries"),
+        not_negative("beneficiaries", nullable=True),
     )
 
     id: Mapped[intpk]

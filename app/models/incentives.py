@@ -6,7 +6,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, on_by_default, one_of, user_fk, utc_datetime
+from app.models.base import counter, created, intpk, long_text, on_by_default, user_fk, utc_datetime
+from app.models.checks import not_negative, one_of, positive
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer
@@ -36,9 +37,9 @@ class Offer(Model):
     __tablename__ = "offers"
     __table_args__ = (
         CheckConstraint("min_star BETWEEN 0 AND 5", name="min_star"),
-        CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
+        not_negative("quantity", nullable=True),
         CheckConstraint("quantity IS NULL OR claimed_count <= quantity", name="quota"),
-        CheckConstraint("per_volunteer_limit IS NULL OR per_volunteer_limit > 0", name="per_volunteer_limit"),
+        positive("per_volunteer_limit", nullable=True),
         one_of("limit_period", ("total", "month")),
     )
 

@@ -8,7 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, one_of, user_fk
+from app.models.base import created, intpk, user_fk
+from app.models.checks import one_of
 
 COVER_SCOPES = ("unit", "list")
 

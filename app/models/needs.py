@@ -9,16 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import (
-    UTCDateTime,
-    VolunteerEntry,
-    counter,
-    created,
-    intpk,
-    one_of,
-    user_fk,
-    utc_datetime,
-)
+from app.models.base import UTCDateTime, VolunteerEntry, counter, created, intpk, user_fk, utc_datetime
+from app.models.checks import one_of, positive
 
 if TYPE_CHECKING:
     from app.models.catalogues import ServiceCategory
@@ -41,7 +33,7 @@ class Need(Model):
         one_of("status", NEED_STATUSES),
         one_of("source", NEED_SOURCES),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
-        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        positive("capacity", nullable=True),
         CheckConstraint("capacity IS NULL OR signup_count <= capacity", name="signups_within_capacity"),
         Index("ix_needs_unit_status", "unit_id", "status"),
         Index("ix_needs_status_created", "status", "created_at"),

@@ -9,7 +9,8 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, one_of, utc_datetime, volunteer_fk
+from app.models.base import counter, created, intpk, long_text, utc_datetime, volunteer_fk
+from app.models.checks import one_of
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer

@@ -9,7 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, on_by_default, one_of, unit_fk
+from app.models.base import created, intpk, on_by_default, unit_fk
+from app.models.checks import one_of
 
 if TYPE_CHECKING:
     from app.models.units import Unit

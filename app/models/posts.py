@@ -15,10 +15,10 @@ from app.models.base import (
     long_text,
     off_by_default,
     on_by_default,
-    one_of,
     unit_fk,
     utc_datetime,
 )
+from app.models.checks import not_negative, one_of, positive
 
 if TYPE_CHECKING:
     from app.models.catalogues import ServiceCategory, Skill
@@ -33,9 +33,9 @@ class Post(Model):
     __tablename__ = "posts"
     __table_args__ = (
         one_of("geofence_mode", ("refuse", "flag")),
-        CheckConstraint("min_minutes >= 0", name="min_minutes"),
-        CheckConstraint("max_minutes > 0", name="max_minutes"),
-        CheckConstraint("radius_m IS NULL OR radius_m > 0", name="radius_m"),
+        not_negative("min_minutes"),
+        positive("max_minutes"),
+        positive("radius_m", nullable=True),
     )
 
     id: Mapped[intpk]
@@ -75,7 +75,7 @@ class Activity(Model):
     __table_args__ = (
         one_of("kind", ACTIVITY_KINDS),
         CheckConstraint("ends_at > starts_at", name="window"),
-        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        positive("capacity", nullable=True),
         Index("ix_activities_unit_starts", "unit_id", "starts_at"),
     )
 

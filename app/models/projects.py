@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import VolunteerEntry, counter, created, intpk, long_text, unit_fk
+from app.models.checks import positive
 
 if TYPE_CHECKING:
     from app.models.catalogues import ServiceCategory
@@ -25,10 +26,8 @@ class Project(Model):
     __table_args__ = (
         CheckConstraint("(unit_id IS NULL) <> (team_id IS NULL)", name="one_owner"),
         CheckConstraint("ends_on >= starts_on", name="period"),
-        CheckConstraint("target_volunteers IS NULL OR target_volunteers > 0", name="target_volunteers"),
-        CheckConstraint(
-            "target_beneficiaries IS NULL OR target_beneficiaries > 0", name="target_beneficiaries"
-        ),
+        positive("target_volunteers", nullable=True),
+        positive("target_beneficiaries", nullable=True),
     )
 
     id: Mapped[intpk]

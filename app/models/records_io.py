@@ -15,11 +15,11 @@ from app.models.base import (
     created,
     intpk,
     off_by_default,
-    one_of,
     user_fk,
     utc_datetime,
     utcnow,
 )
+from app.models.checks import one_of
 
 if TYPE_CHECKING:
     from app.models.accounts import User

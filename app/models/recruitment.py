@@ -9,7 +9,8 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import VolunteerEntry, created, one_of, user_fk, utc_datetime
+from app.models.base import VolunteerEntry, created, user_fk, utc_datetime
+from app.models.checks import one_of
 
 if TYPE_CHECKING:
     from app.models.posts import Activity

@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import created, intpk, long_text, one_of, user_fk, utc_datetime
+from app.models.base import created, intpk, long_text, user_fk, utc_datetime
+from app.models.checks import one_of
 
 if TYPE_CHECKING:
     from app.models.accounts import User, Volunteer

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import UTCDateTime, intpk, utc_datetime, utcnow
+from app.models.checks import positive
 
 if TYPE_CHECKING:
     from app.models.accounts import Volunteer
@@ -19,7 +20,7 @@ class StarThreshold(Model):
     __tablename__ = "star_thresholds"
     __table_args__ = (
         CheckConstraint("level BETWEEN 1 AND 5", name="level"),
-        CheckConstraint("min_hours > 0", name="min_hours"),
+        positive("min_hours"),
     )
 
     level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

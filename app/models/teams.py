@@ -8,16 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import (
-    VolunteerEntry,
-    counter,
-    created,
-    intpk,
-    off_by_default,
-    on_by_default,
-    one_of,
-    unit_fk,
-)
+from app.models.base import VolunteerEntry, counter, created, intpk, off_by_default, on_by_default, unit_fk
+from app.models.checks import one_of, positive
 
 if TYPE_CHECKING:
     from app.models.places import PracticePlace
@@ -37,7 +29,7 @@ class Team(Model):
         one_of("level", TEAM_LEVELS),
         CheckConstraint("(unit_id IS NULL) <> (station_id IS NULL)", name="one_owner"),
         CheckConstraint("level <> 'professional' OR speciality IS NOT NULL", name="speciality"),
-        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        positive("capacity", nullable=True),
     )
 
     id: Mapped[intpk]

@@ -4,7 +4,8 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
-from app.models.base import created, intpk, on_by_default, one_of
+from app.models.base import created, intpk, on_by_default
+from app.models.checks import one_of
 
 
 class Unit(Model):
