@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from sqlalchemy import (
     DateTime,
@@ -72,9 +72,15 @@ off_by_default = Annotated[bool, mapped_column(default=False, server_default="0"
 class VolunteerEntry:
     """A volunteer's entry under a subject: a sign-up to an activity, a project or a need, a
     membership of a team, a notice read… One per subject and volunteer. The class names its
-    subject (`subject = "activity"`) and declares the subject's key (`activity_id`) itself."""
+    subject as a keyword (`class ActivitySignup(VolunteerEntry, Model, subject="activity")`)
+    and declares the subject's key (`activity_id`) itself."""
 
     subject: ClassVar[str]
+
+    def __init_subclass__(cls, subject: str | None = None, **kwargs: Any) -> None:
+        if subject is not None:
+            cls.subject = subject
+        super().__init_subclass__(**kwargs)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:

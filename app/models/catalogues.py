@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import counter, created, intpk, on_by_default
@@ -57,6 +57,16 @@ class ServiceCategory(CatalogueEntry, Model):
     """What a service is about; posts, activities (and projects, needs) carry one."""
 
     __tablename__ = "service_categories"
+
+
+class Categorised:
+    """A service that may carry a category (a post, an activity, a project)."""
+
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
+
+    @declared_attr
+    def category(cls) -> Mapped[ServiceCategory | None]:
+        return relationship("ServiceCategory")
 
 
 # Professional skills (专业技能) volunteers choose from; the migration seeds them.

@@ -93,7 +93,7 @@ class Need(Model):
         return f"<Need {self.id} {self.status}>"
 
 
-class NeedSignup(VolunteerEntry, Model):
+class NeedSignup(VolunteerEntry, Model, subject="need"):
     """A volunteer's sign-up to a published need; the unit confirms who serves."""
 
     __tablename__ = "need_signups"
@@ -101,7 +101,6 @@ class NeedSignup(VolunteerEntry, Model):
         UniqueConstraint("need_id", "volunteer_id"),
         one_of("status", SIGNUP_STATUSES),
     )
-    subject = "need"
 
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")

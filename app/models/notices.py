@@ -40,11 +40,10 @@ class Notice(Model):
     sent_by: Mapped[User | None] = relationship("User")
 
 
-class NoticeRead(VolunteerEntry, Model):
+class NoticeRead(VolunteerEntry, Model, subject="notice"):
     """A volunteer has read a notice (when first opened)."""
 
     __tablename__ = "notice_reads"
-    subject = "notice"
 
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
     read_at: Mapped[created]

@@ -18,16 +18,17 @@ from app.models.base import (
     unit_fk,
     utc_datetime,
 )
+from app.models.catalogues import Categorised
 from app.models.checks import not_negative, one_of, positive
 
 if TYPE_CHECKING:
-    from app.models.catalogues import ServiceCategory, Skill
+    from app.models.catalogues import Skill
     from app.models.units import Unit
 
 ACTIVITY_KINDS = ("service", "training", "event")
 
 
-class Post(Model):
+class Post(Categorised, Model):
     """A service post (志愿服务岗): a place with a printed QR poster."""
 
     __tablename__ = "posts"
@@ -41,7 +42,6 @@ class Post(Model):
     id: Mapped[intpk]
     unit_id: Mapped[unit_fk]
     name: Mapped[str] = mapped_column(String(100))
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     # The practice station (实践站) the post sits at, if any.
     station_id: Mapped[int | None] = mapped_column(ForeignKey("practice_places.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -61,14 +61,13 @@ class Post(Model):
     created_at: Mapped[created]
 
     unit: Mapped[Unit] = relationship("Unit")
-    category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
 
     @property
     def max_hours(self) -> float:
         return round(self.max_minutes / 60, 2)
 
 
-class Activity(Model):
+class Activity(Categorised, Model):
     """A planned service, training or event with a time window and capacity."""
 
     __tablename__ = "activities"
@@ -83,7 +82,6 @@ class Activity(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     # A skill the activity asks for: those who have it are listed first when staff are picked.
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"), index=True)
     # Sign-ups need a volunteer insurance cover on the activity's day.
@@ -112,13 +110,11 @@ class Activity(Model):
 
     unit: Mapped[Unit] = relationship("Unit")
     post: Mapped[Post | None] = relationship("Post")
-    category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
     skill: Mapped[Skill | None] = relationship("Skill")
 
 
-class ActivitySignup(VolunteerEntry, Model):
+class ActivitySignup(VolunteerEntry, Model, subject="activity"):
     __tablename__ = "activity_signups"
-    subject = "activity"
 
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
     created_at: Mapped[created]

@@ -11,15 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.base import VolunteerEntry, counter, created, intpk, long_text, unit_fk
+from app.models.catalogues import Categorised
 from app.models.checks import positive
 
 if TYPE_CHECKING:
-    from app.models.catalogues import ServiceCategory
     from app.models.teams import Team
     from app.models.units import Unit
 
 
-class Project(Model):
+class Project(Categorised, Model):
     """A project owned by a unit or by a team (exactly one of them)."""
 
     __tablename__ = "projects"
@@ -33,7 +33,6 @@ class Project(Model):
     id: Mapped[intpk]
     title: Mapped[str] = mapped_column(String(100))
     purpose: Mapped[long_text]
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), index=True)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     unit_id: Mapped[unit_fk | None]
@@ -45,16 +44,14 @@ class Project(Model):
     signup_count: Mapped[counter]
     created_at: Mapped[created]
 
-    category: Mapped[ServiceCategory | None] = relationship("ServiceCategory")
     unit: Mapped[Unit | None] = relationship("Unit")
     team: Mapped[Team | None] = relationship("Team")
 
 
-class ProjectSignup(VolunteerEntry, Model):
+class ProjectSignup(VolunteerEntry, Model, subject="project"):
     """A volunteer recruited by a project (signed up on its public page)."""
 
     __tablename__ = "project_signups"
-    subject = "project"
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     created_at: Mapped[created]

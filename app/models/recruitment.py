@@ -38,24 +38,22 @@ class ApplicationColumns(VolunteerEntry):
     created_at: Mapped[created]
 
 
-class ActivityApplication(ApplicationColumns, Model):
+class ActivityApplication(ApplicationColumns, Model, subject="activity"):
     """A volunteer's application: pending → accepted (a place is taken: a sign-up) or
     declined, with the admin's reason. One per volunteer and activity."""
 
     __tablename__ = "activity_applications"
-    subject = "activity"
 
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
 
     activity: Mapped[Activity] = relationship("Activity")
 
 
-class TeamApplication(ApplicationColumns, Model):
+class TeamApplication(ApplicationColumns, Model, subject="team"):
     """An application to join a team: pending → accepted (a place is taken: a membership) or
     declined, with the admin's reason. One per volunteer and team."""
 
     __tablename__ = "team_applications"
-    subject = "team"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
 

@@ -56,11 +56,10 @@ class Team(Model):
         return f"<Team {self.id} {self.level} {self.name}>"
 
 
-class TeamMember(VolunteerEntry, Model):
+class TeamMember(VolunteerEntry, Model, subject="team"):
     """A volunteer in a team (a volunteer can be in several); leaders record attendance."""
 
     __tablename__ = "team_members"
-    subject = "team"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     is_leader: Mapped[off_by_default]
