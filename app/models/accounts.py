@@ -11,7 +11,6 @@ from app.extensions import Model
 from app.hours import hours
 from app.masking import mask
 from app.models.base import (
-    counter,
     created,
     intpk,
     long_text,
@@ -143,7 +142,7 @@ class Volunteer(Model):
     guardian_relationship: Mapped[str | None] = mapped_column(String(20))
     # Cached ledger total: always equal to the sum of approved records (flask hours verify).
     approved_seconds: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    star_level: Mapped[counter]
+    star_level: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created]
 
     user: Mapped[User] = relationship("User", back_populates="volunteer")

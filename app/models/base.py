@@ -46,9 +46,9 @@ intpk = Annotated[int, mapped_column(primary_key=True)]
 utc_datetime = Annotated[datetime, mapped_column(UTCDateTime)]
 # The moment the row was written (UTC), filled in on insert.
 created = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
-# The unit a row belongs to (indexed: rows are listed by unit).
+# A unit: the one a row belongs to, most often (indexed: rows are listed by unit).
 unit_fk = Annotated[int, mapped_column(ForeignKey("units.id"), index=True)]
-# The volunteer a row is about (indexed: rows are listed by volunteer).
+# A volunteer: the one a row is about, most often (indexed: rows are listed by volunteer).
 volunteer_fk = Annotated[int, mapped_column(ForeignKey("volunteers.id"), index=True)]
 # The user (a login) who did something to the row: created it, reviewed it, answered it…
 user_fk = Annotated[int, mapped_column(ForeignKey("users.id"))]

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, on_by_default
+from app.models.base import created, intpk, on_by_default
 
 # The common categories every new deployment starts with (the migration seeds them):
 # (name, English name), in display order.
@@ -34,7 +34,7 @@ class CatalogueEntry:
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(30), unique=True)
     name_en: Mapped[str | None] = mapped_column(String(60))
-    position: Mapped[counter]
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[on_by_default]
     created_at: Mapped[created]
 

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import counter, created, intpk, long_text, utc_datetime, volunteer_fk
+from app.models.base import created, intpk, long_text, utc_datetime, volunteer_fk
 from app.models.checks import one_of
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class OfflineTap(Model):
     counted_at: Mapped[utc_datetime]
     received_at: Mapped[created]
     # server clock minus device clock, measured at upload
-    clock_offset_seconds: Mapped[counter]
+    clock_offset_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     lat: Mapped[float | None]
     lng: Mapped[float | None]
     flags: Mapped[str] = mapped_column(String(100), default="", server_default="")
