@@ -226,17 +226,7 @@ def create_record(
         note=note,
         created_by_id=by.id if by else None,
     )
-    db.session.add(record)
-    db.session.flush()
-    audit.log(
-        "record.created",
-        record,
-        by=by,
-        unit_id=record.unit_id,
-        source=source,
-        seconds=seconds,
-        volunteer_id=volunteer.id,
-    )
+    audit.added("record.created", record, by=by, source=source, seconds=seconds, volunteer_id=volunteer.id)
     if status == "approved":
         approve(record, by=by)
     return record
@@ -297,15 +287,7 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
         raise Conflict(_("该记录当前不能驳回（当前状态：%(s)s）", s=record.status))
     if was == "approved":
         rollups.record_withdrawn(record, _add_to_total(record.volunteer_id, -record.seconds))
-    audit.log(
-        "record.rejected",
-        record,
-        by=by,
-        unit_id=record.unit_id,
-        reason=reason,
-        was=was,
-        seconds=record.seconds,
-    )
+    audit.changed("record.rejected", record, by=by, reason=reason, was=was, seconds=record.seconds)
     return record
 
 

@@ -36,16 +36,8 @@ def _transition(
     db.session.refresh(need)
     if not done:
         raise Conflict(_("该需求当前的状态不能进行此操作（当前：%(s)s）", s=status_label(need.status)))
-    audit.log(
-        f"need.{action}",
-        need,
-        by=by,
-        unit_id=need.unit_id,
-        reason=reason,
-        was=was,
-        status=need.status,
-        **{k: v for k, v in values.items() if k in ("merged_into_id", "capacity")},
-    )
+    told = {k: v for k, v in values.items() if k in ("merged_into_id", "capacity")}
+    audit.changed(f"need.{action}", need, by=by, reason=reason, was=was, status=need.status, **told)
     return need
 
 
