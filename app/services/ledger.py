@@ -165,10 +165,7 @@ def close_record(
     record.check_out_lat, record.check_out_lng = lat, lng
     record.flags = ",".join(dict.fromkeys(record.flag_list + flags + cap_flags))
     record.status = "pending"
-    db.session.flush()
-    audit.log(
-        "record.checked_out", record, by=by, unit_id=record.unit_id, seconds=seconds, flags=record.flags
-    )
+    audit.changed("record.checked_out", record, by=by, seconds=seconds, flags=record.flags)
     if post is not None and post.auto_approve and not set(record.flag_list) & NEEDS_REVIEW:
         approve(record, by=None)
     return record
