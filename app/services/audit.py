@@ -30,6 +30,21 @@ def log(
     return entry
 
 
+def added(action: str, obj, *, by: User | None, **data) -> AuditEntry:
+    """A new row of a unit: add it, flush it for its id, and write its creation into the trail
+    under the row's own unit."""
+    db.session.add(obj)
+    db.session.flush()
+    return log(action, obj, by=by, unit_id=obj.unit_id, **data)
+
+
+def changed(action: str, obj, *, by: User | None, reason: str | None = None, **data) -> AuditEntry:
+    """A row of a unit has changed: flush the change and write it into the trail under the
+    row's own unit."""
+    db.session.flush()
+    return log(action, obj, by=by, unit_id=obj.unit_id, reason=reason, **data)
+
+
 def trail(obj) -> list[AuditEntry]:
     """Every audit entry of an object, oldest first."""
     from sqlalchemy import select

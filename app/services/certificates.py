@@ -166,12 +166,10 @@ def issue_once(
     db.session.flush()
     # The number is the row id, so concurrent issues never collide.
     cert.cert_no = f"VS{local(cert.issued_at).year}-{cert.id:06d}"
-    db.session.flush()
-    audit.log(
+    audit.changed(
         "certificate.issued",
         cert,
         by=by,
-        unit_id=cert.unit_id,
         volunteer_id=volunteer.id,
         cert_no=cert.cert_no,
         total_seconds=total,

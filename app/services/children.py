@@ -90,12 +90,8 @@ def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunt
         user_id=user.id,
         volunteer_no=number,
         name=name,
-        id_number_encrypted=identity.encrypt(resident.number),
-        id_number_hash=id_hash,
-        id_number_masked=identity.mask_id_number(resident.number),
+        **identity.person_columns(resident),
         phone=None,
-        birth_date=resident.birth_date,
-        sex=resident.sex,
         unit_id=guardian.unit_id,
         guardian_id=guardian.id,
         guardian_relationship=data.relationship,
@@ -104,13 +100,10 @@ def register_child(guardian: Volunteer, data: ChildInput, *, by: User) -> Volunt
         consent_at=at,
         guardian_consent_at=at,
     )
-    db.session.add(child)
-    db.session.flush()
-    audit.log(
+    audit.added(
         "volunteer.child_registered",
         child,
         by=by,
-        unit_id=child.unit_id,
         guardian_id=guardian.id,
         relationship=data.relationship,
         volunteer_no=number,

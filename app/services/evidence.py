@@ -83,15 +83,7 @@ def keep_activity_evidence(
     kept = photos.attach(ACTIVITY, activity.id, uploads, by=by, unit_id=activity.unit_id)
     if beneficiaries != activity.beneficiaries or kept:
         activity.beneficiaries = beneficiaries
-        db.session.flush()
-        audit.log(
-            "activity.evidence",
-            activity,
-            by=by,
-            unit_id=activity.unit_id,
-            beneficiaries=beneficiaries,
-            photos=len(kept),
-        )
+        audit.changed("activity.evidence", activity, by=by, beneficiaries=beneficiaries, photos=len(kept))
     return kept
 
 

@@ -127,12 +127,10 @@ def confirm_by_link(token: str, at: datetime | None = None) -> Volunteer:
     volunteer = volunteer_for_link(token, at)
     volunteer.guardian_consent_at, volunteer.guardian_consent_method = at, "sms"
     volunteer.guardian_token_hash = None
-    db.session.flush()
-    audit.log(
+    audit.changed(
         "volunteer.guardian_consent",
         volunteer,
         by=None,
-        unit_id=volunteer.unit_id,
         method="sms",
         guardian_phone=mask_phone(volunteer.guardian_phone) if volunteer.guardian_phone else None,
     )
@@ -153,8 +151,5 @@ def record_paper_consent(
     volunteer.guardian_consent_at, volunteer.guardian_consent_method = at or now(), "paper"
     volunteer.guardian_consent_note = note
     volunteer.guardian_token_hash = None
-    db.session.flush()
-    audit.log(
-        "volunteer.guardian_consent", volunteer, by=by, unit_id=volunteer.unit_id, method="paper", note=note
-    )
+    audit.changed("volunteer.guardian_consent", volunteer, by=by, method="paper", note=note)
     return volunteer

@@ -72,6 +72,18 @@ def resident_or_field_error(
         return None
 
 
+def person_columns(resident: ResidentId) -> dict:
+    """A person's row's columns taken from their resident ID: the number kept encrypted, hashed
+    and masked, and the birth date and sex it carries."""
+    return {
+        "id_number_encrypted": encrypt(resident.number),
+        "id_number_hash": keyed_hash(resident.number),
+        "id_number_masked": mask_id_number(resident.number),
+        "birth_date": resident.birth_date,
+        "sex": resident.sex,
+    }
+
+
 def normalize_phone(raw: str) -> str:
     phone = re.sub(r"[\s-]", "", raw or "")
     if phone.startswith("+86"):

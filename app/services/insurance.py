@@ -94,16 +94,7 @@ def create_cover(data: CoverInput, *, by: User) -> InsuranceCover:
         created_by_id=by.id,
     )
     cover.members = [InsuranceCoverMember(volunteer_id=v.id) for v in members]
-    db.session.add(cover)
-    db.session.flush()
-    audit.log(
-        "insurance.cover_created",
-        cover,
-        by=by,
-        unit_id=cover.unit_id,
-        scope=cover.scope,
-        members=len(members),
-    )
+    audit.added("insurance.cover_created", cover, by=by, scope=cover.scope, members=len(members))
     return cover
 
 

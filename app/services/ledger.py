@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db, execute_dml
+from app.extensions import db
 from app.models import Post, ServiceRecord, User, Volunteer
-from app.services import audit, rollups, stars
+from app.services import audit, moves, rollups, stars
 from app.services.clock import local, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.inputs import SERVICE_MIN_YEAR, service_year_ok
@@ -165,10 +165,7 @@ def close_record(
     record.check_out_lat, record.check_out_lng = lat, lng
     record.flags = ",".join(dict.fromkeys(record.flag_list + flags + cap_flags))
     record.status = "pending"
-    db.session.flush()
-    audit.log(
-        "record.checked_out", record, by=by, unit_id=record.unit_id, seconds=seconds, flags=record.flags
-    )
+    audit.changed("record.checked_out", record, by=by, seconds=seconds, flags=record.flags)
     if post is not None and post.auto_approve and not set(record.flag_list) & NEEDS_REVIEW:
         approve(record, by=None)
     return record
@@ -226,17 +223,7 @@ def create_record(
         note=note,
         created_by_id=by.id if by else None,
     )
-    db.session.add(record)
-    db.session.flush()
-    audit.log(
-        "record.created",
-        record,
-        by=by,
-        unit_id=record.unit_id,
-        source=source,
-        seconds=seconds,
-        volunteer_id=volunteer.id,
-    )
+    audit.added("record.created", record, by=by, source=source, seconds=seconds, volunteer_id=volunteer.id)
     if status == "approved":
         approve(record, by=by)
     return record
@@ -255,23 +242,9 @@ def _add_to_total(volunteer_id: int, delta: int) -> Volunteer:
     return volunteer
 
 
-def _move(record: ServiceRecord, sources: tuple[str, ...], **values) -> bool:
-    """A review's status change, in one UPDATE guarded by the status it starts from, so that
-    of two reviewers acting at once only one moves the record; False if it was not in
-    `sources` (the record is read afresh either way)."""
-    done = execute_dml(
-        update(ServiceRecord)
-        .where(ServiceRecord.id == record.id, ServiceRecord.status.in_(sources))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(record)
-    return bool(done)
-
-
 def approve(record: ServiceRecord, *, by: User | None) -> ServiceRecord:
     """pending → approved, once; the hours count from now on."""
-    if not _move(
+    if not moves.move(
         record, ("pending",), status="approved", reviewed_by_id=by.id if by else None, reviewed_at=now()
     ):
         raise Conflict(_("只能审核通过待审核的记录（当前状态：%(s)s）", s=record.status))
@@ -286,7 +259,7 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
     if not reason or len(reason) > 500:
         raise ValidationFailed(fields={"reason": [_("请填写不通过的原因（不超过500字）")]})
     was = record.status
-    if not _move(
+    if not moves.move(
         record,
         ("pending", "approved"),
         status="rejected",
@@ -297,15 +270,7 @@ def reject(record: ServiceRecord, *, by: User | None, reason: str) -> ServiceRec
         raise Conflict(_("该记录当前不能驳回（当前状态：%(s)s）", s=record.status))
     if was == "approved":
         rollups.record_withdrawn(record, _add_to_total(record.volunteer_id, -record.seconds))
-    audit.log(
-        "record.rejected",
-        record,
-        by=by,
-        unit_id=record.unit_id,
-        reason=reason,
-        was=was,
-        seconds=record.seconds,
-    )
+    audit.changed("record.rejected", record, by=by, reason=reason, was=was, seconds=record.seconds)
     return record
 
 

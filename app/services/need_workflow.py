@@ -6,11 +6,11 @@ and an audit entry."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 
-from app.extensions import db, execute_dml
+from app.extensions import db
 from app.models import Need, ServiceRecord, Unit, User
-from app.services import audit, posts
+from app.services import audit, moves, posts
 from app.services.clock import local, now
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.needs import CAPACITY_MAX, OPEN_STATUSES, REASON_MAX, by_code, can_manage, status_label
@@ -27,25 +27,10 @@ def _transition(
 ) -> Need:
     """Move the need from one of from_statuses, once, and write the audit entry."""
     was = need.status
-    done = execute_dml(
-        update(Need)
-        .where(Need.id == need.id, Need.status.in_(from_statuses))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(need)
-    if not done:
+    if not moves.move(need, from_statuses, **values):
         raise Conflict(_("该需求当前的状态不能进行此操作（当前：%(s)s）", s=status_label(need.status)))
-    audit.log(
-        f"need.{action}",
-        need,
-        by=by,
-        unit_id=need.unit_id,
-        reason=reason,
-        was=was,
-        status=need.status,
-        **{k: v for k, v in values.items() if k in ("merged_into_id", "capacity")},
-    )
+    told = {k: v for k, v in values.items() if k in ("merged_into_id", "capacity")}
+    audit.changed(f"need.{action}", need, by=by, reason=reason, was=was, status=need.status, **told)
     return need
 
 

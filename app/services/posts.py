@@ -356,13 +356,5 @@ def mark_attendance(activity: Activity, attended_volunteer_ids: set[int], *, by:
         elif signup.volunteer_id not in attended_volunteer_ids and signup.attended_at is not None:
             signup.attended_at, signup.attendance_source = None, None
             cleared += 1
-    db.session.flush()
-    audit.log(
-        "activity.attendance_marked",
-        activity,
-        by=by,
-        unit_id=activity.unit_id,
-        marked=marked,
-        cleared=cleared,
-    )
+    audit.changed("activity.attendance_marked", activity, by=by, marked=marked, cleared=cleared)
     return marked, cleared

@@ -5,7 +5,7 @@ volunteers sign up on its public page; the page shows what the project has done 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_babel import gettext as _
@@ -75,18 +75,7 @@ def _validated(data: ProjectInput, by: User) -> ProjectInput:
             fields["team_id"] = [_("请选择您管理的志愿服务队")]
     if fields:
         raise ValidationFailed(fields=fields)
-    return ProjectInput(
-        title=title,
-        purpose=purpose,
-        starts_on=data.starts_on,
-        ends_on=data.ends_on,
-        unit_id=data.unit_id,
-        team_id=data.team_id,
-        category_id=data.category_id,
-        target_volunteers=data.target_volunteers,
-        target_beneficiaries=data.target_beneficiaries,
-        budget_source=budget,
-    )
+    return replace(data, title=title, purpose=purpose, budget_source=budget)
 
 
 def create_project(data: ProjectInput, *, by: User) -> Project:

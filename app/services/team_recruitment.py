@@ -45,14 +45,8 @@ def set_recruitment(team: Team, *, requires_application: bool, capacity: int | N
         )
     team.requires_application = requires_application
     team.capacity = capacity
-    db.session.flush()
-    audit.log(
-        "team.recruitment_set",
-        team,
-        by=by,
-        unit_id=team.unit_id,
-        requires_application=requires_application,
-        capacity=capacity,
+    audit.changed(
+        "team.recruitment_set", team, by=by, requires_application=requires_application, capacity=capacity
     )
     return team
 

@@ -12,11 +12,11 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Coupon, Merchant, Offer, User, Volunteer
-from app.services import audit, qr
+from app.services import qr
 from app.services.clock import now
 from app.services.errors import CodeInvalid, Conflict
 from app.services.incentives import typed_codes
-from app.services.incentives.coupons import get_coupon, refusal
+from app.services.incentives.coupons import get_coupon, log_step, refusal
 from app.services.incentives.offers import eligible_offers
 
 
@@ -41,14 +41,7 @@ def redeem(coupon_id: int, merchant: Merchant, *, by: User | None, at: datetime 
         coupon = get_coupon(coupon_id)
         db.session.refresh(coupon)
         raise refusal(coupon, merchant, at) or Conflict(_("该优惠券当前不能核销"))
-    audit.log(
-        "coupon.redeemed",
-        coupon,
-        by=by,
-        merchant_id=merchant.id,
-        offer_id=coupon.offer_id,
-        volunteer_id=coupon.volunteer_id,
-    )
+    log_step("coupon.redeemed", coupon, by=by)
     return coupon
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, execute_dml
-from app.models import Coupon, Merchant, Offer, Volunteer
+from app.models import Coupon, Merchant, Offer, User, Volunteer
 from app.services import audit, ledger, qr
 from app.services.clock import iso, local, now
 from app.services.errors import (
@@ -94,15 +94,20 @@ def claim_coupon(volunteer: Volunteer, offer: Offer, *, at: datetime | None = No
     db.session.add(coupon)
     db.session.flush()
     db.session.refresh(offer, ["claimed_count"])
-    audit.log(
-        "coupon.claimed",
-        coupon,
-        by=volunteer.user,
-        offer_id=offer.id,
-        merchant_id=offer.merchant_id,
-        volunteer_id=volunteer.id,
-    )
+    log_step("coupon.claimed", coupon, by=volunteer.user)
     return coupon
+
+
+def log_step(action: str, coupon: Coupon, *, by: User | None) -> None:
+    """A coupon's step in the audit trail names its offer, merchant and volunteer."""
+    audit.log(
+        action,
+        coupon,
+        by=by,
+        offer_id=coupon.offer_id,
+        merchant_id=coupon.merchant_id,
+        volunteer_id=coupon.volunteer_id,
+    )
 
 
 def get_coupon(coupon_id: int) -> Coupon:

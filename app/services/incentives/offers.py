@@ -80,16 +80,13 @@ def create_offer(merchant: Merchant, data: OfferInput, *, by: User | None) -> Of
     )
     db.session.add(offer)
     db.session.flush()
-    audit.log(
-        "offer.created",
-        offer,
-        by=by,
-        merchant_id=merchant.id,
-        title=offer.title,
-        min_star=offer.min_star,
-        quantity=offer.quantity,
-    )
+    _log_step("offer.created", offer, by=by, min_star=offer.min_star, quantity=offer.quantity)
     return offer
+
+
+def _log_step(action: str, offer: Offer, *, by: User | None, **data) -> None:
+    """An offer's step in the audit trail names its merchant and title."""
+    audit.log(action, offer, by=by, merchant_id=offer.merchant_id, title=offer.title, **data)
 
 
 def update_offer(offer: Offer, data: OfferInput, *, by: User | None) -> Offer:
@@ -115,7 +112,7 @@ def update_offer(offer: Offer, data: OfferInput, *, by: User | None) -> Offer:
             raise ValidationFailed(fields={"quantity": [_("总量不能少于已领取的数量")]})
         db.session.refresh(offer)
     db.session.flush()
-    audit.log("offer.updated", offer, by=by, merchant_id=offer.merchant_id, title=offer.title)
+    _log_step("offer.updated", offer, by=by)
     return offer
 
 
