@@ -4,7 +4,7 @@ the named volunteer's consent to show the full name, on the phone."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from app.services import commendations, honour_votes, objections, volunteers
 from app.services.bulletins.honours import honours_in
 from app.services.errors import get_or_404
 from app.services.months import Month
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, answered_consent, domain_errors, form_status
 from app.web.honour_forms import ObjectionForm, VoteCodeForm, VoteForm
 
 bp = Blueprint("honours", __name__)
@@ -105,10 +105,11 @@ def mine():
 @role_required("volunteer")
 def consent(nominee_id: int):
     me = volunteers.volunteer_of(current_user)
-    if BaseForm().validate_on_submit():
-        agree = request.form.get("answer") == "agree"
-        commendations.answer_consent(get_or_404(Nominee, nominee_id), me, agree=agree)
-        flash(_("已同意公开您的姓名") if agree else _("公示中将只显示您的姓氏"), "success")
+    answered_consent(
+        lambda agree: commendations.answer_consent(get_or_404(Nominee, nominee_id), me, agree=agree),
+        _("已同意公开您的姓名"),
+        _("公示中将只显示您的姓氏"),
+    )
     return redirect(url_for(".mine"))
 
 
