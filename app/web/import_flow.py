@@ -21,9 +21,8 @@ from app.web.import_forms import MapForm, UploadForm, mapping_from_form
 
 @dataclass(frozen=True)
 class ImportPages:
-    kind: (
-        str  # the column mapping's kind, "records" or "roster": it names the fields a column may be mapped to
-    )
+    # the column mapping's kind, "records" or "roster": it names the fields a column may be mapped to
+    kind: str
     review: Callable[..., import_flow.Review]  # the import's service review()
     title: Callable[[], str]
     upload_template: str
