@@ -12,90 +12,75 @@ from flask_login import current_user
 from app.hours import hours as in_hours
 from app.services.clock import local
 
-# Navigation of the portal, per role: (endpoint, label). Entries whose endpoint does not
-# exist yet are skipped, so an area appears as soon as its blueprint is registered.
-NAVIGATION = {
-    "platform_admin": [
-        ("admin.dashboard", _l("概览")),
-        ("admin.units", _l("成员单位")),
-        ("admin.volunteers", _l("志愿者")),
-        ("posts.index", _l("服务岗")),
-        ("records.index", _l("服务记录")),
-        ("merchants_admin.index", _l("商家")),
-        ("stars_admin.thresholds", _l("星级规则")),
-        ("certificates.index", _l("服务证明")),
-        ("bulletins.index", _l("月通报")),
-        ("office.index", _l("整改与任务")),
-        ("system.jobs", _l("任务日志")),
-    ],
-    "unit_admin": [
-        ("admin.dashboard", _l("概览")),
-        ("admin.volunteers", _l("志愿者")),
-        ("posts.index", _l("服务岗")),
-        ("activities.index", _l("活动")),
-        ("records.index", _l("服务记录")),
-        ("certificates.index", _l("服务证明")),
-        ("bulletins.index", _l("月通报")),
-        ("office.index", _l("整改与任务")),
-    ],
-    "merchant": [
-        ("merchant.scan", _l("扫码核销")),
-        ("merchant.offers", _l("优惠")),
-        ("merchant.dashboard", _l("核销统计")),
-    ],
-    "volunteer": [
-        ("volunteer.home", _l("我的")),
-        ("volunteer.records", _l("服务记录")),
-        ("volunteer.card", _l("志愿者码")),
-        ("coupons.mine", _l("优惠券")),
-        ("needs.tasks", _l("微心愿")),
-        ("profile.edit", _l("我的资料")),
-        ("children.index", _l("我的孩子")),
-        ("shifts.mine", _l("我的排班")),
-        ("applications.mine", _l("我的申请")),
-        ("notices.mine", _l("通知公告")),
-        ("teams.index", _l("我带的队")),
-        ("projects.index", _l("项目")),
-    ],
-}
-# The areas an admin opens less often, under 更多 (a <details> menu: no script needed).
-NAVIGATION_MORE = {
-    "platform_admin": [
-        ("needs_admin.index", _l("群众需求")),
-        ("teams.index", _l("志愿服务队")),
-        ("places.index", _l("实践阵地")),
-        ("projects.index", _l("项目")),
-        ("categories.index", _l("服务类别")),
-        ("skills.index", _l("专业技能")),
-        ("unit_profile.registration", _l("登记率")),
-        ("insurance.index", _l("保险")),
-        ("office.scores", _l("单位测评得分")),
-        ("reviews.index", _l("半年和年度点评")),
-        ("contributions.index", _l("捐赠和献血")),
-        ("reports_admin.index", _l("随手拍")),
-        ("column_admin.index", _l("志愿风采")),
-        ("honours_admin.index", _l("先进典型")),
-        ("assessment.index", _l("测评资料")),
-        ("campaigns.index", _l("主题与专项行动")),
-        ("notices.index", _l("通知公告")),
-    ],
-    "unit_admin": [
-        ("needs_admin.index", _l("群众需求")),
-        ("teams.index", _l("志愿服务队")),
-        ("places.index", _l("实践阵地")),
-        ("projects.index", _l("项目")),
-        ("unit_profile.mine", _l("本单位")),
-        ("insurance.index", _l("保险")),
-        ("office.scores", _l("单位测评得分")),
-        ("reviews.index", _l("半年和年度点评")),
-        ("contributions.index", _l("捐赠和献血")),
-        ("reports_admin.index", _l("随手拍")),
-        ("column_admin.index", _l("志愿风采")),
-        ("assessment.index", _l("测评资料")),
-        ("campaigns.index", _l("主题与专项行动")),
-        ("notices.index", _l("通知公告")),
-    ],
-}
+# Who sees an entry of the menu, and where: in the bar or under 更多.
+OFFICE = ("platform_admin",)
+UNIT = ("unit_admin",)
+ADMINS = OFFICE + UNIT
+MERCHANT = ("merchant",)
+VOLUNTEER = ("volunteer",)
+ROLES = ADMINS + MERCHANT + VOLUNTEER
+MAIN, MORE = "main", "more"
+
+# The portal's menu, each area once: (endpoint, label, the roles that see it, where), in menu
+# order. Entries whose endpoint does not exist yet are skipped, so an area appears as soon as
+# its blueprint is registered.
+MENU = [
+    ("admin.dashboard", _l("概览"), ADMINS, MAIN),
+    ("admin.units", _l("成员单位"), OFFICE, MAIN),
+    ("admin.volunteers", _l("志愿者"), ADMINS, MAIN),
+    ("posts.index", _l("服务岗"), ADMINS, MAIN),
+    ("activities.index", _l("活动"), UNIT, MAIN),
+    ("records.index", _l("服务记录"), ADMINS, MAIN),
+    ("merchants_admin.index", _l("商家"), OFFICE, MAIN),
+    ("stars_admin.thresholds", _l("星级规则"), OFFICE, MAIN),
+    ("certificates.index", _l("服务证明"), ADMINS, MAIN),
+    ("bulletins.index", _l("月通报"), ADMINS, MAIN),
+    ("office.index", _l("整改与任务"), ADMINS, MAIN),
+    ("system.jobs", _l("任务日志"), OFFICE, MAIN),
+    ("merchant.scan", _l("扫码核销"), MERCHANT, MAIN),
+    ("merchant.offers", _l("优惠"), MERCHANT, MAIN),
+    ("merchant.dashboard", _l("核销统计"), MERCHANT, MAIN),
+    ("volunteer.home", _l("我的"), VOLUNTEER, MAIN),
+    ("volunteer.records", _l("服务记录"), VOLUNTEER, MAIN),
+    ("volunteer.card", _l("志愿者码"), VOLUNTEER, MAIN),
+    ("coupons.mine", _l("优惠券"), VOLUNTEER, MAIN),
+    ("needs.tasks", _l("微心愿"), VOLUNTEER, MAIN),
+    ("profile.edit", _l("我的资料"), VOLUNTEER, MAIN),
+    ("children.index", _l("我的孩子"), VOLUNTEER, MAIN),
+    ("shifts.mine", _l("我的排班"), VOLUNTEER, MAIN),
+    ("applications.mine", _l("我的申请"), VOLUNTEER, MAIN),
+    ("notices.mine", _l("通知公告"), VOLUNTEER, MAIN),
+    ("teams.index", _l("我带的队"), VOLUNTEER, MAIN),
+    ("projects.index", _l("项目"), VOLUNTEER, MAIN),
+    # under 更多, the areas an admin opens less often (a <details> menu: no script needed)
+    ("needs_admin.index", _l("群众需求"), ADMINS, MORE),
+    ("teams.index", _l("志愿服务队"), ADMINS, MORE),
+    ("places.index", _l("实践阵地"), ADMINS, MORE),
+    ("projects.index", _l("项目"), ADMINS, MORE),
+    ("categories.index", _l("服务类别"), OFFICE, MORE),
+    ("skills.index", _l("专业技能"), OFFICE, MORE),
+    ("unit_profile.registration", _l("登记率"), OFFICE, MORE),
+    ("unit_profile.mine", _l("本单位"), UNIT, MORE),
+    ("insurance.index", _l("保险"), ADMINS, MORE),
+    ("office.scores", _l("单位测评得分"), ADMINS, MORE),
+    ("reviews.index", _l("半年和年度点评"), ADMINS, MORE),
+    ("contributions.index", _l("捐赠和献血"), ADMINS, MORE),
+    ("reports_admin.index", _l("随手拍"), ADMINS, MORE),
+    ("column_admin.index", _l("志愿风采"), ADMINS, MORE),
+    ("honours_admin.index", _l("先进典型"), OFFICE, MORE),
+    ("assessment.index", _l("测评资料"), ADMINS, MORE),
+    ("campaigns.index", _l("主题与专项行动"), ADMINS, MORE),
+    ("notices.index", _l("通知公告"), ADMINS, MORE),
+]
+
+
+def _menu_of(role: str, where: str) -> list[tuple[str, str]]:
+    """A role's entries in the bar or under 更多, in menu order: (endpoint, label)."""
+    return [(endpoint, label) for endpoint, label, roles, at in MENU if role in roles and at == where]
+
+
+NAVIGATION = {role: _menu_of(role, MAIN) for role in ROLES}
+NAVIGATION_MORE = {role: _menu_of(role, MORE) for role in ADMINS}
 
 
 def navigation(more: bool = False) -> list[tuple[str, str]]:

@@ -13,13 +13,10 @@ from app.services.clock import local_today
 from app.services.months import Month
 from app.services.periods import Period
 
+# The demo city weighs its registration rate too, taking the weight from hours and participation.
+REWEIGHED = {"hours_per_volunteer": 25, "participation_rate": 15}
 SCHEME = [
-    {"key": "hours_per_volunteer", "weight": 25, "target": 25},
-    {"key": "participation_rate", "weight": 15, "target": 0.6},
-    {"key": "trainings_per_volunteer", "weight": 15, "target": 2},
-    {"key": "activities_held", "weight": 15, "target": 24},
-    {"key": "records_reviewed_on_time", "weight": 10, "target": 0.9},
-    {"key": "rectifications_on_time", "weight": 10, "target": 1},
+    *({**item, "weight": REWEIGHED.get(item["key"], item["weight"])} for item in scores.DEFAULT_SCHEME),
     {"key": "registration_rate", "weight": 10, "target": 0.8},
 ]
 RECEIPT = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

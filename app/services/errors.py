@@ -29,9 +29,22 @@ M = TypeVar("M", bound=Model)
 
 
 class DomainError(Exception):
+    """A refusal a service raises. Each kind states its status, code and default message once,
+    in its class line: ``class Conflict(DomainError, status=409, code="conflict", message=...)``;
+    a kind that leaves one out keeps its parent's."""
+
     status = 400
     code = "bad_request"
     default_message = _l("请求无效")
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, message=None, **kw):
+        super().__init_subclass__(**kw)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
+        if message is not None:
+            cls.default_message = message
 
     def __init__(self, message=None, fields: dict[str, list[str]] | None = None, **details):
         self.message = str(message) if message is not None else str(self.default_message)
@@ -40,71 +53,52 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
-class ValidationFailed(DomainError):
-    status = 422
-    code = "validation_failed"
-    default_message = _l("提交的内容有误，请检查后重试")
+class ValidationFailed(
+    DomainError, status=422, code="validation_failed", message=_l("提交的内容有误，请检查后重试")
+):
+    """Input that breaks a rule; `fields` names the inputs at fault."""
 
 
-class NotAuthenticated(DomainError):
-    status = 401
-    code = "unauthorized"
-    default_message = _l("请先登录")
+class NotAuthenticated(DomainError, status=401, code="unauthorized", message=_l("请先登录")):
+    """No one is signed in."""
 
 
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
-    default_message = _l("没有权限进行此操作")
+class Forbidden(DomainError, status=403, code="forbidden", message=_l("没有权限进行此操作")):
+    """Signed in, but not allowed to do this."""
 
 
-class NotFound(DomainError):
-    status = 404
-    code = "not_found"
-    default_message = _l("未找到")
+class NotFound(DomainError, status=404, code="not_found", message=_l("未找到")):
+    """Missing, or not visible to this user (the two read alike)."""
 
 
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
-    default_message = _l("与现有数据冲突")
+class Conflict(DomainError, status=409, code="conflict", message=_l("与现有数据冲突")):
+    """Clashes with what is stored (a duplicate, or a state that does not allow it)."""
 
 
-class CodeInvalid(DomainError):
+class CodeInvalid(DomainError, status=400, code="code_invalid", message=_l("二维码无效")):
     """A QR code that is tampered with, expired, retired or not meant for this use."""
 
-    status = 400
-    code = "code_invalid"
-    default_message = _l("二维码无效")
+
+class CodeExpired(CodeInvalid, code="code_expired", message=_l("二维码已过期，请刷新后重新扫码")):
+    """A code past its time; the holder refreshes it."""
 
 
-class CodeExpired(CodeInvalid):
-    code = "code_expired"
-    default_message = _l("二维码已过期，请刷新后重新扫码")
-
-
-class PosterRotated(CodeInvalid):
+class PosterRotated(
+    CodeInvalid, code="code_rotated", message=_l("此服务岗二维码已更换，请扫描现场最新二维码")
+):
     """A printed poster whose post's code an admin has since replaced."""
 
-    code = "code_rotated"
-    default_message = _l("此服务岗二维码已更换，请扫描现场最新二维码")
 
-
-class NotEligible(Forbidden):
+class NotEligible(Forbidden, code="not_eligible", message=_l("星级不足，暂不能领取")):
     """Below an offer's star level; details say what is needed."""
 
-    code = "not_eligible"
-    default_message = _l("星级不足，暂不能领取")
+
+class AlreadyRedeemed(Conflict, code="already_redeemed", message=_l("该优惠券已核销")):
+    """A coupon redeemed before."""
 
 
-class AlreadyRedeemed(Conflict):
-    code = "already_redeemed"
-    default_message = _l("该优惠券已核销")
-
-
-class CouponExpired(Conflict):
-    code = "coupon_expired"
-    default_message = _l("该优惠券已过期")
+class CouponExpired(Conflict, code="coupon_expired", message=_l("该优惠券已过期")):
+    """A coupon past its end date."""
 
 
 # How a missing row of each kind is named in the NotFound that get_or_404 raises.

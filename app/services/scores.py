@@ -44,7 +44,7 @@ INDICATORS = {
     "rectifications_on_time": (_l("整改事项按期完成率"), False, "%"),
     "registration_rate": (_l("志愿者注册率（注册人数÷在册人数）"), False, "%"),
 }
-DEFAULT_SCHEME = [
+DEFAULT_SCHEME: list[dict] = [
     {"key": "hours_per_volunteer", "weight": 30, "target": 25},
     {"key": "participation_rate", "weight": 20, "target": 0.6},
     {"key": "trainings_per_volunteer", "weight": 15, "target": 2},

@@ -13,7 +13,7 @@ from app.services import campaigns, projects, rosters
 from app.services.bulletins import campaigns as campaign_figures
 from app.services.errors import get_or_404
 from app.web.campaign_forms import CampaignForm, PostDaysForm, ProjectTagForm, QuotaForm, RosterForm
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, domain_errors, fields_of, form_status, submitted
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -81,17 +81,18 @@ def quota(campaign_id: int):
     campaign = campaigns.get_campaign(campaign_id)
     form = QuotaForm()
     form.offer()
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            fields = ("unit_id", "area", "first_day", "last_day", "start", "end", "quota")
-            data = rosters.QuotaInput(
-                **{k: getattr(form, k).data for k in fields}, post_id=form.post_id.data or None
-            )
-            shifts = rosters.assign_quota(campaign, data, by=current_user)
-        if attempt.ok:
-            flash(_("已派驻%(n)d个班次", n=len(shifts)), "success")
-            return redirect(url_for(".show", campaign_id=campaign.id))
-    return _show(campaign, form)
+    what = ("unit_id", "area", "first_day", "last_day", "start", "end", "quota")
+    done = submitted(
+        form,
+        lambda: rosters.assign_quota(
+            campaign,
+            rosters.QuotaInput(**fields_of(form, *what), post_id=form.post_id.data or None),
+            by=current_user,
+        ),
+        lambda shifts: _("已派驻%(n)d个班次", n=len(shifts)),
+        url_for(".show", campaign_id=campaign.id),
+    )
+    return done or _show(campaign, form)
 
 
 @bp.post("/<int:campaign_id>/post-days", endpoint="post_days")
@@ -101,14 +102,15 @@ def post_days(campaign_id: int):
     campaign = campaigns.get_campaign(campaign_id)
     form = PostDaysForm()
     form.offer(_own_unit())
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            post = get_or_404(Post, form.post_id.data)
-            added = campaigns.tag_post_days(campaign, post, form.first.data, form.last.data, by=current_user)
-        if attempt.ok:
-            flash(_("已计入%(n)d天", n=added), "success")
-            return redirect(url_for(".show", campaign_id=campaign.id))
-    return _show(campaign, days_form=form)
+    done = submitted(
+        form,
+        lambda: campaigns.tag_post_days(
+            campaign, get_or_404(Post, form.post_id.data), form.first.data, form.last.data, by=current_user
+        ),
+        lambda added: _("已计入%(n)d天", n=added),
+        url_for(".show", campaign_id=campaign.id),
+    )
+    return done or _show(campaign, days_form=form)
 
 
 @bp.post("/<int:campaign_id>/projects", endpoint="tag_project")
@@ -117,15 +119,13 @@ def tag_project(campaign_id: int):
     campaign = campaigns.get_campaign(campaign_id)
     form = ProjectTagForm()
     form.offer(_own_unit())
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            project = campaigns.tag_project(
-                projects.get_project(form.project_id.data), campaign, by=current_user
-            )
-        if attempt.ok:
-            flash(_("已将项目“%(t)s”计入", t=project.title), "success")
-            return redirect(url_for(".show", campaign_id=campaign.id))
-    return _show(campaign, project_form=form)
+    done = submitted(
+        form,
+        lambda: campaigns.tag_project(projects.get_project(form.project_id.data), campaign, by=current_user),
+        lambda project: _("已将项目“%(t)s”计入", t=project.title),
+        url_for(".show", campaign_id=campaign.id),
+    )
+    return done or _show(campaign, project_form=form)
 
 
 def _shift_page(shift, form=None, status=None):

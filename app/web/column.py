@@ -12,7 +12,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -26,7 +25,7 @@ from flask_login import current_user
 from app.auth_state import role_required
 from app.services import column, photos, volunteers
 from app.services.column_feed import atom_feed
-from app.web.forms import BaseForm
+from app.web.forms import BaseForm, answered_consent
 
 bp = Blueprint("column", __name__)
 MAX_AGE = 60
@@ -121,10 +120,11 @@ def consents():
 def consent(item_id: int):
     me = volunteers.volunteer_of(current_user)
     item = column.get_for_volunteer(me, item_id)
-    if BaseForm().validate_on_submit():
-        agree = request.form.get("answer") == "agree"
-        column.answer_consent(item, me, agree=agree)
-        flash(_("已同意在志愿风采中公开您的姓名") if agree else _("已拒绝公开，该稿件不会展示"), "success")
+    answered_consent(
+        lambda agree: column.answer_consent(item, me, agree=agree),
+        _("已同意在志愿风采中公开您的姓名"),
+        _("已拒绝公开，该稿件不会展示"),
+    )
     return redirect(url_for(".consents"))
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import overload
 from urllib.parse import urlsplit
 
-from flask import flash
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeField, DateTimeLocalField, DecimalField, FloatField, IntegerField
@@ -180,6 +180,16 @@ def pressed(act, done) -> bool:
     if attempt.ok:
         flash(str(done(result) if callable(done) else done), "success")
     return attempt.ok
+
+
+def answered_consent(answer, agreed: str, declined: str) -> None:
+    """A volunteer's answer on a consent page, whose buttons post answer=agree or decline:
+    answer(agree) when the post is valid, then the matching message. A refusal from the
+    service (say, someone else's item) goes to its error page like any other."""
+    if BaseForm().validate_on_submit():
+        agree = request.form.get("answer") == "agree"
+        answer(agree)
+        flash(agreed if agree else declined, "success")
 
 
 def category_choices(field, current: int | None = None) -> None:

@@ -4,7 +4,9 @@ the named volunteer's consent to show the full name, on the phone."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +17,7 @@ from app.services import commendations, honour_votes, objections, volunteers
 from app.services.bulletins.honours import honours_in
 from app.services.errors import get_or_404
 from app.services.months import Month
-from app.web.forms import BaseForm, domain_errors, form_status
+from app.web.forms import BaseForm, answered_consent, domain_errors, fields_of, form_status, submitted
 from app.web.honour_forms import ObjectionForm, VoteCodeForm, VoteForm
 
 bp = Blueprint("honours", __name__)
@@ -49,19 +51,14 @@ def show(item_id: int):
 def object_to(item_id: int):
     item = commendations.get(item_id, public=True)
     form = ObjectionForm().with_nominees(item)
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            objections.send(
-                item,
-                text=form.text.data,
-                contact_name=form.contact_name.data,
-                contact=form.contact.data,
-                nominee_id=form.nominee_id.data or None,
-            )
-        if attempt.ok:
-            flash(_("异议已提交，文明办会与您联系"), "success")
-            return redirect(url_for(".show", item_id=item_id))
-    return _page(item, 422, objection_form=form)
+    act = partial(
+        objections.send,
+        item,
+        **fields_of(form, "text", "contact_name", "contact"),
+        nominee_id=form.nominee_id.data or None,
+    )
+    done = submitted(form, act, _("异议已提交，文明办会与您联系"), url_for(".show", item_id=item_id))
+    return done or _page(item, 422, objection_form=form)
 
 
 @bp.post("/honours/<int:item_id>/vote-code", endpoint="vote_code")
@@ -83,15 +80,9 @@ def vote_code(item_id: int):
 def vote(item_id: int):
     item = commendations.get(item_id, public=True)
     form = VoteForm().with_nominees(item)
-    if form.validate_on_submit():
-        with domain_errors(form) as attempt:
-            honour_votes.cast(
-                item, phone=form.phone.data, code=form.code.data, nominee_id=form.nominee_id.data
-            )
-        if attempt.ok:
-            flash(_("投票成功，感谢参与"), "success")
-            return redirect(url_for(".show", item_id=item_id))
-    return _page(item, 422 if form.errors else form_status(form), vote_form=form)
+    act = partial(honour_votes.cast, item, **fields_of(form, "phone", "code", "nominee_id"))
+    done = submitted(form, act, _("投票成功，感谢参与"), url_for(".show", item_id=item_id))
+    return done or _page(item, 422 if form.errors else form_status(form), vote_form=form)
 
 
 @bp.get("/me/honours", endpoint="mine")
@@ -105,10 +96,11 @@ def mine():
 @role_required("volunteer")
 def consent(nominee_id: int):
     me = volunteers.volunteer_of(current_user)
-    if BaseForm().validate_on_submit():
-        agree = request.form.get("answer") == "agree"
-        commendations.answer_consent(get_or_404(Nominee, nominee_id), me, agree=agree)
-        flash(_("已同意公开您的姓名") if agree else _("公示中将只显示您的姓氏"), "success")
+    answered_consent(
+        lambda agree: commendations.answer_consent(get_or_404(Nominee, nominee_id), me, agree=agree),
+        _("已同意公开您的姓名"),
+        _("公示中将只显示您的姓氏"),
+    )
     return redirect(url_for(".mine"))
 
 

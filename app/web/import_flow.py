@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth_state import role_required
-from app.services import import_flow, uploads
+from app.services import column_mapping, import_flow, uploads
 from app.services.errors import ValidationFailed
 from app.web.forms import apply_errors, send_bytes
 from app.web.import_forms import MapForm, UploadForm, mapping_from_form
@@ -21,9 +21,9 @@ from app.web.import_forms import MapForm, UploadForm, mapping_from_form
 
 @dataclass(frozen=True)
 class ImportPages:
-    kind: str  # the column mapping's kind: "records" or "roster"
+    # the column mapping's kind, "records" or "roster": it names the fields a column may be mapped to
+    kind: str
     review: Callable[..., import_flow.Review]  # the import's service review()
-    fields: tuple  # the fields a column may be mapped to
     title: Callable[[], str]
     upload_template: str
     done: Callable[[import_flow.Outcome], str]  # the flash after an import went through
@@ -38,7 +38,7 @@ def _page(pages: ImportPages, review: import_flow.Review, form: MapForm):
         "records/import_map.html",
         review=review,
         form=form,
-        fields=pages.fields,
+        fields=column_mapping.FIELDS[pages.kind],
         preview=import_flow.preview_rows(review.sheet),
         title=pages.title(),
         map_url=url_for(".map"),

@@ -3,14 +3,7 @@ pages a coupon QR (/q/#<token>) or volunteer card QR (/c/#<token>) opens; offers
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, url_for
 from flask_babel import gettext as _
 
-from app.services import column_mapping, mapped_import
+from app.services import mapped_import
 from app.web import import_flow
 
 bp = Blueprint("records_io", __name__, url_prefix="/admin/records/import")
@@ -14,7 +14,6 @@ bp = Blueprint("records_io", __name__, url_prefix="/admin/records/import")
 PAGES = import_flow.ImportPages(
     kind="records",
     review=mapped_import.review,
-    fields=column_mapping.RECORD_FIELDS,
     title=lambda: _("核对列并导入"),
     upload_template="records/import.html",
     done=lambda outcome: _("已导入%(n)d条服务记录", n=outcome.imported),

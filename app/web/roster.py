@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, url_for
 from flask_babel import gettext as _
 
-from app.services import column_mapping, roster_import
+from app.services import roster_import
 from app.web import import_flow
 
 bp = Blueprint("roster", __name__, url_prefix="/admin/volunteers/import")
@@ -14,7 +14,6 @@ bp = Blueprint("roster", __name__, url_prefix="/admin/volunteers/import")
 PAGES = import_flow.ImportPages(
     kind="roster",
     review=roster_import.review,
-    fields=column_mapping.ROSTER_FIELDS,
     title=lambda: _("核对列并登记志愿者"),
     upload_template="admin/roster_import.html",
     done=lambda outcome: _("已登记%(n)d名志愿者，他们首次登录时用手机号激活账号", n=outcome.imported),

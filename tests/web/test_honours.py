@@ -98,3 +98,26 @@ def test_the_office_answers_and_makes_the_list_final_shown_on_bulletin_and_home(
     assert "2026年10月美德之星" in client.get("/me/").get_data(as_text=True)
     public = client.get(f"/honours/{item.id}").get_data(as_text=True)
     assert "王好人" in public  # with consent
+
+
+def test_a_named_volunteer_answers_on_their_honours_page(client, db):
+    boss, street, star, item, nominee = _posted(db)
+    other = f.volunteer(street, name="李四")
+    db.session.commit()
+    f.login(client, star.user)
+    response = f.post_form(client, f"/me/honours/{nominee.id}/consent", {"answer": "agree"}, token_from="/me/honours")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/me/honours")
+    assert "已同意公开您的姓名" in client.get("/me/honours").get_data(as_text=True)
+    db.session.refresh(nominee)
+    assert nominee.consent == "given"
+    f.post_form(client, f"/me/honours/{nominee.id}/consent", {"answer": "decline"}, token_from="/me/honours")
+    assert "公示中将只显示您的姓氏" in client.get("/me/honours").get_data(as_text=True)
+    db.session.refresh(nominee)
+    assert nominee.consent == "declined"
+
+    client.post("/logout", data={"csrf_token": f.csrf_token(client, "/me/honours")})
+    f.login(client, other.user)
+    response = f.post_form(client, f"/me/honours/{nominee.id}/consent", {"answer": "agree"}, token_from="/me/honours")
+    assert response.status_code == 404
+    db.session.refresh(nominee)
+    assert nominee.consent == "declined"

@@ -3,6 +3,8 @@ merchant honours coupons only once approved."""
 
 from __future__ import annotations
 
+from typing import Required, TypedDict, Unpack
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -50,7 +52,23 @@ def ensure_can_manage_merchant(user: User, merchant_id: int) -> None:
     raise Forbidden()
 
 
-def _merchant_fields(name, address, category, contact_name, contact_phone) -> dict:
+class Shop(TypedDict, total=False):
+    """A merchant's details as the admin's form or the API gives them; only the name is required."""
+
+    name: Required[str]
+    address: str | None
+    category: str | None
+    contact_name: str | None
+    contact_phone: str | None
+
+
+def _merchant_fields(
+    name: str,
+    address: str | None = None,
+    category: str | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+) -> dict:
     fields: dict[str, list[str]] = {}
     if not (name or "").strip() or len(name.strip()) > 100:
         fields["name"] = [_("请填写商家名称（不超过100字）")]
@@ -65,16 +83,28 @@ def _merchant_fields(name, address, category, contact_name, contact_phone) -> di
     return fields
 
 
-def create_merchant(
-    *,
-    name: str,
-    by: User | None,
-    approved: bool,
-    address: str | None = None,
-    category: str | None = None,
-    contact_name: str | None = None,
-    contact_phone: str | None = None,
-) -> Merchant:
+def _cleaned(shop: Shop, *, merchant_id: int | None = None) -> dict[str, str | None]:
+    """The details trimmed, blanks as None; refused when a field is at fault or another
+    merchant has the name."""
+    fields = _merchant_fields(**shop)
+    if fields:
+        raise ValidationFailed(fields=fields)
+    name = shop["name"].strip()
+    clash = select(Merchant.id).where(Merchant.name == name)
+    if merchant_id is not None:
+        clash = clash.where(Merchant.id != merchant_id)
+    if db.session.scalar(clash) is not None:
+        raise Conflict(_("已有同名的商家"), fields={"name": [_("已有同名的商家")]})
+    return {
+        "name": name,
+        "address": (shop.get("address") or "").strip() or None,
+        "category": shop.get("category") or None,
+        "contact_name": (shop.get("contact_name") or "").strip() or None,
+        "contact_phone": (shop.get("contact_phone") or "").strip() or None,
+    }
+
+
+def create_merchant(*, by: User | None, approved: bool, **shop: Unpack[Shop]) -> Merchant:
     """Register a merchant; it honours coupons once approved. Whether it starts approved is
     the caller's decision, always stated (no default):
 
@@ -84,83 +114,35 @@ def create_merchant(
       login for an integrator that has vetted it already, so it is approved unless the request
       says ``"approved": false`` (the contract's flow has the new login publish offers at once).
     """
-    fields = _merchant_fields(name, address, category, contact_name, contact_phone)
-    if fields:
-        raise ValidationFailed(fields=fields)
-    name = name.strip()
-    if db.session.scalar(select(Merchant.id).where(Merchant.name == name)) is not None:
-        raise Conflict(_("已有同名的商家"), fields={"name": [_("已有同名的商家")]})
-    merchant = Merchant(
-        name=name,
-        address=(address or "").strip() or None,
-        category=category or None,
-        contact_name=(contact_name or "").strip() or None,
-        contact_phone=(contact_phone or "").strip() or None,
-        status="approved" if approved else "pending",
-        created_at=now(),
-    )
+    merchant = Merchant(**_cleaned(shop), status="approved" if approved else "pending", created_at=now())
     db.session.add(merchant)
     db.session.flush()
-    audit.log("merchant.created", merchant, by=by, name=name, status=merchant.status)
+    audit.log("merchant.created", merchant, by=by, name=merchant.name, status=merchant.status)
     return merchant
 
 
 def register_with_login(
-    *,
-    name: str,
-    username: str,
-    password: str,
-    by: User | None,
-    approved: bool,
-    address: str | None = None,
-    category: str | None = None,
-    contact_name: str | None = None,
-    contact_phone: str | None = None,
+    *, username: str, password: str, by: User | None, approved: bool, **shop: Unpack[Shop]
 ) -> tuple[Merchant, User]:
     """A merchant and its first staff login in one step (the API's createMerchant); the login
     is named after the contact, or the shop when there is none. See create_merchant on
     `approved`."""
-    merchant = create_merchant(
-        name=name,
-        by=by,
-        approved=approved,
-        address=address,
-        category=category,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-    )
+    merchant = create_merchant(by=by, approved=approved, **shop)
     login = create_merchant_account(
-        merchant, username=username, password=password, name=contact_name or name[:50], by=by
+        merchant,
+        username=username,
+        password=password,
+        name=shop.get("contact_name") or shop["name"][:50],
+        by=by,
     )
     return merchant, login
 
 
-def update_merchant(
-    merchant: Merchant,
-    *,
-    by: User | None,
-    name: str,
-    address: str | None = None,
-    category: str | None = None,
-    contact_name: str | None = None,
-    contact_phone: str | None = None,
-) -> Merchant:
-    fields = _merchant_fields(name, address, category, contact_name, contact_phone)
-    if fields:
-        raise ValidationFailed(fields=fields)
-    name = name.strip()
-    clash = db.session.scalar(select(Merchant.id).where(Merchant.name == name, Merchant.id != merchant.id))
-    if clash is not None:
-        raise Conflict(_("已有同名的商家"), fields={"name": [_("已有同名的商家")]})
-    merchant.name, merchant.address, merchant.category = (
-        name,
-        (address or "").strip() or None,
-        category or None,
-    )
-    merchant.contact_name = (contact_name or "").strip() or None
-    merchant.contact_phone = (contact_phone or "").strip() or None
+def update_merchant(merchant: Merchant, *, by: User | None, **shop: Unpack[Shop]) -> Merchant:
+    for key, value in _cleaned(shop, merchant_id=merchant.id).items():
+        setattr(merchant, key, value)
     db.session.flush()
-    audit.log("merchant.updated", merchant, by=by, name=name)
+    audit.log("merchant.updated", merchant, by=by, name=merchant.name)
     return merchant
 
 
