@@ -14,7 +14,7 @@ from app.models import Activity, Campaign, CampaignPostDay, Post, Project, User
 from app.models.campaigns import CAMPAIGN_KINDS
 from app.services import audit, units
 from app.services.clock import local_today, start_of_day
-from app.services.errors import Conflict, Forbidden, ValidationFailed, get_or_404
+from app.services.errors import Conflict, ValidationFailed, get_or_404
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 2000
@@ -32,8 +32,7 @@ class CampaignInput:
 
 
 def ensure_office(by: User | None) -> None:
-    if by is None or by.role != "platform_admin":
-        raise Forbidden(_("只有文明办管理员可以设置主题和专项行动"))
+    units.ensure_office(by, _("只有文明办管理员可以设置主题和专项行动"))
 
 
 def get_campaign(campaign_id: int) -> Campaign:

@@ -21,7 +21,7 @@ from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, one_or_404
 from app.services.inputs import Upload
 from app.services.inputs import required_text as _text
-from app.services.pages import Page, paginate
+from app.services.pages import Page, in_status, paginate
 
 SUBJECT = "column"
 KINDS = {"news": _l("活动动态"), "story": _l("志愿者故事")}
@@ -36,6 +36,7 @@ BODY_MAX = 10_000
 REASON_MAX = 500
 PUBLIC_PER_PAGE = 10
 ADMIN_PER_PAGE = 30
+OFFICE_ONLY = _l("只有文明办可以审核志愿风采稿件")
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,9 @@ def submit(item: ColumnItem, *, by: User) -> ColumnItem:
     return item
 
 
-def _office(by: User) -> None:
-    if by.role != "platform_admin":
-        raise Forbidden(_("只有文明办可以审核志愿风采稿件"))
-
-
 def approve(item: ColumnItem, *, by: User) -> ColumnItem:
     """The office publishes a submitted item; a story naming a volunteer needs their consent."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if item.status != "submitted":
         raise Conflict(_("只能发布待审核的稿件"))
     if item.volunteer_id is not None and item.consent != "given":
@@ -156,7 +152,7 @@ def approve(item: ColumnItem, *, by: User) -> ColumnItem:
 
 def return_item(item: ColumnItem, *, reason: str, by: User) -> ColumnItem:
     """The office sends a submitted item back, or takes a published one off the column."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if item.status not in ("submitted", "published"):
         raise Conflict(_("只能退回待审核或已发布的稿件"))
     item.return_reason = _text(reason, REASON_MAX, "reason")
@@ -268,11 +264,8 @@ def get_for_volunteer(volunteer: Volunteer, item_id: int) -> ColumnItem:
 
 
 def admin_page(user: User, *, status: str | None = None, page: int = 1) -> Page:
-    stmt = _visible(user)
-    if status in STATUS_LABELS:
-        stmt = stmt.where(ColumnItem.status == status)
     return paginate(
-        stmt,
+        in_status(_visible(user), ColumnItem.status, status, STATUS_LABELS),
         page=page,
         per_page=ADMIN_PER_PAGE,
         order_by=(ColumnItem.status != "submitted", ColumnItem.updated_at.desc(), ColumnItem.id.desc()),

@@ -17,15 +17,16 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Commendation, Nominee, Objection, Unit, User, Volunteer
-from app.services import audit
+from app.services import audit, units
 from app.services.clock import now
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, add_or_conflict
+from app.services.errors import Conflict, NotFound, ValidationFailed, add_or_conflict
 
 HONOURS = {"美德之星": _l("美德之星"), "文明使者": _l("文明使者")}  # stored by the Chinese name
 STATUS_LABELS = {"draft": _l("草稿"), "posted": _l("公示中"), "final": _l("已确定")}
 CITATION_MAX = 300
 DAYS_MIN, DAYS_MAX = 1, 30
 NOMINEES_MAX = 100
+OFFICE_ONLY = _l("只有文明办可以评选和公示")
 log = logging.getLogger(__name__)
 
 
@@ -39,11 +40,6 @@ def title(item: Commendation) -> str:
         return _("%(y)s年度%(h)s", y=item.period, h=honour)
     year, month = item.period.split("-")
     return _("%(y)s年%(m)d月%(h)s", y=year, m=int(month), h=honour)
-
-
-def _office(by: User) -> None:
-    if by.role != "platform_admin":
-        raise Forbidden(_("只有文明办可以评选和公示"))
 
 
 def _period(kind: str, period: str) -> str:
@@ -62,7 +58,7 @@ def _period(kind: str, period: str) -> str:
 
 
 def create(*, honour: str, period_kind: str, period: str, posting_days: int, by: User) -> Commendation:
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if honour not in HONOURS:
         raise ValidationFailed(fields={"honour": [_("请选择称号")]})
     if period_kind not in ("month", "year"):
@@ -109,7 +105,7 @@ def add_nominee(
     unit: Unit | None = None,
 ) -> Nominee:
     """A volunteer or a unit, once per list, while the list is a draft."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     _draft(item)
     if (volunteer is None) == (unit is None):
         raise ValidationFailed(fields={"volunteer_no": [_("请填写志愿者编号或选择单位（二选一）")]})
@@ -131,7 +127,7 @@ def add_nominee(
 
 def remove_nominee(item: Commendation, nominee_id: int, *, by: User) -> None:
     """Before the list is final (an upheld objection takes a nominee off during the posting)."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if item.status == "final":
         raise Conflict(_("名单已确定，不能再修改"))
     nominee = next((n for n in item.nominees if n.id == nominee_id), None)
@@ -144,7 +140,7 @@ def remove_nominee(item: Commendation, nominee_id: int, *, by: User) -> None:
 
 def post(item: Commendation, *, by: User, vote: bool = False, at: datetime | None = None) -> Commendation:
     """Start the public posting (公示) for the list's number of days; optionally with a vote."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     _draft(item)
     if not item.nominees:
         raise ValidationFailed(fields={"posting_days": [_("名单为空，不能公示")]})
@@ -177,7 +173,7 @@ def unanswered(item: Commendation) -> int:
 def finalize(item: Commendation, *, by: User | None, at: datetime | None = None) -> Commendation:
     """Final only after the posting period, with every objection answered."""
     if by is not None:
-        _office(by)
+        units.ensure_office(by, OFFICE_ONLY)
     if item.status != "posted":
         raise Conflict(_("只有公示中的名单可以确定") if item.status == "draft" else _("名单已确定"))
     if is_open(item, at):

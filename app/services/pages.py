@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,3 +36,9 @@ def paginate(
         )
     )
     return Page(items, total, page, per_page)
+
+
+def in_status(stmt: Select, column: Any, status: str | None, statuses: Container[str]) -> Select:
+    """The rows of `stmt` whose `column` is `status` when that is one of the list's `statuses`
+    (a tab of the list); all of them otherwise."""
+    return stmt.where(column == status) if status in statuses else stmt

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -16,6 +17,7 @@ from app.services.clock import local_today, now, start_of_day
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed, one_or_404
 from app.services.inputs import Upload
 from app.services.inputs import clean_text as _text
+from app.services.pages import in_status
 
 FINDING_MAX = 2000
 REPLY_MAX = 2000
@@ -25,6 +27,7 @@ DEADLINE_MAX_DAYS = 366
 FILE_MAX_BYTES = evidence_files.MAX_BYTES
 FILES_MAX = evidence_files.MAX_FILES
 STATUSES = ("open", "replied", "closed")
+OFFICE_ONLY = _l("只有文明办可以审核整改事项")
 
 
 def check_deadline(deadline: date | None, field: str = "deadline") -> date:
@@ -42,8 +45,7 @@ def check_deadline(deadline: date | None, field: str = "deadline") -> date:
 def raise_item(
     unit_id: int, *, finding: str, deadline: date | None, by: User, source: str | None = None
 ) -> Rectification:
-    if by.role != "platform_admin":
-        raise Forbidden(_("只有文明办可以下发整改事项"))
+    units.ensure_office(by, _("只有文明办可以下发整改事项"))
     unit = db.session.get(Unit, unit_id)
     if unit is None or not unit.is_active:
         raise ValidationFailed(fields={"unit_id": [_("请选择启用中的成员单位")]})
@@ -74,9 +76,7 @@ def get_item(user: User, item_id: int) -> Rectification:
 
 def list_items(user: User, *, status: str | None = None, limit: int = 500) -> list[Rectification]:
     """Open ones first, the nearest deadline first."""
-    stmt = _visible(user)
-    if status in STATUSES:
-        stmt = stmt.where(Rectification.status == status)
+    stmt = in_status(_visible(user), Rectification.status, status, STATUSES)
     return list(
         db.session.scalars(
             stmt.order_by((Rectification.status == "closed"), Rectification.deadline, Rectification.id).limit(
@@ -139,14 +139,9 @@ def reply(item: Rectification, *, text: str, by: User, files: list[Upload] | Non
     return item
 
 
-def _office(by: User) -> None:
-    if by.role != "platform_admin":
-        raise Forbidden(_("只有文明办可以审核整改事项"))
-
-
 def close(item: Rectification, *, by: User) -> Rectification:
     """The office accepts the reply: the item is closed (销号)."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if item.status != "replied":
         raise Conflict(_("单位答复后才能销号") if item.status == "open" else _("该整改事项已销号"))
     item.status = "closed"
@@ -158,7 +153,7 @@ def close(item: Rectification, *, by: User) -> Rectification:
 
 def return_item(item: Rectification, *, reason: str, by: User) -> Rectification:
     """The office does not accept the reply: the item is open again, with the reason."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if item.status != "replied":
         raise Conflict(_("只能退回已答复的整改事项"))
     item.returned_reason = _text(reason, REASON_MAX, "reason")

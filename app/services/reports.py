@@ -24,7 +24,7 @@ from app.services.clock import now
 from app.services.errors import Conflict, Forbidden, ValidationFailed, one_or_404
 from app.services.inputs import Upload
 from app.services.inputs import clean_text as _text
-from app.services.pages import Page, paginate
+from app.services.pages import Page, in_status, paginate
 
 SUBJECT = "report"
 CATEGORIES = {
@@ -42,6 +42,7 @@ STATUS_LABELS = {
     "closed": _l("已办结"),
 }
 OUTCOME_LABELS = {"confirmed": _l("属实，已处理"), "unfounded": _l("不属实或无法核实")}
+OFFICE_ONLY = _l("只有文明办可以分派和办结随手拍")
 TEXT_MAX = 500
 ADDRESS_MAX = 200
 NOTE_MAX = 500
@@ -118,14 +119,9 @@ def file_report(volunteer: Volunteer, data: ReportInput, uploads: list[Upload]) 
     return report
 
 
-def _office(by: User) -> None:
-    if by.role != "platform_admin":
-        raise Forbidden(_("只有文明办可以分派和办结随手拍"))
-
-
 def route(report: ProblemReport, *, unit_id: int | None, note: str | None, by: User) -> ProblemReport:
     """The office sends the report to a responsible unit (again, before that unit replies)."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if report.status not in ("submitted", "routed"):
         raise Conflict(_("该随手拍已答复或已办结，不能再转办"))
     unit = db.session.get(Unit, unit_id) if unit_id else None
@@ -163,7 +159,7 @@ def credit_minutes() -> int:
 
 
 def set_credit_minutes(minutes: int, *, by: User) -> int:
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if not 0 <= minutes <= CREDIT_MAX_MINUTES:
         raise ValidationFailed(fields={"minutes": [_("应在0到%(n)d分钟之间", n=CREDIT_MAX_MINUTES)]})
     settings.put(CREDIT_KEY, {"minutes": minutes})
@@ -176,7 +172,7 @@ def close(
 ) -> ProblemReport:
     """The office closes the report: confirmed (after the unit's reply) or unfounded (at any
     step). Crediting service is the office's choice per report, under its rule, never automatic."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     if report.status == "closed":
         raise Conflict(_("该随手拍已办结"))
     if outcome not in OUTCOME_LABELS:
@@ -225,11 +221,8 @@ def get_report(user: User, report_id: int) -> ProblemReport:
 
 def list_reports(user: User, *, status: str | None = None, page: int = 1) -> Page:
     """The office's or a unit's list (waiting ones first), a page at a time."""
-    stmt = _visible(user)
-    if status in STATUS_LABELS:
-        stmt = stmt.where(ProblemReport.status == status)
     return paginate(
-        stmt,
+        in_status(_visible(user), ProblemReport.status, status, STATUS_LABELS),
         page=page,
         per_page=PER_PAGE,
         order_by=(ProblemReport.status == "closed", ProblemReport.created_at.desc(), ProblemReport.id.desc()),

@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Supervisor, User, Volunteer
-from app.services import audit
+from app.services import audit, units
 from app.services.clock import now
-from app.services.errors import Forbidden
 
-
-def _office(by: User) -> None:
-    if by.role != "platform_admin":
-        raise Forbidden(_("只有文明办可以任命义务监督员"))
+OFFICE_ONLY = _l("只有文明办可以任命义务监督员")
 
 
 def is_supervisor(volunteer: Volunteer | None) -> bool:
@@ -25,7 +21,7 @@ def is_supervisor(volunteer: Volunteer | None) -> bool:
 
 def appoint(volunteer: Volunteer, *, by: User) -> Supervisor:
     """Name the volunteer a supervisor (a second time changes nothing)."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     found = db.session.get(Supervisor, volunteer.id)
     if found is not None:
         return found
@@ -38,7 +34,7 @@ def appoint(volunteer: Volunteer, *, by: User) -> Supervisor:
 
 def dismiss(volunteer: Volunteer, *, by: User) -> None:
     """The volunteer is no longer a supervisor; their past reports stay."""
-    _office(by)
+    units.ensure_office(by, OFFICE_ONLY)
     found = db.session.get(Supervisor, volunteer.id)
     if found is None:
         return

@@ -27,6 +27,12 @@ def ensure_can_manage_unit(user: User, unit_id: int | None) -> None:
         raise Forbidden(_("您只能管理本单位的数据"))
 
 
+def ensure_office(user: User | None, message: Any) -> None:
+    """Steps only the office (the platform's admins) takes; `message` names the step refused."""
+    if user is None or user.role != "platform_admin":
+        raise Forbidden(message)
+
+
 def list_units(active_only: bool = False) -> list[Unit]:
     stmt = select(Unit).order_by(Unit.id)
     if active_only:
