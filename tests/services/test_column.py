@@ -130,3 +130,15 @@ def test_the_office_may_take_a_published_item_off(scene, db):
     before = column.version()
     column.return_item(item, reason="信息有误", by=scene.boss)
     assert column.public_page().total == 0 and column.version() != before
+
+
+def test_the_admin_list_filters_by_a_known_status_tab_only(scene, db):
+    draft, sent = story(scene), story(scene, title="第二篇")
+    column.submit(sent, by=scene.street_admin)
+    assert [i.id for i in column.admin_page(scene.boss, status="submitted").items] == [sent.id]
+    assert {i.id for i in column.admin_page(scene.boss, status="draft").items} == {draft.id}
+    assert column.admin_page(scene.boss, status="no-such-tab").total == 2
+    assert column.admin_page(scene.boss).total == 2
+    with pytest.raises(Forbidden) as refused:
+        column.approve(sent, by=scene.street_admin)
+    assert refused.value.message == "只有文明办可以审核志愿风采稿件"
