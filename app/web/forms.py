@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import overload
+from typing import TYPE_CHECKING, overload
 from urllib.parse import urlsplit
 
 from flask import flash, request
@@ -28,6 +28,9 @@ from app.services.inputs import (
     has_bad_chars,
     sane_year,
 )
+
+if TYPE_CHECKING:
+    from app.models import Volunteer
 
 __all__ = [
     "Attempt",
@@ -194,7 +197,7 @@ def answered_consent(answer, agreed: str, declined: str) -> None:
         flash(agreed if agree else declined, "success")
 
 
-def signed_in_volunteer():
+def signed_in_volunteer() -> Volunteer | None:
     """The volunteer signed in on this request, or None (anonymous, an admin, a merchant): for
     the menu's badges and links, which every page renders."""
     if getattr(current_user, "role", None) != "volunteer":
