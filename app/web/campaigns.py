@@ -69,6 +69,13 @@ def _show(campaign, quota_form=None, days_form=None, project_form=None):
     ), max(form_status(form) for form in shown)
 
 
+def _answer(campaign, act, done, **posted):
+    """One form of the campaign's page was posted (passed by its name on the page): act on it
+    and go back to the page, or show the page again with that form's errors."""
+    (form,) = posted.values()
+    return submitted(form, act, done, url_for(".show", campaign_id=campaign.id)) or _show(campaign, **posted)
+
+
 @bp.get("/<int:campaign_id>", endpoint="show")
 @role_required(*ADMINS)
 def show(campaign_id: int):
@@ -82,17 +89,16 @@ def quota(campaign_id: int):
     form = QuotaForm()
     form.offer()
     what = ("unit_id", "area", "first_day", "last_day", "start", "end", "quota")
-    done = submitted(
-        form,
+    return _answer(
+        campaign,
         lambda: rosters.assign_quota(
             campaign,
             rosters.QuotaInput(**fields_of(form, *what), post_id=form.post_id.data or None),
             by=current_user,
         ),
         lambda shifts: _("已派驻%(n)d个班次", n=len(shifts)),
-        url_for(".show", campaign_id=campaign.id),
+        quota_form=form,
     )
-    return done or _show(campaign, form)
 
 
 @bp.post("/<int:campaign_id>/post-days", endpoint="post_days")
@@ -102,15 +108,14 @@ def post_days(campaign_id: int):
     campaign = campaigns.get_campaign(campaign_id)
     form = PostDaysForm()
     form.offer(_own_unit())
-    done = submitted(
-        form,
+    return _answer(
+        campaign,
         lambda: campaigns.tag_post_days(
             campaign, get_or_404(Post, form.post_id.data), form.first.data, form.last.data, by=current_user
         ),
         lambda added: _("已计入%(n)d天", n=added),
-        url_for(".show", campaign_id=campaign.id),
+        days_form=form,
     )
-    return done or _show(campaign, days_form=form)
 
 
 @bp.post("/<int:campaign_id>/projects", endpoint="tag_project")
@@ -119,13 +124,12 @@ def tag_project(campaign_id: int):
     campaign = campaigns.get_campaign(campaign_id)
     form = ProjectTagForm()
     form.offer(_own_unit())
-    done = submitted(
-        form,
+    return _answer(
+        campaign,
         lambda: campaigns.tag_project(projects.get_project(form.project_id.data), campaign, by=current_user),
         lambda project: _("已将项目“%(t)s”计入", t=project.title),
-        url_for(".show", campaign_id=campaign.id),
+        project_form=form,
     )
-    return done or _show(campaign, project_form=form)
 
 
 def _shift_page(shift, form=None, status=None):

@@ -25,7 +25,7 @@ from flask_login import current_user
 from app.auth_state import role_required
 from app.services import column, photos, volunteers
 from app.services.column_feed import atom_feed
-from app.web.forms import BaseForm, answered_consent
+from app.web.forms import BaseForm, answered_consent, signed_in_volunteer
 
 bp = Blueprint("column", __name__)
 MAX_AGE = 60
@@ -132,9 +132,8 @@ def consent(item_id: int):
 def _column_helpers():
     def column_consents_pending() -> int:
         """Stories naming the signed-in volunteer that wait for their answer."""
-        if getattr(current_user, "role", None) != "volunteer" or current_user.volunteer is None:
-            return 0
-        return column.pending_consents(current_user.volunteer)
+        me = signed_in_volunteer()
+        return column.pending_consents(me) if me is not None else 0
 
     return {
         "column_kind": column.kind_label,

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import overload
+from typing import TYPE_CHECKING, overload
 from urllib.parse import urlsplit
 
 from flask import flash, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeField, DateTimeLocalField, DecimalField, FloatField, IntegerField
 from wtforms.validators import StopValidation
@@ -27,6 +28,9 @@ from app.services.inputs import (
     has_bad_chars,
     sane_year,
 )
+
+if TYPE_CHECKING:
+    from app.models import Volunteer
 
 __all__ = [
     "Attempt",
@@ -45,6 +49,7 @@ __all__ = [
     "safe_back",
     "safe_next",
     "send_bytes",
+    "signed_in_volunteer",
     "skill_choices",
     "submitted",
 ]
@@ -190,6 +195,14 @@ def answered_consent(answer, agreed: str, declined: str) -> None:
         agree = request.form.get("answer") == "agree"
         answer(agree)
         flash(agreed if agree else declined, "success")
+
+
+def signed_in_volunteer() -> Volunteer | None:
+    """The volunteer signed in on this request, or None (anonymous, an admin, a merchant): for
+    the menu's badges and links, which every page renders."""
+    if getattr(current_user, "role", None) != "volunteer":
+        return None
+    return current_user.volunteer
 
 
 def category_choices(field, current: int | None = None) -> None:

@@ -17,7 +17,15 @@ from app.services import commendations, honour_votes, objections, volunteers
 from app.services.bulletins.honours import honours_in
 from app.services.errors import get_or_404
 from app.services.months import Month
-from app.web.forms import BaseForm, answered_consent, domain_errors, fields_of, form_status, submitted
+from app.web.forms import (
+    BaseForm,
+    answered_consent,
+    domain_errors,
+    fields_of,
+    form_status,
+    signed_in_volunteer,
+    submitted,
+)
 from app.web.honour_forms import ObjectionForm, VoteCodeForm, VoteForm
 
 bp = Blueprint("honours", __name__)
@@ -107,9 +115,8 @@ def consent(nominee_id: int):
 @bp.app_context_processor
 def _honour_helpers():
     def my_honours() -> list:
-        if getattr(current_user, "role", None) != "volunteer" or current_user.volunteer is None:
-            return []
-        return commendations.honours_of(current_user.volunteer)
+        me = signed_in_volunteer()
+        return commendations.honours_of(me) if me is not None else []
 
     def bulletin_honours(bulletin) -> list:
         return honours_in(Month.parse(bulletin.month), bulletin.unit_id)

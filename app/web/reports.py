@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.auth_state import role_required
 from app.rate_limits import report_limited
 from app.services import photos, reports, supervisors, volunteers
-from app.web.forms import domain_errors, form_status, uploads
+from app.web.forms import domain_errors, form_status, signed_in_volunteer, uploads
 from app.web.report_forms import ReportForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -63,9 +63,8 @@ def show(report_id: int):
 def _report_helpers():
     def report_entry() -> str | None:
         """The 随手拍 link on a supervisor's home (None for other volunteers)."""
-        if getattr(current_user, "role", None) != "volunteer" or current_user.volunteer is None:
-            return None
-        return url_for("reports.mine") if supervisors.is_supervisor(current_user.volunteer) else None
+        me = signed_in_volunteer()
+        return url_for("reports.mine") if me is not None and supervisors.is_supervisor(me) else None
 
     return {
         "report_entry": report_entry,
